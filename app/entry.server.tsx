@@ -1,0 +1,87 @@
+import { PassThrough } from 'node:stream'
+import type { ActionFunctionArgs, EntryContext, LoaderFunctionArgs } from '@remix-run/node'
+import { createReadableStreamFromReadable } from '@remix-run/node'
+import { RemixServer } from '@remix-run/react'
+import { isbot } from 'isbot'
+import { renderToPipeableStream } from 'react-dom/server'
+import { getDbHandle } from '../db/client'
+import { seedDemoIfEmpty } from '../db/seed'
+import { getEnv } from './utils/env.server'
+import { log } from './utils/logger.server'
+import { hashPassword } from './utils/password.server'
+
+// Fail at start, not on the first request, when the environment is wrong.
+const env = getEnv()
+
+export const streamTimeout = 5000
+
+/**
+ * Called by server.js before it listens: opens and migrates the database and, on an
+ * empty embedded database, seeds the demo dealer group.
+ */
+export async function startup() {
+  const handle = await getDbHandle()
+  const seed = env.SEED_DEMO === 'auto' ? handle.kind === 'pglite' : env.SEED_DEMO === 'true'
+  if (seed) {
+    const seeded = await seedDemoIfEmpty(handle.db, { hashPassword })
+    if (seeded) log('info', 'demo data seeded', { stores: seeded.stores, campaigns: seeded.campaigns })
+  }
+  log('info', 'database ready', { kind: handle.kind })
+  return handle
+}
+
+export async function shutdown() {
+  const handle = await getDbHandle()
+  await handle.close()
+}
+
+export function handleError(error: unknown, { request }: LoaderFunctionArgs | ActionFunctionArgs) {
+  if (request.signal.aborted) return
+  if (error instanceof Response) return
+  log('error', 'unhandled error', {
+    method: request.method,
+    url: new URL(request.url).pathname,
+    requestId: request.headers.get('x-request-id'),
+    error: error instanceof Error ? { message: error.message, stack: error.stack } : String(error),
+  })
+}
+
+export default function handleRequest(
+  request: Request,
+  responseStatusCode: number,
+  responseHeaders: Headers,
+  remixContext: EntryContext,
+) {
+  const waitForAll = isbot(request.headers.get('user-agent') ?? '') || remixContext.isSpaMode
+  return new Promise((resolve, reject) => {
+    let shellRendered = false
+    const { pipe, abort } = renderToPipeableStream(
+      <RemixServer context={remixContext} url={request.url} abortDelay={streamTimeout} />,
+      {
+        [waitForAll ? 'onAllReady' : 'onShellReady']() {
+          shellRendered = true
+          const body = new PassThrough()
+          responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
+          responseHeaders.set('X-Content-Type-Options', 'nosniff')
+          responseHeaders.set('Referrer-Policy', 'strict-origin-when-cross-origin')
+          responseHeaders.set('X-Frame-Options', 'DENY')
+          resolve(
+            new Response(createReadableStreamFromReadable(body), {
+              headers: responseHeaders,
+              status: responseStatusCode,
+            }),
+          )
+          pipe(body)
+        },
+        onShellError(error: unknown) {
+          reject(error)
+        },
+        onError(error: unknown) {
+          responseStatusCode = 500
+          if (shellRendered) log('error', 'render error', { error: String(error) })
+        },
+      },
+    )
+    setTimeout(abort, streamTimeout + 1000)
+  })
+}

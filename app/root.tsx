@@ -1,0 +1,175 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { data } from '@remix-run/node'
+import {
+  Form,
+  isRouteErrorResponse,
+  Links,
+  Meta,
+  NavLink,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useLocation,
+  useRouteError,
+} from '@remix-run/react'
+import type { ReactNode } from 'react'
+import { CsrfInput } from './components/csrf-input'
+import { LOCALES, translator } from './i18n'
+import styles from './styles/app.css'
+import { getUser } from './utils/auth.server'
+import { getCsrfToken } from './utils/csrf.server'
+import { resolveLocale } from './utils/i18n.server'
+import { roleCan } from './utils/permissions'
+import { useI18n, useRootData, type RootData } from './utils/use-root'
+
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: styles },
+  { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
+]
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await getUser(request)
+  const csrf = getCsrfToken(request)
+  const result: RootData = {
+    locale: resolveLocale(request, user?.locale),
+    csrf: csrf.token,
+    user: user && {
+      id: user.id,
+      name: user.name,
+      email: user.email,
+      role: user.role,
+      stores: user.stores.map(({ id, name, timeZone, currency }) => ({ id, name, timeZone, currency })),
+    },
+  }
+  return data(result, csrf.setCookie ? { headers: { 'Set-Cookie': csrf.setCookie } } : undefined)
+}
+
+export const meta: MetaFunction = () => [{ title: 'Roadshow' }]
+
+export function Layout({ children }: { children: ReactNode }) {
+  const { locale } = useRootData()
+  return (
+    <html lang={locale}>
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        {children}
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  )
+}
+
+function LanguageSwitch() {
+  const { locale, t } = useI18n()
+  const location = useLocation()
+  return (
+    <Form method="post" action="/settings/language" className="lang-switch">
+      <CsrfInput />
+      <input type="hidden" name="redirectTo" value={location.pathname + location.search} />
+      {LOCALES.filter((l) => l !== locale).map((l) => (
+        <button key={l} type="submit" name="locale" value={l} className="btn btn-ghost btn-sm" lang={l}>
+          {t(`lang.${l}`)}
+        </button>
+      ))}
+    </Form>
+  )
+}
+
+function Shell({ children }: { children: ReactNode }) {
+  const { user } = useRootData()
+  const { t } = useI18n()
+  return (
+    <>
+      <a href="#main" className="skip-link">
+        {t('nav.skip')}
+      </a>
+      <header className="topbar">
+        <a href="/" className="brand">
+          <img src="/favicon.svg" alt="" width={22} height={22} />
+          <span>{t('app.name')}</span>
+        </a>
+        {user ? (
+          <nav aria-label={t('nav.menu')} className="mainnav">
+            <NavLink to="/campaigns" end>
+              {t('nav.campaigns')}
+            </NavLink>
+            <NavLink to="/campaigns/timeline">{t('nav.timeline')}</NavLink>
+            {roleCan(user.role, 'user:manage') ? <NavLink to="/admin/users">{t('nav.users')}</NavLink> : null}
+            {roleCan(user.role, 'audit:read') ? <NavLink to="/admin/audit">{t('nav.audit')}</NavLink> : null}
+          </nav>
+        ) : (
+          <span className="spacer" />
+        )}
+        <div className="topbar-end">
+          <LanguageSwitch />
+          {user ? (
+            <>
+              <NavLink to="/account" className="who">
+                <span>{user.name}</span>
+                <small>{t(`role.${user.role}`)}</small>
+              </NavLink>
+              <Form method="post" action="/logout">
+                <CsrfInput />
+                <button type="submit" className="btn btn-ghost btn-sm">
+                  {t('nav.logout')}
+                </button>
+              </Form>
+            </>
+          ) : null}
+        </div>
+      </header>
+      <main id="main" className="page">
+        {children}
+      </main>
+    </>
+  )
+}
+
+export default function App() {
+  return (
+    <Shell>
+      <Outlet />
+    </Shell>
+  )
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError()
+  const { locale } = useRootData()
+  const t = translator(locale)
+  let title = t('error.title')
+  let body = t('error.body')
+  let detail: string | null = null
+  if (isRouteErrorResponse(error)) {
+    if (error.status === 404) {
+      title = t('error.notFound')
+      body = t('error.notFoundBody')
+    } else if (error.status === 403) {
+      title = t('error.forbidden')
+      body = t('error.forbiddenBody')
+      detail = typeof error.data === 'string' ? error.data : null
+    } else if (error.status < 500 && typeof error.data === 'string') {
+      detail = error.data
+    }
+  }
+  return (
+    <Shell>
+      <section className="error-page" role="alert">
+        <h1>{title}</h1>
+        <p>{body}</p>
+        {detail ? <p className="muted">{detail}</p> : null}
+        <p>
+          <a className="btn btn-primary" href="/">
+            {t('error.home')}
+          </a>
+        </p>
+      </section>
+    </Shell>
+  )
+}

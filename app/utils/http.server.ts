@@ -1,0 +1,27 @@
+/** Responses thrown from loaders and actions; the error boundary renders them as a helpful page. */
+export function forbidden(message = 'Forbidden'): never {
+  throw new Response(message, { status: 403, statusText: 'Forbidden' })
+}
+
+export function notFound(message = 'Not found'): never {
+  throw new Response(message, { status: 404, statusText: 'Not Found' })
+}
+
+export function badRequest(message = 'Bad request'): never {
+  throw new Response(message, { status: 400, statusText: 'Bad Request' })
+}
+
+export function clientIp(request: Request): string {
+  // set by server.js from Express's req.ip, which honours TRUST_PROXY
+  return request.headers.get('x-roadshow-client-ip') ?? 'unknown'
+}
+
+export function isSecureRequest(request: Request) {
+  return new URL(request.url).protocol === 'https:'
+}
+
+/** Only same-site relative paths: an open redirect would make phishing easy. */
+export function safeRedirectPath(to: FormDataEntryValue | string | null | undefined, fallback = '/') {
+  if (typeof to !== 'string' || !to.startsWith('/') || to.startsWith('//') || to.startsWith('/\\')) return fallback
+  return to
+}

@@ -1,0 +1,91 @@
+import path from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
+import postgres from 'postgres'
+import { readDbConfig, type DbConfig } from './config'
+import { lockDataDir } from './lock'
+import * as schema from './schema'
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
+/** A transaction handle has the same query API as the database itself. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+export type DbOrTx = Db | Tx
+
+export type DbHandle = {
+  db: Db
+  kind: 'pglite' | 'postgres'
+  /** run all committed drizzle-kit migrations (idempotent) */
+  migrate: () => Promise<void>
+  close: () => Promise<void>
+}
+
+export const migrationsFolder = path.resolve('db/migrations')
+
+export function wrapPglite(client: PGlite, release: () => void = () => {}): DbHandle {
+  const db = drizzlePglite({ client, schema }) as unknown as Db
+  return {
+    db,
+    kind: 'pglite',
+    migrate: async () => {
+      await migratePglite(db as never, { migrationsFolder })
+    },
+    close: async () => {
+      await client.close()
+      release()
+    },
+  }
+}
+
+export function openPostgres(url: string, options: { max?: number } = {}): DbHandle {
+  const client = postgres(url, { max: options.max ?? 10, onnotice: () => {} })
+  const db = drizzlePostgres({ client, schema }) as unknown as Db
+  return {
+    db,
+    kind: 'postgres',
+    migrate: async () => {
+      // several app processes may start together against one server
+      await client.begin(async (sql) => {
+        await sql`select pg_advisory_xact_lock(726173686f77)`
+        await migratePostgres(db as never, { migrationsFolder })
+      })
+    },
+    close: () => client.end({ timeout: 5 }),
+  }
+}
+
+export async function openDatabase(config: DbConfig = readDbConfig()): Promise<DbHandle> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl)
+  const release = lockDataDir(config.pgliteDir)
+  try {
+    const client = await PGlite.create({ dataDir: config.pgliteDir })
+    return wrapPglite(client, release)
+  } catch (error) {
+    release()
+    throw error
+  }
+}
+
+let current: Promise<DbHandle> | undefined
+
+/** The process-wide database, opened (and migrated) on first use. */
+export function getDbHandle(): Promise<DbHandle> {
+  current ??= (async () => {
+    const handle = await openDatabase()
+    await handle.migrate()
+    return handle
+  })()
+  return current
+}
+
+export async function getDb(): Promise<Db> {
+  return (await getDbHandle()).db
+}
+
+/** Tests give each file its own database. */
+export function setDbHandle(handle: DbHandle | undefined) {
+  current = handle ? Promise.resolve(handle) : undefined
+}

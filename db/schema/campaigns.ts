@@ -1,0 +1,151 @@
+import {
+  bigint,
+  bigserial,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core'
+import { stores, users } from './accounts'
+import type { CampaignForm, CampaignPurpose, CampaignStatus, Medium, TaskStatus } from './enums'
+
+const fen = (name: string) => bigint(name, { mode: 'number' })
+const ts = (name: string) => timestamp(name, { withTimezone: true })
+
+/**
+ * A campaign plan (活动策划) with the single-valued parts of its ten parts:
+ * background, purposes, theme, time, execution content and targets.
+ * The list-valued parts (tasks, placements, promotions, budget lines) are child tables.
+ * Calendar days of the plan are `date` (the store's local day); moments are timestamptz (UTC).
+ */
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    storeId: uuid('store_id')
+      .notNull()
+      .references(() => stores.id),
+    name: text('name').notNull(),
+    form: text('form').$type<CampaignForm>().notNull(),
+    status: text('status').$type<CampaignStatus>().notNull().default('draft'),
+    background: text('background').notNull().default(''),
+    purposes: jsonb('purposes').$type<CampaignPurpose[]>().notNull().default([]),
+    theme: text('theme').notNull().default(''),
+    warmupStart: date('warmup_start'),
+    startDate: date('start_date').notNull(),
+    endDate: date('end_date').notNull(),
+    executionContent: text('execution_content').notNull().default(''),
+    models: jsonb('models').$type<string[]>().notNull().default([]),
+    ownerId: uuid('owner_id').references(() => users.id),
+    targetLeads: integer('target_leads'),
+    targetVisits: integer('target_visits'),
+    targetTestDrives: integer('target_test_drives'),
+    targetOrders: integer('target_orders'),
+    targetDeliveries: integer('target_deliveries'),
+    targetRevenueFen: fen('target_revenue_fen'),
+    targetGrossProfitFen: fen('target_gross_profit_fen'),
+    // post-campaign evaluation (活动分析及总结), written by the specialist
+    evaluationAnalysis: text('evaluation_analysis'),
+    evaluationLessons: text('evaluation_lessons'),
+    evaluationChecklist: jsonb('evaluation_checklist').$type<Record<string, boolean>>(),
+    clonedFromId: uuid('cloned_from_id'),
+    version: integer('version').notNull().default(1),
+    createdById: uuid('created_by_id').references(() => users.id),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('campaigns_store_start_idx').on(t.storeId, t.startDate),
+    index('campaigns_store_status_idx').on(t.storeId, t.status),
+  ],
+)
+
+export const campaignTasks = pgTable(
+  'campaign_tasks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    title: text('title').notNull(),
+    owner: text('owner').notNull(),
+    dueDate: date('due_date'),
+    status: text('status').$type<TaskStatus>().notNull().default('todo'),
+  },
+  (t) => [index('campaign_tasks_campaign_idx').on(t.campaignId)],
+)
+
+export const mediaPlacements = pgTable(
+  'media_placements',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    medium: text('medium').$type<Medium>().notNull(),
+    platform: text('platform').notNull().default(''),
+    purpose: text('purpose').notNull(),
+    nature: text('nature').notNull(),
+    audience: text('audience').notNull().default(''),
+    startDate: date('start_date'),
+    endDate: date('end_date'),
+    costFen: fen('cost_fen').notNull().default(0),
+  },
+  (t) => [index('media_placements_campaign_idx').on(t.campaignId)],
+)
+
+export const promotionPolicies = pgTable(
+  'promotion_policies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    kind: text('kind').notNull(),
+    description: text('description').notNull(),
+    unitCostFen: fen('unit_cost_fen').notNull().default(0),
+    expectedUnits: integer('expected_units').notNull().default(0),
+  },
+  (t) => [index('promotion_policies_campaign_idx').on(t.campaignId)],
+)
+
+export const budgetLines = pgTable(
+  'budget_lines',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    category: text('category').notNull(),
+    description: text('description').notNull().default(''),
+    plannedFen: fen('planned_fen').notNull().default(0),
+    actualFen: fen('actual_fen'),
+    vendor: text('vendor').notNull().default(''),
+    subsidyFen: fen('subsidy_fen').notNull().default(0),
+  },
+  (t) => [index('budget_lines_campaign_idx').on(t.campaignId)],
+)
+
+export const campaignTransitions = pgTable(
+  'campaign_transitions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    fromStatus: text('from_status').$type<CampaignStatus>(),
+    toStatus: text('to_status').$type<CampaignStatus>().notNull(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    comment: text('comment').notNull().default(''),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('campaign_transitions_campaign_idx').on(t.campaignId, t.at)],
+)

@@ -1,0 +1,71 @@
+// Production server: Express in front of the Remix build, with structured request
+// logs, a request id, static assets and graceful shutdown.
+import crypto from 'node:crypto'
+import { createRequestHandler } from '@remix-run/express'
+import compression from 'compression'
+import express from 'express'
+
+const build = await import('./build/index.js')
+const mode = process.env.NODE_ENV ?? 'production'
+const port = Number(process.env.PORT ?? 3000)
+const host = process.env.HOST ?? '0.0.0.0'
+
+function logLine(level, msg, fields) {
+  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })
+  ;(level === 'error' ? process.stderr : process.stdout).write(line + '\n')
+}
+
+let handle
+try {
+  handle = await build.entry.module.startup()
+} catch (error) {
+  logLine('error', 'startup failed', { error: error instanceof Error ? error.message : String(error) })
+  process.exit(1)
+}
+
+const app = express()
+app.disable('x-powered-by')
+if (['1', 'true'].includes(process.env.TRUST_PROXY ?? '')) app.set('trust proxy', true)
+app.use(compression())
+
+app.use((req, res, next) => {
+  const started = process.hrtime.bigint()
+  const requestId = req.get('x-request-id') || crypto.randomUUID()
+  req.headers['x-request-id'] = requestId
+  // the app reads the client address from here (honours TRUST_PROXY via req.ip)
+  req.headers['x-roadshow-client-ip'] = req.ip ?? 'unknown'
+  res.setHeader('X-Request-Id', requestId)
+  res.on('finish', () => {
+    if (req.path.startsWith('/build/')) return
+    logLine(res.statusCode >= 500 ? 'error' : 'info', 'request', {
+      requestId,
+      method: req.method,
+      path: req.path,
+      status: res.statusCode,
+      ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+      bytes: Number(res.getHeader('content-length') ?? 0) || undefined,
+    })
+  })
+  next()
+})
+
+app.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }))
+app.use(express.static('public', { maxAge: '1h' }))
+app.all('*', createRequestHandler({ build, mode }))
+
+const server = app.listen(port, host, () => {
+  logLine('info', 'listening', { url: `http://localhost:${port}`, mode })
+  if (mode === 'development' && process.send) process.send({ type: 'ready' })
+})
+
+let stopping = false
+async function stop(signal) {
+  if (stopping) return
+  stopping = true
+  logLine('info', 'shutting down', { signal })
+  server.close()
+  await handle.close().catch(() => {})
+  process.exit(0)
+}
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)
