@@ -70,14 +70,15 @@ export async function openDatabase(config: DbConfig = readDbConfig()): Promise<D
 }
 
 let current: Promise<DbHandle> | undefined
+let opener: () => Promise<DbHandle> = async () => {
+  const handle = await openDatabase()
+  await handle.migrate()
+  return handle
+}
 
 /** The process-wide database, opened (and migrated) on first use. */
 export function getDbHandle(): Promise<DbHandle> {
-  current ??= (async () => {
-    const handle = await openDatabase()
-    await handle.migrate()
-    return handle
-  })()
+  current ??= opener()
   return current
 }
 
@@ -85,7 +86,12 @@ export async function getDb(): Promise<Db> {
   return (await getDbHandle()).db
 }
 
-/** Tests give each file its own database. */
-export function setDbHandle(handle: DbHandle | undefined) {
-  current = handle ? Promise.resolve(handle) : undefined
+/** Tests give each file its own database, opened only if the file uses one. */
+export function setDbOpener(open: () => Promise<DbHandle>) {
+  opener = open
+  current = undefined
+}
+
+export function currentDbHandle() {
+  return current
 }

@@ -1,3 +1,5 @@
+import { adminEn } from './admin.en'
+
 // English messages. zh-CN.ts must have exactly the same keys (checked by the compiler and by i18n.test.ts).
 const en = {
   'app.name': 'Roadshow',
@@ -323,6 +325,7 @@ const en = {
   'audit.filterEntity': 'Record type',
 
   'home.welcome': 'Welcome, {name}',
+  ...adminEn,
 } as const
 
 export default en

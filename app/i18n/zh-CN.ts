@@ -1,3 +1,4 @@
+import { adminZhCN } from './admin.zh-CN'
 import type { MessageKey } from './index'
 
 // 简体中文。键必须与 en.ts 完全相同（由编译器和 i18n.test.ts 检查）。
@@ -324,6 +325,7 @@ const zhCN: Record<MessageKey, string> = {
   'audit.filterEntity': '对象类型',
 
   'home.welcome': '欢迎，{name}',
+  ...adminZhCN,
 }
 
 export default zhCN

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { fenToYuanInput, formatDay, formatMoment, formatMoney, parseYuanToFen } from './format'
+
+describe('money', () => {
+  it('shows fen as ¥ with two decimals in both languages', () => {
+    expect(formatMoney(1234550, 'zh-CN')).toBe('¥12,345.50')
+    expect(formatMoney(1234550, 'en')).toBe('¥12,345.50')
+    expect(formatMoney(null, 'en')).toBe('—')
+  })
+
+  it('reads what people type into integer fen', () => {
+    expect(parseYuanToFen('12000')).toBe(1_200_000)
+    expect(parseYuanToFen('12,000.5')).toBe(1_200_050)
+    expect(parseYuanToFen('¥ 0.07')).toBe(7)
+    expect(parseYuanToFen('3元')).toBe(300)
+    expect(parseYuanToFen('1.234')).toBeNull()
+    expect(parseYuanToFen('abc')).toBeNull()
+    expect(parseYuanToFen('')).toBeNull()
+    expect(fenToYuanInput(1_200_050)).toBe('12000.50')
+    expect(parseYuanToFen(fenToYuanInput(987_654_321)!)).toBe(987_654_321)
+  })
+})
+
+describe('time', () => {
+  it('shows a UTC moment in the store time zone', () => {
+    // 16:30 UTC is 00:30 the next day in Shanghai
+    const text = formatMoment(new Date('2026-03-01T16:30:00Z'), 'en', 'Asia/Shanghai')
+    expect(text).toContain('03/02/2026')
+    expect(text).toContain('00:30')
+  })
+
+  it('shows a plan day without shifting it', () => {
+    expect(formatDay('2026-03-01', 'en')).toBe('Mar 1, 2026')
+    expect(formatDay('2026-03-01', 'zh-CN')).toBe('2026年3月1日')
+  })
+})

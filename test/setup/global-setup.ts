@@ -1,0 +1,9 @@
+import { createTemplate, dropTemplate } from './databases'
+
+export async function setup() {
+  await createTemplate()
+}
+
+export async function teardown() {
+  await dropTemplate()
+}
