@@ -1,2 +1,40 @@
 // English messages of the admin pages (users, audit log, account); admin.zh-CN.ts has the same keys.
-export const adminEn = {} as const
+export const adminEn = {
+  'users.searchLabel': 'Search name or email',
+  'users.count': '{count} users',
+  'users.empty': 'No users match. Clear the search or the role filter.',
+  'users.emptyFirst': 'No users in your stores yet. Add the first one.',
+  'users.allStores': 'All stores of the group',
+  'users.otherStores': '+{count} other store(s)',
+  'users.you': 'you',
+  'users.create': 'Create user',
+  'users.storesHint': 'Only the stores you manage are listed.',
+  'users.storesOutside': 'Also belongs to {count} store(s) you do not manage; that membership is kept.',
+  'users.executiveHint': 'Executives read every store of the group; no store needs to be ticked.',
+  'users.activeHint': 'A deactivated user cannot sign in, and their open sessions end at once.',
+  'users.newPassword': 'New password',
+  'users.createPasswordHint': 'At least 10 characters. Hand it over in person; the user can change it under My account.',
+  'users.cannotChangeOwnRole': 'You cannot change your own role.',
+  'users.sortBy': 'Sort by {column}',
+
+  'audit.filterAction': 'Action',
+  'audit.emptyFiltered': 'No entries match these filters.',
+  'audit.scopeHint':
+    'Changes in your stores and sign-ins and user changes by your colleagues. Times are shown in the store’s time zone.',
+  'audit.system': 'System',
+  'audit.noChanges': 'No field changes',
+  'audit.created': 'Created with',
+  'audit.count': '{count} entries',
+  'auditAction.login': 'Signed in',
+  'auditAction.password.change': 'Changed password',
+  'auditAction.user.create': 'Created user',
+  'auditAction.user.update': 'Updated user',
+  'auditEntity.user': 'User',
+  'auditEntity.campaign': 'Campaign',
+  'auditField.passwordChanged': 'Password reset',
+
+  'account.profile': 'Profile',
+  'account.passwordHint': 'At least 10 characters. Other devices where you are signed in will be signed out.',
+  'account.languageHint': 'Saved to your account, so it follows you to other devices.',
+  'account.save': 'Change password',
+} as const

@@ -1,3 +1,40 @@
 import type { adminEn } from './admin.en'
 
-export const adminZhCN: Record<keyof typeof adminEn, string> = {}
+export const adminZhCN: Record<keyof typeof adminEn, string> = {
+  'users.searchLabel': '搜索姓名或邮箱',
+  'users.count': '共 {count} 名用户',
+  'users.empty': '没有符合条件的用户。请清空搜索词或角色筛选。',
+  'users.emptyFirst': '您的门店还没有用户，请先新建一个。',
+  'users.allStores': '集团全部门店',
+  'users.otherStores': '另有 {count} 家门店',
+  'users.you': '本人',
+  'users.create': '创建用户',
+  'users.storesHint': '仅列出您管理的门店。',
+  'users.storesOutside': '该用户还属于您不管理的 {count} 家门店，这些门店的权限保持不变。',
+  'users.executiveHint': '集团管理层可查看集团全部门店，无需勾选门店。',
+  'users.activeHint': '停用后该用户无法登录，其已登录的会话立即失效。',
+  'users.newPassword': '重置密码',
+  'users.createPasswordHint': '至少 10 个字符。请当面告知用户，用户可在“我的账户”中自行修改。',
+  'users.cannotChangeOwnRole': '不能修改自己的角色。',
+  'users.sortBy': '按{column}排序',
+
+  'audit.filterAction': '操作类型',
+  'audit.emptyFiltered': '没有符合筛选条件的记录。',
+  'audit.scopeHint': '显示您所在门店的变更，以及同店同事的登录和用户变更。时间按门店所在时区显示。',
+  'audit.system': '系统',
+  'audit.noChanges': '无字段变更',
+  'audit.created': '新建内容',
+  'audit.count': '共 {count} 条记录',
+  'auditAction.login': '登录',
+  'auditAction.password.change': '修改密码',
+  'auditAction.user.create': '新建用户',
+  'auditAction.user.update': '修改用户',
+  'auditEntity.user': '用户',
+  'auditEntity.campaign': '活动',
+  'auditField.passwordChanged': '已重置密码',
+
+  'account.profile': '基本信息',
+  'account.passwordHint': '至少 10 个字符。修改后，您在其他设备上的登录将退出。',
+  'account.languageHint': '保存到您的账户，在其他设备上登录时同样生效。',
+  'account.save': '修改密码',
+}

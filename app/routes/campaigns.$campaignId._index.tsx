@@ -1,0 +1,180 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react'
+import { BudgetTable, PlanParts } from '../components/campaign-view'
+import { CsrfInput } from '../components/csrf-input'
+import { ExecutionForm } from '../components/execution-form'
+import { StatusBadge } from '../components/status-badge'
+import { WorkflowPanel } from '../components/workflow-panel'
+import type { MessageKey } from '../i18n'
+import { ExecutionUpdateSchema, TransitionSchema } from '../schemas/campaign'
+import { budgetSummary, cloneCampaign, getCampaign, transitionCampaign, updateExecution } from '../services/campaigns.server'
+import { canWriteStore, requireUser, requireUserWithPermission } from '../utils/auth.server'
+import { readMutationForm } from '../utils/csrf.server'
+import { formToObject, splitMessage, toFieldErrors, type FieldErrors } from '../utils/form'
+import { badRequest, clientIp } from '../utils/http.server'
+import { resolveLocale } from '../utils/i18n.server'
+import { translator } from '../i18n'
+import { availableActions, EXECUTION_EDITABLE, PLAN_EDITABLE, roleCan } from '../utils/permissions'
+import { useI18n } from '../utils/use-root'
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'campaign:read')
+  const campaign = await getCampaign(user, params.campaignId!)
+  const canWrite = roleCan(user.role, 'campaign:write') && canWriteStore(user, campaign.storeId)
+  const showBudget = roleCan(user.role, 'budget:read')
+  const lastReturn = campaign.status === 'returned' ? campaign.history.find((h) => h.toStatus === 'returned') : undefined
+  return {
+    campaign: showBudget ? campaign : { ...campaign, budgetLines: [] },
+    budget: showBudget ? budgetSummary(campaign.budgetLines) : null,
+    actions: canWriteStore(user, campaign.storeId) ? availableActions(user.role, campaign.status) : [],
+    canEditPlan: canWrite && PLAN_EDITABLE.includes(campaign.status),
+    canEditExecution: canWrite && EXECUTION_EDITABLE.includes(campaign.status),
+    canClone: canWrite,
+    canEvaluate: canWrite && (campaign.status === 'completed' || campaign.status === 'evaluated'),
+    showBudget,
+    lastReturn: lastReturn ? { comment: lastReturn.comment, userName: lastReturn.userName } : null,
+  }
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request)
+  const form = await readMutationForm(request)
+  const id = params.campaignId!
+  const ip = clientIp(request)
+  const intent = form.get('intent')
+  if (intent === 'transition') {
+    const parsed = TransitionSchema.safeParse(formToObject(form))
+    if (!parsed.success) badRequest('Unknown workflow step')
+    const result = await transitionCampaign(user, id, parsed.data.action, parsed.data.comment, ip)
+    if (result.ok) return redirect(`/campaigns/${id}?notice=${parsed.data.action}`)
+    const message = result.reason === 'comment-required' ? 'campaign.commentRequired' : `campaign.actionNotAllowed?status=${result.status}`
+    return data({ workflowError: { action: parsed.data.action, message }, errors: {} as FieldErrors }, { status: result.reason === 'comment-required' ? 400 : 409 })
+  }
+  if (intent === 'execution') {
+    const parsed = ExecutionUpdateSchema.safeParse(formToObject(form))
+    if (!parsed.success) return data({ workflowError: null, errors: toFieldErrors(parsed.error) }, { status: 400 })
+    const result = await updateExecution(user, id, parsed.data, ip)
+    if (result.ok) return redirect(`/campaigns/${id}?notice=updated`)
+    if (result.reason === 'stale') return data({ workflowError: null, errors: { _form: `campaign.stale?version=${result.version}` } as FieldErrors }, { status: 409 })
+    return redirect(`/campaigns/${id}?notice=not-editable`)
+  }
+  if (intent === 'clone') {
+    await requireUserWithPermission(request, 'campaign:write')
+    const source = await getCampaign(user, id)
+    const t = translator(resolveLocale(request, user.locale))
+    const newId = await cloneCampaign(user, id, t('campaign.cloneOf', { name: source.name }).slice(0, 120), ip)
+    return redirect(`/campaigns/${newId}/edit?notice=cloned`)
+  }
+  badRequest('Unknown intent')
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Roadshow · ${data?.campaign.name ?? ''}` }]
+
+const NOTICES: Record<string, MessageKey> = {
+  created: 'campaign.created',
+  updated: 'campaign.updated',
+  submit: 'campaign.actionDone.submit',
+  approve: 'campaign.actionDone.approve',
+  return: 'campaign.actionDone.return',
+  start: 'campaign.actionDone.start',
+  complete: 'campaign.actionDone.complete',
+  cancel: 'campaign.actionDone.cancel',
+  reopen: 'campaign.actionDone.reopen',
+  evaluated: 'common.saved',
+}
+
+export default function CampaignPage() {
+  const d = useLoaderData<typeof loader>()
+  const actionData = useActionData<typeof action>()
+  const [params] = useSearchParams()
+  const { t, day, moment } = useI18n()
+  const c = d.campaign
+  const noticeKey = params.get('notice')
+  const notice = noticeKey ? NOTICES[noticeKey] : undefined
+  return (
+    <>
+      <div className="breadcrumb">
+        <Link to="/campaigns">{t('campaigns.title')}</Link> / {c.store.name}
+      </div>
+      <div className="page-head">
+        <div>
+          <h1>
+            {c.name} <StatusBadge status={c.status} />
+          </h1>
+          <p className="muted small" style={{ margin: '4px 0 0' }}>
+            {t(`form.${c.form}`)} · {c.store.name} · {day(c.startDate)} – {day(c.endDate)} · {t('campaign.field.owner')}{' '}
+            {c.ownerName ?? '—'} · {t('campaign.version', { version: c.version })} ·{' '}
+            {t('campaign.lastUpdated', { when: moment(c.updatedAt, c.store.timeZone) })}
+          </p>
+        </div>
+        <div className="actions no-print">
+          {d.canEditPlan ? (
+            <Link to="edit" className="btn btn-primary">
+              {t('campaign.edit')}
+            </Link>
+          ) : null}
+          {d.canEvaluate ? (
+            <Link to="evaluation" className="btn">
+              {t('campaign.evaluation')}
+            </Link>
+          ) : null}
+          <Link to="print" className="btn">
+            {t('campaign.print')}
+          </Link>
+          {d.canClone ? (
+            <Form method="post">
+              <CsrfInput />
+              <button type="submit" name="intent" value="clone" className="btn">
+                {t('campaign.clone')}
+              </button>
+            </Form>
+          ) : null}
+        </div>
+      </div>
+      {notice ? (
+        <div className="alert alert-success" role="status">
+          {t(notice)}
+        </div>
+      ) : null}
+      {noticeKey === 'not-editable' ? (
+        <div className="alert alert-warning" role="status">
+          {t('campaign.notEditable', { status: t(`status.${c.status}`) })}
+        </div>
+      ) : null}
+      {d.lastReturn ? (
+        <div className="alert alert-warning" role="status">
+          {t('campaign.returnedNotice', { name: d.lastReturn.userName ?? '—', comment: d.lastReturn.comment })}
+        </div>
+      ) : null}
+      {actionData?.errors?._form ? (
+        <div className="alert alert-danger" role="alert">
+          {t(...(splitMessage(actionData.errors._form) as [MessageKey, Record<string, string>]))}
+        </div>
+      ) : null}
+      <div className="layout-side">
+        <div>
+          <PlanParts c={c} showBudget={d.showBudget} />
+          {d.budget ? <BudgetTable c={c} summary={d.budget} /> : <p className="muted small">{t('campaign.hiddenBudget')}</p>}
+          {d.canEditExecution ? <ExecutionForm c={c} errors={actionData?.errors ?? {}} showBudget={d.showBudget} /> : null}
+        </div>
+        <aside>
+          <WorkflowPanel
+            actions={d.actions}
+            version={c.version}
+            history={c.history}
+            timeZone={c.store.timeZone}
+            error={actionData?.workflowError ?? undefined}
+          />
+          {c.status === 'completed' || c.status === 'evaluated' ? (
+            <section className="card">
+              <h2>{t('campaign.evaluation')}</h2>
+              <p className="muted small">{t('campaign.evaluationPending')}</p>
+              <Link to="evaluation">{t('campaign.evaluation')} →</Link>
+            </section>
+          ) : null}
+        </aside>
+      </div>
+    </>
+  )
+}

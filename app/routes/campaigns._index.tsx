@@ -1,0 +1,208 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
+import { CAMPAIGN_FORMS, CAMPAIGN_STATUSES } from '../../db/schema/enums'
+import { Pager, SortHeader } from '../components/sort-header'
+import { StatusBadge } from '../components/status-badge'
+import { CampaignFiltersSchema } from '../schemas/campaign'
+import { listCampaigns, listOwners, PAGE_SIZE } from '../services/campaigns.server'
+import { requireUserWithPermission } from '../utils/auth.server'
+import { roleCan } from '../utils/permissions'
+import { useI18n } from '../utils/use-root'
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'campaign:read')
+  const url = new URL(request.url)
+  const filters = CampaignFiltersSchema.parse(Object.fromEntries(url.searchParams))
+  const [{ rows, total }, owners] = await Promise.all([listCampaigns(user, filters), listOwners(user)])
+  const showBudget = roleCan(user.role, 'budget:read')
+  return {
+    rows: rows.map((r) => (showBudget ? r : { ...r, plannedFen: null, actualFen: null })),
+    total,
+    page: filters.page,
+    pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
+    filtered: [...url.searchParams.keys()].some((k) => !['sort', 'dir', 'page'].includes(k) && url.searchParams.get(k)),
+    stores: user.stores.map((s) => ({ id: s.id, name: s.name })),
+    owners,
+    canCreate: roleCan(user.role, 'campaign:write'),
+    showBudget,
+  }
+}
+
+export const meta: MetaFunction = () => [{ title: 'Roadshow · 活动策划 / Campaigns' }]
+
+export default function Campaigns() {
+  const d = useLoaderData<typeof loader>()
+  const [params] = useSearchParams()
+  const { t, day, money } = useI18n()
+  const p = (k: string) => params.get(k) ?? ''
+  return (
+    <>
+      <div className="page-head">
+        <h1>{t('campaigns.title')}</h1>
+        <span className="muted" style={{ alignSelf: 'center' }}>
+          {t('campaigns.count', { count: d.total })}
+        </span>
+        <div className="actions">
+          <Link to="/campaigns/timeline" className="btn">
+            {t('nav.timeline')}
+          </Link>
+          {d.canCreate ? (
+            <Link to="/campaigns/new" className="btn btn-primary">
+              + {t('campaigns.new')}
+            </Link>
+          ) : null}
+        </div>
+      </div>
+      <Form method="get" className="card filters" role="search">
+        <div className="field">
+          <label htmlFor="q">{t('campaigns.searchLabel')}</label>
+          <input id="q" name="q" type="search" defaultValue={p('q')} />
+        </div>
+        {d.stores.length > 1 ? (
+          <div className="field">
+            <label htmlFor="store">{t('common.store')}</label>
+            <select id="store" name="store" defaultValue={p('store')}>
+              <option value="">{t('common.all')}</option>
+              {d.stores.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
+        <div className="field">
+          <label htmlFor="status">{t('common.status')}</label>
+          <select id="status" name="status" defaultValue={p('status')}>
+            <option value="">{t('common.all')}</option>
+            {CAMPAIGN_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {t(`status.${s}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="form">{t('campaigns.form')}</label>
+          <select id="form" name="form" defaultValue={p('form')}>
+            <option value="">{t('common.all')}</option>
+            {CAMPAIGN_FORMS.map((f) => (
+              <option key={f} value={f}>
+                {t(`form.${f}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="owner">{t('campaigns.owner')}</label>
+          <select id="owner" name="owner" defaultValue={p('owner')}>
+            <option value="">{t('common.all')}</option>
+            {d.owners.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="model">{t('campaigns.model')}</label>
+          <input id="model" name="model" type="text" defaultValue={p('model')} />
+        </div>
+        <div className="field">
+          <label htmlFor="from">{t('campaigns.periodFrom')}</label>
+          <input id="from" name="from" type="date" defaultValue={p('from')} />
+        </div>
+        <div className="field">
+          <label htmlFor="to">{t('campaigns.periodTo')}</label>
+          <input id="to" name="to" type="date" defaultValue={p('to')} />
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary">
+            {t('common.filter')}
+          </button>
+          <Link to="/campaigns" className="btn btn-ghost">
+            {t('common.reset')}
+          </Link>
+        </div>
+      </Form>
+      {d.rows.length ? (
+        <>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <SortHeader column="name" defaultSort="startDate">
+                    {t('campaigns.name')}
+                  </SortHeader>
+                  <SortHeader column="store" defaultSort="startDate" className="hide-sm">
+                    {t('common.store')}
+                  </SortHeader>
+                  <th scope="col" className="hide-sm">
+                    {t('campaigns.form')}
+                  </th>
+                  <SortHeader column="startDate" defaultSort="startDate">
+                    {t('campaigns.dates')}
+                  </SortHeader>
+                  <SortHeader column="status" defaultSort="startDate">
+                    {t('common.status')}
+                  </SortHeader>
+                  <th scope="col" className="hide-sm">
+                    {t('campaigns.owner')}
+                  </th>
+                  {d.showBudget ? (
+                    <SortHeader column="planned" defaultSort="startDate" className="num">
+                      {t('campaigns.budget')}
+                    </SortHeader>
+                  ) : null}
+                </tr>
+              </thead>
+              <tbody>
+                {d.rows.map((r) => {
+                  const over = r.actualFen != null && r.plannedFen != null && r.actualFen > r.plannedFen
+                  return (
+                    <tr key={r.id}>
+                      <td>
+                        <Link to={`/campaigns/${r.id}`}>{r.name}</Link>
+                        {r.models.length ? <div className="small muted">{r.models.join(' · ')}</div> : null}
+                      </td>
+                      <td className="hide-sm">{r.storeName}</td>
+                      <td className="hide-sm">{t(`form.${r.form}`)}</td>
+                      <td className="nowrap">
+                        {day(r.startDate)}
+                        <div className="small muted">– {day(r.endDate)}</div>
+                      </td>
+                      <td>
+                        <StatusBadge status={r.status} />
+                      </td>
+                      <td className="hide-sm">{r.ownerName ?? '—'}</td>
+                      {d.showBudget ? (
+                        <td className="num">
+                          {money(r.plannedFen, r.currency)}
+                          {r.actualFen != null ? (
+                            <div className={`small ${over ? 'error-text' : 'muted'}`}>
+                              {t('campaign.actualTotal')} {money(r.actualFen, r.currency)}
+                            </div>
+                          ) : null}
+                        </td>
+                      ) : null}
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+          </div>
+          <Pager page={d.page} pages={d.pages} />
+        </>
+      ) : (
+        <div className="card empty">
+          <p>{d.filtered ? t('campaigns.empty') : t('campaigns.emptyFirst')}</p>
+          {d.canCreate ? (
+            <Link to="/campaigns/new" className="btn btn-primary">
+              + {t('campaigns.new')}
+            </Link>
+          ) : null}
+        </div>
+      )}
+    </>
+  )
+}

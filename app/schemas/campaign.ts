@@ -1,0 +1,149 @@
+import { z } from 'zod'
+import {
+  AD_NATURES,
+  AD_PURPOSES,
+  BUDGET_CATEGORIES,
+  CAMPAIGN_FORMS,
+  CAMPAIGN_PURPOSES,
+  MEDIA,
+  PROMOTION_KINDS,
+  TASK_STATUSES,
+} from '../../db/schema/enums'
+import { choice, count, day, money, optionalCount, optionalDay, optionalMoney, requiredText, rowId, text } from './fields'
+
+export const TaskSchema = z.object({
+  id: rowId,
+  title: requiredText(200),
+  owner: requiredText(60),
+  dueDate: optionalDay,
+  status: choice(TASK_STATUSES).default('todo'),
+})
+
+export const PlacementSchema = z
+  .object({
+    id: rowId,
+    medium: choice(MEDIA),
+    platform: text(120),
+    purpose: choice(AD_PURPOSES),
+    nature: choice(AD_NATURES),
+    audience: text(200),
+    startDate: optionalDay,
+    endDate: optionalDay,
+    costFen: money,
+  })
+  .superRefine((v, ctx) => {
+    if (v.startDate && v.endDate && v.endDate < v.startDate) {
+      ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'validation.endBeforeStart' })
+    }
+  })
+
+export const PromotionSchema = z.object({
+  id: rowId,
+  kind: choice(PROMOTION_KINDS),
+  description: requiredText(300),
+  unitCostFen: money,
+  expectedUnits: count,
+})
+
+export const BudgetLineSchema = z.object({
+  id: rowId,
+  category: choice(BUDGET_CATEGORIES),
+  description: requiredText(200),
+  plannedFen: money,
+  actualFen: optionalMoney,
+  vendor: text(120),
+  subsidyFen: money,
+})
+
+const list = <T extends z.ZodTypeAny>(row: T) => z.array(row).max(200).default([])
+
+/** The ten parts of a campaign plan as the form submits them. */
+export const CampaignPlanSchema = z
+  .object({
+    storeId: z.uuid('validation.choice'),
+    name: requiredText(120),
+    form: choice(CAMPAIGN_FORMS),
+    ownerId: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v : null))
+      .pipe(z.uuid('validation.choice').nullable()),
+    models: z
+      .string()
+      .max(300, 'validation.tooLong?max=300')
+      .optional()
+      .transform((v) =>
+        [...new Set((v ?? '').split(/[,，、;；]/).map((m) => m.trim()).filter(Boolean))].slice(0, 20),
+      ),
+    background: text(5000),
+    purposes: z.preprocess((v) => v ?? [], z.array(choice(CAMPAIGN_PURPOSES)).min(1, 'validation.atLeastOnePurpose')),
+    theme: text(200),
+    warmupStart: optionalDay,
+    startDate: day,
+    endDate: day,
+    executionContent: text(10000),
+    targetLeads: optionalCount,
+    targetVisits: optionalCount,
+    targetTestDrives: optionalCount,
+    targetOrders: optionalCount,
+    targetDeliveries: optionalCount,
+    targetRevenueFen: optionalMoney,
+    targetGrossProfitFen: optionalMoney,
+    tasks: list(TaskSchema),
+    placements: list(PlacementSchema),
+    promotions: list(PromotionSchema),
+    budgetLines: list(BudgetLineSchema),
+  })
+  .superRefine((v, ctx) => {
+    if (v.startDate && v.endDate && v.endDate < v.startDate) {
+      ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'validation.endBeforeStart' })
+    }
+    if (v.warmupStart && v.startDate && v.warmupStart > v.startDate) {
+      ctx.addIssue({ code: 'custom', path: ['warmupStart'], message: 'validation.warmupAfterStart' })
+    }
+  })
+
+export type CampaignPlanInput = z.output<typeof CampaignPlanSchema>
+export type CampaignPurposeValue = (typeof CAMPAIGN_PURPOSES)[number]
+
+export const VersionSchema = z.coerce.number({ error: 'validation.invalid' }).int().min(1)
+
+/** What may still change once a plan is approved: actual spend and task progress. */
+export const ExecutionUpdateSchema = z.object({
+  version: VersionSchema,
+  budgetLines: z
+    .array(z.object({ id: z.uuid('validation.invalid'), actualFen: optionalMoney }))
+    .max(200)
+    .default([]),
+  tasks: z.array(z.object({ id: z.uuid('validation.invalid'), status: choice(TASK_STATUSES) })).max(200).default([]),
+})
+
+export const TransitionSchema = z.object({
+  action: z.enum(['submit', 'approve', 'return', 'start', 'complete', 'cancel', 'reopen']),
+  comment: text(2000),
+  version: VersionSchema.optional(),
+})
+
+export const EVALUATION_CHECKS = ['dutiesClear', 'stageGoals', 'handoffs', 'spendAsPlanned', 'effectEvaluated', 'summaryWritten'] as const
+
+export const EvaluationSchema = z.object({
+  version: VersionSchema,
+  analysis: requiredText(10000),
+  lessons: text(10000),
+  checks: z.array(z.enum(EVALUATION_CHECKS)).default([]),
+})
+
+export const CampaignFiltersSchema = z.object({
+  q: z.string().trim().max(100).optional().catch(undefined),
+  store: z.uuid().optional().catch(undefined),
+  status: z.enum(['draft', 'submitted', 'returned', 'approved', 'running', 'completed', 'evaluated', 'cancelled']).optional().catch(undefined),
+  form: z.enum(CAMPAIGN_FORMS).optional().catch(undefined),
+  owner: z.uuid().optional().catch(undefined),
+  model: z.string().trim().max(60).optional().catch(undefined),
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
+  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
+  sort: z.enum(['name', 'startDate', 'status', 'planned', 'store']).default('startDate').catch('startDate'),
+  dir: z.enum(['asc', 'desc']).default('desc').catch('desc'),
+  page: z.coerce.number().int().min(1).max(10_000).default(1).catch(1),
+})
+export type CampaignFilters = z.output<typeof CampaignFiltersSchema>

@@ -1,0 +1,83 @@
+import { z } from 'zod'
+import { parseYuanToFen } from '../utils/format'
+
+// Field parsers shared by the forms. Every message is an i18n key (see app/i18n).
+
+/** Optional free text: trimmed, capped. */
+export const text = (max: number) =>
+  z
+    .string({ error: 'validation.invalid' })
+    .trim()
+    .max(max, `validation.tooLong?max=${max}`)
+    .default('')
+
+export const requiredText = (max: number) =>
+  z
+    .string({ error: 'validation.required' })
+    .trim()
+    .min(1, 'validation.required')
+    .max(max, `validation.tooLong?max=${max}`)
+
+function isRealDay(v: string) {
+  const [y, m, d] = v.split('-').map(Number)
+  const date = new Date(Date.UTC(y!, m! - 1, d!))
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m! - 1 && date.getUTCDate() === d && y! >= 2000 && y! <= 2100
+}
+
+/** A calendar day `YYYY-MM-DD`, as <input type="date"> sends it. */
+export const day = z
+  .string({ error: 'validation.required' })
+  .trim()
+  .min(1, 'validation.required')
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'validation.date')
+  .refine(isRealDay, 'validation.date')
+
+export const optionalDay = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : null))
+  .refine((v) => v === null || (/^\d{4}-\d{2}-\d{2}$/.test(v) && isRealDay(v)), 'validation.date')
+
+/** A whole number ≥ 0, empty allowed (null). */
+export const optionalCount = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v) return null
+    if (!/^\d{1,9}$/.test(v)) {
+      ctx.addIssue({ code: 'custom', message: 'validation.integer' })
+      return z.NEVER
+    }
+    return Number(v)
+  })
+
+export const count = optionalCount.transform((v) => v ?? 0)
+
+/** An amount typed in yuan, stored as integer fen; empty allowed (null). */
+export const optionalMoney = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v) return null
+    const fen = parseYuanToFen(v)
+    if (fen === null || fen < 0 || fen > 1e13) {
+      ctx.addIssue({ code: 'custom', message: 'validation.money' })
+      return z.NEVER
+    }
+    return fen
+  })
+
+export const money = optionalMoney.transform((v) => v ?? 0)
+
+export const choice = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: 'validation.choice' })
+
+/** A row id from a hidden field: present for saved rows, empty for new ones. */
+export const rowId = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v : undefined))
+  .pipe(z.uuid('validation.invalid').optional())

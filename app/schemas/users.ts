@@ -1,0 +1,60 @@
+import { z } from 'zod'
+import { ROLES } from '../../db/schema/enums'
+
+/** A checkbox posts "on" when ticked and nothing when not. */
+const checkbox = z.preprocess((v) => v === 'on' || v === 'true', z.boolean())
+
+const password = z
+  .string({ error: 'validation.required' })
+  .min(10, 'validation.tooShort?min=10')
+  .max(200, 'validation.tooLong?max=200')
+
+const UserFields = z.object({
+  name: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .min(1, 'validation.required')
+    .max(100, 'validation.tooLong?max=100'),
+  email: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .toLowerCase()
+    .min(1, 'validation.required')
+    .max(200, 'validation.tooLong?max=200')
+    .email('validation.email'),
+  role: z.enum(ROLES, { error: 'validation.choice' }),
+  storeIds: z
+    .array(z.string().max(64, 'validation.choice'))
+    .default([])
+    .transform((ids) => [...new Set(ids)]),
+  active: checkbox,
+})
+
+type UserFieldsValue = z.infer<typeof UserFields>
+
+// Executives read every store of the group, so they need no membership; everyone else needs one.
+const storeRule = {
+  path: ['storeIds'],
+  message: 'validation.storeRequired',
+  when: (payload: { issues: ReadonlyArray<{ path?: PropertyKey[] }> }) =>
+    !payload.issues.some((i) => i.path?.[0] === 'role' || i.path?.[0] === 'storeIds'),
+} as const
+const hasStoreIfNeeded = (v: UserFieldsValue) => v.role === 'executive' || v.storeIds.length > 0
+
+export const UserCreateSchema = UserFields.extend({ password }).refine(hasStoreIfNeeded, storeRule)
+
+/** On edit an empty password keeps the current one. */
+export const UserUpdateSchema = UserFields.extend({
+  password: z.preprocess((v) => (v === '' ? undefined : v), password.optional()),
+}).refine(hasStoreIfNeeded, storeRule)
+
+export type UserFormValues = Omit<UserFieldsValue, 'password'>
+
+/** The list's query string: search, role filter and sort. */
+export const UserListQuerySchema = z.object({
+  q: z.string().trim().max(100).optional().catch(undefined),
+  role: z.enum(ROLES).optional().catch(undefined),
+  sort: z.enum(['name', 'email', 'role', 'active']).catch('name'),
+  dir: z.enum(['asc', 'desc']).catch('asc'),
+})
+export type UserListQuery = z.infer<typeof UserListQuerySchema>

@@ -1,0 +1,149 @@
+import { fenToYuanInput } from './format'
+
+/** The raw string shape of the plan form, as submitted and as re-rendered after an error. */
+export type RowValues = Record<string, string | undefined>
+export type PlanFormValues = {
+  storeId?: string
+  name?: string
+  form?: string
+  ownerId?: string
+  models?: string
+  background?: string
+  purposes?: string[]
+  theme?: string
+  warmupStart?: string
+  startDate?: string
+  endDate?: string
+  executionContent?: string
+  targetLeads?: string
+  targetVisits?: string
+  targetTestDrives?: string
+  targetOrders?: string
+  targetDeliveries?: string
+  targetRevenueFen?: string
+  targetGrossProfitFen?: string
+  tasks?: RowValues[]
+  placements?: RowValues[]
+  promotions?: RowValues[]
+  budgetLines?: RowValues[]
+}
+
+export const ROW_LISTS = ['tasks', 'placements', 'promotions', 'budgetLines'] as const
+export type RowList = (typeof ROW_LISTS)[number]
+
+export const EMPTY_ROWS: Record<RowList, RowValues> = {
+  tasks: { title: '', owner: '', dueDate: '', status: 'todo' },
+  placements: { medium: 'autohome', platform: '', purpose: 'promotion', nature: 'hard', audience: '', startDate: '', endDate: '', costFen: '' },
+  promotions: { kind: 'external', description: '', unitCostFen: '', expectedUnits: '' },
+  budgetLines: { category: 'media', description: '', plannedFen: '', actualFen: '', vendor: '', subsidyFen: '' },
+}
+
+const str = (v: number | null | undefined) => (v == null ? '' : String(v))
+
+type CampaignLike = {
+  storeId: string
+  name: string
+  form: string
+  ownerId: string | null
+  models: string[]
+  background: string
+  purposes: string[]
+  theme: string
+  warmupStart: string | null
+  startDate: string
+  endDate: string
+  executionContent: string
+  targetLeads: number | null
+  targetVisits: number | null
+  targetTestDrives: number | null
+  targetOrders: number | null
+  targetDeliveries: number | null
+  targetRevenueFen: number | null
+  targetGrossProfitFen: number | null
+  tasks: Array<{ id: string; title: string; owner: string; dueDate: string | null; status: string }>
+  placements: Array<{ id: string; medium: string; platform: string; purpose: string; nature: string; audience: string; startDate: string | null; endDate: string | null; costFen: number }>
+  promotions: Array<{ id: string; kind: string; description: string; unitCostFen: number; expectedUnits: number }>
+  budgetLines: Array<{ id: string; category: string; description: string; plannedFen: number; actualFen: number | null; vendor: string; subsidyFen: number }>
+}
+
+export function campaignToFormValues(c: CampaignLike): PlanFormValues {
+  return {
+    storeId: c.storeId,
+    name: c.name,
+    form: c.form,
+    ownerId: c.ownerId ?? '',
+    models: c.models.join(', '),
+    background: c.background,
+    purposes: c.purposes,
+    theme: c.theme,
+    warmupStart: c.warmupStart ?? '',
+    startDate: c.startDate,
+    endDate: c.endDate,
+    executionContent: c.executionContent,
+    targetLeads: str(c.targetLeads),
+    targetVisits: str(c.targetVisits),
+    targetTestDrives: str(c.targetTestDrives),
+    targetOrders: str(c.targetOrders),
+    targetDeliveries: str(c.targetDeliveries),
+    targetRevenueFen: fenToYuanInput(c.targetRevenueFen),
+    targetGrossProfitFen: fenToYuanInput(c.targetGrossProfitFen),
+    tasks: c.tasks.map((t) => ({ id: t.id, title: t.title, owner: t.owner, dueDate: t.dueDate ?? '', status: t.status })),
+    placements: c.placements.map((p) => ({
+      id: p.id,
+      medium: p.medium,
+      platform: p.platform,
+      purpose: p.purpose,
+      nature: p.nature,
+      audience: p.audience,
+      startDate: p.startDate ?? '',
+      endDate: p.endDate ?? '',
+      costFen: fenToYuanInput(p.costFen),
+    })),
+    promotions: c.promotions.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      description: p.description,
+      unitCostFen: fenToYuanInput(p.unitCostFen),
+      expectedUnits: String(p.expectedUnits),
+    })),
+    budgetLines: c.budgetLines.map((b) => ({
+      id: b.id,
+      category: b.category,
+      description: b.description,
+      plannedFen: fenToYuanInput(b.plannedFen),
+      actualFen: fenToYuanInput(b.actualFen),
+      vendor: b.vendor,
+      subsidyFen: fenToYuanInput(b.subsidyFen),
+    })),
+  }
+}
+
+/** Which of the ten parts are filled in, for the progress shown beside the form. */
+export function planProgress(v: PlanFormValues) {
+  const filled = (s?: string) => Boolean(s && s.trim())
+  const parts = {
+    background: filled(v.background),
+    purposes: (v.purposes ?? []).length > 0,
+    theme: filled(v.theme),
+    time: filled(v.startDate) && filled(v.endDate),
+    execution: filled(v.executionContent),
+    tasks: (v.tasks ?? []).length > 0,
+    targets: [v.targetLeads, v.targetVisits, v.targetTestDrives, v.targetOrders, v.targetDeliveries, v.targetRevenueFen, v.targetGrossProfitFen].some(filled),
+    media: (v.placements ?? []).length > 0,
+    promotions: (v.promotions ?? []).length > 0,
+    budget: (v.budgetLines ?? []).length > 0,
+  }
+  return { parts, done: Object.values(parts).filter(Boolean).length, total: 10 }
+}
+
+/** The no-JavaScript path for "add row" and "remove row" buttons: `add:tasks`, `remove:tasks:2`. */
+export function applyRowIntent(values: PlanFormValues, intent: string): PlanFormValues | null {
+  const [verb, list, index] = intent.split(':')
+  if (!(ROW_LISTS as readonly string[]).includes(list ?? '')) return null
+  const key = list as RowList
+  const rows = [...(values[key] ?? [])]
+  if (verb === 'add') rows.push({ ...EMPTY_ROWS[key] })
+  else if (verb === 'remove' && index !== undefined) rows.splice(Number(index), 1)
+  else return null
+  return { ...values, [key]: rows }
+}
