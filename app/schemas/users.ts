@@ -36,9 +36,10 @@ type UserFieldsValue = z.infer<typeof UserFields>
 const storeRule = {
   path: ['storeIds'],
   message: 'validation.storeRequired',
-  when: (payload: { issues: ReadonlyArray<{ path?: PropertyKey[] }> }) =>
+  // also report it next to other field errors, unless the role or the stores are themselves invalid
+  when: (payload: z.core.ParsePayload) =>
     !payload.issues.some((i) => i.path?.[0] === 'role' || i.path?.[0] === 'storeIds'),
-} as const
+}
 const hasStoreIfNeeded = (v: UserFieldsValue) => v.role === 'executive' || v.storeIds.length > 0
 
 export const UserCreateSchema = UserFields.extend({ password }).refine(hasStoreIfNeeded, storeRule)
@@ -49,6 +50,14 @@ export const UserUpdateSchema = UserFields.extend({
 }).refine(hasStoreIfNeeded, storeRule)
 
 export type UserFormValues = Omit<UserFieldsValue, 'password'>
+
+/** What the user typed, to show again next to the errors (never the password). */
+export function userFormValues(raw: Record<string, unknown>): UserFormValues {
+  const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 200) : '')
+  const role = ROLES.find((r) => r === raw.role) ?? 'sales'
+  const storeIds = Array.isArray(raw.storeIds) ? raw.storeIds.filter((v): v is string => typeof v === 'string') : []
+  return { name: text(raw.name), email: text(raw.email), role, storeIds, active: raw.active === 'on' }
+}
 
 /** The list's query string: search, role filter and sort. */
 export const UserListQuerySchema = z.object({

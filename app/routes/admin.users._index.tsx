@@ -1,0 +1,155 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
+import { ROLES } from '../../db/schema/enums'
+import { UserListQuerySchema, type UserListQuery } from '../schemas/users'
+import { listUsers } from '../services/users.server'
+import { requireUserWithPermission } from '../utils/auth.server'
+import { pageTitle } from '../utils/meta'
+import { useI18n } from '../utils/use-root'
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const admin = await requireUserWithPermission(request, 'user:manage')
+  const params = new URL(request.url).searchParams
+  const query = UserListQuerySchema.parse(Object.fromEntries(params))
+  const rows = await listUsers(admin, query)
+  const storeNames = new Map(admin.stores.map((s) => [s.id, s.name]))
+  const notice = params.get('notice')
+  return {
+    query,
+    filtered: Boolean(query.q || query.role),
+    notice: notice === 'created' || notice === 'updated' ? notice : null,
+    users: rows.map((u) => ({
+      id: u.id,
+      name: u.name,
+      email: u.email,
+      role: u.role,
+      active: u.active,
+      isSelf: u.id === admin.id,
+      stores: u.storeIds.flatMap((id) => storeNames.get(id) ?? []),
+      otherStores: u.storeIds.filter((id) => !storeNames.has(id)).length,
+    })),
+  }
+}
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'users.title')
+
+const COLUMNS = [
+  ['name', 'users.name'],
+  ['email', 'users.email'],
+  ['role', 'users.role'],
+] as const
+
+function SortHeader({ column, label, query }: { column: UserListQuery['sort']; label: string; query: UserListQuery }) {
+  const { t } = useI18n()
+  const [params] = useSearchParams()
+  const active = query.sort === column
+  const next = new URLSearchParams(params)
+  next.delete('notice')
+  next.set('sort', column)
+  next.set('dir', active && query.dir === 'asc' ? 'desc' : 'asc')
+  return (
+    <th scope="col" aria-sort={active ? (query.dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+      <Link to={`?${next}`} title={t('users.sortBy', { column: label })}>
+        {label}
+        {active ? (query.dir === 'asc' ? ' ▲' : ' ▼') : ''}
+      </Link>
+    </th>
+  )
+}
+
+export default function Users() {
+  const { t } = useI18n()
+  const { users, query, filtered, notice } = useLoaderData<typeof loader>()
+  return (
+    <>
+      <div className="page-head">
+        <h1>{t('users.title')}</h1>
+        <span className="muted">{t('users.count', { count: users.length })}</span>
+        <div className="actions">
+          <Link to="/admin/users/new" className="btn btn-primary">
+            {t('users.new')}
+          </Link>
+        </div>
+      </div>
+      {notice ? (
+        <div className="alert alert-success" role="status">
+          {t(notice === 'created' ? 'users.created' : 'users.updated')}
+        </div>
+      ) : null}
+      <Form method="get" className="card filters" role="search">
+        <input type="hidden" name="sort" value={query.sort} />
+        <input type="hidden" name="dir" value={query.dir} />
+        <div className="field">
+          <label htmlFor="q">{t('users.searchLabel')}</label>
+          <input id="q" name="q" type="search" defaultValue={query.q ?? ''} />
+        </div>
+        <div className="field">
+          <label htmlFor="role">{t('users.role')}</label>
+          <select id="role" name="role" defaultValue={query.role ?? ''}>
+            <option value="">{t('common.all')}</option>
+            {ROLES.map((role) => (
+              <option key={role} value={role}>
+                {t(`role.${role}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="btn">
+            {t('common.filter')}
+          </button>
+          {filtered ? (
+            <Link to="/admin/users" className="btn btn-ghost">
+              {t('common.reset')}
+            </Link>
+          ) : null}
+        </div>
+      </Form>
+      {users.length === 0 ? (
+        <div className="card empty">
+          <p>{t('users.empty')}</p>
+          <Link to="/admin/users" className="btn">
+            {t('common.reset')}
+          </Link>
+        </div>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                {COLUMNS.map(([column, key]) => (
+                  <SortHeader key={column} column={column} label={t(key)} query={query} />
+                ))}
+                <th scope="col">{t('users.stores')}</th>
+                <SortHeader column="active" label={t('common.status')} query={query} />
+              </tr>
+            </thead>
+            <tbody>
+              {users.map((user) => (
+                <tr key={user.id}>
+                  <td>
+                    <Link to={`/admin/users/${user.id}`}>{user.name}</Link>
+                    {user.isSelf ? <span className="muted small"> ({t('users.you')})</span> : null}
+                  </td>
+                  <td>{user.email}</td>
+                  <td className="nowrap">{t(`role.${user.role}`)}</td>
+                  <td>
+                    {user.role === 'executive' ? t('users.allStores') : user.stores.join('、') || '—'}
+                    {user.role !== 'executive' && user.otherStores ? (
+                      <span className="muted small"> {t('users.otherStores', { count: user.otherStores })}</span>
+                    ) : null}
+                  </td>
+                  <td>
+                    <span className={user.active ? 'badge badge-completed' : 'badge badge-cancelled'}>
+                      {user.active ? t('users.active') : t('users.inactive')}
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  )
+}

@@ -1,0 +1,191 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react'
+import { CsrfInput } from '../components/csrf-input'
+import { FieldError } from '../components/field-error'
+import { StatusBadge } from '../components/status-badge'
+import type { MessageKey } from '../i18n'
+import { EVALUATION_CHECKS, EvaluationSchema } from '../schemas/campaign'
+import { budgetSummary, getCampaign, saveEvaluation } from '../services/campaigns.server'
+import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
+import { readMutationForm } from '../utils/csrf.server'
+import { formToObject, toFieldErrors, type FieldErrors } from '../utils/form'
+import { clientIp } from '../utils/http.server'
+import { roleCan } from '../utils/permissions'
+import { useI18n } from '../utils/use-root'
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'campaign:read')
+  const c = await getCampaign(user, params.campaignId!)
+  const open = c.status === 'completed' || c.status === 'evaluated'
+  return {
+    id: c.id,
+    name: c.name,
+    status: c.status,
+    version: c.version,
+    currency: c.store.currency,
+    analysis: c.evaluationAnalysis ?? '',
+    lessons: c.evaluationLessons ?? '',
+    checklist: c.evaluationChecklist ?? {},
+    targets: {
+      leads: c.targetLeads,
+      visits: c.targetVisits,
+      testDrives: c.targetTestDrives,
+      orders: c.targetOrders,
+      deliveries: c.targetDeliveries,
+      revenue: c.targetRevenueFen,
+      grossProfit: c.targetGrossProfitFen,
+    },
+    budget: roleCan(user.role, 'budget:read') ? budgetSummary(c.budgetLines) : null,
+    open,
+    canWrite: open && roleCan(user.role, 'campaign:write') && canWriteStore(user, c.storeId),
+  }
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'campaign:write')
+  const form = await readMutationForm(request)
+  const values = formToObject(form)
+  const parsed = EvaluationSchema.safeParse(values)
+  if (!parsed.success) return data({ errors: toFieldErrors(parsed.error), values, stale: null as number | null }, { status: 400 })
+  const result = await saveEvaluation(user, params.campaignId!, parsed.data, clientIp(request))
+  if (result.ok) return redirect(`/campaigns/${params.campaignId}/evaluation?notice=saved`)
+  if (result.reason === 'stale') return data({ errors: {} as FieldErrors, values, stale: result.version }, { status: 409 })
+  return redirect(`/campaigns/${params.campaignId}?notice=not-editable`)
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Roadshow · ${data?.name ?? ''}` }]
+
+const TARGET_ROWS = [
+  ['leads', 'campaign.field.targetLeads', 'count'],
+  ['visits', 'campaign.field.targetVisits', 'count'],
+  ['testDrives', 'campaign.field.targetTestDrives', 'count'],
+  ['orders', 'campaign.field.targetOrders', 'count'],
+  ['deliveries', 'campaign.field.targetDeliveries', 'count'],
+  ['revenue', 'campaign.field.targetRevenue', 'money'],
+  ['grossProfit', 'campaign.field.targetGrossProfit', 'money'],
+] as const
+
+export default function Evaluation() {
+  const d = useLoaderData<typeof loader>()
+  const a = useActionData<typeof action>()
+  const [params] = useSearchParams()
+  const { t, money, num } = useI18n()
+  const errors: FieldErrors = a?.errors ?? {}
+  const values = (a?.values ?? {}) as { analysis?: string; lessons?: string; checks?: string[] }
+  const checked = (c: string) => (a ? (values.checks ?? []).includes(c) : Boolean((d.checklist as Record<string, boolean>)[c]))
+  return (
+    <>
+      <div className="breadcrumb">
+        <Link to="/campaigns">{t('campaigns.title')}</Link> / <Link to={`/campaigns/${d.id}`}>{d.name}</Link>
+      </div>
+      <div className="page-head">
+        <h1>
+          {t('evaluation.title')} <StatusBadge status={d.status} />
+        </h1>
+        <div className="actions no-print">
+          <button type="button" className="btn" onClick={() => window.print()}>
+            {t('common.print')}
+          </button>
+        </div>
+      </div>
+      {params.get('notice') === 'saved' ? (
+        <div className="alert alert-success" role="status">
+          {t('evaluation.saved')}
+        </div>
+      ) : null}
+      {a?.stale ? (
+        <div className="alert alert-warning" role="alert">
+          {t('campaign.stale', { version: a.stale })}
+        </div>
+      ) : null}
+      {!d.open ? <div className="alert alert-info">{t('evaluation.notYet')}</div> : null}
+
+      <section className="card" aria-labelledby="measured-h">
+        <h2 id="measured-h">{t('evaluation.measured')}</h2>
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col"></th>
+                <th scope="col" className="num">{t('evaluation.target')}</th>
+                <th scope="col" className="num">{t('evaluation.actual')}</th>
+                <th scope="col" className="num">{t('evaluation.attainment')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {TARGET_ROWS.map(([key, label, kind]) => {
+                const target = d.targets[key]
+                return (
+                  <tr key={key}>
+                    <th scope="row">{t(label as MessageKey)}</th>
+                    <td className="num">{kind === 'money' ? money(target, d.currency) : num(target)}</td>
+                    <td className="num muted">—</td>
+                    <td className="num muted">—</td>
+                  </tr>
+                )
+              })}
+              {d.budget ? (
+                <tr>
+                  <th scope="row">{t('evaluation.costs')}</th>
+                  <td className="num">{money(d.budget.planned, d.currency)}</td>
+                  <td className="num">{money(d.budget.actual, d.currency)}</td>
+                  <td className="num muted">—</td>
+                </tr>
+              ) : null}
+            </tbody>
+          </table>
+        </div>
+        <p className="muted small" style={{ marginTop: 8 }}>
+          {t('campaign.evaluationPending')}
+        </p>
+      </section>
+
+      <Form method="post" className="card" aria-labelledby="summary-h">
+        <h2 id="summary-h">{t('evaluation.analysis')}</h2>
+        <CsrfInput />
+        <input type="hidden" name="version" value={a?.stale ?? d.version} />
+        <fieldset disabled={!d.canWrite}>
+          <div className="field">
+            <label htmlFor="analysis">{t('evaluation.analysis')}</label>
+            <textarea
+              id="analysis"
+              name="analysis"
+              rows={6}
+              defaultValue={values.analysis ?? d.analysis}
+              aria-invalid={errors.analysis ? true : undefined}
+              aria-describedby={`analysis-hint${errors.analysis ? ' analysis-error' : ''}`}
+            />
+            <span className="hint" id="analysis-hint">
+              {t('evaluation.analysisHint')}
+            </span>
+            <FieldError id="analysis-error" message={errors.analysis} />
+          </div>
+          <div className="field">
+            <label htmlFor="lessons">{t('evaluation.lessons')}</label>
+            <textarea id="lessons" name="lessons" rows={4} defaultValue={values.lessons ?? d.lessons} />
+            <FieldError id="lessons-error" message={errors.lessons} />
+          </div>
+          <fieldset>
+            <legend>{t('evaluation.checklist')}</legend>
+            <div className="checks" style={{ flexDirection: 'column' }}>
+              {EVALUATION_CHECKS.map((c) => (
+                <label key={c} className="check">
+                  <input type="checkbox" name="checks[]" value={c} defaultChecked={checked(c)} />
+                  {t(`evaluation.check.${c}` as MessageKey)}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          {d.canWrite ? (
+            <button type="submit" className="btn btn-primary no-print">
+              {t('evaluation.save')}
+            </button>
+          ) : d.open ? (
+            <p className="muted small">{t('evaluation.readOnly')}</p>
+          ) : null}
+        </fieldset>
+      </Form>
+    </>
+  )
+}

@@ -1,0 +1,153 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
+import { z } from 'zod'
+import { campaignTimelineSpec } from '../../analytics/charts/campaign-timeline'
+import { CAMPAIGN_STATUSES } from '../../db/schema/enums'
+import { ChartSvg } from '../components/charts/chart-svg'
+import { StatusBadge } from '../components/status-badge'
+import { translator } from '../i18n'
+import { listCampaignsInPeriod } from '../services/campaigns.server'
+import { CHART_FONT, renderChartSvg } from '../services/charts.server'
+import { requireUserWithPermission } from '../utils/auth.server'
+import { resolveLocale } from '../utils/i18n.server'
+import { useI18n } from '../utils/use-root'
+
+const STATUS_COLORS: Record<(typeof CAMPAIGN_STATUSES)[number], string> = {
+  draft: '#9ca3af',
+  submitted: '#3b82f6',
+  returned: '#f59e0b',
+  approved: '#14b8a6',
+  running: '#4f46e5',
+  completed: '#16a34a',
+  evaluated: '#9333ea',
+  cancelled: '#d1d5db',
+}
+
+const DAY = 86_400_000
+const isoDay = (d: Date) => d.toISOString().slice(0, 10)
+
+const RangeSchema = z.object({
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
+  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
+  store: z.uuid().optional().catch(undefined),
+})
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'campaign:read')
+  const params = RangeSchema.parse(Object.fromEntries(new URL(request.url).searchParams))
+  const tz = user.stores[0]?.timeZone ?? 'Asia/Shanghai'
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(new Date())
+  const base = Date.parse(`${today}T00:00:00Z`)
+  let from = params.from ?? isoDay(new Date(base - 60 * DAY))
+  let to = params.to ?? isoDay(new Date(base + 90 * DAY))
+  if (to < from) [from, to] = [to, from]
+  const rows = await listCampaignsInPeriod(user, from, to, params.store)
+  const t = translator(resolveLocale(request, user.locale))
+  const svg = rows.length
+    ? await renderChartSvg(
+        campaignTimelineSpec(
+          rows.map((r) => ({ ...r, statusLabel: t(`status.${r.status}`) })),
+          {
+            from,
+            to,
+            today,
+            font: CHART_FONT,
+            palette: CAMPAIGN_STATUSES.filter((s) => rows.some((r) => r.status === s)).map((s) => ({
+              label: t(`status.${s}`),
+              color: STATUS_COLORS[s],
+            })),
+          },
+        ),
+      )
+    : null
+  return { from, to, rows, svg, stores: user.stores.map((s) => ({ id: s.id, name: s.name })) }
+}
+
+export const meta: MetaFunction = () => [{ title: 'Roadshow · 活动日历 / Timeline' }]
+
+export default function Timeline() {
+  const d = useLoaderData<typeof loader>()
+  const [params] = useSearchParams()
+  const { t, day } = useI18n()
+  return (
+    <>
+      <div className="page-head">
+        <h1>{t('campaigns.timeline')}</h1>
+        <div className="actions">
+          <Link to="/campaigns" className="btn">
+            {t('nav.campaigns')}
+          </Link>
+        </div>
+      </div>
+      <Form method="get" className="card filters">
+        <div className="field">
+          <label htmlFor="from">{t('common.from')}</label>
+          <input id="from" name="from" type="date" defaultValue={d.from} />
+        </div>
+        <div className="field">
+          <label htmlFor="to">{t('common.to')}</label>
+          <input id="to" name="to" type="date" defaultValue={d.to} />
+        </div>
+        {d.stores.length > 1 ? (
+          <div className="field">
+            <label htmlFor="store">{t('common.store')}</label>
+            <select id="store" name="store" defaultValue={params.get('store') ?? ''}>
+              <option value="">{t('common.all')}</option>
+              {d.stores.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary">
+            {t('common.filter')}
+          </button>
+        </div>
+      </Form>
+      <section className="card timeline-chart">
+        <p className="muted small">{t('campaigns.timelineRange', { from: day(d.from), to: day(d.to) })}</p>
+        {d.svg ? (
+          <ChartSvg svg={d.svg} title={t('campaigns.timeline')} />
+        ) : (
+          <p className="empty">{t('campaigns.timelineEmpty')}</p>
+        )}
+      </section>
+      {d.rows.length ? (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">{t('campaigns.timeline')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('campaigns.name')}</th>
+                <th scope="col">{t('common.store')}</th>
+                <th scope="col">{t('campaign.field.warmupStart')}</th>
+                <th scope="col">{t('campaigns.dates')}</th>
+                <th scope="col">{t('common.status')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.rows.map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    <Link to={`/campaigns/${r.id}`}>{r.name}</Link>
+                  </td>
+                  <td>{r.storeName}</td>
+                  <td className="nowrap">{day(r.warmupStart)}</td>
+                  <td className="nowrap">
+                    {day(r.startDate)} – {day(r.endDate)}
+                  </td>
+                  <td>
+                    <StatusBadge status={r.status} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  )
+}
