@@ -57,6 +57,10 @@ export const BudgetLineSchema = z.object({
 
 const list = <T extends z.ZodTypeAny>(row: T) => z.array(row).max(200).default([])
 
+const DATE_FIELDS = ['warmupStart', 'startDate', 'endDate']
+const datesParsed = (issues: ReadonlyArray<{ path?: PropertyKey[] }>) =>
+  !issues.some((i) => DATE_FIELDS.includes(String(i.path?.[0])))
+
 /** The ten parts of a campaign plan as the form submits them. */
 export const CampaignPlanSchema = z
   .object({
@@ -94,13 +98,16 @@ export const CampaignPlanSchema = z
     promotions: list(PromotionSchema),
     budgetLines: list(BudgetLineSchema),
   })
-  .superRefine((v, ctx) => {
-    if (v.startDate && v.endDate && v.endDate < v.startDate) {
-      ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'validation.endBeforeStart' })
-    }
-    if (v.warmupStart && v.startDate && v.warmupStart > v.startDate) {
-      ctx.addIssue({ code: 'custom', path: ['warmupStart'], message: 'validation.warmupAfterStart' })
-    }
+  // cross-field date checks run even when other fields have errors, so the user sees every problem at once
+  .refine((v) => !(v.startDate && v.endDate && v.endDate < v.startDate), {
+    path: ['endDate'],
+    message: 'validation.endBeforeStart',
+    when: (payload) => datesParsed(payload.issues),
+  })
+  .refine((v) => !(v.warmupStart && v.startDate && v.warmupStart > v.startDate), {
+    path: ['warmupStart'],
+    message: 'validation.warmupAfterStart',
+    when: (payload) => datesParsed(payload.issues),
   })
 
 export type CampaignPlanInput = z.output<typeof CampaignPlanSchema>

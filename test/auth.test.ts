@@ -1,0 +1,124 @@
+import { eq } from 'drizzle-orm'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { getDb } from '../db/client'
+import { users } from '../db/schema'
+import * as login from '../app/routes/login'
+import * as logout from '../app/routes/logout'
+import { getUser } from '../app/utils/auth.server'
+import { translator } from '../app/i18n'
+import { createGroup, createStore, createUser, get, post, signIn, TEST_PASSWORD } from './factories'
+import { acceptCookie, anonymous, settle, withHeaders } from './http'
+
+const ctx = { params: {}, context: {} }
+let groupId: string
+let storeId: string
+
+// each test signs in from its own address so that the per-IP limit of one test does not leak into another
+let ipCounter = 0
+const nextIp = () => `203.0.113.${++ipCounter}`
+
+function loginRequest(fields: Record<string, string>, options: { ip?: string; origin?: string } = {}) {
+  const headers: Record<string, string> = { 'x-roadshow-client-ip': options.ip ?? nextIp() }
+  if (options.origin) headers.origin = options.origin
+  return withHeaders(post('/login', fields, anonymous()), headers)
+}
+const attempt = (fields: Record<string, string>, options?: { ip?: string; origin?: string }) =>
+  settle(() => login.action({ request: loginRequest(fields, options), ...ctx }))
+
+beforeAll(async () => {
+  const group = await createGroup()
+  groupId = group.id
+  storeId = (await createStore(group.id)).id
+})
+
+describe('sign-in', () => {
+  it('sets an HttpOnly session cookie and redirects', async () => {
+    const user = await createUser(groupId, 'specialist', [storeId])
+    const res = await attempt({ email: user.email.toUpperCase(), password: TEST_PASSWORD, redirectTo: '/campaigns/timeline' })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe('/campaigns/timeline')
+    const cookie = res.headers.get('set-cookie')!
+    expect(cookie).toMatch(/^rs_session=[A-Za-z0-9_-]{43}; /)
+    expect(cookie).toContain('HttpOnly')
+    expect(cookie).toContain('SameSite=Lax')
+    const browser = acceptCookie(anonymous(), res)
+    expect((await getUser(get('/', browser)))?.id).toBe(user.id)
+  })
+
+  it('does not redirect off-site after signing in', async () => {
+    const user = await createUser(groupId, 'sales', [storeId])
+    const res = await attempt({ email: user.email, password: TEST_PASSWORD, redirectTo: '//evil.example/phish' })
+    expect(res.headers.get('location')).toBe('/campaigns')
+  })
+
+  it('answers a wrong password with 401 and the generic message', async () => {
+    const user = await createUser(groupId, 'sales', [storeId])
+    const wrong = await attempt({ email: user.email, password: 'wrong-password' })
+    expect(wrong.status).toBe(401)
+    expect(wrong.data.errors).toEqual({ _form: 'login.invalid' })
+    expect(wrong.headers.get('set-cookie')).toBeNull()
+    // an unknown email gets exactly the same answer: it does not reveal who has an account
+    const unknown = await attempt({ email: 'nobody@example.test', password: 'wrong-password' })
+    expect(unknown.status).toBe(401)
+    expect(unknown.data).toEqual(wrong.data)
+    expect(translator('en')('login.invalid')).toBe('Email or password is incorrect.')
+  })
+
+  it('after 5 failures for one email refuses the 6th attempt with 429, even with the right password', async () => {
+    const user = await createUser(groupId, 'sales', [storeId])
+    for (let i = 0; i < 5; i++) {
+      // from different addresses: the limit is per account as well as per address
+      expect((await attempt({ email: user.email, password: `guess-${i}` })).status).toBe(401)
+    }
+    const sixth = await attempt({ email: user.email, password: TEST_PASSWORD })
+    expect(sixth.status).toBe(429)
+    expect(sixth.data.errors).toEqual({ _form: 'login.throttled' })
+    expect(sixth.headers.get('set-cookie')).toBeNull()
+    // other accounts are not locked out by it
+    const other = await createUser(groupId, 'sales', [storeId])
+    expect((await attempt({ email: other.email, password: TEST_PASSWORD })).status).toBe(302)
+  })
+
+  it('a deactivated user cannot sign in', async () => {
+    const user = await createUser(groupId, 'sales', [storeId])
+    await (await getDb()).update(users).set({ active: false }).where(eq(users.id, user.id))
+    const res = await attempt({ email: user.email, password: TEST_PASSWORD })
+    expect(res.status).toBe(401)
+    expect(res.data.errors).toEqual({ _form: 'login.invalid' })
+  })
+
+  it('refuses a login post from another site (403)', async () => {
+    const user = await createUser(groupId, 'sales', [storeId])
+    const res = await attempt({ email: user.email, password: TEST_PASSWORD }, { origin: 'https://evil.example' })
+    expect(res.status).toBe(403)
+    expect(res.headers.get('set-cookie')).toBeNull()
+  })
+
+  it('refuses a login post without the CSRF token (403)', async () => {
+    const user = await createUser(groupId, 'sales', [storeId])
+    const request = post('/login', { email: user.email, password: TEST_PASSWORD })
+    expect((await settle(() => login.action({ request, ...ctx }))).status).toBe(403)
+  })
+})
+
+describe('sign-out', () => {
+  it('deletes the session: the old cookie no longer authenticates', async () => {
+    const user = await createUser(groupId, 'manager', [storeId])
+    const browser = await signIn(user.id)
+    expect((await getUser(get('/', browser)))?.id).toBe(user.id)
+    const res = await settle(() => logout.action({ request: post('/logout', {}, browser), ...ctx }))
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe('/login')
+    expect(res.headers.get('set-cookie')).toMatch(/^rs_session=; .*Max-Age=0/)
+    // the browser that ignores the cleared cookie and replays the old one is not signed in
+    expect(await getUser(get('/', browser))).toBeNull()
+  })
+
+  it('refuses a sign-out without the CSRF token, so another site cannot sign users out', async () => {
+    const user = await createUser(groupId, 'manager', [storeId])
+    const browser = await signIn(user.id)
+    const res = await settle(() => logout.action({ request: post('/logout', {}, browser, { csrf: false }), ...ctx }))
+    expect(res.status).toBe(403)
+    expect(await getUser(get('/', browser))).not.toBeNull()
+  })
+})

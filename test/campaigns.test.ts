@@ -1,0 +1,338 @@
+import { count, eq } from 'drizzle-orm'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { getDb } from '../db/client'
+import { auditLog, campaigns, campaignTransitions, mediaPlacements } from '../db/schema'
+import * as detail from '../app/routes/campaigns.$campaignId._index'
+import * as edit from '../app/routes/campaigns.$campaignId.edit'
+import * as evaluation from '../app/routes/campaigns.$campaignId.evaluation'
+import * as print from '../app/routes/campaigns.$campaignId.print'
+import * as list from '../app/routes/campaigns._index'
+import * as create from '../app/routes/campaigns.new'
+import * as timeline from '../app/routes/campaigns.timeline'
+import { planFields } from './campaign-fixtures'
+import { createGroup, createStore, createUser, get, post, run, signIn, type Browser } from './factories'
+
+type Data<T> = T extends { data: infer D } ? D : T
+
+/** Unwraps what a Remix loader/action returns: plain data, a `data()` wrapper, or a Response. */
+function unwrap(result: unknown): { status: number; body: any; location: string | null } {
+  if (result instanceof Response) return { status: result.status, body: null, location: result.headers.get('location') }
+  if (result && typeof result === 'object' && 'type' in result && (result as any).type === 'DataWithResponseInit') {
+    const r = result as any
+    return { status: r.init?.status ?? 200, body: r.data, location: null }
+  }
+  return { status: 200, body: result, location: null }
+}
+
+const args = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: {} })
+
+let storeA: string
+let storeB: string
+let specialist: Browser
+let specialistB: Browser
+let manager: Browser
+let sales: Browser
+let exec: Browser
+
+async function createCampaign(browser: Browser, overrides: Record<string, string | string[]> = {}, store = storeA) {
+  const res = unwrap(await run(() => create.action(args(post('/campaigns/new', planFields(store, overrides), browser)))))
+  expect(res.status, JSON.stringify(res.body?.errors)).toBe(302)
+  return res.location!.match(/campaigns\/([0-9a-f-]{36})/)![1]!
+}
+
+async function step(browser: Browser, id: string, action: string, comment = '') {
+  return unwrap(await run(() => detail.action(args(post(`/campaigns/${id}`, { intent: 'transition', action, comment }, browser), { campaignId: id }))))
+}
+
+async function loadDetail(browser: Browser, id: string) {
+  return unwrap(await run(() => detail.loader(args(get(`/campaigns/${id}`, browser), { campaignId: id }))))
+}
+
+beforeAll(async () => {
+  const group = await createGroup()
+  storeA = (await createStore(group.id, '杭州店')).id
+  storeB = (await createStore(group.id, '宁波店')).id
+  specialist = await signIn((await createUser(group.id, 'specialist', [storeA])).id)
+  specialistB = await signIn((await createUser(group.id, 'specialist', [storeB])).id)
+  manager = await signIn((await createUser(group.id, 'manager', [storeA, storeB])).id)
+  sales = await signIn((await createUser(group.id, 'sales', [storeA])).id)
+  exec = await signIn((await createUser(group.id, 'executive', [])).id)
+})
+
+describe('planning a campaign', () => {
+  it('stores all ten parts, with amounts in fen', async () => {
+    const id = await createCampaign(specialist)
+    const { body } = await loadDetail(specialist, id)
+    const c = body.campaign
+    expect(c.status).toBe('draft')
+    expect(c.models).toEqual(['途观L', '迈腾'])
+    expect(c.purposes).toEqual(['orders', 'leads'])
+    expect(c.warmupStart).toBe('2026-09-20')
+    expect(c.targetRevenueFen).toBe(360_000_000)
+    expect(c.targetGrossProfitFen).toBe(36_000_050)
+    expect(c.tasks).toMatchObject([{ title: '场地布置', owner: '王主管', dueDate: '2026-09-28', status: 'todo' }])
+    expect(c.placements).toMatchObject([{ medium: 'autohome', costFen: 1_200_000, nature: 'hard' }])
+    expect(c.promotions).toMatchObject([{ kind: 'external', unitCostFen: 5000, expectedUnits: 60 }])
+    expect(c.budgetLines).toMatchObject([{ plannedFen: 1_650_000, actualFen: null, subsidyFen: 500_000 }])
+    expect(body.budget).toMatchObject({ planned: 1_650_000, actual: null, netCost: 1_150_000, overBy: 0 })
+  })
+
+  it('refuses invalid input with errors per field and stores nothing', async () => {
+    const db = await getDb()
+    const [before] = await db.select({ n: count() }).from(campaigns)
+    const res = unwrap(
+      await run(() =>
+        create.action(
+          args(
+            post(
+              '/campaigns/new',
+              planFields(storeA, {
+                name: '  ',
+                endDate: '2026-09-01',
+                'purposes[]': [],
+                'placements[0].costFen': '12,000.999',
+                'tasks[0].owner': '',
+                targetLeads: '-3',
+              }),
+              specialist,
+            ),
+          ),
+        ),
+      ),
+    )
+    expect(res.status).toBe(400)
+    expect(res.body.errors).toMatchObject({
+      name: 'validation.required',
+      endDate: 'validation.endBeforeStart',
+      purposes: 'validation.atLeastOnePurpose',
+      'placements.0.costFen': 'validation.money',
+      'tasks.0.owner': 'validation.required',
+      targetLeads: 'validation.integer',
+    })
+    // what the user typed comes back to the page
+    expect(res.body.values['placements'][0].costFen).toBe('12,000.999')
+    const [after] = await db.select({ n: count() }).from(campaigns)
+    expect(after!.n).toBe(before!.n)
+  })
+
+  it('adds and removes rows without JavaScript, saving nothing', async () => {
+    const added = unwrap(await run(() => create.action(args(post('/campaigns/new', planFields(storeA, { intent: 'add:tasks' }), specialist)))))
+    expect(added.status).toBe(200)
+    expect(added.body.values.tasks).toHaveLength(2)
+    expect(added.body.errors).toEqual({})
+    const removed = unwrap(await run(() => create.action(args(post('/campaigns/new', planFields(storeA, { intent: 'remove:placements:0' }), specialist)))))
+    expect(removed.body.values.placements).toHaveLength(0)
+  })
+
+  it('keeps script and SQL text as plain text', async () => {
+    const name = `<script>alert(1)</script>'; drop table campaigns; --`
+    const id = await createCampaign(specialist, { name })
+    const { body } = await loadDetail(specialist, id)
+    expect(body.campaign.name).toBe(name)
+  })
+
+  it('refuses a campaign for a store the user does not belong to', async () => {
+    const res = unwrap(await run(() => create.action(args(post('/campaigns/new', planFields(storeB), specialist)))))
+    expect(res.status).toBe(403)
+  })
+})
+
+describe('two people editing at once', () => {
+  it('refuses the stale save, keeps the input, and keeps row identities on a good save', async () => {
+    const id = await createCampaign(specialist)
+    const db = await getDb()
+    const [placement] = await db.select().from(mediaPlacements).where(eq(mediaPlacements.campaignId, id))
+    const editFields = (name: string, version: string) =>
+      planFields(storeA, { name, version, 'placements[0].id': placement!.id, 'placements[0].costFen': '15000' })
+
+    // the manager saves first (version 1 → 2)
+    const first = unwrap(await run(() => edit.action(args(post(`/campaigns/${id}/edit`, editFields('经理改的名字', '1'), manager), { campaignId: id }))))
+    expect(first.status).toBe(302)
+    // the specialist, still on version 1, is refused and sees their own input
+    const stale = unwrap(await run(() => edit.action(args(post(`/campaigns/${id}/edit`, editFields('专员改的名字', '1'), specialist), { campaignId: id }))))
+    expect(stale.status).toBe(409)
+    expect(stale.body.stale).toBe(2)
+    expect(stale.body.values.name).toBe('专员改的名字')
+    const { body } = await loadDetail(specialist, id)
+    expect(body.campaign.name).toBe('经理改的名字')
+    expect(body.campaign.version).toBe(2)
+    // the placement kept its id (tracking links will hang on it) and took the new cost
+    expect(body.campaign.placements).toMatchObject([{ id: placement!.id, costFen: 1_500_000 }])
+    // saving again against the version shown now succeeds
+    const retry = unwrap(await run(() => edit.action(args(post(`/campaigns/${id}/edit`, editFields('专员改的名字', '2'), specialist), { campaignId: id }))))
+    expect(retry.status).toBe(302)
+    const audit = await db.select().from(auditLog).where(eq(auditLog.entityId, id))
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['campaign.create', 'campaign.update']))
+    const update = audit.find((a) => a.action === 'campaign.update')!
+    expect((update.before as any).name).toBe('途观L 品鉴会')
+    expect((update.after as any).name).toBe('经理改的名字')
+  })
+})
+
+describe('the approval workflow', () => {
+  it('goes draft → submitted → returned → submitted → approved, by role, with history', async () => {
+    const id = await createCampaign(specialist)
+    expect((await step(specialist, id, 'approve')).status).toBe(403)
+    expect((await step(specialist, id, 'submit')).status).toBe(302)
+    expect((await step(sales, id, 'approve')).status).toBe(403)
+    expect((await step(exec, id, 'approve')).status).toBe(403)
+    const noComment = await step(manager, id, 'return')
+    expect(noComment.status).toBe(400)
+    expect(noComment.body.workflowError.message).toBe('campaign.commentRequired')
+    expect((await step(manager, id, 'return', '预算偏高，请压缩场地费')).status).toBe(302)
+    const returned = await loadDetail(specialist, id)
+    expect(returned.body.campaign.status).toBe('returned')
+    expect(returned.body.lastReturn.comment).toBe('预算偏高，请压缩场地费')
+    expect(returned.body.canEditPlan).toBe(true)
+    expect((await step(specialist, id, 'submit')).status).toBe(302)
+    expect((await step(manager, id, 'approve')).status).toBe(302)
+    // approving twice is refused: the state moved on
+    expect((await step(manager, id, 'approve')).status).toBe(409)
+    const db = await getDb()
+    const history = await db.select().from(campaignTransitions).where(eq(campaignTransitions.campaignId, id)).orderBy(campaignTransitions.id)
+    expect(history.map((h) => `${h.fromStatus}>${h.toStatus}`)).toEqual([
+      'draft>submitted',
+      'submitted>returned',
+      'returned>submitted',
+      'submitted>approved',
+    ])
+    expect(history[1]!.comment).toBe('预算偏高，请压缩场地费')
+    // an approved plan is no longer editable
+    const editLoad = unwrap(await run(() => edit.loader(args(get(`/campaigns/${id}/edit`, specialist), { campaignId: id }))))
+    expect(editLoad.status).toBe(302)
+    expect(editLoad.location).toContain('not-editable')
+  })
+
+  it('runs, records actual spend, warns over budget, completes and is evaluated', async () => {
+    const id = await createCampaign(specialist)
+    for (const [who, action] of [[specialist, 'submit'], [manager, 'approve'], [specialist, 'start']] as const) {
+      expect((await step(who, id, action)).status).toBe(302)
+    }
+    const c = (await loadDetail(specialist, id)).body.campaign
+    const exec1 = unwrap(
+      await run(() =>
+        detail.action(
+          args(
+            post(`/campaigns/${id}`, {
+              intent: 'execution',
+              version: String(c.version),
+              'budgetLines[0].id': c.budgetLines[0].id,
+              'budgetLines[0].actualFen': '18000',
+              'tasks[0].id': c.tasks[0].id,
+              'tasks[0].status': 'done',
+            }, specialist),
+            { campaignId: id },
+          ),
+        ),
+      ),
+    )
+    expect(exec1.status).toBe(302)
+    const after = (await loadDetail(manager, id)).body
+    expect(after.budget).toMatchObject({ planned: 1_650_000, actual: 1_800_000, overBy: 150_000 })
+    expect(after.campaign.tasks[0].status).toBe('done')
+    // evaluation is not open while running
+    const early = unwrap(await run(() => evaluation.action(args(post(`/campaigns/${id}/evaluation`, { version: String(after.campaign.version), analysis: 'x' }, specialist), { campaignId: id }))))
+    expect(early.status).toBe(302)
+    expect(early.location).toContain('not-editable')
+    expect((await step(specialist, id, 'complete')).status).toBe(302)
+    const v = (await loadDetail(specialist, id)).body.campaign.version
+    const missing = unwrap(await run(() => evaluation.action(args(post(`/campaigns/${id}/evaluation`, { version: String(v), analysis: '' }, specialist), { campaignId: id }))))
+    expect(missing.status).toBe(400)
+    expect(missing.body.errors.analysis).toBe('validation.required')
+    const saved = unwrap(
+      await run(() =>
+        evaluation.action(
+          args(post(`/campaigns/${id}/evaluation`, { version: String(v), analysis: '到店达标，订单略低', lessons: '提前邀约', 'checks[]': ['dutiesClear', 'handoffs'] }, specialist), { campaignId: id }),
+        ),
+      ),
+    )
+    expect(saved.status).toBe(302)
+    const evaluated = unwrap(await run(() => evaluation.loader(args(get(`/campaigns/${id}/evaluation`, manager), { campaignId: id })))).body
+    expect(evaluated.status).toBe('evaluated')
+    expect(evaluated.analysis).toBe('到店达标，订单略低')
+    expect(evaluated.checklist).toEqual({ dutiesClear: true, handoffs: true })
+  })
+
+  it('cancels with a reason, from an open state only', async () => {
+    const id = await createCampaign(specialist)
+    expect((await step(specialist, id, 'cancel')).status).toBe(400)
+    expect((await step(specialist, id, 'cancel', '与厂家活动冲突')).status).toBe(302)
+    expect((await step(specialist, id, 'submit')).status).toBe(409)
+    expect((await step(manager, id, 'reopen')).status).toBe(302)
+    expect((await loadDetail(specialist, id)).body.campaign.status).toBe('draft')
+  })
+})
+
+describe('who sees what', () => {
+  it('hides another store’s campaign and refuses changes to it', async () => {
+    const id = await createCampaign(specialist)
+    expect((await loadDetail(specialistB, id)).status).toBe(404)
+    expect((await step(specialistB, id, 'submit')).status).toBe(404)
+    const listB = unwrap(await run(() => list.loader(args(get('/campaigns', specialistB))))).body
+    expect(listB.rows.map((r: { id: string }) => r.id)).not.toContain(id)
+  })
+
+  it('lets an executive read every store but change nothing', async () => {
+    const id = await createCampaign(specialistB, {}, storeB)
+    expect((await loadDetail(exec, id)).status).toBe(200)
+    expect((await loadDetail(exec, id)).body.actions).toEqual([])
+    expect(unwrap(await run(() => create.action(args(post('/campaigns/new', planFields(storeB), exec))))).status).toBe(403)
+    expect(unwrap(await run(() => detail.action(args(post(`/campaigns/${id}`, { intent: 'clone' }, exec), { campaignId: id })))).status).toBe(403)
+  })
+
+  it('shows sales the plan but not its budget', async () => {
+    const id = await createCampaign(specialist)
+    const seen = (await loadDetail(sales, id)).body
+    expect(seen.budget).toBeNull()
+    expect(seen.campaign.budgetLines).toEqual([])
+    const printed = unwrap(await run(() => print.loader(args(get(`/campaigns/${id}/print`, sales), { campaignId: id })))).body
+    expect(printed.budget).toBeNull()
+    expect(printed.campaign.name).toBe('途观L 品鉴会')
+  })
+
+  it('refuses a mutation without the CSRF token', async () => {
+    const res = unwrap(await run(() => create.action(args(post('/campaigns/new', planFields(storeA), specialist, { csrf: false })))))
+    expect(res.status).toBe(403)
+  })
+})
+
+describe('finding campaigns', () => {
+  it('filters by status, form, model, period and text, and sorts', async () => {
+    const a = await createCampaign(manager, { name: '春季车展', form: 'auto_show', models: '探岳', startDate: '2027-03-01', endDate: '2027-03-05', warmupStart: '' })
+    const b = await createCampaign(manager, { name: '夏季外展', form: 'community', models: 'ID.4', startDate: '2027-06-01', endDate: '2027-06-02', warmupStart: '' }, storeB)
+    const find = async (query: string) =>
+      (unwrap(await run(() => list.loader(args(get(`/campaigns?${query}`, manager))))).body.rows as Array<{ id: string }>).map((r) => r.id)
+    expect(await find('form=auto_show')).toContain(a)
+    expect(await find('form=auto_show')).not.toContain(b)
+    expect(await find('model=ID.4')).toEqual([b])
+    expect(await find(`q=${encodeURIComponent('车展')}`)).toContain(a)
+    expect(await find('from=2027-05-01&to=2027-07-01')).toEqual([b])
+    expect(await find(`store=${storeB}&from=2027-01-01`)).toEqual([b])
+    expect(await find('status=draft&sort=startDate&dir=desc').then((ids) => ids.slice(0, 2))).toEqual([b, a])
+    // a bad filter value is ignored rather than failing the page
+    expect((await find('status=nonsense&page=-4')).length).toBeGreaterThan(0)
+  })
+
+  it('draws the timeline with the campaigns of the period', async () => {
+    const id = await createCampaign(specialist, { name: '时间轴测试活动', startDate: '2027-09-01', endDate: '2027-09-03', warmupStart: '2027-08-25' })
+    const res = unwrap(await run(() => timeline.loader(args(get('/campaigns/timeline?from=2027-08-01&to=2027-10-01', specialist))))).body
+    expect(res.rows.map((r: { id: string }) => r.id)).toEqual([id])
+    expect(res.svg).toContain('<svg')
+    expect(res.svg).toContain('时间轴测试活动')
+  })
+
+  it('clones a plan as a new draft without actual spend', async () => {
+    const id = await createCampaign(specialist, { 'budgetLines[0].actualFen': '100' })
+    const res = unwrap(await run(() => detail.action(args(post(`/campaigns/${id}`, { intent: 'clone' }, specialist), { campaignId: id }))))
+    expect(res.status).toBe(302)
+    const copyId = res.location!.match(/campaigns\/([0-9a-f-]{36})/)![1]!
+    const copy = (await loadDetail(specialist, copyId)).body.campaign
+    expect(copy.status).toBe('draft')
+    expect(copy.name).toContain('途观L 品鉴会')
+    expect(copy.placements).toHaveLength(1)
+    expect(copy.budgetLines[0].actualFen).toBeNull()
+    expect(copy.budgetLines[0].plannedFen).toBe(1_650_000)
+  })
+})
+
+export type { Data }

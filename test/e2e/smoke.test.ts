@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest'
+import {
+  DEMO_USERS,
+  errorsOf,
+  expectHeading,
+  newPage,
+  setupE2E,
+  signIn,
+  spawnServer,
+  waitForExit,
+  type E2ELocale,
+} from './harness'
+
+// The production build on a fresh embedded database, in a real Chromium.
+const e2e = setupE2E()
+
+const TEXT: Record<E2ELocale, { campaigns: string; notFound: string }> = {
+  'zh-CN': { campaigns: '活动策划', notFound: '页面不存在' },
+  en: { campaigns: 'Campaigns', notFound: 'Page not found' },
+}
+
+describe.each(['zh-CN', 'en'] as const)('in %s', (locale) => {
+  it('a specialist signs in and lands on the campaign list', async () => {
+    const page = await newPage(locale)
+    await signIn(page, DEMO_USERS.specialist)
+    expect(new URL(page.url()).pathname).toBe('/campaigns')
+    expect(await page.locator('html').getAttribute('lang')).toBe(locale)
+    await expectHeading(page, TEXT[locale].campaigns)
+    expect(errorsOf(page)).toEqual([])
+  })
+
+  it('a page that does not exist shows the friendly error page with status 404', async () => {
+    const page = await newPage(locale)
+    const response = await page.goto('/no-such-page/anywhere')
+    expect(response?.status()).toBe(404)
+    const alert = page.getByRole('alert')
+    await alert.waitFor({ state: 'visible' })
+    // either language (see the known issue below), never a stack trace or a file path
+    const heading = await alert.getByRole('heading', { level: 1 }).innerText()
+    expect([TEXT['zh-CN'].notFound, TEXT.en.notFound]).toContain(heading)
+    expect(await alert.getByRole('link').getAttribute('href')).toBe('/')
+    const body = await page.locator('body').innerText()
+    expect(body).not.toMatch(/\bat .+:\d+:\d+|node_modules|build\/index\.js|Error:/)
+  })
+})
+
+// Known issue: for a URL that matches no route, Remix renders the root ErrorBoundary
+// without running the root loader, so the page falls back to the default language
+// (zh-CN) whatever the browser asks for. When that is fixed this test starts passing and
+// `it.fails` reports it: change it to `it` then.
+it.fails('in en, the 404 page of an unmatched URL is in English', async () => {
+  const page = await newPage('en')
+  await page.goto('/no-such-page')
+  await expectHeading(page, TEXT.en.notFound, 3_000)
+})
+
+describe('the server', () => {
+  it('answers the health check', async () => {
+    const res = await fetch(`${e2e.server.url}/healthz`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    expect(res.headers.get('x-request-id')).toBeTruthy()
+    expect(await res.json()).toMatchObject({ status: 'ok', database: 'pglite' })
+  })
+
+  it('a second process on the same data directory refuses to start, and the first keeps serving', async () => {
+    const second = await spawnServer({ dataDir: e2e.server.dataDir })
+    const code = await waitForExit(second)
+    expect(code).not.toBe(0)
+    expect(second.output()).toContain('in use by another Roadshow process')
+    expect(second.output()).toContain(`pid ${e2e.server.child.pid}`)
+    const res = await fetch(`${e2e.server.url}/healthz`)
+    expect(res.status).toBe(200)
+  })
+})
