@@ -40,6 +40,9 @@ export function wrapPglite(client: PGlite, release: () => void = () => {}): DbHa
   }
 }
 
+/** pg_advisory_lock key held while migrations run on a Postgres server ('road' in ASCII) */
+const MIGRATION_LOCK_KEY = 0x726f6164
+
 export function openPostgres(url: string, options: { max?: number } = {}): DbHandle {
   const client = postgres(url, { max: options.max ?? 10, onnotice: () => {} })
   const db = drizzlePostgres({ client, schema }) as unknown as Db
@@ -47,11 +50,16 @@ export function openPostgres(url: string, options: { max?: number } = {}): DbHan
     db,
     kind: 'postgres',
     migrate: async () => {
-      // several app processes may start together against one server
-      await client.begin(async (sql) => {
-        await sql`select pg_advisory_xact_lock(726173686f77)`
+      // several app processes may start together against one server: one migrates, the
+      // others wait. The lock lives on its own connection so that the migrator can use
+      // the pool even when the pool has a single connection.
+      const lock = postgres(url, { max: 1, onnotice: () => {} })
+      try {
+        await lock`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`
         await migratePostgres(db as never, { migrationsFolder })
-      })
+      } finally {
+        await lock.end({ timeout: 5 })
+      }
     },
     close: () => client.end({ timeout: 5 }),
   }

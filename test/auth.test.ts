@@ -34,7 +34,11 @@ beforeAll(async () => {
 describe('sign-in', () => {
   it('sets an HttpOnly session cookie and redirects', async () => {
     const user = await createUser(groupId, 'specialist', [storeId])
-    const res = await attempt({ email: user.email.toUpperCase(), password: TEST_PASSWORD, redirectTo: '/campaigns/timeline' })
+    const res = await attempt({
+      email: user.email.toUpperCase(),
+      password: TEST_PASSWORD,
+      redirectTo: '/campaigns/timeline',
+    })
     expect(res.status).toBe(302)
     expect(res.headers.get('location')).toBe('/campaigns/timeline')
     const cookie = res.headers.get('set-cookie')!

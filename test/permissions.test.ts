@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Role } from '../db/schema/enums'
 import { planFields } from './campaign-fixtures'

@@ -35,7 +35,15 @@ export function UserForm({ mode, stores, values, errors, outsideStores = 0, isSe
       <div className="grid grid-2">
         <div className="field">
           <label htmlFor="name">{t('users.name')}</label>
-          <input id="name" name="name" type="text" required maxLength={100} defaultValue={values.name} {...invalid(errors, 'name')} />
+          <input
+            id="name"
+            name="name"
+            type="text"
+            required
+            maxLength={100}
+            defaultValue={values.name}
+            {...invalid(errors, 'name')}
+          />
           <FieldError id="name-error" message={errors.name} />
         </div>
         <div className="field">
@@ -80,29 +88,31 @@ export function UserForm({ mode, stores, values, errors, outsideStores = 0, isSe
           <FieldError id="password-error" message={errors.password} />
         </div>
       </div>
-      <fieldset aria-describedby={errors.storeIds ? 'storeIds-error storeIds-hint' : 'storeIds-hint'}>
-        <legend>{t('users.stores')}</legend>
-        <div className="checks">
-          {stores.map((store) => (
-            <label key={store.id} className="check" htmlFor={`store-${store.id}`}>
-              <input
-                id={`store-${store.id}`}
-                type="checkbox"
-                name="storeIds[]"
-                value={store.id}
-                defaultChecked={values.storeIds.includes(store.id)}
-                aria-invalid={errors.storeIds ? true : undefined}
-              />
-              {store.name}
-            </label>
-          ))}
-        </div>
-        <p className="hint small muted" id="storeIds-hint">
-          {t('users.storesHint')} {t('users.executiveHint')}
-          {outsideStores ? ` ${t('users.storesOutside', { count: outsideStores })}` : ''}
-        </p>
-        <FieldError id="storeIds-error" message={errors.storeIds} />
-      </fieldset>
+      <div className="field">
+        <fieldset aria-describedby={errors.storeIds ? 'storeIds-error storeIds-hint' : 'storeIds-hint'}>
+          <legend>{t('users.stores')}</legend>
+          <div className="checks">
+            {stores.map((store) => (
+              <label key={store.id} className="check" htmlFor={`store-${store.id}`}>
+                <input
+                  id={`store-${store.id}`}
+                  type="checkbox"
+                  name="storeIds[]"
+                  value={store.id}
+                  defaultChecked={values.storeIds.includes(store.id)}
+                  aria-invalid={errors.storeIds ? true : undefined}
+                />
+                {store.name}
+              </label>
+            ))}
+          </div>
+          <p className="hint" id="storeIds-hint">
+            {t('users.storesHint')} {t('users.executiveHint')}
+            {outsideStores ? ` ${t('users.storesOutside', { count: outsideStores })}` : ''}
+          </p>
+          <FieldError id="storeIds-error" message={errors.storeIds} />
+        </fieldset>
+      </div>
       <div className="field">
         <label className="check" htmlFor="active">
           <input
@@ -116,7 +126,7 @@ export function UserForm({ mode, stores, values, errors, outsideStores = 0, isSe
           {t('users.active')}
         </label>
         <span className="hint" id="active-hint">
-          {isSelf ? t('users.cannotDeactivateSelf') : t('users.activeHint')}
+          {isSelf && !errors.active ? t('users.cannotDeactivateSelf') : t('users.activeHint')}
         </span>
         <FieldError id="active-error" message={errors.active} />
       </div>

@@ -33,9 +33,9 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = PasswordChangeSchema.safeParse(formToObject(await readMutationForm(request)))
   if (!parsed.success) return data({ errors: toFieldErrors(parsed.error) }, { status: 400 })
   const { currentPassword, newPassword } = parsed.data
-  if (!(await changePassword(user, currentPassword, newPassword, clientIp(request)))) {
-    return data({ errors: { currentPassword: 'account.wrongPassword' } }, { status: 400 })
-  }
+  const outcome = await changePassword(user, currentPassword, newPassword, clientIp(request))
+  if (outcome === 'throttled') return data({ errors: { currentPassword: 'login.throttled' } }, { status: 429 })
+  if (outcome === 'wrong-password') return data({ errors: { currentPassword: 'account.wrongPassword' } }, { status: 400 })
   // changePassword ended every session of the user, this browser's too: give it a fresh one
   const cookie = await createSession(request, user.id)
   return redirect('/account?notice=password', { headers: { 'Set-Cookie': cookie } })

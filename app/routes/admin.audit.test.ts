@@ -35,9 +35,17 @@ let browsers: Record<'admin' | 'managerA' | 'managerB' | 'executive' | 'managerZ
 let createdUserId: string
 
 const view = async (browser: Browser, query = '') => {
-  const res = await settle(() => audit.loader({ request: get(`/admin/audit${query}`, browser), params: {}, context: {} }))
+  const res = await settle(() =>
+    audit.loader({ request: get(`/admin/audit${query}`, browser), params: {}, context: {} })
+  )
   expect(res.status).toBe(200)
-  return res.data as { entries: Entry[]; total: number; page: number; pages: number; facets: { entityTypes: string[]; actions: string[] } }
+  return res.data as {
+    entries: Entry[]
+    total: number
+    page: number
+    pages: number
+    facets: { entityTypes: string[]; actions: string[] }
+  }
 }
 
 beforeAll(async () => {
@@ -65,20 +73,49 @@ beforeAll(async () => {
     createUserRoute.action({
       request: post(
         '/admin/users/new',
-        { name: '赵敏', email: 'zhao.min@example.test', role: 'sales', 'storeIds[]': [storeA.id], active: 'on', password: 'a-good-long-password' },
-        browsers.admin,
+        {
+          name: '赵敏',
+          email: 'zhao.min@example.test',
+          role: 'sales',
+          'storeIds[]': [storeA.id],
+          active: 'on',
+          password: 'a-good-long-password',
+        },
+        browsers.admin
       ),
       params: {},
       context: {},
-    }),
+    })
   )
   expect(res.status).toBe(302)
 
   // store-scoped entries, as the campaign pages write them
   const db = await getDb()
-  await recordAudit(db, { userId: specialistA.id, storeId: storeA.id, action: 'campaign.update', entityType: 'campaign', entityId: 'c-a', before: { theme: 'old', name: 'A' }, after: { theme: 'new', name: 'A' } })
-  await recordAudit(db, { userId: managerB.id, storeId: storeB.id, action: 'campaign.update', entityType: 'campaign', entityId: 'c-b', after: { theme: 'B' } })
-  await recordAudit(db, { userId: managerZ.id, storeId: storeZ.id, action: 'campaign.update', entityType: 'campaign', entityId: 'c-z', after: { theme: 'Z' } })
+  await recordAudit(db, {
+    userId: specialistA.id,
+    storeId: storeA.id,
+    action: 'campaign.update',
+    entityType: 'campaign',
+    entityId: 'c-a',
+    before: { theme: 'old', name: 'A' },
+    after: { theme: 'new', name: 'A' },
+  })
+  await recordAudit(db, {
+    userId: managerB.id,
+    storeId: storeB.id,
+    action: 'campaign.update',
+    entityType: 'campaign',
+    entityId: 'c-b',
+    after: { theme: 'B' },
+  })
+  await recordAudit(db, {
+    userId: managerZ.id,
+    storeId: storeZ.id,
+    action: 'campaign.update',
+    entityType: 'campaign',
+    entityId: 'c-z',
+    after: { theme: 'Z' },
+  })
   await recordAudit(db, { userId: managerZ.id, action: 'login', entityType: 'user', entityId: managerZ.id })
   const [created] = await db.select().from(auditLog).where(eq(auditLog.action, 'user.create'))
   createdUserId = created!.entityId!
@@ -102,7 +139,7 @@ describe('the audit log', () => {
         { key: 'name', before: null, after: '赵敏' },
         { key: 'role', before: null, after: 'sales' },
         { key: 'storeIds', before: null, after: [storeA.id] },
-      ]),
+      ])
     )
     expect(JSON.stringify(entry)).not.toContain('a-good-long-password')
   })
@@ -110,7 +147,11 @@ describe('the audit log', () => {
   it('shows only the changed keys of an update', async () => {
     const { entries } = await view(browsers.managerA)
     const entry = entries.find((e) => e.entityId === 'c-a')!
-    expect(entry).toMatchObject({ store: '西湖店', created: false, changes: [{ key: 'theme', before: 'old', after: 'new' }] })
+    expect(entry).toMatchObject({
+      store: '西湖店',
+      created: false,
+      changes: [{ key: 'theme', before: 'old', after: 'new' }],
+    })
   })
 
   it('is scoped to the viewer’s stores and colleagues, never another store or group', async () => {
@@ -160,7 +201,7 @@ describe('the audit log', () => {
         action: 'lead.create',
         entityType: 'lead',
         entityId: `lead-${i}`,
-      })),
+      }))
     )
     const first = await view(browsers.managerB, '?action=lead.create')
     expect(first).toMatchObject({ total: 60, page: 1, pages: 2 })

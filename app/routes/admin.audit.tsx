@@ -12,7 +12,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const viewer = await requireUserWithPermission(request, 'audit:read')
   const query = AuditQuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams))
   const filter = { entityType: query.entity, action: query.action, page: query.page }
-  const [{ entries, total, page, pages }, facets] = await Promise.all([listAuditEntries(viewer, filter), auditFacets(viewer)])
+  const [{ entries, total, page, pages }, facets] = await Promise.all([
+    listAuditEntries(viewer, filter),
+    auditFacets(viewer),
+  ])
   const fallbackTimeZone = viewer.stores[0]?.timeZone ?? 'Asia/Shanghai'
   return {
     query,
@@ -32,7 +35,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
       entityId: e.entityId,
       entityName: e.entityName,
       created: e.before == null && e.after != null,
-      changes: auditChanges(e.before, e.after).map((c) => ({ key: c.key, before: c.before ?? null, after: c.after ?? null })),
+      changes: auditChanges(e.before, e.after).map((c) => ({
+        key: c.key,
+        before: c.before ?? null,
+        after: c.after ?? null,
+      })),
     })),
   }
 }
@@ -67,7 +74,8 @@ function Value({ field, value }: { field: string; value: unknown }) {
   if (value == null) text = '—'
   else if (typeof value === 'boolean') text = t(value ? 'common.yes' : 'common.no')
   else if (field === 'role' && typeof value === 'string') text = label('role', value)
-  else if (field === 'storeIds' && Array.isArray(value)) text = value.map((id) => storeName(String(id))).join('、') || '—'
+  else if (field === 'storeIds' && Array.isArray(value))
+    text = value.map((id) => storeName(String(id))).join('、') || '—'
   else text = typeof value === 'string' ? value : JSON.stringify(value)
   return <span title={text.length > 80 ? text : undefined}>{text.length > 80 ? `${text.slice(0, 79)}…` : text}</span>
 }

@@ -2,11 +2,11 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data, redirect } from '@remix-run/node'
 import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { UserForm } from '../components/user-form'
-import { UserUpdateSchema, userFormValues } from '../schemas/users'
-import { checkUserInput, getManagedUser, isUniqueViolation, updateUser } from '../services/users.server'
+import { userFormValues } from '../schemas/users'
+import { getManagedUser, isUniqueViolation, updateUser, validateUserForm } from '../services/users.server'
 import { requireUserWithPermission, type SessionUser } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
-import { formToObject, toFieldErrors, type FieldErrors } from '../utils/form'
+import { formToObject, type FieldErrors } from '../utils/form'
 import { clientIp, notFound } from '../utils/http.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
@@ -34,12 +34,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const raw = formToObject(await readMutationForm(request))
   const user = await requireManagedUser(admin, params.userId)
   const refuse = (errors: FieldErrors) => data({ errors, values: userFormValues(raw) }, { status: 400 })
-  const parsed = UserUpdateSchema.safeParse(raw)
-  if (!parsed.success) return refuse(toFieldErrors(parsed.error))
-  const errors = await checkUserInput(admin, parsed.data, user)
+  const { input, errors } = await validateUserForm(admin, raw, user)
   if (errors) return refuse(errors)
   try {
-    await updateUser(admin, user, parsed.data, clientIp(request))
+    await updateUser(admin, user, input, clientIp(request))
   } catch (error) {
     if (isUniqueViolation(error)) return refuse({ email: 'validation.emailTaken' })
     throw error

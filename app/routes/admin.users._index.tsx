@@ -131,9 +131,9 @@ export default function Users() {
                     <Link to={`/admin/users/${user.id}`}>{user.name}</Link>
                     {user.isSelf ? <span className="muted small"> ({t('users.you')})</span> : null}
                   </td>
-                  <td>{user.email}</td>
+                  <td className="nowrap">{user.email}</td>
                   <td className="nowrap">{t(`role.${user.role}`)}</td>
-                  <td>
+                  <td className="nowrap">
                     {user.role === 'executive' ? t('users.allStores') : user.stores.join('、') || '—'}
                     {user.role !== 'executive' && user.otherStores ? (
                       <span className="muted small"> {t('users.otherStores', { count: user.otherStores })}</span>

@@ -2,11 +2,11 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data, redirect } from '@remix-run/node'
 import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { UserForm } from '../components/user-form'
-import { UserCreateSchema, userFormValues } from '../schemas/users'
-import { checkUserInput, createUser, isUniqueViolation } from '../services/users.server'
+import { userFormValues } from '../schemas/users'
+import { createUser, isUniqueViolation, validateUserForm } from '../services/users.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
-import { formToObject, toFieldErrors, type FieldErrors } from '../utils/form'
+import { formToObject, type FieldErrors } from '../utils/form'
 import { clientIp } from '../utils/http.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
@@ -20,12 +20,10 @@ export async function action({ request }: ActionFunctionArgs) {
   const admin = await requireUserWithPermission(request, 'user:manage')
   const raw = formToObject(await readMutationForm(request))
   const refuse = (errors: FieldErrors) => data({ errors, values: userFormValues(raw) }, { status: 400 })
-  const parsed = UserCreateSchema.safeParse(raw)
-  if (!parsed.success) return refuse(toFieldErrors(parsed.error))
-  const errors = await checkUserInput(admin, parsed.data)
+  const { input, errors } = await validateUserForm(admin, raw)
   if (errors) return refuse(errors)
   try {
-    await createUser(admin, parsed.data, clientIp(request))
+    await createUser(admin, input, clientIp(request))
   } catch (error) {
     // two admins racing for the same email: the unique index decides
     if (isUniqueViolation(error)) return refuse({ email: 'validation.emailTaken' })
@@ -40,7 +38,13 @@ export default function NewUser() {
   const { t } = useI18n()
   const { stores } = useLoaderData<typeof loader>()
   const result = useActionData<typeof action>()
-  const values = result?.values ?? { name: '', email: '', role: 'specialist', storeIds: stores.length === 1 ? [stores[0]!.id] : [], active: true }
+  const values = result?.values ?? {
+    name: '',
+    email: '',
+    role: 'specialist',
+    storeIds: stores.length === 1 ? [stores[0]!.id] : [],
+    active: true,
+  }
   return (
     <>
       <nav className="breadcrumb" aria-label="breadcrumb">

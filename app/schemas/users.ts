@@ -24,7 +24,7 @@ const UserFields = z.object({
     .email('validation.email'),
   role: z.enum(ROLES, { error: 'validation.choice' }),
   storeIds: z
-    .array(z.string().max(64, 'validation.choice'))
+    .array(z.string().max(64, 'validation.choice'), { error: 'validation.choice' })
     .default([])
     .transform((ids) => [...new Set(ids)]),
   active: checkbox,

@@ -59,7 +59,7 @@ function visibleTo(viewer: SessionUser): SQL {
   const colleagues = sql`select ${userStores.userId} from ${userStores} where ${inArray(userStores.storeId, storeIds)}`
   return or(
     inArray(auditLog.storeId, storeIds),
-    and(isNull(auditLog.storeId), or(eq(auditLog.userId, viewer.id), sql`${auditLog.userId} in (${colleagues})`)),
+    and(isNull(auditLog.storeId), or(eq(auditLog.userId, viewer.id), sql`${auditLog.userId} in (${colleagues})`))
   )!
 }
 
@@ -69,7 +69,7 @@ export async function listAuditEntries(viewer: SessionUser, filter: AuditFilter 
   const where = and(
     visibleTo(viewer),
     filter.entityType ? eq(auditLog.entityType, filter.entityType) : undefined,
-    filter.action ? eq(auditLog.action, filter.action) : undefined,
+    filter.action ? eq(auditLog.action, filter.action) : undefined
   )
   const [{ total } = { total: 0 }] = await db.select({ total: count() }).from(auditLog).where(where)
   const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE))

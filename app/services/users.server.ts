@@ -1,10 +1,11 @@
 import { and, asc, desc, eq, ilike, inArray, ne, or, sql } from 'drizzle-orm'
 import { getDb } from '../../db/client'
-import { sessions, stores, userStores, users } from '../../db/schema'
+import { loginAttempts, sessions, stores, userStores, users } from '../../db/schema'
 import type { Role } from '../../db/schema/enums'
 import type { Locale } from '../i18n'
-import type { UserListQuery } from '../schemas/users'
-import type { SessionUser } from '../utils/auth.server'
+import { UserCreateSchema, UserUpdateSchema, type UserListQuery } from '../schemas/users'
+import { toFieldErrors, type FieldErrors } from '../utils/form'
+import { loginThrottled, type SessionUser } from '../utils/auth.server'
 import { hashPassword, verifyPassword } from '../utils/password.server'
 import { recordAudit } from './audit.server'
 
@@ -18,18 +19,31 @@ export async function setUserLocale(userId: string, locale: Locale) {
   await db.update(users).set({ locale }).where(eq(users.id, userId))
 }
 
-/** Changes the password and signs out every other session of the user. */
-export async function changePassword(user: SessionUser, current: string, next: string, ip: string) {
+/**
+ * Changes the password and signs out every session of the user. Wrong current passwords
+ * count as failed sign-ins, so a borrowed session cannot be used to guess the password.
+ */
+export async function changePassword(
+  user: SessionUser,
+  current: string,
+  next: string,
+  ip: string,
+): Promise<'changed' | 'wrong-password' | 'throttled'> {
   const db = await getDb()
+  const email = user.email.toLowerCase()
+  if (await loginThrottled(email, ip)) return 'throttled'
   const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, user.id))
-  if (!row || !(await verifyPassword(row.passwordHash, current))) return false
+  if (!row || !(await verifyPassword(row.passwordHash, current))) {
+    await db.insert(loginAttempts).values({ email, ip, success: false })
+    return 'wrong-password'
+  }
   const passwordHash = await hashPassword(next)
   await db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id))
     await tx.delete(sessions).where(eq(sessions.userId, user.id))
     await recordAudit(tx, { userId: user.id, action: 'password.change', entityType: 'user', entityId: user.id, ip })
   })
-  return true
+  return 'changed'
 }
 
 export type UserRow = {
@@ -75,8 +89,24 @@ export async function listUsers(admin: SessionUser, query?: Partial<UserListQuer
     )
     .groupBy(users.id)
     .orderBy(order, asc(users.email))
+  const scope = await adminScope(admin)
+  return rows.filter((r) => scope.manages(r.storeIds))
+}
+
+/**
+ * What an admin may administer: a user all of whose stores are the admin's own. A user
+ * with no store (an executive reads every store of the group) only by an admin who holds
+ * every store of the group — otherwise an admin could reach beyond their stores by
+ * creating an executive or resetting the password of someone who works elsewhere too.
+ */
+export async function adminScope(admin: SessionUser) {
   const mine = new Set(admin.stores.map((s) => s.id))
-  return rows.filter((r) => r.role === 'executive' || r.storeIds.length === 0 || r.storeIds.some((id) => mine.has(id)))
+  const all = await groupStores(admin.groupId)
+  const wholeGroup = all.every((s) => mine.has(s.id))
+  return {
+    wholeGroup,
+    manages: (storeIds: readonly string[]) => (storeIds.length ? storeIds.every((id) => mine.has(id)) : wholeGroup),
+  }
 }
 
 export async function getManagedUser(admin: SessionUser, userId: string) {
@@ -111,24 +141,33 @@ export type UserInput = {
 }
 
 /**
- * The rules a form cannot check on its own; returns field errors (i18n keys) or null.
- * `target` is the user being edited (absent on create).
+ * Validates a user form: the zod schema, then the rules it cannot check on its own (the email is
+ * free, stores are the admin's own, an admin keeps their own access). Returns the input or
+ * field errors as i18n keys. `target` is the user being edited (absent on create).
  */
-export async function checkUserInput(
+export async function validateUserForm(
   admin: SessionUser,
-  input: UserInput,
+  raw: Record<string, unknown>,
   target?: Pick<UserRow, 'id' | 'role'>,
-): Promise<Record<string, string> | null> {
-  const errors: Record<string, string> = {}
+): Promise<{ input: UserInput; errors?: undefined } | { input?: undefined; errors: FieldErrors }> {
+  const parsed = (target ? UserUpdateSchema : UserCreateSchema).safeParse(raw)
+  const errors: FieldErrors = parsed.success ? {} : toFieldErrors(parsed.error)
   const mine = new Set(admin.stores.map((s) => s.id))
+  const storeIds = Array.isArray(raw.storeIds) ? raw.storeIds : []
   // an admin grants access only to stores they manage themselves
-  if (input.storeIds.some((id) => !mine.has(id))) errors.storeIds = 'validation.choice'
-  if (target?.id === admin.id) {
-    if (!input.active) errors.active = 'users.cannotDeactivateSelf'
-    if (input.role !== target.role) errors.role = 'users.cannotChangeOwnRole'
+  if (storeIds.some((id) => typeof id !== 'string' || !mine.has(id))) errors.storeIds = 'validation.choice'
+  if ((raw.role === 'executive' || storeIds.length === 0) && !errors.storeIds && !(await adminScope(admin)).wholeGroup) {
+    errors[raw.role === 'executive' ? 'role' : 'storeIds'] = raw.role === 'executive' ? 'users.executiveNeedsGroupAdmin' : 'validation.storeRequired'
   }
-  if (await emailTaken(input.email, target?.id)) errors.email = 'validation.emailTaken'
-  return Object.keys(errors).length ? errors : null
+  if (target?.id === admin.id) {
+    if (raw.active !== 'on') errors.active = 'users.cannotDeactivateSelf'
+    if (raw.role !== target.role) errors.role = 'users.cannotChangeOwnRole'
+  }
+  // checked even when other fields are wrong, so that the user learns everything in one round
+  const email = typeof raw.email === 'string' ? raw.email.trim() : ''
+  if (!errors.email && email && (await emailTaken(email, target?.id))) errors.email = 'validation.emailTaken'
+  if (!parsed.success || Object.keys(errors).length) return { errors }
+  return { input: parsed.data }
 }
 
 export async function createUser(admin: SessionUser, input: UserInput, ip: string) {

@@ -6,9 +6,17 @@ const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 
 /** JSON with object keys in a stable order, so that equal values compare equal. */
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    isRecord(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
-  ) ?? 'undefined'
+  return (
+    JSON.stringify(value, (_key, v: unknown) =>
+      isRecord(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, v[k]])
+          )
+        : v
+    ) ?? 'undefined'
+  )
 }
 
 /**
