@@ -101,6 +101,7 @@ function Shell({ children }: { children: ReactNode }) {
             </NavLink>
             <NavLink to="/campaigns/timeline">{t('nav.timeline')}</NavLink>
             {roleCan(user.role, 'user:manage') ? <NavLink to="/admin/users">{t('nav.users')}</NavLink> : null}
+            {roleCan(user.role, 'store:manage') ? <NavLink to="/admin/stores">{t('nav.stores')}</NavLink> : null}
             {roleCan(user.role, 'audit:read') ? <NavLink to="/admin/audit">{t('nav.audit')}</NavLink> : null}
           </nav>
         ) : (

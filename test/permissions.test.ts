@@ -148,6 +148,25 @@ const CASES: Case[] = [
     fields: () => ({}),
   },
   { route: 'admin.audit.tsx', method: 'GET', allowed: ['admin', 'manager', 'executive'], path: () => '/admin/audit' },
+  { route: 'admin.stores._index.tsx', method: 'GET', allowed: ['admin'], path: () => '/admin/stores' },
+  // the matrix's admin holds store A only, not the whole group: opening a store is not theirs
+  { route: 'admin.stores.new.tsx', method: 'GET', allowed: [], path: () => '/admin/stores/new' },
+  { route: 'admin.stores.new.tsx', method: 'POST', allowed: [], path: () => '/admin/stores/new', fields: () => ({}) },
+  {
+    route: 'admin.stores.$storeId.tsx',
+    method: 'GET',
+    allowed: ['admin'],
+    path: (c) => `/admin/stores/${c.storeA}`,
+    params: (p) => ({ storeId: p.split('/')[3]! }),
+  },
+  {
+    route: 'admin.stores.$storeId.tsx',
+    method: 'POST',
+    allowed: ['admin'],
+    path: (c) => `/admin/stores/${c.storeA}`,
+    params: (p) => ({ storeId: p.split('/')[3]! }),
+    fields: () => ({}),
+  },
 ]
 
 let ctx: Ctx

@@ -25,10 +25,14 @@ type User = Awaited<ReturnType<typeof createUser>>
 
 let storeA: Store
 let storeB: Store
-let admin: User
+let storeZ: Store // another group's store
+let admin: User // holds both stores of the group, so manages everyone in it, executives too
 let adminBrowser: Browser
+let storeAAdmin: User // holds store A only
+let storeABrowser: Browser
 let colleague: User // in store A and store B
-let outsider: User // store B only: another admin's user
+let outsider: User // store B only
+let executive: User // no store: reads every store of the group
 let otherGroupUser: User
 
 const ctx = { context: {} }
@@ -81,12 +85,15 @@ beforeAll(async () => {
   const group = await createGroup()
   storeA = await createStore(group.id, 'A 杭州西湖店')
   storeB = await createStore(group.id, 'B 宁波店')
-  admin = await createUser(group.id, 'admin', [storeA.id])
+  admin = await createUser(group.id, 'admin', [storeA.id, storeB.id])
   adminBrowser = await signIn(admin.id)
+  storeAAdmin = await createUser(group.id, 'admin', [storeA.id])
+  storeABrowser = await signIn(storeAAdmin.id)
   colleague = await createUser(group.id, 'sales', [storeA.id, storeB.id])
   outsider = await createUser(group.id, 'specialist', [storeB.id])
+  executive = await createUser(group.id, 'executive', [])
   const group2 = await createGroup()
-  const storeZ = await createStore(group2.id)
+  storeZ = await createStore(group2.id)
   otherGroupUser = await createUser(group2.id, 'manager', [storeZ.id])
 })
 
@@ -161,11 +168,24 @@ describe('creating a user', () => {
   })
 
   it('grants only stores the admin manages', async () => {
+    // another group's store, or one that does not exist
+    for (const storeId of [storeZ.id, '00000000-0000-4000-8000-000000000000']) {
+      const fields = newUser({ 'storeIds[]': [storeA.id, storeId] })
+      const res = await createAs(fields, adminBrowser)
+      expect(res.status, storeId).toBe(400)
+      expect(res.data.errors.storeIds, storeId).toBe('validation.choice')
+      expect(await findUser(fields.email as string)).toBeUndefined()
+    }
+    // the admin of store A alone cannot grant store B
     const fields = newUser({ 'storeIds[]': [storeA.id, storeB.id] })
-    const res = await createAs(fields, adminBrowser)
+    const res = await createAs(fields, storeABrowser)
     expect(res.status).toBe(400)
     expect(res.data.errors.storeIds).toBe('validation.choice')
     expect(await findUser(fields.email as string)).toBeUndefined()
+    // the admin of both stores can
+    const both = newUser({ 'storeIds[]': [storeA.id, storeB.id] })
+    expect((await createAs(both, adminBrowser)).status).toBe(302)
+    expect(await storeIdsOf((await findUser(both.email as string))!.id)).toEqual([storeA.id, storeB.id].sort())
   })
 
   it('refuses a post without the CSRF token or from another site', async () => {
@@ -182,14 +202,33 @@ describe('the user list', () => {
     const res = await listUsers('/admin/users', adminBrowser)
     expect(res.status).toBe(200)
     const ids = res.data.users.map((u: { id: string }) => u.id)
-    expect(ids).toContain(admin.id)
-    expect(ids).toContain(colleague.id)
-    expect(ids).not.toContain(outsider.id)
+    // the admin of every store of the group manages everyone in it, executives included
+    for (const user of [admin, storeAAdmin, colleague, outsider, executive]) expect(ids).toContain(user.id)
     expect(ids).not.toContain(otherGroupUser.id)
     const row = res.data.users.find((u: { id: string }) => u.id === colleague.id)
-    // the colleague's other store is counted, not named: the admin does not manage it
-    expect(row).toMatchObject({ role: 'sales', active: true, stores: ['A 杭州西湖店'], otherStores: 1 })
+    // every store of a listed user is one of the admin's: all are named, none is left over
+    expect(row).toMatchObject({ role: 'sales', active: true, otherStores: 0 })
+    expect([...row.stores].sort()).toEqual(['A 杭州西湖店', 'B 宁波店'])
+    expect(res.data.users.find((u: { id: string }) => u.id === executive.id)).toMatchObject({
+      role: 'executive',
+      stores: [],
+      otherStores: 0,
+    })
     expect(res.data.users.find((u: { id: string }) => u.id === admin.id).isSelf).toBe(true)
+  })
+
+  it('an admin of only some stores sees only the users all of whose stores are theirs', async () => {
+    const storeAUser = await createUser(admin.groupId, 'sales', [storeA.id])
+    const res = await listUsers('/admin/users', storeABrowser)
+    expect(res.status).toBe(200)
+    const ids = res.data.users.map((u: { id: string }) => u.id)
+    expect(ids).toContain(storeAAdmin.id)
+    expect(ids).toContain(storeAUser.id)
+    // a colleague who also works in store B, store B's staff, the executives (who read every
+    // store) and the admin of both stores are beyond this admin
+    for (const user of [colleague, outsider, executive, admin, otherGroupUser]) expect(ids).not.toContain(user.id)
+    expect(res.data.users.every((u: { otherStores: number }) => u.otherStores === 0)).toBe(true)
+    expect((await listUsers('/admin/users?role=executive', storeABrowser)).data.users).toEqual([])
   })
 
   it('searches by name or email, filters by role and sorts', async () => {
@@ -220,11 +259,12 @@ describe('the user list', () => {
 })
 
 describe('editing a user', () => {
-  it('loads and saves a user; an empty password keeps the current one; other stores are kept', async () => {
+  it('loads and saves a user; an empty password keeps the current one; the stores are kept', async () => {
     const loaded = await loadEdit(colleague.id, adminBrowser)
     expect(loaded.status).toBe(200)
-    expect(loaded.data.user).toMatchObject({ id: colleague.id, storeIds: [storeA.id] })
-    expect(loaded.data.outsideStores).toBe(1)
+    // both of the colleague's stores are the admin's: all are shown, none is hidden
+    expect(loaded.data.user).toMatchObject({ id: colleague.id, storeIds: [storeA.id, storeB.id].sort() })
+    expect(loaded.data.outsideStores).toBe(0)
 
     const res = await editAs(
       colleague.id,
@@ -232,7 +272,7 @@ describe('editing a user', () => {
         name: '李雷（前台）',
         email: colleague.email,
         role: 'specialist',
-        'storeIds[]': [storeA.id],
+        'storeIds[]': [storeA.id, storeB.id],
         active: 'on',
         password: '',
       },
@@ -250,8 +290,25 @@ describe('editing a user', () => {
       .from(auditLog)
       .where(and(eq(auditLog.action, 'user.update'), eq(auditLog.entityId, colleague.id)))
     expect(entry).toMatchObject({ userId: admin.id, before: expect.objectContaining({ role: 'sales' }) })
-    expect(entry!.after).toMatchObject({ role: 'specialist', name: '李雷（前台）' })
+    expect(entry!.after).toMatchObject({ role: 'specialist', name: '李雷（前台）', storeIds: [storeA.id, storeB.id].sort() })
     expect(entry!.after).not.toHaveProperty('password')
+  })
+
+  it('the stores are set to exactly those ticked, since every store of a managed user is the admin’s', async () => {
+    const target = await createUser(admin.groupId, 'sales', [storeA.id, storeB.id])
+    const fields = { name: target.name, email: target.email, role: 'sales', active: 'on' }
+    expect((await editAs(target.id, { ...fields, 'storeIds[]': [storeA.id] }, adminBrowser)).status).toBe(302)
+    expect(await storeIdsOf(target.id)).toEqual([storeA.id])
+    expect((await editAs(target.id, { ...fields, 'storeIds[]': [storeB.id] }, adminBrowser)).status).toBe(302)
+    expect(await storeIdsOf(target.id)).toEqual([storeB.id])
+
+    const db = await getDb()
+    const entries = await db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'user.update'), eq(auditLog.entityId, target.id)))
+      .orderBy(auditLog.id)
+    expect(entries.map((e) => (e.after as { storeIds: string[] }).storeIds)).toEqual([[storeA.id], [storeB.id]])
   })
 
   it('validates the new password when one is given', async () => {
@@ -299,8 +356,8 @@ describe('editing a user', () => {
     expect((await signInWithPassword(target.email, TEST_PASSWORD)).status).toBe(401)
   })
 
-  it('is 404 for a user outside the admin’s stores, in another group, or unknown', async () => {
-    for (const id of [outsider.id, otherGroupUser.id, '00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
+  it('is 404 for a user in another group, or unknown', async () => {
+    for (const id of [otherGroupUser.id, '00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
       expect((await loadEdit(id, adminBrowser)).status, id).toBe(404)
       const res = await editAs(
         id,
@@ -309,7 +366,99 @@ describe('editing a user', () => {
       )
       expect(res.status, id).toBe(404)
     }
-    expect(await findUser(outsider.email)).toMatchObject({ name: outsider.name, role: 'specialist' })
+    expect(await findUser(otherGroupUser.email)).toMatchObject({ name: otherGroupUser.name, role: 'manager' })
+  })
+})
+
+describe('an admin of only some of the group’s stores', () => {
+  const hijack = (user: User, overrides: Record<string, string | string[]> = {}) => ({
+    name: 'Hijack',
+    email: user.email,
+    role: user.role,
+    'storeIds[]': [storeA.id],
+    active: 'on',
+    password: 'a-hijacked-password',
+    ...overrides,
+  })
+
+  it('cannot open or save a user who also works elsewhere, an executive, or the admin of more stores', async () => {
+    // a colleague of store A and B, store B's staff, an executive and the admin of both stores
+    const targets = [colleague, outsider, executive, admin]
+    const before = await Promise.all(targets.map((u) => findUser(u.email)))
+    const storesBefore = await Promise.all(targets.map((u) => storeIdsOf(u.id)))
+    for (const user of targets) {
+      expect((await loadEdit(user.id, storeABrowser)).status, user.email).toBe(404)
+      // not even to take them out of the other store, or to reset their password
+      expect((await editAs(user.id, hijack(user), storeABrowser)).status, user.email).toBe(404)
+      expect((await editAs(user.id, hijack(user, { role: 'sales' }), storeABrowser)).status, user.email).toBe(404)
+    }
+    expect(await Promise.all(targets.map((u) => findUser(u.email)))).toEqual(before)
+    expect(await Promise.all(targets.map((u) => storeIdsOf(u.id)))).toEqual(storesBefore)
+    expect((await signInWithPassword(executive.email, 'a-hijacked-password')).status).toBe(401)
+    expect((await signInWithPassword(executive.email, TEST_PASSWORD)).status).toBe(302)
+  })
+
+  it('cannot open an executive who happens to belong to one of their stores', async () => {
+    // an executive reads every store whatever their memberships, so a store-A membership
+    // must not bring them within reach of the admin of store A
+    const execInA = await createUser(admin.groupId, 'executive', [storeA.id])
+    expect((await listUsers('/admin/users', storeABrowser)).data.users.map((u: { id: string }) => u.id)).not.toContain(
+      execInA.id
+    )
+    expect((await loadEdit(execInA.id, storeABrowser)).status).toBe(404)
+    expect((await editAs(execInA.id, hijack(execInA, { role: 'sales' }), storeABrowser)).status).toBe(404)
+    expect(await findUser(execInA.email)).toMatchObject({ name: execInA.name, role: 'executive' })
+    // the admin of every store manages them
+    expect((await loadEdit(execInA.id, adminBrowser)).status).toBe(200)
+  })
+
+  it('cannot create an executive, with or without a store, and nothing is stored', async () => {
+    const before = await countUsers()
+    for (const storeIds of [[], [storeA.id]]) {
+      const fields = newUser({ role: 'executive', 'storeIds[]': storeIds })
+      const res = await createAs(fields, storeABrowser)
+      expect(res.status, String(storeIds)).toBe(400)
+      expect(res.data.errors, String(storeIds)).toEqual({ role: 'users.executiveNeedsGroupAdmin' })
+      expect(res.data.values).toMatchObject({ role: 'executive' })
+      expect(await findUser(fields.email as string)).toBeUndefined()
+    }
+    // nor a user with no store at all, whatever the role
+    const storeless = await createAs(newUser({ 'storeIds[]': [] }), storeABrowser)
+    expect(storeless.status).toBe(400)
+    expect(storeless.data.errors).toEqual({ storeIds: 'validation.storeRequired' })
+    expect(await countUsers()).toBe(before)
+  })
+
+  it('creates and edits a user of store A, but cannot make them an executive', async () => {
+    const fields = newUser({ role: 'sales' })
+    const created = await createAs(fields, storeABrowser)
+    expect(created.status).toBe(302)
+    const user = (await findUser(fields.email as string))!
+    expect(user).toMatchObject({ role: 'sales', active: true })
+    expect(await storeIdsOf(user.id)).toEqual([storeA.id])
+    expect((await listUsers('/admin/users', storeABrowser)).data.users.map((u: { id: string }) => u.id)).toContain(user.id)
+
+    const loaded = await loadEdit(user.id, storeABrowser)
+    expect(loaded.status).toBe(200)
+    expect(loaded.data.user).toMatchObject({ id: user.id, storeIds: [storeA.id] })
+    expect(loaded.data.outsideStores).toBe(0)
+    expect(loaded.data.stores.map((s: { id: string }) => s.id)).toEqual([storeA.id])
+
+    const edit = { name: '韩梅梅', email: user.email, role: 'specialist', 'storeIds[]': [storeA.id], active: 'on' }
+    const saved = await editAs(user.id, { ...edit, password: 'a-reset-long-password' }, storeABrowser)
+    expect(saved.status).toBe(302)
+    expect(await findUser(user.email)).toMatchObject({ name: '韩梅梅', role: 'specialist' })
+    expect(await storeIdsOf(user.id)).toEqual([storeA.id])
+    expect((await signInWithPassword(user.email, 'a-reset-long-password')).status).toBe(302)
+
+    const promote = await editAs(user.id, { ...edit, role: 'executive' }, storeABrowser)
+    expect(promote.status).toBe(400)
+    expect(promote.data.errors).toEqual({ role: 'users.executiveNeedsGroupAdmin' })
+    const moveOut = await editAs(user.id, { ...edit, 'storeIds[]': [storeB.id] }, storeABrowser)
+    expect(moveOut.status).toBe(400)
+    expect(moveOut.data.errors).toEqual({ storeIds: 'validation.choice' })
+    expect(await findUser(user.email)).toMatchObject({ name: '韩梅梅', role: 'specialist' })
+    expect(await storeIdsOf(user.id)).toEqual([storeA.id])
   })
 })
 

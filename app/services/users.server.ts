@@ -7,6 +7,7 @@ import { UserCreateSchema, UserUpdateSchema, type UserListQuery } from '../schem
 import { toFieldErrors, type FieldErrors } from '../utils/form'
 import { loginThrottled, type SessionUser } from '../utils/auth.server'
 import { hashPassword, verifyPassword } from '../utils/password.server'
+import { readsAllGroupStores } from '../utils/permissions'
 import { recordAudit } from './audit.server'
 
 export async function recordLogin(userId: string, ip: string) {
@@ -90,7 +91,7 @@ export async function listUsers(admin: SessionUser, query?: Partial<UserListQuer
     .groupBy(users.id)
     .orderBy(order, asc(users.email))
   const scope = await adminScope(admin)
-  return rows.filter((r) => scope.manages(r.storeIds))
+  return rows.filter((r) => scope.manages(r))
 }
 
 /**
@@ -98,6 +99,7 @@ export async function listUsers(admin: SessionUser, query?: Partial<UserListQuer
  * with no store (an executive reads every store of the group) only by an admin who holds
  * every store of the group — otherwise an admin could reach beyond their stores by
  * creating an executive or resetting the password of someone who works elsewhere too.
+ * An executive counts as storeless whatever their memberships: they read every store anyway.
  */
 export async function adminScope(admin: SessionUser) {
   const mine = new Set(admin.stores.map((s) => s.id))
@@ -105,7 +107,8 @@ export async function adminScope(admin: SessionUser) {
   const wholeGroup = all.every((s) => mine.has(s.id))
   return {
     wholeGroup,
-    manages: (storeIds: readonly string[]) => (storeIds.length ? storeIds.every((id) => mine.has(id)) : wholeGroup),
+    manages: ({ role, storeIds }: { role: Role; storeIds: readonly string[] }) =>
+      !readsAllGroupStores(role) && storeIds.length ? storeIds.every((id) => mine.has(id)) : wholeGroup,
   }
 }
 

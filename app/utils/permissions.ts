@@ -10,6 +10,7 @@ export const PERMISSIONS = {
   'campaign:approve': ['admin', 'manager'],
   'budget:read': ['admin', 'manager', 'specialist', 'executive'],
   'user:manage': ['admin'],
+  'store:manage': ['admin'],
   'audit:read': ['admin', 'manager', 'executive'],
 } as const satisfies Record<string, readonly Role[]>
 

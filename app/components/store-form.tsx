@@ -1,0 +1,81 @@
+import { Form, Link, useNavigation } from '@remix-run/react'
+import type { MessageKey } from '../i18n'
+import { COMMON_CURRENCIES, COMMON_TIME_ZONES } from '../schemas/store'
+import { useI18n } from '../utils/use-root'
+import { CsrfInput } from './csrf-input'
+import { FieldError } from './field-error'
+
+export type StoreFormValues = { name?: string; brand?: string; city?: string; timeZone?: string; currency?: string }
+
+const FIELDS: Array<[keyof StoreFormValues, MessageKey]> = [
+  ['name', 'stores.name'],
+  ['brand', 'stores.brand'],
+  ['city', 'stores.city'],
+]
+
+/** Create or edit a store: name, brand, city, time zone and currency. */
+export function StoreForm({ values, errors, submitLabel }: { values: StoreFormValues; errors: Record<string, string>; submitLabel: string }) {
+  const { t } = useI18n()
+  const busy = useNavigation().state === 'submitting'
+  const zones = [...COMMON_TIME_ZONES, ...Intl.supportedValuesOf('timeZone').filter((z) => !(COMMON_TIME_ZONES as readonly string[]).includes(z))]
+  const invalid = (name: string) => (errors[name] ? { 'aria-invalid': true as const, 'aria-describedby': `${name}-error` } : {})
+  return (
+    <Form method="post" noValidate className="card">
+      <CsrfInput />
+      {Object.keys(errors).length ? (
+        <div className="alert alert-danger" role="alert">
+          {t('common.formErrors', { count: Object.keys(errors).length })}
+        </div>
+      ) : null}
+      <div className="grid grid-3">
+        {FIELDS.map(([name, label]) => (
+          <div className="field" key={name}>
+            <label htmlFor={name}>{t(label)}</label>
+            <input id={name} name={name} type="text" defaultValue={values[name]} {...invalid(name)} />
+            <FieldError id={`${name}-error`} message={errors[name]} />
+          </div>
+        ))}
+      </div>
+      <div className="grid grid-2">
+        <div className="field">
+          <label htmlFor="timeZone">{t('stores.timeZone')}</label>
+          <select
+            id="timeZone"
+            name="timeZone"
+            defaultValue={values.timeZone ?? 'Asia/Shanghai'}
+            aria-invalid={errors.timeZone ? true : undefined}
+            aria-describedby={`timeZone-hint${errors.timeZone ? ' timeZone-error' : ''}`}
+          >
+            {zones.map((z) => (
+              <option key={z} value={z}>
+                {z}
+              </option>
+            ))}
+          </select>
+          <span className="hint" id="timeZone-hint">
+            {t('stores.timeZoneHint')}
+          </span>
+          <FieldError id="timeZone-error" message={errors.timeZone} />
+        </div>
+        <div className="field">
+          <label htmlFor="currency">{t('stores.currency')}</label>
+          <input id="currency" name="currency" type="text" list="currencies" defaultValue={values.currency ?? 'CNY'} maxLength={3} {...invalid('currency')} />
+          <datalist id="currencies">
+            {COMMON_CURRENCIES.map((c) => (
+              <option key={c} value={c} />
+            ))}
+          </datalist>
+          <FieldError id="currency-error" message={errors.currency} />
+        </div>
+      </div>
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {submitLabel}
+        </button>
+        <Link to="/admin/stores" className="btn btn-ghost">
+          {t('common.cancel')}
+        </Link>
+      </div>
+    </Form>
+  )
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod'
+import { requiredText } from './fields'
+
+const TIME_ZONES = new Set(Intl.supportedValuesOf('timeZone'))
+// Intl lists canonical zones; also accept the common alias UTC
+TIME_ZONES.add('UTC')
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'))
+
+export const StoreSchema = z.object({
+  name: requiredText(100),
+  brand: requiredText(60),
+  city: requiredText(60),
+  timeZone: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .refine((v) => TIME_ZONES.has(v), 'stores.badTimeZone'),
+  currency: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .toUpperCase()
+    .refine((v) => CURRENCIES.has(v), 'stores.badCurrency'),
+})
+
+export type StoreInput = z.output<typeof StoreSchema>
+
+/** Time zones offered first: where Chinese dealer groups have stores. */
+export const COMMON_TIME_ZONES = ['Asia/Shanghai', 'Asia/Urumqi', 'Asia/Hong_Kong', 'Asia/Macau', 'Asia/Taipei'] as const
+export const COMMON_CURRENCIES = ['CNY', 'HKD', 'MOP', 'TWD'] as const
