@@ -10,18 +10,13 @@ import * as list from '../app/routes/campaigns._index'
 import * as create from '../app/routes/campaigns.new'
 import * as timeline from '../app/routes/campaigns.timeline'
 import { planFields } from './campaign-fixtures'
-import { createGroup, createStore, createUser, get, post, run, signIn, type Browser } from './factories'
+import { createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
+import { settle } from './http'
 
-type Data<T> = T extends { data: infer D } ? D : T
-
-/** Unwraps what a Remix loader/action returns: plain data, a `data()` wrapper, or a Response. */
-function unwrap(result: unknown): { status: number; body: any; location: string | null } {
-  if (result instanceof Response) return { status: result.status, body: null, location: result.headers.get('location') }
-  if (result && typeof result === 'object' && 'type' in result && (result as any).type === 'DataWithResponseInit') {
-    const r = result as any
-    return { status: r.init?.status ?? 200, body: r.data, location: null }
-  }
-  return { status: 200, body: result, location: null }
+/** What a loader or action produced: status, data and the redirect target. */
+async function outcome(fn: () => Promise<unknown>) {
+  const r = await settle(fn)
+  return { status: r.status, body: r.data, location: r.headers.get('location') }
 }
 
 const args = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: {} })
@@ -35,17 +30,17 @@ let sales: Browser
 let exec: Browser
 
 async function createCampaign(browser: Browser, overrides: Record<string, string | string[]> = {}, store = storeA) {
-  const res = unwrap(await run(() => create.action(args(post('/campaigns/new', planFields(store, overrides), browser)))))
+  const res = (await outcome(() => create.action(args(post('/campaigns/new', planFields(store, overrides), browser)))))
   expect(res.status, JSON.stringify(res.body?.errors)).toBe(302)
   return res.location!.match(/campaigns\/([0-9a-f-]{36})/)![1]!
 }
 
 async function step(browser: Browser, id: string, action: string, comment = '') {
-  return unwrap(await run(() => detail.action(args(post(`/campaigns/${id}`, { intent: 'transition', action, comment }, browser), { campaignId: id }))))
+  return (await outcome(() => detail.action(args(post(`/campaigns/${id}`, { intent: 'transition', action, comment }, browser), { campaignId: id }))))
 }
 
 async function loadDetail(browser: Browser, id: string) {
-  return unwrap(await run(() => detail.loader(args(get(`/campaigns/${id}`, browser), { campaignId: id }))))
+  return (await outcome(() => detail.loader(args(get(`/campaigns/${id}`, browser), { campaignId: id }))))
 }
 
 beforeAll(async () => {
@@ -80,22 +75,20 @@ describe('planning a campaign', () => {
   it('refuses invalid input with errors per field and stores nothing', async () => {
     const db = await getDb()
     const [before] = await db.select({ n: count() }).from(campaigns)
-    const res = unwrap(
-      await run(() =>
-        create.action(
-          args(
-            post(
-              '/campaigns/new',
-              planFields(storeA, {
-                name: '  ',
-                endDate: '2026-09-01',
-                'purposes[]': [],
-                'placements[0].costFen': '12,000.999',
-                'tasks[0].owner': '',
-                targetLeads: '-3',
-              }),
-              specialist,
-            ),
+    const res = await outcome(() =>
+      create.action(
+        args(
+          post(
+            '/campaigns/new',
+            planFields(storeA, {
+              name: '  ',
+              endDate: '2026-09-01',
+              'purposes[]': [],
+              'placements[0].costFen': '12,000.999',
+              'tasks[0].owner': '',
+              targetLeads: '-3',
+            }),
+            specialist,
           ),
         ),
       ),
@@ -116,11 +109,11 @@ describe('planning a campaign', () => {
   })
 
   it('adds and removes rows without JavaScript, saving nothing', async () => {
-    const added = unwrap(await run(() => create.action(args(post('/campaigns/new', planFields(storeA, { intent: 'add:tasks' }), specialist)))))
+    const added = (await outcome(() => create.action(args(post('/campaigns/new', planFields(storeA, { intent: 'add:tasks' }), specialist)))))
     expect(added.status).toBe(200)
     expect(added.body.values.tasks).toHaveLength(2)
     expect(added.body.errors).toEqual({})
-    const removed = unwrap(await run(() => create.action(args(post('/campaigns/new', planFields(storeA, { intent: 'remove:placements:0' }), specialist)))))
+    const removed = (await outcome(() => create.action(args(post('/campaigns/new', planFields(storeA, { intent: 'remove:placements:0' }), specialist)))))
     expect(removed.body.values.placements).toHaveLength(0)
   })
 
@@ -132,7 +125,7 @@ describe('planning a campaign', () => {
   })
 
   it('refuses a campaign for a store the user does not belong to', async () => {
-    const res = unwrap(await run(() => create.action(args(post('/campaigns/new', planFields(storeB), specialist)))))
+    const res = (await outcome(() => create.action(args(post('/campaigns/new', planFields(storeB), specialist)))))
     expect(res.status).toBe(403)
   })
 })
@@ -146,10 +139,10 @@ describe('two people editing at once', () => {
       planFields(storeA, { name, version, 'placements[0].id': placement!.id, 'placements[0].costFen': '15000' })
 
     // the manager saves first (version 1 → 2)
-    const first = unwrap(await run(() => edit.action(args(post(`/campaigns/${id}/edit`, editFields('经理改的名字', '1'), manager), { campaignId: id }))))
+    const first = (await outcome(() => edit.action(args(post(`/campaigns/${id}/edit`, editFields('经理改的名字', '1'), manager), { campaignId: id }))))
     expect(first.status).toBe(302)
     // the specialist, still on version 1, is refused and sees their own input
-    const stale = unwrap(await run(() => edit.action(args(post(`/campaigns/${id}/edit`, editFields('专员改的名字', '1'), specialist), { campaignId: id }))))
+    const stale = (await outcome(() => edit.action(args(post(`/campaigns/${id}/edit`, editFields('专员改的名字', '1'), specialist), { campaignId: id }))))
     expect(stale.status).toBe(409)
     expect(stale.body.stale).toBe(2)
     expect(stale.body.values.name).toBe('专员改的名字')
@@ -159,7 +152,7 @@ describe('two people editing at once', () => {
     // the placement kept its id (tracking links will hang on it) and took the new cost
     expect(body.campaign.placements).toMatchObject([{ id: placement!.id, costFen: 1_500_000 }])
     // saving again against the version shown now succeeds
-    const retry = unwrap(await run(() => edit.action(args(post(`/campaigns/${id}/edit`, editFields('专员改的名字', '2'), specialist), { campaignId: id }))))
+    const retry = (await outcome(() => edit.action(args(post(`/campaigns/${id}/edit`, editFields('专员改的名字', '2'), specialist), { campaignId: id }))))
     expect(retry.status).toBe(302)
     const audit = await db.select().from(auditLog).where(eq(auditLog.entityId, id))
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['campaign.create', 'campaign.update']))
@@ -198,7 +191,7 @@ describe('the approval workflow', () => {
     ])
     expect(history[1]!.comment).toBe('预算偏高，请压缩场地费')
     // an approved plan is no longer editable
-    const editLoad = unwrap(await run(() => edit.loader(args(get(`/campaigns/${id}/edit`, specialist), { campaignId: id }))))
+    const editLoad = (await outcome(() => edit.loader(args(get(`/campaigns/${id}/edit`, specialist), { campaignId: id }))))
     expect(editLoad.status).toBe(302)
     expect(editLoad.location).toContain('not-editable')
   })
@@ -209,20 +202,18 @@ describe('the approval workflow', () => {
       expect((await step(who, id, action)).status).toBe(302)
     }
     const c = (await loadDetail(specialist, id)).body.campaign
-    const exec1 = unwrap(
-      await run(() =>
-        detail.action(
-          args(
-            post(`/campaigns/${id}`, {
-              intent: 'execution',
-              version: String(c.version),
-              'budgetLines[0].id': c.budgetLines[0].id,
-              'budgetLines[0].actualFen': '18000',
-              'tasks[0].id': c.tasks[0].id,
-              'tasks[0].status': 'done',
-            }, specialist),
-            { campaignId: id },
-          ),
+    const exec1 = await outcome(() =>
+      detail.action(
+        args(
+          post(`/campaigns/${id}`, {
+            intent: 'execution',
+            version: String(c.version),
+            'budgetLines[0].id': c.budgetLines[0].id,
+            'budgetLines[0].actualFen': '18000',
+            'tasks[0].id': c.tasks[0].id,
+            'tasks[0].status': 'done',
+          }, specialist),
+          { campaignId: id },
         ),
       ),
     )
@@ -231,23 +222,21 @@ describe('the approval workflow', () => {
     expect(after.budget).toMatchObject({ planned: 1_650_000, actual: 1_800_000, overBy: 150_000 })
     expect(after.campaign.tasks[0].status).toBe('done')
     // evaluation is not open while running
-    const early = unwrap(await run(() => evaluation.action(args(post(`/campaigns/${id}/evaluation`, { version: String(after.campaign.version), analysis: 'x' }, specialist), { campaignId: id }))))
+    const early = (await outcome(() => evaluation.action(args(post(`/campaigns/${id}/evaluation`, { version: String(after.campaign.version), analysis: 'x' }, specialist), { campaignId: id }))))
     expect(early.status).toBe(302)
     expect(early.location).toContain('not-editable')
     expect((await step(specialist, id, 'complete')).status).toBe(302)
     const v = (await loadDetail(specialist, id)).body.campaign.version
-    const missing = unwrap(await run(() => evaluation.action(args(post(`/campaigns/${id}/evaluation`, { version: String(v), analysis: '' }, specialist), { campaignId: id }))))
+    const missing = (await outcome(() => evaluation.action(args(post(`/campaigns/${id}/evaluation`, { version: String(v), analysis: '' }, specialist), { campaignId: id }))))
     expect(missing.status).toBe(400)
     expect(missing.body.errors.analysis).toBe('validation.required')
-    const saved = unwrap(
-      await run(() =>
-        evaluation.action(
-          args(post(`/campaigns/${id}/evaluation`, { version: String(v), analysis: '到店达标，订单略低', lessons: '提前邀约', 'checks[]': ['dutiesClear', 'handoffs'] }, specialist), { campaignId: id }),
-        ),
+    const saved = await outcome(() =>
+      evaluation.action(
+        args(post(`/campaigns/${id}/evaluation`, { version: String(v), analysis: '到店达标，订单略低', lessons: '提前邀约', 'checks[]': ['dutiesClear', 'handoffs'] }, specialist), { campaignId: id }),
       ),
     )
     expect(saved.status).toBe(302)
-    const evaluated = unwrap(await run(() => evaluation.loader(args(get(`/campaigns/${id}/evaluation`, manager), { campaignId: id })))).body
+    const evaluated = (await outcome(() => evaluation.loader(args(get(`/campaigns/${id}/evaluation`, manager), { campaignId: id })))).body
     expect(evaluated.status).toBe('evaluated')
     expect(evaluated.analysis).toBe('到店达标，订单略低')
     expect(evaluated.checklist).toEqual({ dutiesClear: true, handoffs: true })
@@ -268,7 +257,7 @@ describe('who sees what', () => {
     const id = await createCampaign(specialist)
     expect((await loadDetail(specialistB, id)).status).toBe(404)
     expect((await step(specialistB, id, 'submit')).status).toBe(404)
-    const listB = unwrap(await run(() => list.loader(args(get('/campaigns', specialistB))))).body
+    const listB = (await outcome(() => list.loader(args(get('/campaigns', specialistB))))).body
     expect(listB.rows.map((r: { id: string }) => r.id)).not.toContain(id)
   })
 
@@ -276,8 +265,8 @@ describe('who sees what', () => {
     const id = await createCampaign(specialistB, {}, storeB)
     expect((await loadDetail(exec, id)).status).toBe(200)
     expect((await loadDetail(exec, id)).body.actions).toEqual([])
-    expect(unwrap(await run(() => create.action(args(post('/campaigns/new', planFields(storeB), exec))))).status).toBe(403)
-    expect(unwrap(await run(() => detail.action(args(post(`/campaigns/${id}`, { intent: 'clone' }, exec), { campaignId: id })))).status).toBe(403)
+    expect((await outcome(() => create.action(args(post('/campaigns/new', planFields(storeB), exec))))).status).toBe(403)
+    expect((await outcome(() => detail.action(args(post(`/campaigns/${id}`, { intent: 'clone' }, exec), { campaignId: id })))).status).toBe(403)
   })
 
   it('shows sales the plan but not its budget', async () => {
@@ -285,13 +274,13 @@ describe('who sees what', () => {
     const seen = (await loadDetail(sales, id)).body
     expect(seen.budget).toBeNull()
     expect(seen.campaign.budgetLines).toEqual([])
-    const printed = unwrap(await run(() => print.loader(args(get(`/campaigns/${id}/print`, sales), { campaignId: id })))).body
+    const printed = (await outcome(() => print.loader(args(get(`/campaigns/${id}/print`, sales), { campaignId: id })))).body
     expect(printed.budget).toBeNull()
     expect(printed.campaign.name).toBe('途观L 品鉴会')
   })
 
   it('refuses a mutation without the CSRF token', async () => {
-    const res = unwrap(await run(() => create.action(args(post('/campaigns/new', planFields(storeA), specialist, { csrf: false })))))
+    const res = (await outcome(() => create.action(args(post('/campaigns/new', planFields(storeA), specialist, { csrf: false })))))
     expect(res.status).toBe(403)
   })
 })
@@ -301,7 +290,7 @@ describe('finding campaigns', () => {
     const a = await createCampaign(manager, { name: '春季车展', form: 'auto_show', models: '探岳', startDate: '2027-03-01', endDate: '2027-03-05', warmupStart: '' })
     const b = await createCampaign(manager, { name: '夏季外展', form: 'community', models: 'ID.4', startDate: '2027-06-01', endDate: '2027-06-02', warmupStart: '' }, storeB)
     const find = async (query: string) =>
-      (unwrap(await run(() => list.loader(args(get(`/campaigns?${query}`, manager))))).body.rows as Array<{ id: string }>).map((r) => r.id)
+      ((await outcome(() => list.loader(args(get(`/campaigns?${query}`, manager))))).body.rows as Array<{ id: string }>).map((r) => r.id)
     expect(await find('form=auto_show')).toContain(a)
     expect(await find('form=auto_show')).not.toContain(b)
     expect(await find('model=ID.4')).toEqual([b])
@@ -315,7 +304,7 @@ describe('finding campaigns', () => {
 
   it('draws the timeline with the campaigns of the period', async () => {
     const id = await createCampaign(specialist, { name: '时间轴测试活动', startDate: '2027-09-01', endDate: '2027-09-03', warmupStart: '2027-08-25' })
-    const res = unwrap(await run(() => timeline.loader(args(get('/campaigns/timeline?from=2027-08-01&to=2027-10-01', specialist))))).body
+    const res = (await outcome(() => timeline.loader(args(get('/campaigns/timeline?from=2027-08-01&to=2027-10-01', specialist))))).body
     expect(res.rows.map((r: { id: string }) => r.id)).toEqual([id])
     expect(res.svg).toContain('<svg')
     expect(res.svg).toContain('时间轴测试活动')
@@ -323,7 +312,7 @@ describe('finding campaigns', () => {
 
   it('clones a plan as a new draft without actual spend', async () => {
     const id = await createCampaign(specialist, { 'budgetLines[0].actualFen': '100' })
-    const res = unwrap(await run(() => detail.action(args(post(`/campaigns/${id}`, { intent: 'clone' }, specialist), { campaignId: id }))))
+    const res = (await outcome(() => detail.action(args(post(`/campaigns/${id}`, { intent: 'clone' }, specialist), { campaignId: id }))))
     expect(res.status).toBe(302)
     const copyId = res.location!.match(/campaigns\/([0-9a-f-]{36})/)![1]!
     const copy = (await loadDetail(specialist, copyId)).body.campaign
@@ -335,4 +324,3 @@ describe('finding campaigns', () => {
   })
 })
 
-export type { Data }

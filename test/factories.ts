@@ -59,13 +59,3 @@ export function post(path: string, fields: Record<string, string | string[]>, br
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...(browser ? { cookie: browser.cookie } : {}) },
   })
 }
-
-/** Runs a loader or action and returns the Response it threw or returned, or its data. */
-export async function run<T>(fn: () => Promise<T>): Promise<T | Response> {
-  try {
-    return await fn()
-  } catch (thrown) {
-    if (thrown instanceof Response) return thrown
-    throw thrown
-  }
-}

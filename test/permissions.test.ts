@@ -2,7 +2,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Role } from '../db/schema/enums'
 import { planFields } from './campaign-fixtures'
-import { createGroup, createStore, createUser, get, post, run, signIn, type Browser } from './factories'
+import { createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
+import { settle } from './http'
 
 /**
  * SPEC §1: every route × every role, read and write, proves who may do what.
@@ -196,26 +197,18 @@ beforeAll(async () => {
     storeA,
     userId: users.sales!,
     async campaign(status) {
-      const created = (await run(() => campaigns.action!({ request: post('/campaigns/new', planFields(storeA), browsers.manager), params: {}, context: {} }))) as Response
+      const created = await settle(() => campaigns.action!({ request: post('/campaigns/new', planFields(storeA), browsers.manager), params: {}, context: {} }))
       const id = created.headers.get('location')!.split('/')[2]!.split('?')[0]!
       for (const action of steps[status]) {
-        const res = (await run(() =>
+        const res = await settle(() =>
           detail.action!({ request: post(`/campaigns/${id}`, { intent: 'transition', action }, browsers.manager), params: { campaignId: id }, context: {} }),
-        )) as Response
+        )
         expect(res.status).toBe(302)
       }
       return id
     },
   }
 })
-
-function statusOf(result: unknown): { status: number; location: string | null } {
-  if (result instanceof Response) return { status: result.status, location: result.headers.get('location') }
-  if (result && typeof result === 'object' && (result as { type?: string }).type === 'DataWithResponseInit') {
-    return { status: (result as { init?: { status?: number } }).init?.status ?? 200, location: null }
-  }
-  return { status: 200, location: null }
-}
 
 describe('route × role permission matrix', () => {
   it('covers every loader and action of every route', () => {
@@ -237,7 +230,9 @@ describe('route × role permission matrix', () => {
       const path = await c.path(ctx)
       const request = c.method === 'GET' ? get(path, browser) : post(path, c.fields?.(ctx) ?? {}, browser)
       const fn = c.method === 'GET' ? module.loader! : module.action!
-      const { status, location } = statusOf(await run(() => fn({ request, params: c.params?.(path) ?? {}, context: {} })))
+      const result = await settle(() => fn({ request, params: c.params?.(path) ?? {}, context: {} }))
+      const { status } = result
+      const location = result.headers.get('location')
       const sentToLogin = status === 302 && location?.startsWith('/login?')
       if (c.allowed.includes(who)) {
         expect(status, `${who} should be let through`).not.toBeOneOf([403, 404])

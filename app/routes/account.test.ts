@@ -1,6 +1,9 @@
+import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { getDb } from '../../db/client'
+import { users } from '../../db/schema'
 import { createGroup, createStore, createUser, get, post, signIn, TEST_PASSWORD } from '../../test/factories'
-import { acceptCookie, anonymous, settle } from '../../test/http'
+import { acceptCookie, anonymous, settle, withHeaders } from '../../test/http'
 import { getUser } from '../utils/auth.server'
 import * as account from './account'
 import * as login from './login'
@@ -90,6 +93,43 @@ describe('my account', () => {
     expect(res.data.errors).toEqual({ currentPassword: 'account.wrongPassword' })
     expect(await getUser(get('/', browser))).not.toBeNull()
     expect((await signInWith(user.email, TEST_PASSWORD)).status).toBe(302)
+  })
+
+  it('after 5 wrong current passwords refuses the 6th attempt with 429, even with the right password', async () => {
+    const user = await createUser(groupId, 'sales', [storeA.id])
+    const browser = await signIn(user.id)
+    const db = await getDb()
+    const hashOf = async () =>
+      (await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, user.id)))[0]!.hash
+    const hashBefore = await hashOf()
+    const next = 'a-password-for-the-thief'
+    // a borrowed session guessing the password, from its own address
+    const attempt = (currentPassword: string) =>
+      settle(() =>
+        account.action({
+          request: withHeaders(
+            post('/account', { currentPassword, newPassword: next, confirmPassword: next }, browser),
+            { 'x-roadshow-client-ip': '198.51.100.7' }
+          ),
+          ...ctx,
+        })
+      )
+    for (let i = 0; i < 5; i++) {
+      const res = await attempt(`guess-${i}-wrong`)
+      expect(res.status, `guess ${i}`).toBe(400)
+      expect(res.data.errors).toEqual({ currentPassword: 'account.wrongPassword' })
+    }
+    const sixth = await attempt(TEST_PASSWORD)
+    expect(sixth.status).toBe(429)
+    expect(sixth.data.errors).toEqual({ currentPassword: 'login.throttled' })
+    expect(sixth.headers.get('set-cookie')).toBeNull()
+
+    // nothing changed: same password, the session still works
+    expect(await hashOf()).toBe(hashBefore)
+    expect((await getUser(get('/', browser)))?.id).toBe(user.id)
+    // the failures count as failed sign-ins: the login form is throttled for this account too
+    expect((await signInWith(user.email, TEST_PASSWORD)).status).toBe(429)
+    expect((await signInWith(user.email, next)).status).toBe(429)
   })
 
   it('checks the new password: length and repetition', async () => {

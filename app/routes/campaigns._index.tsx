@@ -7,6 +7,7 @@ import { CampaignFiltersSchema } from '../schemas/campaign'
 import { listCampaigns, listOwners, PAGE_SIZE } from '../services/campaigns.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { roleCan } from '../utils/permissions'
+import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -28,7 +29,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   }
 }
 
-export const meta: MetaFunction = () => [{ title: 'Roadshow · 活动策划 / Campaigns' }]
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'campaigns.title')
 
 export default function Campaigns() {
   const d = useLoaderData<typeof loader>()

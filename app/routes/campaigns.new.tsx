@@ -7,6 +7,7 @@ import { createCampaign } from '../services/campaigns.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { clientIp } from '../utils/http.server'
+import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -46,7 +47,7 @@ export async function action({ request }: ActionFunctionArgs) {
   return redirect(`/campaigns/${result.id}?notice=created`)
 }
 
-export const meta: MetaFunction = () => [{ title: 'Roadshow · 新建活动 / New campaign' }]
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'campaigns.new')
 
 export default function NewCampaign() {
   const loaderData = useLoaderData<typeof loader>()

@@ -10,6 +10,7 @@ import { listCampaignsInPeriod } from '../services/campaigns.server'
 import { CHART_FONT, renderChartSvg } from '../services/charts.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { resolveLocale } from '../utils/i18n.server'
+import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 
 const STATUS_COLORS: Record<(typeof CAMPAIGN_STATUSES)[number], string> = {
@@ -63,7 +64,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return { from, to, rows, svg, stores: user.stores.map((s) => ({ id: s.id, name: s.name })) }
 }
 
-export const meta: MetaFunction = () => [{ title: 'Roadshow · 活动日历 / Timeline' }]
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'campaigns.timeline')
 
 export default function Timeline() {
   const d = useLoaderData<typeof loader>()

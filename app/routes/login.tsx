@@ -9,6 +9,7 @@ import { createSession, getUser, loginThrottled, verifyLogin } from '../utils/au
 import { readMutationForm } from '../utils/csrf.server'
 import { formToObject, toFieldErrors } from '../utils/form'
 import { clientIp, safeRedirectPath } from '../utils/http.server'
+import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -32,7 +33,7 @@ export async function action({ request }: ActionFunctionArgs) {
   return redirect(safeRedirectPath(redirectTo, '/campaigns'), { headers: { 'Set-Cookie': cookie } })
 }
 
-export const meta: MetaFunction = () => [{ title: 'Roadshow · Sign in / 登录' }]
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'login.title')
 
 export default function Login() {
   const { t } = useI18n()
