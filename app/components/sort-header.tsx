@@ -3,16 +3,30 @@ import type { ReactNode } from 'react'
 import { useI18n } from '../utils/use-root'
 
 /** A column header that sorts the table by a link (works without JavaScript), announcing its state. */
-export function SortHeader({ column, children, defaultSort, className }: { column: string; children: ReactNode; defaultSort: string; className?: string }) {
+export function SortHeader({
+  column,
+  children,
+  defaultSort,
+  defaultDir = 'desc',
+  className,
+}: {
+  column: string
+  children: ReactNode
+  defaultSort: string
+  defaultDir?: 'asc' | 'desc'
+  className?: string
+}) {
   const [params] = useSearchParams()
   const { t } = useI18n()
   const current = params.get('sort') ?? defaultSort
-  const dir = params.get('dir') ?? 'desc'
+  const dir = params.get('dir') === 'asc' || params.get('dir') === 'desc' ? params.get('dir') : defaultDir
   const active = current === column
   const next = new URLSearchParams(params)
   next.set('sort', column)
-  next.set('dir', active && dir === 'desc' ? 'asc' : 'desc')
+  // a new column starts in its default direction; the active one flips
+  next.set('dir', active ? (dir === 'asc' ? 'desc' : 'asc') : defaultDir)
   next.delete('page')
+  next.delete('notice')
   return (
     <th scope="col" className={className} aria-sort={active ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
       <Link to={`?${next}`} aria-sort={active ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>

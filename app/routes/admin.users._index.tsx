@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
 import { ROLES } from '../../db/schema/enums'
 import { UserListQuerySchema, type UserListQuery } from '../schemas/users'
+import { SortHeader } from '../components/sort-header'
 import { listUsers } from '../services/users.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { pageTitle } from '../utils/meta'
@@ -38,24 +39,6 @@ const COLUMNS = [
   ['email', 'users.email'],
   ['role', 'users.role'],
 ] as const
-
-function SortHeader({ column, label, query }: { column: UserListQuery['sort']; label: string; query: UserListQuery }) {
-  const { t } = useI18n()
-  const [params] = useSearchParams()
-  const active = query.sort === column
-  const next = new URLSearchParams(params)
-  next.delete('notice')
-  next.set('sort', column)
-  next.set('dir', active && query.dir === 'asc' ? 'desc' : 'asc')
-  return (
-    <th scope="col" aria-sort={active ? (query.dir === 'asc' ? 'ascending' : 'descending') : undefined}>
-      <Link to={`?${next}`} title={t('users.sortBy', { column: label })}>
-        {label}
-        {active ? (query.dir === 'asc' ? ' ▲' : ' ▼') : ''}
-      </Link>
-    </th>
-  )
-}
 
 export default function Users() {
   const { t } = useI18n()
@@ -118,10 +101,14 @@ export default function Users() {
             <thead>
               <tr>
                 {COLUMNS.map(([column, key]) => (
-                  <SortHeader key={column} column={column} label={t(key)} query={query} />
+                  <SortHeader key={column} column={column} defaultSort="name" defaultDir="asc">
+                    {t(key)}
+                  </SortHeader>
                 ))}
                 <th scope="col">{t('users.stores')}</th>
-                <SortHeader column="active" label={t('common.status')} query={query} />
+                <SortHeader column="active" defaultSort="name" defaultDir="asc">
+                  {t('common.status')}
+                </SortHeader>
               </tr>
             </thead>
             <tbody>
