@@ -49,6 +49,37 @@ describe('sign-in', () => {
     expect((await getUser(get('/', browser)))?.id).toBe(user.id)
   })
 
+  it('over https, names the cookies __Host- and marks them Secure', async () => {
+    const user = await createUser(groupId, 'manager', [storeId])
+    const csrf = 'https-browser-csrf-token-0123456789abcdefghijk'
+    const request = new Request('https://roadshow.example/login', {
+      method: 'POST',
+      body: new URLSearchParams({ csrf, email: user.email, password: TEST_PASSWORD }),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: `__Host-rs_csrf=${csrf}`,
+        origin: 'https://roadshow.example',
+        'x-roadshow-client-ip': nextIp(),
+      },
+    })
+    const res = await settle(() => login.action({ request, ...ctx }))
+    expect(res.status).toBe(302)
+    const cookie = res.headers.get('set-cookie')!
+    expect(cookie).toMatch(/^__Host-rs_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+; Secure$/)
+    const token = cookie.split(';')[0]!.split('=')[1]!
+    const over = (scheme: string, name: string) => new Request(`${scheme}://roadshow.example/`, { headers: { cookie: `${name}=${token}` } })
+    expect((await getUser(over('https', '__Host-rs_session')))?.id).toBe(user.id)
+    // the unprefixed name is not read over https: a cookie set by an insecure page cannot stand in
+    expect(await getUser(over('https', 'rs_session'))).toBeNull()
+    // the CSRF form token of an https page is refused when it only matches the plain cookie
+    const plain = new Request('https://roadshow.example/login', {
+      method: 'POST',
+      body: new URLSearchParams({ csrf, email: user.email, password: TEST_PASSWORD }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `rs_csrf=${csrf}` },
+    })
+    expect((await settle(() => login.action({ request: plain, ...ctx }))).status).toBe(403)
+  })
+
   it('does not redirect off-site after signing in', async () => {
     const user = await createUser(groupId, 'sales', [storeId])
     const res = await attempt({ email: user.email, password: TEST_PASSWORD, redirectTo: '//evil.example/phish' })
