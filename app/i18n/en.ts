@@ -1,4 +1,8 @@
 import { adminEn } from './admin.en'
+import { importsEn } from './imports.en'
+import { leadsEn } from './leads.en'
+import { linksEn } from './links.en'
+import { sitesEn } from './sites.en'
 
 // English messages. zh-CN.ts must have exactly the same keys (checked by the compiler and by i18n.test.ts).
 const en = {
@@ -346,6 +350,10 @@ const en = {
   'evaluation.readOnly': 'Only market staff of this store can write the evaluation.',
   'home.welcome': 'Welcome, {name}',
   ...adminEn,
+  ...linksEn,
+  ...sitesEn,
+  ...leadsEn,
+  ...importsEn,
 } as const
 
 export default en

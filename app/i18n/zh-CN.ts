@@ -1,4 +1,8 @@
 import { adminZhCN } from './admin.zh-CN'
+import { importsZhCN } from './imports.zh-CN'
+import { leadsZhCN } from './leads.zh-CN'
+import { linksZhCN } from './links.zh-CN'
+import { sitesZhCN } from './sites.zh-CN'
 import type { MessageKey } from './index'
 
 // 简体中文。键必须与 en.ts 完全相同（由编译器和 i18n.test.ts 检查）。
@@ -346,6 +350,10 @@ const zhCN: Record<MessageKey, string> = {
   'evaluation.readOnly': '仅本店市场人员可以填写评估。',
   'home.welcome': '欢迎，{name}',
   ...adminZhCN,
+  ...linksZhCN,
+  ...sitesZhCN,
+  ...leadsZhCN,
+  ...importsZhCN,
 }
 
 export default zhCN

@@ -21,6 +21,7 @@ const EnvSchema = z.object({
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(14),
+  PHONE_HASH_KEY: z.string().min(16, 'must be at least 16 characters').optional().or(z.literal('').transform(() => undefined)),
 })
 
 export type Env = z.infer<typeof EnvSchema>

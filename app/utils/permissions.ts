@@ -12,6 +12,16 @@ export const PERMISSIONS = {
   'user:manage': ['admin'],
   'store:manage': ['admin'],
   'audit:read': ['admin', 'manager', 'executive'],
+  // SPEC §3: visitors and leads
+  'lead:read': ['admin', 'manager', 'specialist', 'sales', 'executive'],
+  'lead:write': ['admin', 'manager', 'specialist', 'sales'],
+  /** see a lead's full phone number (everyone else sees 138****1234) */
+  'lead:phone': ['admin', 'manager', 'sales'],
+  /** merge leads by hand, erase a person on request */
+  'lead:manage': ['admin', 'manager'],
+  'link:manage': ['admin', 'manager', 'specialist'],
+  'site:manage': ['admin', 'manager'],
+  'import:run': ['admin', 'manager', 'specialist', 'sales'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof PERMISSIONS

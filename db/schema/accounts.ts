@@ -31,6 +31,8 @@ export const stores = pgTable('stores', {
   city: text('city').notNull(),
   timeZone: text('time_zone').notNull().default('Asia/Shanghai'),
   currency: text('currency').notNull().default('CNY'),
+  /** the store's own website: where tracking links lead unless a placement says otherwise */
+  websiteUrl: text('website_url'),
   createdAt: createdAt(),
 })
 

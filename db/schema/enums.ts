@@ -55,3 +55,32 @@ export const AD_PURPOSES = ['product', 'public_welfare', 'brand', 'promotion'] a
 export const AD_NATURES = ['hard', 'soft'] as const
 export const PROMOTION_KINDS = ['internal', 'external'] as const
 export const BUDGET_CATEGORIES = ['media', 'venue', 'materials', 'gifts', 'staff', 'other'] as const
+
+/** How a touchpoint reached the store (SPEC §3): each kind is one way a person met the campaign. */
+export const TOUCHPOINT_KINDS = ['web_visit', 'link_click', 'web_form', 'walk_in', 'call', 'platform_lead', 'manual'] as const
+export type TouchpointKind = (typeof TOUCHPOINT_KINDS)[number]
+
+/**
+ * The channel a touchpoint is credited to: the media of a plan, plus the ways people
+ * arrive on their own. Attribution (SPEC §4) groups by these.
+ */
+export const CHANNELS = [
+  ...MEDIA,
+  'search',
+  'referral',
+  'direct',
+  'word_of_mouth',
+  'passing_by',
+  'returning_customer',
+] as const
+export type Channel = (typeof CHANNELS)[number]
+
+export const LEAD_STATUSES = ['new', 'contacted', 'visited', 'test_drive', 'ordered', 'delivered', 'lost'] as const
+export type LeadStatus = (typeof LEAD_STATUSES)[number]
+
+export const LEAD_GRADES = ['A', 'B', 'C'] as const
+export const LOST_REASONS = ['competitor', 'price', 'no_budget', 'postponed', 'unreachable', 'other'] as const
+export const VISIT_TYPES = ['first', 'return'] as const
+export const LEAD_PLATFORMS = ['autohome', 'bitauto', 'dongchedi', 'other'] as const
+export const IMPORT_KINDS = ['leads', 'sales', 'competitors', 'market'] as const
+export const IMPORT_ROW_OUTCOMES = ['imported', 'merged', 'duplicate', 'skipped', 'failed'] as const

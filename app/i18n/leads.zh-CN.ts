@@ -1,0 +1,3 @@
+import type { leadsEn } from './leads.en'
+
+export const leadsZhCN: Record<keyof typeof leadsEn, string> = {}

@@ -1,0 +1,3 @@
+import type { linksEn } from './links.en'
+
+export const linksZhCN: Record<keyof typeof linksEn, string> = {}

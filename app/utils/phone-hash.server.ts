@@ -1,0 +1,46 @@
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { getEnv } from './env.server'
+import { log } from './logger.server'
+
+let key: Buffer | undefined
+
+/**
+ * The key of the phone hash. PHONE_HASH_KEY when set (required when several servers share
+ * one database: they must hash alike); otherwise a random key kept in DATA_DIR/secrets,
+ * made on first use. Losing the key means phones no longer match across imports.
+ */
+export function phoneHashKey(): Buffer {
+  if (key) return key
+  const env = getEnv()
+  if (env.PHONE_HASH_KEY) {
+    key = Buffer.from(env.PHONE_HASH_KEY, 'utf8')
+    return key
+  }
+  const file = path.resolve(env.DATA_DIR, 'secrets', 'phone-hash.key')
+  try {
+    key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64')
+  } catch {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+    const fresh = crypto.randomBytes(32).toString('base64')
+    try {
+      fs.writeFileSync(file, fresh + '\n', { flag: 'wx', mode: 0o600 })
+      if (env.DATABASE_URL) log('warn', 'PHONE_HASH_KEY is not set: a key was made under DATA_DIR; set PHONE_HASH_KEY when several servers share the database')
+    } catch {
+      // another process made it first: use theirs
+    }
+    key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64')
+  }
+  return key
+}
+
+/** Keyed hash of a normalized 11-digit mobile number: the matching key of leads and sales. */
+export function hashPhone(phone: string): string {
+  return crypto.createHmac('sha256', phoneHashKey()).update(`phone:${phone}`).digest('hex')
+}
+
+/** Keyed hash of a client address, for counting distinct clickers without keeping addresses. */
+export function hashIp(ip: string): string {
+  return crypto.createHmac('sha256', phoneHashKey()).update(`ip:${ip}`).digest('hex').slice(0, 32)
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest'
+import { displayPhone, parsePhone } from './phone'
+
+describe('parsePhone', () => {
+  it('normalizes the ways people write a China mobile number', () => {
+    for (const written of ['13812341234', '+86 138 1234 1234', '0086-138-1234-1234', '86 13812341234', '138.1234.1234', ' (138) 1234-1234 ']) {
+      expect(parsePhone(written), written).toEqual({ kind: 'full', phone: '13812341234', masked: '138****1234' })
+    }
+  })
+
+  it('keeps a masked number as a partial key', () => {
+    expect(parsePhone('138****1234')).toEqual({ kind: 'masked', masked: '138****1234', prefix: '138', suffix: '1234' })
+    expect(parsePhone('134xxxx5678')).toMatchObject({ kind: 'masked', masked: '134****5678' })
+    expect(parsePhone('+86 139XXXX0000')).toMatchObject({ kind: 'masked', masked: '139****0000' })
+  })
+
+  it('refuses what is not a mobile number', () => {
+    for (const bad of ['', '12345', '0571-88888888', '23812341234', '1381234123', '138123412345', 'abc', '138**1234']) {
+      expect(parsePhone(bad), bad).toBeNull()
+    }
+  })
+
+  it('shows the full number only where allowed', () => {
+    expect(displayPhone({ phone: '13812341234', phoneMasked: '138****1234' }, true)).toBe('13812341234')
+    expect(displayPhone({ phone: '13812341234', phoneMasked: '138****1234' }, false)).toBe('138****1234')
+    expect(displayPhone({ phone: null, phoneMasked: '139****0000' }, true)).toBe('139****0000')
+  })
+})

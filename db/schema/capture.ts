@@ -1,0 +1,312 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core'
+import { stores, users } from './accounts'
+import { campaigns, mediaPlacements } from './campaigns'
+import type { Channel, LeadStatus, TouchpointKind } from './enums'
+
+const ts = (name: string) => timestamp(name, { withTimezone: true })
+
+/** A store website that carries the tracking snippet; events are accepted only from its origins. */
+export const sites = pgTable(
+  'sites',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    storeId: uuid('store_id')
+      .notNull()
+      .references(() => stores.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** public id written into the snippet tag */
+    siteKey: text('site_key').notNull(),
+    /** allowed origins, e.g. ["https://www.example-4s.cn"] */
+    origins: jsonb('origins').$type<string[]>().notNull().default([]),
+    active: boolean('active').notNull().default(true),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('sites_site_key_key').on(t.siteKey), index('sites_store_idx').on(t.storeId)],
+)
+
+/** A tracking link of a media placement: `/r/<code>` counts the click and redirects with UTM parameters. */
+export const trackingLinks = pgTable(
+  'tracking_links',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    storeId: uuid('store_id')
+      .notNull()
+      .references(() => stores.id, { onDelete: 'cascade' }),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    placementId: uuid('placement_id').references(() => mediaPlacements.id, { onDelete: 'set null' }),
+    code: text('code').notNull(),
+    destinationUrl: text('destination_url').notNull(),
+    utmSource: text('utm_source').notNull(),
+    utmMedium: text('utm_medium').notNull(),
+    utmCampaign: text('utm_campaign').notNull(),
+    utmContent: text('utm_content').notNull().default(''),
+    active: boolean('active').notNull().default(true),
+    createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('tracking_links_code_key').on(t.code),
+    index('tracking_links_campaign_idx').on(t.campaignId),
+    index('tracking_links_placement_idx').on(t.placementId),
+  ],
+)
+
+/** One counted click (or QR scan) on a tracking link. */
+export const linkClicks = pgTable(
+  'link_clicks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    linkId: uuid('link_id')
+      .notNull()
+      .references(() => trackingLinks.id, { onDelete: 'cascade' }),
+    at: ts('at').notNull().defaultNow(),
+    referrer: text('referrer'),
+    userAgent: text('user_agent'),
+    /** keyed hash of the client address: counts distinct people without keeping the address */
+    ipHash: text('ip_hash'),
+  },
+  (t) => [index('link_clicks_link_at_idx').on(t.linkId, t.at)],
+)
+
+/** A browser seen by a site's snippet, by its first-party visitor id. */
+export const visitors = pgTable(
+  'visitors',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    storeId: uuid('store_id')
+      .notNull()
+      .references(() => stores.id, { onDelete: 'cascade' }),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    visitorKey: text('visitor_key').notNull(),
+    leadId: uuid('lead_id'),
+    firstSeenAt: ts('first_seen_at').notNull().defaultNow(),
+    lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('visitors_site_key_key').on(t.siteId, t.visitorKey), index('visitors_lead_idx').on(t.leadId)],
+)
+
+/** A raw event from the snippet, exactly once per client event id. */
+export const webEvents = pgTable(
+  'web_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    storeId: uuid('store_id')
+      .notNull()
+      .references(() => stores.id, { onDelete: 'cascade' }),
+    clientEventId: text('client_event_id').notNull(),
+    visitorKey: text('visitor_key').notNull(),
+    type: text('type').notNull(),
+    url: text('url').notNull(),
+    referrer: text('referrer'),
+    utmSource: text('utm_source'),
+    utmMedium: text('utm_medium'),
+    utmCampaign: text('utm_campaign'),
+    utmContent: text('utm_content'),
+    utmTerm: text('utm_term'),
+    /** advertising click ids found on the URL: bd_vid (Baidu), clickid (Ocean Engine), gdt_vid (Tencent) … */
+    clickIds: jsonb('click_ids').$type<Record<string, string>>(),
+    occurredAt: ts('occurred_at').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('web_events_site_client_event_key').on(t.siteId, t.clientEventId),
+    index('web_events_store_received_idx').on(t.storeId, t.receivedAt),
+    index('web_events_visitor_idx').on(t.siteId, t.visitorKey),
+  ],
+)
+
+/**
+ * A person who left contact details (线索). One per phone per store: a new arrival with
+ * the same phone adds a touchpoint to the existing lead. `phone` is the normalized 11-digit
+ * China mobile number, shown in full only to roles that need it; `phoneHash` is the keyed
+ * hash used for matching; a lead known only by a masked phone (`138****1234`) has no hash.
+ */
+export const leads = pgTable(
+  'leads',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    storeId: uuid('store_id')
+      .notNull()
+      .references(() => stores.id, { onDelete: 'cascade' }),
+    name: text('name').notNull().default(''),
+    phone: text('phone'),
+    phoneHash: text('phone_hash'),
+    phoneMasked: text('phone_masked'),
+    city: text('city').notNull().default(''),
+    modelOfInterest: text('model_of_interest').notNull().default(''),
+    grade: text('grade'),
+    status: text('status').$type<LeadStatus>().notNull().default('new'),
+    lostReason: text('lost_reason'),
+    lostToBrand: text('lost_to_brand'),
+    lostToModel: text('lost_to_model'),
+    consultantId: uuid('consultant_id').references(() => users.id, { onDelete: 'set null' }),
+    /** the first touch's channel and campaign, kept for lists and filters */
+    firstChannel: text('first_channel').$type<Channel>(),
+    firstCampaignId: uuid('first_campaign_id').references(() => campaigns.id, { onDelete: 'set null' }),
+    firstTouchAt: ts('first_touch_at'),
+    lastTouchAt: ts('last_touch_at'),
+    note: text('note').notNull().default(''),
+    mergedIntoId: uuid('merged_into_id'),
+    version: integer('version').notNull().default(1),
+    createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('leads_store_phone_hash_key')
+      .on(t.storeId, t.phoneHash)
+      .where(sql`${t.phoneHash} is not null and ${t.mergedIntoId} is null`),
+    index('leads_store_status_idx').on(t.storeId, t.status),
+    index('leads_store_masked_idx').on(t.storeId, t.phoneMasked),
+    index('leads_store_first_touch_idx').on(t.storeId, t.firstTouchAt),
+  ],
+)
+
+/**
+ * Every way a person met the store: a web visit, a link click, a form, a walk-in, a call,
+ * a lead platform. Walk-ins, calls and platform leads are touchpoints like web visits.
+ */
+export const touchpoints = pgTable(
+  'touchpoints',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    storeId: uuid('store_id')
+      .notNull()
+      .references(() => stores.id, { onDelete: 'cascade' }),
+    leadId: uuid('lead_id').references(() => leads.id, { onDelete: 'cascade' }),
+    siteId: uuid('site_id').references(() => sites.id, { onDelete: 'set null' }),
+    visitorKey: text('visitor_key'),
+    kind: text('kind').$type<TouchpointKind>().notNull(),
+    channel: text('channel').$type<Channel>().notNull(),
+    utmSource: text('utm_source'),
+    utmMedium: text('utm_medium'),
+    utmCampaign: text('utm_campaign'),
+    utmContent: text('utm_content'),
+    campaignId: uuid('campaign_id').references(() => campaigns.id, { onDelete: 'set null' }),
+    placementId: uuid('placement_id').references(() => mediaPlacements.id, { onDelete: 'set null' }),
+    trackingLinkId: uuid('tracking_link_id').references(() => trackingLinks.id, { onDelete: 'set null' }),
+    webEventId: bigint('web_event_id', { mode: 'number' }),
+    importId: uuid('import_id'),
+    at: ts('at').notNull(),
+    /** kind-specific facts: the page URL, the call's duration, the platform's row … */
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('touchpoints_lead_at_idx').on(t.leadId, t.at),
+    index('touchpoints_store_at_idx').on(t.storeId, t.at),
+    index('touchpoints_visitor_idx').on(t.siteId, t.visitorKey),
+    index('touchpoints_campaign_idx').on(t.campaignId),
+  ],
+)
+
+/** The lead's lifecycle, one timestamped event per step (new → contacted → … or lost). */
+export const leadEvents = pgTable(
+  'lead_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    leadId: uuid('lead_id')
+      .notNull()
+      .references(() => leads.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    fromStatus: text('from_status').$type<LeadStatus>(),
+    toStatus: text('to_status').$type<LeadStatus>(),
+    note: text('note').notNull().default(''),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('lead_events_lead_at_idx').on(t.leadId, t.at)],
+)
+
+/** A showroom visit (到店): first or return, in and out times, party size, the consultant. */
+export const showroomVisits = pgTable(
+  'showroom_visits',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    storeId: uuid('store_id')
+      .notNull()
+      .references(() => stores.id, { onDelete: 'cascade' }),
+    leadId: uuid('lead_id').references(() => leads.id, { onDelete: 'cascade' }),
+    touchpointId: bigint('touchpoint_id', { mode: 'number' }),
+    visitType: text('visit_type').notNull(),
+    arrivedAt: ts('arrived_at').notNull(),
+    leftAt: ts('left_at'),
+    partySize: integer('party_size').notNull().default(1),
+    consultantId: uuid('consultant_id').references(() => users.id, { onDelete: 'set null' }),
+    testDrive: boolean('test_drive').notNull().default(false),
+    note: text('note').notNull().default(''),
+    createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('showroom_visits_store_arrived_idx').on(t.storeId, t.arrivedAt), index('showroom_visits_lead_idx').on(t.leadId)],
+)
+
+/** An imported file (lead platform, sales, market data) and what became of its rows. */
+export const imports = pgTable(
+  'imports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    storeId: uuid('store_id')
+      .notNull()
+      .references(() => stores.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    platform: text('platform'),
+    fileName: text('file_name').notNull(),
+    /** sha256 of the file's bytes: the same file imported twice is recognised */
+    fileHash: text('file_hash').notNull(),
+    byteSize: integer('byte_size').notNull(),
+    encoding: text('encoding'),
+    status: text('status').notNull().default('pending'),
+    rowsTotal: integer('rows_total').notNull().default(0),
+    rowsImported: integer('rows_imported').notNull().default(0),
+    rowsMerged: integer('rows_merged').notNull().default(0),
+    rowsSkipped: integer('rows_skipped').notNull().default(0),
+    rowsFailed: integer('rows_failed').notNull().default(0),
+    mapping: jsonb('mapping').$type<Record<string, string>>(),
+    storedPath: text('stored_path'),
+    error: text('error'),
+    createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [index('imports_store_created_idx').on(t.storeId, t.createdAt), index('imports_store_hash_idx').on(t.storeId, t.kind, t.fileHash)],
+)
+
+/** Each row of an import: its number in the file, what became of it, and why. */
+export const importRows = pgTable(
+  'import_rows',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    importId: uuid('import_id')
+      .notNull()
+      .references(() => imports.id, { onDelete: 'cascade' }),
+    rowNumber: integer('row_number').notNull(),
+    outcome: text('outcome').notNull(),
+    column: text('column'),
+    reason: text('reason'),
+    leadId: uuid('lead_id').references(() => leads.id, { onDelete: 'set null' }),
+  },
+  (t) => [index('import_rows_import_idx').on(t.importId, t.rowNumber)],
+)
