@@ -12,6 +12,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    env: { NODE_ENV: 'test', LOG_LEVEL: 'error' },
+    env: { NODE_ENV: 'test', LOG_LEVEL: 'error', PHONE_HASH_KEY: 'test-only-phone-hash-key-0123456789' },
   },
 })

@@ -1,0 +1,209 @@
+import { and, asc, eq, isNull, sql } from 'drizzle-orm'
+import type { DbOrTx } from '../../db/client'
+import { leadEvents, leads, touchpoints, visitors } from '../../db/schema'
+import type { Channel, TouchpointKind } from '../../db/schema/enums'
+import { parsePhone } from '../utils/phone'
+import { hashPhone } from '../utils/phone-hash.server'
+
+/**
+ * Every way a lead arrives — web form, front desk, manual entry, platform import — ends
+ * here (SPEC §3): one lead per phone per store, and one touchpoint per arrival.
+ */
+export type Arrival = {
+  storeId: string
+  person: { name?: string; phone?: string | null; city?: string; modelOfInterest?: string }
+  touch: {
+    kind: TouchpointKind
+    channel: Channel
+    at: Date
+    campaignId?: string | null
+    placementId?: string | null
+    trackingLinkId?: string | null
+    siteId?: string | null
+    visitorKey?: string | null
+    utmSource?: string | null
+    utmMedium?: string | null
+    utmCampaign?: string | null
+    utmContent?: string | null
+    importId?: string | null
+    detail?: Record<string, unknown>
+  }
+  userId?: string | null
+}
+
+export type ArrivalResult = {
+  leadId: string
+  touchpointId: number
+  /** how the person was recognised: by full phone, by masked phone and name, or not (a new lead) */
+  matchedBy: 'phone' | 'masked' | 'new'
+  created: boolean
+}
+
+type LeadRow = typeof leads.$inferSelect
+
+async function findByHash(db: DbOrTx, storeId: string, phoneHash: string) {
+  const [row] = await db
+    .select()
+    .from(leads)
+    .where(and(eq(leads.storeId, storeId), eq(leads.phoneHash, phoneHash), isNull(leads.mergedIntoId)))
+  return row
+}
+
+/** A lead known only by the same masked phone (and the same name, when both have one). */
+async function findByMask(db: DbOrTx, storeId: string, masked: string, name: string, onlyWithoutFullPhone: boolean) {
+  const rows = await db
+    .select()
+    .from(leads)
+    .where(
+      and(
+        eq(leads.storeId, storeId),
+        eq(leads.phoneMasked, masked),
+        isNull(leads.mergedIntoId),
+        onlyWithoutFullPhone ? isNull(leads.phoneHash) : undefined,
+      ),
+    )
+    .orderBy(asc(leads.createdAt))
+  const named = name ? rows.filter((r) => r.name === name || r.name === '') : rows
+  // a masked phone alone is a partial key: match only when it is unambiguous
+  return named.length === 1 ? named[0] : undefined
+}
+
+/** Keeps the lead's first and last touch (time, channel, campaign) in step with its touchpoints. */
+export async function refreshTouchSummary(db: DbOrTx, leadId: string) {
+  const [first] = await db
+    .select({ at: touchpoints.at, channel: touchpoints.channel, campaignId: touchpoints.campaignId })
+    .from(touchpoints)
+    .where(eq(touchpoints.leadId, leadId))
+    .orderBy(asc(touchpoints.at), asc(touchpoints.id))
+    .limit(1)
+  const [last] = await db
+    .select({ at: sql<Date>`max(${touchpoints.at})` })
+    .from(touchpoints)
+    .where(eq(touchpoints.leadId, leadId))
+  await db
+    .update(leads)
+    .set({
+      firstTouchAt: first?.at ?? null,
+      firstChannel: first?.channel ?? null,
+      firstCampaignId: first?.campaignId ?? null,
+      lastTouchAt: last?.at ? new Date(last.at) : null,
+      updatedAt: new Date(),
+    })
+    .where(eq(leads.id, leadId))
+}
+
+export async function recordArrival(db: DbOrTx, arrival: Arrival): Promise<ArrivalResult> {
+  const { storeId, person, touch } = arrival
+  const name = (person.name ?? '').trim()
+  const parsed = parsePhone(person.phone)
+  let lead: LeadRow | undefined
+  let matchedBy: ArrivalResult['matchedBy'] = 'new'
+
+  if (parsed?.kind === 'full') {
+    const phoneHash = hashPhone(parsed.phone)
+    lead = await findByHash(db, storeId, phoneHash)
+    if (lead) matchedBy = 'phone'
+    else {
+      // a lead first known by a masked phone: the full number completes it
+      lead = await findByMask(db, storeId, parsed.masked, name, true)
+      if (lead) {
+        matchedBy = 'masked'
+        await db.update(leads).set({ phone: parsed.phone, phoneHash }).where(eq(leads.id, lead.id))
+      }
+    }
+    if (!lead) {
+      // two arrivals of one new phone at once: the unique index lets one insert win
+      const [inserted] = await db
+        .insert(leads)
+        .values({
+          storeId,
+          name,
+          phone: parsed.phone,
+          phoneHash,
+          phoneMasked: parsed.masked,
+          city: person.city ?? '',
+          modelOfInterest: person.modelOfInterest ?? '',
+          createdById: arrival.userId ?? null,
+        })
+        .onConflictDoNothing()
+        .returning()
+      lead = inserted ?? (await findByHash(db, storeId, phoneHash))
+      if (!inserted) matchedBy = 'phone'
+    }
+  } else if (parsed?.kind === 'masked') {
+    lead = await findByMask(db, storeId, parsed.masked, name, false)
+    if (lead) matchedBy = 'masked'
+  }
+
+  let created = false
+  if (!lead) {
+    const [inserted] = await db
+      .insert(leads)
+      .values({
+        storeId,
+        name,
+        phoneMasked: parsed?.kind === 'masked' ? parsed.masked : null,
+        city: person.city ?? '',
+        modelOfInterest: person.modelOfInterest ?? '',
+        createdById: arrival.userId ?? null,
+      })
+      .returning()
+    lead = inserted!
+    created = true
+  } else if (matchedBy === 'new') {
+    created = true
+  } else {
+    // fill in what the lead did not know yet; never overwrite what it knew
+    const patch: Partial<LeadRow> = {}
+    if (!lead.name && name) patch.name = name
+    if (!lead.city && person.city) patch.city = person.city
+    if (!lead.modelOfInterest && person.modelOfInterest) patch.modelOfInterest = person.modelOfInterest
+    if (Object.keys(patch).length) await db.update(leads).set(patch).where(eq(leads.id, lead.id))
+  }
+
+  const [tp] = await db
+    .insert(touchpoints)
+    .values({
+      storeId,
+      leadId: lead.id,
+      kind: touch.kind,
+      channel: touch.channel,
+      at: touch.at,
+      campaignId: touch.campaignId ?? null,
+      placementId: touch.placementId ?? null,
+      trackingLinkId: touch.trackingLinkId ?? null,
+      siteId: touch.siteId ?? null,
+      visitorKey: touch.visitorKey ?? null,
+      utmSource: touch.utmSource ?? null,
+      utmMedium: touch.utmMedium ?? null,
+      utmCampaign: touch.utmCampaign ?? null,
+      utmContent: touch.utmContent ?? null,
+      importId: touch.importId ?? null,
+      detail: touch.detail ?? null,
+      createdById: arrival.userId ?? null,
+    })
+    .returning({ id: touchpoints.id })
+
+  // the visitor's earlier web visits become this lead's touchpoints: how it found us
+  if (touch.siteId && touch.visitorKey) {
+    await db
+      .update(visitors)
+      .set({ leadId: lead.id })
+      .where(and(eq(visitors.siteId, touch.siteId), eq(visitors.visitorKey, touch.visitorKey)))
+    await db
+      .update(touchpoints)
+      .set({ leadId: lead.id })
+      .where(and(eq(touchpoints.siteId, touch.siteId), eq(touchpoints.visitorKey, touch.visitorKey), isNull(touchpoints.leadId)))
+  }
+
+  await db.insert(leadEvents).values({
+    leadId: lead.id,
+    type: created ? 'created' : 'touch',
+    toStatus: created ? 'new' : null,
+    userId: arrival.userId ?? null,
+    at: touch.at,
+    detail: { kind: touch.kind, channel: touch.channel, touchpointId: tp!.id, matchedBy },
+  })
+  await refreshTouchSummary(db, lead.id)
+  return { leadId: lead.id, touchpointId: tp!.id, matchedBy, created }
+}
