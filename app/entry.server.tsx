@@ -9,6 +9,7 @@ import { seedDemoIfEmpty } from '../db/seed'
 import { getEnv } from './utils/env.server'
 import { log } from './utils/logger.server'
 import { hashPassword } from './utils/password.server'
+import { hashPhone } from './utils/phone-hash.server'
 
 // Fail at start, not on the first request, when the environment is wrong.
 const env = getEnv()
@@ -23,8 +24,8 @@ export async function startup() {
   const handle = await getDbHandle()
   const seed = env.SEED_DEMO === 'auto' ? handle.kind === 'pglite' : env.SEED_DEMO === 'true'
   if (seed) {
-    const seeded = await seedDemoIfEmpty(handle.db, { hashPassword })
-    if (seeded) log('info', 'demo data seeded', { stores: seeded.stores, campaigns: seeded.campaigns })
+    const seeded = await seedDemoIfEmpty(handle.db, { hashPassword, hashPhone })
+    if (seeded) log('info', 'demo data seeded', seeded)
   }
   log('info', 'database ready', { kind: handle.kind })
   return handle

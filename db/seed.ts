@@ -13,10 +13,16 @@ import {
   users,
 } from './schema'
 import type { CampaignForm, CampaignPurpose, CampaignStatus, Medium, Role } from './schema/enums'
+import { seedCapture, type SeedCampaign } from './seed-capture'
 
 export const DEMO_PASSWORD = 'roadshow-demo'
 
-type SeedOptions = { hashPassword: (password: string) => Promise<string>; today?: Date }
+type SeedOptions = {
+  hashPassword: (password: string) => Promise<string>
+  /** the app's keyed phone hash, so that seeded leads match like real ones */
+  hashPhone: (phone: string) => string
+  today?: Date
+}
 
 const DAY = 86_400_000
 function day(base: Date, offset: number) {
@@ -147,14 +153,14 @@ export async function seedDemoIfEmpty(db: Db, options: SeedOptions) {
   return db.transaction((tx) => seedDemo(tx, options))
 }
 
-export async function seedDemo(tx: DbOrTx, { hashPassword, today = new Date() }: SeedOptions) {
+export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, today = new Date() }: SeedOptions) {
   const base = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()))
   const [group] = await tx.insert(dealerGroups).values({ name: '浙东汽车集团' }).returning()
   const storeRows = await tx
     .insert(stores)
     .values([
-      { groupId: group!.id, name: '杭州西湖大众4S店', brand: '大众', city: '杭州' },
-      { groupId: group!.id, name: '宁波鄞州大众4S店', brand: '大众', city: '宁波' },
+      { groupId: group!.id, name: '杭州西湖大众4S店', brand: '大众', city: '杭州', websiteUrl: 'https://www.hz-vw.example/' },
+      { groupId: group!.id, name: '宁波鄞州大众4S店', brand: '大众', city: '宁波', websiteUrl: 'https://www.nb-vw.example/' },
     ])
     .returning()
   const [hz, nb] = storeRows as [typeof storeRows[number], typeof storeRows[number]]
@@ -177,6 +183,7 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, today = new Date() }:
   )
   const manager = byEmail.get('manager@roadshow.demo')!
   const specialists = [byEmail.get('specialist@roadshow.demo')!, byEmail.get('specialist.nb@roadshow.demo')!]
+  const seeded: SeedCampaign[] = []
 
   for (const plan of PLANS) {
     const storeId = plan.store === 0 ? hz.id : nb.id
@@ -236,8 +243,9 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, today = new Date() }:
         { campaignId, position: 1, kind: 'internal', description: '活动期间每成交一台奖励销售顾问 300 元', unitCostFen: 30000, expectedUnits: t3 || 5 },
       ])
     }
+    let placements: SeedCampaign['placements'] = []
     if (plan.media.length) {
-      await tx.insert(mediaPlacements).values(
+      placements = await tx.insert(mediaPlacements).values(
         plan.media.map(([medium, platform, cost], i) => ({
           campaignId,
           position: i,
@@ -250,8 +258,9 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, today = new Date() }:
           endDate: end,
           costFen: cost * 100,
         })),
-      )
+      ).returning({ id: mediaPlacements.id, medium: mediaPlacements.medium })
     }
+    seeded.push({ id: campaignId, storeId, status: plan.status, warmupStart: plan.theme ? day(base, plan.offset - 7) : null, startDate: start, endDate: end, placements })
     if (plan.budget.length) {
       await tx.insert(budgetLines).values(
         plan.budget.map(([category, description, planned, actual, subsidy], i) => ({
@@ -287,5 +296,14 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, today = new Date() }:
       )
     }
   }
-  return { stores: storeRows.length, users: userRows.length, campaigns: PLANS.length }
+  const capture = await seedCapture(tx, {
+    stores: [
+      { id: hz.id, host: 'www.hz-vw.example', consultantIds: [byEmail.get('sales@roadshow.demo')!.id] },
+      { id: nb.id, host: 'www.nb-vw.example', consultantIds: [] },
+    ],
+    campaigns: seeded,
+    hashPhone,
+    now: today,
+  })
+  return { stores: storeRows.length, users: userRows.length, campaigns: PLANS.length, ...capture }
 }

@@ -1,0 +1,40 @@
+import { sql } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import { getDb } from '../db/client'
+import { seedDemoIfEmpty } from '../db/seed'
+import { hashPassword } from '../app/utils/password.server'
+import { hashPhone } from '../app/utils/phone-hash.server'
+
+const list = async (query: ReturnType<typeof sql>) => {
+  const db = await getDb()
+  const result = (await db.execute(query)) as unknown as { rows?: Array<Record<string, unknown>> } | Array<Record<string, unknown>>
+  return (Array.isArray(result) ? result : result.rows ?? []).map((r) => Object.values(r)[0])
+}
+
+describe('the demo seed', () => {
+  it('fills every part of the product once, and only into an empty database', async () => {
+    const db = await getDb()
+    const first = await seedDemoIfEmpty(db, { hashPassword, hashPhone, today: new Date('2026-11-23T04:00:00Z') })
+    expect(first).toMatchObject({ stores: 2, users: 6, campaigns: 12 })
+    expect((await list(sql`select distinct status from campaigns order by 1`)).sort()).toEqual(
+      ['approved', 'cancelled', 'completed', 'draft', 'evaluated', 'returned', 'running', 'submitted'].sort(),
+    )
+    expect((await list(sql`select distinct status from leads`)).sort()).toEqual(
+      ['contacted', 'delivered', 'lost', 'new', 'ordered', 'test_drive', 'visited'].sort(),
+    )
+    expect(await list(sql`select distinct kind from touchpoints`)).toEqual(
+      expect.arrayContaining(['web_visit', 'web_form', 'platform_lead', 'call', 'walk_in']),
+    )
+    expect((await list(sql`select count(distinct channel)::int from touchpoints`))[0]).toBeGreaterThan(6)
+    expect((await list(sql`select distinct visit_type from showroom_visits`)).sort()).toEqual(['first', 'return'])
+    expect((await list(sql`select count(*)::int from leads where lost_reason = 'competitor' and lost_to_brand is not null`))[0]).toBeGreaterThan(0)
+    // masked-only platform leads have no phone and no hash; full phones carry the keyed hash
+    expect((await list(sql`select count(*)::int from leads where phone is null and phone_hash is null and phone_masked is not null`))[0]).toBeGreaterThan(0)
+    expect((await list(sql`select count(*)::int from leads where phone is not null and phone_hash is null`))[0]).toBe(0)
+    // every lead's first touch agrees with its touchpoints
+    expect(
+      (await list(sql`select count(*)::int from leads l where l.first_touch_at <> (select min(t.at) from touchpoints t where t.lead_id = l.id)`))[0],
+    ).toBe(0)
+    expect(await seedDemoIfEmpty(db, { hashPassword, hashPhone })).toBeNull()
+  })
+})
