@@ -5,7 +5,7 @@ import { z } from 'zod'
  * The database part of the environment. Parsed once; a bad value stops the
  * process at start with a message naming the variable.
  */
-const DbEnvSchema = z.object({
+export const DbEnvSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL')

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
 import { CAMPAIGN_FORMS, CAMPAIGN_STATUSES } from '../../db/schema/enums'
+import { FilterSelect } from '../components/filter-select'
 import { Pager, SortHeader } from '../components/sort-header'
 import { StatusBadge } from '../components/status-badge'
 import { CampaignFiltersSchema } from '../schemas/campaign'
@@ -60,51 +61,16 @@ export default function Campaigns() {
           <input id="q" name="q" type="search" defaultValue={p('q')} />
         </div>
         {d.stores.length > 1 ? (
-          <div className="field">
-            <label htmlFor="store">{t('common.store')}</label>
-            <select id="store" name="store" defaultValue={p('store')}>
-              <option value="">{t('common.all')}</option>
-              {d.stores.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <FilterSelect name="store" label={t('common.store')} value={p('store')} options={d.stores.map((s) => ({ value: s.id, label: s.name }))} />
         ) : null}
-        <div className="field">
-          <label htmlFor="status">{t('common.status')}</label>
-          <select id="status" name="status" defaultValue={p('status')}>
-            <option value="">{t('common.all')}</option>
-            {CAMPAIGN_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {t(`status.${s}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="form">{t('campaigns.form')}</label>
-          <select id="form" name="form" defaultValue={p('form')}>
-            <option value="">{t('common.all')}</option>
-            {CAMPAIGN_FORMS.map((f) => (
-              <option key={f} value={f}>
-                {t(`form.${f}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="owner">{t('campaigns.owner')}</label>
-          <select id="owner" name="owner" defaultValue={p('owner')}>
-            <option value="">{t('common.all')}</option>
-            {d.owners.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          name="status"
+          label={t('common.status')}
+          value={p('status')}
+          options={CAMPAIGN_STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) }))}
+        />
+        <FilterSelect name="form" label={t('campaigns.form')} value={p('form')} options={CAMPAIGN_FORMS.map((f) => ({ value: f, label: t(`form.${f}`) }))} />
+        <FilterSelect name="owner" label={t('campaigns.owner')} value={p('owner')} options={d.owners.map((o) => ({ value: o.id, label: o.name }))} />
         <div className="field">
           <label htmlFor="model">{t('campaigns.model')}</label>
           <input id="model" name="model" type="text" defaultValue={p('model')} />

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { campaignTimelineSpec } from '../../analytics/charts/campaign-timeline'
 import { CAMPAIGN_STATUSES } from '../../db/schema/enums'
 import { ChartSvg } from '../components/charts/chart-svg'
+import { FilterSelect } from '../components/filter-select'
 import { StatusBadge } from '../components/status-badge'
 import { translator } from '../i18n'
 import { listCampaignsInPeriod } from '../services/campaigns.server'
@@ -90,17 +91,7 @@ export default function Timeline() {
           <input id="to" name="to" type="date" defaultValue={d.to} />
         </div>
         {d.stores.length > 1 ? (
-          <div className="field">
-            <label htmlFor="store">{t('common.store')}</label>
-            <select id="store" name="store" defaultValue={params.get('store') ?? ''}>
-              <option value="">{t('common.all')}</option>
-              {d.stores.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <FilterSelect name="store" label={t('common.store')} value={params.get('store') ?? ''} options={d.stores.map((s) => ({ value: s.id, label: s.name }))} />
         ) : null}
         <div className="form-actions">
           <button type="submit" className="btn btn-primary">

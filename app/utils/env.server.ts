@@ -1,19 +1,14 @@
 import { z } from 'zod'
+import { DbEnvSchema } from '../../db/config'
 
 /**
- * Every environment variable Roadshow reads, validated once at start
+ * Every environment variable Roadshow reads (the database ones from db/config.ts), validated once at start
  * (entry.server imports this module). README lists the same set.
  */
-const EnvSchema = z.object({
+const EnvSchema = DbEnvSchema.extend({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-  DATA_DIR: z.string().min(1).default('./data'),
   SEED_DEMO: z.enum(['auto', 'true', 'false']).default('auto'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   TRUST_PROXY: z

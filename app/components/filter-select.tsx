@@ -1,0 +1,29 @@
+import { useI18n } from '../utils/use-root'
+
+/** A labelled filter of a list page: "All" plus the options; the current value comes from the URL. */
+export function FilterSelect({
+  name,
+  label,
+  options,
+  value,
+}: {
+  name: string
+  label: string
+  options: ReadonlyArray<{ value: string; label: string }>
+  value: string
+}) {
+  const { t } = useI18n()
+  return (
+    <div className="field">
+      <label htmlFor={name}>{label}</label>
+      <select id={name} name={name} defaultValue={value}>
+        <option value="">{t('common.all')}</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  )
+}
