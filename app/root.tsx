@@ -10,6 +10,7 @@ import {
   Scripts,
   ScrollRestoration,
   useLocation,
+  useMatches,
   useRouteError,
 } from '@remix-run/react'
 import type { ReactNode } from 'react'
@@ -100,8 +101,12 @@ function Shell({ children }: { children: ReactNode }) {
               {t('nav.campaigns')}
             </NavLink>
             <NavLink to="/campaigns/timeline">{t('nav.timeline')}</NavLink>
+            {roleCan(user.role, 'lead:read') ? <NavLink to="/leads">{t('leads.nav')}</NavLink> : null}
+            {['sales', 'manager', 'admin'].includes(user.role) ? <NavLink to="/desk">{t('desk.nav')}</NavLink> : null}
+            {roleCan(user.role, 'import:run') ? <NavLink to="/imports">{t('imports.nav')}</NavLink> : null}
             {roleCan(user.role, 'user:manage') ? <NavLink to="/admin/users">{t('nav.users')}</NavLink> : null}
             {roleCan(user.role, 'store:manage') ? <NavLink to="/admin/stores">{t('nav.stores')}</NavLink> : null}
+            {roleCan(user.role, 'site:manage') ? <NavLink to="/admin/sites">{t('nav.sites')}</NavLink> : null}
             {roleCan(user.role, 'audit:read') ? <NavLink to="/admin/audit">{t('nav.audit')}</NavLink> : null}
           </nav>
         ) : (
@@ -133,6 +138,9 @@ function Shell({ children }: { children: ReactNode }) {
 }
 
 export default function App() {
+  // a page meant for an <iframe> on a store's website (the lead form) has no app chrome
+  const bare = useMatches().some((m) => (m.handle as { bare?: boolean } | undefined)?.bare)
+  if (bare) return <Outlet />
   return (
     <Shell>
       <Outlet />

@@ -5,10 +5,12 @@ import { BudgetTable, PlanParts } from '../components/campaign-view'
 import { CsrfInput } from '../components/csrf-input'
 import { ExecutionForm } from '../components/execution-form'
 import { StatusBadge } from '../components/status-badge'
+import { TrackingLinks } from '../components/tracking-links'
 import { WorkflowPanel } from '../components/workflow-panel'
 import type { MessageKey } from '../i18n'
 import { ExecutionUpdateSchema, TransitionSchema } from '../schemas/campaign'
 import { budgetSummary, cloneCampaign, getCampaign, transitionCampaign, updateExecution } from '../services/campaigns.server'
+import { ensureLinksFromForm, trackingLinksSection } from '../services/tracking-links.server'
 import { canWriteStore, requireUser, requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { formToObject, splitMessage, toFieldErrors, type FieldErrors } from '../utils/form'
@@ -34,6 +36,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     canEvaluate: canWrite && (campaign.status === 'completed' || campaign.status === 'evaluated'),
     showBudget,
     lastReturn: lastReturn ? { comment: lastReturn.comment, userName: lastReturn.userName } : null,
+    trackingLinks: await trackingLinksSection(user, campaign.id, request),
   }
 }
 
@@ -66,6 +69,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const newId = await cloneCampaign(user, id, t('campaign.cloneOf', { name: source.name }).slice(0, 120), ip)
     return redirect(`/campaigns/${newId}/edit?notice=cloned`)
   }
+  if (intent === 'links.ensure') {
+    const result = await ensureLinksFromForm(user, id, form, ip)
+    if (result.ok) return redirect(`/campaigns/${id}?notice=links#tracking-links`)
+    const linksValues = { destinationUrl: String(form.get('destinationUrl') ?? '') }
+    return data({ workflowError: null, errors: result.errors, linksValues }, { status: 400 })
+  }
   badRequest('Unknown intent')
 }
 
@@ -82,6 +91,8 @@ const NOTICES: Record<string, MessageKey> = {
   cancel: 'campaign.actionDone.cancel',
   reopen: 'campaign.actionDone.reopen',
   evaluated: 'common.saved',
+  links: 'links.created',
+  link: 'links.updated',
 }
 
 export default function CampaignPage() {
@@ -157,6 +168,7 @@ export default function CampaignPage() {
           <PlanParts c={c} showBudget={d.showBudget} />
           {d.budget ? <BudgetTable c={c} summary={d.budget} /> : <p className="muted small">{t('campaign.hiddenBudget')}</p>}
           {d.canEditExecution ? <ExecutionForm c={c} errors={actionData?.errors ?? {}} showBudget={d.showBudget} /> : null}
+          <TrackingLinks campaignId={c.id} section={d.trackingLinks} errors={actionData?.errors ?? {}} />
         </div>
         <aside>
           <WorkflowPanel

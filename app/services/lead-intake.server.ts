@@ -42,11 +42,17 @@ export type ArrivalResult = {
 type LeadRow = typeof leads.$inferSelect
 
 async function findByHash(db: DbOrTx, storeId: string, phoneHash: string) {
-  const [row] = await db
+  const rows = await db.select().from(leads).where(and(eq(leads.storeId, storeId), eq(leads.phoneHash, phoneHash)))
+  const open = rows.find((r) => !r.mergedIntoId)
+  if (open) return open
+  // a number whose lead was merged by hand belongs to the lead it was merged into
+  const merged = rows.find((r) => r.mergedIntoId)
+  if (!merged) return undefined
+  const [survivor] = await db
     .select()
     .from(leads)
-    .where(and(eq(leads.storeId, storeId), eq(leads.phoneHash, phoneHash), isNull(leads.mergedIntoId)))
-  return row
+    .where(and(eq(leads.id, merged.mergedIntoId!), isNull(leads.mergedIntoId)))
+  return survivor
 }
 
 /** A lead known only by the same masked phone (and the same name, when both have one). */

@@ -1,0 +1,71 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { Link, useLoaderData } from '@remix-run/react'
+import type { MessageKey } from '../i18n'
+import { getLinkByCode, requestOrigin, shortUrlFor } from '../services/tracking-links.server'
+import { requireUserWithPermission } from '../utils/auth.server'
+import { pageTitle } from '../utils/meta'
+import { useI18n } from '../utils/use-root'
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'campaign:read')
+  const { link, campaignName, campaignTheme, storeName, medium, platform } = await getLinkByCode(user, params.code ?? '')
+  return {
+    code: link.code,
+    active: link.active,
+    campaign: { id: link.campaignId, name: campaignName, theme: campaignTheme },
+    storeName,
+    placement: medium ? { medium, platform: platform ?? '' } : null,
+    shortUrl: shortUrlFor(requestOrigin(request), link.code),
+  }
+}
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'links.poster')
+
+/** A poster for a 小区外展 or an auto show: the campaign, a big QR code and the short URL, on one A4 page. */
+export default function LinkPoster() {
+  const d = useLoaderData<typeof loader>()
+  const { t } = useI18n()
+  return (
+    <>
+      <div className="no-print">
+        <div className="breadcrumb">
+          <Link to={`/campaigns/${d.campaign.id}#tracking-links`}>{d.campaign.name}</Link> / {t('links.poster')}
+        </div>
+        {!d.active ? (
+          <div className="alert alert-warning" role="status">
+            {t('links.posterInactive')}
+          </div>
+        ) : null}
+        <div className="form-actions" style={{ marginBottom: 16 }}>
+          <button type="button" className="btn btn-primary" onClick={() => window.print()}>
+            {t('common.print')}
+          </button>
+          <a className="btn" href={`/r/${d.code}/qr.png?download=1`} download>
+            {t('links.downloadPng')}
+          </a>
+          <a className="btn" href={`/r/${d.code}/qr.svg?download=1`} download>
+            {t('links.downloadSvg')}
+          </a>
+          <Link to={`/campaigns/${d.campaign.id}#tracking-links`} className="btn btn-ghost">
+            {t('common.back')}
+          </Link>
+        </div>
+        <p className="muted small">{t('links.posterHint')}</p>
+      </div>
+      <article className="poster">
+        <p className="poster-store">{d.storeName}</p>
+        <h1>{d.campaign.name}</h1>
+        {d.campaign.theme ? <p className="poster-theme">{d.campaign.theme}</p> : null}
+        <img className="poster-qr" src={`/r/${d.code}/qr.svg`} alt={t('links.qrAlt', { name: d.campaign.name })} width={420} height={420} />
+        <p className="poster-cta">{t('links.posterScan')}</p>
+        <p className="poster-url">{d.shortUrl}</p>
+        {d.placement ? (
+          <p className="muted small no-print">
+            {t(`medium.${d.placement.medium}` as MessageKey)}
+            {d.placement.platform ? ` · ${d.placement.platform}` : ''}
+          </p>
+        ) : null}
+      </article>
+    </>
+  )
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod'
+import { LEAD_PLATFORMS } from '../../db/schema/enums'
+
+/** The vocabulary of lead imports shared by the import form (browser) and the service (server). */
+export const LEAD_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+
+export type LeadPlatform = (typeof LEAD_PLATFORMS)[number]
+export const PLATFORM_CHOICES = ['auto', ...LEAD_PLATFORMS] as const
+export type PlatformChoice = (typeof PLATFORM_CHOICES)[number]
+
+export const LEAD_FIELDS = ['name', 'phone', 'model', 'city', 'time', 'platform'] as const
+export type LeadField = (typeof LEAD_FIELDS)[number]
+/** what each column of the file is, by column index (null: not imported) */
+export type ColumnMapping = Array<LeadField | null>
+export const REQUIRED_FIELDS: readonly LeadField[] = ['phone', 'time']
+
+export const ImportUploadSchema = z.object({
+  storeId: z.uuid(),
+  platform: z.enum(PLATFORM_CHOICES),
+})
+
+export const ImportConfirmSchema = ImportUploadSchema.extend({
+  fileHash: z.string().regex(/^[0-9a-f]{64}$/),
+  ext: z.enum(['csv', 'xlsx']),
+  fileName: z.string().trim().min(1).max(255),
+})
+
+export const ColumnMappingSchema = z.array(z.enum(LEAD_FIELDS).nullable()).max(500)
+
+export const ImportListFiltersSchema = z.object({
+  store: z.uuid().optional().catch(undefined),
+  page: z.coerce.number().int().min(1).catch(1),
+})

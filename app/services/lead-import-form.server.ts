@@ -1,0 +1,124 @@
+import { data, redirect } from '@remix-run/node'
+import type { MessageKey } from '../i18n'
+import { requireStoreAccess, type SessionUser } from '../utils/auth.server'
+import { readMutationForm } from '../utils/csrf.server'
+import { clientIp } from '../utils/http.server'
+import { roleCan } from '../utils/permissions'
+import { readMutationUpload, UploadTooLargeError } from '../utils/upload.server'
+import { formatBytes } from '../../analytics/ingest/sizes'
+import {
+  ColumnMappingSchema,
+  ImportConfirmSchema,
+  ImportUploadSchema,
+  LEAD_IMPORT_MAX_BYTES,
+  type ColumnMapping,
+  type PlatformChoice,
+} from '../schemas/lead-import'
+import { ImportError, importLeadFile, previewLeadFile, type LeadPreview } from './lead-import.server'
+
+/**
+ * The two steps of the import page, without JavaScript: the upload (multipart) keeps the
+ * file and answers with a preview; the confirm (a plain form carrying the file's hash and
+ * the edited mapping) runs the import and goes to its summary.
+ */
+
+export type FormError = { key: MessageKey; params: Record<string, string | number> }
+
+export type ImportActionData =
+  | { step: 'upload'; error: FormError; storeId: string; platform: PlatformChoice }
+  | { step: 'preview'; preview: LeadPreview; storeId: string; platform: PlatformChoice; error: FormError | null }
+
+
+const fail = (status: number, body: ImportActionData) => data(body, { status })
+
+function errorOf(error: unknown): FormError | null {
+  if (error instanceof ImportError) return { key: error.key, params: error.params }
+  if (error instanceof UploadTooLargeError) {
+    return { key: 'imports.error.tooLarge', params: { size: `> ${formatBytes(error.limit)}`, limit: formatBytes(error.limit) } }
+  }
+  return null
+}
+
+/** `map.0=name&map.1=phone&map.2=` → ['name', 'phone', null] */
+function readMapping(form: FormData): ColumnMapping | null {
+  const entries: Array<[number, string]> = []
+  for (const [name, value] of form.entries()) {
+    const m = /^map\.(\d{1,3})$/.exec(name)
+    if (m && typeof value === 'string') entries.push([Number(m[1]), value])
+  }
+  if (!entries.length) return null
+  const width = Math.max(...entries.map(([i]) => i)) + 1
+  const mapping: Array<string | null> = Array.from({ length: width }, () => null)
+  for (const [i, v] of entries) mapping[i] = v || null
+  const parsed = ColumnMappingSchema.safeParse(mapping)
+  return parsed.success ? parsed.data : null
+}
+
+export async function handleImportAction(request: Request, user: SessionUser) {
+  const multipart = (request.headers.get('content-type') ?? '').startsWith('multipart/form-data')
+  return multipart ? upload(request, user) : confirm(request, user)
+}
+
+async function upload(request: Request, user: SessionUser) {
+  let form: FormData
+  try {
+    form = await readMutationUpload(request, { fileField: 'file', maxFileBytes: LEAD_IMPORT_MAX_BYTES })
+  } catch (error) {
+    const known = errorOf(error)
+    if (!known) throw error
+    return fail(413, { step: 'upload', error: known, storeId: '', platform: 'auto' })
+  }
+  const parsed = ImportUploadSchema.safeParse({ storeId: form.get('storeId'), platform: form.get('platform') })
+  if (!parsed.success) {
+    return fail(400, { step: 'upload', error: { key: 'imports.error.invalidForm', params: {} }, storeId: '', platform: 'auto' })
+  }
+  const { storeId, platform } = parsed.data
+  requireStoreAccess(user, storeId, 'write')
+  const file = form.get('file')
+  if (!(file instanceof File) || file.size === 0) {
+    return fail(400, { step: 'upload', error: { key: file instanceof File ? 'imports.error.empty' : 'imports.error.noFile', params: {} }, storeId, platform })
+  }
+  try {
+    const preview = await previewLeadFile({
+      storeId,
+      fileName: (file.name || 'upload').slice(0, 255),
+      file: { bytes: new Uint8Array(await file.arrayBuffer()) },
+      maskPhones: !roleCan(user.role, 'lead:phone'),
+    })
+    return { step: 'preview', preview, storeId, platform, error: null } satisfies ImportActionData
+  } catch (error) {
+    const known = errorOf(error)
+    if (!known) throw error
+    return fail(400, { step: 'upload', error: known, storeId, platform })
+  }
+}
+
+async function confirm(request: Request, user: SessionUser) {
+  const form = await readMutationForm(request)
+  const parsed = ImportConfirmSchema.safeParse(Object.fromEntries([...form.entries()].filter(([, v]) => typeof v === 'string')))
+  if (!parsed.success) {
+    return fail(400, { step: 'upload', error: { key: 'imports.error.invalidForm', params: {} }, storeId: '', platform: 'auto' })
+  }
+  const { storeId, platform, fileHash, ext, fileName } = parsed.data
+  requireStoreAccess(user, storeId, 'write')
+  const mapping = readMapping(form) ?? undefined
+  const file = { hash: fileHash, ext }
+  try {
+    const result = await importLeadFile({ storeId, userId: user.id, platform, fileName, file, mapping, ip: clientIp(request) })
+    return redirect(`/imports/${result.importId}?notice=${result.reused ? 'again' : 'done'}`)
+  } catch (error) {
+    const known = errorOf(error)
+    if (!known) throw error
+    // a failed run has its own page with the reason; a refused one goes back to the preview
+    if (error instanceof ImportError && error.importId) return redirect(`/imports/${error.importId}`)
+    try {
+      const preview = await previewLeadFile({ storeId, fileName, file, maskPhones: !roleCan(user.role, 'lead:phone') })
+      if (mapping) preview.mapping = preview.headers.map((_, i) => mapping[i] ?? null)
+      return fail(400, { step: 'preview', preview, storeId, platform, error: known })
+    } catch (again) {
+      const reason = errorOf(again)
+      if (!reason) throw again
+      return fail(400, { step: 'upload', error: reason, storeId, platform })
+    }
+  }
+}

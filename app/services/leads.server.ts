@@ -1,0 +1,783 @@
+import { and, asc, desc, eq, ilike, inArray, isNull, like, notInArray, or, sql, type SQL } from 'drizzle-orm'
+import { getDb, type DbOrTx, type Tx } from '../../db/client'
+import {
+  auditLog,
+  campaigns,
+  importRows,
+  leadEvents,
+  leads,
+  showroomVisits,
+  stores,
+  touchpoints,
+  userStores,
+  users,
+  visitors,
+} from '../../db/schema'
+import type { CampaignStatus, LeadStatus } from '../../db/schema/enums'
+import type { LeadFilters, LeadUpdateInput, ManualLeadInput, StatusChangeInput } from '../schemas/lead'
+import type { SessionUser } from '../utils/auth.server'
+import { canReadStore, canWriteStore } from '../utils/auth.server'
+import { badRequest, forbidden, notFound } from '../utils/http.server'
+import { canMove, funnelRank } from '../utils/lead-lifecycle'
+import { roleCan } from '../utils/permissions'
+import { displayPhone, maskPhone, parsePhone } from '../utils/phone'
+import { zonedLocalToUtc } from '../utils/zoned-time'
+import { recordAudit } from './audit.server'
+import { recordArrival, refreshTouchSummary } from './lead-intake.server'
+
+export const LEADS_PAGE_SIZE = 20
+/** An export is one file a person opens in Excel: beyond this, narrow the filters. */
+export const LEADS_EXPORT_LIMIT = 50_000
+
+type LeadRow = typeof leads.$inferSelect
+const NO_STORE = '00000000-0000-0000-0000-000000000000'
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+// ---------------------------------------------------------------------------------------
+// Personal data: who sees what
+
+export const canSeeFullPhone = (user: SessionUser) => roleCan(user.role, 'lead:phone')
+
+const MOBILE_IN_TEXT = /(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)/g
+
+/** Free text with any mobile number in it masked: for audit records and for roles without 'lead:phone'. */
+export function maskPhonesInText(text: string) {
+  return text.replace(MOBILE_IN_TEXT, (_m, a: string, _b: string, c: string) => `${a}****${c}`)
+}
+
+/**
+ * What the audit log keeps of a lead: never the full phone (SPEC §3), only its masked
+ * form; numbers typed into free text are masked too.
+ */
+export function leadAuditView(lead: Partial<LeadRow>) {
+  return {
+    name: maskPhonesInText(lead.name ?? ''),
+    phone: lead.phoneMasked ?? (lead.phone ? maskPhone(lead.phone) : null),
+    city: lead.city,
+    modelOfInterest: lead.modelOfInterest,
+    grade: lead.grade,
+    status: lead.status,
+    consultantId: lead.consultantId,
+    note: maskPhonesInText(lead.note ?? ''),
+    lostReason: lead.lostReason,
+    lostToBrand: lead.lostToBrand,
+    lostToModel: lead.lostToModel,
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Scope
+
+function requireLeadWrite(user: SessionUser, storeId: string) {
+  if (!roleCan(user.role, 'lead:write') || !canWriteStore(user, storeId)) forbidden('You may not change leads of this store.')
+}
+
+function requireLeadManage(user: SessionUser, storeId: string) {
+  if (!roleCan(user.role, 'lead:manage') || !canWriteStore(user, storeId)) forbidden('Only managers merge and erase leads.')
+}
+
+/** A lead the user may read, or 404: another store's lead is not confirmed to exist. */
+async function readableLead(db: DbOrTx, user: SessionUser, id: string, options: { lock?: boolean } = {}) {
+  if (!UUID.test(id)) notFound()
+  const query = db.select().from(leads).where(eq(leads.id, id))
+  const [row] = options.lock ? await query.for('update') : await query
+  if (!row || !canReadStore(user, row.storeId)) notFound()
+  return row
+}
+
+/** A campaign of this store, or a field error. */
+async function campaignOfStore(db: DbOrTx, storeId: string, campaignId: string | null) {
+  if (!campaignId) return true
+  const [row] = await db
+    .select({ id: campaigns.id })
+    .from(campaigns)
+    .where(and(eq(campaigns.id, campaignId), eq(campaigns.storeId, storeId)))
+  return Boolean(row)
+}
+
+/** A sales consultant (销售顾问) of this store, or a field error. */
+async function consultantOfStore(db: DbOrTx, storeId: string, consultantId: string | null) {
+  if (!consultantId) return true
+  const [row] = await db
+    .select({ id: users.id })
+    .from(users)
+    .innerJoin(userStores, eq(userStores.userId, users.id))
+    .where(and(eq(users.id, consultantId), eq(userStores.storeId, storeId), eq(users.role, 'sales'), eq(users.active, true)))
+  return Boolean(row)
+}
+
+export type FieldFailure = { ok: false; reason: 'field'; field: string; message: string }
+
+export async function checkStoreChoices(db: DbOrTx, storeId: string, choices: { campaignId?: string | null; consultantId?: string | null }): Promise<FieldFailure | null> {
+  if (!(await campaignOfStore(db, storeId, choices.campaignId ?? null))) {
+    return { ok: false, reason: 'field', field: 'campaignId', message: 'validation.choice' }
+  }
+  if (!(await consultantOfStore(db, storeId, choices.consultantId ?? null))) {
+    return { ok: false, reason: 'field', field: 'consultantId', message: 'validation.choice' }
+  }
+  return null
+}
+
+/** The store's time zone (the user must be able to read the store). */
+export function storeOf(user: SessionUser, storeId: string) {
+  const store = user.stores.find((s) => s.id === storeId)
+  if (!store) notFound()
+  return store
+}
+
+/** A moment typed in the store's wall clock, or now; null when it is not a moment or lies in the future. */
+export function momentInStore(local: string | null, timeZone: string, now = new Date()): Date | null {
+  if (!local) return now
+  const at = zonedLocalToUtc(local, timeZone)
+  // a few minutes of clock difference between the desk's phone and the server are fine
+  if (!at || at.getTime() > now.getTime() + 5 * 60_000) return null
+  return at
+}
+
+// ---------------------------------------------------------------------------------------
+// Choices the forms offer
+
+/** Sales consultants (销售顾问) of the given stores. */
+export async function listConsultants(storeIds: string[]) {
+  if (!storeIds.length) return []
+  const db = await getDb()
+  return db
+    .selectDistinct({ id: users.id, name: users.name, storeId: userStores.storeId })
+    .from(users)
+    .innerJoin(userStores, eq(userStores.userId, users.id))
+    .where(and(inArray(userStores.storeId, storeIds), eq(users.role, 'sales'), eq(users.active, true)))
+    .orderBy(asc(users.name))
+}
+
+/** Campaigns of the given stores a lead may be credited to, newest first. */
+export async function listLeadCampaigns(storeIds: string[], statuses: readonly CampaignStatus[] = ['approved', 'running', 'completed', 'evaluated']) {
+  if (!storeIds.length) return []
+  const db = await getDb()
+  return db
+    .select({ id: campaigns.id, name: campaigns.name, storeId: campaigns.storeId, status: campaigns.status })
+    .from(campaigns)
+    .where(and(inArray(campaigns.storeId, storeIds), inArray(campaigns.status, [...statuses])))
+    .orderBy(desc(campaigns.startDate), asc(campaigns.name))
+    .limit(300)
+}
+
+// ---------------------------------------------------------------------------------------
+// The list
+
+/**
+ * The outer query's lead id inside a correlated subquery. Written out in full: drizzle leaves
+ * column names unqualified in a single-table select, and an unqualified `id` inside the
+ * subquery would mean the subquery's own table.
+ */
+export const OUTER_LEAD_ID = sql.raw('"leads"."id"')
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+/**
+ * Name or phone. Roles with 'lead:phone' find any part of a number; everyone else only
+ * what they can already see — the last four digits or the masked form — so that the
+ * search cannot be used to test whether a full number belongs to a lead.
+ */
+function searchCondition(user: SessionUser, q: string): SQL {
+  const options: SQL[] = [ilike(leads.name, `%${escapeLike(q)}%`)]
+  const compact = q.replace(/[\s\-().]/g, '').replace(/^(\+86|0086)/, '')
+  const masked = parsePhone(compact)
+  if (canSeeFullPhone(user)) {
+    if (/^\d{3,11}$/.test(compact)) {
+      options.push(like(leads.phone, `%${compact}%`), like(leads.phoneMasked, `%${compact}`))
+    } else if (masked) options.push(eq(leads.phoneMasked, masked.masked))
+  } else if (/^\d{4}$/.test(compact)) {
+    options.push(like(leads.phoneMasked, `%${compact}`))
+  } else if (masked?.kind === 'masked') {
+    options.push(eq(leads.phoneMasked, masked.masked))
+  }
+  return or(...options)!
+}
+
+function listConditions(user: SessionUser, f: Partial<LeadFilters>): SQL[] {
+  const allowed = user.stores.map((s) => s.id)
+  const conditions: SQL[] = [inArray(leads.storeId, allowed.length ? allowed : [NO_STORE]), isNull(leads.mergedIntoId)]
+  if (f.store) conditions.push(eq(leads.storeId, f.store))
+  if (f.status) conditions.push(eq(leads.status, f.status))
+  if (f.grade) conditions.push(eq(leads.grade, f.grade))
+  if (f.consultant) conditions.push(eq(leads.consultantId, f.consultant))
+  // a lead "came from" a channel or a campaign when any of its touches did
+  if (f.channel) {
+    conditions.push(sql`exists (select 1 from ${touchpoints} where ${touchpoints.leadId} = ${OUTER_LEAD_ID} and ${touchpoints.channel} = ${f.channel})`)
+  }
+  if (f.campaign) {
+    conditions.push(sql`exists (select 1 from ${touchpoints} where ${touchpoints.leadId} = ${OUTER_LEAD_ID} and ${touchpoints.campaignId} = ${f.campaign})`)
+  }
+  // the period is in each store's own calendar
+  const localFirstDay = sql`(${leads.firstTouchAt} at time zone ${stores.timeZone})::date`
+  if (f.from) conditions.push(sql`${localFirstDay} >= ${f.from}::date`)
+  if (f.to) conditions.push(sql`${localFirstDay} <= ${f.to}::date`)
+  if (f.q) conditions.push(searchCondition(user, f.q))
+  return conditions
+}
+
+const visitCount = sql<number>`(select count(*) from ${showroomVisits} where ${showroomVisits.leadId} = ${OUTER_LEAD_ID})`.mapWith(Number)
+const lastVisitType = sql<string | null>`(select ${showroomVisits.visitType} from ${showroomVisits} where ${showroomVisits.leadId} = ${OUTER_LEAD_ID} order by ${showroomVisits.arrivedAt} desc, ${showroomVisits.createdAt} desc limit 1)`
+const lastVisitAt = sql<Date | null>`(select max(${showroomVisits.arrivedAt}) from ${showroomVisits} where ${showroomVisits.leadId} = ${OUTER_LEAD_ID})`.mapWith(
+  (v) => (v == null ? null : new Date(v)),
+)
+const touchCount = sql<number>`(select count(*) from ${touchpoints} where ${touchpoints.leadId} = ${OUTER_LEAD_ID})`.mapWith(Number)
+
+async function queryLeads(user: SessionUser, f: LeadFilters, page: { limit: number; offset: number }) {
+  const db = await getDb()
+  const where = and(...listConditions(user, f))
+  const order = {
+    name: leads.name,
+    status: leads.status,
+    grade: leads.grade,
+    firstTouchAt: leads.firstTouchAt,
+    lastTouchAt: leads.lastTouchAt,
+    store: stores.name,
+  }[f.sort]
+  const [totalRow] = await db
+    .select({ n: sql<number>`count(*)`.mapWith(Number) })
+    .from(leads)
+    .innerJoin(stores, eq(stores.id, leads.storeId))
+    .where(where)
+  const rows = await db
+    .select({
+      id: leads.id,
+      name: leads.name,
+      phone: leads.phone,
+      phoneMasked: leads.phoneMasked,
+      status: leads.status,
+      grade: leads.grade,
+      city: leads.city,
+      modelOfInterest: leads.modelOfInterest,
+      firstChannel: leads.firstChannel,
+      firstTouchAt: leads.firstTouchAt,
+      lastTouchAt: leads.lastTouchAt,
+      lostReason: leads.lostReason,
+      lostToBrand: leads.lostToBrand,
+      lostToModel: leads.lostToModel,
+      createdAt: leads.createdAt,
+      campaignName: campaigns.name,
+      consultantName: users.name,
+      storeId: stores.id,
+      storeName: stores.name,
+      timeZone: stores.timeZone,
+      visits: visitCount,
+      lastVisitType,
+      lastVisitAt,
+      touches: touchCount,
+    })
+    .from(leads)
+    .innerJoin(stores, eq(stores.id, leads.storeId))
+    .leftJoin(campaigns, eq(campaigns.id, leads.firstCampaignId))
+    .leftJoin(users, eq(users.id, leads.consultantId))
+    .where(where)
+    .orderBy(
+      f.dir === 'asc' ? sql`${order} asc nulls last` : sql`${order} desc nulls last`,
+      desc(leads.createdAt),
+      asc(leads.id),
+    )
+    .limit(page.limit)
+    .offset(page.offset)
+  return { rows, total: totalRow?.n ?? 0 }
+}
+
+export async function listLeads(user: SessionUser, f: LeadFilters) {
+  const { rows, total } = await queryLeads(user, f, { limit: LEADS_PAGE_SIZE, offset: (f.page - 1) * LEADS_PAGE_SIZE })
+  const full = canSeeFullPhone(user)
+  return {
+    rows: rows.map(({ phone, phoneMasked, ...r }) => ({ ...r, phone: displayPhone({ phone, phoneMasked }, full) })),
+    total,
+    pages: Math.max(1, Math.ceil(total / LEADS_PAGE_SIZE)),
+  }
+}
+
+/** The filtered list for a file: phones masked for every role (SPEC §3 "masked … in exports"). */
+export async function exportLeads(user: SessionUser, f: LeadFilters) {
+  const { rows, total } = await queryLeads(user, f, { limit: LEADS_EXPORT_LIMIT, offset: 0 })
+  return {
+    rows: rows.map(({ phone, phoneMasked, ...r }) => ({ ...r, phone: displayPhone({ phone, phoneMasked }, false) })),
+    total,
+    truncated: total > rows.length,
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// One lead
+
+/** Only facts of a touchpoint worth showing; a platform's raw row may hold data the viewer may not see. */
+const SHOWN_DETAIL = ['note', 'durationMinutes', 'partySize', 'visitType', 'testDrive', 'url', 'platform'] as const
+
+export async function getLead(user: SessionUser, id: string) {
+  const db = await getDb()
+  const lead = await readableLead(db, user, id)
+  const full = canSeeFullPhone(user)
+  const text = (s: string) => (full ? s : maskPhonesInText(s))
+  const [store] = await db.select().from(stores).where(eq(stores.id, lead.storeId))
+  const [consultant] = lead.consultantId
+    ? await db.select({ id: users.id, name: users.name }).from(users).where(eq(users.id, lead.consultantId))
+    : []
+  const [touches, events, visits] = await Promise.all([
+    db
+      .select({
+        id: touchpoints.id,
+        kind: touchpoints.kind,
+        channel: touchpoints.channel,
+        at: touchpoints.at,
+        campaignId: touchpoints.campaignId,
+        campaignName: campaigns.name,
+        utmSource: touchpoints.utmSource,
+        utmMedium: touchpoints.utmMedium,
+        utmCampaign: touchpoints.utmCampaign,
+        utmContent: touchpoints.utmContent,
+        detail: touchpoints.detail,
+        createdByName: users.name,
+      })
+      .from(touchpoints)
+      .leftJoin(campaigns, eq(campaigns.id, touchpoints.campaignId))
+      .leftJoin(users, eq(users.id, touchpoints.createdById))
+      .where(eq(touchpoints.leadId, lead.id))
+      .orderBy(asc(touchpoints.at), asc(touchpoints.id)),
+    db
+      .select({
+        id: leadEvents.id,
+        type: leadEvents.type,
+        fromStatus: leadEvents.fromStatus,
+        toStatus: leadEvents.toStatus,
+        note: leadEvents.note,
+        detail: leadEvents.detail,
+        at: leadEvents.at,
+        userName: users.name,
+      })
+      .from(leadEvents)
+      .leftJoin(users, eq(users.id, leadEvents.userId))
+      .where(eq(leadEvents.leadId, lead.id))
+      .orderBy(asc(leadEvents.at), asc(leadEvents.id)),
+    db
+      .select({
+        id: showroomVisits.id,
+        visitType: showroomVisits.visitType,
+        arrivedAt: showroomVisits.arrivedAt,
+        leftAt: showroomVisits.leftAt,
+        partySize: showroomVisits.partySize,
+        testDrive: showroomVisits.testDrive,
+        note: showroomVisits.note,
+        consultantName: users.name,
+      })
+      .from(showroomVisits)
+      .leftJoin(users, eq(users.id, showroomVisits.consultantId))
+      .where(eq(showroomVisits.leadId, lead.id))
+      .orderBy(asc(showroomVisits.arrivedAt), asc(showroomVisits.createdAt)),
+  ])
+  const pick = (detail: Record<string, unknown> | null) => {
+    const out: Record<string, string | number | boolean> = {}
+    for (const key of SHOWN_DETAIL) {
+      const v = detail?.[key]
+      if (typeof v === 'string') out[key] = text(v)
+      else if (typeof v === 'number' || typeof v === 'boolean') out[key] = v
+    }
+    return out
+  }
+  return {
+    id: lead.id,
+    storeId: lead.storeId,
+    store: { id: store!.id, name: store!.name, timeZone: store!.timeZone },
+    name: text(lead.name),
+    phone: displayPhone(lead, full),
+    phoneIsFull: full && Boolean(lead.phone),
+    city: lead.city,
+    modelOfInterest: lead.modelOfInterest,
+    grade: lead.grade,
+    status: lead.status,
+    lostReason: lead.lostReason,
+    lostToBrand: lead.lostToBrand,
+    lostToModel: lead.lostToModel,
+    consultant: consultant ?? null,
+    firstChannel: lead.firstChannel,
+    firstTouchAt: lead.firstTouchAt,
+    lastTouchAt: lead.lastTouchAt,
+    note: text(lead.note),
+    mergedIntoId: lead.mergedIntoId,
+    version: lead.version,
+    createdAt: lead.createdAt,
+    updatedAt: lead.updatedAt,
+    touchpoints: touches.map((t) => ({ ...t, detail: pick(t.detail) })),
+    events: events.map((e) => ({ ...e, note: text(e.note), detail: pick(e.detail) as Record<string, unknown>, raw: eventFacts(e.detail) })),
+    visits: visits.map((v) => ({ ...v, note: text(v.note) })),
+  }
+}
+
+/** The non-personal facts of an event the page explains (lost reason, competitor, merge). */
+function eventFacts(detail: Record<string, unknown> | null) {
+  const str = (k: string) => (typeof detail?.[k] === 'string' ? (detail[k] as string) : null)
+  return {
+    kind: str('kind'),
+    channel: str('channel'),
+    lostReason: str('lostReason'),
+    lostToBrand: str('lostToBrand'),
+    lostToModel: str('lostToModel'),
+    mergedLeadId: str('mergedLeadId'),
+    visitType: str('visitType'),
+  }
+}
+
+export type LeadDetail = Awaited<ReturnType<typeof getLead>>
+
+/** Other open leads of the same store that match a name or phone: merge candidates. */
+export async function findMergeCandidates(user: SessionUser, leadId: string, q: string) {
+  const db = await getDb()
+  const lead = await readableLead(db, user, leadId)
+  const query = q.trim()
+  if (!query) return []
+  const full = canSeeFullPhone(user)
+  const rows = await db
+    .select({
+      id: leads.id,
+      name: leads.name,
+      phone: leads.phone,
+      phoneMasked: leads.phoneMasked,
+      status: leads.status,
+      firstTouchAt: leads.firstTouchAt,
+      touches: touchCount,
+      visits: visitCount,
+    })
+    .from(leads)
+    .innerJoin(stores, eq(stores.id, leads.storeId))
+    .where(and(eq(leads.storeId, lead.storeId), isNull(leads.mergedIntoId), notInArray(leads.id, [lead.id]), searchCondition(user, query.slice(0, 60))))
+    .orderBy(desc(leads.lastTouchAt))
+    .limit(20)
+  return rows.map(({ phone, phoneMasked, ...r }) => ({ ...r, phone: displayPhone({ phone, phoneMasked }, full) }))
+}
+
+/** The one candidate picked for a merge: another open lead of the same store, or null. */
+export async function getMergeCandidate(user: SessionUser, leadId: string, candidateId: string) {
+  if (!UUID.test(candidateId) || candidateId === leadId) return null
+  const db = await getDb()
+  const lead = await readableLead(db, user, leadId)
+  const [row] = await db
+    .select({ id: leads.id, name: leads.name, phone: leads.phone, phoneMasked: leads.phoneMasked, status: leads.status, touches: touchCount, visits: visitCount })
+    .from(leads)
+    .where(and(eq(leads.id, candidateId), eq(leads.storeId, lead.storeId), isNull(leads.mergedIntoId)))
+  if (!row) return null
+  const { phone, phoneMasked, ...rest } = row
+  return { ...rest, phone: displayPhone({ phone, phoneMasked }, canSeeFullPhone(user)) }
+}
+
+// ---------------------------------------------------------------------------------------
+// Changes
+
+export type LeadSaveResult =
+  | { ok: true; leadId: string; version: number; created?: boolean }
+  | { ok: false; reason: 'stale'; version: number }
+  | FieldFailure
+
+/** Moves a lead's status and writes the lifecycle event; the caller checked that the move is allowed. */
+export async function moveStatus(
+  tx: Tx,
+  lead: Pick<LeadRow, 'id' | 'status'>,
+  to: LeadStatus,
+  change: { userId: string | null; note?: string; at?: Date; lost?: { reason: string; brand: string; model: string }; detail?: Record<string, unknown> },
+) {
+  const lost = to === 'lost' ? change.lost : undefined
+  const moved = await tx
+    .update(leads)
+    .set({
+      status: to,
+      lostReason: lost?.reason ?? null,
+      lostToBrand: lost?.reason === 'competitor' ? lost.brand || null : null,
+      lostToModel: lost?.reason === 'competitor' ? lost.model || null : null,
+      version: sql`${leads.version} + 1`,
+      updatedAt: new Date(),
+    })
+    // the state check and the change are one statement: two clicks cannot both win
+    .where(and(eq(leads.id, lead.id), eq(leads.status, lead.status)))
+    .returning({ version: leads.version })
+  if (!moved.length) return null
+  await tx.insert(leadEvents).values({
+    leadId: lead.id,
+    type: 'status',
+    fromStatus: lead.status,
+    toStatus: to,
+    note: change.note ?? '',
+    userId: change.userId,
+    at: change.at ?? new Date(),
+    detail: {
+      ...change.detail,
+      ...(lost ? { lostReason: lost.reason, lostToBrand: lost.brand || undefined, lostToModel: lost.model || undefined } : {}),
+    },
+  })
+  return moved[0]!.version
+}
+
+/** 录入线索: a lead typed in by hand arrives like any other (one lead per phone per store). */
+export async function createLeadManually(user: SessionUser, input: ManualLeadInput, ip: string): Promise<LeadSaveResult> {
+  requireLeadWrite(user, input.storeId)
+  const store = storeOf(user, input.storeId)
+  const at = momentInStore(input.at, store.timeZone)
+  if (!at) return { ok: false, reason: 'field', field: 'at', message: 'leads.validation.notFuture' }
+  const db = await getDb()
+  return db.transaction(async (tx) => {
+    const failure = await checkStoreChoices(tx, input.storeId, input)
+    if (failure) return failure
+    const arrival = await recordArrival(tx, {
+      storeId: input.storeId,
+      person: { name: input.name, phone: input.phone, city: input.city, modelOfInterest: input.modelOfInterest },
+      touch: { kind: 'manual', channel: input.channel, at, campaignId: input.campaignId, detail: input.note ? { note: input.note } : undefined },
+      userId: user.id,
+    })
+    const [lead] = await tx.select().from(leads).where(eq(leads.id, arrival.leadId))
+    // what the person entering knows fills in what the lead did not know; it never overwrites
+    const patch: Partial<LeadRow> = {}
+    if (input.grade && !lead!.grade) patch.grade = input.grade
+    if (input.consultantId && !lead!.consultantId) patch.consultantId = input.consultantId
+    if (input.note && !lead!.note) patch.note = input.note
+    if (Object.keys(patch).length) await tx.update(leads).set(patch).where(eq(leads.id, lead!.id))
+    await recordAudit(tx, {
+      userId: user.id,
+      storeId: input.storeId,
+      action: arrival.created ? 'lead.create' : 'lead.touch',
+      entityType: 'lead',
+      entityId: arrival.leadId,
+      before: arrival.created ? null : leadAuditView(lead!),
+      after: { ...leadAuditView({ ...lead!, ...patch }), touch: { kind: 'manual', channel: input.channel, campaignId: input.campaignId } },
+      ip,
+    })
+    return { ok: true, leadId: arrival.leadId, version: lead!.version, created: arrival.created } as const
+  })
+}
+
+/** Saves the editable facts if nobody else changed the lead since `expectedVersion` was loaded. */
+export async function updateLead(user: SessionUser, id: string, input: LeadUpdateInput, ip: string): Promise<LeadSaveResult> {
+  const db = await getDb()
+  const before = await readableLead(db, user, id)
+  requireLeadWrite(user, before.storeId)
+  if (before.mergedIntoId) notFound()
+  return db.transaction(async (tx) => {
+    const failure = await checkStoreChoices(tx, before.storeId, { consultantId: input.consultantId })
+    if (failure) return failure
+    // a role that sees numbers masked gets the masked text back from the form: unchanged
+    // text keeps the numbers it had rather than saving their masked form over them
+    const unmasked = (typed: string, stored: string) => (!canSeeFullPhone(user) && typed === maskPhonesInText(stored) ? stored : typed)
+    const values = {
+      name: unmasked(input.name, before.name),
+      city: input.city,
+      modelOfInterest: input.modelOfInterest,
+      grade: input.grade,
+      consultantId: input.consultantId,
+      note: unmasked(input.note, before.note),
+    }
+    const updated = await tx
+      .update(leads)
+      .set({ ...values, version: sql`${leads.version} + 1`, updatedAt: new Date() })
+      .where(and(eq(leads.id, id), eq(leads.version, input.version)))
+      .returning()
+    if (!updated.length) {
+      const [current] = await tx.select({ version: leads.version }).from(leads).where(eq(leads.id, id))
+      return { ok: false, reason: 'stale', version: current?.version ?? input.version } as const
+    }
+    await recordAudit(tx, {
+      userId: user.id,
+      storeId: before.storeId,
+      action: 'lead.update',
+      entityType: 'lead',
+      entityId: id,
+      before: leadAuditView(before),
+      after: leadAuditView(updated[0]!),
+      ip,
+    })
+    return { ok: true, leadId: id, version: updated[0]!.version } as const
+  })
+}
+
+export type StatusResult = { ok: true; status: LeadStatus } | { ok: false; reason: 'not-allowed'; status: LeadStatus }
+
+/** One step of the lifecycle, recorded as a lead event with from, to, time, user and note. */
+export async function changeStatus(user: SessionUser, id: string, input: StatusChangeInput, ip: string): Promise<StatusResult> {
+  const db = await getDb()
+  const before = await readableLead(db, user, id)
+  requireLeadWrite(user, before.storeId)
+  if (before.mergedIntoId) notFound()
+  if (!canMove(before.status, input.to)) return { ok: false, reason: 'not-allowed', status: before.status }
+  return db.transaction(async (tx) => {
+    const lost = input.to === 'lost' ? { reason: input.lostReason!, brand: input.lostToBrand, model: input.lostToModel } : undefined
+    const version = await moveStatus(tx, before, input.to, { userId: user.id, note: input.note, lost })
+    if (version === null) {
+      const [current] = await tx.select({ status: leads.status }).from(leads).where(eq(leads.id, id))
+      return { ok: false, reason: 'not-allowed', status: current?.status ?? before.status } as const
+    }
+    await recordAudit(tx, {
+      userId: user.id,
+      storeId: before.storeId,
+      action: 'lead.status',
+      entityType: 'lead',
+      entityId: id,
+      before: { status: before.status, lostReason: before.lostReason, lostToBrand: before.lostToBrand, lostToModel: before.lostToModel },
+      after: {
+        status: input.to,
+        note: maskPhonesInText(input.note),
+        lostReason: lost?.reason,
+        lostToBrand: lost?.reason === 'competitor' ? lost.brand : undefined,
+        lostToModel: lost?.reason === 'competitor' ? lost.model || undefined : undefined,
+      },
+      ip,
+    })
+    return { ok: true, status: input.to } as const
+  })
+}
+
+export type MergeResult = { ok: true; leadId: string } | { ok: false; reason: 'same' | 'other-store' | 'merged' }
+
+const GRADE_ORDER = ['A', 'B', 'C']
+
+/** The better of two leads' facts: what the survivor knows wins, the duplicate fills gaps. */
+function betterData(survivor: LeadRow, duplicate: LeadRow): Partial<LeadRow> {
+  const patch: Partial<LeadRow> = {}
+  if (!survivor.name && duplicate.name) patch.name = duplicate.name
+  if (!survivor.phoneHash && duplicate.phoneHash) {
+    patch.phone = duplicate.phone
+    patch.phoneHash = duplicate.phoneHash
+    patch.phoneMasked = duplicate.phoneMasked
+  } else if (!survivor.phoneMasked && duplicate.phoneMasked) patch.phoneMasked = duplicate.phoneMasked
+  if (!survivor.city && duplicate.city) patch.city = duplicate.city
+  if (!survivor.modelOfInterest && duplicate.modelOfInterest) patch.modelOfInterest = duplicate.modelOfInterest
+  if (!survivor.consultantId && duplicate.consultantId) patch.consultantId = duplicate.consultantId
+  // the warmer grade: a person who told one consultant "this month" is an A
+  if (duplicate.grade && (!survivor.grade || GRADE_ORDER.indexOf(duplicate.grade) < GRADE_ORDER.indexOf(survivor.grade))) {
+    patch.grade = duplicate.grade
+  }
+  if (duplicate.note && duplicate.note !== survivor.note) patch.note = [survivor.note, duplicate.note].filter(Boolean).join('\n').slice(0, 4000)
+  // the furthest step of the funnel; a lost lead gives way to one still open
+  const open = (s: LeadStatus) => s !== 'lost'
+  if (open(duplicate.status) && (!open(survivor.status) || funnelRank(duplicate.status) > funnelRank(survivor.status))) {
+    patch.status = duplicate.status
+    patch.lostReason = null
+    patch.lostToBrand = null
+    patch.lostToModel = null
+  }
+  if (duplicate.createdAt < survivor.createdAt) patch.createdAt = duplicate.createdAt
+  return patch
+}
+
+/**
+ * Merges a duplicate into the surviving lead by hand ('lead:manage'): its touchpoints,
+ * visits, events, web visitors and import rows move over, the survivor keeps the better
+ * data, and the duplicate stays behind as a tombstone — `merged_into_id` set, every
+ * personal field emptied but the keyed hash of its number — rather than being deleted.
+ * The tombstone keeps old links (bookmarks, audit entries, an import's row report)
+ * pointing somewhere, and lets the analytical copy, synced from Postgres by watermark
+ * (ADR 001), see the merge: a deleted row is invisible to a watermark sync. The kept hash
+ * lets the duplicate's number still find the person (recordArrival follows
+ * `merged_into_id`). Erasing the survivor erases its tombstones.
+ */
+export async function mergeLeads(user: SessionUser, survivorId: string, duplicateId: string, ip: string): Promise<MergeResult> {
+  if (survivorId === duplicateId) return { ok: false, reason: 'same' }
+  const db = await getDb()
+  const check = await readableLead(db, user, survivorId)
+  requireLeadManage(user, check.storeId)
+  return db.transaction(async (tx) => {
+    const survivor = await readableLead(tx, user, survivorId, { lock: true })
+    const duplicate = await readableLead(tx, user, duplicateId, { lock: true })
+    if (duplicate.storeId !== survivor.storeId) return { ok: false, reason: 'other-store' } as const
+    if (survivor.mergedIntoId || duplicate.mergedIntoId) return { ok: false, reason: 'merged' } as const
+    const now = new Date()
+    const patch = betterData(survivor, duplicate)
+    // the tombstone keeps only the keyed hash of its number, so that a later arrival or sale with
+    // that number finds the survivor; when the survivor takes the number, the hash moves over
+    // (first off the tombstone: one open lead per hash and store)
+    await tx
+      .update(leads)
+      .set({
+        mergedIntoId: survivor.id,
+        name: '',
+        phone: null,
+        phoneHash: patch.phoneHash ? null : duplicate.phoneHash,
+        phoneMasked: null,
+        city: '',
+        modelOfInterest: '',
+        note: '',
+        grade: null,
+        consultantId: null,
+        lostReason: null,
+        lostToBrand: null,
+        lostToModel: null,
+        version: sql`${leads.version} + 1`,
+        updatedAt: now,
+      })
+      .where(eq(leads.id, duplicate.id))
+    // leads merged into the duplicate earlier now point at the survivor: no chains
+    await tx.update(leads).set({ mergedIntoId: survivor.id, updatedAt: now }).where(eq(leads.mergedIntoId, duplicate.id))
+    await tx.update(touchpoints).set({ leadId: survivor.id }).where(eq(touchpoints.leadId, duplicate.id))
+    await tx.update(showroomVisits).set({ leadId: survivor.id }).where(eq(showroomVisits.leadId, duplicate.id))
+    await tx.update(leadEvents).set({ leadId: survivor.id }).where(eq(leadEvents.leadId, duplicate.id))
+    await tx.update(visitors).set({ leadId: survivor.id }).where(eq(visitors.leadId, duplicate.id))
+    await tx.update(importRows).set({ leadId: survivor.id }).where(eq(importRows.leadId, duplicate.id))
+    const [after] = await tx
+      .update(leads)
+      .set({ ...patch, version: sql`${leads.version} + 1`, updatedAt: now })
+      .where(eq(leads.id, survivor.id))
+      .returning()
+    await tx.insert(leadEvents).values({
+      leadId: survivor.id,
+      type: 'merged',
+      userId: user.id,
+      at: now,
+      detail: { mergedLeadId: duplicate.id },
+    })
+    await refreshTouchSummary(tx, survivor.id)
+    await recordAudit(tx, {
+      userId: user.id,
+      storeId: survivor.storeId,
+      action: 'lead.merge',
+      entityType: 'lead',
+      entityId: survivor.id,
+      before: { survivor: leadAuditView(survivor), duplicate: { id: duplicate.id, ...leadAuditView(duplicate) } },
+      after: leadAuditView(after!),
+      ip,
+    })
+    return { ok: true, leadId: survivor.id } as const
+  })
+}
+
+/**
+ * A person's erasure on request (SPEC §3): the lead, its touchpoints, visits and events,
+ * and the tombstones of leads merged into it are deleted; web visitors and import rows
+ * lose their link. Earlier audit entries about the lead keep who did what and when, but
+ * their before/after (names, masked phones) are redacted; the new entry records only
+ * that an erasure happened — who, when, which lead id, which store.
+ */
+export async function eraseLead(user: SessionUser, id: string, ip: string) {
+  const db = await getDb()
+  const check = await readableLead(db, user, id)
+  requireLeadManage(user, check.storeId)
+  if (check.mergedIntoId) badRequest('This lead was merged; erase the lead it was merged into.')
+  return db.transaction(async (tx) => {
+    const lead = await readableLead(tx, user, id, { lock: true })
+    const tombstones = await tx.select({ id: leads.id }).from(leads).where(eq(leads.mergedIntoId, lead.id))
+    const ids = [lead.id, ...tombstones.map((t) => t.id)]
+    await tx.update(visitors).set({ leadId: null }).where(inArray(visitors.leadId, ids))
+    await tx.update(importRows).set({ leadId: null }).where(inArray(importRows.leadId, ids))
+    const removedTouches = await tx.delete(touchpoints).where(inArray(touchpoints.leadId, ids)).returning({ id: touchpoints.id })
+    const removedVisits = await tx.delete(showroomVisits).where(inArray(showroomVisits.leadId, ids)).returning({ id: showroomVisits.id })
+    const removedEvents = await tx.delete(leadEvents).where(inArray(leadEvents.leadId, ids)).returning({ id: leadEvents.id })
+    await tx.delete(leads).where(inArray(leads.id, ids))
+    await tx
+      .update(auditLog)
+      .set({ before: null, after: { redacted: 'erasure' } })
+      .where(and(eq(auditLog.entityType, 'lead'), inArray(auditLog.entityId, ids)))
+    await recordAudit(tx, {
+      userId: user.id,
+      storeId: lead.storeId,
+      action: 'lead.erase',
+      entityType: 'lead',
+      entityId: lead.id,
+      after: {
+        erased: true,
+        touchpoints: removedTouches.length,
+        visits: removedVisits.length,
+        events: removedEvents.length,
+        mergedLeads: tombstones.length,
+      },
+      ip,
+    })
+    return { storeId: lead.storeId }
+  })
+}

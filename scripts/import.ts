@@ -1,0 +1,138 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { and, eq, sql } from 'drizzle-orm'
+import { getDbHandle } from '../db/client'
+import { importRows, stores, users } from '../db/schema'
+import { translator, type MessageKey } from '../app/i18n'
+import { PLATFORM_CHOICES, type PlatformChoice } from '../app/schemas/lead-import'
+import { ImportError, importLeadFile, type LeadImportResult } from '../app/services/lead-import.server'
+import { splitMessage } from '../app/utils/form'
+
+/**
+ * `npm run import -- leads FILE --store <store id or name> [--platform auto|autohome|bitauto|dongchedi|other]
+ *  [--user <email>] [--json]`: the import of the web pages, for scheduled jobs. Migrates the
+ * database first (like the server's start). Exits 0 with a summary, 1 with the reason.
+ */
+const USAGE =
+  'Usage: npm run import -- leads FILE --store <store id or name> [--platform auto|autohome|bitauto|dongchedi|other] [--user <email>] [--json]'
+
+const t = translator('en')
+const say = (message: string | null) => {
+  if (!message) return ''
+  const [key, vars] = splitMessage(message)
+  return t(key as MessageKey, vars)
+}
+
+class UsageError extends Error {}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      store: { type: 'string' },
+      platform: { type: 'string', default: 'auto' },
+      user: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  if (values.help) {
+    console.log(USAGE)
+    return 0
+  }
+  const [kind, file] = positionals
+  if (kind !== 'leads') {
+    throw new UsageError(
+      kind === 'sales' || kind === 'competitors' || kind === 'market'
+        ? `Imports of ${kind} are not available yet: only lead-platform exports (leads) are.\n${USAGE}`
+        : USAGE,
+    )
+  }
+  if (!file) throw new UsageError(`Name the file to import.\n${USAGE}`)
+  if (!values.store) throw new UsageError(`Name the store with --store.\n${USAGE}`)
+  if (!(PLATFORM_CHOICES as readonly string[]).includes(values.platform!)) {
+    throw new UsageError(`--platform must be one of ${PLATFORM_CHOICES.join(', ')}.`)
+  }
+  let bytes: Buffer
+  try {
+    bytes = await fs.readFile(file)
+  } catch (error) {
+    throw new UsageError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+
+  const handle = await getDbHandle()
+  try {
+    const db = handle.db
+    const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(values.store)
+    const found = await db
+      .select({ id: stores.id, name: stores.name })
+      .from(stores)
+      .where(isId ? eq(stores.id, values.store) : eq(stores.name, values.store))
+    if (found.length !== 1) {
+      throw new UsageError(found.length ? `Several stores are named “${values.store}”: use the store's id.` : `No store “${values.store}”.`)
+    }
+    const store = found[0]!
+    let userId: string | null = null
+    if (values.user) {
+      const [user] = await db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${values.user.toLowerCase()}`)
+      if (!user) throw new UsageError(`No user with the email ${values.user}.`)
+      userId = user.id
+    }
+    const result = await importLeadFile({
+      storeId: store.id,
+      userId,
+      platform: values.platform as PlatformChoice,
+      fileName: path.basename(file),
+      file: { bytes },
+    })
+    const failed = await db
+      .select({ rowNumber: importRows.rowNumber, column: importRows.column, reason: importRows.reason })
+      .from(importRows)
+      .where(and(eq(importRows.importId, result.importId), eq(importRows.outcome, 'failed')))
+      .orderBy(importRows.rowNumber)
+    report(result, store.name, path.basename(file), failed, values.json!)
+    return 0
+  } finally {
+    await handle.close()
+  }
+}
+
+function report(
+  result: LeadImportResult,
+  storeName: string,
+  fileName: string,
+  failed: Array<{ rowNumber: number; column: string | null; reason: string | null }>,
+  json: boolean,
+) {
+  if (json) {
+    console.log(JSON.stringify({ ok: true, importId: result.importId, reused: result.reused, platform: result.platform, counts: result.counts, failed }))
+    return
+  }
+  const c = result.counts
+  console.log(
+    result.reused
+      ? `${fileName} was already imported into ${storeName} (import ${result.importId}): nothing changed.`
+      : `Imported ${fileName} into ${storeName} (import ${result.importId}, platform ${result.platform ?? 'per row'}).`,
+  )
+  console.log(`  ${c.imported} new leads, ${c.merged} added to existing leads, ${c.duplicate} already imported, ${c.skipped} skipped, ${c.failed} failed`)
+  for (const row of failed) console.log(`  row ${row.rowNumber}${row.column ? `, ${row.column}` : ''}: ${say(row.reason)}`)
+}
+
+try {
+  process.exitCode = await main()
+} catch (error) {
+  const message =
+    error instanceof ImportError
+      ? t(error.key, error.params)
+      : error instanceof UsageError
+        ? error.message
+        : error instanceof Error
+          ? error.message
+          : String(error)
+  if (process.argv.includes('--json')) console.log(JSON.stringify({ ok: false, error: message }))
+  console.error(message)
+  process.exitCode = 1
+}
+// the database is closed; nothing else should keep the process, but a scheduled job must not hang
+process.exit(process.exitCode)

@@ -1,0 +1,468 @@
+import { and, eq, sql } from 'drizzle-orm'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { getDb } from '../db/client'
+import { auditLog, campaigns, importRows, imports, leadEvents, leads, showroomVisits, sites, touchpoints, visitors } from '../db/schema'
+import * as detail from '../app/routes/leads.$leadId'
+import * as exportCsv from '../app/routes/leads.export[.]csv'
+import * as list from '../app/routes/leads._index'
+import * as create from '../app/routes/leads.new'
+import * as walkIn from '../app/routes/desk.walk-in'
+import { createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
+import { settle } from './http'
+
+// SPEC §3 leads: manual entry, the lifecycle, edits, merge, erasure, personal data by role, export.
+
+const args = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: {} })
+
+let storeA: string
+let storeB: string
+let campaignA: string
+let admin: Browser
+let manager: Browser
+let specialist: Browser
+let sales: Browser
+let salesId: string
+let exec: Browser
+let specialistB: Browser
+let managerB: Browser
+
+let seq = 0
+/** A fresh mobile number for each lead of this file. */
+const newPhone = () => `139${String(10_000_000 + seq++ * 7919).slice(-8)}`
+
+async function manual(browser: Browser, fields: Record<string, string>) {
+  return settle(() => create.action(args(post('/leads/new', { storeId: storeA, channel: 'autohome', ...fields }, browser))))
+}
+
+async function newLead(fields: Record<string, string> = {}, browser = sales) {
+  const res = await manual(browser, { name: '李先生', phone: newPhone(), ...fields })
+  expect(res.status, JSON.stringify(res.data)).toBe(302)
+  return res.headers.get('location')!.match(/leads\/([0-9a-f-]{36})/)![1]!
+}
+
+const loadLead = (browser: Browser, id: string) => settle<any>(() => detail.loader(args(get(`/leads/${id}`, browser), { leadId: id })))
+const leadAction = (browser: Browser, id: string, fields: Record<string, string>) =>
+  settle<any>(() => detail.action(args(post(`/leads/${id}`, fields, browser), { leadId: id })))
+const loadList = (browser: Browser, query = '') => settle<any>(() => list.loader(args(get(`/leads${query}`, browser))))
+
+async function csvOf(browser: Browser, query = '') {
+  const res = await exportCsv.loader(args(get(`/leads/export.csv${query}`, browser)))
+  const bytes = new Uint8Array(await res.arrayBuffer())
+  return { res, bytes, text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes) }
+}
+
+beforeAll(async () => {
+  const group = await createGroup()
+  storeA = (await createStore(group.id, '杭州店')).id
+  storeB = (await createStore(group.id, '宁波店')).id
+  admin = await signIn((await createUser(group.id, 'admin', [storeA])).id)
+  manager = await signIn((await createUser(group.id, 'manager', [storeA])).id)
+  specialist = await signIn((await createUser(group.id, 'specialist', [storeA])).id)
+  salesId = (await createUser(group.id, 'sales', [storeA])).id
+  sales = await signIn(salesId)
+  exec = await signIn((await createUser(group.id, 'executive', [])).id)
+  specialistB = await signIn((await createUser(group.id, 'specialist', [storeB])).id)
+  managerB = await signIn((await createUser(group.id, 'manager', [storeB])).id)
+  const db = await getDb()
+  const [c] = await db
+    .insert(campaigns)
+    .values({ storeId: storeA, name: '金秋试驾日', form: 'in_store', status: 'running', startDate: '2026-10-01', endDate: '2026-10-03' })
+    .returning()
+  campaignA = c!.id
+})
+
+describe('manual entry', () => {
+  it('creates one lead per phone: a second entry of the number adds a touchpoint, not a lead', async () => {
+    const phone = newPhone()
+    const first = await manual(sales, { name: '王女士', phone: `+86 ${phone.slice(0, 3)}-${phone.slice(3, 7)}-${phone.slice(7)}`, campaignId: campaignA, grade: 'A', consultantId: salesId, city: '杭州', modelOfInterest: '途观L' })
+    expect(first.status).toBe(302)
+    expect(first.headers.get('location')).toMatch(/notice=created$/)
+    const id = first.headers.get('location')!.match(/leads\/([0-9a-f-]{36})/)![1]!
+    const again = await manual(specialist, { name: '', phone, channel: 'wechat' })
+    expect(again.status).toBe(302)
+    expect(again.headers.get('location')).toBe(`/leads/${id}?notice=matched`)
+
+    const db = await getDb()
+    const rows = await db.select().from(leads).where(eq(leads.phone, phone))
+    expect(rows).toHaveLength(1)
+    expect(rows[0]).toMatchObject({ name: '王女士', grade: 'A', consultantId: salesId, city: '杭州', modelOfInterest: '途观L', firstChannel: 'autohome', firstCampaignId: campaignA })
+    const tps = await db.select().from(touchpoints).where(eq(touchpoints.leadId, id))
+    expect(tps.map((t) => [t.kind, t.channel])).toEqual([
+      ['manual', 'autohome'],
+      ['manual', 'wechat'],
+    ])
+  })
+
+  it('refuses invalid input with errors next to the fields and stores nothing', async () => {
+    const db = await getDb()
+    const [before] = await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(leads)
+    const res = await manual(sales, { name: 'x'.repeat(61), phone: '12345', channel: 'tiktok', campaignId: 'nope' })
+    expect(res.status).toBe(400)
+    expect(res.data.errors).toMatchObject({
+      name: 'validation.tooLong?max=60',
+      phone: 'leads.validation.phoneOrMasked',
+      channel: 'validation.choice',
+      campaignId: 'validation.choice',
+    })
+    // what the user typed comes back to the form
+    expect(res.data.values.phone).toBe('12345')
+    const otherStoreCampaign = await db
+      .insert(campaigns)
+      .values({ storeId: storeB, name: '宁波活动', form: 'in_store', status: 'running', startDate: '2026-10-01', endDate: '2026-10-02' })
+      .returning()
+    const wrongStore = await manual(sales, { phone: newPhone(), campaignId: otherStoreCampaign[0]!.id })
+    expect(wrongStore.status).toBe(400)
+    expect(wrongStore.data.errors).toEqual({ campaignId: 'validation.choice' })
+    const [after] = await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(leads)
+    expect(after!.n).toBe(before!.n)
+  })
+
+  it('accepts a lead platform’s masked number as a partial key', async () => {
+    const id = await newLead({ name: '赵先生', phone: '137****8821', channel: 'dongchedi' })
+    const { data } = await loadLead(manager, id)
+    expect(data.lead.phone).toBe('137****8821')
+    expect(data.lead.phoneIsFull).toBe(false)
+  })
+})
+
+describe('the lifecycle', () => {
+  it('records each step as a timestamped event with from, to, user and note, in order', async () => {
+    const id = await newLead()
+    for (const [to, note] of [
+      ['contacted', '电话邀约周六到店'],
+      ['visited', ''],
+      ['test_drive', '试驾途观L'],
+      ['ordered', '交定金 5000'],
+      ['delivered', ''],
+    ] as const) {
+      const res = await leadAction(sales, id, { intent: 'status', to, note })
+      expect(res.status, JSON.stringify(res.data)).toBe(302)
+    }
+    const { data } = await loadLead(sales, id)
+    expect(data.lead.status).toBe('delivered')
+    const steps = data.lead.events.filter((e: any) => e.type === 'status')
+    expect(steps.map((e: any) => [e.fromStatus, e.toStatus])).toEqual([
+      ['new', 'contacted'],
+      ['contacted', 'visited'],
+      ['visited', 'test_drive'],
+      ['test_drive', 'ordered'],
+      ['ordered', 'delivered'],
+    ])
+    expect(steps[0].note).toBe('电话邀约周六到店')
+    expect(steps.every((e: any) => e.userName && e.at instanceof Date)).toBe(true)
+    const times = data.lead.events.map((e: any) => e.at.getTime())
+    expect(times).toEqual([...times].sort((a, b) => a - b))
+    expect(data.moves).toEqual([])
+  })
+
+  it('refuses a step backwards and a step that is not next', async () => {
+    const id = await newLead()
+    expect((await leadAction(sales, id, { intent: 'status', to: 'visited' })).status).toBe(302)
+    const back = await leadAction(sales, id, { intent: 'status', to: 'contacted' })
+    expect(back.status).toBe(409)
+    expect(back.data.errors._form).toBe('leads.notice.notAllowed?status=visited')
+  })
+
+  it('a lead lost to a competitor keeps the brand and model; reopening makes it contacted', async () => {
+    const id = await newLead()
+    const noBrand = await leadAction(sales, id, { intent: 'status', to: 'lost', lostReason: 'competitor' })
+    expect(noBrand.status).toBe(400)
+    expect(noBrand.data.errors).toEqual({ lostToBrand: 'leads.validation.brandRequired' })
+    const noReason = await leadAction(sales, id, { intent: 'status', to: 'lost' })
+    expect(noReason.data.errors).toEqual({ lostReason: 'leads.validation.reasonRequired' })
+
+    const lost = await leadAction(sales, id, { intent: 'status', to: 'lost', lostReason: 'competitor', lostToBrand: '丰田', lostToModel: 'RAV4荣放', note: '对方多给 8000 优惠' })
+    expect(lost.status).toBe(302)
+    const db = await getDb()
+    const [row] = await db.select().from(leads).where(eq(leads.id, id))
+    expect(row).toMatchObject({ status: 'lost', lostReason: 'competitor', lostToBrand: '丰田', lostToModel: 'RAV4荣放' })
+    const [event] = await db.select().from(leadEvents).where(and(eq(leadEvents.leadId, id), eq(leadEvents.toStatus, 'lost')))
+    expect(event).toMatchObject({ fromStatus: 'new', note: '对方多给 8000 优惠', detail: { lostReason: 'competitor', lostToBrand: '丰田', lostToModel: 'RAV4荣放' } })
+
+    // a lost lead goes nowhere but back to contacted
+    expect((await leadAction(sales, id, { intent: 'status', to: 'ordered' })).status).toBe(409)
+    expect((await leadAction(sales, id, { intent: 'status', to: 'contacted' })).status).toBe(302)
+    const [reopened] = await db.select().from(leads).where(eq(leads.id, id))
+    expect(reopened).toMatchObject({ status: 'contacted', lostReason: null, lostToBrand: null, lostToModel: null })
+  })
+
+  it('another reason than a competitor keeps no brand', async () => {
+    const id = await newLead()
+    await leadAction(sales, id, { intent: 'status', to: 'lost', lostReason: 'price', lostToBrand: '丰田' })
+    const db = await getDb()
+    const [row] = await db.select().from(leads).where(eq(leads.id, id))
+    expect(row).toMatchObject({ status: 'lost', lostReason: 'price', lostToBrand: null })
+  })
+})
+
+describe('editing a lead', () => {
+  it('saves name, city, model, grade, consultant and note, audited with masked phone only', async () => {
+    const phone = newPhone()
+    const id = await newLead({ phone })
+    const { data } = await loadLead(sales, id)
+    const res = await leadAction(sales, id, {
+      intent: 'edit',
+      version: String(data.lead.version),
+      name: '李建国',
+      city: '绍兴',
+      modelOfInterest: '迈腾',
+      grade: 'B',
+      consultantId: salesId,
+      note: `另一个号码 ${newPhone()}`,
+    })
+    expect(res.status).toBe(302)
+    const db = await getDb()
+    const [row] = await db.select().from(leads).where(eq(leads.id, id))
+    expect(row).toMatchObject({ name: '李建国', city: '绍兴', modelOfInterest: '迈腾', grade: 'B', consultantId: salesId, version: data.lead.version + 1 })
+    const entries = await db.select().from(auditLog).where(and(eq(auditLog.entityType, 'lead'), eq(auditLog.entityId, id)))
+    expect(entries.map((e) => e.action).sort()).toEqual(['lead.create', 'lead.update'])
+    const text = JSON.stringify(entries)
+    expect(text).not.toMatch(/1[3-9]\d{9}/)
+    expect(text).toContain(`${phone.slice(0, 3)}****${phone.slice(-4)}`)
+  })
+
+  it('refuses a stale save and keeps what the user typed', async () => {
+    const id = await newLead()
+    const { data } = await loadLead(sales, id)
+    const version = String(data.lead.version)
+    const mine = await leadAction(manager, id, { intent: 'edit', version, name: '经理改的', city: '', modelOfInterest: '', note: '' })
+    expect(mine.status).toBe(302)
+    const theirs = await leadAction(sales, id, { intent: 'edit', version, name: '顾问改的', city: '宁波', modelOfInterest: '探岳', note: '周末再来' })
+    expect(theirs.status).toBe(409)
+    expect(theirs.data.stale).toBe(Number(version) + 1)
+    expect(theirs.data.values).toMatchObject({ name: '顾问改的', city: '宁波', modelOfInterest: '探岳', note: '周末再来' })
+    const db = await getDb()
+    const [row] = await db.select().from(leads).where(eq(leads.id, id))
+    expect(row!.name).toBe('经理改的')
+  })
+})
+
+describe('personal data by role', () => {
+  let id: string
+  const phone = '13812345678'
+
+  beforeAll(async () => {
+    id = await newLead({ name: '=HYPERLINK("http://evil.test","点我")', phone, city: '+杭州', modelOfInterest: '@途观L', note: `回电 ${phone}` })
+  })
+
+  it('a sales user sees the full phone in the list and the lead', async () => {
+    const listed = await loadList(sales, `?q=${phone}`)
+    expect(listed.data.rows.map((r: any) => r.phone)).toEqual([phone])
+    const { data } = await loadLead(sales, id)
+    expect(data.lead.phone).toBe(phone)
+    expect(data.lead.note).toContain(phone)
+  })
+
+  it.each([['specialist'], ['executive']])('a %s sees masked phones in the list and the lead, and cannot search by full number', async (role) => {
+    const browser = role === 'specialist' ? specialist : exec
+    const listed = await loadList(browser, `?q=5678`)
+    expect(listed.data.rows.map((r: any) => r.phone)).toEqual(['138****5678'])
+    expect(JSON.stringify(listed.data)).not.toContain(phone)
+    // the full number is not a search key for a role that may not see it
+    expect((await loadList(browser, `?q=${phone}`)).data.rows).toEqual([])
+    const { data } = await loadLead(browser, id)
+    expect(data.lead.phone).toBe('138****5678')
+    expect(JSON.stringify(data)).not.toContain(phone)
+    expect(data.lead.note).toBe('回电 138****5678')
+  })
+
+  it.each([['sales'], ['specialist'], ['executive'], ['manager']])('the export is masked for %s too, UTF-8 with BOM and formula-safe', async (role) => {
+    const browser = { sales, specialist, executive: exec, manager }[role]!
+    const { res, bytes, text } = await csvOf(browser, `?q=5678`)
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    expect(res.headers.get('content-disposition')).toContain('attachment;')
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+    expect(text).not.toContain(phone)
+    expect(text).toContain('138****5678')
+    const lines = text.slice(1).split('\r\n')
+    expect(lines[0]).toContain('手机号')
+    // every cell that would be a formula starts with an apostrophe
+    expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil.test"",""点我"")"`)
+    expect(lines[1]).toContain(",'+杭州,")
+    expect(lines[1]).toContain(",'@途观L,")
+    expect(lines[1]).not.toMatch(/(^|,)[=+@-]/)
+  })
+
+  it('a specialist saving the lead does not overwrite the numbers they saw masked', async () => {
+    const { data } = await loadLead(specialist, id)
+    expect(data.lead.note).toBe('回电 138****5678')
+    const res = await leadAction(specialist, id, {
+      intent: 'edit',
+      version: String(data.lead.version),
+      name: data.lead.name,
+      city: '杭州',
+      modelOfInterest: data.lead.modelOfInterest,
+      note: data.lead.note,
+    })
+    expect(res.status).toBe(302)
+    const db = await getDb()
+    const [row] = await db.select().from(leads).where(eq(leads.id, id))
+    expect(row).toMatchObject({ note: `回电 ${phone}`, city: '杭州' })
+  })
+
+  it('the export follows the filters', async () => {
+    const { text } = await csvOf(sales, `?q=no-such-person`)
+    expect(text.slice(1).split('\r\n').filter(Boolean)).toHaveLength(1)
+  })
+})
+
+describe('the list', () => {
+  it('filters by status, channel, campaign, consultant, grade and first-touch period, and sorts', async () => {
+    const a = await newLead({ name: '筛选甲', channel: 'douyin', campaignId: campaignA, grade: 'A', consultantId: salesId, at: '2026-03-05T10:00' })
+    const b = await newLead({ name: '筛选乙', channel: 'sms', grade: 'C', at: '2026-03-06T23:30' })
+    await leadAction(sales, b, { intent: 'status', to: 'contacted' })
+    const names = async (query: string) => (await loadList(sales, query)).data.rows.map((r: any) => r.name)
+    expect(await names('?q=筛选&channel=douyin')).toEqual(['筛选甲'])
+    expect(await names(`?q=筛选&campaign=${campaignA}`)).toEqual(['筛选甲'])
+    expect(await names(`?q=筛选&consultant=${salesId}`)).toEqual(['筛选甲'])
+    expect(await names('?q=筛选&grade=C')).toEqual(['筛选乙'])
+    expect(await names('?q=筛选&status=contacted')).toEqual(['筛选乙'])
+    // the period is the store's calendar: 23:30 on 6 March in Shanghai is 6 March
+    expect(await names('?q=筛选&from=2026-03-06&to=2026-03-06')).toEqual(['筛选乙'])
+    expect(await names('?q=筛选&from=2026-03-01&to=2026-03-05')).toEqual(['筛选甲'])
+    expect(await names('?q=筛选&sort=firstTouchAt&dir=asc')).toEqual(['筛选甲', '筛选乙'])
+    expect(await names('?q=筛选&sort=firstTouchAt&dir=desc')).toEqual(['筛选乙', '筛选甲'])
+    const row = (await loadList(sales, '?q=筛选甲')).data.rows[0]
+    expect(row).toMatchObject({ firstChannel: 'douyin', campaignName: '金秋试驾日', consultantName: expect.any(String), visits: 0 })
+    void a
+  })
+
+  it('says what to do when there is nothing to show', async () => {
+    const empty = await loadList(specialistB)
+    expect(empty.data).toMatchObject({ rows: [], total: 0, filtered: false, canCreate: true })
+    const none = await loadList(exec, '?q=nobody-by-this-name')
+    expect(none.data).toMatchObject({ rows: [], filtered: true, canCreate: false })
+  })
+})
+
+describe('store scope', () => {
+  it('store-B users get 404 for a store-A lead, read or write', async () => {
+    const id = await newLead()
+    expect((await loadLead(specialistB, id)).status).toBe(404)
+    const attempts: Array<Record<string, string>> = [
+      { intent: 'status', to: 'contacted' },
+      { intent: 'edit', version: '1', name: 'x' },
+      { intent: 'erase', confirm: 'yes' },
+    ]
+    for (const fields of attempts) {
+      expect((await leadAction(managerB, id, fields)).status).toBe(404)
+    }
+    expect((await loadList(specialistB)).data.rows.map((r: any) => r.id)).not.toContain(id)
+    const { text } = await csvOf(specialistB)
+    expect(text).not.toContain(id)
+  })
+
+  it('an executive reads but may not change', async () => {
+    const id = await newLead()
+    expect((await loadLead(exec, id)).status).toBe(200)
+    expect((await leadAction(exec, id, { intent: 'status', to: 'contacted' })).status).toBe(403)
+  })
+})
+
+describe('merging leads by hand', () => {
+  it('moves touchpoints, visits, events, visitors and import rows into the survivor and leaves one lead', async () => {
+    const db = await getDb()
+    const survivorPhone = newPhone()
+    const survivor = await newLead({ name: '', phone: survivorPhone, channel: 'autohome', at: '2026-05-02T10:00' })
+    // the same person's second number, seen first at the showroom
+    const dupPhone = newPhone()
+    const walk = await settle(() =>
+      walkIn.action(
+        args(
+          post('/desk/walk-in', { storeId: storeA, name: '孙先生', phone: dupPhone, channel: 'passing_by', arrivedAt: '2026-05-01T15:00', partySize: '2', testDrive: 'on' }, sales),
+        ),
+      ),
+    )
+    expect(walk.status).toBe(302)
+    const duplicate = walk.headers.get('location')!.match(/lead=([0-9a-f-]{36})/)![1]!
+    await leadAction(sales, duplicate, { intent: 'edit', version: '2', name: '孙先生', city: '杭州', modelOfInterest: '途岳', grade: 'A', note: '带家人来' })
+    const [site] = await db.insert(sites).values({ storeId: storeA, name: '官网', siteKey: `merge-${seq}` }).returning()
+    await db.insert(visitors).values({ storeId: storeA, siteId: site!.id, visitorKey: 'v-merge', leadId: duplicate })
+    const [imp] = await db.insert(imports).values({ storeId: storeA, kind: 'leads', fileName: 'x.csv', fileHash: 'h', byteSize: 1 }).returning()
+    await db.insert(importRows).values({ importId: imp!.id, rowNumber: 2, outcome: 'imported', leadId: duplicate })
+
+    // only managers merge
+    expect((await leadAction(sales, survivor, { intent: 'merge', duplicateId: duplicate })).status).toBe(403)
+    const res = await leadAction(manager, survivor, { intent: 'merge', duplicateId: duplicate })
+    expect(res.status, JSON.stringify(res.data)).toBe(302)
+
+    const [kept] = await db.select().from(leads).where(eq(leads.id, survivor))
+    // the survivor keeps its phone and takes what it did not know
+    expect(kept).toMatchObject({ phone: survivorPhone, name: '孙先生', city: '杭州', modelOfInterest: '途岳', grade: 'A', note: '带家人来', status: 'test_drive', firstChannel: 'passing_by' })
+    expect(kept!.firstTouchAt).toEqual(new Date('2026-05-01T07:00:00Z'))
+    const [tomb] = await db.select().from(leads).where(eq(leads.id, duplicate))
+    expect(tomb).toMatchObject({ mergedIntoId: survivor, name: '', phone: null, phoneMasked: null, city: '', note: '', grade: null })
+    // only the keyed hash of the duplicate's number stays, so that the number still finds the person
+    expect(tomb!.phoneHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(await db.select().from(touchpoints).where(eq(touchpoints.leadId, duplicate))).toEqual([])
+    expect((await db.select().from(touchpoints).where(eq(touchpoints.leadId, survivor))).map((t) => t.kind).sort()).toEqual(['manual', 'walk_in'])
+    expect((await db.select().from(showroomVisits).where(eq(showroomVisits.leadId, survivor))).map((v) => v.partySize)).toEqual([2])
+    expect(await db.select().from(leadEvents).where(eq(leadEvents.leadId, duplicate))).toEqual([])
+    expect((await db.select().from(leadEvents).where(eq(leadEvents.leadId, survivor))).map((e) => e.type)).toContain('merged')
+    expect((await db.select().from(visitors).where(eq(visitors.visitorKey, 'v-merge')))[0]!.leadId).toBe(survivor)
+    expect((await db.select().from(importRows).where(eq(importRows.importId, imp!.id)))[0]!.leadId).toBe(survivor)
+
+    // one lead in the list; the old address leads to the survivor
+    const listed = await loadList(manager, `?q=孙先生`)
+    expect(listed.data.rows.map((r: any) => r.id)).toEqual([survivor])
+    const old = await loadLead(manager, duplicate)
+    expect(old.status).toBe(302)
+    expect(old.headers.get('location')).toBe(`/leads/${survivor}`)
+    // a later arrival of the duplicate's number now finds the survivor
+    const again = await manual(sales, { phone: dupPhone })
+    expect(again.headers.get('location')).toBe(`/leads/${survivor}?notice=matched`)
+
+    const [entry] = await db.select().from(auditLog).where(and(eq(auditLog.action, 'lead.merge'), eq(auditLog.entityId, survivor)))
+    expect(JSON.stringify(entry)).not.toMatch(/1[3-9]\d{9}/)
+  })
+
+  it('offers candidates of the same store by name or phone, and refuses merging a lead into itself', async () => {
+    const a = await newLead({ name: '候选周' })
+    const b = await newLead({ name: '候选周' })
+    const { data } = await settle<any>(() => detail.loader(args(get(`/leads/${a}?mergeQ=候选周&mergeWith=${b}`, manager), { leadId: a })))
+    expect(data.merge.candidates.map((c: any) => c.id)).toEqual([b])
+    expect(data.merge.target.id).toBe(b)
+    expect((await leadAction(manager, a, { intent: 'merge', duplicateId: a })).status).toBe(409)
+  })
+})
+
+describe('erasing a person on request', () => {
+  it('removes the lead, its touchpoints, visits and events, and leaves an audit entry without name or phone', async () => {
+    const db = await getDb()
+    const phone = '13700001234'
+    const name = '钱多多'
+    const walk = await settle(() =>
+      walkIn.action(args(post('/desk/walk-in', { storeId: storeA, name, phone, channel: 'douyin', partySize: '1', consultantId: salesId }, sales))),
+    )
+    const id = walk.headers.get('location')!.match(/lead=([0-9a-f-]{36})/)![1]!
+    await leadAction(sales, id, { intent: 'status', to: 'lost', lostReason: 'postponed', note: `${name} 明年再买` })
+    const [site] = await db.insert(sites).values({ storeId: storeA, name: '官网', siteKey: 'erase-site' }).returning()
+    await db.insert(visitors).values({ storeId: storeA, siteId: site!.id, visitorKey: 'v-erase', leadId: id })
+
+    // a confirm step first: without it nothing happens
+    const unconfirmed = await leadAction(admin, id, { intent: 'erase' })
+    expect(unconfirmed.status).toBe(400)
+    expect(unconfirmed.data.errors).toEqual({ confirm: 'leads.validation.confirmErase' })
+    expect((await leadAction(specialist, id, { intent: 'erase', confirm: 'yes' })).status).toBe(403)
+
+    const res = await leadAction(admin, id, { intent: 'erase', confirm: 'yes' })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe('/leads?notice=erased')
+    expect(await db.select().from(leads).where(eq(leads.id, id))).toEqual([])
+    expect(await db.select().from(touchpoints).where(eq(touchpoints.leadId, id))).toEqual([])
+    expect(await db.select().from(showroomVisits).where(eq(showroomVisits.leadId, id))).toEqual([])
+    expect(await db.select().from(leadEvents).where(eq(leadEvents.leadId, id))).toEqual([])
+    expect((await db.select().from(visitors).where(eq(visitors.visitorKey, 'v-erase')))[0]!.leadId).toBeNull()
+    expect((await loadLead(admin, id)).status).toBe(404)
+
+    const entries = await db.select().from(auditLog).where(eq(auditLog.entityId, id))
+    const erasure = entries.find((e) => e.action === 'lead.erase')!
+    expect(erasure).toMatchObject({ storeId: storeA, entityType: 'lead', userId: expect.any(String) })
+    expect(erasure.at).toBeInstanceOf(Date)
+    // nothing of the person is left in the log: not the name, not the number, not its masked form
+    const everything = JSON.stringify(await db.select().from(auditLog))
+    expect(everything).not.toContain(name)
+    expect(everything).not.toContain(phone)
+    expect(everything).not.toContain('137****1234')
+  })
+})
