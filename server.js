@@ -15,9 +15,8 @@ function logLine(level, msg, fields) {
   ;(level === 'error' ? process.stderr : process.stdout).write(line + '\n')
 }
 
-let handle
 try {
-  handle = await build.entry.module.startup()
+  await build.entry.module.startup()
 } catch (error) {
   logLine('error', 'startup failed', { error: error instanceof Error ? error.message : String(error) })
   process.exit(1)
@@ -64,7 +63,9 @@ async function stop(signal) {
   stopping = true
   logLine('info', 'shutting down', { signal })
   server.close()
-  await handle.close().catch(() => {})
+  await build.entry.module.shutdown().catch((error) => {
+    logLine('error', 'shutdown failed', { error: error instanceof Error ? error.message : String(error) })
+  })
   process.exit(0)
 }
 process.on('SIGINT', stop)

@@ -6,6 +6,7 @@ import { isbot } from 'isbot'
 import { renderToPipeableStream } from 'react-dom/server'
 import { getDbHandle } from '../db/client'
 import { seedDemoIfEmpty } from '../db/seed'
+import { getCollector } from './services/collector.server'
 import { getEnv } from './utils/env.server'
 import { log } from './utils/logger.server'
 import { hashPassword } from './utils/password.server'
@@ -31,7 +32,10 @@ export async function startup() {
   return handle
 }
 
+/** Called by server.js on SIGTERM/SIGINT, after it stops accepting connections. */
 export async function shutdown() {
+  // answer every beacon already accepted (written, or refused with 503) before the database closes
+  await getCollector().drain()
   const handle = await getDbHandle()
   await handle.close()
 }
