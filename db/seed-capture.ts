@@ -107,6 +107,10 @@ export async function seedCapture(tx: DbOrTx, o: CaptureSeedOptions) {
   const touchRows: TouchRow[] = []
   const eventRows: EventRow[] = []
   const visitRows: VisitRow[] = []
+  /** for each visit, the index in touchRows of the walk-in touchpoint it records */
+  const visitTouch: number[] = []
+  // a visitor still in the showroom has no leaving time yet
+  const leftAt = (arrived: number, minutes: number) => (arrived + minutes * MINUTE < now ? new Date(arrived + minutes * MINUTE) : null)
   const visitorRows: Array<typeof visitors.$inferInsert> = []
   const eventRowsWeb: Array<typeof webEvents.$inferInsert> = []
   const usedPhones = new Set<string>()
@@ -178,12 +182,13 @@ export async function seedCapture(tx: DbOrTx, o: CaptureSeedOptions) {
       eventRows.push({ leadId, type: 'status', fromStatus: status, toStatus: to, userId: consultantId, at: new Date(t) })
       if (to === 'visited') {
         const arrived = t
+        visitTouch.push(touchRows.length)
         visitRows.push({
           storeId: plan.storeId,
           leadId,
           visitType: 'first',
           arrivedAt: new Date(arrived),
-          leftAt: new Date(arrived + between(35, 130) * MINUTE),
+          leftAt: leftAt(arrived, between(35, 130)),
           partySize: 1 + Math.floor(r() * 3),
           consultantId,
           testDrive: reached >= 3,
@@ -193,7 +198,8 @@ export async function seedCapture(tx: DbOrTx, o: CaptureSeedOptions) {
       }
       if (to === 'ordered' && r() < 0.6) {
         const back = t - 2 * 3600_000
-        visitRows.push({ storeId: plan.storeId, leadId, visitType: 'return', arrivedAt: new Date(back), leftAt: new Date(back + 90 * MINUTE), partySize: 2, consultantId, testDrive: false })
+        visitTouch.push(touchRows.length)
+        visitRows.push({ storeId: plan.storeId, leadId, visitType: 'return', arrivedAt: new Date(back), leftAt: leftAt(back, 90), partySize: 2, consultantId, testDrive: false })
         touchRows.push({ storeId: plan.storeId, leadId, kind: 'walk_in', channel: 'returning_customer', campaignId: plan.campaignId, at: new Date(back), detail: { visitType: 'return' } })
         touches.push(back)
       }
@@ -248,7 +254,12 @@ export async function seedCapture(tx: DbOrTx, o: CaptureSeedOptions) {
   for (const part of chunks(leadRows)) await tx.insert(leads).values(part)
   for (const part of chunks(visitorRows)) await tx.insert(visitors).values(part)
   for (const part of chunks(eventRowsWeb)) await tx.insert(webEvents).values(part)
-  for (const part of chunks(touchRows)) await tx.insert(touchpoints).values(part)
+  const touchIds: number[] = []
+  for (const part of chunks(touchRows)) {
+    const ids = await tx.insert(touchpoints).values(part).returning({ id: touchpoints.id })
+    touchIds.push(...ids.map((r) => r.id))
+  }
+  visitRows.forEach((v, i) => (v.touchpointId = touchIds[visitTouch[i]!]))
   for (const part of chunks(eventRows)) await tx.insert(leadEvents).values(part)
   for (const part of chunks(visitRows)) await tx.insert(showroomVisits).values(part)
   return { leads: leadRows.length, touchpoints: touchRows.length, visits: visitRows.length, webEvents: eventRowsWeb.length }

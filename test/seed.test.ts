@@ -35,6 +35,12 @@ describe('the demo seed', () => {
     expect(
       (await list(sql`select count(*)::int from leads l where l.first_touch_at <> (select min(t.at) from touchpoints t where t.lead_id = l.id)`))[0],
     ).toBe(0)
+    // every showroom visit is recorded by the lead's walk-in touchpoint, and nobody leaves in the future
+    expect(
+      (await list(sql`select count(*)::int from showroom_visits v left join touchpoints t on t.id = v.touchpoint_id
+        where t.id is null or t.kind <> 'walk_in' or t.lead_id <> v.lead_id or t.at <> v.arrived_at`))[0],
+    ).toBe(0)
+    expect((await list(sql`select count(*)::int from showroom_visits where left_at > now() or left_at < arrived_at`))[0]).toBe(0)
     expect(await seedDemoIfEmpty(db, { hashPassword, hashPhone })).toBeNull()
   })
 })
