@@ -11,6 +11,7 @@ import { getEnv } from './utils/env.server'
 import { log } from './utils/logger.server'
 import { hashPassword } from './utils/password.server'
 import { hashPhone } from './utils/phone-hash.server'
+import { deriveUtm } from './utils/utm'
 
 // Fail at start, not on the first request, when the environment is wrong.
 const env = getEnv()
@@ -25,7 +26,7 @@ export async function startup() {
   const handle = await getDbHandle()
   const seed = env.SEED_DEMO === 'auto' ? handle.kind === 'pglite' : env.SEED_DEMO === 'true'
   if (seed) {
-    const seeded = await seedDemoIfEmpty(handle.db, { hashPassword, hashPhone })
+    const seeded = await seedDemoIfEmpty(handle.db, { hashPassword, hashPhone, deriveUtm })
     if (seeded) log('info', 'demo data seeded', seeded)
   }
   log('info', 'database ready', { kind: handle.kind })

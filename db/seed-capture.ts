@@ -1,5 +1,5 @@
 import type { DbOrTx } from './client'
-import { leadEvents, leads, showroomVisits, sites, touchpoints, visitors, webEvents } from './schema'
+import { leadEvents, leads, linkClicks, showroomVisits, sites, touchpoints, trackingLinks, visitors, webEvents } from './schema'
 import type { Channel, LeadStatus, Medium, TouchpointKind } from './schema/enums'
 
 /**
@@ -10,18 +10,24 @@ import type { Channel, LeadStatus, Medium, TouchpointKind } from './schema/enums
  */
 export type SeedCampaign = {
   id: string
+  name: string
   storeId: string
   status: string
   warmupStart: string | null
   startDate: string
   endDate: string
-  placements: Array<{ id: string; medium: Medium }>
+  placements: Array<{ id: string; medium: Medium; platform: string }>
 }
 
 export type CaptureSeedOptions = {
   stores: Array<{ id: string; host: string; consultantIds: string[] }>
   campaigns: SeedCampaign[]
   hashPhone: (phone: string) => string
+  /** the app's UTM convention for a placement's tracking link (app/utils/utm.ts) */
+  deriveUtm: (
+    campaign: { id: string; name: string },
+    placement: { id: string; medium: Medium; platform: string },
+  ) => { utmSource: string; utmMedium: string; utmCampaign: string; utmContent: string }
   now: Date
 }
 
@@ -57,7 +63,7 @@ function kindFor(channel: Channel, r: () => number): TouchpointKind {
   return r() < 0.5 ? 'walk_in' : 'call'
 }
 
-const UTM_MEDIUM: Partial<Record<Channel, string>> = { wechat: 'social', douyin: 'social', web: 'referral', search: 'cpc', sms: 'sms' }
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
 export async function seedCapture(tx: DbOrTx, o: CaptureSeedOptions) {
   const r = prng(Number(o.now.toISOString().slice(0, 10).replace(/-/g, '')))
@@ -71,6 +77,23 @@ export async function seedCapture(tx: DbOrTx, o: CaptureSeedOptions) {
     .returning()
   const siteOf = new Map(siteRows.map((s) => [s.storeId, s]))
   const storeOf = new Map(o.stores.map((s) => [s.id, s]))
+
+  // every placement of a campaign that has run has its tracking link
+  const linkRows = o.campaigns
+    .filter((c) => ['approved', 'running', 'completed', 'evaluated'].includes(c.status))
+    .flatMap((c) =>
+      c.placements.map((p) => ({
+        storeId: c.storeId,
+        campaignId: c.id,
+        placementId: p.id,
+        code: Array.from({ length: 8 }, () => BASE62[Math.floor(r() * 62)]).join(''),
+        destinationUrl: `https://${storeOf.get(c.storeId)!.host}/`,
+        ...o.deriveUtm(c, p),
+      })),
+    )
+  const links = linkRows.length ? await tx.insert(trackingLinks).values(linkRows).returning() : []
+  const linkOf = new Map(links.map((l) => [l.placementId, l]))
+  const clickRows: Array<typeof linkClicks.$inferInsert> = []
 
   type LeadPlan = {
     storeId: string
@@ -118,7 +141,10 @@ export async function seedCapture(tx: DbOrTx, o: CaptureSeedOptions) {
   const webVisit = (storeId: string, visitorKey: string, at: number, channel: Channel, campaignId: string | null, placementId: string | null, leadId: string | null) => {
     const site = siteOf.get(storeId)!
     const host = storeOf.get(storeId)!.host
-    const utm = campaignId ? { utmSource: channel, utmMedium: UTM_MEDIUM[channel] ?? 'display', utmCampaign: `c-${campaignId.slice(0, 8)}` } : {}
+    // a visit from a placement came through its tracking link: a counted click, then the page with its UTM
+    const link = placementId ? linkOf.get(placementId) : undefined
+    const utm = link ? { utmSource: link.utmSource, utmMedium: link.utmMedium, utmCampaign: link.utmCampaign, utmContent: link.utmContent } : {}
+    if (link) clickRows.push({ linkId: link.id, at: new Date(at - 3000), userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) MicroMessenger', ipHash: visitorKey.slice(-16) })
     const id = eventRowsWeb.length + 1
     eventRowsWeb.push({
       siteId: site.id,
@@ -132,7 +158,7 @@ export async function seedCapture(tx: DbOrTx, o: CaptureSeedOptions) {
       occurredAt: new Date(at),
       receivedAt: new Date(at + 800),
     })
-    touchRows.push({ storeId, leadId, siteId: site.id, visitorKey, kind: 'web_visit', channel, ...utm, campaignId, placementId, at: new Date(at), detail: { url: `https://${host}/` } })
+    touchRows.push({ storeId, leadId, siteId: site.id, visitorKey, kind: 'web_visit', channel, ...utm, campaignId, placementId, trackingLinkId: link?.id ?? null, at: new Date(at), detail: { url: `https://${host}/` } })
   }
 
   for (const plan of plans) {
@@ -254,6 +280,7 @@ export async function seedCapture(tx: DbOrTx, o: CaptureSeedOptions) {
   for (const part of chunks(leadRows)) await tx.insert(leads).values(part)
   for (const part of chunks(visitorRows)) await tx.insert(visitors).values(part)
   for (const part of chunks(eventRowsWeb)) await tx.insert(webEvents).values(part)
+  for (const part of chunks(clickRows)) await tx.insert(linkClicks).values(part)
   const touchIds: number[] = []
   for (const part of chunks(touchRows)) {
     const ids = await tx.insert(touchpoints).values(part).returning({ id: touchpoints.id })
@@ -262,5 +289,5 @@ export async function seedCapture(tx: DbOrTx, o: CaptureSeedOptions) {
   visitRows.forEach((v, i) => (v.touchpointId = touchIds[visitTouch[i]!]))
   for (const part of chunks(eventRows)) await tx.insert(leadEvents).values(part)
   for (const part of chunks(visitRows)) await tx.insert(showroomVisits).values(part)
-  return { leads: leadRows.length, touchpoints: touchRows.length, visits: visitRows.length, webEvents: eventRowsWeb.length }
+  return { leads: leadRows.length, touchpoints: touchRows.length, visits: visitRows.length, webEvents: eventRowsWeb.length, trackingLinks: links.length, clicks: clickRows.length }
 }

@@ -13,7 +13,7 @@ import {
   users,
 } from './schema'
 import type { CampaignForm, CampaignPurpose, CampaignStatus, Medium, Role } from './schema/enums'
-import { seedCapture, type SeedCampaign } from './seed-capture'
+import { seedCapture, type CaptureSeedOptions, type SeedCampaign } from './seed-capture'
 
 export const DEMO_PASSWORD = 'roadshow-demo'
 
@@ -21,6 +21,7 @@ type SeedOptions = {
   hashPassword: (password: string) => Promise<string>
   /** the app's keyed phone hash, so that seeded leads match like real ones */
   hashPhone: (phone: string) => string
+  deriveUtm: CaptureSeedOptions['deriveUtm']
   today?: Date
 }
 
@@ -153,7 +154,7 @@ export async function seedDemoIfEmpty(db: Db, options: SeedOptions) {
   return db.transaction((tx) => seedDemo(tx, options))
 }
 
-export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, today = new Date() }: SeedOptions) {
+export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, deriveUtm, today = new Date() }: SeedOptions) {
   const base = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()))
   const [group] = await tx.insert(dealerGroups).values({ name: '浙东汽车集团' }).returning()
   const storeRows = await tx
@@ -258,9 +259,9 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, today = ne
           endDate: end,
           costFen: cost * 100,
         })),
-      ).returning({ id: mediaPlacements.id, medium: mediaPlacements.medium })
+      ).returning({ id: mediaPlacements.id, medium: mediaPlacements.medium, platform: mediaPlacements.platform })
     }
-    seeded.push({ id: campaignId, storeId, status: plan.status, warmupStart: plan.theme ? day(base, plan.offset - 7) : null, startDate: start, endDate: end, placements })
+    seeded.push({ id: campaignId, name: plan.name, storeId, status: plan.status, warmupStart: plan.theme ? day(base, plan.offset - 7) : null, startDate: start, endDate: end, placements })
     if (plan.budget.length) {
       await tx.insert(budgetLines).values(
         plan.budget.map(([category, description, planned, actual, subsidy], i) => ({
@@ -303,6 +304,7 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, today = ne
     ],
     campaigns: seeded,
     hashPhone,
+    deriveUtm,
     now: today,
   })
   return { stores: storeRows.length, users: userRows.length, campaigns: PLANS.length, ...capture }

@@ -4,6 +4,7 @@ import { getDb } from '../db/client'
 import { seedDemoIfEmpty } from '../db/seed'
 import { hashPassword } from '../app/utils/password.server'
 import { hashPhone } from '../app/utils/phone-hash.server'
+import { deriveUtm } from '../app/utils/utm'
 
 const list = async (query: ReturnType<typeof sql>) => {
   const db = await getDb()
@@ -14,7 +15,7 @@ const list = async (query: ReturnType<typeof sql>) => {
 describe('the demo seed', () => {
   it('fills every part of the product once, and only into an empty database', async () => {
     const db = await getDb()
-    const first = await seedDemoIfEmpty(db, { hashPassword, hashPhone, today: new Date('2026-11-23T04:00:00Z') })
+    const first = await seedDemoIfEmpty(db, { hashPassword, hashPhone, deriveUtm, today: new Date('2026-11-23T04:00:00Z') })
     expect(first).toMatchObject({ stores: 2, users: 6, campaigns: 12 })
     expect((await list(sql`select distinct status from campaigns order by 1`)).sort()).toEqual(
       ['approved', 'cancelled', 'completed', 'draft', 'evaluated', 'returned', 'running', 'submitted'].sort(),
@@ -41,6 +42,17 @@ describe('the demo seed', () => {
         where t.id is null or t.kind <> 'walk_in' or t.lead_id <> v.lead_id or t.at <> v.arrived_at`))[0],
     ).toBe(0)
     expect((await list(sql`select count(*)::int from showroom_visits where left_at > now() or left_at < arrived_at`))[0]).toBe(0)
-    expect(await seedDemoIfEmpty(db, { hashPassword, hashPhone })).toBeNull()
+    // every placement of a campaign that has run has its tracking link; visits through it carry its UTM and were counted
+    expect(
+      (await list(sql`select count(*)::int from media_placements p join campaigns c on c.id = p.campaign_id
+        where c.status in ('approved', 'running', 'completed', 'evaluated')
+        and not exists (select 1 from tracking_links l where l.placement_id = p.id)`))[0],
+    ).toBe(0)
+    expect(
+      (await list(sql`select count(*)::int from touchpoints t join tracking_links l on l.id = t.tracking_link_id
+        where t.utm_source is distinct from l.utm_source or t.utm_campaign is distinct from l.utm_campaign`))[0],
+    ).toBe(0)
+    expect((await list(sql`select count(*)::int from link_clicks`))[0]).toBeGreaterThan(0)
+    expect(await seedDemoIfEmpty(db, { hashPassword, hashPhone, deriveUtm })).toBeNull()
   })
 })
