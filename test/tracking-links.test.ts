@@ -145,6 +145,18 @@ describe('creating the links of a campaign', () => {
     expect(created.filter((e) => links.some((l) => l.id === e.entityId))).toHaveLength(3)
   })
 
+  it('are made when the manager approves the plan', async () => {
+    const id = await createCampaign(specialist)
+    const step = (browser: Browser, action: string) =>
+      settle(() => detail.action(args(post(`/campaigns/${id}`, { intent: 'transition', action }, browser), { campaignId: id })))
+    expect((await step(specialist, 'submit')).status).toBe(302)
+    expect((await section(specialist, id)).missing).toBe(3)
+    expect((await step(manager, 'approve')).status).toBe(302)
+    const after = await section(specialist, id)
+    expect(after.missing).toBe(0)
+    expect(after.rows.every((r) => r.link?.destinationUrl === 'https://www.hz-vw-4s.cn/')).toBe(true)
+  })
+
   it('uses the landing page typed in, and refuses a missing or unsafe one with a field error', async () => {
     const id = await createCampaign(specialistB, storeB) // store B has no website on record
     const missing = await ensure(specialistB, id)

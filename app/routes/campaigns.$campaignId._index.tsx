@@ -10,7 +10,7 @@ import { WorkflowPanel } from '../components/workflow-panel'
 import type { MessageKey } from '../i18n'
 import { ExecutionUpdateSchema, TransitionSchema } from '../schemas/campaign'
 import { budgetSummary, cloneCampaign, getCampaign, transitionCampaign, updateExecution } from '../services/campaigns.server'
-import { ensureLinksFromForm, trackingLinksSection } from '../services/tracking-links.server'
+import { ensureLinksForCampaign, ensureLinksFromForm, trackingLinksSection } from '../services/tracking-links.server'
 import { canWriteStore, requireUser, requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { formToObject, splitMessage, toFieldErrors, type FieldErrors } from '../utils/form'
@@ -50,6 +50,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const parsed = TransitionSchema.safeParse(formToObject(form))
     if (!parsed.success) badRequest('Unknown workflow step')
     const result = await transitionCampaign(user, id, parsed.data.action, parsed.data.comment, ip)
+    // an approved plan's placements are final: give each its tracking link (SPEC §3) when the store has a website
+    if (result.ok && result.status === 'approved') await ensureLinksForCampaign(user, id, {}, ip)
     if (result.ok) return redirect(`/campaigns/${id}?notice=${parsed.data.action}`)
     const message = result.reason === 'comment-required' ? 'campaign.commentRequired' : `campaign.actionNotAllowed?status=${result.status}`
     return data({ workflowError: { action: parsed.data.action, message }, errors: {} as FieldErrors }, { status: result.reason === 'comment-required' ? 400 : 409 })
