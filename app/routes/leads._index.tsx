@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
 import { LEAD_GRADES, LEAD_STATUSES } from '../../db/schema/enums'
 import { LeadStatusBadge, useChannelOptions } from '../components/lead-fields'
+import { FilterSelect } from '../components/filter-select'
 import { Pager, SortHeader } from '../components/sort-header'
 import { LeadFiltersSchema } from '../schemas/lead'
 import { canSeeFullPhone, listConsultants, listLeadCampaigns, listLeads } from '../services/leads.server'
@@ -45,17 +46,7 @@ export default function Leads() {
   const channels = useChannelOptions()
   const p = (k: string) => params.get(k) ?? ''
   const select = (name: string, label: string, options: Array<{ value: string; label: string }>) => (
-    <div className="field">
-      <label htmlFor={`lf-${name}`}>{label}</label>
-      <select id={`lf-${name}`} name={name} defaultValue={p(name)}>
-        <option value="">{t('common.all')}</option>
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </div>
+    <FilterSelect name={name} label={label} options={options} value={p(name)} />
   )
   return (
     <>
