@@ -2,7 +2,7 @@ import crypto from 'node:crypto'
 import { and, count, eq } from 'drizzle-orm'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../db/client'
-import { auditLog, leads, sites, touchpoints, visitors } from '../db/schema'
+import { auditLog, campaigns, leads, mediaPlacements, sites, touchpoints, trackingLinks, visitors } from '../db/schema'
 import { setWebIntakeLimits } from '../app/services/web-intake.server'
 import * as collect from '../app/routes/api.collect'
 import * as webLeads from '../app/routes/api.leads'
@@ -103,6 +103,51 @@ describe('a web form lead', () => {
     expect(audit).toMatchObject({ userId: null, storeId, entityType: 'lead' })
     // the audit entry keeps no personal data
     expect(JSON.stringify(audit!.after)).not.toContain('13800138000')
+  })
+
+  it('from a page reached through a tracking link is credited to that link’s campaign and placement', async () => {
+    const db = await getDb()
+    const [campaign] = await db
+      .insert(campaigns)
+      .values({ storeId, name: '途观L 品鉴会', form: 'in_store', startDate: '2026-10-01', endDate: '2026-10-03' })
+      .returning()
+    const [placement] = await db
+      .insert(mediaPlacements)
+      .values({ campaignId: campaign!.id, position: 0, medium: 'douyin', purpose: 'promotion', nature: 'soft', costFen: 100 })
+      .returning()
+    const [link] = await db
+      .insert(trackingLinks)
+      .values({
+        storeId,
+        campaignId: campaign!.id,
+        placementId: placement!.id,
+        code: `T${hex(4)}`,
+        destinationUrl: `${ORIGIN}/`,
+        utmSource: 'douyin',
+        utmMedium: 'social',
+        utmCampaign: `campaign-${hex(4)}`,
+        utmContent: `dy-${hex(4)}`,
+      })
+      .returning()
+    const landing = `${ORIGIN}/?utm_source=douyin&utm_medium=social&utm_campaign=${link!.utmCampaign}&utm_content=${link!.utmContent}`
+    const visitorId = `v${hex()}`
+    await pageView(visitorId, landing, 'https://www.douyin.com/')
+    const res = await submit(person({ visitorId, page: landing }))
+    expect(res.status).toBe(201)
+    const rows = await db.select().from(touchpoints).where(eq(touchpoints.visitorKey, visitorId))
+    expect(rows.map((t) => [t.kind, t.campaignId, t.placementId, t.trackingLinkId]).sort()).toEqual(
+      [
+        ['web_form', campaign!.id, placement!.id, link!.id],
+        ['web_visit', campaign!.id, placement!.id, link!.id],
+      ].sort(),
+    )
+    const [lead] = await db.select().from(leads).where(eq(leads.id, rows[0]!.leadId!))
+    expect(lead!.firstCampaignId).toBe(campaign!.id)
+    // the same UTM values without the link's content are a channel, not this placement
+    const other = `v${hex()}`
+    await pageView(other, `${ORIGIN}/?utm_source=douyin&utm_campaign=${link!.utmCampaign}`)
+    const [loose] = await db.select().from(touchpoints).where(eq(touchpoints.visitorKey, other))
+    expect(loose).toMatchObject({ channel: 'douyin', campaignId: null, trackingLinkId: null })
   })
 
   it('takes its channel from the page’s UTM parameters or referrer, else direct', async () => {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { getDb, type Db, type Tx } from '../../db/client'
 import { touchpoints, visitors, webEvents } from '../../db/schema'
+import { matchTrackingLinks } from './link-match.server'
 import type { Channel } from '../../db/schema/enums'
 import { getEnv } from '../utils/env.server'
 import { log } from '../utils/logger.server'
@@ -218,9 +219,11 @@ export async function writeEvents(db: Db, events: CollectedEvent[]): Promise<Set
     const idOf = new Map(inserted.map((r) => [keyOf(r), r.id]))
     const fresh = unique.filter((e) => idOf.has(keyOf(e)))
     const leadOf = await upsertVisitors(tx, fresh)
+    const linkOf = await matchTrackingLinks(tx, fresh.filter((e) => e.touchChannel))
     const touches = fresh
       .filter((e) => e.touchChannel)
       .map((e) => ({
+        ...linkOf(e),
         storeId: e.storeId,
         leadId: leadOf.get(`${e.siteId}\u0000${e.visitorKey}`) ?? null,
         siteId: e.siteId,

@@ -16,6 +16,7 @@ import { recordAudit } from './audit.server'
 import { CollectorUnavailableError, getCollector, type CollectedEvent } from './collector.server'
 import { recordArrival } from './lead-intake.server'
 import { findActiveSite, isRegisteredOrigin, type ActiveSite } from './sites.server'
+import { matchTrackingLinks } from './link-match.server'
 
 /**
  * The two public endpoints of a store's website (SPEC §3, §8; docs/decisions/007):
@@ -398,6 +399,8 @@ export async function storeWebLead(site: ActiveSite, input: WebLeadInput, ip: st
         .values({ storeId: site.storeId, siteId: site.id, visitorKey: input.visitorId, firstSeenAt: now, lastSeenAt: now })
         .onConflictDoNothing({ target: [visitors.siteId, visitors.visitorKey] })
     }
+    // a form on a page reached through a tracking link is credited to that link's campaign and placement
+    const link = (await matchTrackingLinks(tx, [{ storeId: site.storeId, ...touch }]))({ storeId: site.storeId, ...touch })
     const result = await recordArrival(tx, {
       storeId: site.storeId,
       person: { name: input.name, phone: input.phone, modelOfInterest: input.model },
@@ -407,6 +410,7 @@ export async function storeWebLead(site: ActiveSite, input: WebLeadInput, ip: st
         siteId: site.id,
         visitorKey: input.visitorId,
         ...touch,
+        ...link,
         detail: { url: input.page, referrer: input.referrer, message: input.message || undefined, siteName: site.name },
       },
     })
