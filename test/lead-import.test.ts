@@ -5,7 +5,7 @@ import path from 'node:path'
 import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getDb } from '../db/client'
-import { auditLog, importRows, imports, leads, touchpoints } from '../db/schema'
+import { auditLog, campaigns, importRows, imports, leads, mediaPlacements, touchpoints } from '../db/schema'
 import { recordArrival } from '../app/services/lead-intake.server'
 import { detectPlatform, guessMapping, ImportError, importLeadFile, type LeadImportInput } from '../app/services/lead-import.server'
 import { loader as listLoader } from '../app/routes/imports._index'
@@ -125,6 +125,28 @@ describe('importing lead-platform exports', () => {
 
     const [audit] = await db.select().from(auditLog).where(and(eq(auditLog.entityType, 'import'), eq(auditLog.entityId, result.importId)))
     expect(audit).toMatchObject({ action: 'import.leads', storeId: store })
+  })
+
+  it('credits each lead to the campaign placement on that platform running that day, when there is exactly one', async () => {
+    const store = (await createStore(groupId)).id
+    const db = await getDb()
+    const plan = async (status: 'approved' | 'draft', medium: 'autohome' | 'douyin', from: string, to: string) => {
+      const [c] = await db.insert(campaigns).values({ storeId: store, name: `${medium} ${from}`, form: 'online', status, startDate: from, endDate: to }).returning()
+      const [p] = await db.insert(mediaPlacements).values({ campaignId: c!.id, position: 0, medium, purpose: 'promotion', nature: 'hard' }).returning()
+      return { campaignId: c!.id, placementId: p!.id }
+    }
+    // the export's rows are on Oct 1, 2, 3 and 5 (Asia/Shanghai)
+    const early = await plan('approved', 'autohome', '2026-10-01', '2026-10-02')
+    await plan('approved', 'douyin', '2026-10-01', '2026-10-31') // another medium: not this platform's
+    await plan('draft', 'autohome', '2026-10-01', '2026-10-31') // never ran
+    const result = await run(store, 'autohome-leads-gbk.csv')
+    const tps = await db.select().from(touchpoints).where(eq(touchpoints.importId, result.importId)).orderBy(touchpoints.at)
+    expect(tps.map((t) => [t.at.toISOString().slice(0, 10), t.campaignId, t.placementId])).toEqual([
+      ['2026-10-01', early.campaignId, early.placementId],
+      ['2026-10-02', early.campaignId, early.placementId],
+      ['2026-10-03', null, null],
+      ['2026-10-05', null, null],
+    ])
   })
 
   it('the same file twice changes nothing and answers with the earlier import', async () => {

@@ -24,6 +24,7 @@ import { hashPhone } from '../utils/phone-hash.server'
 import { recordAudit } from './audit.server'
 import { keepImportFile, readImportFile, sha256, type ImportFileExt } from './import-files.server'
 import { recordArrival } from './lead-intake.server'
+import { placementsRunningOn } from './link-match.server'
 
 /**
  * Imports of lead-platform exports (SPEC §3): 汽车之家, 易车, 懂车帝 lists of people who left
@@ -392,6 +393,7 @@ export async function importLeadFile(input: LeadImportInput): Promise<LeadImport
       const schema = leadRowSchema(store.timeZone, new Date())
       const records: RowRecord[] = []
       const fieldOf = (row: Cell[], field: LeadField) => (column(field) >= 0 ? row[column(field)] : null)
+      const runningOn = new Map<string, Awaited<ReturnType<typeof placementsRunningOn>>>()
       for (const row of table.rows) {
         const parsed = schema.safeParse({
           phone: fieldOf(row.cells, 'phone'),
@@ -426,6 +428,9 @@ export async function importLeadFile(input: LeadImportInput): Promise<LeadImport
           records.push({ rowNumber: row.rowNumber, outcome: 'duplicate', column: null, reason: 'imports.reason.duplicate', leadId: seen.leadId })
           continue
         }
+        // the store's campaign placement on this platform at the time, if exactly one was running
+        if (!runningOn.has(platform)) runningOn.set(platform, await placementsRunningOn(tx, store.id, platform, store.timeZone))
+        const placement = runningOn.get(platform)!(r.time)
         const arrival = await recordArrival(tx, {
           storeId: store.id,
           person: { name: r.name, phone: r.phone.raw, city: r.city, modelOfInterest: r.model },
@@ -433,6 +438,7 @@ export async function importLeadFile(input: LeadImportInput): Promise<LeadImport
             kind: 'platform_lead',
             channel: platform,
             at: r.time,
+            ...placement,
             importId,
             detail: { rowKey: key, row: row.rowNumber, platform, ...(r.model ? { model: r.model } : {}), ...(r.city ? { city: r.city } : {}) },
           },

@@ -1,6 +1,6 @@
-import { and, inArray } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
-import { trackingLinks } from '../../db/schema'
+import { campaigns, mediaPlacements, trackingLinks } from '../../db/schema'
 
 export type Utm = { utmSource: string | null; utmMedium?: string | null; utmCampaign: string | null; utmContent: string | null }
 export type LinkMatch = { trackingLinkId: string; campaignId: string; placementId: string | null }
@@ -39,4 +39,36 @@ export async function matchTrackingLinks(db: DbOrTx, visits: Array<{ storeId: st
   }
   return (v: { storeId: string } & Utm) =>
     v.utmSource && v.utmCampaign && v.utmContent ? found.get(key(v.storeId, v.utmSource, v.utmCampaign, v.utmContent)) : undefined
+}
+
+/**
+ * The campaign placement on a medium that was running when a lead arrived, for leads that
+ * come without a link (a platform's lead list, for instance): the placement's own period,
+ * else its campaign's (warm-up included), counted in the store's calendar days. Only an
+ * unambiguous match is credited; overlapping placements on one medium leave the lead to
+ * its channel, for attribution to weigh.
+ */
+export async function placementsRunningOn(db: DbOrTx, storeId: string, medium: string, timeZone: string) {
+  const rows = await db
+    .select({
+      campaignId: campaigns.id,
+      placementId: mediaPlacements.id,
+      from: sql<string>`coalesce(${mediaPlacements.startDate}, ${campaigns.warmupStart}, ${campaigns.startDate})::text`,
+      to: sql<string>`coalesce(${mediaPlacements.endDate}, ${campaigns.endDate})::text`,
+    })
+    .from(mediaPlacements)
+    .innerJoin(campaigns, eq(campaigns.id, mediaPlacements.campaignId))
+    .where(
+      and(
+        eq(campaigns.storeId, storeId),
+        eq(mediaPlacements.medium, medium as never),
+        inArray(campaigns.status, ['approved', 'running', 'completed', 'evaluated']),
+      ),
+    )
+  const dayOf = new Intl.DateTimeFormat('en-CA', { timeZone })
+  return (at: Date): { campaignId: string; placementId: string } | undefined => {
+    const day = dayOf.format(at)
+    const running = rows.filter((r) => r.from <= day && day <= r.to)
+    return running.length === 1 ? { campaignId: running[0]!.campaignId, placementId: running[0]!.placementId } : undefined
+  }
 }
