@@ -9,9 +9,11 @@
  *   own domain sets and reads no cookie: there is no third-party cookie.
  * - Sends a page view — URL, referrer, utm_source/medium/campaign/content/term, advertising
  *   click ids (bd_vid, clickid, gdt_vid, qz_gdt, …) and a random event id, so that a resend
- *   is stored once — to ROADSHOW/api/collect with navigator.sendBeacon (fetch with keepalive
- *   where sendBeacon is missing or refuses); again when a single-page app changes the URL
- *   (history.pushState, back/forward).
+ *   is stored once — to ROADSHOW/api/collect with fetch (keepalive); again when a single-page
+ *   app changes the URL (history.pushState, back/forward). A page view waits in an outbox in
+ *   localStorage until Roadshow answers 2xx: refused with 429/503 or lost to the network, it
+ *   is sent again later with the same event id; on leaving the page, what still waits goes by
+ *   navigator.sendBeacon.
  * - Lead forms: a <form data-roadshow-form> is posted to ROADSHOW/api/leads with the visitor
  *   id, and the answer is written into its [data-roadshow-status] element (and
  *   [data-roadshow-error="phone"] … per field); an <iframe data-roadshow-frame
@@ -104,11 +106,69 @@
     return out;
   }
 
-  function post(path, body) {
-    var url = base + path, data = JSON.stringify(body);
-    // a string goes as text/plain: no CORS preflight, and sendBeacon accepts it
-    try { if (navigator.sendBeacon && navigator.sendBeacon(url, data)) return; } catch (e) { /* fall back */ }
-    if (w.fetch) w.fetch(url, { method: 'POST', body: data, keepalive: true, mode: 'cors', credentials: 'omit', headers: { 'Content-Type': 'text/plain' } })['catch'](function () {});
+  // Page views wait in an outbox (localStorage) until Roadshow acknowledges them with a 2xx:
+  // one refused with 429/503 or lost to the network is sent again later (next page, or after
+  // a pause) with the same event id, which Roadshow stores once. Other refusals are final.
+  var OUTBOX = 'rs_outbox', MAX_WAITING = 50, MAX_AGE = 86400000, BATCH = 20, retryTimer = null, delay = 5000;
+  var sending = false, again = false;
+
+  function waiting() {
+    var list;
+    try { list = JSON.parse(load(OUTBOX) || '[]'); } catch (e) { list = []; }
+    var now = new Date().getTime(), out = [], i;
+    for (i = 0; i < list.length; i++) if (list[i] && list[i].eventId && now - (list[i].ts || 0) < MAX_AGE) out.push(list[i]);
+    return out;
+  }
+  function keep(list) { save(OUTBOX, list.length ? JSON.stringify(list.slice(-MAX_WAITING)) : null); }
+  function forget(ids) {
+    var list = waiting(), out = [], i;
+    for (i = 0; i < list.length; i++) if (ids.indexOf(list[i].eventId) < 0) out.push(list[i]);
+    keep(out);
+  }
+  function retryLater() {
+    if (retryTimer) return;
+    retryTimer = setTimeout(function () { retryTimer = null; flush(); }, delay);
+    delay = Math.min(delay * 2, 300000);
+  }
+
+  function flush() {
+    if (sending) { again = true; return; } // one request at a time: the next one sends what came meanwhile
+    var list = waiting().slice(0, BATCH), ids = [], i;
+    if (!list.length || !allowed()) return;
+    for (i = 0; i < list.length; i++) ids.push(list[i].eventId);
+    var url = base + '/api/collect', data = JSON.stringify(list.length === 1 ? list[0] : list);
+    // a string goes as text/plain: no CORS preflight
+    if (!w.fetch) {
+      try { if (navigator.sendBeacon && navigator.sendBeacon(url, data)) forget(ids); } catch (e) { /* kept for the next page */ }
+      return;
+    }
+    sending = true;
+    function done() {
+      sending = false;
+      if (again) { again = false; flush(); }
+    }
+    w.fetch(url, { method: 'POST', body: data, keepalive: true, mode: 'cors', credentials: 'omit', headers: { 'Content-Type': 'text/plain' } })
+      .then(function (res) {
+        if (res.ok) { delay = 5000; forget(ids); if (waiting().length) again = true; }
+        else if (res.status === 429 || res.status >= 500) retryLater();
+        else forget(ids); // refused for good (invalid, unknown site): sending again cannot help
+        done();
+      }, function () { retryLater(); done(); });
+  }
+
+  function send(event) {
+    var list = waiting();
+    list.push(event);
+    keep(list);
+    flush();
+  }
+
+  // the page is going away: hand what still waits to the browser, which delivers it after
+  // the page is gone; it stays in the outbox until a later page sees it acknowledged
+  function farewell() {
+    var list = waiting().slice(0, BATCH);
+    if (!list.length || !allowed() || !navigator.sendBeacon) return;
+    try { navigator.sendBeacon(base + '/api/collect', JSON.stringify(list.length === 1 ? list[0] : list)); } catch (e) { /* next page */ }
   }
 
   function pageview() {
@@ -123,7 +183,7 @@
       v = q[CLICK_IDS[i]];
       if (v) { clicks[CLICK_IDS[i]] = v.slice(0, 512); hasClicks = true; }
     }
-    post('/api/collect', {
+    send({
       siteKey: siteKey,
       visitorId: id,
       eventId: randomId(),
@@ -202,6 +262,7 @@
         vid = null;
         save(CONSENT, null);
         save(KEY, null);
+        save(OUTBOX, null);
         setCookie(null);
       } else {
         granted = true;
@@ -233,6 +294,10 @@
     w.addEventListener('popstate', function () { setTimeout(pageview, 0); });
   }
 
+  w.addEventListener('pagehide', farewell);
+  d.addEventListener('visibilitychange', function () { if (d.visibilityState === 'hidden') farewell(); });
+
+  flush(); // what an earlier page could not deliver
   pageview();
   onReady(scan);
 })(window, document);
