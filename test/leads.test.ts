@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../db/client'
-import { auditLog, campaigns, importRows, imports, leadEvents, leads, showroomVisits, sites, touchpoints, visitors } from '../db/schema'
+import { auditLog, campaigns, importRows, imports, leadEvents, leads, showroomVisits, sites, touchpoints, visitors, webEvents } from '../db/schema'
 import * as detail from '../app/routes/leads.$leadId'
 import * as exportCsv from '../app/routes/leads.export[.]csv'
 import * as list from '../app/routes/leads._index'
@@ -438,6 +438,16 @@ describe('erasing a person on request', () => {
     await leadAction(sales, id, { intent: 'status', to: 'lost', lostReason: 'postponed', note: `${name} 明年再买` })
     const [site] = await db.insert(sites).values({ storeId: storeA, name: '官网', siteKey: 'erase-site' }).returning()
     await db.insert(visitors).values({ storeId: storeA, siteId: site!.id, visitorKey: 'v-erase', leadId: id })
+    await db.insert(webEvents).values({
+      siteId: site!.id,
+      storeId: storeA,
+      clientEventId: 'e-erase',
+      visitorKey: 'v-erase',
+      type: 'pageview',
+      url: 'https://www.store.test/offer',
+      occurredAt: new Date(),
+    })
+    await db.insert(visitors).values({ storeId: storeA, siteId: site!.id, visitorKey: 'v-someone-else' })
 
     // a confirm step first: without it nothing happens
     const unconfirmed = await leadAction(admin, id, { intent: 'erase' })
@@ -452,7 +462,10 @@ describe('erasing a person on request', () => {
     expect(await db.select().from(touchpoints).where(eq(touchpoints.leadId, id))).toEqual([])
     expect(await db.select().from(showroomVisits).where(eq(showroomVisits.leadId, id))).toEqual([])
     expect(await db.select().from(leadEvents).where(eq(leadEvents.leadId, id))).toEqual([])
-    expect((await db.select().from(visitors).where(eq(visitors.visitorKey, 'v-erase')))[0]!.leadId).toBeNull()
+    // their browsing goes too; other visitors stay
+    expect(await db.select().from(visitors).where(eq(visitors.visitorKey, 'v-erase'))).toEqual([])
+    expect(await db.select().from(webEvents).where(eq(webEvents.visitorKey, 'v-erase'))).toEqual([])
+    expect(await db.select().from(visitors).where(eq(visitors.visitorKey, 'v-someone-else'))).toHaveLength(1)
     expect((await loadLead(admin, id)).status).toBe(404)
 
     const entries = await db.select().from(auditLog).where(eq(auditLog.entityId, id))

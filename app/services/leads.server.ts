@@ -12,6 +12,7 @@ import {
   userStores,
   users,
   visitors,
+  webEvents,
 } from '../../db/schema'
 import type { CampaignStatus, LeadStatus } from '../../db/schema/enums'
 import type { LeadFilters, LeadUpdateInput, ManualLeadInput, StatusChangeInput } from '../schemas/lead'
@@ -739,8 +740,8 @@ export async function mergeLeads(user: SessionUser, survivorId: string, duplicat
 
 /**
  * A person's erasure on request (SPEC §3): the lead, its touchpoints, visits and events,
- * and the tombstones of leads merged into it are deleted; web visitors and import rows
- * lose their link. Earlier audit entries about the lead keep who did what and when, but
+ * the tombstones of leads merged into it, and the person's web visitor ids with every
+ * page view recorded under them are deleted; import rows lose their link. Earlier audit entries about the lead keep who did what and when, but
  * their before/after (names, masked phones) are redacted; the new entry records only
  * that an erasure happened — who, when, which lead id, which store.
  */
@@ -753,7 +754,12 @@ export async function eraseLead(user: SessionUser, id: string, ip: string) {
     const lead = await readableLead(tx, user, id, { lock: true })
     const tombstones = await tx.select({ id: leads.id }).from(leads).where(eq(leads.mergedIntoId, lead.id))
     const ids = [lead.id, ...tombstones.map((t) => t.id)]
-    await tx.update(visitors).set({ leadId: null }).where(inArray(visitors.leadId, ids))
+    // the person's browsing on the store's sites goes too: their visitor ids and every page view under them
+    const browsers = await tx.delete(visitors).where(inArray(visitors.leadId, ids)).returning({ siteId: visitors.siteId, visitorKey: visitors.visitorKey })
+    for (const b of browsers) {
+      await tx.delete(webEvents).where(and(eq(webEvents.siteId, b.siteId), eq(webEvents.visitorKey, b.visitorKey)))
+      await tx.delete(touchpoints).where(and(eq(touchpoints.siteId, b.siteId), eq(touchpoints.visitorKey, b.visitorKey)))
+    }
     await tx.update(importRows).set({ leadId: null }).where(inArray(importRows.leadId, ids))
     const removedTouches = await tx.delete(touchpoints).where(inArray(touchpoints.leadId, ids)).returning({ id: touchpoints.id })
     const removedVisits = await tx.delete(showroomVisits).where(inArray(showroomVisits.leadId, ids)).returning({ id: showroomVisits.id })
@@ -775,6 +781,7 @@ export async function eraseLead(user: SessionUser, id: string, ip: string) {
         visits: removedVisits.length,
         events: removedEvents.length,
         mergedLeads: tombstones.length,
+        browsers: browsers.length,
       },
       ip,
     })
