@@ -1,6 +1,9 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import { inArray } from 'drizzle-orm'
+import { getDb } from '../../db/client'
+import { imports } from '../../db/schema'
 import { getEnv } from '../utils/env.server'
 
 /**
@@ -58,4 +61,48 @@ export async function readImportFile(hash: string, ext: ImportFileExt): Promise<
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
     throw error
   }
+}
+
+/**
+ * Files uploaded for a preview but never imported are removed once they are a day old
+ * (and temporary files left by a killed write after an hour). A file that an import
+ * refers to is never removed. Called after each upload; cheap when nothing is to do.
+ */
+export async function pruneUnconfirmedUploads(now = Date.now(), maxAgeMs = 86_400_000) {
+  const dir = importsDir()
+  let names: string[]
+  try {
+    names = await fs.readdir(dir)
+  } catch {
+    return []
+  }
+  const removed: string[] = []
+  const candidates: Array<{ name: string; hash: string }> = []
+  for (const name of names) {
+    const full = path.join(dir, name)
+    const stat = await fs.stat(full).catch(() => null)
+    if (!stat?.isFile()) continue
+    if (name.endsWith('.tmp')) {
+      if (now - stat.mtimeMs > 3_600_000) {
+        await fs.rm(full, { force: true })
+        removed.push(name)
+      }
+      continue
+    }
+    const hash = name.split('.')[0]!
+    if (isFileHash(hash) && now - stat.mtimeMs > maxAgeMs) candidates.push({ name, hash })
+  }
+  if (!candidates.length) return removed
+  const db = await getDb()
+  const used = await db
+    .select({ hash: imports.fileHash })
+    .from(imports)
+    .where(inArray(imports.fileHash, candidates.map((c) => c.hash)))
+  const keep = new Set(used.map((u) => u.hash))
+  for (const c of candidates) {
+    if (keep.has(c.hash)) continue
+    await fs.rm(path.join(dir, c.name), { force: true })
+    removed.push(c.name)
+  }
+  return removed
 }

@@ -20,9 +20,10 @@ import type { MessageKey } from '../i18n'
 import { canReadStore, type SessionUser } from '../utils/auth.server'
 import { notFound } from '../utils/http.server'
 import { maskPhone, parsePhone, type ParsedPhone } from '../utils/phone'
+import { log } from '../utils/logger.server'
 import { hashPhone } from '../utils/phone-hash.server'
 import { recordAudit } from './audit.server'
-import { keepImportFile, readImportFile, sha256, type ImportFileExt } from './import-files.server'
+import { keepImportFile, pruneUnconfirmedUploads, readImportFile, sha256, type ImportFileExt } from './import-files.server'
 import { recordArrival } from './lead-intake.server'
 import { placementsRunningOn } from './link-match.server'
 
@@ -240,7 +241,10 @@ export async function previewLeadFile(input: {
   await requireStore(db, input.storeId)
   const bytes = await fileBytes(input.file)
   const { table, ext, hash } = await readLeadFile(bytes, input.fileName)
-  if ('bytes' in input.file) await keepImportFile(bytes, ext)
+  if ('bytes' in input.file) {
+    await keepImportFile(bytes, ext)
+    await pruneUnconfirmedUploads().catch((error) => log('warn', 'could not prune old uploads', { error: String(error) }))
+  }
   const mapping = guessMapping(table.headers)
   const showCell = (cell: Cell | undefined) => {
     const text = CELL_TEXT(cell)
