@@ -12,6 +12,7 @@ import * as timeline from '../app/routes/campaigns.timeline'
 import { planFields } from './campaign-fixtures'
 import { createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
 import { settle } from './http'
+import { recordArrival } from '../app/services/lead-intake.server'
 
 /** What a loader or action produced: status, data and the redirect target. */
 async function outcome(fn: () => Promise<unknown>) {
@@ -240,6 +241,21 @@ describe('the approval workflow', () => {
     expect(evaluated.status).toBe('evaluated')
     expect(evaluated.analysis).toBe('到店达标，订单略低')
     expect(evaluated.checklist).toEqual({ dutiesClear: true, handoffs: true })
+  })
+
+  it('shows what the campaign has captured so far, once approved', async () => {
+    const id = await createCampaign(specialist)
+    expect((await loadDetail(specialist, id)).body.capture).toBeNull()
+    for (const [who, action] of [[specialist, 'submit'], [manager, 'approve'], [specialist, 'start']] as const) {
+      expect((await step(who, id, action)).status).toBe(302)
+    }
+    const db = await getDb()
+    const at = new Date('2026-10-01T03:00:00Z')
+    await recordArrival(db, { storeId: storeA, person: { name: '甲', phone: '13911110001' }, touch: { kind: 'walk_in', channel: 'autohome', at, campaignId: id } })
+    await recordArrival(db, { storeId: storeA, person: { name: '甲', phone: '13911110001' }, touch: { kind: 'call', channel: 'autohome', at, campaignId: id } })
+    await recordArrival(db, { storeId: storeA, person: { name: '乙', phone: '13911110002' }, touch: { kind: 'platform_lead', channel: 'autohome', at, campaignId: id } })
+    await recordArrival(db, { storeId: storeA, person: { name: '丙', phone: '13911110003' }, touch: { kind: 'call', channel: 'direct', at } })
+    expect((await loadDetail(manager, id)).body.capture).toEqual({ leads: 2, webVisits: 0, clicks: 0, forms: 1, walkIns: 1, calls: 1 })
   })
 
   it('cancels with a reason, from an open state only', async () => {

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react'
 import { BudgetTable, PlanParts } from '../components/campaign-view'
+import { CaptureSummary } from '../components/capture-summary'
 import { CsrfInput } from '../components/csrf-input'
 import { ExecutionForm } from '../components/execution-form'
 import { StatusBadge } from '../components/status-badge'
@@ -9,7 +10,7 @@ import { TrackingLinks } from '../components/tracking-links'
 import { WorkflowPanel } from '../components/workflow-panel'
 import type { MessageKey } from '../i18n'
 import { ExecutionUpdateSchema, TransitionSchema } from '../schemas/campaign'
-import { budgetSummary, cloneCampaign, getCampaign, transitionCampaign, updateExecution } from '../services/campaigns.server'
+import { budgetSummary, captureSummary, cloneCampaign, getCampaign, transitionCampaign, updateExecution } from '../services/campaigns.server'
 import { ensureLinksForCampaign, ensureLinksFromForm, trackingLinksSection } from '../services/tracking-links.server'
 import { canWriteStore, requireUser, requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
@@ -35,6 +36,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     canClone: canWrite,
     canEvaluate: canWrite && (campaign.status === 'completed' || campaign.status === 'evaluated'),
     showBudget,
+    capture: ['approved', 'running', 'completed', 'evaluated'].includes(campaign.status) ? await captureSummary(campaign.id) : null,
     lastReturn: lastReturn ? { comment: lastReturn.comment, userName: lastReturn.userName } : null,
     trackingLinks: await trackingLinksSection(user, campaign.id, request),
   }
@@ -180,6 +182,7 @@ export default function CampaignPage() {
             timeZone={c.store.timeZone}
             error={actionData?.workflowError ?? undefined}
           />
+          {d.capture ? <CaptureSummary campaignId={c.id} counts={d.capture} /> : null}
           {c.status === 'completed' || c.status === 'evaluated' ? (
             <section className="card">
               <h2>{t('campaign.evaluation')}</h2>

@@ -6,9 +6,12 @@ import {
   campaignTasks,
   campaignTransitions,
   campaigns,
+  linkClicks,
   mediaPlacements,
   promotionPolicies,
   stores,
+  touchpoints,
+  trackingLinks,
   userStores,
   users,
 } from '../../db/schema'
@@ -510,4 +513,29 @@ export async function cloneCampaign(user: SessionUser, id: string, newName: stri
     })
     return campaignId
   })
+}
+
+/**
+ * What the campaign has brought in so far, counted from the touchpoints credited to it
+ * (SPEC §3): distinct leads, web visits, tracking-link clicks, walk-ins and calls. These
+ * are captures, not attribution: SPEC §4's models decide how much each campaign earned.
+ */
+export async function captureSummary(campaignId: string) {
+  const db = await getDb()
+  const [row] = await db
+    .select({
+      leads: sql<number>`count(distinct ${touchpoints.leadId})`.mapWith(Number),
+      webVisits: sql<number>`count(*) filter (where ${touchpoints.kind} = 'web_visit')`.mapWith(Number),
+      forms: sql<number>`count(*) filter (where ${touchpoints.kind} in ('web_form', 'platform_lead'))`.mapWith(Number),
+      walkIns: sql<number>`count(*) filter (where ${touchpoints.kind} = 'walk_in')`.mapWith(Number),
+      calls: sql<number>`count(*) filter (where ${touchpoints.kind} = 'call')`.mapWith(Number),
+    })
+    .from(touchpoints)
+    .where(eq(touchpoints.campaignId, campaignId))
+  const [clicks] = await db
+    .select({ n: sql<number>`count(*)`.mapWith(Number) })
+    .from(linkClicks)
+    .innerJoin(trackingLinks, eq(trackingLinks.id, linkClicks.linkId))
+    .where(eq(trackingLinks.campaignId, campaignId))
+  return { ...row!, clicks: clicks?.n ?? 0 }
 }
