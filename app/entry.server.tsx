@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import type { ActionFunctionArgs, EntryContext, LoaderFunctionArgs } from '@remix-run/node'
 import { createReadableStreamFromReadable } from '@remix-run/node'
@@ -8,6 +9,7 @@ import { getDbHandle } from '../db/client'
 import { seedDemoIfEmpty } from '../db/seed'
 import { getCollector } from './services/collector.server'
 import { getEnv } from './utils/env.server'
+import { NonceProvider } from './utils/nonce'
 import { log } from './utils/logger.server'
 import { hashPassword } from './utils/password.server'
 import { hashPhone } from './utils/phone-hash.server'
@@ -52,6 +54,28 @@ export function handleError(error: unknown, { request }: LoaderFunctionArgs | Ac
   })
 }
 
+/**
+ * Defence in depth against injected scripts: only our own files and Remix's scripts that
+ * carry this response's nonce run; inline style attributes stay allowed (the charts and a
+ * few layouts use them). A route may have set `frame-ancestors` (the embeddable lead form);
+ * it is kept, and everything else is framed by nobody.
+ */
+export function contentSecurityPolicy(nonce: string, fromRoute: string | null) {
+  const frameAncestors = /frame-ancestors[^;]*/.exec(fromRoute ?? '')?.[0] ?? "frame-ancestors 'none'"
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}'`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "base-uri 'self'",
+    "object-src 'none'",
+    frameAncestors,
+  ].join('; ')
+}
+
 export default function handleRequest(
   request: Request,
   responseStatusCode: number,
@@ -59,19 +83,24 @@ export default function handleRequest(
   remixContext: EntryContext,
 ) {
   const waitForAll = isbot(request.headers.get('user-agent') ?? '') || remixContext.isSpaMode
+  const nonce = crypto.randomBytes(16).toString('base64')
   return new Promise((resolve, reject) => {
     let shellRendered = false
     const { pipe, abort } = renderToPipeableStream(
-      <RemixServer context={remixContext} url={request.url} abortDelay={streamTimeout} />,
+      <NonceProvider value={nonce}>
+        <RemixServer context={remixContext} url={request.url} abortDelay={streamTimeout} nonce={nonce} />
+      </NonceProvider>,
       {
+        nonce,
         [waitForAll ? 'onAllReady' : 'onShellReady']() {
           shellRendered = true
           const body = new PassThrough()
           responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
           responseHeaders.set('X-Content-Type-Options', 'nosniff')
           responseHeaders.set('Referrer-Policy', 'strict-origin-when-cross-origin')
+          responseHeaders.set('Content-Security-Policy', contentSecurityPolicy(nonce, responseHeaders.get('Content-Security-Policy')))
           // pages are not framed, except a route that names who may frame it (the lead form page)
-          if (!/frame-ancestors/.test(responseHeaders.get('Content-Security-Policy') ?? '')) responseHeaders.set('X-Frame-Options', 'DENY')
+          if (!/frame-ancestors (?!'none')/.test(responseHeaders.get('Content-Security-Policy') ?? '')) responseHeaders.set('X-Frame-Options', 'DENY')
           resolve(
             new Response(createReadableStreamFromReadable(body), {
               headers: responseHeaders,

@@ -21,6 +21,7 @@ import { getUser } from './utils/auth.server'
 import { getCsrfToken } from './utils/csrf.server'
 import { resolveLocale } from './utils/i18n.server'
 import { roleCan } from './utils/permissions'
+import { useNonce } from './utils/nonce'
 import { useI18n, useRootData, type RootData } from './utils/use-root'
 
 export const links: LinksFunction = () => [
@@ -49,6 +50,7 @@ export const meta: MetaFunction = () => [{ title: 'Roadshow' }]
 
 export function Layout({ children }: { children: ReactNode }) {
   const { locale } = useRootData()
+  const nonce = useNonce()
   return (
     <html lang={locale}>
       <head>
@@ -59,8 +61,8 @@ export function Layout({ children }: { children: ReactNode }) {
       </head>
       <body>
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   )

@@ -27,6 +27,18 @@ describe.each(['zh-CN', 'en'] as const)('in %s', (locale) => {
     expect(await page.locator('html').getAttribute('lang')).toBe(locale)
     await expectHeading(page, TEXT[locale].campaigns)
     expect(errorsOf(page)).toEqual([])
+    // scripts run under a Content-Security-Policy with a fresh nonce per response; the page still hydrates
+    const response = await page.goto('/campaigns')
+    const csp = response?.headers()['content-security-policy'] ?? ''
+    expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]{24}'/)
+    expect(csp).toContain("frame-ancestors 'none'")
+    const blocked = await page.evaluate(() => {
+      const s = document.createElement('script')
+      s.textContent = 'window.__injected = true'
+      document.body.appendChild(s)
+      return (window as unknown as { __injected?: boolean }).__injected === true
+    })
+    expect(blocked).toBe(false)
   })
 
   it('a page that does not exist shows the friendly error page with status 404', async () => {
