@@ -210,6 +210,25 @@ export async function recordArrival(db: DbOrTx, arrival: Arrival): Promise<Arriv
     at: touch.at,
     detail: { kind: touch.kind, channel: touch.channel, touchpointId: tp!.id, matchedBy },
   })
-  await refreshTouchSummary(db, lead.id)
+  if (touch.siteId && touch.visitorKey) {
+    // earlier visits may just have joined the lead: recount from all its touchpoints
+    await refreshTouchSummary(db, lead.id)
+  } else {
+    // one touch was added: it becomes the first touch if it is earlier, the last if later
+    // (in an UPDATE every expression reads the row as it was, so the order of SETs is moot)
+    // a moment goes in as ISO text with a cast: the postgres driver takes no Date inside sql``
+    const at = sql`${touch.at.toISOString()}::timestamptz`
+    const earlier = sql`(${leads.firstTouchAt} is null or ${at} < ${leads.firstTouchAt})`
+    await db
+      .update(leads)
+      .set({
+        firstChannel: sql`case when ${earlier} then ${touch.channel} else ${leads.firstChannel} end`,
+        firstCampaignId: sql`case when ${earlier} then ${touch.campaignId ?? null}::uuid else ${leads.firstCampaignId} end`,
+        firstTouchAt: sql`case when ${earlier} then ${at} else ${leads.firstTouchAt} end`,
+        lastTouchAt: sql`greatest(coalesce(${leads.lastTouchAt}, ${at}), ${at})`,
+        updatedAt: new Date(),
+      })
+      .where(eq(leads.id, lead.id))
+  }
   return { leadId: lead.id, touchpointId: tp!.id, matchedBy, created }
 }
