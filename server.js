@@ -54,7 +54,8 @@ app.all('*', createRequestHandler({ build, mode }))
 
 const server = app.listen(port, host, () => {
   logLine('info', 'listening', { url: `http://localhost:${port}`, mode })
-  if (mode === 'development' && process.send) process.send({ type: 'ready' })
+  // `npm run dev`: tell remix dev that the rebuilt app is up
+  if (mode === 'development') import('@remix-run/node').then(({ broadcastDevReady }) => broadcastDevReady(build))
 })
 
 let stopping = false
