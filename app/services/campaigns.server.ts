@@ -33,7 +33,8 @@ export const PAGE_SIZE = 20
 
 const readableStoreIds = (user: SessionUser) => user.stores.map((s) => s.id)
 
-const plannedTotal = sql<number>`(select coalesce(sum(${budgetLines.plannedFen}), 0) from ${budgetLines} where ${budgetLines.campaignId} = ${campaigns.id})`.mapWith(Number)
+// null when the plan has no budget lines yet: the list shows "—", not ¥0.00
+const plannedTotal = sql<number | null>`(select sum(${budgetLines.plannedFen}) from ${budgetLines} where ${budgetLines.campaignId} = ${campaigns.id})`.mapWith((v) => (v == null ? null : Number(v)))
 const actualTotal = sql<number | null>`(select sum(${budgetLines.actualFen}) from ${budgetLines} where ${budgetLines.campaignId} = ${campaigns.id})`.mapWith((v) => (v == null ? null : Number(v)))
 
 function filterConditions(user: SessionUser, f: Partial<CampaignFilters>): SQL[] {
@@ -87,7 +88,8 @@ export async function listCampaigns(user: SessionUser, f: CampaignFilters) {
     .innerJoin(stores, eq(stores.id, campaigns.storeId))
     .leftJoin(users, eq(users.id, campaigns.ownerId))
     .where(where)
-    .orderBy(f.dir === 'asc' ? asc(order) : desc(order), desc(campaigns.createdAt))
+    // campaigns without a value (no budget yet) sort last either way
+    .orderBy(f.dir === 'asc' ? sql`${order} asc nulls last` : sql`${order} desc nulls last`, desc(campaigns.createdAt))
     .limit(PAGE_SIZE)
     .offset((f.page - 1) * PAGE_SIZE)
   return { rows, total: totalRow?.n ?? 0 }
