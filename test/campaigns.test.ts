@@ -314,6 +314,24 @@ describe('finding campaigns', () => {
     expect(await find('from=2027-05-01&to=2027-07-01')).toEqual([b])
     expect(await find(`store=${storeB}&from=2027-01-01`)).toEqual([b])
     expect(await find('status=draft&sort=startDate&dir=desc').then((ids) => ids.slice(0, 2))).toEqual([b, a])
+    // a plan without budget lines has no planned total ("—") and sorts last, in either direction
+    const bare = await createCampaign(manager, {
+      name: '无预算',
+      startDate: '2027-03-02',
+      endDate: '2027-03-03',
+      warmupStart: '',
+      'budgetLines[0].category': [],
+      'budgetLines[0].description': [],
+      'budgetLines[0].plannedFen': [],
+      'budgetLines[0].actualFen': [],
+      'budgetLines[0].vendor': [],
+      'budgetLines[0].subsidyFen': [],
+    })
+    for (const dir of ['asc', 'desc']) {
+      const rows = (await outcome(() => list.loader(args(get(`/campaigns?from=2027-03-01&to=2027-03-31&sort=planned&dir=${dir}`, manager))))).body.rows as Array<{ id: string; plannedFen: number | null }>
+      expect(rows.map((r) => r.id)).toEqual([a, bare])
+      expect(rows[1]!.plannedFen).toBeNull()
+    }
     // a bad filter value is ignored rather than failing the page
     expect((await find('status=nonsense&page=-4')).length).toBeGreaterThan(0)
   })
