@@ -3,6 +3,7 @@ import { data } from '@remix-run/node'
 import {
   Form,
   isRouteErrorResponse,
+  Link,
   Links,
   Meta,
   NavLink,
@@ -17,6 +18,7 @@ import type { ReactNode } from 'react'
 import { CsrfInput } from './components/csrf-input'
 import { LOCALES, translator } from './i18n'
 import styles from './styles/app.css'
+import { countAwaitingApproval } from './services/campaigns.server'
 import { getUser } from './utils/auth.server'
 import { getCsrfToken } from './utils/csrf.server'
 import { resolveLocale } from './utils/i18n.server'
@@ -41,6 +43,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       email: user.email,
       role: user.role,
       stores: user.stores.map(({ id, name, timeZone, currency }) => ({ id, name, timeZone, currency })),
+      awaitingApproval: await countAwaitingApproval(user),
     },
   }
   return data(result, csrf.setCookie ? { headers: { 'Set-Cookie': csrf.setCookie } } : undefined)
@@ -102,6 +105,11 @@ function Shell({ children }: { children: ReactNode }) {
             <NavLink to="/campaigns" end>
               {t('nav.campaigns')}
             </NavLink>
+            {user.awaitingApproval ? (
+              <Link to="/campaigns?status=submitted" aria-label={t('nav.awaitingApproval', { count: user.awaitingApproval })}>
+                {t('status.submitted')} <span className="nav-count">{user.awaitingApproval}</span>
+              </Link>
+            ) : null}
             <NavLink to="/campaigns/timeline">{t('nav.timeline')}</NavLink>
             {roleCan(user.role, 'lead:read') ? <NavLink to="/leads">{t('leads.nav')}</NavLink> : null}
             {['sales', 'manager', 'admin'].includes(user.role) ? <NavLink to="/desk">{t('desk.nav')}</NavLink> : null}

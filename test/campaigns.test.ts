@@ -9,6 +9,7 @@ import * as print from '../app/routes/campaigns.$campaignId.print'
 import * as list from '../app/routes/campaigns._index'
 import * as create from '../app/routes/campaigns.new'
 import * as timeline from '../app/routes/campaigns.timeline'
+import * as root from '../app/root'
 import { planFields } from './campaign-fixtures'
 import { createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
 import { settle } from './http'
@@ -179,7 +180,13 @@ describe('the approval workflow', () => {
     expect(returned.body.lastReturn.comment).toBe('预算偏高，请压缩场地费')
     expect(returned.body.canEditPlan).toBe(true)
     expect((await step(specialist, id, 'submit')).status).toBe(302)
+    // the manager's navigation counts the plans waiting for them, the specialist's does not
+    const rootData = async (browser: Browser) => (await outcome(() => root.loader(args(get('/campaigns', browser))))).body.user
+    expect((await rootData(manager)).awaitingApproval).toBeGreaterThanOrEqual(1)
+    expect((await rootData(specialist)).awaitingApproval).toBe(0)
+    const waiting = (await rootData(manager)).awaitingApproval
     expect((await step(manager, id, 'approve')).status).toBe(302)
+    expect((await rootData(manager)).awaitingApproval).toBe(waiting - 1)
     // approving twice is refused: the state moved on
     expect((await step(manager, id, 'approve')).status).toBe(409)
     const db = await getDb()

@@ -15,6 +15,7 @@ const en = {
   'nav.account': 'My account',
   'nav.logout': 'Sign out',
   'nav.skip': 'Skip to content',
+  'nav.awaitingApproval': '{count} plans awaiting your approval',
   'nav.menu': 'Main navigation',
   'lang.label': 'Language',
   'lang.zh-CN': '中文',

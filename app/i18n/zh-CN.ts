@@ -16,6 +16,7 @@ const zhCN: Record<MessageKey, string> = {
   'nav.account': '我的账户',
   'nav.logout': '退出登录',
   'nav.skip': '跳到正文',
+  'nav.awaitingApproval': '{count} 个方案待您审批',
   'nav.menu': '主导航',
   'lang.label': '语言',
   'lang.zh-CN': '中文',

@@ -541,3 +541,16 @@ export async function captureSummary(campaignId: string) {
     .where(eq(trackingLinks.campaignId, campaignId))
   return { ...row!, clicks: clicks?.n ?? 0 }
 }
+
+/** How many plans of the user's stores wait for approval: shown to those who approve. */
+export async function countAwaitingApproval(user: SessionUser) {
+  if (!roleCan(user.role, 'campaign:approve')) return 0
+  const ids = user.stores.filter((s) => canWriteStore(user, s.id)).map((s) => s.id)
+  if (!ids.length) return 0
+  const db = await getDb()
+  const [row] = await db
+    .select({ n: sql<number>`count(*)`.mapWith(Number) })
+    .from(campaigns)
+    .where(and(inArray(campaigns.storeId, ids), eq(campaigns.status, 'submitted')))
+  return row?.n ?? 0
+}

@@ -9,6 +9,8 @@ export type RootUser = {
   email: string
   role: import('../../db/schema/enums').Role
   stores: Array<{ id: string; name: string; timeZone: string; currency: string }>
+  /** plans waiting for this user's approval (managers and admins), shown in the navigation */
+  awaitingApproval: number
 }
 
 export type RootData = { locale: Locale; csrf: string; user: RootUser | null }
