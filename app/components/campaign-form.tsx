@@ -22,6 +22,7 @@ import { formToObject, type FieldErrors } from '../utils/form'
 import { useI18n } from '../utils/use-root'
 import { CsrfInput } from './csrf-input'
 import { FieldError } from './field-error'
+import { FormErrors } from './form-errors'
 
 type Option = { value: string; label: string }
 
@@ -252,7 +253,6 @@ export function CampaignForm({ values, errors, stores, owners, version, submitLa
   }
   const opt = (prefix: string, values: readonly string[]): Option[] =>
     values.map((v) => ({ value: v, label: t(`${prefix}.${v}` as MessageKey) }))
-  const errorCount = Object.keys(errors).length
   const partDone: Record<string, boolean> = { basics: true, ...progress.parts }
 
   return (
@@ -279,11 +279,7 @@ export function CampaignForm({ values, errors, stores, owners, version, submitLa
         <CsrfInput />
         {version ? <input type="hidden" name="version" value={version} /> : null}
         {notice}
-        {errorCount ? (
-          <div className="alert alert-danger" role="alert">
-            {t('common.formErrors', { count: errorCount })}
-          </div>
-        ) : null}
+        <FormErrors errors={errors} />
 
         <section className="card section" id="basics" aria-labelledby="basics-h">
           <h2 id="basics-h">{t('campaign.section.basics')}</h2>

@@ -1,3 +1,4 @@
+import { Link } from '@remix-run/react'
 import { useI18n } from '../utils/use-root'
 
 /** A labelled filter of a list page: "All" plus the options; the current value comes from the URL. */
@@ -24,6 +25,23 @@ export function FilterSelect({
           </option>
         ))}
       </select>
+    </div>
+  )
+}
+
+/** The buttons of a list's filter form: apply, and back to the unfiltered list. */
+export function FilterActions({ resetTo, showReset = true }: { resetTo: string; showReset?: boolean }) {
+  const { t } = useI18n()
+  return (
+    <div className="form-actions">
+      <button type="submit" className="btn btn-primary">
+        {t('common.filter')}
+      </button>
+      {showReset ? (
+        <Link to={resetTo} className="btn btn-ghost">
+          {t('common.reset')}
+        </Link>
+      ) : null}
     </div>
   )
 }

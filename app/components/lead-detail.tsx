@@ -6,7 +6,8 @@ import { splitMessage, type FieldErrors } from '../utils/form'
 import { useI18n } from '../utils/use-root'
 import { CsrfInput } from './csrf-input'
 import { FieldError } from './field-error'
-import { FormErrors, LeadStatusBadge, SelectField, TextAreaField, TextField, type Option } from './lead-fields'
+import { LeadStatusBadge, SelectField, TextAreaField, TextField, type Option } from './lead-fields'
+import { FormErrors } from './form-errors'
 
 type Lead = LeadDetail
 

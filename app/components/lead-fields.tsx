@@ -154,18 +154,6 @@ export function TextAreaField({ name, label, values, errors, optional, rows = 3 
   )
 }
 
-/** "Please correct the N highlighted fields" above a form, plus a form-level error. */
-export function FormErrors({ errors }: { errors: FieldErrors }) {
-  const { t } = useI18n()
-  const count = Object.keys(errors).filter((k) => k !== '_form').length
-  if (!count) return null
-  return (
-    <div className="alert alert-danger" role="alert">
-      {t('common.formErrors', { count })}
-    </div>
-  )
-}
-
 /** The time of day of a moment in the store's time zone: 09:30. */
 export function useClock() {
   const { locale } = useI18n()

@@ -2,6 +2,7 @@ import { Form, Link, useNavigation } from '@remix-run/react'
 import { useI18n } from '../utils/use-root'
 import { CsrfInput } from './csrf-input'
 import { FieldError } from './field-error'
+import { FormErrors } from './form-errors'
 
 export type SiteFormValues = { storeId?: string; name?: string; origins?: string; active?: boolean }
 
@@ -29,11 +30,7 @@ export function SiteForm({
   return (
     <Form method="post" noValidate className="card">
       <CsrfInput />
-      {Object.keys(errors).length ? (
-        <div className="alert alert-danger" role="alert">
-          {t('common.formErrors', { count: Object.keys(errors).length })}
-        </div>
-      ) : null}
+      <FormErrors errors={errors} />
       <div className="grid grid-2">
         {stores ? (
           <div className="field">

@@ -4,6 +4,7 @@ import { COMMON_CURRENCIES, COMMON_TIME_ZONES } from '../schemas/store'
 import { useI18n } from '../utils/use-root'
 import { CsrfInput } from './csrf-input'
 import { FieldError } from './field-error'
+import { FormErrors } from './form-errors'
 
 export type StoreFormValues = { name?: string; brand?: string; city?: string; timeZone?: string; currency?: string }
 
@@ -22,11 +23,7 @@ export function StoreForm({ values, errors, submitLabel }: { values: StoreFormVa
   return (
     <Form method="post" noValidate className="card">
       <CsrfInput />
-      {Object.keys(errors).length ? (
-        <div className="alert alert-danger" role="alert">
-          {t('common.formErrors', { count: Object.keys(errors).length })}
-        </div>
-      ) : null}
+      <FormErrors errors={errors} />
       <div className="grid grid-3">
         {FIELDS.map(([name, label]) => (
           <div className="field" key={name}>

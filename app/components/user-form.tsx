@@ -4,6 +4,7 @@ import type { UserFormValues } from '../schemas/users'
 import { useI18n } from '../utils/use-root'
 import { CsrfInput } from './csrf-input'
 import { FieldError } from './field-error'
+import { FormErrors } from './form-errors'
 
 type Props = {
   mode: 'create' | 'edit'
@@ -23,15 +24,10 @@ const invalid = (errors: Record<string, string>, name: string) =>
 export function UserForm({ mode, stores, values, errors, outsideStores = 0, isSelf = false }: Props) {
   const { t } = useI18n()
   const busy = useNavigation().state === 'submitting'
-  const errorCount = Object.keys(errors).length
   return (
     <Form method="post" noValidate className="card">
       <CsrfInput />
-      {errorCount ? (
-        <div className="alert alert-danger" role="alert">
-          {errors._form ? t(errors._form as 'validation.invalid') : t('common.formErrors', { count: errorCount })}
-        </div>
-      ) : null}
+      <FormErrors errors={errors} />
       <div className="grid grid-2">
         <div className="field">
           <label htmlFor="name">{t('users.name')}</label>

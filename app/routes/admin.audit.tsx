@@ -7,6 +7,7 @@ import { auditChanges } from '../utils/audit-diff'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n, useRootData } from '../utils/use-root'
+import { FilterActions } from '../components/filter-select'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const viewer = await requireUserWithPermission(request, 'audit:read')
@@ -146,16 +147,7 @@ export default function AuditLog() {
             ))}
           </select>
         </div>
-        <div className="form-actions">
-          <button type="submit" className="btn">
-            {t('common.filter')}
-          </button>
-          {filtered ? (
-            <Link to="/admin/audit" className="btn btn-ghost">
-              {t('common.reset')}
-            </Link>
-          ) : null}
-        </div>
+        <FilterActions resetTo="/admin/audit" showReset={filtered} />
       </Form>
       {entries.length === 0 ? (
         <div className="card empty">

@@ -7,6 +7,7 @@ import { listUsers } from '../services/users.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
+import { FilterActions } from '../components/filter-select'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const admin = await requireUserWithPermission(request, 'user:manage')
@@ -77,16 +78,7 @@ export default function Users() {
             ))}
           </select>
         </div>
-        <div className="form-actions">
-          <button type="submit" className="btn">
-            {t('common.filter')}
-          </button>
-          {filtered ? (
-            <Link to="/admin/users" className="btn btn-ghost">
-              {t('common.reset')}
-            </Link>
-          ) : null}
-        </div>
+        <FilterActions resetTo="/admin/users" showReset={filtered} />
       </Form>
       {users.length === 0 ? (
         <div className="card empty">

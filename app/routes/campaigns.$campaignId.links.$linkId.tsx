@@ -12,6 +12,7 @@ import { formToObject, toFieldErrors } from '../utils/form'
 import { clientIp } from '../utils/http.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
+import { FormErrors } from '../components/form-errors'
 
 type Values = Partial<Record<'destinationUrl' | 'utmSource' | 'utmMedium' | 'utmCampaign' | 'utmContent' | 'active', string>>
 
@@ -70,11 +71,7 @@ export default function EditTrackingLink() {
       </p>
       <Form method="post" noValidate className="card">
         <CsrfInput />
-        {Object.keys(errors).length ? (
-          <div className="alert alert-danger" role="alert">
-            {t('common.formErrors', { count: Object.keys(errors).length })}
-          </div>
-        ) : null}
+        <FormErrors errors={errors} />
         <div className="field">
           <label htmlFor="destinationUrl">{t('links.destinationUrl')}</label>
           <input

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
 import { CAMPAIGN_FORMS, CAMPAIGN_STATUSES } from '../../db/schema/enums'
-import { FilterSelect } from '../components/filter-select'
+import { FilterActions, FilterSelect } from '../components/filter-select'
 import { Pager, SortHeader } from '../components/sort-header'
 import { StatusBadge } from '../components/status-badge'
 import { CampaignFiltersSchema } from '../schemas/campaign'
@@ -83,14 +83,7 @@ export default function Campaigns() {
           <label htmlFor="to">{t('campaigns.periodTo')}</label>
           <input id="to" name="to" type="date" defaultValue={p('to')} />
         </div>
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary">
-            {t('common.filter')}
-          </button>
-          <Link to="/campaigns" className="btn btn-ghost">
-            {t('common.reset')}
-          </Link>
-        </div>
+        <FilterActions resetTo="/campaigns" />
       </Form>
       {d.rows.length ? (
         <>

@@ -13,6 +13,7 @@ import { requireUserWithPermission } from '../utils/auth.server'
 import { resolveLocale } from '../utils/i18n.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
+import { zonedDay } from '../utils/zoned-time'
 
 const STATUS_COLORS: Record<(typeof CAMPAIGN_STATUSES)[number], string> = {
   draft: '#9ca3af',
@@ -38,7 +39,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'campaign:read')
   const params = RangeSchema.parse(Object.fromEntries(new URL(request.url).searchParams))
   const tz = user.stores[0]?.timeZone ?? 'Asia/Shanghai'
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(new Date())
+  const today = zonedDay(new Date(), tz)
   const base = Date.parse(`${today}T00:00:00Z`)
   let from = params.from ?? isoDay(new Date(base - 60 * DAY))
   let to = params.to ?? isoDay(new Date(base + 90 * DAY))

@@ -3,7 +3,7 @@ import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { CsrfInput } from '../components/csrf-input'
 import { DeskStorePicker } from '../components/desk-store-picker'
-import { FormErrors, SelectField, TextAreaField, TextField, useChannelOptions } from '../components/lead-fields'
+import { SelectField, TextAreaField, TextField, useChannelOptions } from '../components/lead-fields'
 import { CallSchema } from '../schemas/lead'
 import { deskChoices, deskStores, recordCall } from '../services/front-desk.server'
 import { requireUserWithPermission } from '../utils/auth.server'
@@ -13,6 +13,7 @@ import { clientIp, forbidden } from '../utils/http.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 import { utcToZonedLocal } from '../utils/zoned-time'
+import { FormErrors } from '../components/form-errors'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'lead:write')

@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } f
 import { useEffect, useState } from 'react'
 import { CsrfInput } from '../components/csrf-input'
 import { DeskStorePicker } from '../components/desk-store-picker'
-import { FormErrors, FormField, SelectField, TextAreaField, TextField, useChannelOptions } from '../components/lead-fields'
+import { FormField, SelectField, TextAreaField, TextField, useChannelOptions } from '../components/lead-fields'
 import { WalkInSchema } from '../schemas/lead'
 import { deskChoices, deskStores, lookupVisitor, recordWalkIn } from '../services/front-desk.server'
 import { requireUserWithPermission } from '../utils/auth.server'
@@ -14,6 +14,7 @@ import { clientIp, forbidden } from '../utils/http.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 import { utcToZonedLocal } from '../utils/zoned-time'
+import { FormErrors } from '../components/form-errors'
 
 type Lookup = Awaited<ReturnType<typeof lookupVisitor>>
 

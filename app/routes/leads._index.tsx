@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
 import { LEAD_GRADES, LEAD_STATUSES } from '../../db/schema/enums'
 import { LeadStatusBadge, useChannelOptions } from '../components/lead-fields'
-import { FilterSelect } from '../components/filter-select'
+import { FilterActions, FilterSelect } from '../components/filter-select'
 import { Pager, SortHeader } from '../components/sort-header'
 import { LeadFiltersSchema } from '../schemas/lead'
 import { canSeeFullPhone, listConsultants, listLeadCampaigns, listLeads } from '../services/leads.server'
@@ -93,14 +93,7 @@ export default function Leads() {
           <label htmlFor="lf-to">{t('leads.field.to')}</label>
           <input id="lf-to" name="to" type="date" defaultValue={p('to')} />
         </div>
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary">
-            {t('common.filter')}
-          </button>
-          <Link to="/leads" className="btn btn-ghost">
-            {t('common.reset')}
-          </Link>
-        </div>
+        <FilterActions resetTo="/leads" />
       </Form>
       {d.rows.length ? (
         <>

@@ -3,7 +3,7 @@ import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { LEAD_GRADES } from '../../db/schema/enums'
 import { CsrfInput } from '../components/csrf-input'
-import { FormErrors, SelectField, TextAreaField, TextField, useChannelOptions } from '../components/lead-fields'
+import { SelectField, TextAreaField, TextField, useChannelOptions } from '../components/lead-fields'
 import { ManualLeadSchema } from '../schemas/lead'
 import { createLeadManually, listConsultants, listLeadCampaigns } from '../services/leads.server'
 import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
@@ -12,6 +12,7 @@ import { formToObject, toFieldErrors, type FieldErrors } from '../utils/form'
 import { clientIp } from '../utils/http.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
+import { FormErrors } from '../components/form-errors'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'lead:write')

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { campaigns, mediaPlacements, trackingLinks } from '../../db/schema'
+import { zonedDay } from '../utils/zoned-time'
 
 export type Utm = { utmSource: string | null; utmMedium?: string | null; utmCampaign: string | null; utmContent: string | null }
 export type LinkMatch = { trackingLinkId: string; campaignId: string; placementId: string | null }
@@ -65,9 +66,8 @@ export async function placementsRunningOn(db: DbOrTx, storeId: string, medium: s
         inArray(campaigns.status, ['approved', 'running', 'completed', 'evaluated']),
       ),
     )
-  const dayOf = new Intl.DateTimeFormat('en-CA', { timeZone })
   return (at: Date): { campaignId: string; placementId: string } | undefined => {
-    const day = dayOf.format(at)
+    const day = zonedDay(at, timeZone)
     const running = rows.filter((r) => r.from <= day && day <= r.to)
     return running.length === 1 ? { campaignId: running[0]!.campaignId, placementId: running[0]!.placementId } : undefined
   }

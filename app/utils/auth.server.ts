@@ -5,7 +5,7 @@ import { getDb } from '../../db/client'
 import { loginAttempts, sessions, stores, userStores, users } from '../../db/schema'
 import type { Role } from '../../db/schema/enums'
 import { getEnv } from './env.server'
-import { forbidden, isSecureRequest } from './http.server'
+import { forbidden, isSecureRequest, readCookie, siteCookie } from './http.server'
 import { readsAllGroupStores, roleCan, type Permission } from './permissions'
 import { verifyPassword } from './password.server'
 
@@ -27,19 +27,13 @@ function sessionCookieName(request: Request) {
 }
 
 function readSessionToken(request: Request) {
-  const name = sessionCookieName(request)
-  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=')
-    if (k === name) return v.join('=')
-  }
-  return undefined
+  return readCookie(request, sessionCookieName(request))
 }
 
 const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex')
 
 function sessionCookie(request: Request, token: string, maxAgeSeconds: number) {
-  const secure = isSecureRequest(request) ? '; Secure' : ''
-  return `${sessionCookieName(request)}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure}`
+  return siteCookie(request, sessionCookieName(request), token, { maxAgeSeconds })
 }
 
 export async function createSession(request: Request, userId: string) {
@@ -87,7 +81,19 @@ export async function loadSessionUser(userId: string): Promise<SessionUser | nul
   }
 }
 
-export async function getUser(request: Request): Promise<SessionUser | null> {
+// the root loader and the route's loader ask about the same request: look the session up once
+const usersOfRequest = new WeakMap<Request, Promise<SessionUser | null>>()
+
+export function getUser(request: Request): Promise<SessionUser | null> {
+  let user = usersOfRequest.get(request)
+  if (!user) {
+    user = lookUpSessionUser(request)
+    usersOfRequest.set(request, user)
+  }
+  return user
+}
+
+async function lookUpSessionUser(request: Request): Promise<SessionUser | null> {
   const token = readSessionToken(request)
   if (!token) return null
   const db = await getDb()

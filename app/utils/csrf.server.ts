@@ -1,5 +1,5 @@
 import crypto from 'node:crypto'
-import { forbidden, isSecureRequest } from './http.server'
+import { forbidden, isSecureRequest, readCookie, siteCookie } from './http.server'
 
 /**
  * CSRF protection by double submit: a random token lives in an HttpOnly cookie and is
@@ -12,22 +12,12 @@ function cookieName(request: Request) {
   return isSecureRequest(request) ? '__Host-rs_csrf' : 'rs_csrf'
 }
 
-function readCookie(request: Request, name: string) {
-  const header = request.headers.get('cookie') ?? ''
-  for (const part of header.split(';')) {
-    const [k, ...v] = part.trim().split('=')
-    if (k === name) return decodeURIComponent(v.join('='))
-  }
-  return undefined
-}
-
 export function getCsrfToken(request: Request): { token: string; setCookie?: string } {
   const name = cookieName(request)
   const existing = readCookie(request, name)
   if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return { token: existing }
   const token = crypto.randomBytes(32).toString('base64url')
-  const secure = isSecureRequest(request) ? '; Secure' : ''
-  return { token, setCookie: `${name}=${token}; Path=/; HttpOnly; SameSite=Lax${secure}` }
+  return { token, setCookie: siteCookie(request, name, token) }
 }
 
 function sameToken(a: string, b: string) {

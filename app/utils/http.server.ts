@@ -25,3 +25,30 @@ export function safeRedirectPath(to: FormDataEntryValue | string | null | undefi
   if (typeof to !== 'string' || !to.startsWith('/') || to.startsWith('//') || to.startsWith('/\\')) return fallback
   return to
 }
+
+/** A cookie's value from the request, or undefined. */
+export function readCookie(request: Request, name: string) {
+  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=')
+    if (k !== name) continue
+    const raw = v.join('=')
+    try {
+      return decodeURIComponent(raw)
+    } catch {
+      return raw
+    }
+  }
+  return undefined
+}
+
+/** A Set-Cookie value for the whole site, Lax, and Secure when the request came over https. */
+export function siteCookie(request: Request, name: string, value: string, options: { httpOnly?: boolean; maxAgeSeconds?: number } = {}) {
+  return [
+    `${name}=${value}`,
+    'Path=/',
+    ...(options.httpOnly === false ? [] : ['HttpOnly']),
+    'SameSite=Lax',
+    ...(options.maxAgeSeconds === undefined ? [] : [`Max-Age=${options.maxAgeSeconds}`]),
+    ...(isSecureRequest(request) ? ['Secure'] : []),
+  ].join('; ')
+}

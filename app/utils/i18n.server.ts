@@ -1,15 +1,7 @@
 import { isLocale, negotiateLocale, type Locale } from '../i18n'
-import { isSecureRequest } from './http.server'
+import { readCookie, siteCookie } from './http.server'
 
 export const LOCALE_COOKIE = 'rs_lang'
-
-function readCookie(request: Request, name: string) {
-  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=')
-    if (k === name) return v.join('=')
-  }
-  return undefined
-}
 
 /** The user's saved choice, else this browser's choice, else the browser's languages. */
 export function resolveLocale(request: Request, userLocale?: string | null): Locale {
@@ -20,6 +12,6 @@ export function resolveLocale(request: Request, userLocale?: string | null): Loc
 }
 
 export function localeCookie(request: Request, locale: Locale) {
-  const secure = isSecureRequest(request) ? '; Secure' : ''
-  return `${LOCALE_COOKIE}=${locale}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`
+  // not HttpOnly: it holds nothing secret
+  return siteCookie(request, LOCALE_COOKIE, locale, { httpOnly: false, maxAgeSeconds: 31536000 })
 }
