@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, ilike, inArray, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import { getDb, type Tx } from '../../db/client'
+import { containsPattern } from '../../db/sql'
 import {
   budgetLines,
   campaignTasks,
@@ -49,7 +50,7 @@ function filterConditions(user: SessionUser, f: Partial<CampaignFilters>): SQL[]
   if (f.to) conditions.push(lte(campaigns.startDate, f.to))
   if (f.model) conditions.push(sql`${campaigns.models} @> ${JSON.stringify([f.model])}::jsonb`)
   if (f.q) {
-    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    const like = containsPattern(f.q)
     conditions.push(
       or(ilike(campaigns.name, like), ilike(campaigns.theme, like), sql`${campaigns.models}::text ilike ${like}`)!,
     )

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, ilike, inArray, isNull, like, notInArray, or, sql, type SQL } from 'drizzle-orm'
+import { containsPattern } from '../../db/sql'
 import { getDb, type DbOrTx, type Tx } from '../../db/client'
 import {
   auditLog,
@@ -172,7 +173,6 @@ export async function listLeadCampaigns(storeIds: string[], statuses: readonly C
  */
 export const OUTER_LEAD_ID = sql.raw('"leads"."id"')
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /**
  * Name or phone. Roles with 'lead:phone' find any part of a number; everyone else only
@@ -180,7 +180,7 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
  * search cannot be used to test whether a full number belongs to a lead.
  */
 function searchCondition(user: SessionUser, q: string): SQL {
-  const options: SQL[] = [ilike(leads.name, `%${escapeLike(q)}%`)]
+  const options: SQL[] = [ilike(leads.name, containsPattern(q))]
   const compact = q.replace(/[\s\-().]/g, '').replace(/^(\+86|0086)/, '')
   const masked = parsePhone(compact)
   if (canSeeFullPhone(user)) {

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, ilike, inArray, ne, or, sql } from 'drizzle-orm'
 import { getDb } from '../../db/client'
+import { containsPattern } from '../../db/sql'
 import { loginAttempts, sessions, stores, userStores, users } from '../../db/schema'
 import type { Role } from '../../db/schema/enums'
 import type { Locale } from '../i18n'
@@ -56,7 +57,6 @@ export type UserRow = {
   storeIds: string[]
 }
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 const SORT_COLUMNS = { name: users.name, email: users.email, role: users.role, active: users.active } as const
 
@@ -67,7 +67,7 @@ const SORT_COLUMNS = { name: users.name, email: users.email, role: users.role, a
 export async function listUsers(admin: SessionUser, query?: Partial<UserListQuery>): Promise<UserRow[]> {
   const db = await getDb()
   const q = query?.q?.trim()
-  const pattern = q ? `%${escapeLike(q)}%` : undefined
+  const pattern = q ? containsPattern(q) : undefined
   const column = SORT_COLUMNS[query?.sort ?? 'name']
   const order = query?.dir === 'desc' ? desc(column) : asc(column)
   const rows = await db
