@@ -1,6 +1,9 @@
 import path from 'node:path'
 import { defineConfig } from 'vitest/config'
 
+// names this run's template database (test/setup/databases.ts); the test processes inherit it
+process.env.ROADSHOW_TEST_RUN ??= `${process.pid}_${Date.now().toString(36)}`
+
 export default defineConfig({
   resolve: { alias: { '~': path.resolve('app') } },
   esbuild: { jsx: 'automatic' },

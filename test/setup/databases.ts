@@ -9,8 +9,10 @@ import { openPostgres, wrapPglite, type DbHandle } from '../../db/client'
  * One fresh, migrated database per test file: a copy of a template made once per run.
  * PGlite by default; the Postgres server when TEST_DATABASE_URL is set.
  */
-export const TEMPLATE_FILE = path.resolve('node_modules/.cache/roadshow-test/pglite-template.tar.gz')
-export const TEMPLATE_DB = 'roadshow_test_template'
+// one template per run (vitest.config.ts names it), so that runs side by side never share one
+const RUN_ID = process.env.ROADSHOW_TEST_RUN ?? 'default'
+export const TEMPLATE_FILE = path.resolve(`node_modules/.cache/roadshow-test/pglite-template-${RUN_ID}.tar.gz`)
+export const TEMPLATE_DB = `roadshow_test_template_${RUN_ID}`
 
 export const serverUrl = () => process.env.TEST_DATABASE_URL || undefined
 
@@ -43,7 +45,10 @@ export async function createTemplate() {
 
 export async function dropTemplate() {
   const url = serverUrl()
-  if (!url) return
+  if (!url) {
+    fs.rmSync(TEMPLATE_FILE, { force: true })
+    return
+  }
   const admin = postgres(url, { max: 1, onnotice: () => {} })
   await admin.unsafe(`drop database if exists ${TEMPLATE_DB} with (force)`)
   await admin.end()
