@@ -24,16 +24,23 @@ try {
 
 const app = express()
 app.disable('x-powered-by')
-if (['1', 'true'].includes(process.env.TRUST_PROXY ?? '')) app.set('trust proxy', true)
+// TRUST_PROXY, validated by the app (app/utils/env.server.ts): false, a hop count or proxy
+// addresses, never "trust everyone", which would let a client write its own address
+const trustProxy = build.entry.module.trustProxy
+if (trustProxy !== false) app.set('trust proxy', trustProxy)
 app.use(compression())
 
 app.use((req, res, next) => {
   const started = process.hrtime.bigint()
-  const requestId = req.get('x-request-id') || crypto.randomUUID()
+  // a proxy's request id is kept when it looks like one; anything else is replaced
+  const given = req.get('x-request-id')
+  const requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : crypto.randomUUID()
   req.headers['x-request-id'] = requestId
   // the app reads the client address from here (honours TRUST_PROXY via req.ip)
   req.headers['x-roadshow-client-ip'] = req.ip ?? 'unknown'
   res.setHeader('X-Request-Id', requestId)
+  // over https, browsers are told to stay on https (req.secure honours TRUST_PROXY)
+  if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains')
   res.on('finish', () => {
     if (req.path.startsWith('/build/')) return
     logLine(res.statusCode >= 500 ? 'error' : 'info', 'request', {
@@ -50,6 +57,9 @@ app.use((req, res, next) => {
 
 app.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }))
 app.use(express.static('public', { maxAge: '1h' }))
+// a form post's Origin goes to the app's own CSRF check (403 and the error page), not to
+// Remix's, which answers a cross-site one with a bare 500 (app/utils/csrf.server.ts)
+app.use(build.entry.module.handOverOrigin)
 app.all('*', createRequestHandler({ build, mode }))
 
 const server = app.listen(port, host, () => {

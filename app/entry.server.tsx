@@ -2,15 +2,17 @@ import crypto from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import type { ActionFunctionArgs, EntryContext, LoaderFunctionArgs } from '@remix-run/node'
 import { createReadableStreamFromReadable } from '@remix-run/node'
-import { RemixServer } from '@remix-run/react'
+import { isRouteErrorResponse, RemixServer } from '@remix-run/react'
 import { isbot } from 'isbot'
 import { renderToPipeableStream } from 'react-dom/server'
 import { getDbHandle } from '../db/client'
 import { seedDemoIfEmpty } from '../db/seed'
 import { getCollector } from './services/collector.server'
+import { startHousekeeping, stopHousekeeping } from './services/housekeeping.server'
+import { failInterruptedImports } from './services/lead-import.server'
 import { getEnv } from './utils/env.server'
 import { NonceProvider } from './utils/nonce'
-import { log } from './utils/logger.server'
+import { describeError, log } from './utils/logger.server'
 import { hashPassword } from './utils/password.server'
 import { hashPhone } from './utils/phone-hash.server'
 import { deriveUtm } from './utils/utm'
@@ -19,6 +21,12 @@ import { deriveUtm } from './utils/utm'
 const env = getEnv()
 
 export const streamTimeout = 5000
+
+/** server.js hands this to Express's `trust proxy` (see TRUST_PROXY in README). */
+export const trustProxy = env.TRUST_PROXY
+
+/** server.js puts this in front of Remix's request handler: a cross-site form post gets our 403 page, not Remix's bare 500. */
+export { handOverOrigin } from './utils/csrf.server'
 
 /**
  * Called by server.js before it listens: opens and migrates the database and, on an
@@ -32,25 +40,34 @@ export async function startup() {
     if (seeded) log('info', 'demo data seeded', seeded)
   }
   log('info', 'database ready', { kind: handle.kind })
+  // imports a killed process left running (导入中) are marked failed, with the reason, and can be retried
+  await failInterruptedImports()
+  startHousekeeping()
   return handle
 }
 
 /** Called by server.js on SIGTERM/SIGINT, after it stops accepting connections. */
 export async function shutdown() {
+  stopHousekeeping()
   // answer every beacon already accepted (written, or refused with 503) before the database closes
   await getCollector().drain()
   const handle = await getDbHandle()
   await handle.close()
 }
 
-export function handleError(error: unknown, { request }: LoaderFunctionArgs | ActionFunctionArgs) {
+export function handleError(error: unknown, args?: LoaderFunctionArgs | ActionFunctionArgs) {
+  // Remix calls this without a request for its own warnings (a `?_data=` request): a client's
+  // doing, not a fault of ours, and cheap to repeat, so it must not fill the error log
+  if (!args) return log('debug', 'request framework warning', { error: describeError(error) })
+  const { request } = args
   if (request.signal.aborted) return
-  if (error instanceof Response) return
+  // thrown Responses and Remix's own 4xx answers (no such route, method not allowed) are answers, not faults
+  if (error instanceof Response || isRouteErrorResponse(error)) return
   log('error', 'unhandled error', {
     method: request.method,
     url: new URL(request.url).pathname,
     requestId: request.headers.get('x-request-id'),
-    error: error instanceof Error ? { message: error.message, stack: error.stack } : String(error),
+    error: describeError(error),
   })
 }
 
@@ -114,7 +131,7 @@ export default function handleRequest(
         },
         onError(error: unknown) {
           responseStatusCode = 500
-          if (shellRendered) log('error', 'render error', { error: String(error) })
+          if (shellRendered) log('error', 'render error', { error: describeError(error) })
         },
       },
     )

@@ -173,16 +173,30 @@ export function ErrorBoundary() {
       title = t('error.forbidden')
       body = t('error.forbiddenBody')
       detail = typeof error.data === 'string' ? error.data : null
+    } else if (error.status === 400) {
+      // the text names each bad field, one a line (app/utils/input.server.ts)
+      title = t('error.badRequest')
+      body = t('error.badRequestBody')
+      detail = typeof error.data === 'string' ? error.data : null
     } else if (error.status < 500 && typeof error.data === 'string') {
       detail = error.data
     }
   }
+  const details = detail ? detail.split('\n').filter(Boolean) : []
   return (
     <Shell>
       <section className="error-page" role="alert">
         <h1>{title}</h1>
         <p>{body}</p>
-        {detail ? <p className="muted">{detail}</p> : null}
+        {details.length > 1 ? (
+          <ul className="muted">
+            {details.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        ) : details.length ? (
+          <p className="muted">{details[0]}</p>
+        ) : null}
         <p>
           <a className="btn btn-primary" href="/">
             {t('error.home')}

@@ -83,8 +83,7 @@ async function main(): Promise<number> {
       storeId: store.id,
       userId,
       platform: values.platform as PlatformChoice,
-      fileName: path.basename(file),
-      file: { bytes },
+      file: { bytes, fileName: path.basename(file) },
     })
     const failed = await db
       .select({ rowNumber: importRows.rowNumber, column: importRows.column, reason: importRows.reason })

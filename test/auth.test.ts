@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../db/client'
 import { users } from '../db/schema'
@@ -127,6 +127,71 @@ describe('sign-in', () => {
     const res = await attempt({ email: user.email, password: TEST_PASSWORD }, { origin: 'https://evil.example' })
     expect(res.status).toBe(403)
     expect(res.headers.get('set-cookie')).toBeNull()
+  })
+
+  it('counts parallel guesses at one account exactly: 25 at once get five 401s and twenty 429s', async () => {
+    const user = await createUser(groupId, 'sales', [storeId])
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => attempt({ email: user.email, password: `parallel-guess-${i}` })),
+    )
+    const statuses = results.map((r) => r.status).sort()
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20)
+  })
+
+  it('counts parallel guesses from one address exactly: 40 at once, at different accounts, get thirty 401s', async () => {
+    const ip = nextIp()
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => attempt({ email: `ghost-${i}@example.test`, password: 'wrong-password' }, { ip })),
+    )
+    expect(results.filter((r) => r.status === 401)).toHaveLength(30)
+    expect(results.filter((r) => r.status === 429)).toHaveLength(10)
+  })
+
+  it('a right password does not count against the limit', async () => {
+    const user = await createUser(groupId, 'sales', [storeId])
+    for (let i = 0; i < 8; i++) expect((await attempt({ email: user.email, password: TEST_PASSWORD })).status).toBe(302)
+    for (let i = 0; i < 5; i++) expect((await attempt({ email: user.email, password: `guess-${i}` })).status).toBe(401)
+    expect((await attempt({ email: user.email, password: TEST_PASSWORD })).status).toBe(429)
+  })
+
+  it('the throttle counts through the indexes on (email, at) and (ip, at), not a scan of every attempt', async () => {
+    const db = await getDb()
+    const plan = await db.transaction(async (tx) => {
+      // on a small table the planner would scan anyway: ask it what it does when it must choose
+      await tx.execute(sql`set local enable_seqscan = off`)
+      const since = new Date(Date.now() - 15 * 60_000).toISOString()
+      const rows = await tx.execute(sql`explain
+        select (select count(*) from login_attempts where email = ${'a@example.test'} and at > ${since}::timestamptz and not success),
+               (select count(*) from login_attempts where ip = ${'203.0.113.9'} and at > ${since}::timestamptz and not success)`)
+      return JSON.stringify(rows)
+    })
+    expect(plan).toContain('login_attempts_email_idx')
+    expect(plan).toContain('login_attempts_ip_idx')
+  })
+
+  it('sends the user back only to a path of this site, however the address is written', async () => {
+    const user = await createUser(groupId, 'specialist', [storeId])
+    const cases: Array<[string, string]> = [
+      ['/campaigns/timeline?from=2026-01-01#top', '/campaigns/timeline?from=2026-01-01#top'],
+      ['/\t/evil.example/phish', '/campaigns'],
+      ['//evil.example', '/campaigns'],
+      ['/\\evil.example', '/campaigns'],
+      ['/\\/evil.example', '/campaigns'],
+      ['/./\/evil.example', '/campaigns'],
+      ['/.//evil.example', '/campaigns'],
+      ['/\nSet-Cookie: x=1', '/campaigns'],
+      ['/\r\n/evil.example', '/campaigns'],
+      ['/\u0000/evil.example', '/campaigns'],
+      ['https://evil.example/', '/campaigns'],
+      ['javascript:alert(1)', '/campaigns'],
+      [' /\t/evil.example', '/campaigns'],
+    ]
+    for (const [redirectTo, expected] of cases) {
+      const res = await attempt({ email: user.email, password: TEST_PASSWORD, redirectTo })
+      expect(res.status, JSON.stringify(redirectTo)).toBe(302)
+      expect(res.headers.get('location'), JSON.stringify(redirectTo)).toBe(expected)
+    }
   })
 
   it('refuses a login post without the CSRF token (403)', async () => {

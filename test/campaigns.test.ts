@@ -339,8 +339,14 @@ describe('finding campaigns', () => {
       expect(rows.map((r) => r.id)).toEqual([a, bare])
       expect(rows[1]!.plannedFen).toBeNull()
     }
-    // a bad filter value is ignored rather than failing the page
-    expect((await find('status=nonsense&page=-4')).length).toBeGreaterThan(0)
+    // a bad filter value is refused with 400 naming it (SPEC §8), an empty one is no filter
+    const bad = await outcome(() => list.loader(args(get('/campaigns?status=nonsense&page=-4&from=2026-02-30&to=', manager))))
+    expect(bad.status).toBe(400)
+    expect(bad.body).toContain('status')
+    expect(bad.body).toContain('page')
+    expect(bad.body).toContain('from')
+    expect(bad.body).not.toMatch(/^to/m)
+    expect((await find('status=&store=&from=')).length).toBeGreaterThan(0)
   })
 
   it('draws the timeline with the campaigns of the period', async () => {

@@ -96,7 +96,7 @@ describe('来店登记 (walk-in)', () => {
 
     // the form suggests 再次到店 when it sees the number
     const suggestion = await settle<any>(() => walkIn.loader(args(get(`/desk/walk-in?store=${storeA}&phone=${phone}`, sales))))
-    expect(suggestion.data.lookup).toMatchObject({ known: true, visits: 1, suggestion: 'return', name: '吴女士' })
+    expect(suggestion.data.lookup).toMatchObject({ kind: 'known', visits: 1, suggestion: 'return', name: '吴女士' })
     const check = await logWalkIn({ phone, intent: 'check' })
     expect(check.status).toBe(200)
     expect(check.data.values.visitType).toBe('return')

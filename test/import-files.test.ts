@@ -2,10 +2,11 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { eq } from 'drizzle-orm'
 import { getDb } from '../db/client'
-import { imports } from '../db/schema'
+import { imports, importUploads } from '../db/schema'
 import { keepImportFile, pruneUnconfirmedUploads } from '../app/services/import-files.server'
-import { createGroup, createStore } from './factories'
+import { createGroup, createStore, createUser } from './factories'
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roadshow-uploads-'))
 
@@ -35,5 +36,26 @@ describe('uploads never imported', () => {
     expect(fs.existsSync(imported.path)).toBe(true)
     expect(fs.existsSync(fresh.path)).toBe(true)
     expect(await pruneUnconfirmedUploads()).toEqual([])
+  })
+
+  it('expire after a day: their records go, and their files unless uploaded again since', async () => {
+    const group = await createGroup()
+    const storeId = (await createStore(group.id)).id
+    const userId = (await createUser(group.id, 'specialist', [storeId])).id
+    const old = Date.now() / 1000 - 2 * 86_400
+    const expired = await keepImportFile(Buffer.from('姓名,手机\n赵女士,13600004444\n'), 'csv')
+    const again = await keepImportFile(Buffer.from('姓名,手机\n钱先生,13500005555\n'), 'csv')
+    for (const file of [expired.path, again.path]) fs.utimesSync(file, old, old)
+    const db = await getDb()
+    const upload = (hash: string, createdAt: Date) =>
+      db.insert(importUploads).values({ storeId, uploadedById: userId, kind: 'leads', fileName: 'a.csv', fileHash: hash, ext: 'csv', byteSize: 10, createdAt }).returning()
+    const [stale] = await upload(expired.hash, new Date(old * 1000))
+    // the same bytes as a day-old file, uploaded again an hour ago: that upload can still be confirmed
+    const [fresh] = await upload(again.hash, new Date(Date.now() - 3_600_000))
+
+    expect(await pruneUnconfirmedUploads()).toEqual([`${expired.hash}.csv`])
+    expect(await db.select().from(importUploads).where(eq(importUploads.id, stale!.id))).toEqual([])
+    expect(await db.select().from(importUploads).where(eq(importUploads.id, fresh!.id))).toHaveLength(1)
+    expect(fs.existsSync(again.path)).toBe(true)
   })
 })

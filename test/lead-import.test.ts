@@ -2,23 +2,38 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { and, eq, sql } from 'drizzle-orm'
+import { PGlite } from '@electric-sql/pglite'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { getDb } from '../db/client'
-import { auditLog, campaigns, importRows, imports, leads, mediaPlacements, touchpoints } from '../db/schema'
+import { getDb, wrapPglite } from '../db/client'
+import { auditLog, campaigns, dealerGroups, importRows, imports, leads, mediaPlacements, stores, touchpoints } from '../db/schema'
+import { keepImportFile } from '../app/services/import-files.server'
 import { recordArrival } from '../app/services/lead-intake.server'
-import { detectPlatform, guessMapping, ImportError, importLeadFile, type LeadImportInput } from '../app/services/lead-import.server'
+import {
+  detectPlatform,
+  failInterruptedImports,
+  guessMapping,
+  ImportError,
+  importLeadFile,
+  INTERRUPTED_REASON,
+  type LeadImportInput,
+} from '../app/services/lead-import.server'
 import { loader as listLoader } from '../app/routes/imports._index'
 import { action as newAction } from '../app/routes/imports.new'
-import { loader as detailLoader } from '../app/routes/imports.$importId'
+import * as detailModule from '../app/routes/imports.$importId'
 import { loader as reportLoader } from '../app/routes/imports.$importId.report'
 import { BASE, createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
 import { settle } from './http'
+import { serverUrl, TEMPLATE_FILE } from './setup/databases'
+
+const detailLoader = detailModule.loader
 
 /**
  * SPEC §3 (must 6): lead-platform exports — GBK, UTF-8 with BOM, UTF-16, .xlsx — import
  * with masked phones; every row has an outcome; the same file twice changes nothing; a
  * failure half-way leaves nothing; bad files are refused; store scope holds.
+ * Hardening (must 7): an upload is confirmed only by its uploader, into its store; an import
+ * killed half-way is marked failed when the server (or the next import) starts, and retried.
  */
 
 const FIXTURES = path.resolve('test/fixtures')
@@ -32,7 +47,7 @@ let storeA: string
 let storeB: string
 
 const run = (storeId: string, name: string, more: Partial<LeadImportInput> = {}) =>
-  importLeadFile({ storeId, userId: null, platform: 'auto', fileName: name, file: { bytes: fixture(name) }, ...more })
+  importLeadFile({ storeId, userId: null, platform: 'auto', file: { bytes: fixture(name), fileName: name }, ...more })
 
 async function leadsOf(storeId: string) {
   const db = await getDb()
@@ -164,7 +179,7 @@ describe('importing lead-platform exports', () => {
       return row
     }
     const before = await count()
-    const again = await run(store, 'autohome-leads-gbk.csv', { fileName: 'renamed.csv', platform: 'bitauto' })
+    const again = await run(store, 'autohome-leads-gbk.csv', { file: { bytes: fixture('autohome-leads-gbk.csv'), fileName: 'renamed.csv' }, platform: 'bitauto' })
     expect(again).toMatchObject({ reused: true, importId: first.importId, counts: first.counts })
     expect(await count()).toEqual(before)
   })
@@ -176,9 +191,30 @@ describe('importing lead-platform exports', () => {
     const text = fs.readFileSync(path.join(FIXTURES, 'autohome-leads-gbk.csv'))
     const extra = Buffer.from('6,吴先生,18800009999,途观L,杭州,2026-10-06 08:00,杭州西湖大众4S店,\r\n', 'utf8')
     const gbkExtra = (await import('iconv-lite')).default.encode(extra.toString('utf8'), 'gbk')
-    const next = await importLeadFile({ storeId: store, userId: null, platform: 'autohome', fileName: 'next.csv', file: { bytes: Buffer.concat([text, gbkExtra]) } })
+    const next = await importLeadFile({ storeId: store, userId: null, platform: 'autohome', file: { bytes: Buffer.concat([text, gbkExtra]), fileName: 'next.csv' } })
     expect(next.counts).toMatchObject({ imported: 1, merged: 0, duplicate: 4, failed: 1, skipped: 1 })
     expect((await leadsOf(store)).length).toBe(5)
+  })
+
+  it('a role that sees phones masked is not told which rows joined a known lead', async () => {
+    const store = (await createStore(groupId)).id
+    const seer = await signIn((await createUser(groupId, 'manager', [store])).id)
+    const masked = await signIn((await createUser(groupId, 'specialist', [store])).id)
+    await run(store, 'bitauto-leads-utf8-bom.csv')
+    // a later export: the first person again, at another time, among rows seen before
+    const later = fixture('bitauto-leads-utf8-bom.csv').toString('utf8').replace('2026-10-06 10:00:00', '2026-10-09 09:00:00')
+    const next = await importLeadFile({ storeId: store, userId: null, platform: 'auto', file: { bytes: Buffer.from(later, 'utf8'), fileName: 'later.csv' } })
+    expect(next.counts.merged).toBe(1)
+    const view = (browser: Browser) => settle(() => detailLoader({ request: get(`/imports/${next.importId}`, browser), params: { importId: next.importId }, context: {} }))
+    expect((await view(seer)).data.import.counts).toMatchObject({ imported: 0, merged: 1 })
+    expect((await view(masked)).data.import.counts).toMatchObject({ imported: 1, merged: 0 })
+    const list = (browser: Browser) => settle(() => listLoader({ request: get(`/imports?store=${store}`, browser), params: {}, context: {} }))
+    const listed = (await list(masked)).data.imports.find((i: { id: string }) => i.id === next.importId)
+    expect(listed).toMatchObject({ rowsImported: 1, rowsMerged: 0 })
+    const report = async (browser: Browser) =>
+      String((await settle(() => reportLoader({ request: get(`/imports/${next.importId}/report.csv`, browser), params: { importId: next.importId }, context: {} }))).data)
+    expect(await report(seer)).toContain('并入已有线索')
+    expect(await report(masked)).not.toContain('并入已有线索')
   })
 
   it('a later full phone with the same mask and name completes the masked lead (through recordArrival)', async () => {
@@ -229,7 +265,7 @@ describe('importing lead-platform exports', () => {
     const files = keptFiles()
     const refusal = async (bytes: Buffer, name: string) => {
       try {
-        await importLeadFile({ storeId: store, userId: null, platform: 'auto', fileName: name, file: { bytes } })
+        await importLeadFile({ storeId: store, userId: null, platform: 'auto', file: { bytes, fileName: name } })
       } catch (error) {
         expect(error).toBeInstanceOf(ImportError)
         return error as ImportError
@@ -286,8 +322,18 @@ function upload(fields: Record<string, string>, file: { name: string; bytes: Buf
 
 const callAction = (request: Request) => settle(() => newAction({ request, params: {}, context: {} }))
 
+/** The confirm form of a preview: its upload, the store, the platform and the mapping as shown. */
+const confirmFields = (p: { uploadId: string; mapping: Array<string | null> }, storeId: string, platform = 'auto') => ({
+  intent: 'confirm',
+  storeId,
+  platform,
+  uploadId: p.uploadId,
+  ...Object.fromEntries(p.mapping.map((f, i) => [`map.${i}`, f ?? ''])),
+})
+
 describe('the import pages', () => {
   let importId: string
+  let uploadId: string
 
   it('upload shows a preview (encoding, mapping, first rows, phones masked for the specialist); confirm imports', async () => {
     const preview = await callAction(upload({ storeId: storeA, platform: 'auto' }, { name: 'autohome-leads-gbk.csv', bytes: fixture('autohome-leads-gbk.csv') }, specialist))
@@ -295,6 +341,8 @@ describe('the import pages', () => {
     const p = preview.data.preview
     expect(preview.data.step).toBe('preview')
     expect(p).toMatchObject({ encoding: 'gb18030', format: 'csv', headerRowNumber: 2, dataRows: 5, detectedPlatform: 'autohome', earlier: null })
+    expect(p.uploadId).toMatch(/^[0-9a-f-]{36}$/)
+    uploadId = p.uploadId
     expect(p.skipped).toEqual({ title: 1, blank: 1, total: 1 })
     expect(p.mapping).toEqual([null, 'name', 'phone', 'model', 'city', 'time', null, null])
     expect(p.sample[0]).toEqual({ rowNumber: 3, cells: ['1', '张先生', '138****1234', '朗逸', '杭州', '2026-10-01 12:30', '杭州西湖大众4S店', ''] })
@@ -302,25 +350,24 @@ describe('the import pages', () => {
     expect(p.sample[2].cells[2]).toBe('139****1111')
     expect(keptFiles()).toContain(`${p.fileHash}.csv`)
 
-    // confirm with the mapping edited: the 序号 column stays out, 备注 too
-    const map = Object.fromEntries(p.mapping.map((f: string | null, i: number) => [`map.${i}`, f ?? '']))
-    const confirmed = await callAction(post('/imports/new', { intent: 'confirm', storeId: storeA, platform: 'autohome', fileHash: p.fileHash, ext: 'csv', fileName: p.fileName, ...map }, specialist))
+    // confirm with the mapping as guessed: the 序号 column stays out, 备注 too
+    const confirmed = await callAction(post('/imports/new', confirmFields(p, storeA, 'autohome'), specialist))
     expect(confirmed.status).toBe(302)
     const location = confirmed.headers.get('location')!
     expect(location).toMatch(/^\/imports\/[0-9a-f-]{36}\?notice=done$/)
     importId = location.split('/')[2]!.split('?')[0]!
 
-    const again = await callAction(post('/imports/new', { intent: 'confirm', storeId: storeA, platform: 'autohome', fileHash: p.fileHash, ext: 'csv', fileName: p.fileName, ...map }, specialist))
+    const again = await callAction(post('/imports/new', confirmFields(p, storeA, 'autohome'), specialist))
     expect(again.headers.get('location')).toBe(`/imports/${importId}?notice=again`)
   })
 
   it('a confirm without the phone column goes back to the preview with the reason', async () => {
     const preview = await callAction(upload({ storeId: storeA, platform: 'auto' }, { name: 'b.csv', bytes: fixture('bitauto-leads-utf8-bom.csv') }, specialist))
     const p = preview.data.preview
-    const map = Object.fromEntries(p.mapping.map((f: string | null, i: number) => [`map.${i}`, f === 'phone' ? '' : (f ?? '')]))
-    const refused = await callAction(post('/imports/new', { storeId: storeA, platform: 'auto', fileHash: p.fileHash, ext: 'csv', fileName: 'b.csv', ...map }, specialist))
+    const refused = await callAction(post('/imports/new', confirmFields({ ...p, mapping: p.mapping.map((f: string | null) => (f === 'phone' ? null : f)) }, storeA), specialist))
     expect(refused.status).toBe(400)
     expect(refused.data).toMatchObject({ step: 'preview', error: { key: 'imports.error.missingColumn', params: { field: 'phone' } } })
+    expect(refused.data.preview).toMatchObject({ uploadId: p.uploadId, fileName: 'b.csv' })
     expect(refused.data.preview.mapping[1]).toBeNull()
   })
 
@@ -328,6 +375,7 @@ describe('the import pages', () => {
     const summary = await settle(() => detailLoader({ request: get(`/imports/${importId}`, specialist), params: { importId }, context: {} }))
     expect(summary.status).toBe(200)
     expect(summary.data.import).toMatchObject({ status: 'done', counts: { imported: 4, failed: 1, skipped: 1 } })
+    expect(summary.data.canRetry).toBe(false)
     expect(summary.data.failed).toEqual([{ rowNumber: 7, outcome: 'failed', column: '手机号', reason: 'imports.reason.phoneMissing', leadId: null }])
 
     const en = { ...specialist, cookie: `${specialist.cookie}; rs_lang=en` }
@@ -354,8 +402,7 @@ describe('the import pages', () => {
     expect(list.data.imports).toEqual([])
     const uploaded = await callAction(upload({ storeId: storeA, platform: 'auto' }, { name: 'x.csv', bytes: fixture('bitauto-leads-utf8-bom.csv') }, specialistB))
     expect(uploaded.status).toBe(403)
-    const hash = (await getDb()).select({ h: imports.fileHash }).from(imports).where(eq(imports.id, importId))
-    const confirm = await callAction(post('/imports/new', { storeId: storeA, platform: 'auto', fileHash: (await hash)[0]!.h, ext: 'csv', fileName: 'x.csv' }, specialistB))
+    const confirm = await callAction(post('/imports/new', { storeId: storeA, platform: 'auto', uploadId }, specialistB))
     expect(confirm.status).toBe(403)
   })
 
@@ -372,11 +419,225 @@ describe('the import pages', () => {
   })
 })
 
+describe('an upload is confirmed only by its uploader, into the store it was uploaded for', () => {
+  const NINGBO_FILE = 'dongchedi-leads-utf16le.csv'
+  let ningbo: { uploadId: string; fileHash: string; mapping: Array<string | null> }
+
+  // the imports of a file into store A or B (other tests import the same fixtures into other stores)
+  const importsOfFile = async (fileHash: string) =>
+    (await getDb())
+      .select()
+      .from(imports)
+      .where(and(eq(imports.fileHash, fileHash), inArray(imports.storeId, [storeA, storeB])))
+
+  beforeAll(async () => {
+    // the 宁波 (store B) specialist uploads an export for store B
+    const preview = await callAction(upload({ storeId: storeB, platform: 'auto' }, { name: NINGBO_FILE, bytes: fixture(NINGBO_FILE) }, specialistB))
+    expect(preview.status).toBe(200)
+    ningbo = preview.data.preview
+  })
+
+  it('a 杭州 specialist cannot import a 宁波 upload into 杭州, by its id or by its file hash', async () => {
+    const byId = await callAction(post('/imports/new', confirmFields(ningbo, storeA), specialist))
+    expect(byId.status).toBe(403)
+    expect(byId.data).toMatchObject({ step: 'upload', error: { key: 'imports.error.uploadNotYours' } })
+    // nothing of the other store's file is shown either
+    expect(byId.data.preview).toBeUndefined()
+    // what used to work: naming the file by its sha256
+    const byHash = await callAction(post('/imports/new', { storeId: storeA, platform: 'auto', fileHash: ningbo.fileHash, ext: 'csv', fileName: NINGBO_FILE }, specialist))
+    expect(byHash.status).toBe(400)
+    expect(await importsOfFile(ningbo.fileHash)).toEqual([])
+    expect((await leadsOf(storeA)).map((l) => l.name)).not.toContain('Chen')
+  })
+
+  it('another user of the same store cannot confirm it, nor can its uploader into another of their stores', async () => {
+    const managerB = await signIn((await createUser(groupId, 'manager', [storeB])).id)
+    const otherUser = await callAction(post('/imports/new', confirmFields(ningbo, storeB), managerB))
+    expect(otherUser.status).toBe(403)
+    expect(otherUser.data).toMatchObject({ error: { key: 'imports.error.uploadNotYours' } })
+
+    // a manager of both stores uploads for store A and confirms into store B
+    const managerAB = await signIn((await createUser(groupId, 'manager', [storeA, storeB])).id)
+    const mine = await callAction(upload({ storeId: storeA, platform: 'auto' }, { name: 'x.xlsx', bytes: fixture('dongchedi-leads.xlsx') }, managerAB))
+    const otherStore = await callAction(post('/imports/new', confirmFields(mine.data.preview, storeB), managerAB))
+    expect(otherStore.status).toBe(403)
+    expect(otherStore.data).toMatchObject({ error: { key: 'imports.error.uploadNotYours' } })
+    expect(await importsOfFile(ningbo.fileHash)).toEqual([])
+    expect(await importsOfFile(mine.data.preview.fileHash)).toEqual([])
+  })
+
+  it('an unknown or expired upload is not found', async () => {
+    const unknown = await callAction(post('/imports/new', confirmFields({ ...ningbo, uploadId: '00000000-0000-4000-8000-000000000000' }, storeB), specialistB))
+    expect(unknown.status).toBe(404)
+    expect(unknown.data).toMatchObject({ step: 'upload', error: { key: 'imports.error.uploadNotFound' } })
+  })
+
+  it('its uploader imports it into its store', async () => {
+    const confirmed = await callAction(post('/imports/new', confirmFields(ningbo, storeB), specialistB))
+    expect(confirmed.status).toBe(302)
+    const [record] = await importsOfFile(ningbo.fileHash)
+    expect(record).toMatchObject({ storeId: storeB, status: 'done', rowsImported: 2, platformChoice: 'auto' })
+  })
+})
+
+// ------------------------------------------------------------------ interrupted imports
+
+/**
+ * What a process killed during an import leaves behind: the kept file and its import
+ * 'pending' (导入中), nothing else — its transaction died with it.
+ */
+async function leftRunning(storeId: string, name: string, createdById: string | null) {
+  const bytes = fixture(name)
+  const kept = await keepImportFile(bytes, 'csv')
+  const db = await getDb()
+  const [row] = await db
+    .insert(imports)
+    .values({
+      storeId,
+      kind: 'leads',
+      platform: 'autohome',
+      platformChoice: 'autohome',
+      fileName: name,
+      fileHash: kept.hash,
+      byteSize: bytes.length,
+      encoding: 'gb18030',
+      status: 'pending',
+      mapping: { name: '客户姓名', phone: '手机号', model: '意向车型', city: '所在城市', time: '留资时间' },
+      columnMapping: [null, 'name', 'phone', 'model', 'city', 'time', null, null],
+      storedPath: kept.path,
+      createdById,
+    })
+    .returning({ id: imports.id })
+  return row!.id
+}
+
+describe('an import killed half-way', () => {
+  const detailAction = (importId: string, browser: Browser) =>
+    settle(() => detailModule.action({ request: post(`/imports/${importId}`, { intent: 'retry' }, browser), params: { importId }, context: {} }))
+  const detail = (importId: string, browser: Browser) => settle(() => detailLoader({ request: get(`/imports/${importId}`, browser), params: { importId }, context: {} }))
+
+  it('is marked failed by the start-up sweep, with the reason on its page; a retry imports it, once', async () => {
+    const store = (await createStore(groupId)).id
+    const userId = (await createUser(groupId, 'specialist', [store])).id
+    const owner = await signIn(userId)
+    const stuck = await leftRunning(store, 'autohome-leads-gbk.csv', userId)
+
+    // what startup() runs before the server listens
+    expect(await failInterruptedImports()).toContain(stuck)
+    const db = await getDb()
+    const [record] = await db.select().from(imports).where(eq(imports.id, stuck))
+    expect(record).toMatchObject({ status: 'failed', error: INTERRUPTED_REASON })
+    expect(record!.finishedAt).toBeInstanceOf(Date)
+    expect(await failInterruptedImports()).toEqual([])
+
+    const page = await detail(stuck, owner)
+    expect(page.data).toMatchObject({ canRetry: true, import: { status: 'failed', error: 'imports.error.interrupted', laterImportId: null } })
+    const list = await settle(() => listLoader({ request: get('/imports', owner), params: {}, context: {} }))
+    expect(list.data.imports).toMatchObject([{ id: stuck, status: 'failed' }])
+
+    // another store's specialist cannot retry it; an executive may not import at all
+    expect((await detailAction(stuck, specialistB)).status).toBe(404)
+    const exec = await signIn((await createUser(groupId, 'executive', [store])).id)
+    expect((await detailAction(stuck, exec)).status).toBe(403)
+    expect(await leadsOf(store)).toEqual([])
+
+    // the retry runs the same file with the same mapping and platform
+    const retried = await detailAction(stuck, owner)
+    expect(retried.status).toBe(302)
+    const location = retried.headers.get('location')!
+    expect(location).toMatch(/^\/imports\/[0-9a-f-]{36}\?notice=done$/)
+    const retryId = location.split('/')[2]!.split('?')[0]!
+    expect(retryId).not.toBe(stuck)
+    const [rerun] = await db.select().from(imports).where(eq(imports.id, retryId))
+    expect(rerun).toMatchObject({ status: 'done', platform: 'autohome', rowsImported: 4, rowsFailed: 1, createdById: userId, fileHash: record!.fileHash })
+    expect((await leadsOf(store)).length).toBe(4)
+
+    // the interrupted import stays failed, pointing at the run that imported its file; retrying again changes nothing
+    const after = await detail(stuck, owner)
+    expect(after.data).toMatchObject({ canRetry: false, import: { status: 'failed', laterImportId: retryId } })
+    const again = await detailAction(stuck, owner)
+    expect(again.headers.get('location')).toBe(`/imports/${retryId}?notice=again`)
+    expect((await leadsOf(store)).length).toBe(4)
+    // a finished import is not retried
+    const done = await detailAction(retryId, owner)
+    expect(done.status).toBe(409)
+    expect(done.data).toMatchObject({ error: { key: 'imports.error.notRetryable' } })
+  })
+
+  it('the next import of the store fails what a dead process left running there, and only there', async () => {
+    const store = (await createStore(groupId)).id
+    const elsewhere = (await createStore(groupId)).id
+    const stuck = await leftRunning(store, 'autohome-leads-gbk.csv', null)
+    const other = await leftRunning(elsewhere, 'autohome-leads-gbk.csv', null)
+    await run(store, 'bitauto-leads-utf8-bom.csv')
+    const db = await getDb()
+    const statuses = await db.select({ id: imports.id, status: imports.status }).from(imports).where(inArray(imports.id, [stuck, other]))
+    expect(Object.fromEntries(statuses.map((r) => [r.id, r.status]))).toEqual({ [stuck]: 'failed', [other]: 'pending' })
+    await failInterruptedImports({ storeIds: [elsewhere] })
+  })
+
+  it('a running import is left alone: its run ends done', async () => {
+    const store = (await createStore(groupId)).id
+    const rows = Array.from({ length: 150 }, (_, i) => `客户${i},139${String(60000000 + i)},2026-10-01 12:${String(i % 60).padStart(2, '0')}`)
+    const running = importLeadFile({ storeId: store, userId: null, platform: 'other', file: { bytes: Buffer.from(['姓名,手机,留资时间', ...rows].join('\n')), fileName: 'live.csv' } })
+    const db = await getDb()
+    while (!(await db.select({ id: imports.id }).from(imports).where(eq(imports.storeId, store))).length) await new Promise((r) => setTimeout(r, 2))
+    expect(await failInterruptedImports({ storeIds: [store] })).toEqual([])
+    const result = await running
+    expect(result.counts.imported).toBe(150)
+    const [record] = await db.select().from(imports).where(eq(imports.id, result.importId))
+    expect(record).toMatchObject({ status: 'done', error: null })
+  })
+
+  // PGlite has one connection, so no second process can hold the lock there: this case exists only on a server
+  if (serverUrl()) it('on a Postgres server, a pending import whose store another process is importing into is alive', async () => {
+    const store = (await createStore(groupId)).id
+    const stuck = await leftRunning(store, 'autohome-leads-gbk.csv', null)
+    const db = await getDb()
+    // another process's import holds the store's lock for its whole transaction
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    let locked!: () => void
+    const taken = new Promise<void>((resolve) => (locked = resolve))
+    const other = db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`roadshow:lead-import:${store}`}))`)
+      locked()
+      await held
+    })
+    await taken
+    expect(await failInterruptedImports({ storeIds: [store] })).toEqual([])
+    release()
+    await other
+    expect(await failInterruptedImports({ storeIds: [store] })).toEqual([stuck])
+  })
+})
+
 // ------------------------------------------------------------------ the command line
+
+/**
+ * A migrated embedded database under DIR/pg holding the store the commands name: a copy of
+ * the tests' migrated template when there is one (no initdb, no migrations to run).
+ */
+async function embeddedDatabase(dir: string) {
+  const template = fs.existsSync(TEMPLATE_FILE) ? new Blob([fs.readFileSync(TEMPLATE_FILE)]) : undefined
+  const handle = wrapPglite(await PGlite.create({ dataDir: path.join(dir, 'pg'), ...(template ? { loadDataDir: template } : {}) }))
+  try {
+    if (!template) await handle.migrate()
+    const [group] = await handle.db.insert(dealerGroups).values({ name: '演示经销商集团' }).returning()
+    await handle.db.insert(stores).values({ groupId: group!.id, name: '杭州西湖大众4S店', brand: '大众', city: '杭州' })
+  } finally {
+    await handle.close()
+  }
+}
+
+/** `npm run import -- ARGS`, started as npm would (node with tsx's loader), without npm's own start-up. */
+function startCli(args: string[], env: NodeJS.ProcessEnv) {
+  return spawn(process.execPath, ['--import', 'tsx', 'scripts/import.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+}
 
 function runCli(args: string[], env: NodeJS.ProcessEnv) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/import.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = startCli(args, env)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))
@@ -386,15 +647,12 @@ function runCli(args: string[], env: NodeJS.ProcessEnv) {
 }
 
 describe('npm run import', () => {
-  it('imports the GBK export into a fresh embedded database, once', { timeout: 120_000 }, async () => {
+  // it starts six processes: on a loaded two-core machine that can take minutes, never ten
+  it('imports the GBK export into an embedded database, once; killed half-way it keeps nothing', { timeout: 10 * 60_000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roadshow-cli-'))
     try {
+      await embeddedDatabase(dir)
       const env = { ...process.env, DATA_DIR: dir, DATABASE_URL: '', SEED_DEMO: 'false', LOG_LEVEL: 'error' }
-      // the command migrates the new database itself; a store is needed, so seed the demo group first
-      const seeded = await new Promise<number | null>((resolve) =>
-        spawn(process.execPath, ['--import', 'tsx', 'scripts/seed.ts'], { env, stdio: 'ignore' }).on('close', resolve),
-      )
-      expect(seeded).toBe(0)
       const file = path.join(FIXTURES, 'autohome-leads-gbk.csv')
       const first = await runCli(['leads', file, '--store', '杭州西湖大众4S店', '--platform', 'autohome', '--json'], env)
       expect(first.code, first.stderr).toBe(0)
@@ -414,23 +672,42 @@ describe('npm run import', () => {
       expect(noStore).toMatchObject({ code: 1 })
       expect(noStore.stderr).toContain('No store “Nowhere”')
 
-      // kill -9 half-way through a longer import: nothing of it is kept, so a re-run imports every row afresh
+      // kill -9 half-way through a longer import (once it reports its first hundred rows, inside
+      // its transaction): nothing of it is kept, so a re-run imports every row afresh
       const rows = Array.from({ length: 300 }, (_, i) => `客户${i},139${String(70000000 + i)},2026-10-01 12:${String(i % 60).padStart(2, '0')}`)
       const big = path.join(dir, 'big.csv')
       fs.writeFileSync(big, ['姓名,手机,留资时间', ...rows].join('\n'))
-      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/import.ts', 'leads', big, '--store', '杭州西湖大众4S店'], { env, stdio: 'ignore' })
-      const exited = new Promise((resolve) => child.on('exit', resolve))
-      // the file is kept just before the transaction starts; give the transaction a moment to write rows
-      const deadline = Date.now() + 60_000
-      while (!(fs.existsSync(path.join(dir, 'imports')) && fs.readdirSync(path.join(dir, 'imports')).length >= 2) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1500))
+      const child = startCli(['leads', big, '--store', '杭州西湖大众4S店'], { ...env, LOG_LEVEL: 'debug' })
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+      let output = ''
+      const halfWay = await new Promise<boolean>((resolve) => {
+        child.stdout.on('data', (chunk) => {
+          output += chunk
+          if (output.includes('"msg":"lead import progress"')) resolve(true)
+        })
+        child.on('exit', () => resolve(false))
+      })
+      expect(halfWay, output).toBe(true)
       child.kill('SIGKILL')
-      await exited
+      expect(await exited).toBeNull()
+      const killedId = /"msg":"lead import started".*?"importId":"([0-9a-f-]{36})"/.exec(output)![1]!
+
       const rerun = await runCli(['leads', big, '--store', '杭州西湖大众4S店', '--json'], env)
       expect(rerun.code, rerun.stderr).toBe(0)
-      expect(JSON.parse(rerun.stdout.trim().split('\n').at(-1)!)).toMatchObject({ reused: false, counts: { imported: 300, merged: 0, duplicate: 0 } })
+      const again = JSON.parse(rerun.stdout.trim().split('\n').at(-1)!)
+      expect(again).toMatchObject({ reused: false, counts: { imported: 300, merged: 0, duplicate: 0 } })
+
+      // the killed run no longer shows as running: the re-run's start marked it failed, with the reason
+      const check = await PGlite.create({ dataDir: path.join(dir, 'pg') })
+      try {
+        const { rows: states } = await check.query<{ id: string; status: string; error: string | null }>('select id, status, error from imports where file_name = $1 order by created_at', ['big.csv'])
+        expect(states).toEqual([
+          { id: killedId, status: 'failed', error: INTERRUPTED_REASON },
+          { id: again.importId, status: 'done', error: null },
+        ])
+      } finally {
+        await check.close()
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })
     }

@@ -375,7 +375,9 @@ describe('merging leads by hand', () => {
     )
     expect(walk.status).toBe(302)
     const duplicate = walk.headers.get('location')!.match(/lead=([0-9a-f-]{36})/)![1]!
-    await leadAction(sales, duplicate, { intent: 'edit', version: '2', name: '孙先生', city: '杭州', modelOfInterest: '途岳', grade: 'A', note: '带家人来' })
+    const opened = (await loadLead(sales, duplicate)).data.lead.version
+    const edited = await leadAction(sales, duplicate, { intent: 'edit', version: String(opened), name: '孙先生', city: '杭州', modelOfInterest: '途岳', grade: 'A', note: '带家人来' })
+    expect(edited.status).toBe(302)
     const [site] = await db.insert(sites).values({ storeId: storeA, name: '官网', siteKey: `merge-${seq}` }).returning()
     await db.insert(visitors).values({ storeId: storeA, siteId: site!.id, visitorKey: 'v-merge', leadId: duplicate })
     const [imp] = await db.insert(imports).values({ storeId: storeA, kind: 'leads', fileName: 'x.csv', fileHash: 'h', byteSize: 1 }).returning()

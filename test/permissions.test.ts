@@ -86,7 +86,7 @@ describe('route × role permission matrix', () => {
       const ownId = ctx.userIds[who]
       const browser = c.ownSession && ownId ? await signIn(ownId) : ctx.browsers[who]
       const path = await c.path(ctx)
-      const request = c.method === 'GET' ? get(path, browser) : post(path, c.fields?.(ctx) ?? {}, browser)
+      const request = c.method === 'GET' ? get(path, browser) : post(path, c.fields?.(ctx, who) ?? {}, browser)
       const fn = c.method === 'GET' ? module.loader! : module.action!
       const result = await settle(() => fn({ request, params: c.params?.(path) ?? {}, context: {} }))
       const { status } = result

@@ -8,9 +8,29 @@ import type { CampaignData } from './campaign-view'
 import { CsrfInput } from './csrf-input'
 import { FieldError } from './field-error'
 
+/** The execution form as posted (read by formToObject). */
+export type ExecutionValues = {
+  budgetLines?: Array<{ id?: string; actualFen?: string }>
+  tasks?: Array<{ id?: string; status?: string }>
+}
+
 /** After approval: record actual spend per budget line and the progress of each work item. */
-export function ExecutionForm({ c, errors, showBudget }: { c: CampaignData; errors: FieldErrors; showBudget: boolean }) {
+export function ExecutionForm({
+  c,
+  errors,
+  showBudget,
+  values,
+}: {
+  c: CampaignData
+  errors: FieldErrors
+  showBudget: boolean
+  /** what the user typed, when a stale save was refused */
+  values?: ExecutionValues
+}) {
   const { t, money } = useI18n()
+  // a refused save's input, found by row id (the rows' order may have changed meanwhile)
+  const typedActual = (id: string) => values?.budgetLines?.find((b) => b.id === id)?.actualFen
+  const typedStatus = (id: string) => values?.tasks?.find((task) => task.id === id)?.status
   return (
     <section className="card no-print" aria-labelledby="exec-h">
       <h2 id="exec-h">{t('campaign.executionUpdate')}</h2>
@@ -33,7 +53,7 @@ export function ExecutionForm({ c, errors, showBudget }: { c: CampaignData; erro
                   type="text"
                   inputMode="decimal"
                   className="num"
-                  defaultValue={fenToYuanInput(b.actualFen)}
+                  defaultValue={typedActual(b.id) ?? fenToYuanInput(b.actualFen)}
                   aria-describedby={`exec-b-${i}-hint exec-b-${i}-error`}
                   aria-invalid={errors[`budgetLines.${i}.actualFen`] ? true : undefined}
                 />
@@ -53,7 +73,7 @@ export function ExecutionForm({ c, errors, showBudget }: { c: CampaignData; erro
                 <label htmlFor={`exec-t-${i}`}>
                   {task.title} · {task.owner}
                 </label>
-                <select id={`exec-t-${i}`} name={`tasks[${i}].status`} defaultValue={task.status}>
+                <select id={`exec-t-${i}`} name={`tasks[${i}].status`} defaultValue={typedStatus(task.id) ?? task.status}>
                   {TASK_STATUSES.map((s) => (
                     <option key={s} value={s}>
                       {t(`taskStatus.${s}`)}

@@ -5,7 +5,6 @@ const BADGE: Record<ImportStatus, string> = {
   pending: 'badge-running',
   done: 'badge-completed',
   failed: 'badge-over',
-  interrupted: 'badge-returned',
 }
 
 export function ImportStatusBadge({ status }: { status: ImportStatus }) {

@@ -355,7 +355,7 @@ export function MergePanel({ lead, merge, errors }: { lead: Lead; merge: MergeSt
         <label htmlFor="merge-q" className="visually-hidden">
           {t('leads.detail.mergeSearch')}
         </label>
-        <input id="merge-q" name="mergeQ" type="search" defaultValue={merge.q} placeholder={t('leads.detail.mergeSearch')} />
+        <input id="merge-q" name="mergeQ" type="search" maxLength={60} defaultValue={merge.q} placeholder={t('leads.detail.mergeSearch')} />
         <button type="submit" className="btn">
           {t('leads.detail.mergeFind')}
         </button>

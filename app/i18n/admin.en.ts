@@ -35,7 +35,7 @@ export const adminEn = {
   'auditField.passwordChanged': 'Password reset',
 
   'account.profile': 'Profile',
-  'account.passwordHint': 'At least 10 characters. Other devices where you are signed in will be signed out.',
+  'account.passwordHint': 'At least 10 characters, not a commonly used password. Other devices where you are signed in will be signed out.',
   'account.languageHint': 'Saved to your account, so it follows you to other devices.',
   'account.save': 'Change password',
   'users.executiveNeedsGroupAdmin': 'Only an administrator of every store of the group can create or manage executives.',

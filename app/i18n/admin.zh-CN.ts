@@ -34,7 +34,7 @@ export const adminZhCN: Record<keyof typeof adminEn, string> = {
   'auditField.passwordChanged': '已重置密码',
 
   'account.profile': '基本信息',
-  'account.passwordHint': '至少 10 个字符。修改后，您在其他设备上的登录将退出。',
+  'account.passwordHint': '至少 10 个字符，且不能是常见密码。修改后，您在其他设备上的登录将退出。',
   'account.languageHint': '保存到您的账户，在其他设备上登录时同样生效。',
   'account.save': '修改密码',
   'users.executiveNeedsGroupAdmin': '只有管理集团全部门店的管理员才能创建或管理集团管理层账户。',

@@ -76,6 +76,34 @@ describe('my account', () => {
     expect((await signInWith(user.email, next)).status).toBe(302)
   })
 
+  it('refuses a new password that is too short, commonly used, or the user’s own email or name (NIST SP 800-63B)', async () => {
+    const user = await createUser(groupId, 'sales', [storeA.id])
+    const browser = await signIn(user.id)
+    const local = user.email.split('@')[0]!
+    const cases: Array<[string, string]> = [
+      ['short-one', 'validation.tooShort?min=10'],
+      ['password123', 'validation.passwordCommon'],
+      ['Password123!', 'validation.passwordCommon'],
+      ['qwertyuiop', 'validation.passwordCommon'],
+      ['1234567890', 'validation.passwordCommon'],
+      ['aaaaaaaaaaaa', 'validation.passwordCommon'],
+      [`${local}!2026`, 'validation.passwordPersonal'],
+    ]
+    for (const [next, error] of cases) {
+      const res = await settle(() =>
+        account.action({
+          request: post('/account', { currentPassword: TEST_PASSWORD, newPassword: next, confirmPassword: next }, browser),
+          ...ctx,
+        })
+      )
+      expect(res.status, next).toBe(400)
+      expect(res.data.errors, next).toEqual({ newPassword: error })
+    }
+    // nothing changed: the old password still works, the session too
+    expect(await getUser(get('/', browser))).not.toBeNull()
+    expect((await signInWith(user.email, TEST_PASSWORD)).status).toBe(302)
+  })
+
   it('a wrong current password is a field error and changes nothing', async () => {
     const user = await createUser(groupId, 'sales', [storeA.id])
     const browser = await signIn(user.id)

@@ -6,11 +6,14 @@ import { FieldError } from '../components/field-error'
 import { LOCALES } from '../i18n'
 import { PasswordChangeSchema } from '../schemas/auth'
 import { changePassword } from '../services/users.server'
+import { NoticeQuerySchema } from '../schemas/fields'
 import { createSession, requireUser } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { formToObject, toFieldErrors } from '../utils/form'
 import { clientIp } from '../utils/http.server'
+import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
+import { passwordProblem } from '../utils/password.server'
 import { readsAllGroupStores } from '../utils/permissions'
 import { useI18n } from '../utils/use-root'
 
@@ -24,7 +27,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       allStores: readsAllGroupStores(user.role),
       stores: user.stores.map((s) => s.name),
     },
-    passwordChanged: new URL(request.url).searchParams.get('notice') === 'password',
+    passwordChanged: parseQuery(request, NoticeQuerySchema, user).notice === 'password',
   }
 }
 
@@ -33,6 +36,8 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = PasswordChangeSchema.safeParse(formToObject(await readMutationForm(request)))
   if (!parsed.success) return data({ errors: toFieldErrors(parsed.error) }, { status: 400 })
   const { currentPassword, newPassword } = parsed.data
+  const problem = await passwordProblem(newPassword, { email: user.email, name: user.name })
+  if (problem) return data({ errors: { newPassword: problem } }, { status: 400 })
   const outcome = await changePassword(user, currentPassword, newPassword, clientIp(request))
   if (outcome === 'throttled') return data({ errors: { currentPassword: 'login.throttled' } }, { status: 429 })
   if (outcome === 'wrong-password') return data({ errors: { currentPassword: 'account.wrongPassword' } }, { status: 400 })

@@ -5,13 +5,14 @@ import { AuditQuerySchema } from '../schemas/audit'
 import { auditFacets, listAuditEntries } from '../services/audit.server'
 import { auditChanges } from '../utils/audit-diff'
 import { requireUserWithPermission } from '../utils/auth.server'
+import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n, useRootData } from '../utils/use-root'
 import { FilterActions } from '../components/filter-select'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const viewer = await requireUserWithPermission(request, 'audit:read')
-  const query = AuditQuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams))
+  const query = parseQuery(request, AuditQuerySchema, viewer)
   const filter = { entityType: query.entity, action: query.action, page: query.page }
   const [{ entries, total, page, pages }, facets] = await Promise.all([
     listAuditEntries(viewer, filter),

@@ -6,10 +6,12 @@ import type { MessageKey } from '../i18n'
 import { SiteSchema } from '../schemas/site'
 import { getSite, siteActivity, updateSite } from '../services/sites.server'
 import { ownOrigin } from '../services/web-intake.server'
+import { NoticeQuerySchema } from '../schemas/fields'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { formToObject, toFieldErrors } from '../utils/form'
 import { clientIp } from '../utils/http.server'
+import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 
@@ -17,7 +19,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'site:manage')
   const site = await getSite(user, params.siteId!)
   const activity = await siteActivity(user, site.id)
-  const notice = new URL(request.url).searchParams.get('notice')
+  const { notice } = parseQuery(request, NoticeQuerySchema, user)
   return {
     site: { id: site.id, name: site.name, siteKey: site.siteKey, origins: site.origins, active: site.active, storeName: site.storeName, timeZone: site.storeTimeZone },
     activity,

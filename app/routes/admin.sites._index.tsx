@@ -1,13 +1,15 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { listSites } from '../services/sites.server'
+import { NoticeQuerySchema } from '../schemas/fields'
 import { requireUserWithPermission } from '../utils/auth.server'
+import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'site:manage')
-  const notice = new URL(request.url).searchParams.get('notice')
+  const { notice } = parseQuery(request, NoticeQuerySchema, user)
   return { sites: await listSites(user), canCreate: user.stores.length > 0, notice: notice === 'updated' ? notice : null }
 }
 

@@ -2,13 +2,15 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { listGroupStores } from '../services/stores.server'
 import { adminScope } from '../services/users.server'
+import { NoticeQuerySchema } from '../schemas/fields'
 import { requireUserWithPermission } from '../utils/auth.server'
+import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const admin = await requireUserWithPermission(request, 'store:manage')
-  const notice = new URL(request.url).searchParams.get('notice')
+  const { notice } = parseQuery(request, NoticeQuerySchema, admin)
   return {
     stores: await listGroupStores(admin),
     canCreate: (await adminScope(admin)).wholeGroup,

@@ -5,17 +5,17 @@ import { UserListQuerySchema, type UserListQuery } from '../schemas/users'
 import { SortHeader } from '../components/sort-header'
 import { listUsers } from '../services/users.server'
 import { requireUserWithPermission } from '../utils/auth.server'
+import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 import { FilterActions } from '../components/filter-select'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const admin = await requireUserWithPermission(request, 'user:manage')
-  const params = new URL(request.url).searchParams
-  const query = UserListQuerySchema.parse(Object.fromEntries(params))
+  const query = parseQuery(request, UserListQuerySchema, admin)
   const rows = await listUsers(admin, query)
   const storeNames = new Map(admin.stores.map((s) => [s.id, s.name]))
-  const notice = params.get('notice')
+  const notice = query.notice
   return {
     query,
     filtered: Boolean(query.q || query.role),
@@ -65,7 +65,7 @@ export default function Users() {
         <input type="hidden" name="dir" value={query.dir} />
         <div className="field">
           <label htmlFor="q">{t('users.searchLabel')}</label>
-          <input id="q" name="q" type="search" defaultValue={query.q ?? ''} />
+          <input id="q" name="q" type="search" maxLength={100} defaultValue={query.q ?? ''} />
         </div>
         <div className="field">
           <label htmlFor="role">{t('users.role')}</label>

@@ -251,10 +251,11 @@ describe('the user list', () => {
     expect(none.data.users).toEqual([])
     expect(none.data.filtered).toBe(true)
 
-    // nonsense in the query string falls back to the defaults
+    // no sort is the default one; nonsense in the query string is refused with 400 naming each field
+    expect((await listUsers('/admin/users?role=', adminBrowser)).data.query).toMatchObject({ sort: 'name', dir: 'asc' })
     const junk = await listUsers('/admin/users?role=boss&sort=password&dir=sideways', adminBrowser)
-    expect(junk.status).toBe(200)
-    expect(junk.data.query).toMatchObject({ sort: 'name', dir: 'asc' })
+    expect(junk.status).toBe(400)
+    for (const field of ['role', 'sort', 'dir']) expect(junk.data).toContain(field)
   })
 })
 
@@ -319,6 +320,13 @@ describe('editing a user', () => {
     )
     expect(res.status).toBe(400)
     expect(res.data.errors.password).toBe('validation.tooShort?min=10')
+    const common = await editAs(
+      colleague.id,
+      { name: 'x', email: colleague.email, role: 'sales', 'storeIds[]': [storeA.id], active: 'on', password: 'iloveyou123' },
+      adminBrowser
+    )
+    expect(common.status).toBe(400)
+    expect(common.data.errors.password).toBe('validation.passwordCommon')
   })
 
   it('refuses to take another user’s email', async () => {

@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remi
 import { BudgetTable, PlanParts } from '../components/campaign-view'
 import { CaptureSummary } from '../components/capture-summary'
 import { CsrfInput } from '../components/csrf-input'
-import { ExecutionForm } from '../components/execution-form'
+import { ExecutionForm, type ExecutionValues } from '../components/execution-form'
 import { StatusBadge } from '../components/status-badge'
 import { TrackingLinks } from '../components/tracking-links'
 import { WorkflowPanel } from '../components/workflow-panel'
@@ -15,7 +15,8 @@ import { ensureLinksForCampaign, ensureLinksFromForm, trackingLinksSection } fro
 import { canWriteStore, requireUser, requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { formToObject, splitMessage, toFieldErrors, type FieldErrors } from '../utils/form'
-import { badRequest, clientIp } from '../utils/http.server'
+import { clientIp } from '../utils/http.server'
+import { badFields, badInput } from '../utils/input.server'
 import { resolveLocale } from '../utils/i18n.server'
 import { translator } from '../i18n'
 import { availableActions, EXECUTION_EDITABLE, PLAN_EDITABLE, roleCan } from '../utils/permissions'
@@ -50,7 +51,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intent = form.get('intent')
   if (intent === 'transition') {
     const parsed = TransitionSchema.safeParse(formToObject(form))
-    if (!parsed.success) badRequest('Unknown workflow step')
+    if (!parsed.success) badFields(request, parsed.error, user)
     const result = await transitionCampaign(user, id, parsed.data.action, parsed.data.comment, ip)
     // an approved plan's placements are final: give each its tracking link (SPEC §3) when the store has a website
     if (result.ok && result.status === 'approved') await ensureLinksForCampaign(user, id, {}, ip)
@@ -59,11 +60,16 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return data({ workflowError: { action: parsed.data.action, message }, errors: {} as FieldErrors }, { status: result.reason === 'comment-required' ? 400 : 409 })
   }
   if (intent === 'execution') {
-    const parsed = ExecutionUpdateSchema.safeParse(formToObject(form))
-    if (!parsed.success) return data({ workflowError: null, errors: toFieldErrors(parsed.error) }, { status: 400 })
+    // what the user typed stays on the page when it is refused
+    const executionValues = formToObject(form) as ExecutionValues
+    const parsed = ExecutionUpdateSchema.safeParse(executionValues)
+    if (!parsed.success) return data({ workflowError: null, errors: toFieldErrors(parsed.error), executionValues }, { status: 400 })
     const result = await updateExecution(user, id, parsed.data, ip)
     if (result.ok) return redirect(`/campaigns/${id}?notice=updated`)
-    if (result.reason === 'stale') return data({ workflowError: null, errors: { _form: `campaign.stale?version=${result.version}` } as FieldErrors }, { status: 409 })
+    // stale: they check their input against the latest and save again
+    if (result.reason === 'stale') {
+      return data({ workflowError: null, errors: { _form: `campaign.stale?version=${result.version}` } as FieldErrors, executionValues }, { status: 409 })
+    }
     return redirect(`/campaigns/${id}?notice=not-editable`)
   }
   if (intent === 'clone') {
@@ -79,7 +85,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const linksValues = { destinationUrl: String(form.get('destinationUrl') ?? '') }
     return data({ workflowError: null, errors: result.errors, linksValues }, { status: 400 })
   }
-  badRequest('Unknown intent')
+  badInput(request, [{ field: 'intent', message: 'validation.choice' }], user)
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Roadshow · ${data?.campaign.name ?? ''}` }]
@@ -105,6 +111,7 @@ export default function CampaignPage() {
   const [params] = useSearchParams()
   const { t, day, moment } = useI18n()
   const c = d.campaign
+  const executionValues = actionData && 'executionValues' in actionData ? (actionData.executionValues as ExecutionValues) : undefined
   const noticeKey = params.get('notice')
   const notice = noticeKey ? NOTICES[noticeKey] : undefined
   return (
@@ -171,7 +178,15 @@ export default function CampaignPage() {
         <div>
           <PlanParts c={c} showBudget={d.showBudget} />
           {d.budget ? <BudgetTable c={c} summary={d.budget} /> : <p className="muted small">{t('campaign.hiddenBudget')}</p>}
-          {d.canEditExecution ? <ExecutionForm c={c} errors={actionData?.errors ?? {}} showBudget={d.showBudget} /> : null}
+          {d.canEditExecution ? (
+            <ExecutionForm
+              key={executionValues ? JSON.stringify(executionValues) : `v${c.version}`}
+              c={c}
+              errors={actionData?.errors ?? {}}
+              values={executionValues}
+              showBudget={d.showBudget}
+            />
+          ) : null}
           <TrackingLinks campaignId={c.id} section={d.trackingLinks} errors={actionData?.errors ?? {}} />
         </div>
         <aside>

@@ -8,7 +8,8 @@ import { getCampaign, updateCampaign } from '../services/campaigns.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { campaignToFormValues } from '../utils/campaign-form-values'
 import { readMutationForm } from '../utils/csrf.server'
-import { badRequest, clientIp } from '../utils/http.server'
+import { clientIp } from '../utils/http.server'
+import { badInput } from '../utils/input.server'
 import { PLAN_EDITABLE } from '../utils/permissions'
 import { useI18n } from '../utils/use-root'
 
@@ -29,7 +30,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'campaign:write')
   const form = await readMutationForm(request)
   const version = VersionSchema.safeParse(form.get('version'))
-  if (!version.success) badRequest('The form has no version: reload the page.')
+  // a hidden field: the form cannot show the problem beside it
+  if (!version.success) badInput(request, [{ field: 'version', message: 'validation.invalid' }], user)
   const outcome = readPlanForm(form)
   if (outcome.kind === 'rerender') {
     const status = Object.keys(outcome.errors).length ? 400 : 200

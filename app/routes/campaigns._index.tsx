@@ -7,6 +7,7 @@ import { StatusBadge } from '../components/status-badge'
 import { CampaignFiltersSchema } from '../schemas/campaign'
 import { listCampaigns, listOwners, PAGE_SIZE } from '../services/campaigns.server'
 import { requireUserWithPermission } from '../utils/auth.server'
+import { parseQuery } from '../utils/input.server'
 import { roleCan } from '../utils/permissions'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
@@ -14,7 +15,7 @@ import { useI18n } from '../utils/use-root'
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'campaign:read')
   const url = new URL(request.url)
-  const filters = CampaignFiltersSchema.parse(Object.fromEntries(url.searchParams))
+  const filters = parseQuery(request, CampaignFiltersSchema, user)
   const [{ rows, total }, owners] = await Promise.all([listCampaigns(user, filters), listOwners(user)])
   const showBudget = roleCan(user.role, 'budget:read')
   return {
@@ -58,7 +59,7 @@ export default function Campaigns() {
       <Form method="get" className="card filters" role="search">
         <div className="field">
           <label htmlFor="q">{t('campaigns.searchLabel')}</label>
-          <input id="q" name="q" type="search" defaultValue={p('q')} />
+          <input id="q" name="q" type="search" maxLength={100} defaultValue={p('q')} />
         </div>
         {d.stores.length > 1 ? (
           <FilterSelect name="store" label={t('common.store')} value={p('store')} options={d.stores.map((s) => ({ value: s.id, label: s.name }))} />
@@ -73,7 +74,7 @@ export default function Campaigns() {
         <FilterSelect name="owner" label={t('campaigns.owner')} value={p('owner')} options={d.owners.map((o) => ({ value: o.id, label: o.name }))} />
         <div className="field">
           <label htmlFor="model">{t('campaigns.model')}</label>
-          <input id="model" name="model" type="text" defaultValue={p('model')} />
+          <input id="model" name="model" type="text" maxLength={60} defaultValue={p('model')} />
         </div>
         <div className="field">
           <label htmlFor="from">{t('campaigns.periodFrom')}</label>

@@ -1,16 +1,17 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
-import { z } from 'zod'
 import { campaignTimelineSpec } from '../../analytics/charts/campaign-timeline'
 import { CAMPAIGN_STATUSES } from '../../db/schema/enums'
 import { ChartSvg } from '../components/charts/chart-svg'
 import { FilterSelect } from '../components/filter-select'
 import { StatusBadge } from '../components/status-badge'
 import { translator } from '../i18n'
+import { CampaignPeriodQuerySchema } from '../schemas/campaign'
 import { listCampaignsInPeriod } from '../services/campaigns.server'
 import { CHART_FONT, renderChartSvg } from '../services/charts.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { resolveLocale } from '../utils/i18n.server'
+import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 import { zonedDay } from '../utils/zoned-time'
@@ -29,15 +30,9 @@ const STATUS_COLORS: Record<(typeof CAMPAIGN_STATUSES)[number], string> = {
 const DAY = 86_400_000
 const isoDay = (d: Date) => d.toISOString().slice(0, 10)
 
-const RangeSchema = z.object({
-  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
-  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
-  store: z.uuid().optional().catch(undefined),
-})
-
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'campaign:read')
-  const params = RangeSchema.parse(Object.fromEntries(new URL(request.url).searchParams))
+  const params = parseQuery(request, CampaignPeriodQuerySchema, user)
   const tz = user.stores[0]?.timeZone ?? 'Asia/Shanghai'
   const today = zonedDay(new Date(), tz)
   const base = Date.parse(`${today}T00:00:00Z`)

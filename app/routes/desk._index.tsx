@@ -1,29 +1,24 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react'
-import { z } from 'zod'
 import { CsrfInput } from '../components/csrf-input'
 import { FieldError } from '../components/field-error'
 import { useClock } from '../components/lead-fields'
-import { LeftAtSchema } from '../schemas/lead'
+import { DeskQuerySchema, LeftAtSchema } from '../schemas/lead'
 import { deskStores, setVisitLeftAt, storeToday, trafficSheet } from '../services/front-desk.server'
 import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { formToObject, toFieldErrors } from '../utils/form'
 import { clientIp } from '../utils/http.server'
+import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { roleCan } from '../utils/permissions'
 import { useI18n } from '../utils/use-root'
 import { utcToZonedLocal } from '../utils/zoned-time'
 
-const QuerySchema = z.object({
-  store: z.uuid().optional().catch(undefined),
-  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
-})
-
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'lead:read')
-  const query = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams))
+  const query = parseQuery(request, DeskQuerySchema, user)
   const stores = deskStores(user, 'read')
   const writable = deskStores(user, 'write')
   const store = stores.find((s) => s.id === query.store) ?? writable[0] ?? stores[0]
@@ -42,15 +37,17 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'lead:write')
   const form = await readMutationForm(request)
+  // the sheet to go back to, read before anything is saved
+  const sheet = parseQuery(request, DeskQuerySchema, user)
   const parsed = LeftAtSchema.safeParse(formToObject(form))
   const visitId = String(form.get('visitId') ?? '')
   if (!parsed.success) return data({ visitId, errors: toFieldErrors(parsed.error) }, { status: 400 })
   const result = await setVisitLeftAt(user, parsed.data.visitId, parsed.data.leftAt!, clientIp(request))
   if (!result.ok) return data({ visitId, errors: { [result.field]: result.message } }, { status: 400 })
   // back to the sheet the visitor was on: its store and day, nothing of the last notice
-  const from = new URL(request.url).searchParams
   const back = new URLSearchParams()
-  for (const key of ['store', 'day']) if (from.get(key)) back.set(key, from.get(key)!)
+  if (sheet.store) back.set('store', sheet.store)
+  if (sheet.day) back.set('day', sheet.day)
   back.set('notice', 'left')
   return redirect(`/desk?${back}`)
 }
@@ -89,7 +86,9 @@ export default function Desk() {
       </div>
       {notice === 'walk-in' ? (
         <div className="alert alert-success" role="status">
-          {t('desk.savedWalkIn', { type: t(params.get('type') === 'return' ? 'leads.visitType.return' : 'leads.visitType.first') })}{' '}
+          {params.get('type')
+            ? t('desk.savedWalkIn', { type: t(params.get('type') === 'return' ? 'leads.visitType.return' : 'leads.visitType.first') })
+            : t('desk.savedWalkInPlain')}{' '}
           {params.get('lead') ? <Link to={`/leads/${params.get('lead')}`}>{t('desk.openLead')}</Link> : null}
         </div>
       ) : null}

@@ -4,10 +4,12 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { CsrfInput } from '../components/csrf-input'
 import { DeskStorePicker } from '../components/desk-store-picker'
 import { SelectField, TextAreaField, TextField, useChannelOptions } from '../components/lead-fields'
-import { CallSchema } from '../schemas/lead'
+import { CallSchema, DeskFormQuerySchema } from '../schemas/lead'
 import { deskChoices, deskStores, recordCall } from '../services/front-desk.server'
+import { canSeeFullPhone } from '../services/leads.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
+import { parseQuery } from '../utils/input.server'
 import { formToObject, toFieldErrors } from '../utils/form'
 import { clientIp, forbidden } from '../utils/http.server'
 import { pageTitle } from '../utils/meta'
@@ -17,8 +19,9 @@ import { FormErrors } from '../components/form-errors'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'lead:write')
+  const query = parseQuery(request, DeskFormQuerySchema, user)
   const stores = deskStores(user, 'write')
-  const store = stores.find((s) => s.id === new URL(request.url).searchParams.get('store')) ?? stores[0]
+  const store = stores.find((s) => s.id === query.store) ?? stores[0]
   if (!store) forbidden('You keep no store’s front desk.')
   return {
     store: { id: store.id, name: store.name },
@@ -35,8 +38,13 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = CallSchema.safeParse(values)
   if (!parsed.success) return data({ values, errors: toFieldErrors(parsed.error) }, { status: 400 })
   const result = await recordCall(user, parsed.data, clientIp(request))
+  if (!result.ok && result.reason === 'throttled') {
+    return data({ values, errors: { _form: `desk.phoneThrottled?seconds=${result.retryAfter}` } }, { status: 429, headers: { 'Retry-After': String(result.retryAfter) } })
+  }
   if (!result.ok) return data({ values, errors: { [result.field]: result.message } }, { status: 400 })
-  return redirect(`/desk?store=${parsed.data.storeId}&notice=call&lead=${result.leadId}`)
+  // the lead a call joined tells whether the number was known: only a role that sees full phones gets the link (SPEC §8)
+  const lead = canSeeFullPhone(user) ? `&lead=${result.leadId}` : ''
+  return redirect(`/desk?store=${parsed.data.storeId}&notice=call${lead}`)
 }
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'desk.call')

@@ -5,10 +5,12 @@ import { useEffect, useState } from 'react'
 import { CsrfInput } from '../components/csrf-input'
 import { DeskStorePicker } from '../components/desk-store-picker'
 import { FormField, SelectField, TextAreaField, TextField, useChannelOptions } from '../components/lead-fields'
-import { WalkInSchema } from '../schemas/lead'
-import { deskChoices, deskStores, lookupVisitor, recordWalkIn } from '../services/front-desk.server'
+import { DeskFormQuerySchema, WalkInSchema } from '../schemas/lead'
+import { deskChoices, deskStores, lookupVisitor, recordWalkIn, type VisitorLookup } from '../services/front-desk.server'
+import { canSeeFullPhone } from '../services/leads.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
+import { parseQuery } from '../utils/input.server'
 import { formToObject, toFieldErrors } from '../utils/form'
 import { clientIp, forbidden } from '../utils/http.server'
 import { pageTitle } from '../utils/meta'
@@ -16,23 +18,32 @@ import { useI18n } from '../utils/use-root'
 import { utcToZonedLocal } from '../utils/zoned-time'
 import { FormErrors } from '../components/form-errors'
 
-type Lookup = Awaited<ReturnType<typeof lookupVisitor>>
+type Lookup = VisitorLookup | null
+
+/** 429 with Retry-After when the user has looked up too many numbers. */
+const throttledInit = (retryAfter: number) => ({ status: 429, headers: { 'Retry-After': String(retryAfter) } })
+const lookupInit = (lookup: Lookup) => (lookup?.kind === 'throttled' ? throttledInit(lookup.retryAfter) : undefined)
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'lead:write')
-  const url = new URL(request.url)
+  const query = parseQuery(request, DeskFormQuerySchema, user)
   const stores = deskStores(user, 'write')
-  const store = stores.find((s) => s.id === url.searchParams.get('store')) ?? stores[0]
+  const store = stores.find((s) => s.id === query.store) ?? stores[0]
   if (!store) forbidden('You keep no store’s front desk.')
-  const phone = url.searchParams.get('phone')?.slice(0, 20) ?? ''
+  const phone = query.phone ?? ''
   const [choices, lookup] = await Promise.all([deskChoices(store.id), phone ? lookupVisitor(user, store.id, phone) : null])
-  return {
-    store: { id: store.id, name: store.name },
-    stores: stores.map((s) => ({ id: s.id, name: s.name })),
-    ...choices,
-    lookup,
-    values: { storeId: store.id, arrivedAt: utcToZonedLocal(new Date(), store.timeZone), partySize: '1', phone } as Record<string, string>,
-  }
+  return data(
+    {
+      store: { id: store.id, name: store.name },
+      stores: stores.map((s) => ({ id: s.id, name: s.name })),
+      ...choices,
+      lookup,
+      // only roles that see full phones are told whether a number is known: the form offers them the check
+      canCheck: canSeeFullPhone(user),
+      values: { storeId: store.id, arrivedAt: utcToZonedLocal(new Date(), store.timeZone), partySize: '1', phone } as Record<string, string>,
+    },
+    lookupInit(lookup),
+  )
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -42,14 +53,24 @@ export async function action({ request }: ActionFunctionArgs) {
   if (form.get('intent') === 'check') {
     // without JavaScript, "check number" posts the form: answer with the suggestion, save nothing
     const lookup: Lookup = values.phone && values.storeId ? await lookupVisitor(user, values.storeId, values.phone) : null
-    if (lookup?.known && lookup.visits > 0 && !values.visitType) values.visitType = 'return'
-    return data({ values, errors: {} as Record<string, string>, lookup })
+    if (lookup?.kind === 'known' && lookup.visits > 0 && !values.visitType) values.visitType = 'return'
+    return data({ values, errors: {} as Record<string, string>, lookup }, lookupInit(lookup))
   }
   const parsed = WalkInSchema.safeParse(values)
   if (!parsed.success) return data({ values, errors: toFieldErrors(parsed.error), lookup: null as Lookup }, { status: 400 })
   const result = await recordWalkIn(user, parsed.data, clientIp(request))
+  if (!result.ok && result.reason === 'throttled') {
+    return data({ values, errors: { _form: `desk.phoneThrottled?seconds=${result.retryAfter}` }, lookup: null as Lookup }, throttledInit(result.retryAfter))
+  }
   if (!result.ok) return data({ values, errors: { [result.field]: result.message }, lookup: null as Lookup }, { status: 400 })
-  return redirect(`/desk?store=${parsed.data.storeId}&notice=walk-in&type=${result.visitType}&lead=${result.leadId}`)
+  const back = new URLSearchParams({ store: parsed.data.storeId, notice: 'walk-in' })
+  // the visit type the desk decided and the lead the visit joined tell whether the number was
+  // known: only a role that may see full phones is told (SPEC §8)
+  if (canSeeFullPhone(user)) {
+    back.set('type', result.visitType ?? 'first')
+    back.set('lead', result.leadId)
+  }
+  return redirect(`/desk?${back}`)
 }
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'desk.walkIn')
@@ -57,11 +78,15 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'desk.walk
 function LookupNote({ lookup }: { lookup: Lookup | undefined }) {
   const { t } = useI18n()
   if (!lookup) return null
-  const text = !lookup.known
-    ? t('desk.unknown')
-    : lookup.visits > 0
-      ? t('desk.known', { name: lookup.name || t('leads.noName'), visits: lookup.visits })
-      : t('desk.knownNoVisit', { name: lookup.name || t('leads.noName') })
+  if (lookup.kind === 'throttled') return <p className="alert alert-danger small">{t('desk.phoneThrottled', { seconds: lookup.retryAfter })}</p>
+  const text =
+    lookup.kind === 'hidden'
+      ? t('desk.lookupHidden')
+      : lookup.kind === 'new'
+        ? t('desk.unknown')
+        : lookup.visits > 0
+          ? t('desk.known', { name: lookup.name || t('leads.noName'), visits: lookup.visits })
+          : t('desk.knownNoVisit', { name: lookup.name || t('leads.noName') })
   return <p className="alert alert-info small">{text}</p>
 }
 
@@ -78,10 +103,10 @@ export default function WalkIn() {
   const [visitType, setVisitType] = useState(values.visitType ?? '')
   // with JavaScript the number is checked as soon as it is typed: a known visitor is a return visit
   useEffect(() => {
-    if (lookup) setVisitType(lookup.suggestion)
+    if (lookup?.kind === 'known' || lookup?.kind === 'new') setVisitType(lookup.suggestion)
   }, [lookup])
   const checkPhone = (phone: string) => {
-    if (phone.replace(/\D/g, '').length >= 11) fetcher.load(`/desk/walk-in?store=${d.store.id}&phone=${encodeURIComponent(phone)}`)
+    if (d.canCheck && phone.replace(/\D/g, '').length >= 11) fetcher.load(`/desk/walk-in?store=${d.store.id}&phone=${encodeURIComponent(phone)}`)
   }
   return (
     <div className="desk">
@@ -107,9 +132,11 @@ export default function WalkIn() {
                 defaultValue={values.phone ?? ''}
                 onBlur={(e) => checkPhone(e.currentTarget.value)}
               />
-              <button type="submit" name="intent" value="check" className="btn" formNoValidate>
-                {t('desk.checkPhone')}
-              </button>
+              {d.canCheck ? (
+                <button type="submit" name="intent" value="check" className="btn" formNoValidate>
+                  {t('desk.checkPhone')}
+                </button>
+              ) : null}
             </div>
           )}
         </FormField>

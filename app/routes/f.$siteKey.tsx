@@ -3,8 +3,10 @@ import { data } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
 import { useState, type FormEvent } from 'react'
 import type { MessageKey } from '../i18n'
+import { LeadFormPageQuerySchema } from '../schemas/web-lead'
 import { findActiveSite } from '../services/sites.server'
 import { notFound } from '../utils/http.server'
+import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 
@@ -32,17 +34,16 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const siteKey = params.siteKey ?? ''
   const site = ID.test(siteKey) ? await findActiveSite(siteKey) : null
   if (!site) notFound()
-  const q = new URL(request.url).searchParams
-  const url = (v: string | null) => (v && v.length <= 2048 && URL.canParse(v) && /^https?:$/.test(new URL(v).protocol) ? v : '')
-  const failed = (q.get('error') ?? '').split(',').filter((f) => f in FALLBACK_ERRORS)
+  const q = parseQuery(request, LeadFormPageQuerySchema)
+  const failed = q.error.split(',').filter((f) => f in FALLBACK_ERRORS)
   return data(
     {
       siteKey: site.siteKey,
       storeName: site.storeName,
-      visitorId: ID.test(q.get('v') ?? '') ? q.get('v')! : '',
-      page: url(q.get('page')),
-      referrer: url(q.get('ref')),
-      sent: q.get('sent') === '1',
+      visitorId: q.v,
+      page: q.page,
+      referrer: q.ref,
+      sent: q.sent === '1',
       failed,
     },
     {

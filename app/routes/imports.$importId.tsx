@@ -1,12 +1,16 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { Link, useLoaderData } from '@remix-run/react'
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import type { TableEncoding } from '../../analytics/ingest/read-table'
 import { formatBytes } from '../../analytics/ingest/sizes'
+import { CsrfInput } from '../components/csrf-input'
 import { ImportStatusBadge } from '../components/import-status'
 import type { MessageKey } from '../i18n'
+import { NoticeQuerySchema } from '../schemas/fields'
 import { LEAD_FIELDS, type LeadPlatform } from '../schemas/lead-import'
+import { handleRetryAction } from '../services/lead-import-form.server'
 import { FAILED_ROWS_SHOWN, getImport, listImportRows } from '../services/lead-import.server'
-import { requireUserWithPermission } from '../utils/auth.server'
+import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
+import { parseQuery } from '../utils/input.server'
 import { splitMessage } from '../utils/form'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
@@ -15,8 +19,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'import:run')
   const found = await getImport(user, params.importId ?? '')
   const failed = await listImportRows(user, found.id, { outcome: 'failed', limit: FAILED_ROWS_SHOWN })
-  const notice = new URL(request.url).searchParams.get('notice')
-  return { import: found, failed, notice: notice === 'done' || notice === 'again' ? notice : null }
+  const { notice } = parseQuery(request, NoticeQuerySchema, user)
+  // a failed import (an interrupted one included) runs again from its kept file, unless that file was imported since
+  const canRetry = found.status === 'failed' && !found.laterImportId && canWriteStore(user, found.storeId)
+  return { import: found, failed, canRetry, notice: notice === 'done' || notice === 'again' ? notice : null }
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'import:run')
+  return handleRetryAction(request, user, params.importId ?? '')
 }
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'imports.title')
@@ -24,7 +35,9 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'imports.t
 const OUTCOMES = ['imported', 'merged', 'duplicate', 'skipped', 'failed'] as const
 
 export default function ImportSummary() {
-  const { import: i, failed, notice } = useLoaderData<typeof loader>()
+  const { import: i, failed, canRetry, notice } = useLoaderData<typeof loader>()
+  const retried = useActionData<typeof action>()
+  const busy = useNavigation().state === 'submitting'
   const { t, num, moment } = useI18n()
   const reason = (message: string | null) => {
     if (!message) return ''
@@ -41,6 +54,15 @@ export default function ImportSummary() {
         <h1>{t('imports.detail.title', { file: i.fileName })}</h1>
         <ImportStatusBadge status={i.status} />
         <div className="actions">
+          {canRetry ? (
+            <Form method="post">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="retry" />
+              <button type="submit" className="btn btn-primary" disabled={busy} aria-describedby="retry-hint">
+                {t('imports.detail.retry')}
+              </button>
+            </Form>
+          ) : null}
           {i.status === 'done' ? (
             <a href={`/imports/${i.id}/report`} className="btn" download>
               {t('imports.detail.download')}
@@ -61,13 +83,29 @@ export default function ImportSummary() {
           {t('imports.notice.again')}
         </div>
       ) : null}
+      {retried?.error ? (
+        <div className="alert alert-danger" role="alert">
+          {t(retried.error.key, retried.error.params)}
+        </div>
+      ) : null}
       {i.status === 'failed' ? (
         <div className="alert alert-danger" role="alert">
-          {t('imports.detail.error', { detail: i.error ?? '' })}
+          {/* an interrupted import's reason is a message key; a failed one's the database's words */}
+          {i.error?.startsWith('imports.error.') ? t(i.error as MessageKey) : t('imports.detail.error', { detail: i.error ?? '' })}
+          {canRetry ? (
+            <span id="retry-hint" className="small">
+              {' '}
+              {t('imports.detail.retryHint')}
+            </span>
+          ) : null}
+        </div>
+      ) : null}
+      {i.laterImportId ? (
+        <div className="alert alert-info" role="status">
+          {t('imports.detail.later')} <Link to={`/imports/${i.laterImportId}`}>{t('imports.detail.laterLink')}</Link>
         </div>
       ) : null}
       {i.status === 'pending' ? <div className="alert alert-info">{t('imports.detail.pendingHint')}</div> : null}
-      {i.status === 'interrupted' ? <div className="alert alert-warning">{t('imports.detail.interruptedHint')}</div> : null}
 
       <section aria-labelledby="outcomes" className="card">
         <h2 id="outcomes">{t('imports.detail.outcomes')}</h2>

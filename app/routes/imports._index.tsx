@@ -6,12 +6,13 @@ import { Pager } from '../components/sort-header'
 import { ImportListFiltersSchema, type LeadPlatform } from '../schemas/lead-import'
 import { listImports } from '../services/lead-import.server'
 import { requireUserWithPermission } from '../utils/auth.server'
+import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'import:run')
-  const filters = ImportListFiltersSchema.parse(Object.fromEntries(new URL(request.url).searchParams))
+  const filters = parseQuery(request, ImportListFiltersSchema, user)
   const list = await listImports(user, { storeId: filters.store, page: filters.page })
   return { ...list, stores: user.stores.map((s) => ({ id: s.id, name: s.name })) }
 }

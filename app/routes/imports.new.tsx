@@ -145,9 +145,7 @@ function Preview(props: {
       ) : null}
       <input type="hidden" name="intent" value="confirm" />
       <input type="hidden" name="storeId" value={props.storeId} />
-      <input type="hidden" name="fileHash" value={p.fileHash} />
-      <input type="hidden" name="ext" value={p.ext} />
-      <input type="hidden" name="fileName" value={p.fileName} />
+      <input type="hidden" name="uploadId" value={p.uploadId} />
       <dl className="props" style={{ marginBottom: 16 }}>
         <dt>{t('imports.preview.file')}</dt>
         <dd>

@@ -12,27 +12,28 @@ import {
   VisitTable,
 } from '../components/lead-detail'
 import type { MessageKey } from '../i18n'
-import { EraseSchema, LeadUpdateSchema, MergeSchema, StatusChangeSchema } from '../schemas/lead'
+import { EraseSchema, LeadPageQuerySchema, LeadUpdateSchema, MergeSchema, StatusChangeSchema } from '../schemas/lead'
 import { changeStatus, eraseLead, findMergeCandidates, getLead, getMergeCandidate, listConsultants, mergeLeads, updateLead } from '../services/leads.server'
 import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { formToObject, toFieldErrors, type FieldErrors } from '../utils/form'
-import { badRequest, clientIp } from '../utils/http.server'
+import { clientIp } from '../utils/http.server'
+import { badInput, parseQuery } from '../utils/input.server'
 import { nextStatuses } from '../utils/lead-lifecycle'
 import { roleCan } from '../utils/permissions'
 import { useI18n } from '../utils/use-root'
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'lead:read')
+  const query = parseQuery(request, LeadPageQuerySchema, user)
   const lead = await getLead(user, params.leadId!)
   // a merged lead's old address leads to the lead it was merged into
   if (lead.mergedIntoId) throw redirect(`/leads/${lead.mergedIntoId}`)
-  const url = new URL(request.url)
   const canWrite = roleCan(user.role, 'lead:write') && canWriteStore(user, lead.storeId)
   const canManage = roleCan(user.role, 'lead:manage') && canWriteStore(user, lead.storeId)
-  const mergeQ = url.searchParams.get('mergeQ')?.slice(0, 60) ?? ''
+  const mergeQ = query.mergeQ ?? ''
   const candidates = canManage && mergeQ ? await findMergeCandidates(user, lead.id, mergeQ) : []
-  const mergeWith = url.searchParams.get('mergeWith')
+  const mergeWith = query.mergeWith
   const mergeTarget = canManage && mergeWith ? await getMergeCandidate(user, lead.id, mergeWith) : null
   const consultants = canWrite ? await listConsultants([lead.storeId]) : []
   return {
@@ -42,7 +43,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     moves: canWrite ? nextStatuses(lead.status) : [],
     consultants: consultants.map((c) => ({ value: c.id, label: c.name })),
     merge: { q: mergeQ, searched: Boolean(mergeQ), candidates, target: mergeTarget },
-    confirmErase: canManage && url.searchParams.get('erase') === '1',
+    confirmErase: canManage && query.erase === '1',
   }
 }
 
@@ -86,7 +87,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       return redirect('/leads?notice=erased')
     }
     default:
-      badRequest('Unknown intent')
+      badInput(request, [{ field: 'intent', message: 'validation.choice' }], user)
   }
 }
 

@@ -7,6 +7,7 @@ import { Pager, SortHeader } from '../components/sort-header'
 import { LeadFiltersSchema } from '../schemas/lead'
 import { canSeeFullPhone, listConsultants, listLeadCampaigns, listLeads } from '../services/leads.server'
 import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
+import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { roleCan } from '../utils/permissions'
 import { useI18n } from '../utils/use-root'
@@ -14,7 +15,7 @@ import { useI18n } from '../utils/use-root'
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'lead:read')
   const url = new URL(request.url)
-  const filters = LeadFiltersSchema.parse(Object.fromEntries(url.searchParams))
+  const filters = parseQuery(request, LeadFiltersSchema, user)
   const storeIds = user.stores.map((s) => s.id)
   const [list, consultants, campaigns] = await Promise.all([
     listLeads(user, filters),
@@ -74,7 +75,7 @@ export default function Leads() {
       <Form method="get" className="card filters" role="search">
         <div className="field">
           <label htmlFor="lf-q">{t('leads.searchLabel')}</label>
-          <input id="lf-q" name="q" type="search" defaultValue={p('q')} aria-describedby="lf-q-hint" />
+          <input id="lf-q" name="q" type="search" maxLength={60} defaultValue={p('q')} aria-describedby="lf-q-hint" />
           <span className="hint" id="lf-q-hint">
             {t(d.fullPhones ? 'leads.searchHintFull' : 'leads.searchHintMasked')}
           </span>

@@ -5,12 +5,13 @@ import { exportLeads } from '../services/leads.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { csvResponse, type CsvCell } from '../utils/csv'
 import { resolveLocale } from '../utils/i18n.server'
+import { parseQuery } from '../utils/input.server'
 import { utcToZonedLocal, zonedDay } from '../utils/zoned-time'
 
 /** The filtered lead list as CSV for Excel: UTF-8 with BOM, phones masked for every role, formulas neutralised. */
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'lead:read')
-  const filters = LeadFiltersSchema.parse(Object.fromEntries(new URL(request.url).searchParams))
+  const filters = parseQuery(request, LeadFiltersSchema, user)
   const t = translator(resolveLocale(request, user.locale))
   const { rows } = await exportLeads(user, filters)
   const when = (at: Date | null, timeZone: string) => (at ? utcToZonedLocal(at, timeZone).replace('T', ' ') : '')

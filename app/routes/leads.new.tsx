@@ -36,6 +36,10 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = ManualLeadSchema.safeParse(values)
   if (!parsed.success) return data({ values, errors: toFieldErrors(parsed.error) }, { status: 400 })
   const result = await createLeadManually(user, parsed.data, clientIp(request))
+  if (!result.ok && result.reason === 'throttled') {
+    const errors: FieldErrors = { _form: `desk.phoneThrottled?seconds=${result.retryAfter}` }
+    return data({ values, errors }, { status: 429, headers: { 'Retry-After': String(result.retryAfter) } })
+  }
   if (!result.ok) {
     const errors: FieldErrors = result.reason === 'field' ? { [result.field]: result.message } : { _form: 'validation.invalid' }
     return data({ values, errors }, { status: 400 })

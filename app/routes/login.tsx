@@ -5,7 +5,7 @@ import { CsrfInput } from '../components/csrf-input'
 import { FieldError } from '../components/field-error'
 import { LoginSchema } from '../schemas/auth'
 import { recordLogin } from '../services/users.server'
-import { createSession, getUser, loginThrottled, verifyLogin } from '../utils/auth.server'
+import { beginLoginAttempt, createSession, getUser, normalizeEmail, verifyLogin } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { formToObject, toFieldErrors } from '../utils/form'
 import { clientIp, safeRedirectPath } from '../utils/http.server'
@@ -23,10 +23,9 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!parsed.success) return data({ errors: toFieldErrors(parsed.error) }, { status: 400 })
   const { email, password, redirectTo } = parsed.data
   const ip = clientIp(request)
-  if (await loginThrottled(email.toLowerCase(), ip)) {
-    return data({ errors: { _form: 'login.throttled' } }, { status: 429 })
-  }
-  const userId = await verifyLogin(email, password, ip)
+  const attempt = await beginLoginAttempt(normalizeEmail(email), ip)
+  if (attempt === null) return data({ errors: { _form: 'login.throttled' } }, { status: 429 })
+  const userId = await verifyLogin(email, password, attempt)
   if (!userId) return data({ errors: { _form: 'login.invalid' } }, { status: 401 })
   await recordLogin(userId, ip)
   const cookie = await createSession(request, userId)

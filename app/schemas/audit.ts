@@ -1,8 +1,9 @@
 import { z } from 'zod'
+import { queryPage, queryText } from './fields'
 
-/** The audit log's query string; anything malformed falls back to "no filter" rather than an error. */
+/** The audit log's query string; an empty filter is no filter, a bad value answers 400 naming it. */
 export const AuditQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).catch(1),
-  entity: z.string().trim().min(1).max(50).optional().catch(undefined),
-  action: z.string().trim().min(1).max(50).optional().catch(undefined),
+  page: queryPage(100_000),
+  entity: queryText(50),
+  action: queryText(50),
 })

@@ -9,7 +9,23 @@ import {
   PROMOTION_KINDS,
   TASK_STATUSES,
 } from '../../db/schema/enums'
-import { choice, count, day, money, optionalCount, optionalDay, optionalMoney, requiredText, rowId, text } from './fields'
+import {
+  choice,
+  count,
+  day,
+  money,
+  optionalCount,
+  optionalDay,
+  optionalMoney,
+  queryChoice,
+  queryDay,
+  queryId,
+  queryPage,
+  queryText,
+  requiredText,
+  rowId,
+  text,
+} from './fields'
 
 export const TaskSchema = z.object({
   id: rowId,
@@ -126,7 +142,7 @@ export const ExecutionUpdateSchema = z.object({
 })
 
 export const TransitionSchema = z.object({
-  action: z.enum(['submit', 'approve', 'return', 'start', 'complete', 'cancel', 'reopen']),
+  action: z.enum(['submit', 'approve', 'return', 'start', 'complete', 'cancel', 'reopen'], { error: 'validation.choice' }),
   comment: text(2000),
   version: VersionSchema.optional(),
 })
@@ -140,17 +156,21 @@ export const EvaluationSchema = z.object({
   checks: z.array(z.enum(EVALUATION_CHECKS)).default([]),
 })
 
+/** The campaign list's query string: an empty filter is no filter, a bad one answers 400 naming it. */
 export const CampaignFiltersSchema = z.object({
-  q: z.string().trim().max(100).optional().catch(undefined),
-  store: z.uuid().optional().catch(undefined),
-  status: z.enum(['draft', 'submitted', 'returned', 'approved', 'running', 'completed', 'evaluated', 'cancelled']).optional().catch(undefined),
-  form: z.enum(CAMPAIGN_FORMS).optional().catch(undefined),
-  owner: z.uuid().optional().catch(undefined),
-  model: z.string().trim().max(60).optional().catch(undefined),
-  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
-  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
-  sort: z.enum(['name', 'startDate', 'status', 'planned', 'store']).default('startDate').catch('startDate'),
-  dir: z.enum(['asc', 'desc']).default('desc').catch('desc'),
-  page: z.coerce.number().int().min(1).max(10_000).default(1).catch(1),
+  q: queryText(100),
+  store: queryId,
+  status: queryChoice(['draft', 'submitted', 'returned', 'approved', 'running', 'completed', 'evaluated', 'cancelled']),
+  form: queryChoice(CAMPAIGN_FORMS),
+  owner: queryId,
+  model: queryText(60),
+  from: queryDay,
+  to: queryDay,
+  sort: queryChoice(['name', 'startDate', 'status', 'planned', 'store']).transform((v) => v ?? 'startDate'),
+  dir: queryChoice(['asc', 'desc']).transform((v) => v ?? 'desc'),
+  page: queryPage(10_000),
 })
 export type CampaignFilters = z.output<typeof CampaignFiltersSchema>
+
+/** The timeline's period and store. */
+export const CampaignPeriodQuerySchema = z.object({ from: queryDay, to: queryDay, store: queryId })

@@ -81,3 +81,61 @@ export const rowId = z
   .optional()
   .transform((v) => (v ? v : undefined))
   .pipe(z.uuid('validation.invalid').optional())
+
+// Query-string fields (filters, pages, notices). A filter left at "all" sends an empty
+// value, which means no filter; anything else must be valid, or the page answers 400
+// naming the field (parseQuery in app/utils/input.server.ts).
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/
+
+/** A search text: trimmed, capped, no control characters. */
+export const queryText = (max: number) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string({ error: 'validation.invalid' })
+      .trim()
+      .max(max, `validation.tooLong?max=${max}`)
+      .refine((v) => !CONTROL_CHARACTERS.test(v), 'validation.invalid')
+      .optional(),
+  )
+
+/** A calendar day `YYYY-MM-DD` that exists (no 2026-02-30). */
+export const queryDay = z.preprocess(
+  blankToUndefined,
+  z
+    .string({ error: 'validation.date' })
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'validation.date')
+    .refine(isRealDay, 'validation.date')
+    .optional(),
+)
+
+/** A record id. */
+export const queryId = z.preprocess(blankToUndefined, z.uuid({ error: 'validation.invalid' }).optional())
+
+/** One of the given values. */
+export const queryChoice = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess(blankToUndefined, z.enum(values, { error: 'validation.choice' }).optional())
+
+/** A page number from 1 to max, 1 when absent. */
+export const queryPage = (max: number) =>
+  z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: `validation.range?min=1&max=${max}` })
+      .int(`validation.range?min=1&max=${max}`)
+      .min(1, `validation.range?min=1&max=${max}`)
+      .max(max, `validation.range?min=1&max=${max}`)
+      .default(1),
+  )
+
+/** A notice word a redirect put there (`?notice=created`); the page shows only the ones it knows. */
+export const queryNotice = z.preprocess(blankToUndefined, z.string({ error: 'validation.invalid' }).regex(/^[\w.-]{1,40}$/, 'validation.invalid').optional())
+
+/** A flag link (`?download=1`). */
+export const queryFlag = z.preprocess(blankToUndefined, z.literal('1', { error: 'validation.invalid' }).optional())
+
+/** A page whose only query is the notice a redirect put there. */
+export const NoticeQuerySchema = z.object({ notice: queryNotice })

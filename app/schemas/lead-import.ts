@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { LEAD_PLATFORMS } from '../../db/schema/enums'
+import { queryId, queryPage } from './fields'
 
 /** The vocabulary of lead imports shared by the import form (browser) and the service (server). */
 export const LEAD_IMPORT_MAX_BYTES = 20 * 1024 * 1024
@@ -19,15 +20,15 @@ export const ImportUploadSchema = z.object({
   platform: z.enum(PLATFORM_CHOICES),
 })
 
+/** The confirm step names the upload (its uploader's, for this store), never a bare file hash. */
 export const ImportConfirmSchema = ImportUploadSchema.extend({
-  fileHash: z.string().regex(/^[0-9a-f]{64}$/),
-  ext: z.enum(['csv', 'xlsx']),
-  fileName: z.string().trim().min(1).max(255),
+  uploadId: z.uuid(),
 })
 
 export const ColumnMappingSchema = z.array(z.enum(LEAD_FIELDS).nullable()).max(500)
 
+/** The import list's query string: a bad value answers 400 naming it. */
 export const ImportListFiltersSchema = z.object({
-  store: z.uuid().optional().catch(undefined),
-  page: z.coerce.number().int().min(1).catch(1),
+  store: queryId,
+  page: queryPage(10_000),
 })

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { CHANNELS, LEAD_GRADES, LEAD_STATUSES, LOST_REASONS, VISIT_TYPES } from '../../db/schema/enums'
 import { parsePhone } from '../utils/phone'
-import { choice, text } from './fields'
+import { choice, queryChoice, queryDay, queryFlag, queryId, queryNotice, queryPage, queryText, text } from './fields'
 
 // Forms of the leads pages and the front desk (SPEC §3). Messages are i18n keys.
 
@@ -180,28 +180,31 @@ export const EraseSchema = z.object({
   confirm: z.literal('yes', { error: 'leads.validation.confirmErase' }),
 })
 
-const day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .optional()
-  .catch(undefined)
-
 export const LEAD_SORTS = ['name', 'status', 'grade', 'firstTouchAt', 'lastTouchAt', 'store'] as const
 
-/** The list's query string: anything unreadable is ignored rather than refused. */
+/** The list's (and the export's) query string: an empty filter is no filter, a bad one answers 400 naming it. */
 export const LeadFiltersSchema = z.object({
-  q: z.string().trim().max(60).optional().catch(undefined),
-  store: z.uuid().optional().catch(undefined),
-  status: z.enum(LEAD_STATUSES).optional().catch(undefined),
-  channel: z.enum(CHANNELS).optional().catch(undefined),
-  campaign: z.uuid().optional().catch(undefined),
-  consultant: z.uuid().optional().catch(undefined),
-  grade: z.enum(LEAD_GRADES).optional().catch(undefined),
-  from: day,
-  to: day,
-  sort: z.enum(LEAD_SORTS).default('lastTouchAt').catch('lastTouchAt'),
-  dir: z.enum(['asc', 'desc']).default('desc').catch('desc'),
-  page: z.coerce.number().int().min(1).max(10_000).default(1).catch(1),
+  q: queryText(60),
+  store: queryId,
+  status: queryChoice(LEAD_STATUSES),
+  channel: queryChoice(CHANNELS),
+  campaign: queryId,
+  consultant: queryId,
+  grade: queryChoice(LEAD_GRADES),
+  from: queryDay,
+  to: queryDay,
+  sort: queryChoice(LEAD_SORTS).transform((v) => v ?? 'lastTouchAt'),
+  dir: queryChoice(['asc', 'desc']).transform((v) => v ?? 'desc'),
+  page: queryPage(10_000),
 })
 export type LeadFilters = z.output<typeof LeadFiltersSchema>
+
+/** A lead's page: the merge search, the lead picked to merge, the erase confirmation. */
+export const LeadPageQuerySchema = z.object({ mergeQ: queryText(60), mergeWith: queryId, erase: queryFlag, notice: queryNotice })
+
+/** The front desk's traffic sheet: which store and day. */
+export const DeskQuerySchema = z.object({ store: queryId, day: queryDay, notice: queryNotice })
+
+/** The walk-in and call forms: which store's desk, and (walk-in) the number typed so far, looked up as it is typed (cut to 20 characters). */
+export const DeskFormQuerySchema = z.object({ store: queryId, phone: z.preprocess((v) => (typeof v === 'string' ? v.slice(0, 20) : v), queryText(20)) })
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { queryFlag } from './fields'
 
 // Tracking links (SPEC §3). Messages are i18n keys.
 
@@ -57,3 +58,6 @@ export const EnsureLinksSchema = z.object({
     .transform((v) => (v ? v : null))
     .refine((v) => v === null || (v.length <= 2000 && isWebUrl(v)), 'links.badUrl'),
 })
+
+/** A QR code's address: `?download=1` saves it as a file. */
+export const QrQuerySchema = z.object({ download: queryFlag })

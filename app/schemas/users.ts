@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ROLES } from '../../db/schema/enums'
+import { queryChoice, queryNotice, queryText } from './fields'
 
 /** A checkbox posts "on" when ticked and nothing when not. */
 const checkbox = z.preprocess((v) => v === 'on' || v === 'true', z.boolean())
@@ -59,11 +60,12 @@ export function userFormValues(raw: Record<string, unknown>): UserFormValues {
   return { name: text(raw.name), email: text(raw.email), role, storeIds, active: raw.active === 'on' }
 }
 
-/** The list's query string: search, role filter and sort. */
+/** The list's query string: search, role filter and sort; a bad value answers 400 naming it. */
 export const UserListQuerySchema = z.object({
-  q: z.string().trim().max(100).optional().catch(undefined),
-  role: z.enum(ROLES).optional().catch(undefined),
-  sort: z.enum(['name', 'email', 'role', 'active']).catch('name'),
-  dir: z.enum(['asc', 'desc']).catch('asc'),
+  q: queryText(100),
+  role: queryChoice(ROLES),
+  sort: queryChoice(['name', 'email', 'role', 'active']).transform((v) => v ?? 'name'),
+  dir: queryChoice(['asc', 'desc']).transform((v) => v ?? 'asc'),
+  notice: queryNotice,
 })
 export type UserListQuery = z.infer<typeof UserListQuerySchema>

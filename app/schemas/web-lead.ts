@@ -50,3 +50,17 @@ export const WebLeadSchema = z.object({
 })
 
 export type WebLeadInput = z.output<typeof WebLeadSchema>
+
+/**
+ * The form page's query string (`/f/<siteKey>?v=…&page=…&ref=…`), written by rs.js from the
+ * page around the frame and by /api/leads after a no-script post. Unlike the staff pages'
+ * queries it refuses nothing: an unusable value is left out, because a 400 here would lose
+ * the visitor's lead on a store's website that put odd text in its own address.
+ */
+export const LeadFormPageQuerySchema = z.object({
+  v: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).catch(''),
+  page: optionalUrl.transform((v) => v ?? ''),
+  ref: optionalUrl.transform((v) => v ?? ''),
+  sent: z.literal('1').optional().catch(undefined),
+  error: z.string().max(200).catch(''),
+})

@@ -181,6 +181,17 @@ export function budgetSummary(lines: Array<{ plannedFen: number; actualFen: numb
   }
 }
 
+/**
+ * What every UPDATE of a campaign sets besides its change (spread it into `.set()`): the
+ * next version, so that a plan, execution or evaluation form opened before this write is
+ * refused as stale rather than silently writing over it, and `updated_at` from the
+ * database's clock in the same statement. Every write that changes a campaign — plan,
+ * workflow step, actual spend and task progress, evaluation — goes through here.
+ */
+export function campaignChanged() {
+  return { version: sql`${campaigns.version} + 1`, updatedAt: sql`now()` }
+}
+
 function requireWrite(user: SessionUser, storeId: string) {
   if (!roleCan(user.role, 'campaign:write') || !canWriteStore(user, storeId)) forbidden('You may not change campaigns of this store.')
 }
@@ -306,7 +317,7 @@ export async function updateCampaign(
     }
     const updated = await tx
       .update(campaigns)
-      .set({ ...planColumns(input), version: sql`${campaigns.version} + 1`, updatedAt: new Date() })
+      .set({ ...planColumns(input), ...campaignChanged() })
       .where(and(eq(campaigns.id, id), eq(campaigns.version, expectedVersion), inArray(campaigns.status, [...PLAN_EDITABLE])))
       .returning({ version: campaigns.version })
     if (!updated.length) {
@@ -353,7 +364,7 @@ export async function transitionCampaign(
     // the state check and the change are one statement: two clicks cannot both win
     const moved = await tx
       .update(campaigns)
-      .set({ status: rule.to, version: sql`${campaigns.version} + 1`, updatedAt: new Date() })
+      .set({ status: rule.to, ...campaignChanged() })
       .where(and(eq(campaigns.id, id), inArray(campaigns.status, [...rule.from])))
       .returning({ status: campaigns.status })
     if (!moved.length) {
@@ -389,7 +400,7 @@ export async function updateExecution(
   return db.transaction(async (tx) => {
     const updated = await tx
       .update(campaigns)
-      .set({ version: sql`${campaigns.version} + 1`, updatedAt: new Date() })
+      .set(campaignChanged())
       .where(and(eq(campaigns.id, id), eq(campaigns.version, input.version)))
       .returning({ version: campaigns.version })
     if (!updated.length) {
@@ -441,8 +452,7 @@ export async function saveEvaluation(
         evaluationLessons: input.lessons,
         evaluationChecklist: checklist,
         status: 'evaluated',
-        version: sql`${campaigns.version} + 1`,
-        updatedAt: new Date(),
+        ...campaignChanged(),
       })
       .where(and(eq(campaigns.id, id), eq(campaigns.version, input.version), inArray(campaigns.status, ['completed', 'evaluated'])))
       .returning({ version: campaigns.version })

@@ -4,7 +4,7 @@ import { touchpoints, visitors, webEvents } from '../../db/schema'
 import { matchTrackingLinks } from './link-match.server'
 import type { Channel } from '../../db/schema/enums'
 import { getEnv } from '../utils/env.server'
-import { log } from '../utils/logger.server'
+import { describeError, log } from '../utils/logger.server'
 import { refreshTouchSummary } from './lead-intake.server'
 
 /**
@@ -174,7 +174,7 @@ export class EventCollector {
     } catch (error) {
       log('error', 'collect batch not stored', {
         events: live.reduce((n, w) => n + w.events.length, 0),
-        error: error instanceof Error ? error.message : String(error),
+        error: describeError(error),
       })
       for (const waiter of live) {
         clearTimeout(waiter.timer)

@@ -1,7 +1,7 @@
 import { and, asc, eq, gte, isNull, lt, sql } from 'drizzle-orm'
 import { getDb } from '../../db/client'
 import { campaigns, leads, showroomVisits, touchpoints, users } from '../../db/schema'
-import type { Channel } from '../../db/schema/enums'
+import type { Channel, LeadStatus } from '../../db/schema/enums'
 import type { CallInput, WalkInInput } from '../schemas/lead'
 import type { SessionUser } from '../utils/auth.server'
 import { canWriteStore } from '../utils/auth.server'
@@ -12,7 +12,8 @@ import { displayPhone, parsePhone } from '../utils/phone'
 import { hashPhone } from '../utils/phone-hash.server'
 import { zonedDay, zonedDayRange, zonedLocalToUtc } from '../utils/zoned-time'
 import { recordAudit } from './audit.server'
-import { recordArrival } from './lead-intake.server'
+import { leadChanged, recordArrival } from './lead-intake.server'
+import { phoneRecordAllowance, takePhoneLookup, type Throttled } from './phone-lookups.server'
 import {
   canSeeFullPhone,
   checkStoreChoices,
@@ -47,12 +48,31 @@ export async function deskChoices(storeId: string) {
   }
 }
 
+/** What the walk-in form learns about a typed number. */
+export type VisitorLookup =
+  /** a lead of this store: a return visit when it has visited before */
+  | { kind: 'known'; leadId: string; name: string; status: LeadStatus; visits: number; suggestion: 'first' | 'return' }
+  /** no lead of this store has the number: a first visit */
+  | { kind: 'new'; suggestion: 'first' }
+  /** the user's role sees phones masked: it is not told whether a number is known (SPEC §8) */
+  | { kind: 'hidden' }
+  /** too many look-ups: ask again in `retryAfter` seconds */
+  | { kind: 'throttled'; retryAfter: number }
+
 /**
  * Is this phone already a lead of the store, and has it visited? The walk-in form
- * suggests 再次到店 (return visit) when it has.
+ * suggests 再次到店 (return visit) when it has. Only roles that may see full phones are
+ * told: for everyone else the answer is the same whatever the number, so that the form
+ * cannot be used to test whether a number they see as 139****0107 is 13912340107. Every
+ * look-up is counted against the user's allowance (phone-lookups.server.ts), for every
+ * role alike. Null when there is no full number to look up.
  */
-export async function lookupVisitor(user: SessionUser, storeId: string, phone: string) {
+export async function lookupVisitor(user: SessionUser, storeId: string, phone: string): Promise<VisitorLookup | null> {
   requireDeskWrite(user, storeId)
+  const wait = takePhoneLookup(user.id)
+  if (wait) return { kind: 'throttled', retryAfter: wait }
+  // decided before the number is even read: nothing about it can change the answer
+  if (!canSeeFullPhone(user)) return { kind: 'hidden' }
   const parsed = parsePhone(phone)
   if (parsed?.kind !== 'full') return null
   const db = await getDb()
@@ -65,11 +85,11 @@ export async function lookupVisitor(user: SessionUser, storeId: string, phone: s
     })
     .from(leads)
     .where(and(eq(leads.storeId, storeId), eq(leads.phoneHash, hashPhone(parsed.phone)), isNull(leads.mergedIntoId)))
-  if (!lead) return { known: false as const, visits: 0, suggestion: 'first' as const }
-  return { known: true as const, leadId: lead.id, name: lead.name, status: lead.status, visits: lead.visits, suggestion: lead.visits > 0 ? ('return' as const) : ('first' as const) }
+  if (!lead) return { kind: 'new', suggestion: 'first' }
+  return { kind: 'known', leadId: lead.id, name: lead.name, status: lead.status, visits: lead.visits, suggestion: lead.visits > 0 ? 'return' : 'first' }
 }
 
-export type DeskResult = { ok: true; leadId: string; created: boolean; visitId?: string; visitType?: string } | FieldFailure
+export type DeskResult = { ok: true; leadId: string; created: boolean; visitId?: string; visitType?: string } | FieldFailure | Throttled
 
 /**
  * 来店登记: the arrival (a walk-in touchpoint on the one lead of this phone), the showroom
@@ -81,6 +101,8 @@ export async function recordWalkIn(user: SessionUser, input: WalkInInput, ip: st
   const store = storeOf(user, input.storeId)
   const arrivedAt = momentInStore(input.arrivedAt, store.timeZone, now)
   if (!arrivedAt) return { ok: false, reason: 'field', field: 'arrivedAt', message: 'leads.validation.notFuture' }
+  const throttled = phoneRecordAllowance(user, input.phone)
+  if (throttled) return throttled
   const db = await getDb()
   return db.transaction(async (tx) => {
     const failure = await checkStoreChoices(tx, input.storeId, input)
@@ -123,7 +145,10 @@ export async function recordWalkIn(user: SessionUser, input: WalkInInput, ip: st
       .set({ detail: { partySize: input.partySize, testDrive: input.testDrive, visitType, ...(input.note ? { note: input.note } : {}) } })
       .where(eq(touchpoints.id, arrival.touchpointId))
     if (input.consultantId && !lead!.consultantId) {
-      await tx.update(leads).set({ consultantId: input.consultantId }).where(eq(leads.id, lead!.id))
+      await tx
+        .update(leads)
+        .set({ consultantId: input.consultantId, ...leadChanged() })
+        .where(eq(leads.id, lead!.id))
     }
     const target = atLeast(lead!.status, input.testDrive ? 'test_drive' : 'visited')
     if (target !== lead!.status) {
@@ -153,6 +178,8 @@ export async function recordCall(user: SessionUser, input: CallInput, ip: string
   const store = storeOf(user, input.storeId)
   const at = momentInStore(input.at, store.timeZone, now)
   if (!at) return { ok: false, reason: 'field', field: 'at', message: 'leads.validation.notFuture' }
+  const throttled = phoneRecordAllowance(user, input.phone)
+  if (throttled) return throttled
   const db = await getDb()
   return db.transaction(async (tx) => {
     const failure = await checkStoreChoices(tx, input.storeId, input)
@@ -272,6 +299,8 @@ export async function trafficSheet(user: SessionUser, storeId: string, day: stri
       .orderBy(asc(touchpoints.at)),
   ])
   const shown = (r: { phone: string | null; phoneMasked: string | null }) => displayPhone(r, full)
+  // a number typed into the name field is masked like the phone column for roles without phone access
+  const nameShown = (name: string | null) => (name && !full ? maskPhonesInText(name) : name)
   const byChannel = new Map<Channel, { channel: Channel; walkIns: number; calls: number }>()
   const bump = (channel: Channel | null, key: 'walkIns' | 'calls') => {
     if (!channel) return
@@ -284,9 +313,10 @@ export async function trafficSheet(user: SessionUser, storeId: string, day: stri
   return {
     store: { id: store.id, name: store.name, timeZone: store.timeZone },
     day,
-    walkIns: walkIns.map(({ phone, phoneMasked, ...w }) => ({ ...w, phone: shown({ phone, phoneMasked }) })),
+    walkIns: walkIns.map(({ phone, phoneMasked, ...w }) => ({ ...w, name: nameShown(w.name), phone: shown({ phone, phoneMasked }) })),
     calls: calls.map(({ phone, phoneMasked, detail, ...c }) => ({
       ...c,
+      name: nameShown(c.name),
       phone: shown({ phone, phoneMasked }),
       durationMinutes: typeof detail?.durationMinutes === 'number' ? detail.durationMinutes : null,
       note: typeof detail?.note === 'string' ? (full ? detail.note : maskPhonesInText(detail.note)) : '',

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { inArray } from 'drizzle-orm'
+import { inArray, lt } from 'drizzle-orm'
 import { getDb } from '../../db/client'
-import { imports } from '../../db/schema'
+import { imports, importUploads } from '../../db/schema'
 import { getEnv } from '../utils/env.server'
 
 /**
@@ -64,9 +64,10 @@ export async function readImportFile(hash: string, ext: ImportFileExt): Promise<
 }
 
 /**
- * Files uploaded for a preview but never imported are removed once they are a day old
- * (and temporary files left by a killed write after an hour). A file that an import
- * refers to is never removed. Called after each upload; cheap when nothing is to do.
+ * Uploads not confirmed within a day expire: their records go (they can no longer be
+ * confirmed), and so do their files once a day old (and temporary files left by a killed
+ * write after an hour). A file that an import refers to, or that someone uploaded again
+ * within the day, is never removed. Called after each upload; cheap when nothing is to do.
  */
 export async function pruneUnconfirmedUploads(now = Date.now(), maxAgeMs = 86_400_000) {
   const dir = importsDir()
@@ -76,6 +77,8 @@ export async function pruneUnconfirmedUploads(now = Date.now(), maxAgeMs = 86_40
   } catch {
     return []
   }
+  const db = await getDb()
+  await db.delete(importUploads).where(lt(importUploads.createdAt, new Date(now - maxAgeMs)))
   const removed: string[] = []
   const candidates: Array<{ name: string; hash: string }> = []
   for (const name of names) {
@@ -93,12 +96,10 @@ export async function pruneUnconfirmedUploads(now = Date.now(), maxAgeMs = 86_40
     if (isFileHash(hash) && now - stat.mtimeMs > maxAgeMs) candidates.push({ name, hash })
   }
   if (!candidates.length) return removed
-  const db = await getDb()
-  const used = await db
-    .select({ hash: imports.fileHash })
-    .from(imports)
-    .where(inArray(imports.fileHash, candidates.map((c) => c.hash)))
-  const keep = new Set(used.map((u) => u.hash))
+  const hashes = candidates.map((c) => c.hash)
+  const used = await db.select({ hash: imports.fileHash }).from(imports).where(inArray(imports.fileHash, hashes))
+  const uploaded = await db.select({ hash: importUploads.fileHash }).from(importUploads).where(inArray(importUploads.fileHash, hashes))
+  const keep = new Set([...used, ...uploaded].map((u) => u.hash))
   for (const c of candidates) {
     if (keep.has(c.hash)) continue
     await fs.rm(path.join(dir, c.name), { force: true })

@@ -14,12 +14,13 @@ import {
   type ColumnMapping,
   type PlatformChoice,
 } from '../schemas/lead-import'
-import { ImportError, importLeadFile, previewLeadFile, type LeadPreview } from './lead-import.server'
+import { ImportError, importLeadFile, previewLeadFile, retryImport, type LeadPreview } from './lead-import.server'
 
 /**
  * The two steps of the import page, without JavaScript: the upload (multipart) keeps the
- * file and answers with a preview; the confirm (a plain form carrying the file's hash and
- * the edited mapping) runs the import and goes to its summary.
+ * file, records it as this user's upload for the chosen store and answers with a preview;
+ * the confirm (a plain form carrying the upload's id and the edited mapping) runs the import
+ * and goes to its summary. Another user's upload, or one made for another store, is refused.
  */
 
 export type FormError = { key: MessageKey; params: Record<string, string | number> }
@@ -81,8 +82,8 @@ async function upload(request: Request, user: SessionUser) {
   try {
     const preview = await previewLeadFile({
       storeId,
-      fileName: (file.name || 'upload').slice(0, 255),
-      file: { bytes: new Uint8Array(await file.arrayBuffer()) },
+      userId: user.id,
+      file: { bytes: new Uint8Array(await file.arrayBuffer()), fileName: (file.name || 'upload').slice(0, 255) },
       maskPhones: !roleCan(user.role, 'lead:phone'),
     })
     return { step: 'preview', preview, storeId, platform, error: null } satisfies ImportActionData
@@ -99,20 +100,23 @@ async function confirm(request: Request, user: SessionUser) {
   if (!parsed.success) {
     return fail(400, { step: 'upload', error: { key: 'imports.error.invalidForm', params: {} }, storeId: '', platform: 'auto' })
   }
-  const { storeId, platform, fileHash, ext, fileName } = parsed.data
+  const { storeId, platform, uploadId } = parsed.data
   requireStoreAccess(user, storeId, 'write')
   const mapping = readMapping(form) ?? undefined
-  const file = { hash: fileHash, ext }
+  const file = { uploadId }
   try {
-    const result = await importLeadFile({ storeId, userId: user.id, platform, fileName, file, mapping, ip: clientIp(request) })
+    const result = await importLeadFile({ storeId, userId: user.id, platform, file, mapping, ip: clientIp(request) })
     return redirect(`/imports/${result.importId}?notice=${result.reused ? 'again' : 'done'}`)
   } catch (error) {
     const known = errorOf(error)
     if (!known) throw error
-    // a failed run has its own page with the reason; a refused one goes back to the preview
+    // a failed run has its own page with the reason
     if (error instanceof ImportError && error.importId) return redirect(`/imports/${error.importId}`)
+    // someone else's upload, or one for another store (403), or none (404): nothing of it is shown
+    if (error instanceof ImportError && error.status !== 400) return fail(error.status, { step: 'upload', error: known, storeId, platform })
+    // a refused mapping goes back to the preview
     try {
-      const preview = await previewLeadFile({ storeId, fileName, file, maskPhones: !roleCan(user.role, 'lead:phone') })
+      const preview = await previewLeadFile({ storeId, userId: user.id, file, maskPhones: !roleCan(user.role, 'lead:phone') })
       if (mapping) preview.mapping = preview.headers.map((_, i) => mapping[i] ?? null)
       return fail(400, { step: 'preview', preview, storeId, platform, error: known })
     } catch (again) {
@@ -120,5 +124,21 @@ async function confirm(request: Request, user: SessionUser) {
       if (!reason) throw again
       return fail(400, { step: 'upload', error: reason, storeId, platform })
     }
+  }
+}
+
+/** The retry button of a failed import's page: runs it again and goes to the new run's summary. */
+export async function handleRetryAction(request: Request, user: SessionUser, importId: string) {
+  const form = await readMutationForm(request)
+  if (form.get('intent') !== 'retry') return data({ error: { key: 'imports.error.invalidForm', params: {} } satisfies FormError }, { status: 400 })
+  try {
+    const result = await retryImport(user, importId, clientIp(request))
+    return redirect(`/imports/${result.importId}?notice=${result.reused ? 'again' : 'done'}`)
+  } catch (error) {
+    // the retry ran and failed again: its own page says why
+    if (error instanceof ImportError && error.importId) return redirect(`/imports/${error.importId}`)
+    const known = errorOf(error)
+    if (!known) throw error
+    return data({ error: known }, { status: error instanceof ImportError ? error.status : 400 })
   }
 }

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto'
-import { and, count, desc, eq, inArray, sql } from 'drizzle-orm'
+import { and, count, desc, eq, inArray, notInArray, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { parseMoment } from '../../analytics/ingest/dates'
 import { cellText, readTable, TableReadError, type Cell, type Table } from '../../analytics/ingest/read-table'
 import { getDb, type DbOrTx } from '../../db/client'
-import { importRows, imports, stores, touchpoints, users } from '../../db/schema'
+import { importRows, imports, importUploads, stores, touchpoints, users } from '../../db/schema'
 import { IMPORT_ROW_OUTCOMES } from '../../db/schema/enums'
 import {
   LEAD_FIELDS,
@@ -17,10 +17,11 @@ import {
   type PlatformChoice,
 } from '../schemas/lead-import'
 import type { MessageKey } from '../i18n'
-import { canReadStore, type SessionUser } from '../utils/auth.server'
+import { canReadStore, requireStoreAccess, type SessionUser } from '../utils/auth.server'
 import { notFound } from '../utils/http.server'
+import { roleCan } from '../utils/permissions'
 import { maskPhone, parsePhone, type ParsedPhone } from '../utils/phone'
-import { log } from '../utils/logger.server'
+import { describeError, log } from '../utils/logger.server'
 import { hashPhone } from '../utils/phone-hash.server'
 import { recordAudit } from './audit.server'
 import { keepImportFile, pruneUnconfirmedUploads, readImportFile, sha256, type ImportFileExt } from './import-files.server'
@@ -39,7 +40,8 @@ export { LEAD_FIELDS, LEAD_IMPORT_MAX_BYTES, PLATFORM_CHOICES, REQUIRED_FIELDS }
 export type { ColumnMapping, LeadField, LeadPlatform, PlatformChoice }
 
 export type ImportRowOutcome = (typeof IMPORT_ROW_OUTCOMES)[number]
-export type ImportStatus = 'pending' | 'done' | 'failed' | 'interrupted'
+/** 'pending' is shown as running (导入中) */
+export type ImportStatus = 'pending' | 'done' | 'failed'
 
 // ------------------------------------------------------------------ header mapping
 
@@ -123,6 +125,8 @@ export class ImportError extends Error {
     message: string,
     public readonly params: Record<string, string | number> = {},
     public readonly importId: string | null = null,
+    /** the HTTP status a page answers with */
+    public readonly status: 400 | 403 | 404 | 409 = 400,
   ) {
     super(message)
     this.name = 'ImportError'
@@ -180,6 +184,8 @@ async function findDoneImport(db: DbOrTx, storeId: string, fileHash: string) {
 // ------------------------------------------------------------------ preview
 
 export type LeadPreview = {
+  /** what the confirm step carries: only the user who uploaded the file can confirm it, into this store */
+  uploadId: string
   fileHash: string
   ext: ImportFileExt
   fileName: string
@@ -227,23 +233,61 @@ function fileLevelPlatform(table: Table, mapping: ColumnMapping, fileName: strin
 }
 
 /**
- * The upload step: keeps the file (content-addressed) and shows what an import would read —
- * encoding, header and its mapping, the first rows. `maskPhones` hides full numbers from
- * roles that may not see them (SPEC §3).
+ * Where an import's file comes from: bytes in hand (the command line, a retry, the upload
+ * step), or an earlier upload — which only the user who made it may use, and only for the
+ * store it was made for. A kept file is never reachable by its hash alone.
  */
-export async function previewLeadFile(input: {
-  storeId: string
-  fileName: string
-  file: { bytes: Uint8Array } | { hash: string; ext: ImportFileExt }
-  maskPhones: boolean
-}): Promise<LeadPreview> {
+export type LeadFileSource = { bytes: Uint8Array; fileName: string } | { uploadId: string }
+
+/** An upload can be previewed again and confirmed only by whoever uploaded it, into the store it was uploaded for. */
+async function requireUpload(db: DbOrTx, uploadId: string, who: { storeId: string; userId: string | null }) {
+  const [upload] = z.uuid().safeParse(uploadId).success
+    ? await db.select().from(importUploads).where(and(eq(importUploads.id, uploadId), eq(importUploads.kind, 'leads')))
+    : []
+  if (!upload) throw new ImportError('imports.error.uploadNotFound', 'No such upload (uploads are kept for a day): upload the file again.', {}, null, 404)
+  if (upload.uploadedById !== who.userId || upload.storeId !== who.storeId) {
+    log('warn', 'import of another upload refused', { uploadId: upload.id, userId: who.userId, storeId: who.storeId })
+    throw new ImportError(
+      'imports.error.uploadNotYours',
+      'This file was uploaded by another user or for another store: only its uploader can import it, into that store. Upload the file yourself.',
+      {},
+      null,
+      403,
+    )
+  }
+  return upload
+}
+
+async function resolveFile(db: DbOrTx, source: LeadFileSource, who: { storeId: string; userId: string | null }) {
+  if ('bytes' in source) return { bytes: source.bytes, fileName: source.fileName.slice(0, 255), uploadId: null }
+  const upload = await requireUpload(db, source.uploadId, who)
+  const bytes = await readImportFile(upload.fileHash, upload.ext as ImportFileExt)
+  if (!bytes) throw new ImportError('imports.error.fileGone', 'The uploaded file is no longer kept: upload it again.')
+  return { bytes, fileName: upload.fileName, uploadId: upload.id }
+}
+
+/**
+ * The upload step: keeps the file (content-addressed), records who uploaded it for which
+ * store, and shows what an import would read — encoding, header and its mapping, the first
+ * rows. Given an upload instead of bytes, shows it again (to its uploader only).
+ * `maskPhones` hides full numbers from roles that may not see them (SPEC §3).
+ */
+export async function previewLeadFile(input: { storeId: string; userId: string; file: LeadFileSource; maskPhones: boolean }): Promise<LeadPreview> {
   const db = await getDb()
   await requireStore(db, input.storeId)
-  const bytes = await fileBytes(input.file)
-  const { table, ext, hash } = await readLeadFile(bytes, input.fileName)
-  if ('bytes' in input.file) {
+  const resolved = await resolveFile(db, input.file, input)
+  const { bytes, fileName } = resolved
+  const { table, ext, hash } = await readLeadFile(bytes, fileName)
+  let uploadId = resolved.uploadId
+  if (!uploadId) {
+    // the record first: from then on the pruning of day-old files leaves this one alone
+    const [upload] = await db
+      .insert(importUploads)
+      .values({ storeId: input.storeId, uploadedById: input.userId, kind: 'leads', fileName, fileHash: hash, ext, byteSize: bytes.length })
+      .returning({ id: importUploads.id })
+    uploadId = upload!.id
     await keepImportFile(bytes, ext)
-    await pruneUnconfirmedUploads().catch((error) => log('warn', 'could not prune old uploads', { error: String(error) }))
+    await pruneUnconfirmedUploads().catch((error) => log('warn', 'could not prune old uploads', { error: describeError(error) }))
   }
   const mapping = guessMapping(table.headers)
   const showCell = (cell: Cell | undefined) => {
@@ -255,9 +299,10 @@ export async function previewLeadFile(input: {
   const width = Math.max(table.headers.length, ...table.rows.slice(0, PREVIEW_ROWS).map((r) => r.cells.length))
   const headers = Array.from({ length: width }, (_, i) => table.headers[i] ?? '')
   return {
+    uploadId,
     fileHash: hash,
     ext,
-    fileName: input.fileName,
+    fileName,
     byteSize: bytes.length,
     format: table.format,
     encoding: table.encoding,
@@ -274,16 +319,9 @@ export async function previewLeadFile(input: {
       blank: table.skipped.filter((s) => s.why === 'blank').length,
       total: table.skipped.filter((s) => s.why === 'total').length,
     },
-    detectedPlatform: fileLevelPlatform(table, mapping, input.fileName),
+    detectedPlatform: fileLevelPlatform(table, mapping, fileName),
     earlier: (await findDoneImport(db, input.storeId, hash)) ?? null,
   }
-}
-
-async function fileBytes(file: { bytes: Uint8Array } | { hash: string; ext: ImportFileExt }) {
-  if ('bytes' in file) return file.bytes
-  const bytes = await readImportFile(file.hash, file.ext)
-  if (!bytes) throw new ImportError('imports.error.fileGone', 'The uploaded file is no longer kept: upload it again.')
-  return bytes
 }
 
 // ------------------------------------------------------------------ rows
@@ -339,8 +377,7 @@ export type LeadImportInput = {
   /** who runs it; null for the command line and scheduled jobs */
   userId: string | null
   platform: PlatformChoice
-  fileName: string
-  file: { bytes: Uint8Array } | { hash: string; ext: ImportFileExt }
+  file: LeadFileSource
   /** the confirmed mapping; guessed from the header when absent */
   mapping?: ColumnMapping
   ip?: string | null
@@ -349,25 +386,28 @@ export type LeadImportInput = {
 /**
  * Imports a lead export into a store, all or nothing: the rows, their leads and touchpoints,
  * and the import's move from 'pending' to 'done' commit in one transaction; any unexpected
- * error rolls it all back and marks the import 'failed'. The same file again (same sha256,
- * store and kind) changes nothing and answers with the earlier import.
+ * error rolls it all back and marks the import 'failed' (a killed process leaves it
+ * 'pending' until failInterruptedImports finds it). The same file again (same sha256, store
+ * and kind) changes nothing and answers with the earlier import.
  */
 export async function importLeadFile(input: LeadImportInput): Promise<LeadImportResult> {
   const db = await getDb()
   const store = await requireStore(db, input.storeId)
-  const bytes = await fileBytes(input.file)
+  const { bytes, fileName } = await resolveFile(db, input.file, { storeId: store.id, userId: input.userId })
+  // the store's imports that a dead process left running are failed first (and can be retried)
+  await failInterruptedImports({ storeIds: [store.id] })
   const hash = sha256(bytes)
   const earlier = await findDoneImport(db, store.id, hash)
   if (earlier) return { ...(await resultOf(db, earlier.id)), reused: true }
 
-  const { table, ext } = await readLeadFile(bytes, input.fileName)
+  const { table, ext } = await readLeadFile(bytes, fileName)
   const width = Math.max(table.headers.length, ...table.rows.map((r) => r.cells.length))
   const mapping: ColumnMapping = Array.from({ length: width }, (_, i) => (input.mapping ? (input.mapping[i] ?? null) : (guessMapping(table.headers)[i] ?? null)))
   checkMapping(mapping)
   const kept = await keepImportFile(bytes, ext)
   const column = (field: LeadField) => mapping.indexOf(field)
   const header = (index: number) => table.headers[index] || `#${index + 1}`
-  const filePlatform = input.platform === 'auto' ? fileLevelPlatform(table, mapping, input.fileName) : input.platform
+  const filePlatform = input.platform === 'auto' ? fileLevelPlatform(table, mapping, fileName) : input.platform
 
   const [pending] = await db
     .insert(imports)
@@ -375,17 +415,21 @@ export async function importLeadFile(input: LeadImportInput): Promise<LeadImport
       storeId: store.id,
       kind: 'leads',
       platform: filePlatform,
-      fileName: input.fileName.slice(0, 255),
+      fileName,
       fileHash: hash,
       byteSize: bytes.length,
       encoding: table.encoding ?? table.format,
       status: 'pending',
       mapping: Object.fromEntries(mapping.flatMap((field, i) => (field ? [[field, header(i)]] : []))),
+      platformChoice: input.platform,
+      columnMapping: mapping,
       storedPath: kept.path,
       createdById: input.userId,
     })
     .returning({ id: imports.id })
   const importId = pending!.id
+  runningHere.add(importId)
+  log('debug', 'lead import started', { importId, storeId: store.id, rows: table.rows.length })
 
   try {
     const outcome = await db.transaction(async (tx) => {
@@ -398,7 +442,8 @@ export async function importLeadFile(input: LeadImportInput): Promise<LeadImport
       const records: RowRecord[] = []
       const fieldOf = (row: Cell[], field: LeadField) => (column(field) >= 0 ? row[column(field)] : null)
       const runningOn = new Map<string, Awaited<ReturnType<typeof placementsRunningOn>>>()
-      for (const row of table.rows) {
+      for (const [index, row] of table.rows.entries()) {
+        if (index && index % 100 === 0) log('debug', 'lead import progress', { importId, rows: index })
         const parsed = schema.safeParse({
           phone: fieldOf(row.cells, 'phone'),
           time: fieldOf(row.cells, 'time'),
@@ -462,6 +507,8 @@ export async function importLeadFile(input: LeadImportInput): Promise<LeadImport
         .update(imports)
         .set({
           status: 'done',
+          // a sweep that ran before this transaction took the lock may have marked it failed
+          error: null,
           rowsTotal: counts.total,
           rowsImported: counts.imported,
           rowsMerged: counts.merged,
@@ -476,7 +523,7 @@ export async function importLeadFile(input: LeadImportInput): Promise<LeadImport
         action: 'import.leads',
         entityType: 'import',
         entityId: importId,
-        after: { fileName: input.fileName, fileHash: hash, platform: filePlatform, ...counts },
+        after: { fileName, fileHash: hash, platform: filePlatform, ...counts },
         ip: input.ip ?? null,
       })
       return { counts }
@@ -494,7 +541,86 @@ export async function importLeadFile(input: LeadImportInput): Promise<LeadImport
       .where(eq(imports.id, importId))
       .catch(() => {})
     throw new ImportError('imports.error.failed', `The import failed and nothing was imported: ${detail}`, { detail: detail.slice(0, 300) }, importId)
+  } finally {
+    runningHere.delete(importId)
   }
+}
+
+// ------------------------------------------------------------------ interrupted imports and retries
+
+/** Imports this process runs, from their 'pending' row to the end of their transaction. */
+const runningHere = new Set<string>()
+
+/** The reason an interrupted import shows (an i18n key). */
+export const INTERRUPTED_REASON = 'imports.error.interrupted'
+
+/**
+ * Marks failed the imports that a dead process left 'pending' (导入中): called at the server's
+ * start, at each import's start and by the import pages. A running import holds its store's
+ * advisory lock for its whole transaction (and one waiting for its turn queues on that lock),
+ * so a pending import of a store whose lock is free, and that this process is not about to
+ * run, lost its process: its transaction died with it and nothing of it was kept. It can be
+ * retried (retryImport).
+ */
+export async function failInterruptedImports(filter: { storeIds?: string[] } = {}): Promise<string[]> {
+  if (filter.storeIds && !filter.storeIds.length) return []
+  const db = await getDb()
+  const stuck = await db
+    .selectDistinct({ storeId: imports.storeId })
+    .from(imports)
+    .where(and(eq(imports.status, 'pending'), filter.storeIds ? inArray(imports.storeId, filter.storeIds) : undefined))
+  const failed: string[] = []
+  for (const { storeId } of stuck) {
+    // one statement: the lock is tried, and held while the rows are marked, in its own transaction
+    const rows = await db
+      .update(imports)
+      .set({ status: 'failed', error: INTERRUPTED_REASON, finishedAt: new Date() })
+      .where(
+        and(
+          eq(imports.storeId, storeId),
+          eq(imports.status, 'pending'),
+          runningHere.size ? notInArray(imports.id, [...runningHere]) : undefined,
+          sql`pg_try_advisory_xact_lock(hashtext(${lockKey(storeId)}))`,
+        ),
+      )
+      .returning({ id: imports.id })
+    failed.push(...rows.map((r) => r.id))
+  }
+  if (failed.length) log('warn', 'interrupted imports marked failed', { imports: failed })
+  return failed
+}
+
+/**
+ * Runs a failed import again — the same kept file, columns and platform choice — for a user
+ * who may import into its store. The file's rows never import twice: after a later import
+ * of the same file, a retry changes nothing and answers with that import.
+ */
+export async function retryImport(user: SessionUser, importId: string, ip: string | null = null): Promise<LeadImportResult> {
+  const found = await getImport(user, importId)
+  requireStoreAccess(user, found.storeId, 'write')
+  if (found.status !== 'failed') throw new ImportError('imports.error.notRetryable', 'Only a failed import can be retried.', {}, null, 409)
+  const db = await getDb()
+  const [row] = await db
+    .select({ fileHash: imports.fileHash, storedPath: imports.storedPath, encoding: imports.encoding })
+    .from(imports)
+    .where(eq(imports.id, importId))
+  // kept as <sha256>.<ext>; an .xlsx import records 'xlsx' as its encoding
+  const ext: ImportFileExt = row!.storedPath?.endsWith('.xlsx') || row!.encoding === 'xlsx' ? 'xlsx' : 'csv'
+  const bytes = await readImportFile(row!.fileHash, ext)
+  if (!bytes) throw new ImportError('imports.error.fileGone', 'The file of this import is no longer kept: upload it again.')
+  let mapping = found.columnMapping as ColumnMapping | null
+  if (!mapping && found.mapping) {
+    // imports made before the mapping was kept by column: find each field's column by its header
+    const { table } = await readLeadFile(bytes, found.fileName)
+    const header = (i: number) => table.headers[i] || `#${i + 1}`
+    mapping = table.headers.map(() => null)
+    for (const [field, text] of Object.entries(found.mapping)) {
+      const at = table.headers.findIndex((_, i) => header(i) === text && !mapping![i])
+      if (at >= 0) mapping[at] = field as LeadField
+    }
+  }
+  const platform = (found.platformChoice ?? found.platform ?? 'auto') as PlatformChoice
+  return importLeadFile({ storeId: found.storeId, userId: user.id, platform, file: { bytes, fileName: found.fileName }, mapping: mapping ?? undefined, ip })
 }
 
 /**
@@ -546,17 +672,12 @@ async function resultOf(db: DbOrTx, importId: string): Promise<Omit<LeadImportRe
 
 // ------------------------------------------------------------------ reading
 
-/** A 'pending' import this old lost its process (the import ran in one transaction that never committed). */
-const INTERRUPTED_AFTER_MS = 30 * 60_000
-
-const shownStatus = (status: string, createdAt: Date): ImportStatus =>
-  status === 'pending' && Date.now() - createdAt.getTime() > INTERRUPTED_AFTER_MS ? 'interrupted' : (status as ImportStatus)
-
 export const IMPORTS_PAGE_SIZE = 50
 
 export async function listImports(user: SessionUser, filter: { storeId?: string; page?: number } = {}) {
   const storeIds = user.stores.map((s) => s.id).filter((id) => !filter.storeId || id === filter.storeId)
   if (!storeIds.length) return { imports: [], total: 0, page: 1, pages: 1 }
+  await failInterruptedImports({ storeIds })
   const db = await getDb()
   const where = inArray(imports.storeId, storeIds)
   const [{ total } = { total: 0 }] = await db.select({ total: count() }).from(imports).where(where)
@@ -587,28 +708,44 @@ export async function listImports(user: SessionUser, filter: { storeId?: string;
     .orderBy(desc(imports.createdAt), desc(imports.id))
     .limit(IMPORTS_PAGE_SIZE)
     .offset((page - 1) * IMPORTS_PAGE_SIZE)
-  return { imports: rows.map((r) => ({ ...r, status: shownStatus(r.status, r.createdAt) })), total, page, pages }
+  const known = seesWhetherKnown(user)
+  return {
+    imports: rows.map((r) => ({
+      ...r,
+      status: r.status as ImportStatus,
+      ...(known ? {} : { rowsImported: (r.rowsImported ?? 0) + (r.rowsMerged ?? 0), rowsMerged: 0 }),
+    })),
+    total,
+    page,
+    pages,
+  }
 }
 
 /** An import of a store the user can read; any other is "not found". */
 export async function getImport(user: SessionUser, importId: string) {
   if (!z.uuid().safeParse(importId).success) notFound()
   const db = await getDb()
-  const [row] = await db
-    .select({ import: imports, storeName: stores.name, timeZone: stores.timeZone, createdBy: users.name })
-    .from(imports)
-    .innerJoin(stores, eq(stores.id, imports.storeId))
-    .leftJoin(users, eq(users.id, imports.createdById))
-    .where(eq(imports.id, importId))
+  const read = () =>
+    db
+      .select({ import: imports, storeName: stores.name, timeZone: stores.timeZone, createdBy: users.name })
+      .from(imports)
+      .innerJoin(stores, eq(stores.id, imports.storeId))
+      .leftJoin(users, eq(users.id, imports.createdById))
+      .where(eq(imports.id, importId))
+  let [row] = await read()
   if (!row || !canReadStore(user, row.import.storeId)) notFound()
-  const { storedPath: _path, fileHash: _hash, ...rest } = row.import
+  if (row.import.status === 'pending' && (await failInterruptedImports({ storeIds: [row.import.storeId] })).includes(importId)) [row] = await read()
+  const { storedPath: _path, fileHash, ...rest } = row!.import
+  // a failed import whose file was imported since: the page links there instead of offering a retry
+  const later = rest.status === 'failed' ? ((await findDoneImport(db, rest.storeId, fileHash)) ?? null) : null
   return {
     ...rest,
-    status: shownStatus(row.import.status, row.import.createdAt),
-    storeName: row.storeName,
-    timeZone: row.timeZone,
-    createdBy: row.createdBy,
-    counts: await outcomeCounts(db, importId),
+    status: rest.status as ImportStatus,
+    storeName: row!.storeName,
+    timeZone: row!.timeZone,
+    createdBy: row!.createdBy,
+    counts: countsFor(user, await outcomeCounts(db, importId)),
+    laterImportId: later?.id ?? null,
   }
 }
 
@@ -622,5 +759,16 @@ export async function listImportRows(user: SessionUser, importId: string, option
     .from(importRows)
     .where(and(eq(importRows.importId, importId), options.outcome ? eq(importRows.outcome, options.outcome) : undefined))
     .orderBy(importRows.rowNumber, importRows.id)
-  return options.limit ? query.limit(options.limit) : query
+  const rows = await (options.limit ? query.limit(options.limit) : query)
+  return seesWhetherKnown(user) ? rows : rows.map((r) => (r.outcome === 'merged' ? { ...r, outcome: 'imported', leadId: null } : r))
+}
+
+/**
+ * Whether a row joined a lead that was there or made a new one says whether its phone was
+ * known: a role that sees phones masked is told "imported" either way (docs/decisions/008).
+ */
+const seesWhetherKnown = (user: SessionUser) => roleCan(user.role, 'lead:phone')
+
+export function countsFor(user: SessionUser, counts: ImportCounts): ImportCounts {
+  return seesWhetherKnown(user) ? counts : { ...counts, imported: counts.imported + counts.merged, merged: 0 }
 }

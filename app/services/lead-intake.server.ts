@@ -41,6 +41,17 @@ export type ArrivalResult = {
 
 type LeadRow = typeof leads.$inferSelect
 
+/**
+ * What every UPDATE of a lead sets besides its change (spread it into `.set()`): the next
+ * version, so that an edit form opened before this write is refused as stale instead of
+ * silently writing over it, and `updated_at` from the database's clock in the same
+ * statement (the analytical copy syncs by it). Every write that changes a lead row — edit,
+ * status, merge, consultant, a new touch — goes through here.
+ */
+export function leadChanged() {
+  return { version: sql`${leads.version} + 1`, updatedAt: sql`now()` }
+}
+
 async function findByHash(db: DbOrTx, storeId: string, phoneHash: string) {
   const rows = await db.select().from(leads).where(and(eq(leads.storeId, storeId), eq(leads.phoneHash, phoneHash)))
   const open = rows.find((r) => !r.mergedIntoId)
@@ -93,7 +104,7 @@ export async function refreshTouchSummary(db: DbOrTx, leadId: string) {
       firstChannel: first?.channel ?? null,
       firstCampaignId: first?.campaignId ?? null,
       lastTouchAt: last?.at ? new Date(last.at) : null,
-      updatedAt: new Date(),
+      ...leadChanged(),
     })
     .where(eq(leads.id, leadId))
 }
@@ -114,7 +125,10 @@ export async function recordArrival(db: DbOrTx, arrival: Arrival): Promise<Arriv
       lead = await findByMask(db, storeId, parsed.masked, name, true)
       if (lead) {
         matchedBy = 'masked'
-        await db.update(leads).set({ phone: parsed.phone, phoneHash }).where(eq(leads.id, lead.id))
+        await db
+          .update(leads)
+          .set({ phone: parsed.phone, phoneHash, ...leadChanged() })
+          .where(eq(leads.id, lead.id))
       }
     }
     if (!lead) {
@@ -164,7 +178,7 @@ export async function recordArrival(db: DbOrTx, arrival: Arrival): Promise<Arriv
     if (!lead.name && name) patch.name = name
     if (!lead.city && person.city) patch.city = person.city
     if (!lead.modelOfInterest && person.modelOfInterest) patch.modelOfInterest = person.modelOfInterest
-    if (Object.keys(patch).length) await db.update(leads).set(patch).where(eq(leads.id, lead.id))
+    if (Object.keys(patch).length) await db.update(leads).set({ ...patch, ...leadChanged() }).where(eq(leads.id, lead.id))
   }
 
   const [tp] = await db
@@ -226,7 +240,7 @@ export async function recordArrival(db: DbOrTx, arrival: Arrival): Promise<Arriv
         firstCampaignId: sql`case when ${earlier} then ${touch.campaignId ?? null}::uuid else ${leads.firstCampaignId} end`,
         firstTouchAt: sql`case when ${earlier} then ${at} else ${leads.firstTouchAt} end`,
         lastTouchAt: sql`greatest(coalesce(${leads.lastTouchAt}, ${at}), ${at})`,
-        updatedAt: new Date(),
+        ...leadChanged(),
       })
       .where(eq(leads.id, lead.id))
   }

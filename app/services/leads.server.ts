@@ -25,7 +25,8 @@ import { roleCan } from '../utils/permissions'
 import { displayPhone, maskPhone, parsePhone } from '../utils/phone'
 import { zonedLocalToUtc } from '../utils/zoned-time'
 import { recordAudit } from './audit.server'
-import { recordArrival, refreshTouchSummary } from './lead-intake.server'
+import { leadChanged, recordArrival, refreshTouchSummary } from './lead-intake.server'
+import { phoneRecordAllowance, type Throttled } from './phone-lookups.server'
 
 export const LEADS_PAGE_SIZE = 20
 /** An export is one file a person opens in Excel: beyond this, narrow the filters. */
@@ -175,25 +176,42 @@ export const OUTER_LEAD_ID = sql.raw('"leads"."id"')
 
 
 /**
- * Name or phone. Roles with 'lead:phone' find any part of a number; everyone else only
- * what they can already see — the last four digits or the masked form — so that the
- * search cannot be used to test whether a full number belongs to a lead.
+ * Name or phone. Roles with 'lead:phone' find any part of a number, in the phone or in the
+ * name. Everyone else searches only what they see (SPEC §8: a role without phone access
+ * cannot learn whether a phone is a lead): a query with any digit in it is a phone query,
+ * matched only against the masked phone they see — its last four digits, or the masked
+ * form 139****0107 — and never against names, which may hold a number typed into them that
+ * these roles see masked. A full or partial number finds nothing it did not show them.
  */
 function searchCondition(user: SessionUser, q: string): SQL {
-  const options: SQL[] = [ilike(leads.name, containsPattern(q))]
   const compact = q.replace(/[\s\-().]/g, '').replace(/^(\+86|0086)/, '')
   const masked = parsePhone(compact)
   if (canSeeFullPhone(user)) {
+    const options: SQL[] = [ilike(leads.name, containsPattern(q))]
     if (/^\d{3,11}$/.test(compact)) {
       options.push(like(leads.phone, `%${compact}%`), like(leads.phoneMasked, `%${compact}`))
     } else if (masked) options.push(eq(leads.phoneMasked, masked.masked))
-  } else if (/^\d{4}$/.test(compact)) {
-    options.push(like(leads.phoneMasked, `%${compact}`))
-  } else if (masked?.kind === 'masked') {
-    options.push(eq(leads.phoneMasked, masked.masked))
+    return or(...options)!
   }
-  return or(...options)!
+  if (!HAS_DIGIT.test(q)) return ilike(leads.name, containsPattern(q))
+  if (/^\d{4}$/.test(compact)) return like(leads.phoneMasked, `%${compact}`)
+  if (masked?.kind === 'masked') return eq(leads.phoneMasked, masked.masked)
+  return sql`false`
 }
+
+const HAS_DIGIT = /[0-9\uff10-\uff19]/
+
+/**
+ * The name as a role sees it, for sorting: for roles without phone access its digits are
+ * left out, so that the order of two names they see as 139****0107 does not tell the
+ * hidden digits apart.
+ */
+function nameOrder(user: SessionUser): SQL | typeof leads.name {
+  return canSeeFullPhone(user) ? leads.name : sql`regexp_replace(${leads.name}, '[0-9０-９]', '', 'g')`
+}
+
+/** The name as a role may see it: numbers in it masked for roles without phone access. */
+const nameFor = (full: boolean) => (name: string) => (full ? name : maskPhonesInText(name))
 
 function listConditions(user: SessionUser, f: Partial<LeadFilters>): SQL[] {
   const allowed = user.stores.map((s) => s.id)
@@ -228,7 +246,7 @@ async function queryLeads(user: SessionUser, f: LeadFilters, page: { limit: numb
   const db = await getDb()
   const where = and(...listConditions(user, f))
   const order = {
-    name: leads.name,
+    name: nameOrder(user),
     status: leads.status,
     grade: leads.grade,
     firstTouchAt: leads.firstTouchAt,
@@ -285,18 +303,20 @@ async function queryLeads(user: SessionUser, f: LeadFilters, page: { limit: numb
 export async function listLeads(user: SessionUser, f: LeadFilters) {
   const { rows, total } = await queryLeads(user, f, { limit: LEADS_PAGE_SIZE, offset: (f.page - 1) * LEADS_PAGE_SIZE })
   const full = canSeeFullPhone(user)
+  const name = nameFor(full)
   return {
-    rows: rows.map(({ phone, phoneMasked, ...r }) => ({ ...r, phone: displayPhone({ phone, phoneMasked }, full) })),
+    rows: rows.map(({ phone, phoneMasked, ...r }) => ({ ...r, name: name(r.name), phone: displayPhone({ phone, phoneMasked }, full) })),
     total,
     pages: Math.max(1, Math.ceil(total / LEADS_PAGE_SIZE)),
   }
 }
 
-/** The filtered list for a file: phones masked for every role (SPEC §3 "masked … in exports"). */
+/** The filtered list for a file: phones masked for every role (SPEC §3 "masked … in exports"), numbers in names too. */
 export async function exportLeads(user: SessionUser, f: LeadFilters) {
   const { rows, total } = await queryLeads(user, f, { limit: LEADS_EXPORT_LIMIT, offset: 0 })
+  const name = nameFor(false)
   return {
-    rows: rows.map(({ phone, phoneMasked, ...r }) => ({ ...r, phone: displayPhone({ phone, phoneMasked }, false) })),
+    rows: rows.map(({ phone, phoneMasked, ...r }) => ({ ...r, name: name(r.name), phone: displayPhone({ phone, phoneMasked }, false) })),
     total,
     truncated: total > rows.length,
   }
@@ -446,7 +466,7 @@ export async function findMergeCandidates(user: SessionUser, leadId: string, q: 
     .where(and(eq(leads.storeId, lead.storeId), isNull(leads.mergedIntoId), notInArray(leads.id, [lead.id]), searchCondition(user, query.slice(0, 60))))
     .orderBy(desc(leads.lastTouchAt))
     .limit(20)
-  return rows.map(({ phone, phoneMasked, ...r }) => ({ ...r, phone: displayPhone({ phone, phoneMasked }, full) }))
+  return rows.map(({ phone, phoneMasked, ...r }) => ({ ...r, name: nameFor(full)(r.name), phone: displayPhone({ phone, phoneMasked }, full) }))
 }
 
 /** The one candidate picked for a merge: another open lead of the same store, or null. */
@@ -460,7 +480,8 @@ export async function getMergeCandidate(user: SessionUser, leadId: string, candi
     .where(and(eq(leads.id, candidateId), eq(leads.storeId, lead.storeId), isNull(leads.mergedIntoId)))
   if (!row) return null
   const { phone, phoneMasked, ...rest } = row
-  return { ...rest, phone: displayPhone({ phone, phoneMasked }, canSeeFullPhone(user)) }
+  const full = canSeeFullPhone(user)
+  return { ...rest, name: nameFor(full)(rest.name), phone: displayPhone({ phone, phoneMasked }, full) }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -486,8 +507,7 @@ export async function moveStatus(
       lostReason: lost?.reason ?? null,
       lostToBrand: lost?.reason === 'competitor' ? lost.brand || null : null,
       lostToModel: lost?.reason === 'competitor' ? lost.model || null : null,
-      version: sql`${leads.version} + 1`,
-      updatedAt: new Date(),
+      ...leadChanged(),
     })
     // the state check and the change are one statement: two clicks cannot both win
     .where(and(eq(leads.id, lead.id), eq(leads.status, lead.status)))
@@ -510,11 +530,13 @@ export async function moveStatus(
 }
 
 /** 录入线索: a lead typed in by hand arrives like any other (one lead per phone per store). */
-export async function createLeadManually(user: SessionUser, input: ManualLeadInput, ip: string): Promise<LeadSaveResult> {
+export async function createLeadManually(user: SessionUser, input: ManualLeadInput, ip: string): Promise<LeadSaveResult | Throttled> {
   requireLeadWrite(user, input.storeId)
   const store = storeOf(user, input.storeId)
   const at = momentInStore(input.at, store.timeZone)
   if (!at) return { ok: false, reason: 'field', field: 'at', message: 'leads.validation.notFuture' }
+  const throttled = phoneRecordAllowance(user, input.phone)
+  if (throttled) return throttled
   const db = await getDb()
   return db.transaction(async (tx) => {
     const failure = await checkStoreChoices(tx, input.storeId, input)
@@ -531,7 +553,7 @@ export async function createLeadManually(user: SessionUser, input: ManualLeadInp
     if (input.grade && !lead!.grade) patch.grade = input.grade
     if (input.consultantId && !lead!.consultantId) patch.consultantId = input.consultantId
     if (input.note && !lead!.note) patch.note = input.note
-    if (Object.keys(patch).length) await tx.update(leads).set(patch).where(eq(leads.id, lead!.id))
+    if (Object.keys(patch).length) await tx.update(leads).set({ ...patch, ...leadChanged() }).where(eq(leads.id, lead!.id))
     await recordAudit(tx, {
       userId: user.id,
       storeId: input.storeId,
@@ -568,7 +590,7 @@ export async function updateLead(user: SessionUser, id: string, input: LeadUpdat
     }
     const updated = await tx
       .update(leads)
-      .set({ ...values, version: sql`${leads.version} + 1`, updatedAt: new Date() })
+      .set({ ...values, ...leadChanged() })
       .where(and(eq(leads.id, id), eq(leads.version, input.version)))
       .returning()
     if (!updated.length) {
@@ -700,12 +722,11 @@ export async function mergeLeads(user: SessionUser, survivorId: string, duplicat
         lostReason: null,
         lostToBrand: null,
         lostToModel: null,
-        version: sql`${leads.version} + 1`,
-        updatedAt: now,
+        ...leadChanged(),
       })
       .where(eq(leads.id, duplicate.id))
     // leads merged into the duplicate earlier now point at the survivor: no chains
-    await tx.update(leads).set({ mergedIntoId: survivor.id, updatedAt: now }).where(eq(leads.mergedIntoId, duplicate.id))
+    await tx.update(leads).set({ mergedIntoId: survivor.id, ...leadChanged() }).where(eq(leads.mergedIntoId, duplicate.id))
     await tx.update(touchpoints).set({ leadId: survivor.id }).where(eq(touchpoints.leadId, duplicate.id))
     await tx.update(showroomVisits).set({ leadId: survivor.id }).where(eq(showroomVisits.leadId, duplicate.id))
     await tx.update(leadEvents).set({ leadId: survivor.id }).where(eq(leadEvents.leadId, duplicate.id))
@@ -713,7 +734,7 @@ export async function mergeLeads(user: SessionUser, survivorId: string, duplicat
     await tx.update(importRows).set({ leadId: survivor.id }).where(eq(importRows.leadId, duplicate.id))
     const [after] = await tx
       .update(leads)
-      .set({ ...patch, version: sql`${leads.version} + 1`, updatedAt: now })
+      .set({ ...patch, ...leadChanged() })
       .where(eq(leads.id, survivor.id))
       .returning()
     await tx.insert(leadEvents).values({

@@ -1,5 +1,7 @@
 import QRCode from 'qrcode'
+import { QrQuerySchema } from '../schemas/tracking-link'
 import type { SessionUser } from '../utils/auth.server'
+import { parseQuery } from '../utils/input.server'
 import { slugify } from '../utils/utm'
 import { getLinkByCode, requestOrigin, shortUrlFor } from './tracking-links.server'
 
@@ -29,6 +31,7 @@ export function attachmentHeader(baseName: string, asciiFallback: string, ext: s
 
 /** GET /r/<code>/qr.png|svg: for staff of the link's store; `?download=1` saves it as a file. */
 export async function linkQrResponse(user: SessionUser, request: Request, code: string, format: QrFormat) {
+  const { download } = parseQuery(request, QrQuerySchema, user)
   const { link, campaignName, medium } = await getLinkByCode(user, code)
   const body = await renderLinkQr(shortUrlFor(requestOrigin(request), link.code), format)
   const headers = new Headers({
@@ -37,7 +40,7 @@ export async function linkQrResponse(user: SessionUser, request: Request, code: 
     'Cache-Control': 'private, max-age=300',
     'X-Content-Type-Options': 'nosniff',
   })
-  if (new URL(request.url).searchParams.get('download') === '1') {
+  if (download) {
     const mediumName = medium ?? 'link'
     headers.set('Content-Disposition', attachmentHeader(`${campaignName}-${mediumName}`, `${link.utmCampaign}-${mediumName}-${link.code}`, format))
   }

@@ -8,7 +8,7 @@ import { canReadStore, canWriteStore, type SessionUser } from '../utils/auth.ser
 import { isBotAgent } from '../utils/bots'
 import { toFieldErrors, type FieldErrors } from '../utils/form'
 import { clientIp, forbidden, notFound } from '../utils/http.server'
-import { log } from '../utils/logger.server'
+import { describeError, log } from '../utils/logger.server'
 import { roleCan } from '../utils/permissions'
 import { hashIp } from '../utils/phone-hash.server'
 import { deriveUtm, withUtm, type Utm } from '../utils/utm'
@@ -347,7 +347,7 @@ export async function resolveAndCountClick(code: string, request: Request): Prom
       })
     } catch (error) {
       // the person who scanned still reaches the landing page; the lost count is logged
-      log('error', 'link click not recorded', { linkId: link.id, error: error instanceof Error ? error.message : String(error) })
+      log('error', 'link click not recorded', { linkId: link.id, error: describeError(error) })
       return { location, counted: false }
     }
   }

@@ -6,8 +6,8 @@ import type { Role } from '../../db/schema/enums'
 import type { Locale } from '../i18n'
 import { UserCreateSchema, UserUpdateSchema, type UserListQuery } from '../schemas/users'
 import { toFieldErrors, type FieldErrors } from '../utils/form'
-import { loginThrottled, type SessionUser } from '../utils/auth.server'
-import { hashPassword, verifyPassword } from '../utils/password.server'
+import { beginLoginAttempt, normalizeEmail, passAttempt, type SessionUser } from '../utils/auth.server'
+import { hashPassword, passwordProblem, verifyPassword } from '../utils/password.server'
 import { readsAllGroupStores } from '../utils/permissions'
 import { recordAudit } from './audit.server'
 
@@ -32,13 +32,11 @@ export async function changePassword(
   ip: string,
 ): Promise<'changed' | 'wrong-password' | 'throttled'> {
   const db = await getDb()
-  const email = user.email.toLowerCase()
-  if (await loginThrottled(email, ip)) return 'throttled'
+  const attempt = await beginLoginAttempt(normalizeEmail(user.email), ip)
+  if (attempt === null) return 'throttled'
   const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, user.id))
-  if (!row || !(await verifyPassword(row.passwordHash, current))) {
-    await db.insert(loginAttempts).values({ email, ip, success: false })
-    return 'wrong-password'
-  }
+  if (!row || !(await verifyPassword(row.passwordHash, current))) return 'wrong-password'
+  await passAttempt(attempt)
   const passwordHash = await hashPassword(next)
   await db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id))
@@ -169,6 +167,10 @@ export async function validateUserForm(
   // checked even when other fields are wrong, so that the user learns everything in one round
   const email = typeof raw.email === 'string' ? raw.email.trim() : ''
   if (!errors.email && email && (await emailTaken(email, target?.id))) errors.email = 'validation.emailTaken'
+  if (!errors.password && typeof raw.password === 'string' && raw.password !== '') {
+    const problem = await passwordProblem(raw.password, { email, name: typeof raw.name === 'string' ? raw.name : undefined })
+    if (problem) errors.password = problem
+  }
   if (!parsed.success || Object.keys(errors).length) return { errors }
   return { input: parsed.data }
 }

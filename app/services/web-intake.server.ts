@@ -8,9 +8,10 @@ import { isBotAgent } from '../utils/bots'
 import { classifyChannel } from '../utils/channel'
 import { getEnv } from '../utils/env.server'
 import { formToObject, splitMessage, toFieldErrors } from '../utils/form'
+import { browserOrigin } from '../utils/csrf.server'
 import { clientIp } from '../utils/http.server'
 import { resolveLocale } from '../utils/i18n.server'
-import { log } from '../utils/logger.server'
+import { describeError, log } from '../utils/logger.server'
 import { takeAll, TokenBuckets } from '../utils/rate-limit.server'
 import { recordAudit } from './audit.server'
 import { CollectorUnavailableError, getCollector, type CollectedEvent } from './collector.server'
@@ -46,13 +47,13 @@ const fail = (status: number, error: string, message: string, allowOrigin?: stri
 
 /** A CORS preflight (OPTIONS): answered for any origin an active site lists; it carries no site key. */
 export async function answerPreflight(request: Request): Promise<Response> {
-  const origin = request.headers.get('origin')
+  const origin = browserOrigin(request)
   if (!origin) return reply(204, null, null, { Allow: 'POST, OPTIONS' })
   let allowed = false
   try {
     allowed = origin === ownOrigin(request) || (await isRegisteredOrigin(origin))
   } catch (error) {
-    log('error', 'preflight: site look-up failed', { error: String(error) })
+    log('error', 'preflight: site look-up failed', { error: describeError(error) })
     return fail(503, 'unavailable', 'Try again shortly.', null, {}, { 'Retry-After': '5' })
   }
   if (!allowed) return fail(403, 'origin_not_allowed', `${origin} is not a registered origin of any site.`)
@@ -236,7 +237,7 @@ const tooMany = (seconds: number, allowOrigin: string | null) =>
 
 export async function handleCollect(request: Request): Promise<Response> {
   const env = getEnv()
-  const origin = request.headers.get('origin')
+  const origin = browserOrigin(request)
   let body: unknown
   try {
     const kind = bodyKind(request)
@@ -260,7 +261,7 @@ export async function handleCollect(request: Request): Promise<Response> {
   try {
     site = await findActiveSite(events[0]!.siteKey)
   } catch (error) {
-    log('error', 'collect: site look-up failed', { error: String(error) })
+    log('error', 'collect: site look-up failed', { error: describeError(error) })
     return fail(503, 'unavailable', 'Events not stored; send them again shortly.', null, {}, { 'Retry-After': '5' })
   }
   if (!site) return fail(403, 'unknown_site', 'No active site has this siteKey.')
@@ -314,7 +315,7 @@ function formPagePath(siteKey: string, query: Record<string, string | null | und
 
 export async function handleWebLead(request: Request): Promise<Response> {
   const env = getEnv()
-  const origin = request.headers.get('origin')
+  const origin = browserOrigin(request)
   const t = translator(resolveLocale(request))
 
   let kind: BodyKind
@@ -337,7 +338,7 @@ export async function handleWebLead(request: Request): Promise<Response> {
   try {
     site = siteKey ? await findActiveSite(siteKey) : null
   } catch (error) {
-    log('error', 'leads: site look-up failed', { error: String(error) })
+    log('error', 'leads: site look-up failed', { error: describeError(error) })
     return fail(503, 'unavailable', t('sites.form.unavailable'), null, {}, { 'Retry-After': '5' })
   }
   if (!site) return fail(403, 'unknown_site', 'No active site has this siteKey.')
@@ -372,7 +373,7 @@ export async function handleWebLead(request: Request): Promise<Response> {
   try {
     await storeWebLead(site, input, clientIp(request))
   } catch (error) {
-    log('error', 'web lead not stored', { error: error instanceof Error ? error.message : String(error) })
+    log('error', 'web lead not stored', { error: describeError(error) })
     return fail(503, 'unavailable', t('sites.form.unavailable'), cors, {}, { 'Retry-After': '5' })
   }
   if (html) return redirectTo(formPagePath(site.siteKey, { v: input.visitorId, sent: '1' }))

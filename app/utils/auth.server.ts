@@ -134,27 +134,52 @@ export function requireStoreAccess(user: SessionUser, storeId: string, mode: 're
   if (!ok) throw new Response('Not found', { status: mode === 'read' ? 404 : 403 })
 }
 
-// Login throttling: failures are counted in Postgres so that every app process sees them.
+// Sign-in throttling: failures are counted in Postgres so that every app process sees them.
 const WINDOW_MINUTES = 15
 const MAX_FAILURES_PER_EMAIL = 5
 const MAX_FAILURES_PER_IP = 30
+// advisory lock classes, so that an account's lock and an address's lock never collide
+const EMAIL_LOCK = 7101
+const IP_LOCK = 7102
 
-export async function loginThrottled(email: string, ip: string) {
+/**
+ * Starts a sign-in attempt (a password check) or refuses it when the account or the client
+ * address has failed too often. Counting and recording are one step, serialised per account
+ * and per address by transaction-scoped advisory locks: parallel guesses cannot all pass the
+ * check before any of them is counted. The attempt is recorded as a failure up front and
+ * turned into a success by `passAttempt`, so a check that never finishes still counts.
+ * The transaction holds only the count and the insert, never the password hashing.
+ * Returns the attempt's id, or null when throttled.
+ */
+export async function beginLoginAttempt(email: string, ip: string): Promise<number | null> {
   const db = await getDb()
-  const since = new Date(Date.now() - WINDOW_MINUTES * 60_000)
-  const [counts] = await db
-    .select({
-      byEmail: sql<number>`count(*) filter (where ${loginAttempts.email} = ${email})`.mapWith(Number),
-      byIp: sql<number>`count(*) filter (where ${loginAttempts.ip} = ${ip})`.mapWith(Number),
-    })
-    .from(loginAttempts)
-    .where(and(eq(loginAttempts.success, false), gt(loginAttempts.at, since)))
-  return (counts?.byEmail ?? 0) >= MAX_FAILURES_PER_EMAIL || (counts?.byIp ?? 0) >= MAX_FAILURES_PER_IP
+  const since = new Date(Date.now() - WINDOW_MINUTES * 60_000).toISOString()
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${EMAIL_LOCK}::int, hashtext(${email}))`)
+    await tx.execute(sql`select pg_advisory_xact_lock(${IP_LOCK}::int, hashtext(${ip}))`)
+    // two counts, each answered by its own (email, at) / (ip, at) index
+    const failures = (column: typeof loginAttempts.email | typeof loginAttempts.ip, value: string) =>
+      sql<number>`(select count(*) from ${loginAttempts} where ${column} = ${value} and ${loginAttempts.at} > ${since}::timestamptz and not ${loginAttempts.success})`.mapWith(Number)
+    const [counts] = await tx.select({ byEmail: failures(loginAttempts.email, email), byIp: failures(loginAttempts.ip, ip) }).from(sql`(select 1) as one`)
+    if ((counts?.byEmail ?? 0) >= MAX_FAILURES_PER_EMAIL || (counts?.byIp ?? 0) >= MAX_FAILURES_PER_IP) return null
+    const [attempt] = await tx.insert(loginAttempts).values({ email, ip, success: false }).returning({ id: loginAttempts.id })
+    return attempt!.id
+  })
 }
 
-export async function verifyLogin(email: string, password: string, ip: string) {
+/** The attempt's password was right: it no longer counts as a failure. */
+export async function passAttempt(attemptId: number) {
   const db = await getDb()
-  const normalized = email.trim().toLowerCase()
+  await db.update(loginAttempts).set({ success: true }).where(eq(loginAttempts.id, attemptId))
+}
+
+/**
+ * Checks an email and password within a started attempt (`beginLoginAttempt`); returns the
+ * user's id when they match an active account.
+ */
+export async function verifyLogin(email: string, password: string, attemptId: number) {
+  const db = await getDb()
+  const normalized = normalizeEmail(email)
   const [user] = await db
     .select({ id: users.id, passwordHash: users.passwordHash, active: users.active })
     .from(users)
@@ -163,9 +188,12 @@ export async function verifyLogin(email: string, password: string, ip: string) {
   const ok = user
     ? (await verifyPassword(user.passwordHash, password)) && user.active
     : (await verifyPassword(DUMMY_HASH, password), false)
-  await db.insert(loginAttempts).values({ email: normalized, ip, success: ok })
-  return ok && user ? user.id : null
+  if (!ok || !user) return null
+  await passAttempt(attemptId)
+  return user.id
 }
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase()
 
 const DUMMY_HASH =
   '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0x4M5d1bd1OB2wXw6Jg1nq8hKx7DugVhyBZ3IxX0Ew8'

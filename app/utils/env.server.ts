@@ -1,5 +1,20 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { DbEnvSchema } from '../../db/config'
+
+/** Express's `trust proxy` setting: no proxy, a hop count, or the proxies' addresses. */
+export type TrustProxy = false | number | string[]
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+function isProxyAddress(entry: string) {
+  if (PROXY_NAMES.has(entry)) return true
+  const [address, bits, ...rest] = entry.split('/')
+  if (rest.length || !address || isIP(address) === 0) return false
+  if (bits === undefined) return true
+  const max = isIP(address) === 4 ? 32 : 128
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max
+}
 
 /**
  * Every environment variable Roadshow reads (the database ones from db/config.ts), validated once at start
@@ -11,10 +26,25 @@ const EnvSchema = DbEnvSchema.extend({
   HOST: z.string().default('0.0.0.0'),
   SEED_DEMO: z.enum(['auto', 'true', 'false']).default('auto'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * Which proxies may say who the client is (X-Forwarded-For / -Proto), in the form Express's
+   * `trust proxy` takes, never "all": `false` (none), `true` or a number of hops (the closest
+   * N proxies: the client address is the one the outermost of them saw), or a comma-separated
+   * list of proxy addresses and subnets (`10.0.0.0/8`, `loopback`, `uniquelocal`).
+   */
   TRUST_PROXY: z
-    .enum(['true', 'false', '1', '0'])
+    .string()
+    .trim()
     .default('false')
-    .transform((v) => v === 'true' || v === '1'),
+    .transform((v, ctx): TrustProxy => {
+      if (v === '' || v === 'false' || v === '0') return false
+      if (v === 'true') return 1
+      if (/^\d{1,2}$/.test(v)) return Number(v)
+      const list = v.split(',').map((p) => p.trim()).filter(Boolean)
+      if (list.length && list.every(isProxyAddress)) return list
+      ctx.addIssue({ code: 'custom', message: 'must be false, true, a number of proxy hops (1, 2 …) or a comma-separated list of proxy addresses / subnets' })
+      return z.NEVER
+    }),
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(14),
   PHONE_HASH_KEY: z.string().min(16, 'must be at least 16 characters').optional().or(z.literal('').transform(() => undefined)),
   /** where browsers reach Roadshow (https://roadshow.example.cn): written into the snippet tag and form embed code; default the request's own origin */

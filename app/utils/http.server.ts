@@ -20,10 +20,27 @@ export function isSecureRequest(request: Request) {
   return new URL(request.url).protocol === 'https:'
 }
 
-/** Only same-site relative paths: an open redirect would make phishing easy. */
+const PROBE_ORIGIN = 'http://roadshow.invalid'
+
+/**
+ * Only same-origin paths survive; anything else becomes `fallback`. Browsers drop tabs and
+ * newlines from a URL and read `\` as `/`, so `/\t/evil.example` or `/\evil.example` would
+ * leave the site: any control character or backslash is refused outright, and what remains
+ * must resolve to our own origin. The path is returned as the URL parser normalised it.
+ */
 export function safeRedirectPath(to: FormDataEntryValue | string | null | undefined, fallback = '/') {
-  if (typeof to !== 'string' || !to.startsWith('/') || to.startsWith('//') || to.startsWith('/\\')) return fallback
-  return to
+  if (typeof to !== 'string' || !to.startsWith('/') || to.length > 2048) return fallback
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\\]/.test(to) || to.startsWith('//')) return fallback
+  let url: URL
+  try {
+    url = new URL(to, PROBE_ORIGIN)
+  } catch {
+    return fallback
+  }
+  if (url.origin !== PROBE_ORIGIN) return fallback
+  const path = url.pathname + url.search + url.hash
+  return path.startsWith('//') ? fallback : path
 }
 
 /** A cookie's value from the request, or undefined. */

@@ -1,6 +1,7 @@
 import { unstable_parseMultipartFormData, type UploadHandler } from '@remix-run/node'
 import { checkCsrf, CSRF_FIELD } from './csrf.server'
 import { forbidden } from './http.server'
+import { badInput, fieldsWithNul, unreadableForm } from './input.server'
 
 /** The upload was larger than allowed: nothing of it was kept. */
 export class UploadTooLargeError extends Error {
@@ -42,8 +43,17 @@ export async function readMutationUpload(request: Request, options: { fileField:
   }
   const contentType = request.headers.get('content-type') ?? ''
   if (!contentType.startsWith('multipart/form-data')) forbidden('Expected a file upload.')
-  const formData = await unstable_parseMultipartFormData(request, handler)
+  let formData: FormData
+  try {
+    formData = await unstable_parseMultipartFormData(request, handler)
+  } catch (error) {
+    // a refusal or a too-large upload goes on; a body that is no multipart form is a 400
+    if (error instanceof Response || error instanceof UploadTooLargeError) throw error
+    unreadableForm(request)
+  }
   checkCsrf(request, formData)
+  const withNul = fieldsWithNul(formData)
+  if (withNul.length) badInput(request, withNul.map((field) => ({ field, message: 'validation.invalid' })))
   return formData
 }
 

@@ -79,7 +79,8 @@ export const sessions = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('sessions_user_idx').on(t.userId)],
+  // the hourly prune of expired sessions finds them through expires_at
+  (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)],
 )
 
 export const loginAttempts = pgTable(
@@ -91,7 +92,12 @@ export const loginAttempts = pgTable(
     success: boolean('success').notNull(),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('login_attempts_email_idx').on(t.email, t.at), index('login_attempts_ip_idx').on(t.ip, t.at)],
+  (t) => [
+    index('login_attempts_email_idx').on(t.email, t.at),
+    index('login_attempts_ip_idx').on(t.ip, t.at),
+    // the hourly prune of old attempts
+    index('login_attempts_at_idx').on(t.at),
+  ],
 )
 
 export const auditLog = pgTable(

@@ -285,6 +285,10 @@ export const imports = pgTable(
     rowsSkipped: integer('rows_skipped').notNull().default(0),
     rowsFailed: integer('rows_failed').notNull().default(0),
     mapping: jsonb('mapping').$type<Record<string, string>>(),
+    /** what the user chose: 'auto' or a platform; with columnMapping, what a retry runs again */
+    platformChoice: text('platform_choice'),
+    /** the confirmed mapping by column index (a field or null per column) */
+    columnMapping: jsonb('column_mapping').$type<Array<string | null>>(),
     storedPath: text('stored_path'),
     error: text('error'),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
@@ -309,4 +313,29 @@ export const importRows = pgTable(
     leadId: uuid('lead_id').references(() => leads.id, { onDelete: 'set null' }),
   },
   (t) => [index('import_rows_import_idx').on(t.importId, t.rowNumber)],
+)
+
+/**
+ * A file uploaded for an import's preview, and who uploaded it for which store: only that
+ * user may confirm it, and only into that store (the confirm form carries this id, never a
+ * bare file hash). Removed with the unconfirmed files after a day.
+ */
+export const importUploads = pgTable(
+  'import_uploads',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    storeId: uuid('store_id')
+      .notNull()
+      .references(() => stores.id, { onDelete: 'cascade' }),
+    uploadedById: uuid('uploaded_by_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    fileName: text('file_name').notNull(),
+    fileHash: text('file_hash').notNull(),
+    ext: text('ext').notNull(),
+    byteSize: integer('byte_size').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('import_uploads_hash_idx').on(t.fileHash), index('import_uploads_created_idx').on(t.createdAt)],
 )

@@ -28,7 +28,8 @@ export type Case = {
   allowed: Who[]
   path: (ctx: Ctx) => Promise<string> | string
   params?: (path: string) => Record<string, string>
-  fields?: (ctx: Ctx) => Record<string, string | string[]>
+  /** the form a role posts (`who`, when given: for what only that user has, e.g. their own upload) */
+  fields?: (ctx: Ctx, who?: Who) => Record<string, string | string[]>
   /** the request ends the session it carries: give it a session of its own */
   ownSession?: boolean
 }
