@@ -7,8 +7,10 @@ import { isbot } from 'isbot'
 import { renderToPipeableStream } from 'react-dom/server'
 import { getDbHandle } from '../db/client'
 import { seedDemoIfEmpty } from '../db/seed'
+import { startAnalyticsSync, stopAnalyticsSync } from './services/analytics.server'
 import { getCollector } from './services/collector.server'
 import { startHousekeeping, stopHousekeeping } from './services/housekeeping.server'
+import { startJobRunner, stopJobRunner } from './services/jobs-runner.server'
 import { failInterruptedImports } from './services/lead-import.server'
 import { getEnv } from './utils/env.server'
 import { NonceProvider } from './utils/nonce'
@@ -43,14 +45,21 @@ export async function startup() {
   // imports a killed process left running (导入中) are marked failed, with the reason, and can be retried
   await failInterruptedImports()
   startHousekeeping()
+  // background jobs (imports): the embedded database has one process, so whatever it left running is dead
+  await startJobRunner({ concurrency: env.JOB_CONCURRENCY, recoverAll: handle.kind === 'pglite' })
+  // the analytical copy (DuckDB) follows Postgres in the background (ADR 013)
+  startAnalyticsSync()
   return handle
 }
 
 /** Called by server.js on SIGTERM/SIGINT, after it stops accepting connections. */
 export async function shutdown() {
   stopHousekeeping()
+  // running jobs are asked to stop and queued again for the next start
+  await stopJobRunner()
   // answer every beacon already accepted (written, or refused with 503) before the database closes
   await getCollector().drain()
+  await stopAnalyticsSync()
   const handle = await getDbHandle()
   await handle.close()
 }

@@ -1,7 +1,9 @@
 import { adminEn } from './admin.en'
 import { importsEn } from './imports.en'
+import { jobsEn } from './jobs.en'
 import { leadsEn } from './leads.en'
 import { linksEn } from './links.en'
+import { salesEn } from './sales.en'
 import { sitesEn } from './sites.en'
 
 // English messages. zh-CN.ts must have exactly the same keys (checked by the compiler and by i18n.test.ts).
@@ -372,6 +374,8 @@ const en = {
   ...sitesEn,
   ...leadsEn,
   ...importsEn,
+  ...salesEn,
+  ...jobsEn,
 } as const
 
 export default en

@@ -1,7 +1,9 @@
 import { adminZhCN } from './admin.zh-CN'
 import { importsZhCN } from './imports.zh-CN'
+import { jobsZhCN } from './jobs.zh-CN'
 import { leadsZhCN } from './leads.zh-CN'
 import { linksZhCN } from './links.zh-CN'
+import { salesZhCN } from './sales.zh-CN'
 import { sitesZhCN } from './sites.zh-CN'
 import type { MessageKey } from './index'
 
@@ -372,6 +374,8 @@ const zhCN: Record<MessageKey, string> = {
   ...sitesZhCN,
   ...leadsZhCN,
   ...importsZhCN,
+  ...salesZhCN,
+  ...jobsZhCN,
 }
 
 export default zhCN

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
+import { AnalyticsEnvSchema } from '../../analytics/config'
 import { DbEnvSchema } from '../../db/config'
 
 /** Express's `trust proxy` setting: no proxy, a hop count, or the proxies' addresses. */
@@ -17,10 +18,10 @@ function isProxyAddress(entry: string) {
 }
 
 /**
- * Every environment variable Roadshow reads (the database ones from db/config.ts), validated once at start
+ * Every environment variable Roadshow reads (the database ones from db/config.ts, the analytical store's from analytics/config.ts), validated once at start
  * (entry.server imports this module). README lists the same set.
  */
-const EnvSchema = DbEnvSchema.extend({
+const EnvSchema = DbEnvSchema.extend(AnalyticsEnvSchema.shape).extend({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -72,6 +73,8 @@ const EnvSchema = DbEnvSchema.extend({
   /** web lead form posts per client address: a burst, refilled at this many per minute */
   LEADS_IP_BURST: z.coerce.number().int().min(1).default(10),
   LEADS_IP_PER_MINUTE: z.coerce.number().positive().default(2),
+  /** background jobs (imports) one app process runs side by side (docs/decisions/014-background-jobs.md) */
+  JOB_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
 })
 
 export type Env = z.infer<typeof EnvSchema>

@@ -34,6 +34,8 @@ export const stores = pgTable('stores', {
   /** the store's own website: where tracking links lead unless a placement says otherwise */
   websiteUrl: text('website_url'),
   createdAt: createdAt(),
+  /** kept true by a trigger on every write (analytics sync, ADR 013) */
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 })
 
 export const users = pgTable(

@@ -76,6 +76,8 @@ export const campaignTasks = pgTable(
     owner: text('owner').notNull(),
     dueDate: date('due_date'),
     status: text('status').$type<TaskStatus>().notNull().default('todo'),
+    /** kept true by a trigger on every write (analytics sync, ADR 013) */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [index('campaign_tasks_campaign_idx').on(t.campaignId)],
 )
@@ -96,6 +98,8 @@ export const mediaPlacements = pgTable(
     startDate: date('start_date'),
     endDate: date('end_date'),
     costFen: fen('cost_fen').notNull().default(0),
+    /** kept true by a trigger on every write (analytics sync, ADR 013) */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [index('media_placements_campaign_idx').on(t.campaignId)],
 )
@@ -112,6 +116,8 @@ export const promotionPolicies = pgTable(
     description: text('description').notNull(),
     unitCostFen: fen('unit_cost_fen').notNull().default(0),
     expectedUnits: integer('expected_units').notNull().default(0),
+    /** kept true by a trigger on every write (analytics sync, ADR 013) */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [index('promotion_policies_campaign_idx').on(t.campaignId)],
 )
@@ -130,6 +136,8 @@ export const budgetLines = pgTable(
     actualFen: fen('actual_fen'),
     vendor: text('vendor').notNull().default(''),
     subsidyFen: fen('subsidy_fen').notNull().default(0),
+    /** kept true by a trigger on every write (analytics sync, ADR 013) */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [index('budget_lines_campaign_idx').on(t.campaignId)],
 )
@@ -146,6 +154,8 @@ export const campaignTransitions = pgTable(
     userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
     comment: text('comment').notNull().default(''),
     at: ts('at').notNull().defaultNow(),
+    /** kept true by a trigger on every write (analytics sync, ADR 013) */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [index('campaign_transitions_campaign_idx').on(t.campaignId, t.at)],
 )

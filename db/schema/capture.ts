@@ -33,6 +33,8 @@ export const sites = pgTable(
     origins: jsonb('origins').$type<string[]>().notNull().default([]),
     active: boolean('active').notNull().default(true),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /** kept true by a trigger on every write (analytics sync, ADR 013) */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('sites_site_key_key').on(t.siteKey), index('sites_store_idx').on(t.storeId)],
 )
@@ -58,6 +60,8 @@ export const trackingLinks = pgTable(
     active: boolean('active').notNull().default(true),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /** kept true by a trigger on every write (analytics sync, ADR 013) */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('tracking_links_code_key').on(t.code),
@@ -79,6 +83,8 @@ export const linkClicks = pgTable(
     userAgent: text('user_agent'),
     /** keyed hash of the client address: counts distinct people without keeping the address */
     ipHash: text('ip_hash'),
+    /** kept true by a trigger on every write (analytics sync, ADR 013) */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [index('link_clicks_link_at_idx').on(t.linkId, t.at)],
 )
@@ -98,6 +104,8 @@ export const visitors = pgTable(
     leadId: uuid('lead_id'),
     firstSeenAt: ts('first_seen_at').notNull().defaultNow(),
     lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
+    /** kept true by a trigger on every write (analytics sync, ADR 013) */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('visitors_site_key_key').on(t.siteId, t.visitorKey), index('visitors_lead_idx').on(t.leadId)],
 )
@@ -127,6 +135,8 @@ export const webEvents = pgTable(
     clickIds: jsonb('click_ids').$type<Record<string, string>>(),
     occurredAt: ts('occurred_at').notNull(),
     receivedAt: ts('received_at').notNull().defaultNow(),
+    /** kept true by a trigger on every write (analytics sync, ADR 013) */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('web_events_site_client_event_key').on(t.siteId, t.clientEventId),
@@ -212,6 +222,8 @@ export const touchpoints = pgTable(
     detail: jsonb('detail').$type<Record<string, unknown>>(),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /** kept true by a trigger on every write (analytics sync, ADR 013) */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
     index('touchpoints_lead_at_idx').on(t.leadId, t.at),
@@ -236,6 +248,8 @@ export const leadEvents = pgTable(
     detail: jsonb('detail').$type<Record<string, unknown>>(),
     userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
     at: ts('at').notNull().defaultNow(),
+    /** kept true by a trigger on every write (analytics sync, ADR 013) */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [index('lead_events_lead_at_idx').on(t.leadId, t.at)],
 )
@@ -259,6 +273,8 @@ export const showroomVisits = pgTable(
     note: text('note').notNull().default(''),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /** kept true by a trigger on every write (analytics sync, ADR 013) */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [index('showroom_visits_store_arrived_idx').on(t.storeId, t.arrivedAt), index('showroom_visits_lead_idx').on(t.leadId)],
 )

@@ -1,3 +1,5 @@
 export * from './accounts'
 export * from './campaigns'
 export * from './capture'
+export * from './jobs'
+export * from './sync'

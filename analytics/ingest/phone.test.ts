@@ -8,6 +8,16 @@ describe('parsePhone', () => {
     }
   })
 
+  it('reads what Excel and typing do to a number: full-width digits, a leading quote, .0, scientific notation', () => {
+    for (const written of ['１３８１２３４１２３４', '＋８６ １３８ １２３４ １２３４', "'13812341234", '13812341234.0', '1.3812341234E+10', '1.3812341234e10', 13812341234]) {
+      expect(parsePhone(written), String(written)).toEqual({ kind: 'full', phone: '13812341234', masked: '138****1234' })
+    }
+    expect(parsePhone('１３８＊＊＊＊１２３４')).toMatchObject({ kind: 'masked', masked: '138****1234' })
+    // Excel kept too few digits: the number is lost, not guessed
+    expect(parsePhone('1.38123E+10')).toBeNull()
+    expect(parsePhone(1.5)).toBeNull()
+  })
+
   it('keeps a masked number as a partial key', () => {
     expect(parsePhone('138****1234')).toEqual({ kind: 'masked', masked: '138****1234', prefix: '138', suffix: '1234' })
     expect(parsePhone('134xxxx5678')).toMatchObject({ kind: 'masked', masked: '134****5678' })

@@ -1,0 +1,54 @@
+/**
+ * China mobile numbers (SPEC §3): 11 digits starting with 1, written with +86 / 0086 /
+ * 86 prefixes, spaces, dashes or dots. Lead platforms hand over masked numbers such as
+ * `138****1234` or `134xxxx1234`: those keep their first 3 and last 4 digits, a partial key.
+ * What people type and Excel does to numbers is read too: full-width digits (１３８…), a
+ * leading `'` (Excel's text marker), a trailing `.0` and scientific notation (1.38123412E+10
+ * when all 11 digits survive). Pure: shared by the app and the imports.
+ */
+export type ParsedPhone =
+  | { kind: 'full'; phone: string; masked: string }
+  | { kind: 'masked'; masked: string; prefix: string; suffix: string }
+
+const MOBILE = /^1[3-9]\d{9}$/
+
+export function maskPhone(phone: string) {
+  return `${phone.slice(0, 3)}****${phone.slice(-4)}`
+}
+
+const FULL_WIDTH = /[\uFF01-\uFF5E]/g
+const SCIENTIFIC = /^(\d)\.(\d+)[eE]\+?(\d{1,2})$/
+
+/** Full-width ASCII (digits, ＋, －, （）) as half-width; the ideographic space as a space. */
+function halfWidth(text: string) {
+  return text.replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/\u3000/g, ' ')
+}
+
+/** 1.38123412E+10 → 13812341234, only when the mantissa still holds every digit. */
+function fromScientific(text: string) {
+  const m = SCIENTIFIC.exec(text)
+  if (!m) return text
+  const digits = m[1]! + m[2]!
+  const exponent = Number(m[3])
+  return digits.length === exponent + 1 ? digits : text
+}
+
+export function parsePhone(input: string | number | null | undefined): ParsedPhone | null {
+  if (input === null || input === undefined || input === '') return null
+  if (typeof input === 'number') input = Number.isSafeInteger(input) ? String(input) : ''
+  let s = halfWidth(String(input)).trim()
+  if (s.startsWith("'")) s = s.slice(1).trim()
+  s = fromScientific(s).replace(/\.0+$/, '')
+  s = s.replace(/[\s\-().·]/g, '')
+  s = s.replace(/^(\+86|0086|86)(?=1\d{10}$|1\d{2}[*xX＊]{4}\d{4}$)/, '')
+  if (MOBILE.test(s)) return { kind: 'full', phone: s, masked: maskPhone(s) }
+  const masked = /^(1[3-9]\d)[*xX＊]{4}(\d{4})$/.exec(s)
+  if (masked) return { kind: 'masked', masked: `${masked[1]}****${masked[2]}`, prefix: masked[1]!, suffix: masked[2]! }
+  return null
+}
+
+/** The form of a phone a given role may see: the full number, or its masked form. */
+export function displayPhone(lead: { phone: string | null; phoneMasked: string | null }, canSeeFull: boolean) {
+  if (lead.phone && canSeeFull) return lead.phone
+  return lead.phoneMasked ?? (lead.phone ? maskPhone(lead.phone) : '')
+}

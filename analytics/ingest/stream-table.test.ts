@@ -1,0 +1,228 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import ExcelJS from 'exceljs'
+import iconv from 'iconv-lite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { previewTableFile, streamTable, TableStreamError, type StreamTableOptions, type TableHead, type TableRow, type TableSummary } from './stream-table'
+
+const KNOWN = ['车架号', 'VIN', '开票日期', '车型', '成交价', '客户姓名', '手机', '销售顾问', 'name', 'phone']
+
+let dir: string
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stream-table-'))
+})
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+function file(name: string, bytes: Buffer | string) {
+  const p = path.join(dir, name)
+  fs.writeFileSync(p, bytes)
+  return p
+}
+
+async function readAll(p: string, options: Partial<StreamTableOptions> = {}) {
+  let head: TableHead | undefined
+  const rows: TableRow[] = []
+  const batches: Array<{ size: number; bytesRead: number; totalBytes: number }> = []
+  let summary: TableSummary | undefined
+  for await (const event of streamTable(p, { knownHeaders: KNOWN, ...options })) {
+    if (event.type === 'head') head = event.head
+    else if (event.type === 'rows') {
+      rows.push(...event.rows)
+      batches.push({ size: event.rows.length, bytesRead: event.bytesRead, totalBytes: event.totalBytes })
+    } else summary = event.summary
+  }
+  return { head: head!, rows, batches, summary: summary! }
+}
+
+async function readError(p: string, options: Partial<StreamTableOptions> = {}) {
+  try {
+    await readAll(p, options)
+  } catch (error) {
+    return error as TableStreamError
+  }
+  throw new Error('expected the read to fail')
+}
+
+const SALES_CSV = [
+  '杭州西湖大众4S店 2026年10月销售明细',
+  '',
+  '车架号,开票日期,车型,成交价,客户姓名,手机,销售顾问',
+  'LSVAA4182E2000001,2026-10-03,朗逸 1.5L 舒适版,"118,800",张伟,138****1234,王芳',
+  'LSVAA4182E2000002,2026/10/05,帕萨特 330TSI,209800,李娜,13912345678,王芳',
+  '',
+  'LSVAA4182E2000003,2026年10月8日,途观L,235000,"赵, 强",13700001111,刘洋',
+  '合计,,,563600,,,',
+  '',
+].join('\r\n')
+
+describe('streamTable: CSV', () => {
+  it('reads GBK (GB18030) with Chinese headers below a title row, skipping blank and totals rows with their row numbers', async () => {
+    const p = file('sales-gbk.csv', iconv.encode(SALES_CSV, 'gb18030'))
+    const { head, rows, summary } = await readAll(p)
+    expect(head).toMatchObject({ format: 'csv', encoding: 'gb18030', delimiter: ',', headerRowNumber: 3, headerRecognised: true })
+    expect(head.headers).toEqual(['车架号', '开票日期', '车型', '成交价', '客户姓名', '手机', '销售顾问'])
+    expect(rows.map((r) => r.rowNumber)).toEqual([4, 5, 7])
+    expect(rows[0]!.cells).toEqual(['LSVAA4182E2000001', '2026-10-03', '朗逸 1.5L 舒适版', '118,800', '张伟', '138****1234', '王芳'])
+    expect(rows[2]!.cells[4]).toBe('赵, 强')
+    expect(summary.skipped).toEqual([
+      { rowNumber: 1, why: 'title', text: '杭州西湖大众4S店 2026年10月销售明细' },
+      { rowNumber: 2, why: 'blank', text: '' },
+      { rowNumber: 6, why: 'blank', text: '' },
+      { rowNumber: 8, why: 'total', text: '合计 563600' },
+    ])
+    expect(summary).toMatchObject({ dataRows: 3, complete: true, encoding: 'gb18030', skippedCounts: { title: 1, blank: 2, total: 1 } })
+  })
+
+  it('reads UTF-8 with a BOM and semicolons, UTF-16 LE with a BOM and tabs (Excel "Unicode text"), UTF-16 BE without one', async () => {
+    const semicolons = SALES_CSV.replace(/,/g, ';').replace('"118;800"', '118800').replace('"赵; 强"', '赵强')
+    const bom = await readAll(file('bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(semicolons)])))
+    expect(bom.head).toMatchObject({ encoding: 'utf-8-bom', delimiter: ';', headerRowNumber: 3 })
+    expect(bom.rows[1]!.cells[2]).toBe('帕萨特 330TSI')
+
+    const tabs = SALES_CSV.replace(/,/g, '\t').replace('"118\t800"', '118800').replace('"赵\t 强"', '赵强')
+    const le = await readAll(file('utf16le.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(tabs, 'utf-16le')])))
+    expect(le.head).toMatchObject({ encoding: 'utf-16le', delimiter: '\t', headerRowNumber: 3 })
+    expect(le.head.headers[0]).toBe('车架号')
+    expect(le.rows.map((r) => r.cells[4])).toEqual(['张伟', '李娜', '赵强'])
+
+    const be = await readAll(file('utf16be.csv', iconv.encode(SALES_CSV, 'utf-16be')))
+    expect(be.head.encoding).toBe('utf-16be')
+    expect(be.rows).toHaveLength(3)
+  })
+
+  it('tells GBK from UTF-8 by the first non-ASCII bytes, even far into the file', async () => {
+    const ascii = ['VIN,phone,name', ...Array.from({ length: 2000 }, (_, i) => `LSV${String(i).padStart(14, '0')},13800000000,x${i}`)]
+    const lines = [...ascii, 'LSV99999999999999,13900000000,王小明']
+    const gbk = await readAll(file('late-gbk.csv', iconv.encode(lines.join('\n'), 'gbk')))
+    // the header row was plain ASCII: which encoding it is shows once the first Chinese text is read
+    expect(gbk.summary.encoding).toBe('gb18030')
+    expect(gbk.rows.at(-1)!.cells[2]).toBe('王小明')
+    const utf8 = await readAll(file('late-utf8.csv', lines.join('\n')))
+    expect(utf8.summary.encoding).toBe('utf-8')
+    expect(utf8.rows.at(-1)!.cells[2]).toBe('王小明')
+    expect(utf8.rows).toHaveLength(2001)
+  })
+
+  it('hands rows over in batches with the bytes read, and stops early for a preview', async () => {
+    const lines = ['车架号,手机,客户姓名', ...Array.from({ length: 12_000 }, (_, i) => `LSV${i},138${String(i).padStart(8, '0')},客户${i}`)]
+    const p = file('batches.csv', lines.join('\n'))
+    const { batches, summary } = await readAll(p, { batchSize: 5000 })
+    expect(batches.map((b) => b.size)).toEqual([5000, 5000, 2000])
+    expect(batches[0]!.bytesRead).toBeLessThanOrEqual(batches[2]!.bytesRead)
+    expect(batches[2]!.totalBytes).toBe(fs.statSync(p).size)
+    expect(summary).toMatchObject({ dataRows: 12_000, complete: true, bytesRead: fs.statSync(p).size })
+
+    const preview = await previewTableFile(p, { knownHeaders: KNOWN, previewRows: 10 })
+    expect(preview.rows.map((r) => r.rowNumber)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+    expect(preview.summary).toMatchObject({ dataRows: 10, complete: false })
+    expect(preview.head.headers).toEqual(['车架号', '手机', '客户姓名'])
+  })
+
+  it('takes the header row the user confirmed, and the first filled row when no header is known', async () => {
+    const p = file('unknown.csv', 'report\nfoo,bar,baz\n1,2,3\n')
+    const guessed = await readAll(p)
+    expect(guessed.head).toMatchObject({ headerRowNumber: 2, headerRecognised: false, headers: ['foo', 'bar', 'baz'] })
+    const named = await readAll(p, { headerRowNumber: 3 })
+    expect(named.head).toMatchObject({ headerRowNumber: 3, headers: ['1', '2', '3'] })
+    expect(named.rows).toHaveLength(0)
+  })
+
+  it('refuses what is not a readable table with a clear error', async () => {
+    expect((await readError(file('empty.csv', ''))).code).toBe('empty')
+    expect((await readError(file('blank.csv', '\n\n,,\n'))).code).toBe('empty')
+    expect((await readError(file('image.csv', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0])))).code).toBe('unsupportedType')
+    expect((await readError(file('old.xls', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0])))).code).toBe('oldExcel')
+    expect((await readError(file('binary.csv', Buffer.from('a,b\n\u0001\u0002\u0003\u0004\u0005,x\n'.repeat(50))))).code).toBe('binary')
+    const big = await readError(file('big.csv', 'a,b\n'.repeat(1000)), { maxBytes: 1000 })
+    expect(big).toBeInstanceOf(TableStreamError)
+    expect(big).toMatchObject({ code: 'tooLarge', params: { limit: '1 KB' } })
+    expect((await readError(file('rows.csv', 'phone,name\n' + '1,a\n'.repeat(50)), { maxRows: 10 })).code).toBe('tooManyRows')
+    // a "line" of several MB: a broken export, refused rather than held in memory
+    expect((await readError(file('long.csv', 'phone,name\n"' + 'x'.repeat(2 * 1024 * 1024)))).code).toBe('malformed')
+    // a UTF-8 BOM in front of bytes that are not UTF-8
+    const wrong = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), iconv.encode('手机,姓名\n13800000000,王五\n', 'gbk')])
+    expect((await readError(file('wrong-bom.csv', wrong))).code).toBe('undecodable')
+  })
+})
+
+describe('streamTable: xlsx', () => {
+  async function salesWorkbook() {
+    const workbook = new ExcelJS.Workbook()
+    workbook.addWorksheet('说明', { state: 'hidden' }).addRows([['项目', '说明'], ['a', 'b']])
+    const sheet = workbook.addWorksheet('销售明细')
+    sheet.addRow(['2026年10月销售明细（杭州西湖大众）'])
+    sheet.mergeCells('A1:F1')
+    sheet.addRow(['车架号', '开票日期', '车型', '成交价', '客户姓名', '手机'])
+    sheet.addRow(['LSVAA4182E2000001', new Date(Date.UTC(2026, 9, 3)), { richText: [{ text: '朗逸 ' }, { font: { bold: true }, text: '1.5L' }] }, 118800, '张伟', '138****1234'])
+    sheet.addRow(['LSVAA4182E2000002', 46300, '帕萨特', { formula: 'D3+91000', result: 209800 }, '李娜', '13912345678'])
+    sheet.getCell('B4').numFmt = 'yyyy-mm-dd'
+    sheet.addRow([])
+    sheet.addRow(['LSVAA4182E2000003', 46303, '途观L', 235000, '赵强', { text: '13700001111', hyperlink: 'tel:13700001111' }])
+    sheet.addRow(['合计', null, null, { formula: 'SUM(D3:D6)', result: 563600 }, null, null])
+    sheet.addRow([])
+    const p = path.join(dir, 'sales.xlsx')
+    await workbook.xlsx.writeFile(p)
+    return p
+  }
+
+  it('reads the first visible sheet: merged title row, rich text, formulas’ cached results, dates and serial numbers, totals row', async () => {
+    const { head, rows, summary } = await readAll(await salesWorkbook())
+    expect(head).toMatchObject({ format: 'xlsx', encoding: null, sheetName: '销售明细', headerRowNumber: 2, headerRecognised: true })
+    expect(head.headers).toEqual(['车架号', '开票日期', '车型', '成交价', '客户姓名', '手机'])
+    expect(rows.map((r) => r.rowNumber)).toEqual([3, 4, 6])
+    expect(rows[0]!.cells).toEqual(['LSVAA4182E2000001', new Date(Date.UTC(2026, 9, 3)), '朗逸 1.5L', 118800, '张伟', '138****1234'])
+    // a serial number in a date-formatted cell is a date; in a plain cell it stays a number (the date parser reads serials)
+    expect(rows[1]!.cells[1]).toEqual(new Date(Date.UTC(2026, 9, 5)))
+    expect(rows[1]!.cells[3]).toBe(209800)
+    expect(rows[2]!.cells[1]).toBe(46303)
+    expect(rows[2]!.cells[5]).toBe('13700001111')
+    expect(summary.skipped).toEqual([
+      { rowNumber: 1, why: 'title', text: '2026年10月销售明细（杭州西湖大众）' },
+      { rowNumber: 5, why: 'blank', text: '' },
+      { rowNumber: 7, why: 'total', text: '合计 563600' },
+    ])
+  })
+
+  it('reads a named sheet, and says so when there is none of that name', async () => {
+    const p = await salesWorkbook()
+    const hidden = await readAll(p, { sheetName: '说明' })
+    expect(hidden.head).toMatchObject({ sheetName: '说明', headerRecognised: false })
+    const missing = await readError(p, { sheetName: '不存在' })
+    expect(missing).toMatchObject({ code: 'noSheet', params: { sheet: '不存在' } })
+  })
+
+  it('refuses a zip that is not a workbook, and a damaged one', async () => {
+    const p = await salesWorkbook()
+    const bytes = fs.readFileSync(p)
+    expect((await readError(file('cut.xlsx', bytes.subarray(0, bytes.length - 200)))).code).toBe('malformed')
+    // the same zip with its workbook part renamed: a zip, not a workbook
+    const renamed = Buffer.from(bytes.toString('latin1').replaceAll('xl/workbook.xml', 'xl/workbook.xmx'), 'latin1')
+    expect((await readError(file('not-a-workbook.zip', renamed))).code).toBe('unsupportedType')
+  })
+})
+
+describe('streamTable in the production build', () => {
+  it('finds and starts its worker when bundled into one file elsewhere, as the Remix build does', async () => {
+    const esbuild = await import('esbuild')
+    const out = path.join(dir, 'bundle', 'index.js')
+    // what remix.config.js's build does: ESM, platform node, dependencies left to node_modules
+    await esbuild.build({
+      entryPoints: [path.resolve('analytics/ingest/stream-table.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: out,
+      external: ['csv-parse', 'exceljs', 'iconv-lite'],
+      logLevel: 'silent',
+    })
+    const bundled = (await import(pathToFileURL(out).href)) as typeof import('./stream-table')
+    expect(bundled.streamWorkerPath()).toBe(path.resolve('analytics/ingest/stream-worker.mjs'))
+    const p = file('bundled.csv', iconv.encode(SALES_CSV, 'gb18030'))
+    const preview = await bundled.previewTableFile(p, { knownHeaders: KNOWN, previewRows: 2 })
+    expect(preview.rows.map((r) => r.cells[4])).toEqual(['张伟', '李娜'])
+  })
+})

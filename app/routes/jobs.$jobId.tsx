@@ -1,0 +1,96 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
+import { Form, useLoaderData, useNavigation } from '@remix-run/react'
+import { CsrfInput } from '../components/csrf-input'
+import { JobProgress } from '../components/job-progress'
+import type { MessageKey } from '../i18n'
+import { NoticeQuerySchema } from '../schemas/fields'
+import { cancelJob, getJob, retryJob, toJobView } from '../services/jobs.server'
+import { canWriteStore, requireUser } from '../utils/auth.server'
+import { readMutationForm } from '../utils/csrf.server'
+import { parseQuery } from '../utils/input.server'
+import { pageTitle } from '../utils/meta'
+import { useI18n } from '../utils/use-root'
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request)
+  const job = await getJob(user, params.jobId ?? '')
+  const { notice } = parseQuery(request, NoticeQuerySchema, user)
+  const store = user.stores.find((s) => s.id === job.storeId)
+  return {
+    job: toJobView(job),
+    timeZone: store?.timeZone,
+    canManage: canWriteStore(user, job.storeId),
+    notice: notice === 'retried' || notice === 'cancelRequested' ? (notice as 'retried' | 'cancelRequested') : null,
+  }
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request)
+  const form = await readMutationForm(request)
+  const intent = form.get('intent')
+  if (intent === 'retry') {
+    const job = await retryJob(user, params.jobId ?? '')
+    return redirect(`/jobs/${job.id}?notice=retried`)
+  }
+  if (intent === 'cancel') {
+    const job = await cancelJob(user, params.jobId ?? '')
+    return redirect(`/jobs/${job.id}?notice=cancelRequested`)
+  }
+  return data({ error: 'unknown intent' }, { status: 400 })
+}
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'jobs.title')
+
+export default function JobPage() {
+  const { job, timeZone, canManage, notice } = useLoaderData<typeof loader>()
+  const busy = useNavigation().state === 'submitting'
+  const { t, moment } = useI18n()
+  const active = job.status === 'queued' || job.status === 'running'
+  return (
+    <>
+      <div className="page-head">
+        <h1>{t('jobs.title')}</h1>
+        <div className="actions">
+          {canManage && job.status === 'failed' ? (
+            <Form method="post">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="retry" />
+              <button type="submit" className="btn btn-primary" disabled={busy}>
+                {t('jobs.detail.retry')}
+              </button>
+            </Form>
+          ) : null}
+          {canManage && active ? (
+            <Form method="post">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="cancel" />
+              <button type="submit" className="btn" disabled={busy}>
+                {t('jobs.detail.cancel')}
+              </button>
+            </Form>
+          ) : null}
+        </div>
+      </div>
+      {notice ? (
+        <div className="alert alert-info" role="status">
+          {t(`jobs.notice.${notice}`)}
+        </div>
+      ) : null}
+      {job.error ? (
+        <div className="alert alert-danger" role="alert">
+          {t(job.error.key as MessageKey, job.error.params)}
+        </div>
+      ) : null}
+      <section className="card">
+        <JobProgress job={job} />
+        <dl className="props">
+          <dt>{t('jobs.detail.started')}</dt>
+          <dd>{moment(job.startedAt, timeZone)}</dd>
+          <dt>{t('jobs.detail.finished')}</dt>
+          <dd>{moment(job.finishedAt, timeZone)}</dd>
+        </dl>
+      </section>
+    </>
+  )
+}

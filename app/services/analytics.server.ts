@@ -1,0 +1,45 @@
+import path from 'node:path'
+import { getDbHandle } from '../../db/client'
+import { readAnalyticsConfig } from '../../analytics/config'
+import { closeAnalyticsDb } from '../../analytics/duckdb'
+import { setAnalyticsLogger } from '../../analytics/query'
+import { createSyncScheduler, type SyncScheduler } from '../../analytics/sync/scheduler'
+import { pgSource } from '../../analytics/sync/source'
+import type { SyncReport } from '../../analytics/sync/sync'
+import { log } from '../utils/logger.server'
+
+/**
+ * The analytical store in the server process (docs/decisions/013-analytics-sync.md): the
+ * background sync from Postgres into DuckDB, started by `startup()` and stopped by
+ * `shutdown()` in entry.server.tsx; `syncAnalyticsNow()` for a caller that needs what was
+ * just written (an import's results, a report right after an erasure).
+ */
+let scheduler: SyncScheduler | undefined
+
+function getScheduler() {
+  if (!scheduler) {
+    const config = readAnalyticsConfig()
+    setAnalyticsLogger(log)
+    scheduler = createSyncScheduler({
+      source: async () => pgSource(await getDbHandle()),
+      intervalMs: config.syncIntervalMs,
+      options: { chunkRows: config.chunkRows, tmpDir: path.join(config.dir, 'tmp') },
+    })
+  }
+  return scheduler
+}
+
+export function startAnalyticsSync() {
+  getScheduler().start()
+}
+
+export async function stopAnalyticsSync() {
+  if (!scheduler) return
+  await scheduler.stop()
+  scheduler = undefined
+  await closeAnalyticsDb()
+}
+
+export function syncAnalyticsNow(): Promise<SyncReport> {
+  return getScheduler().syncNow()
+}

@@ -1,0 +1,227 @@
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import { getDb, type DbOrTx } from '../../db/client'
+import { jobs } from '../../db/schema'
+import type { MessageKey } from '../i18n'
+import { canReadStore, canWriteStore, type SessionUser } from '../utils/auth.server'
+import { forbidden, notFound } from '../utils/http.server'
+
+/**
+ * Background jobs (docs/decisions/014-background-jobs.md): long work — an import — is
+ * queued here by a request and run by the job runner of some app process
+ * (jobs-runner.server.ts), so it survives the user closing the tab and never holds a
+ * request or a transaction open. Handlers plug in by kind: `registerJobHandler`.
+ */
+
+export const JOB_STATUSES = ['queued', 'running', 'done', 'failed'] as const
+export type JobStatus = (typeof JOB_STATUSES)[number]
+export type ProgressUnit = 'rows' | 'bytes'
+
+/** How a job fails for a reason the user can read: an i18n key and its parameters. */
+export class JobError extends Error {
+  constructor(
+    public readonly key: MessageKey,
+    public readonly params: Record<string, string | number> = {},
+    message: string = key,
+  ) {
+    super(message)
+    this.name = 'JobError'
+  }
+}
+
+export type JobProgress = {
+  /** what the job is doing now: a key under jobs.phase.* (e.g. 'reading') */
+  phase?: string
+  done: number
+  /** null or left out while unknown */
+  total?: number | null
+  unit?: ProgressUnit
+}
+
+export type JobContext = {
+  jobId: string
+  storeId: string
+  createdById: string | null
+  /** aborted when the job is cancelled, the process shuts down or the job was taken over */
+  signal: AbortSignal
+  /** records progress; throttled, written in a short statement of its own (never waits for a transaction) */
+  progress: (progress: JobProgress) => void
+}
+
+export type JobHandler<Input> = {
+  kind: string
+  /** the job's input is checked when it is queued and again when it runs */
+  input: z.ZodType<Input>
+  /**
+   * Runs a job was given, counting re-runs after the process running it died (default 2:
+   * one automatic re-run, so a restart does not need the user; a file that kills the
+   * process twice is failed, not run on every start). Handlers must therefore be
+   * idempotent — imports are: the same file twice changes nothing.
+   */
+  maxAttempts?: number
+  /** returns the job's result (JSON); throws JobError for a reason to show the user */
+  run: (input: Input, context: JobContext) => Promise<unknown>
+}
+
+const handlers = new Map<string, JobHandler<unknown>>()
+
+/** Plugs a kind of job in; the sales import and, later, the lead-platform imports register themselves. */
+export function registerJobHandler<Input>(handler: JobHandler<Input>) {
+  if (handlers.has(handler.kind)) throw new Error(`A job handler for '${handler.kind}' is already registered.`)
+  handlers.set(handler.kind, handler as JobHandler<unknown>)
+}
+
+/** Tests register their own handlers; this removes one again. */
+export function unregisterJobHandler(kind: string) {
+  handlers.delete(kind)
+}
+
+export function getJobHandler(kind: string) {
+  return handlers.get(kind)
+}
+
+export function registeredJobKinds() {
+  return [...handlers.keys()]
+}
+
+export type Job = typeof jobs.$inferSelect
+
+/** What a page and the progress route show of a job: no input (it may name files), the result and error. */
+export type JobView = {
+  id: string
+  kind: string
+  storeId: string
+  status: JobStatus
+  phase: string | null
+  progress: { done: number; total: number | null; unit: ProgressUnit | null; percent: number | null }
+  error: { key: string; params: Record<string, string | number> } | null
+  result: unknown
+  attempts: number
+  createdAt: string
+  startedAt: string | null
+  finishedAt: string | null
+  updatedAt: string
+}
+
+export function toJobView(job: Job): JobView {
+  const total = job.progressTotal ?? null
+  const done = job.status === 'done' && total !== null ? total : job.progressDone
+  return {
+    id: job.id,
+    kind: job.kind,
+    storeId: job.storeId,
+    status: job.status as JobStatus,
+    phase: job.phase,
+    progress: {
+      done,
+      total,
+      unit: (job.progressUnit as ProgressUnit | null) ?? null,
+      percent: total ? Math.min(100, Math.floor((done / total) * 100)) : job.status === 'done' ? 100 : null,
+    },
+    error: job.errorKey ? { key: job.errorKey, params: job.errorParams ?? {} } : null,
+    result: job.result ?? null,
+    attempts: job.attempts,
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+    updatedAt: job.updatedAt.toISOString(),
+  }
+}
+
+export type EnqueueJob = { kind: string; storeId: string; createdById?: string | null; input: unknown }
+
+/**
+ * Queues a job and returns it; a runner (this process's or another's) picks it up within
+ * its poll interval, at once when this process runs one (`onJobQueued`).
+ * `db` may be a transaction: the job then exists only if the caller's work commits.
+ */
+export async function enqueueJob(job: EnqueueJob, db?: DbOrTx): Promise<Job> {
+  const handler = handlers.get(job.kind)
+  if (!handler) throw new Error(`No job handler for '${job.kind}'.`)
+  const input = handler.input.parse(job.input)
+  const conn = db ?? (await getDb())
+  const [row] = await conn
+    .insert(jobs)
+    .values({
+      kind: job.kind,
+      storeId: job.storeId,
+      createdById: job.createdById ?? null,
+      input,
+      maxAttempts: handler.maxAttempts ?? 2,
+    })
+    .returning()
+  for (const listener of queuedListeners) listener()
+  return row!
+}
+
+const queuedListeners = new Set<() => void>()
+
+/** The runner listens here so that a job queued in this process starts without waiting for the next poll. */
+export function onJobQueued(listener: () => void) {
+  queuedListeners.add(listener)
+  return () => queuedListeners.delete(listener)
+}
+
+const JobIdSchema = z.uuid()
+
+/** A job of one of the user's stores; any other (or none) is 404, so that its existence is not confirmed. */
+export async function getJob(user: SessionUser, jobId: string): Promise<Job> {
+  if (!JobIdSchema.safeParse(jobId).success) notFound('No such job.')
+  const db = await getDb()
+  const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId))
+  if (!job || !canReadStore(user, job.storeId)) notFound('No such job.')
+  return job
+}
+
+/** Runs a failed job again from its input (same id, progress and error cleared). Only who may write to its store. */
+export async function retryJob(user: SessionUser, jobId: string): Promise<Job> {
+  const job = await getJob(user, jobId)
+  if (!canWriteStore(user, job.storeId)) forbidden('You may not run jobs of this store.')
+  const db = await getDb()
+  const [row] = await db
+    .update(jobs)
+    .set({
+      status: 'queued',
+      attempts: 0,
+      phase: null,
+      progressDone: 0,
+      progressTotal: null,
+      progressUnit: null,
+      result: null,
+      errorKey: null,
+      errorParams: null,
+      lockedBy: null,
+      heartbeatAt: null,
+      cancelRequestedAt: null,
+      startedAt: null,
+      finishedAt: null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(jobs.id, job.id), eq(jobs.status, 'failed')))
+    .returning()
+  if (!row) return job
+  for (const listener of queuedListeners) listener()
+  return row
+}
+
+/**
+ * Cancels a job: a queued one fails at once; a running one is told to stop (its runner
+ * sees the request with its next heartbeat and aborts the handler's signal).
+ */
+export async function cancelJob(user: SessionUser, jobId: string): Promise<Job> {
+  const job = await getJob(user, jobId)
+  if (!canWriteStore(user, job.storeId)) forbidden('You may not cancel jobs of this store.')
+  const db = await getDb()
+  const [queued] = await db
+    .update(jobs)
+    .set({ status: 'failed', errorKey: 'jobs.error.cancelled', errorParams: {}, finishedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(jobs.id, job.id), eq(jobs.status, 'queued')))
+    .returning()
+  if (queued) return queued
+  const [running] = await db
+    .update(jobs)
+    .set({ cancelRequestedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(jobs.id, job.id), inArray(jobs.status, ['running'])))
+    .returning()
+  return running ?? job
+}
