@@ -24,6 +24,7 @@ import { canMove, funnelRank } from '../utils/lead-lifecycle'
 import { roleCan } from '../utils/permissions'
 import { displayPhone, maskPhone, parsePhone } from '../utils/phone'
 import { zonedLocalToUtc } from '../utils/zoned-time'
+import { requestAnalyticsSync } from './analytics.server'
 import { recordAudit } from './audit.server'
 import { leadChanged, recordArrival, refreshTouchSummary } from './lead-intake.server'
 import { phoneRecordAllowance, type Throttled } from './phone-lookups.server'
@@ -771,7 +772,7 @@ export async function eraseLead(user: SessionUser, id: string, ip: string) {
   const check = await readableLead(db, user, id)
   requireLeadManage(user, check.storeId)
   if (check.mergedIntoId) badRequest('This lead was merged; erase the lead it was merged into.')
-  return db.transaction(async (tx) => {
+  const erased = await db.transaction(async (tx) => {
     const lead = await readableLead(tx, user, id, { lock: true })
     const tombstones = await tx.select({ id: leads.id }).from(leads).where(eq(leads.mergedIntoId, lead.id))
     const ids = [lead.id, ...tombstones.map((t) => t.id)]
@@ -808,4 +809,7 @@ export async function eraseLead(user: SessionUser, id: string, ip: string) {
     })
     return { storeId: lead.storeId }
   })
+  // the analytical copy drops the person at once, not at the next tick
+  requestAnalyticsSync()
+  return erased
 }
