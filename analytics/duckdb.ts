@@ -164,6 +164,19 @@ export async function execute(c: AnalyticsConnection, sql: string, params: SqlPa
   return { rows: reader.getRowObjectsJS() as Record<string, unknown>[], rowsChanged: reader.rowsChanged }
 }
 
+/**
+ * Runs a query and yields its rows in DuckDB's chunks (2,048 rows), as plain JS values, so a
+ * large result (a million-row Parquet file being imported) is never held whole. For
+ * analytics/query.ts only (streamQuery).
+ */
+export async function* executeStream(c: AnalyticsConnection, sql: string, params: SqlParams = {}): AsyncGenerator<{ columns: string[]; rows: unknown[][] }> {
+  const values: Record<string, DuckDBValue> = {}
+  for (const [k, v] of Object.entries(params)) values[k] = toDuckValue(v)
+  const result = await c.conn.stream(sql, Object.keys(values).length ? values : undefined)
+  const columns = result.columnNames()
+  for await (const rows of result.yieldRowsJs()) yield { columns, rows: rows as unknown[][] }
+}
+
 // ---- the process-wide database -------------------------------------------------------
 
 let current: Promise<AnalyticsDb> | undefined

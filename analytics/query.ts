@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { execute, type AnalyticsConnection, type SqlParams } from './duckdb'
+import { execute, executeStream, type AnalyticsConnection, type SqlParams } from './duckdb'
 
 /**
  * The one way a DuckDB query runs (STYLE.md, SPEC §8): every query has a name, takes its
@@ -94,4 +94,20 @@ export async function runQuery<P extends SqlParams, R>(c: AnalyticsConnection, q
 export async function runStatement(c: AnalyticsConnection, name: string, sql: string, params: SqlParams = {}): Promise<number> {
   const { rowsChanged } = await timed(name, () => execute(c, sql, params), (r) => r.rowsChanged)
   return rowsChanged
+}
+
+/** Runs a named query and yields its rows chunk by chunk (a large result is never held whole). */
+export async function* streamQuery(c: AnalyticsConnection, name: string, sql: string, params: SqlParams = {}): AsyncGenerator<{ columns: string[]; rows: unknown[][] }> {
+  const started = performance.now()
+  let count = 0
+  try {
+    for await (const chunk of executeStream(c, sql, params)) {
+      count += chunk.rows.length
+      yield chunk
+    }
+  } catch (error) {
+    logger('debug', 'analytics query failed', { query: name, ms: Math.round(performance.now() - started) })
+    throw new AnalyticsQueryError(name, error)
+  }
+  logger('debug', 'analytics query', { query: name, ms: Math.round(performance.now() - started), rows: count })
 }

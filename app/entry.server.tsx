@@ -12,6 +12,8 @@ import { getCollector } from './services/collector.server'
 import { startHousekeeping, stopHousekeeping } from './services/housekeeping.server'
 import { startJobRunner, stopJobRunner } from './services/jobs-runner.server'
 import { failInterruptedImports } from './services/lead-import.server'
+// registers the sales_import job kind with the runner (ADR 014)
+import './services/sales-import-job.server'
 import { getEnv } from './utils/env.server'
 import { NonceProvider } from './utils/nonce'
 import { describeError, log } from './utils/logger.server'

@@ -8,6 +8,10 @@ import { translator, type MessageKey } from '../app/i18n'
 import { PLATFORM_CHOICES, type PlatformChoice } from '../app/schemas/lead-import'
 import { ImportError, importLeadFile, type LeadImportResult } from '../app/services/lead-import.server'
 import { splitMessage } from '../app/utils/form'
+import { JobError } from '../app/services/jobs.server'
+import { keepImportFile } from '../app/services/import-files.server'
+import { runSalesImport, type SalesImportResult } from '../app/services/sales-import.server'
+import { salesFileExt } from '../app/services/sales-import-job.server'
 
 /**
  * `npm run import -- leads FILE --store <store id or name> [--platform auto|autohome|bitauto|dongchedi|other]
@@ -15,7 +19,8 @@ import { splitMessage } from '../app/utils/form'
  * database first (like the server's start). Exits 0 with a summary, 1 with the reason.
  */
 const USAGE =
-  'Usage: npm run import -- leads FILE --store <store id or name> [--platform auto|autohome|bitauto|dongchedi|other] [--user <email>] [--json]'
+  'Usage: npm run import -- leads FILE --store <store id or name> [--platform auto|autohome|bitauto|dongchedi|other] [--user <email>] [--json]\n' +
+  '       npm run import -- sales FILE --store <store id or name> [--user <email>] [--json]'
 
 const t = translator('en')
 const say = (message: string | null) => {
@@ -42,10 +47,10 @@ async function main(): Promise<number> {
     return 0
   }
   const [kind, file] = positionals
-  if (kind !== 'leads') {
+  if (kind !== 'leads' && kind !== 'sales') {
     throw new UsageError(
-      kind === 'sales' || kind === 'competitors' || kind === 'market'
-        ? `Imports of ${kind} are not available yet: only lead-platform exports (leads) are.\n${USAGE}`
+      kind === 'competitors' || kind === 'market'
+        ? `Imports of ${kind} are not available yet: only lead-platform exports (leads) and sales exports (sales) are.\n${USAGE}`
         : USAGE,
     )
   }
@@ -78,6 +83,14 @@ async function main(): Promise<number> {
       const [user] = await db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${values.user.toLowerCase()}`)
       if (!user) throw new UsageError(`No user with the email ${values.user}.`)
       userId = user.id
+    }
+    if (kind === 'sales') {
+      // the job's handler, run inline: no server needed, nothing queued
+      const ext = salesFileExt(bytes)
+      const kept = await keepImportFile(bytes, ext)
+      const result = await runSalesImport({ storeId: store.id, fileHash: kept.hash, ext, fileName: path.basename(file).slice(0, 255), mapping: null, createdById: userId })
+      reportSales(result, store.name, path.basename(file), values.json!)
+      return 0
     }
     const result = await importLeadFile({
       storeId: store.id,
@@ -118,11 +131,30 @@ function report(
   for (const row of failed) console.log(`  row ${row.rowNumber}${row.column ? `, ${row.column}` : ''}: ${say(row.reason)}`)
 }
 
+function reportSales(result: SalesImportResult, storeName: string, fileName: string, json: boolean) {
+  if (json) {
+    console.log(JSON.stringify({ ok: true, ...result }))
+    return
+  }
+  console.log(
+    result.reused
+      ? `${fileName} was already imported into ${storeName} (import ${result.importId}): nothing changed.`
+      : `Imported ${fileName} into ${storeName} (import ${result.importId}).`,
+  )
+  const s = result.skipped
+  console.log(
+    `  ${result.imported} sales imported, ${result.rejected} rows rejected, ${result.superseded} earlier sales superseded, ` +
+      `skipped ${s.title} title, ${s.blank} blank and ${s.total} totals rows; ${result.warnings} rows with warnings`,
+  )
+  for (const row of result.firstRejected) console.log(`  row ${row.rowNumber}${row.column ? `, ${row.column}` : ''}: ${say(row.reason)}`)
+  if (result.rejected > result.firstRejected.length) console.log('  … every rejected row is listed in the import report')
+}
+
 try {
   process.exitCode = await main()
 } catch (error) {
   const message =
-    error instanceof ImportError
+    error instanceof ImportError || error instanceof JobError
       ? t(error.key, error.params)
       : error instanceof UsageError
         ? error.message

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { sqlList, type AnalyticsConnection, type AnalyticsDb } from '../duckdb'
 import { analyticsLog, runQuery, runStatement, defineQuery } from '../query'
-import { registerParquetViews } from './parquet-views'
+import { parquetViewsSignature, registerParquetViews, resolveParquetViews } from './parquet-views'
 import type { PgSource } from './source'
 import { ident, SYNCED_TABLE_NAMES, SYNCED_TABLES, type TableSpec } from './tables'
 
@@ -62,14 +62,14 @@ async function recreateTables(c: AnalyticsConnection) {
   await runStatement(c, 'sync.meta.write', 'INSERT INTO _roadshow_meta VALUES ($key, $value)', { key: 'spec_hash', value: SPEC_HASH })
 }
 
-type Meta = { watermark: string | null; syncedAt: Date | null; specHash: string | null; source: string | null }
+type Meta = { watermark: string | null; syncedAt: Date | null; specHash: string | null; source: string | null; parquetViews: string | null }
 
 async function loadMeta(c: AnalyticsConnection): Promise<Meta> {
   await runStatement(c, 'sync.meta.create', 'CREATE TABLE IF NOT EXISTS _roadshow_meta (key VARCHAR PRIMARY KEY, value VARCHAR)')
   const rows = await runQuery(c, readMeta, {})
   const get = (k: string) => (rows.find((r) => r.key === k)?.value as string | undefined) ?? null
   const syncedAt = get('synced_at')
-  return { watermark: get('watermark'), syncedAt: syncedAt ? new Date(syncedAt) : null, specHash: get('spec_hash'), source: get('source') }
+  return { watermark: get('watermark'), syncedAt: syncedAt ? new Date(syncedAt) : null, specHash: get('spec_hash'), source: get('source'), parquetViews: get('parquet_views') }
 }
 
 async function writeMeta(c: AnalyticsConnection, key: string, value: string) {
@@ -284,7 +284,14 @@ export async function syncAnalytics(db: AnalyticsDb, source: PgSource, options: 
         tables[t.name] = await copyTable(c, source, t, { from, to: xmin, fresh: full }, options)
         rows += tables[t.name]!
       }
-      if (full) await registerParquetViews(c)
+      // the imported files' views: made afresh with the copy, and whenever the registry changed
+      // (an import completed here, in another process or on the command line)
+      const views = await resolveParquetViews(source)
+      const signature = parquetViewsSignature(views)
+      if (full || meta.parquetViews !== signature) {
+        await registerParquetViews(c, views)
+        await writeMeta(c, 'parquet_views', signature)
+      }
       await writeMeta(c, 'watermark', xmin)
       await writeMeta(c, 'source', identity)
       await writeMeta(c, 'synced_at', new Date().toISOString())

@@ -62,4 +62,8 @@ export const salesEn = {
   'sales.warning.paymentUnknown': 'Payment method “{value}” is not full payment, loan or lease: left empty.',
   'sales.warning.tradeInUnknown': 'Trade-in “{value}” is neither yes nor no: left empty.',
   'sales.warning.priceZero': 'The price is 0: left empty.',
+
+  'sales.skipped.title': 'A title row: skipped.',
+  'sales.skipped.blank': 'A blank row: skipped.',
+  'sales.skipped.total': 'A totals row: skipped.',
 }

@@ -64,4 +64,8 @@ export const salesZhCN: Record<keyof typeof salesEn, string> = {
   'sales.warning.paymentUnknown': '付款方式“{value}”不是全款、贷款或融资租赁，已留空。',
   'sales.warning.tradeInUnknown': '置换“{value}”既不是“是”也不是“否”，已留空。',
   'sales.warning.priceZero': '价格为 0，已留空。',
+
+  'sales.skipped.title': '标题行，已跳过。',
+  'sales.skipped.blank': '空行，已跳过。',
+  'sales.skipped.total': '合计行，已跳过。',
 }

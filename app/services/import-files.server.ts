@@ -14,6 +14,8 @@ import { getEnv } from '../utils/env.server'
  */
 export const IMPORT_FILE_EXTS = ['csv', 'xlsx'] as const
 export type ImportFileExt = (typeof IMPORT_FILE_EXTS)[number]
+/** Sales exports may also come as Parquet (SPEC §4). */
+export type KeptFileExt = ImportFileExt | 'parquet'
 
 export const isFileHash = (s: string) => /^[0-9a-f]{64}$/.test(s)
 
@@ -25,13 +27,13 @@ export function importsDir() {
   return path.resolve(getEnv().DATA_DIR, 'imports')
 }
 
-export function importFilePath(hash: string, ext: ImportFileExt) {
+export function importFilePath(hash: string, ext: KeptFileExt) {
   if (!isFileHash(hash)) throw new Error('not a sha256 file hash')
   return path.join(importsDir(), `${hash}.${ext}`)
 }
 
 /** Writes the file once, atomically: a temporary name in the same directory, then rename. */
-export async function keepImportFile(bytes: Uint8Array, ext: ImportFileExt) {
+export async function keepImportFile(bytes: Uint8Array, ext: KeptFileExt) {
   const hash = sha256(bytes)
   const target = importFilePath(hash, ext)
   await fs.mkdir(path.dirname(target), { recursive: true })
@@ -54,7 +56,7 @@ export async function keepImportFile(bytes: Uint8Array, ext: ImportFileExt) {
 }
 
 /** The kept file's bytes, or null when there is no such file. */
-export async function readImportFile(hash: string, ext: ImportFileExt): Promise<Buffer | null> {
+export async function readImportFile(hash: string, ext: KeptFileExt): Promise<Buffer | null> {
   try {
     return await fs.readFile(importFilePath(hash, ext))
   } catch (error) {

@@ -568,7 +568,7 @@ export async function failInterruptedImports(filter: { storeIds?: string[] } = {
   const stuck = await db
     .selectDistinct({ storeId: imports.storeId })
     .from(imports)
-    .where(and(eq(imports.status, 'pending'), filter.storeIds ? inArray(imports.storeId, filter.storeIds) : undefined))
+    .where(and(eq(imports.kind, 'leads'), eq(imports.status, 'pending'), filter.storeIds ? inArray(imports.storeId, filter.storeIds) : undefined))
   const failed: string[] = []
   for (const { storeId } of stuck) {
     // one statement: the lock is tried, and held while the rows are marked, in its own transaction
@@ -578,6 +578,8 @@ export async function failInterruptedImports(filter: { storeIds?: string[] } = {
       .where(
         and(
           eq(imports.storeId, storeId),
+          // sales imports run as jobs and undo their own pending row (sales-import.server.ts)
+          eq(imports.kind, 'leads'),
           eq(imports.status, 'pending'),
           runningHere.size ? notInArray(imports.id, [...runningHere]) : undefined,
           sql`pg_try_advisory_xact_lock(hashtext(${lockKey(storeId)}))`,

@@ -306,12 +306,27 @@ export const imports = pgTable(
     /** the confirmed mapping by column index (a field or null per column) */
     columnMapping: jsonb('column_mapping').$type<Array<string | null>>(),
     storedPath: text('stored_path'),
+    /** sales: sha256 of the mapping used; with file_hash and store, what "the same import" means */
+    mappingHash: text('mapping_hash'),
+    /** sales: the import's typed rows, relative to DATA_DIR (imports/sales/<sha256>.parquet), immutable */
+    parquetPath: text('parquet_path'),
+    /** sales: earlier sales of the store (by VIN, else order number) this import's rows replace */
+    rowsSuperseded: integer('rows_superseded').notNull().default(0),
+    /** the background job that ran it */
+    jobId: uuid('job_id'),
     error: text('error'),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: ts('created_at').notNull().defaultNow(),
     finishedAt: ts('finished_at'),
   },
-  (t) => [index('imports_store_created_idx').on(t.storeId, t.createdAt), index('imports_store_hash_idx').on(t.storeId, t.kind, t.fileHash)],
+  (t) => [
+    index('imports_store_created_idx').on(t.storeId, t.createdAt),
+    index('imports_store_hash_idx').on(t.storeId, t.kind, t.fileHash),
+    // one done import per store, file and mapping: two runs of the same sales file cannot both register
+    uniqueIndex('imports_sales_done_key')
+      .on(t.storeId, t.kind, t.fileHash, t.mappingHash)
+      .where(sql`${t.status} = 'done' and ${t.mappingHash} is not null`),
+  ],
 )
 
 /** Each row of an import: its number in the file, what became of it, and why. */

@@ -1,0 +1,418 @@
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import readline from 'node:readline'
+import { and, eq, ne } from 'drizzle-orm'
+import { z } from 'zod'
+import { getDb } from '../../db/client'
+import { importRows, imports, stores } from '../../db/schema'
+import { AnalyticsDb } from '../../analytics/duckdb'
+import { TableStreamError, streamTable } from '../../analytics/ingest/stream-table'
+import { checkSalesMapping, guessSalesMapping, KNOWN_SALES_HEADERS, SalesMappingSchema, type SalesColumn } from '../../analytics/ingest/sales-headers'
+import { countSuperseded, readParquetTable, saleRowLine, writeSalesParquet } from '../../analytics/ingest/sales-parquet'
+import { saleKey } from '../../analytics/ingest/sales-record'
+import { createSalesValidator, type SalesBatchResult } from '../../analytics/ingest/sales-validate'
+import type { SkippedRow, TableRow } from '../../analytics/ingest/read-table'
+import type { MessageKey } from '../i18n'
+import { getEnv } from '../utils/env.server'
+import { log } from '../utils/logger.server'
+import { hashPhone } from '../utils/phone-hash.server'
+import { importFilePath, isFileHash, type KeptFileExt } from './import-files.server'
+import { JobError, type JobProgress } from './jobs.server'
+import { rememberSalesMapping } from './sales-mappings.server'
+
+/**
+ * The sales import (SPEC §4), run by the `sales_import` job (sales-import-job.server.ts) or
+ * inline by the command line. One pass over the kept file: streamed (a worker thread for
+ * CSV / .xlsx, DuckDB for Parquet), validated in batches, good rows staged as NDJSON and
+ * rejected rows as NDJSON under DATA_DIR/tmp; DuckDB (in memory, for this import) writes one
+ * typed Parquet file under DATA_DIR/imports/sales/ to a temporary name. Only then is Postgres
+ * written: the import's row and its row outcomes (chunked, short transactions), the file
+ * renamed to its final name, and the import marked done in one statement. Anything failing
+ * before that last statement is undone (the import's row and rows deleted, the files
+ * removed); a process killed half-way leaves at most a pending row that the retry deletes.
+ */
+
+export const SALES_IMPORT_EXTS = ['csv', 'xlsx', 'parquet'] as const satisfies readonly KeptFileExt[]
+
+export const SalesImportInputSchema = z.object({
+  storeId: z.uuid(),
+  fileHash: z.string().refine(isFileHash, 'not a sha256 file hash'),
+  ext: z.enum(SALES_IMPORT_EXTS),
+  fileName: z.string().min(1).max(255),
+  /** the confirmed mapping; null: the guessed one */
+  mapping: SalesMappingSchema.nullable(),
+  createdById: z.uuid().nullable(),
+})
+export type SalesImportInput = z.infer<typeof SalesImportInputSchema>
+
+export type SalesImportResult = {
+  importId: string
+  /** the same file with the same mapping was imported into the store before: nothing changed */
+  reused: boolean
+  rows: number
+  imported: number
+  rejected: number
+  /** earlier sales of the store that this import's rows replace (same VIN, else order number) */
+  superseded: number
+  warnings: number
+  skipped: { title: number; blank: number; total: number }
+  /** the first rejected rows (all are in import_rows) */
+  firstRejected: Array<{ rowNumber: number; column: string; reason: string }>
+  parquetPath: string | null
+}
+
+export type SalesImportHooks = {
+  jobId?: string | null
+  signal?: AbortSignal
+  progress?: (progress: JobProgress) => void
+  /** tests: called after each validated batch (throw to simulate a crash half-way) */
+  afterBatch?: (batches: number) => void | Promise<void>
+}
+
+const REJECTS_KEPT_IN_RESULT = 10
+const INSERT_CHUNK = 1_000
+
+/** `key?a=1&b=2`, the message format of import_rows.reason (app/utils/form splitMessage). */
+function message(key: string, params?: Record<string, string | number>) {
+  if (!params || !Object.keys(params).length) return key
+  return `${key}?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString()}`
+}
+
+/** What "the same mapping" means: the columns in index order, nothing else. */
+export function salesMappingHash(columns: readonly SalesColumn[]) {
+  const canonical = [...columns].sort((a, b) => a.index - b.index).map((c) => [c.index, c.field, c.scale])
+  return crypto.createHash('sha256').update(JSON.stringify(canonical)).digest('hex')
+}
+
+/** The store's calendar day after today: dates later than that are refused as future. */
+function tomorrowIn(timeZone: string) {
+  const d = new Date(Date.now() + 86_400_000)
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d)
+}
+
+function tableErrorKey(error: TableStreamError): MessageKey {
+  const known = ['empty', 'tooLarge', 'tooManyRows', 'unsupportedType', 'oldExcel', 'binary', 'undecodable', 'malformed', 'noHeader']
+  return (known.includes(error.code) ? `imports.error.${error.code}` : 'imports.error.malformed') as MessageKey
+}
+
+export function salesImportsDir() {
+  return path.resolve(getEnv().DATA_DIR, 'imports', 'sales')
+}
+
+function tmpDir() {
+  return path.resolve(getEnv().DATA_DIR, 'tmp')
+}
+
+type StagedReject = { r: number; c: string | null; m: string; o: 'failed' | 'imported' | 'skipped' }
+
+async function existingImport(storeId: string, fileHash: string, mappingHash: string) {
+  const db = await getDb()
+  const [found] = await db
+    .select()
+    .from(imports)
+    .where(and(eq(imports.storeId, storeId), eq(imports.kind, 'sales'), eq(imports.fileHash, fileHash), eq(imports.mappingHash, mappingHash), eq(imports.status, 'done')))
+  return found ?? null
+}
+
+async function resultOf(row: typeof imports.$inferSelect, reused: boolean): Promise<SalesImportResult> {
+  const db = await getDb()
+  const first = await db
+    .select({ rowNumber: importRows.rowNumber, column: importRows.column, reason: importRows.reason })
+    .from(importRows)
+    .where(and(eq(importRows.importId, row.id), eq(importRows.outcome, 'failed')))
+    .orderBy(importRows.rowNumber, importRows.id)
+    .limit(REJECTS_KEPT_IN_RESULT)
+  const skipped = (row.mapping as { skipped?: SalesImportResult['skipped'] } | null)?.skipped ?? { title: 0, blank: 0, total: 0 }
+  const warnings = (row.mapping as { warnings?: number } | null)?.warnings ?? 0
+  return {
+    importId: row.id,
+    reused,
+    rows: row.rowsTotal,
+    imported: row.rowsImported,
+    rejected: row.rowsFailed,
+    superseded: row.rowsSuperseded,
+    warnings,
+    skipped,
+    firstRejected: first.map((f) => ({ rowNumber: f.rowNumber, column: f.column ?? '', reason: f.reason ?? '' })),
+    parquetPath: row.parquetPath,
+  }
+}
+
+/** Runs one sales import to its end; idempotent (the same file and mapping twice: the first import is answered). */
+export async function runSalesImport(input: SalesImportInput, hooks: SalesImportHooks = {}): Promise<SalesImportResult> {
+  const db = await getDb()
+  const [store] = await db.select({ id: stores.id, timeZone: stores.timeZone }).from(stores).where(eq(stores.id, input.storeId))
+  if (!store) throw new JobError('imports.error.storeNotFound')
+  const source = importFilePath(input.fileHash, input.ext)
+  if (!fs.existsSync(source)) throw new JobError('imports.error.fileGone')
+  const totalBytes = fs.statSync(source).size
+
+  const importId = crypto.randomUUID()
+  const importedAt = new Date()
+  fs.mkdirSync(tmpDir(), { recursive: true })
+  const staged = path.join(tmpDir(), `sales-${importId}.ndjson`)
+  const rejects = path.join(tmpDir(), `sales-${importId}.rows.ndjson`)
+  const duck = await AnalyticsDb.open({ path: ':memory:', memoryLimit: '256MB', threads: 2 })
+  let registered = false
+  let renamedTo: string | null = null
+  let tempPath: string | null = null
+  removeLeftovers()
+  try {
+    return await duck.withConnection(async (c) => {
+      // ---- read, validate, stage -------------------------------------------------------
+      const out = fs.createWriteStream(staged)
+      const rowsOut = fs.createWriteStream(rejects)
+      const write = (stream: fs.WriteStream, text: string) =>
+        new Promise<void>((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())))
+      let columns: SalesColumn[] | null = null
+      let mappingHash = ''
+      let validator: ReturnType<typeof createSalesValidator> | null = null
+      let headers: string[] = []
+      const counts = { rows: 0, imported: 0, rejected: 0, warnings: 0, skipped: { title: 0, blank: 0, total: 0 } }
+      const firstRejected: SalesImportResult['firstRejected'] = []
+      let batches = 0
+      let encoding: string | null = null
+
+      const onHead = async (fileHeaders: string[]) => {
+        headers = fileHeaders
+        columns = input.mapping ?? guessSalesMapping(headers).columns.map(({ index, field, scale }) => ({ index, field, scale }))
+        const problems = checkSalesMapping(columns)
+        if (problems.length) throw new JobError(problems[0]!.key, problems[0]!.params)
+        mappingHash = salesMappingHash(columns)
+        validator = createSalesValidator({ headers, columns, timeZone: store.timeZone, latestDate: tomorrowIn(store.timeZone) })
+        return existingImport(input.storeId, input.fileHash, mappingHash)
+      }
+
+      const onRows = async (rows: TableRow[]) => {
+        const result: SalesBatchResult = validator!.validateBatch(rows)
+        counts.rows += rows.length
+        let lines = ''
+        for (const sale of result.sales) {
+          const r = sale.record
+          lines += saleRowLine(
+            { storeId: input.storeId, importId, importedAt: importedAt.toISOString(), rowNumber: sale.rowNumber, saleKey: saleKey(r), phoneHash: r.phone ? hashPhone(r.phone) : null },
+            r,
+          )
+          lines += '\n'
+        }
+        counts.imported += result.sales.length
+        let outcomes = ''
+        for (const rej of result.rejected) {
+          counts.rejected++
+          for (const p of rej.problems) {
+            const m = message(p.reason, p.params)
+            if (firstRejected.length < REJECTS_KEPT_IN_RESULT) firstRejected.push({ rowNumber: rej.rowNumber, column: p.column, reason: m })
+            outcomes += JSON.stringify({ r: rej.rowNumber, c: p.column, m, o: 'failed' } satisfies StagedReject) + '\n'
+          }
+        }
+        for (const sale of result.sales) {
+          if (!sale.warnings) continue
+          counts.warnings++
+          for (const w of sale.warnings) outcomes += JSON.stringify({ r: sale.rowNumber, c: w.column, m: message(w.reason, w.params), o: 'imported' } satisfies StagedReject) + '\n'
+        }
+        for (const s of result.skipped) outcomes += skippedLine(s, counts)
+        if (lines) await write(out, lines)
+        if (outcomes) await write(rowsOut, outcomes)
+        batches++
+        await hooks.afterBatch?.(batches)
+      }
+
+      let reused: typeof imports.$inferSelect | null = null
+      try {
+        if (input.ext === 'parquet') {
+          let total = 0
+          for await (const event of readParquetTable(c, source)) {
+            hooks.signal?.throwIfAborted()
+            if (event.type === 'head') {
+              total = event.totalRows
+              reused = await onHead(event.headers)
+              if (reused) break
+              hooks.progress?.({ phase: 'reading', done: 0, total, unit: 'rows' })
+            } else {
+              await onRows(event.rows)
+              hooks.progress?.({ phase: 'reading', done: counts.rows, total, unit: 'rows' })
+            }
+          }
+        } else {
+          const stream = streamTable(source, {
+            knownHeaders: KNOWN_SALES_HEADERS.map((h) => h.header),
+            signal: hooks.signal,
+            maxBytes: 1024 * 1024 * 1024,
+            maxRows: 5_000_000,
+          })
+          for await (const event of stream) {
+            if (event.type === 'head') {
+              reused = await onHead(event.head.headers)
+              if (reused) break
+              hooks.progress?.({ phase: 'reading', done: 0, total: event.head.totalBytes, unit: 'bytes' })
+            } else if (event.type === 'rows') {
+              await onRows(event.rows)
+              hooks.progress?.({ phase: 'reading', done: event.bytesRead, total: event.totalBytes, unit: 'bytes' })
+            } else {
+              encoding = event.summary.encoding ?? 'xlsx'
+              // the rows the reader skipped itself (title, blank, totals), counted and kept as outcomes
+              let outcomes = ''
+              for (const s of event.summary.skipped) outcomes += skippedLine(s, counts)
+              // beyond the first 1,000 the reader keeps only counts
+              for (const why of ['title', 'blank', 'total'] as const) counts.skipped[why] = Math.max(counts.skipped[why], event.summary.skippedCounts[why] ?? 0)
+              if (outcomes) await write(rowsOut, outcomes)
+            }
+          }
+        }
+      } catch (error) {
+        if (error instanceof TableStreamError) {
+          if (error.code === 'aborted') throw error
+          throw new JobError(tableErrorKey(error), error.params)
+        }
+        throw error
+      } finally {
+        await new Promise<void>((resolve) => out.end(resolve))
+        await new Promise<void>((resolve) => rowsOut.end(resolve))
+      }
+      if (reused) return resultOf(reused, true)
+      if (!columns) throw new JobError('imports.error.noHeader')
+      hooks.signal?.throwIfAborted()
+
+      // ---- the Parquet file, under a temporary name ------------------------------------
+      hooks.progress?.({ phase: 'saving', done: totalBytes, total: totalBytes, unit: 'bytes' })
+      const dir = salesImportsDir()
+      fs.mkdirSync(dir, { recursive: true })
+      const name = crypto.createHash('sha256').update(`${input.fileHash}:${input.storeId}:${mappingHash}`).digest('hex')
+      const finalPath = path.join(dir, `${name}.parquet`)
+      tempPath = path.join(dir, `${name}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp.parquet`)
+      await writeSalesParquet(c, staged, tempPath)
+      const earlier = await db
+        .select({ parquetPath: imports.parquetPath })
+        .from(imports)
+        .where(and(eq(imports.storeId, input.storeId), eq(imports.kind, 'sales'), eq(imports.status, 'done')))
+      const dataDir = path.resolve(getEnv().DATA_DIR)
+      const earlierFiles = earlier.filter((e) => e.parquetPath).map((e) => path.resolve(dataDir, e.parquetPath!))
+      const superseded = await countSuperseded(c, tempPath, earlierFiles, input.storeId)
+
+      // ---- Postgres: short statements; the import counts only once marked done ---------
+      // a run of the same file that died half-way left a pending row: it goes first
+      await db
+        .delete(imports)
+        .where(and(eq(imports.storeId, input.storeId), eq(imports.kind, 'sales'), eq(imports.fileHash, input.fileHash), eq(imports.mappingHash, mappingHash), ne(imports.status, 'done')))
+      const relative = path.relative(dataDir, finalPath)
+      await db.insert(imports).values({
+        id: importId,
+        storeId: input.storeId,
+        kind: 'sales',
+        fileName: input.fileName,
+        fileHash: input.fileHash,
+        byteSize: totalBytes,
+        encoding: encoding ?? input.ext,
+        status: 'pending',
+        rowsTotal: counts.rows,
+        rowsImported: counts.imported,
+        rowsSkipped: counts.skipped.title + counts.skipped.blank + counts.skipped.total,
+        rowsFailed: counts.rejected,
+        rowsSuperseded: superseded,
+        // the counts the table has no column for, and the headers the mapping was made for
+        mapping: { skipped: counts.skipped, warnings: counts.warnings, headers } as never,
+        columnMapping: headers.map((_, i) => columns!.find((col) => col.index === i)?.field ?? null),
+        storedPath: path.relative(dataDir, source),
+        mappingHash,
+        parquetPath: relative,
+        jobId: hooks.jobId ?? null,
+        createdById: input.createdById,
+        createdAt: importedAt,
+      })
+      registered = true
+      await insertRowOutcomes(importId, rejects, hooks.signal)
+      hooks.signal?.throwIfAborted()
+      // another run of the same file and mapping (a second process) finished meanwhile: answer with it
+      const finished = await existingImport(input.storeId, input.fileHash, mappingHash)
+      if (finished) {
+        await db.delete(imports).where(eq(imports.id, importId))
+        registered = false
+        return resultOf(finished, true)
+      }
+      fs.renameSync(tempPath, finalPath)
+      renamedTo = finalPath
+      const done = await db
+        .update(imports)
+        .set({ status: 'done', finishedAt: new Date() })
+        .where(and(eq(imports.id, importId), eq(imports.status, 'pending')))
+        .returning({ id: imports.id })
+      if (!done.length) throw new Error('The import was removed while it ran.')
+      registered = false // done: nothing to undo
+      renamedTo = null
+      await rememberSalesMapping(input.storeId, headers, columns, input.createdById)
+      log('info', 'sales import done', { importId, storeId: input.storeId, rows: counts.rows, imported: counts.imported, rejected: counts.rejected, superseded })
+      return {
+        importId,
+        reused: false,
+        rows: counts.rows,
+        imported: counts.imported,
+        rejected: counts.rejected,
+        superseded,
+        warnings: counts.warnings,
+        skipped: counts.skipped,
+        firstRejected,
+        parquetPath: relative,
+      }
+    })
+  } catch (error) {
+    // undo what this run wrote: the import's row (its rows go with it) and a renamed file
+    if (registered) await db.delete(imports).where(and(eq(imports.id, importId), ne(imports.status, 'done'))).catch(() => {})
+    if (renamedTo) {
+      const stillDone = await db.select({ id: imports.id }).from(imports).where(and(eq(imports.parquetPath, path.relative(path.resolve(getEnv().DATA_DIR), renamedTo)), eq(imports.status, 'done'))).catch(() => [])
+      if (!stillDone.length) fs.rmSync(renamedTo, { force: true })
+    }
+    throw error
+  } finally {
+    await duck.close()
+    fs.rmSync(staged, { force: true })
+    fs.rmSync(rejects, { force: true })
+    if (tempPath) fs.rmSync(tempPath, { force: true })
+  }
+}
+
+function skippedLine(s: SkippedRow, counts: { skipped: Record<SkippedRow['why'], number> }) {
+  counts.skipped[s.why]++
+  const m = `sales.skipped.${s.why}`
+  return JSON.stringify({ r: s.rowNumber, c: null, m, o: 'skipped' } satisfies StagedReject) + '\n'
+}
+
+/** Temporary Parquet files of killed processes (a run removes its own), after an hour. */
+function removeLeftovers() {
+  const dir = salesImportsDir()
+  let names: string[]
+  try {
+    names = fs.readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    if (!name.endsWith('.tmp.parquet')) continue
+    const file = path.join(dir, name)
+    try {
+      if (Date.now() - fs.statSync(file).mtimeMs > 3_600_000) fs.rmSync(file, { force: true })
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/** The staged row outcomes into import_rows: one multi-row insert per chunk, each its own short statement. */
+async function insertRowOutcomes(importId: string, file: string, signal?: AbortSignal) {
+  const db = await getDb()
+  const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity })
+  let chunk: Array<typeof importRows.$inferInsert> = []
+  const flush = async () => {
+    if (!chunk.length) return
+    signal?.throwIfAborted()
+    await db.insert(importRows).values(chunk)
+    chunk = []
+  }
+  for await (const line of lines) {
+    if (!line) continue
+    const s = JSON.parse(line) as StagedReject
+    chunk.push({ importId, rowNumber: s.r, outcome: s.o, column: s.c, reason: s.m })
+    if (chunk.length >= INSERT_CHUNK) await flush()
+  }
+  await flush()
+}
