@@ -373,6 +373,13 @@ describe('npm run import -- sales', () => {
       const unmapped = await runCli(['sales', nothing, '--store', '宁波大众4S店'], env)
       expect(unmapped.code).toBe(1)
       expect(unmapped.stderr).toMatch(/VIN|header/)
+      // a file with no header names the sales columns it expected, not the lead platforms'
+      const headless = path.join(dir, 'headless.csv')
+      fs.writeFileSync(headless, '{\n  "name": "x"\n}\n')
+      const noHeader = await runCli(['sales', headless, '--store', '宁波大众4S店'], env)
+      expect(noHeader.code).toBe(1)
+      expect(noHeader.stderr).toContain('车架号')
+      expect(noHeader.stderr).not.toContain('留资时间')
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })
     }

@@ -1,5 +1,6 @@
 // English messages of sales-export imports (DMS 销售明细); sales.zh-CN.ts has the same keys.
 export const salesEn = {
+  'sales.error.noHeader': 'No header row was found: the first rows should name the columns (车架号 / VIN, 开票日期, 车型, 成交价, 客户姓名, 手机 …).',
   'sales.field.vin': 'VIN',
   'sales.field.orderNo': 'Order no.',
   'sales.field.invoiceDate': 'Invoice date',

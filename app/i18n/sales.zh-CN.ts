@@ -2,6 +2,7 @@ import type { salesEn } from './sales.en'
 
 // 销售数据（DMS 销售明细）导入的中文文案；与 sales.en.ts 键相同。
 export const salesZhCN: Record<keyof typeof salesEn, string> = {
+  'sales.error.noHeader': '未找到表头行：文件开头应有列名（车架号、开票日期、车型、成交价、客户姓名、手机……）。',
   'sales.field.vin': '车架号（VIN）',
   'sales.field.orderNo': '订单号',
   'sales.field.invoiceDate': '开票日期',

@@ -93,6 +93,8 @@ function tomorrowIn(timeZone: string) {
 
 function tableErrorKey(error: TableStreamError): MessageKey {
   const known = ['empty', 'tooLarge', 'tooManyRows', 'unsupportedType', 'oldExcel', 'binary', 'undecodable', 'malformed', 'noHeader']
+  // a sales file's missing header names the sales columns, not the lead platforms'
+  if (error.code === 'noHeader') return 'sales.error.noHeader'
   return (known.includes(error.code) ? `imports.error.${error.code}` : 'imports.error.malformed') as MessageKey
 }
 
@@ -271,7 +273,7 @@ export async function runSalesImport(input: SalesImportInput, hooks: SalesImport
         await new Promise<void>((resolve) => rowsOut.end(resolve))
       }
       if (reused) return resultOf(reused, true)
-      if (!columns) throw new JobError('imports.error.noHeader')
+      if (!columns) throw new JobError('sales.error.noHeader')
       hooks.signal?.throwIfAborted()
 
       // ---- the Parquet file, under a temporary name ------------------------------------
