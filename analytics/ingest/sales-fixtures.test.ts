@@ -2,6 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readTable, type Cell, type TableRow } from './read-table'
+import { AnalyticsDb } from '../duckdb'
+import { readParquetTable } from './sales-parquet'
 import { checkSalesMapping, guessSalesMapping, isKnownSalesHeader } from './sales-headers'
 import { SaleRecordSchema, saleKey, type SaleRecord } from './sales-record'
 import { createSalesValidator, type SalesBatchResult } from './sales-validate'
@@ -160,17 +162,17 @@ describe('sales fixtures', () => {
   })
 
   it('reads the Parquet file’s typed columns (DATE, DECIMAL, BOOLEAN) through the same mapping and validation', async () => {
-    // the Parquet reader of the import pipeline is another module's; here DuckDB reads the rows as cells
-    const { DuckDBInstance } = await import('@duckdb/node-api')
-    const instance = await DuckDBInstance.create(':memory:')
-    const connection = await instance.connect()
+    // read the way the import reads a Parquet upload: analytics/duckdb.ts and readParquetTable
+    const db = await AnalyticsDb.open({ path: ':memory:' })
     try {
-      const file = path.resolve('test/fixtures/sales/dms-sales.parquet').replace(/'/g, "''")
-      const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet('${file}')`)
-      const headers = reader.columnNames()
-      const toCell = (v: unknown): Cell =>
-        v === null || v === undefined ? null : typeof v === 'bigint' ? Number(v) : v instanceof Date || typeof v !== 'object' ? (v as Cell) : String(v)
-      const rows: TableRow[] = reader.getRowsJS().map((cells, i) => ({ rowNumber: i + 2, cells: cells.map(toCell) }))
+      let headers: string[] = []
+      const rows: TableRow[] = []
+      await db.withConnection(async (c) => {
+        for await (const part of readParquetTable(c, path.resolve('test/fixtures/sales/dms-sales.parquet'))) {
+          if (part.type === 'head') headers = part.headers
+          else rows.push(...part.rows)
+        }
+      })
       const guess = guessSalesMapping(headers)
       expect(guess.columns.map((c) => c.field)).toEqual(['vin', 'orderNo', 'invoiceDate', 'model', 'listPrice', 'transactionPrice', 'grossProfit', 'customerName', 'phone', 'paymentMethod', 'tradeIn'])
       const result = createSalesValidator({ headers, columns: guess.columns }).validateBatch(rows)
@@ -180,8 +182,7 @@ describe('sales fixtures', () => {
         ['2026-10-05', 14_880_000, -120_000, false, '138****5678'],
       ])
     } finally {
-      connection.closeSync()
-      instance.closeSync()
+      await db.close()
     }
   })
 })
