@@ -31,7 +31,8 @@ import { TEMPLATE_FILE } from './setup/databases'
  */
 
 const FIXTURES = path.resolve('test/fixtures/sales')
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roadshow-sales-'))
+// a data directory as a Chinese office names one: spaces and Chinese characters in the path
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roadshow 销售数据-'))
 let storeA: string
 let storeB: string
 let specialist: SessionUser

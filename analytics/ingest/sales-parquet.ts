@@ -1,3 +1,4 @@
+import { fileLiteral } from '../file-literal'
 import type { AnalyticsConnection } from '../duckdb'
 import { runQuery, runStatement, streamQuery, defineQuery } from '../query'
 import type { Cell, TableRow } from './read-table'
@@ -93,14 +94,8 @@ export function saleRowLine(
   })
 }
 
-// COPY and read_json take no bound file names: paths are spliced as literals, so only paths
-// the app made (under DATA_DIR, hex names) are accepted
-const SAFE_FILE = /^[A-Za-z0-9_./-]+$/
-
-export function fileLiteral(file: string) {
-  if (!SAFE_FILE.test(file)) throw new Error('Not an app-made file path')
-  return `'${file}'`
-}
+// COPY and read_json take no bound file names: paths go in as escaped literals (analytics/file-literal.ts)
+export { fileLiteral }
 
 /** Writes the staged NDJSON rows as one typed Parquet file (zstd), in file row order. */
 export async function writeSalesParquet(c: AnalyticsConnection, staged: string, target: string) {
@@ -118,7 +113,7 @@ const countSupersededQuery = (fresh: string, earlier: string[]) =>
   defineQuery<{ storeId: string }>()({
     name: 'sales.superseded.count',
     sql: `SELECT count(DISTINCT n.sale_key)::INTEGER AS n FROM read_parquet(${fileLiteral(fresh)}) n
-          WHERE n.sale_key IN (SELECT sale_key FROM read_parquet([${earlier.map(fileLiteral).join(', ')}]) WHERE store_id = $storeId::UUID)`,
+          WHERE n.sale_key IN (SELECT sale_key FROM read_parquet([${earlier.map((f) => fileLiteral(f)).join(', ')}]) WHERE store_id = $storeId::UUID)`,
   })
 
 /** How many sales of the store, in earlier imports' files, the new file's rows supersede (same key). */

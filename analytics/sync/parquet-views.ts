@@ -1,3 +1,4 @@
+import { fileLiteral } from '../file-literal'
 import crypto from 'node:crypto'
 import type { AnalyticsConnection } from '../duckdb'
 import { runStatement } from '../query'
@@ -26,14 +27,8 @@ export const PARQUET_VIEWS: ParquetView[] = [SALES_PARQUET_VIEW]
 
 export type ResolvedParquetView = { view: ParquetView; files: string[] }
 
-// DuckDB takes no bound parameters in a view's definition: a path is spliced in as a
-// literal, so only paths made by the app (content hashes under DATA_DIR) are accepted
-const SAFE_PATH = /^[A-Za-z0-9_./-]+\.parquet$/
-
-function pathLiteral(file: string) {
-  if (!SAFE_PATH.test(file)) throw new Error('Not an app-made Parquet path')
-  return `'${file}'`
-}
+// DuckDB takes no bound parameters in a view's definition: a path goes in as an escaped literal
+const pathLiteral = (file: string) => fileLiteral(file, '.parquet')
 
 /** Each view with its files as the registry has them now. */
 export async function resolveParquetViews(source: PgSource, views: readonly ParquetView[] = PARQUET_VIEWS): Promise<ResolvedParquetView[]> {
