@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { getDb, wrapPglite } from '../db/client'
-import { auditLog, campaigns, dealerGroups, importRows, imports, leads, mediaPlacements, stores, touchpoints } from '../db/schema'
+import { getDb } from '../db/client'
+import { auditLog, campaigns, importRows, imports, leads, mediaPlacements, stores, touchpoints } from '../db/schema'
 import { keepImportFile } from '../app/services/import-files.server'
 import { recordArrival } from '../app/services/lead-intake.server'
 import {
@@ -23,8 +22,9 @@ import { action as newAction } from '../app/routes/imports.new'
 import * as detailModule from '../app/routes/imports.$importId'
 import { loader as reportLoader } from '../app/routes/imports.$importId.report'
 import { BASE, createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
+import { embeddedDatabase, runCli, startCli } from './cli'
 import { settle } from './http'
-import { serverUrl, TEMPLATE_FILE } from './setup/databases'
+import { serverUrl } from './setup/databases'
 
 const detailLoader = detailModule.loader
 
@@ -614,44 +614,12 @@ describe('an import killed half-way', () => {
 
 // ------------------------------------------------------------------ the command line
 
-/**
- * A migrated embedded database under DIR/pg holding the store the commands name: a copy of
- * the tests' migrated template when there is one (no initdb, no migrations to run).
- */
-async function embeddedDatabase(dir: string) {
-  const template = fs.existsSync(TEMPLATE_FILE) ? new Blob([fs.readFileSync(TEMPLATE_FILE)]) : undefined
-  const handle = wrapPglite(await PGlite.create({ dataDir: path.join(dir, 'pg'), ...(template ? { loadDataDir: template } : {}) }))
-  try {
-    if (!template) await handle.migrate()
-    const [group] = await handle.db.insert(dealerGroups).values({ name: '演示经销商集团' }).returning()
-    await handle.db.insert(stores).values({ groupId: group!.id, name: '杭州西湖大众4S店', brand: '大众', city: '杭州' })
-  } finally {
-    await handle.close()
-  }
-}
-
-/** `npm run import -- ARGS`, started as npm would (node with tsx's loader), without npm's own start-up. */
-function startCli(args: string[], env: NodeJS.ProcessEnv) {
-  return spawn(process.execPath, ['--import', 'tsx', 'scripts/import.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = startCli(args, env)
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
 describe('npm run import', () => {
   // it starts six processes: on a loaded two-core machine that can take minutes, never ten
   it('imports the GBK export into an embedded database, once; killed half-way it keeps nothing', { timeout: 10 * 60_000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roadshow-cli-'))
     try {
-      await embeddedDatabase(dir)
+      await embeddedDatabase(dir, { name: '杭州西湖大众4S店', city: '杭州' })
       const env = { ...process.env, DATA_DIR: dir, DATABASE_URL: '', SEED_DEMO: 'false', LOG_LEVEL: 'error' }
       const file = path.join(FIXTURES, 'autohome-leads-gbk.csv')
       const first = await runCli(['leads', file, '--store', '杭州西湖大众4S店', '--platform', 'autohome', '--json'], env)

@@ -2,8 +2,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import * as root from '../app/root'
-import { planFields } from './campaign-fixtures'
-import { createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
+import { get, post, signIn, type Browser } from './factories'
+import { routeWalkContext } from './case-context'
 import { settle } from './http'
 import { EVERYONE, type Case, type Ctx, type Who } from './permission-cases/types'
 
@@ -193,40 +193,9 @@ let ctx: Ctx
 const targets = new Map<string, Target[]>()
 
 beforeAll(async () => {
-  const group = await createGroup()
-  const storeA = (await createStore(group.id)).id
-  const storeB = (await createStore(group.id)).id
-  const users: Partial<Record<Who, string>> = {
-    admin: (await createUser(group.id, 'admin', [storeA])).id,
-    manager: (await createUser(group.id, 'manager', [storeA])).id,
-    specialist: (await createUser(group.id, 'specialist', [storeA])).id,
-    sales: (await createUser(group.id, 'sales', [storeA])).id,
-    executive: (await createUser(group.id, 'executive', [])).id,
-    otherStoreSpecialist: (await createUser(group.id, 'specialist', [storeB])).id,
-  }
-  const browsers = {} as Record<Who, Browser | undefined>
-  for (const [who, id] of Object.entries(users)) browsers[who as Who] = await signIn(id!)
-  browsers.anonymous = { cookie: 'rs_csrf=anonymous-browser-token-0123456789abcdefghijklmno', csrf: 'anonymous-browser-token-0123456789abcdefghijklmno' }
-  const newCampaign = modules['../app/routes/campaigns.new.tsx']!
-  const detail = modules['../app/routes/campaigns.$campaignId._index.tsx']!
-  const steps = { draft: [], submitted: ['submit'], completed: ['submit', 'approve', 'start', 'complete'] } as const
-  ctx = {
-    browsers,
-    userIds: users,
-    groupId: group.id,
-    storeA,
-    storeB,
-    // the user the admin pages open: none of the walkers, whom a bad form could lock out
-    userId: (await createUser(group.id, 'sales', [storeA])).id,
-    async campaign(status) {
-      const created = await settle(() => newCampaign.action!({ request: post('/campaigns/new', planFields(storeA), browsers.manager), params: {}, context: {} }))
-      const id = created.headers.get('location')!.split('/')[2]!.split('?')[0]!
-      for (const action of steps[status]) {
-        await settle(() => detail.action!({ request: post(`/campaigns/${id}`, { intent: 'transition', action }, browsers.manager), params: { campaignId: id }, context: {} }))
-      }
-      return id
-    },
-  }
+  const routes = { newCampaign: modules['../app/routes/campaigns.new.tsx']!.action!, campaignDetail: modules['../app/routes/campaigns.$campaignId._index.tsx']!.action! }
+  // the user the admin pages open: none of the walkers, whom a bad form could lock out
+  ctx = await routeWalkContext(routes, { ownAdminTarget: true })
   for (const c of CASES) {
     const path = await c.path(ctx)
     const fields: Target['fields'] = {}

@@ -1,8 +1,8 @@
 /// <reference types="vite/client" />
 import { beforeAll, describe, expect, it } from 'vitest'
-import { planFields } from './campaign-fixtures'
-import { EVERYONE, type Case, type Ctx, type Who } from './permission-cases/types'
-import { createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
+import { routeWalkContext } from './case-context'
+import { EVERYONE, type Case, type Ctx } from './permission-cases/types'
+import { get, post, signIn } from './factories'
 import { settle } from './http'
 
 /**
@@ -29,43 +29,7 @@ const CASES: Case[] = Object.values(caseFiles).flatMap((f) => f.cases)
 let ctx: Ctx
 
 beforeAll(async () => {
-  const group = await createGroup()
-  const storeA = (await createStore(group.id)).id
-  const storeB = (await createStore(group.id)).id
-  const users: Partial<Record<Who, string>> = {
-    admin: (await createUser(group.id, 'admin', [storeA])).id,
-    manager: (await createUser(group.id, 'manager', [storeA])).id,
-    specialist: (await createUser(group.id, 'specialist', [storeA])).id,
-    sales: (await createUser(group.id, 'sales', [storeA])).id,
-    executive: (await createUser(group.id, 'executive', [])).id,
-    otherStoreSpecialist: (await createUser(group.id, 'specialist', [storeB])).id,
-  }
-  const browsers = {} as Record<Who, Browser | undefined>
-  for (const [who, id] of Object.entries(users)) browsers[who as Who] = await signIn(id!)
-  // no session, but a CSRF cookie like any browser that has loaded a page
-  browsers.anonymous = { cookie: 'rs_csrf=anonymous-browser-token-0123456789abcdefghijklmno', csrf: 'anonymous-browser-token-0123456789abcdefghijklmno' }
-  const campaigns = routeFile('campaigns.new.tsx')
-  const detail = routeFile('campaigns.$campaignId._index.tsx')
-  const steps = { draft: [], submitted: ['submit'], completed: ['submit', 'approve', 'start', 'complete'] } as const
-  ctx = {
-    browsers,
-    userIds: users,
-    groupId: group.id,
-    storeA,
-    storeB,
-    userId: users.sales!,
-    async campaign(status) {
-      const created = await settle(() => campaigns.action!({ request: post('/campaigns/new', planFields(storeA), browsers.manager), params: {}, context: {} }))
-      const id = created.headers.get('location')!.split('/')[2]!.split('?')[0]!
-      for (const action of steps[status]) {
-        const res = await settle(() =>
-          detail.action!({ request: post(`/campaigns/${id}`, { intent: 'transition', action }, browsers.manager), params: { campaignId: id }, context: {} }),
-        )
-        expect(res.status).toBe(302)
-      }
-      return id
-    },
-  }
+  ctx = await routeWalkContext({ newCampaign: routeFile('campaigns.new.tsx').action!, campaignDetail: routeFile('campaigns.$campaignId._index.tsx').action! })
 })
 
 describe('route × role permission matrix', () => {

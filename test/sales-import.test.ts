@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { getDb, getDbHandle, wrapPglite } from '../db/client'
-import { dealerGroups, importRows, imports, jobs, stores } from '../db/schema'
+import { getDb, getDbHandle } from '../db/client'
+import { importRows, imports, jobs } from '../db/schema'
 import { AnalyticsDb, openLive, setAnalyticsDbOpener, closeAnalyticsDb } from '../analytics/duckdb'
 import { defineQuery, runQuery } from '../analytics/query'
 import { pgSource } from '../analytics/sync/source'
@@ -20,7 +18,7 @@ import { rememberedSalesMapping } from '../app/services/sales-mappings.server'
 import { loadSessionUser, type SessionUser } from '../app/utils/auth.server'
 import { hashPhone } from '../app/utils/phone-hash.server'
 import { createGroup, createStore, createUser } from './factories'
-import { TEMPLATE_FILE } from './setup/databases'
+import { embeddedDatabase, runCli } from './cli'
 
 /**
  * SPEC §4 (must 2/3, "Sales data in"): DMS exports import through the sales_import job into
@@ -325,34 +323,11 @@ describe('the sales import', () => {
 
 // ------------------------------------------------------------------ the command line
 
-async function embeddedDatabase(dir: string) {
-  const template = fs.existsSync(TEMPLATE_FILE) ? new Blob([fs.readFileSync(TEMPLATE_FILE)]) : undefined
-  const handle = wrapPglite(await PGlite.create({ dataDir: path.join(dir, 'pg'), ...(template ? { loadDataDir: template } : {}) }))
-  try {
-    if (!template) await handle.migrate()
-    const [group] = await handle.db.insert(dealerGroups).values({ name: '演示经销商集团' }).returning()
-    await handle.db.insert(stores).values({ groupId: group!.id, name: '宁波大众4S店', brand: '大众', city: '宁波' })
-  } finally {
-    await handle.close()
-  }
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/import.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
 describe('npm run import -- sales', () => {
   it('imports a fixture (exit 0), says nothing changed the second time, exits 1 on garbage', { timeout: 10 * 60_000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roadshow-sales-cli-'))
     try {
-      await embeddedDatabase(dir)
+      await embeddedDatabase(dir, { name: '宁波大众4S店', city: '宁波' })
       const env = { ...process.env, DATA_DIR: dir, DATABASE_URL: '', SEED_DEMO: 'false', LOG_LEVEL: 'error' }
       const file = path.join(FIXTURES, 'dms-sales-bad-rows.csv')
       const first = await runCli(['sales', file, '--store', '宁波大众4S店', '--json'], env)

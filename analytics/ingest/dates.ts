@@ -1,3 +1,4 @@
+import { toHalfWidth } from './half-width'
 import type { Cell } from './read-table'
 
 /**
@@ -39,7 +40,6 @@ export function excelSerialToWallClock(serial: number): WallClock | null {
   return valid(fromUtcFields(EXCEL_EPOCH_MS + serial * DAY_MS))
 }
 
-const toAscii = (s: string) => s.replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/\u3000/g, ' ')
 
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})$/i
 const DATE_TIME = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.\d+)?)?)?$/
@@ -51,7 +51,7 @@ export function parseWallClock(value: Cell | undefined): WallClock | { instant: 
   if (value === null || value === undefined || typeof value === 'boolean') return null
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : valid(fromUtcFields(value.getTime()))
   if (typeof value === 'number') return excelSerialToWallClock(value)
-  let s = toAscii(String(value)).trim()
+  let s = toHalfWidth(String(value)).trim()
   if (!s) return null
   if (ISO_WITH_OFFSET.test(s)) {
     const d = new Date(s.replace(' ', 'T').replace(/\s+/g, ''))

@@ -1,3 +1,5 @@
+import { toHalfWidth } from './half-width'
+
 /**
  * China mobile numbers (SPEC §3): 11 digits starting with 1, written with +86 / 0086 /
  * 86 prefixes, spaces, dashes or dots. Lead platforms hand over masked numbers such as
@@ -16,13 +18,7 @@ export function maskPhone(phone: string) {
   return `${phone.slice(0, 3)}****${phone.slice(-4)}`
 }
 
-const FULL_WIDTH = /[\uFF01-\uFF5E]/g
 const SCIENTIFIC = /^(\d)\.(\d+)[eE]\+?(\d{1,2})$/
-
-/** Full-width ASCII (digits, ＋, －, （）) as half-width; the ideographic space as a space. */
-function halfWidth(text: string) {
-  return text.replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/\u3000/g, ' ')
-}
 
 /** 1.38123412E+10 → 13812341234, only when the mantissa still holds every digit. */
 function fromScientific(text: string) {
@@ -36,7 +32,7 @@ function fromScientific(text: string) {
 export function parsePhone(input: string | number | null | undefined): ParsedPhone | null {
   if (input === null || input === undefined || input === '') return null
   if (typeof input === 'number') input = Number.isSafeInteger(input) ? String(input) : ''
-  let s = halfWidth(String(input)).trim()
+  let s = toHalfWidth(String(input)).trim()
   if (s.startsWith("'")) s = s.slice(1).trim()
   s = fromScientific(s).replace(/\.0+$/, '')
   s = s.replace(/[\s\-().·]/g, '')

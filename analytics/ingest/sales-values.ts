@@ -1,3 +1,4 @@
+import { toHalfWidth } from './half-width'
 import { parsePhone } from './phone'
 import { parseWallClock } from './dates'
 import type { Cell } from './read-table'
@@ -35,18 +36,7 @@ const quote = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s).replac
 
 // ---------------------------------------------------------------- text
 
-const FULL_WIDTH = /[\uff01-\uff5e\u3000]/
-
-/** Full-width letters, digits and signs (ＡＢＣ１２３，（）) as their ASCII forms; the ideographic space as a space. */
-export function toHalfWidth(s: string): string {
-  if (!FULL_WIDTH.test(s)) return s
-  let out = ''
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    out += c >= 0xff01 && c <= 0xff5e ? String.fromCharCode(c - 0xfee0) : c === 0x3000 ? ' ' : s[i]
-  }
-  return out
-}
+export { toHalfWidth }
 
 const SPACES = /\s+/g
 
