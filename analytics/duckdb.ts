@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { DuckDBConnection, DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api'
+import { BIGINT, BOOLEAN, DOUBLE, DuckDBConnection, DuckDBInstance, LIST, listValue, VARCHAR, type DuckDBType, type DuckDBValue } from '@duckdb/node-api'
 import { readAnalyticsConfig } from './config'
 
 /**
@@ -153,14 +153,37 @@ export function toDuckValue(value: SqlValue): DuckDBValue {
 }
 
 /**
+ * A list's type, which DuckDB cannot infer from an empty list: from its first non-null item,
+ * VARCHAR when there is none (the SQL casts it where it matters: `$ids::VARCHAR[]`).
+ */
+function listType(list: SqlList): DuckDBType {
+  const first = list.items.find((item) => item !== null)
+  if (typeof first === 'bigint') return LIST(BIGINT)
+  if (typeof first === 'number') return LIST(DOUBLE)
+  if (typeof first === 'boolean') return LIST(BOOLEAN)
+  return LIST(VARCHAR)
+}
+
+function bound(params: SqlParams): { values?: Record<string, DuckDBValue>; types?: Record<string, DuckDBType | undefined> } {
+  const entries = Object.entries(params)
+  if (!entries.length) return {}
+  const values: Record<string, DuckDBValue> = {}
+  const types: Record<string, DuckDBType | undefined> = {}
+  for (const [k, v] of entries) {
+    values[k] = toDuckValue(v)
+    types[k] = v !== null && typeof v === 'object' ? listType(v) : undefined
+  }
+  return { values, types }
+}
+
+/**
  * Runs one statement with bound parameters; the rows as plain JS values (BIGINT as bigint,
  * timestamps as Date). For analytics/query.ts only: everything else goes through its
  * runQuery / runStatement, which name, time and log each query.
  */
 export async function execute(c: AnalyticsConnection, sql: string, params: SqlParams = {}) {
-  const values: Record<string, DuckDBValue> = {}
-  for (const [k, v] of Object.entries(params)) values[k] = toDuckValue(v)
-  const reader = await c.conn.runAndReadAll(sql, Object.keys(values).length ? values : undefined)
+  const { values, types } = bound(params)
+  const reader = await c.conn.runAndReadAll(sql, values, types)
   return { rows: reader.getRowObjectsJS() as Record<string, unknown>[], rowsChanged: reader.rowsChanged }
 }
 
@@ -170,9 +193,8 @@ export async function execute(c: AnalyticsConnection, sql: string, params: SqlPa
  * analytics/query.ts only (streamQuery).
  */
 export async function* executeStream(c: AnalyticsConnection, sql: string, params: SqlParams = {}): AsyncGenerator<{ columns: string[]; rows: unknown[][] }> {
-  const values: Record<string, DuckDBValue> = {}
-  for (const [k, v] of Object.entries(params)) values[k] = toDuckValue(v)
-  const result = await c.conn.stream(sql, Object.keys(values).length ? values : undefined)
+  const { values, types } = bound(params)
+  const result = await c.conn.stream(sql, values, types)
   const columns = result.columnNames()
   for await (const rows of result.yieldRowsJs()) yield { columns, rows: rows as unknown[][] }
 }

@@ -14,6 +14,7 @@ import { startJobRunner, stopJobRunner } from './services/jobs-runner.server'
 import { failInterruptedImports } from './services/lead-import.server'
 // registers the sales_import job kind with the runner (ADR 014)
 import './services/sales-import-job.server'
+import './services/kept-file-erasure.server'
 import { getEnv } from './utils/env.server'
 import { NonceProvider } from './utils/nonce'
 import { describeError, log } from './utils/logger.server'

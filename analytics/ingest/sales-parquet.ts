@@ -11,8 +11,8 @@ import type { SaleRecord } from './sales-record'
  *
  * Personal data (PIPL): the file keeps the keyed phone hash, the masked phone and the name
  * key matchback compares — never the full phone or the full name. Erasure of a customer must
- * still reach these files (they are immutable: an erasure rewrites the affected files
- * without the rows and re-registers them; not built yet).
+ * still reach these files: an erasure writes the affected files again with the buyer's
+ * identifiers emptied (sales-erasure.ts, docs/decisions/008).
  */
 
 /** Column name → DuckDB type, in file order. */

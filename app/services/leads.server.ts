@@ -26,6 +26,7 @@ import { displayPhone, maskPhone, parsePhone } from '../utils/phone'
 import { zonedLocalToUtc } from '../utils/zoned-time'
 import { requestAnalyticsSync } from './analytics.server'
 import { recordAudit } from './audit.server'
+import { queueKeptFileErasure } from './kept-file-erasure.server'
 import { leadChanged, recordArrival, refreshTouchSummary } from './lead-intake.server'
 import { phoneRecordAllowance, type Throttled } from './phone-lookups.server'
 
@@ -774,7 +775,7 @@ export async function eraseLead(user: SessionUser, id: string, ip: string) {
   if (check.mergedIntoId) badRequest('This lead was merged; erase the lead it was merged into.')
   const erased = await db.transaction(async (tx) => {
     const lead = await readableLead(tx, user, id, { lock: true })
-    const tombstones = await tx.select({ id: leads.id }).from(leads).where(eq(leads.mergedIntoId, lead.id))
+    const tombstones = await tx.select({ id: leads.id, phoneHash: leads.phoneHash }).from(leads).where(eq(leads.mergedIntoId, lead.id))
     const ids = [lead.id, ...tombstones.map((t) => t.id)]
     // the person's browsing on the store's sites goes too: their visitor ids and every page view under them
     const browsers = await tx.delete(visitors).where(inArray(visitors.leadId, ids)).returning({ siteId: visitors.siteId, visitorKey: visitors.visitorKey })
@@ -782,7 +783,16 @@ export async function eraseLead(user: SessionUser, id: string, ip: string) {
       await tx.delete(webEvents).where(and(eq(webEvents.siteId, b.siteId), eq(webEvents.visitorKey, b.visitorKey)))
       await tx.delete(touchpoints).where(and(eq(touchpoints.siteId, b.siteId), eq(touchpoints.visitorKey, b.visitorKey)))
     }
-    await tx.update(importRows).set({ leadId: null }).where(inArray(importRows.leadId, ids))
+    const importedIn = await tx.update(importRows).set({ leadId: null }).where(inArray(importRows.leadId, ids)).returning({ importId: importRows.importId })
+    // the kept files (the exports that brought the person, the sales files naming them) follow
+    // in a job queued here: it exists exactly when this erasure commits
+    await queueKeptFileErasure(tx, {
+      storeId: lead.storeId,
+      phoneHashes: [...new Set([lead.phoneHash, ...tombstones.map((t) => t.phoneHash)].filter((h): h is string => !!h))],
+      saleKeys: [],
+      importIds: [...new Set(importedIn.map((r) => r.importId))],
+      createdById: user.id,
+    })
     const removedTouches = await tx.delete(touchpoints).where(inArray(touchpoints.leadId, ids)).returning({ id: touchpoints.id })
     const removedVisits = await tx.delete(showroomVisits).where(inArray(showroomVisits.leadId, ids)).returning({ id: showroomVisits.id })
     const removedEvents = await tx.delete(leadEvents).where(inArray(leadEvents.leadId, ids)).returning({ id: leadEvents.id })
