@@ -86,6 +86,8 @@ export class AnalyticsDb {
   private retired = false
   private closed = false
   private drainWaiters: Array<() => void> = []
+  /** where an in-memory database spills; removed on close */
+  private spillDir: string | null = null
 
   private constructor(
     readonly path: string,
@@ -104,12 +106,20 @@ export class AnalyticsDb {
       fs.mkdirSync(path.dirname(file), { recursive: true })
     }
     const config: Record<string, string> = {}
+    // an in-memory database spills to disk past its memory limit: under the data directory,
+    // never into the working directory (DuckDB's default, `.tmp`)
+    const spillDir = inMemory ? path.join(readAnalyticsConfig().dir, 'tmp', `spill-${process.pid}-${++spills}`) : null
+    if (spillDir) {
+      fs.mkdirSync(spillDir, { recursive: true })
+      config.temp_directory = spillDir
+    }
     if (options.memoryLimit) config.memory_limit = options.memoryLimit
     if (options.threads) config.threads = String(options.threads)
     const instance = await DuckDBInstance.create(file, config)
     const inode = inMemory ? null : fs.statSync(file).ino
     if (!inMemory) openHere.add(file)
     const db = new AnalyticsDb(file, live, inode, instance)
+    db.spillDir = spillDir
     // TimeZone needs icu, which is loaded after start, so it cannot go in the config above
     const first = await instance.connect()
     try {
@@ -144,8 +154,11 @@ export class AnalyticsDb {
     this.closed = true
     this.instance.closeSync()
     openHere.delete(this.path)
+    if (this.spillDir) fs.rmSync(this.spillDir, { recursive: true, force: true })
   }
 }
+
+let spills = 0
 
 export function toDuckValue(value: SqlValue): DuckDBValue {
   if (value !== null && typeof value === 'object') return listValue([...value.items])

@@ -12,8 +12,9 @@ import { getCollector } from './services/collector.server'
 import { startHousekeeping, stopHousekeeping } from './services/housekeeping.server'
 import { startJobRunner, stopJobRunner } from './services/jobs-runner.server'
 import { failInterruptedImports } from './services/lead-import.server'
+import { failInterruptedSalesImports } from './services/sales-import.server'
 // registers the sales_import job kind with the runner (ADR 014)
-import './services/sales-import-job.server'
+import { queueSeedSalesImports } from './services/sales-import-job.server'
 import './services/kept-file-erasure.server'
 import { getEnv } from './utils/env.server'
 import { NonceProvider } from './utils/nonce'
@@ -42,11 +43,17 @@ export async function startup() {
   const seed = env.SEED_DEMO === 'auto' ? handle.kind === 'pglite' : env.SEED_DEMO === 'true'
   if (seed) {
     const seeded = await seedDemoIfEmpty(handle.db, { hashPassword, hashPhone, deriveUtm })
-    if (seeded) log('info', 'demo data seeded', seeded)
+    if (seeded) {
+      // the sales exports hold names and phones: only the counts are logged
+      const { salesExports, specialistId, ...counts } = seeded
+      log('info', 'demo data seeded', counts)
+      await queueSeedSalesImports(salesExports, specialistId)
+    }
   }
   log('info', 'database ready', { kind: handle.kind })
   // imports a killed process left running (导入中) are marked failed, with the reason, and can be retried
   await failInterruptedImports()
+  await failInterruptedSalesImports({ atStart: true })
   startHousekeeping()
   // background jobs (imports): the embedded database has one process, so whatever it left running is dead
   await startJobRunner({ concurrency: env.JOB_CONCURRENCY, recoverAll: handle.kind === 'pglite' })

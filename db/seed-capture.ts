@@ -1,6 +1,7 @@
 import type { DbOrTx } from './client'
 import { leadEvents, leads, linkClicks, showroomVisits, sites, touchpoints, trackingLinks, visitors, webEvents } from './schema'
 import type { Channel, LeadStatus, Medium, TouchpointKind } from './schema/enums'
+import { demoSalesExports, type SeedBuyer } from './seed-sales'
 
 /**
  * The demo's visitors and leads (SPEC §3): for each campaign that has run, the web visits,
@@ -20,7 +21,7 @@ export type SeedCampaign = {
 }
 
 export type CaptureSeedOptions = {
-  stores: Array<{ id: string; host: string; consultantIds: string[] }>
+  stores: Array<{ id: string; name: string; host: string; consultantIds: string[] }>
   campaigns: SeedCampaign[]
   hashPhone: (phone: string) => string
   /** the app's UTM convention for a placement's tracking link (app/utils/utm.ts) */
@@ -127,6 +128,7 @@ export async function seedCapture(tx: DbOrTx, o: CaptureSeedOptions) {
   type EventRow = typeof leadEvents.$inferInsert
   type VisitRow = typeof showroomVisits.$inferInsert
   const leadRows: LeadRow[] = []
+  const buyers: SeedBuyer[] = []
   const touchRows: TouchRow[] = []
   const eventRows: EventRow[] = []
   const visitRows: VisitRow[] = []
@@ -202,9 +204,13 @@ export async function seedCapture(tx: DbOrTx, o: CaptureSeedOptions) {
 
     let t = plan.at
     let status: LeadStatus = 'new'
+    let orderedAt: number | null = null
+    let deliveredAt: number | null = null
     for (let step = 1; step <= reached; step++) {
       t = Math.min(now - 30 * MINUTE, t + between(0.3, 3.5) * DAY)
       const to = FUNNEL[step]!
+      if (to === 'ordered') orderedAt = t
+      if (to === 'delivered') deliveredAt = t
       eventRows.push({ leadId, type: 'status', fromStatus: status, toStatus: to, userId: consultantId, at: new Date(t) })
       if (to === 'visited') {
         const arrived = t
@@ -261,6 +267,11 @@ export async function seedCapture(tx: DbOrTx, o: CaptureSeedOptions) {
       createdAt: new Date(plan.at),
       updatedAt: new Date(t),
     })
+    // who ordered shows up in the store's sales export
+    if (orderedAt !== null && status !== 'lost') {
+      const store = storeOf.get(plan.storeId)!
+      buyers.push({ storeId: store.id, storeName: store.name, name, phone, model: leadRows.at(-1)!.modelOfInterest!, orderedAt, deliveredAt })
+    }
   }
 
   // visitors who came and left no details: most web traffic
@@ -289,5 +300,14 @@ export async function seedCapture(tx: DbOrTx, o: CaptureSeedOptions) {
   visitRows.forEach((v, i) => (v.touchpointId = touchIds[visitTouch[i]!]))
   for (const part of chunks(eventRows)) await tx.insert(leadEvents).values(part)
   for (const part of chunks(visitRows)) await tx.insert(showroomVisits).values(part)
-  return { leads: leadRows.length, touchpoints: touchRows.length, visits: visitRows.length, webEvents: eventRowsWeb.length, trackingLinks: links.length, clicks: clickRows.length }
+  return {
+    leads: leadRows.length,
+    touchpoints: touchRows.length,
+    visits: visitRows.length,
+    webEvents: eventRowsWeb.length,
+    trackingLinks: links.length,
+    clicks: clickRows.length,
+    /** the stores' sales exports, to be imported by the app (they hold names and phones: never log them) */
+    salesExports: demoSalesExports(buyers, o.stores, o.now, usedPhones),
+  }
 }

@@ -299,13 +299,13 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, deriveUtm,
   }
   const capture = await seedCapture(tx, {
     stores: [
-      { id: hz.id, host: 'www.hz-vw.example', consultantIds: [byEmail.get('sales@roadshow.demo')!.id] },
-      { id: nb.id, host: 'www.nb-vw.example', consultantIds: [] },
+      { id: hz.id, name: hz.name, host: 'www.hz-vw.example', consultantIds: [byEmail.get('sales@roadshow.demo')!.id] },
+      { id: nb.id, name: nb.name, host: 'www.nb-vw.example', consultantIds: [] },
     ],
     campaigns: seeded,
     hashPhone,
     deriveUtm,
     now: today,
   })
-  return { stores: storeRows.length, users: userRows.length, campaigns: PLANS.length, ...capture }
+  return { stores: storeRows.length, users: userRows.length, campaigns: PLANS.length, ...capture, specialistId: byEmail.get('specialist@roadshow.demo')!.id }
 }

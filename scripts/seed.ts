@@ -3,13 +3,26 @@ import { seedDemoIfEmpty } from '../db/seed'
 import { hashPassword } from '../app/utils/password.server'
 import { hashPhone } from '../app/utils/phone-hash.server'
 import { deriveUtm } from '../app/utils/utm'
+import iconv from 'iconv-lite'
+import { keepImportFile } from '../app/services/import-files.server'
+import { runSalesImport } from '../app/services/sales-import.server'
 
 // `npm run db:seed`: migrates, then seeds the demo dealer group into an empty database.
 const handle = await openDatabase()
 try {
   await handle.migrate()
   const result = await seedDemoIfEmpty(handle.db, { hashPassword, hashPhone, deriveUtm })
-  console.log(result ? `Seeded ${JSON.stringify(result)}` : 'The database already has data: nothing seeded.')
+  if (result) {
+    // the stores' sales exports are imported here, as the server would in the background
+    const { salesExports, specialistId, ...counts } = result
+    let sales = 0
+    for (const e of salesExports) {
+      const kept = await keepImportFile(iconv.encode(e.csv, 'gb18030'), 'csv')
+      const imported = await runSalesImport({ storeId: e.storeId, fileHash: kept.hash, ext: 'csv', fileName: e.fileName, mapping: null, createdById: specialistId })
+      sales += imported.imported
+    }
+    console.log(`Seeded ${JSON.stringify({ ...counts, sales })}`)
+  } else console.log('The database already has data: nothing seeded.')
 } finally {
   await handle.close()
 }

@@ -1,7 +1,8 @@
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, inArray } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getDb, getDbHandle } from '../db/client'
 import { importRows, imports, jobs } from '../db/schema'
@@ -12,7 +13,7 @@ import { syncAnalytics } from '../analytics/sync/sync'
 import { rebuildAnalytics } from '../analytics/sync/rebuild'
 import { keepImportFile } from '../app/services/import-files.server'
 import { JobRunner } from '../app/services/jobs-runner.server'
-import { runSalesImport, type SalesImportInput } from '../app/services/sales-import.server'
+import { failInterruptedSalesImports, runSalesImport, type SalesImportInput } from '../app/services/sales-import.server'
 import { keepSalesUpload, salesFileExt, startSalesImport } from '../app/services/sales-import-job.server'
 import { rememberedSalesMapping } from '../app/services/sales-mappings.server'
 import { loadSessionUser, type SessionUser } from '../app/utils/auth.server'
@@ -35,6 +36,7 @@ let storeA: string
 let storeB: string
 let specialist: SessionUser
 let outsider: SessionUser
+let frontDesk: SessionUser
 let duck: AnalyticsDb
 
 async function keep(bytes: Buffer) {
@@ -74,6 +76,7 @@ beforeAll(async () => {
   storeB = (await createStore(group.id)).id
   specialist = (await loadSessionUser((await createUser(group.id, 'specialist', [storeA])).id))!
   outsider = (await loadSessionUser((await createUser(group.id, 'specialist', [storeB])).id))!
+  frontDesk = (await loadSessionUser((await createUser(group.id, 'sales', [storeA])).id))!
   duck = await AnalyticsDb.open({ path: path.join(dataDir, 'analytics', 'test.duckdb'), memoryLimit: '256MB', threads: 2 })
 })
 
@@ -300,6 +303,9 @@ describe('the sales import', () => {
     const upload = await keepSalesUpload(specialist, storeA, { bytes: fs.readFileSync(path.join(FIXTURES, 'dms-sales-utf16le.csv')), fileName: 'dms-sales-utf16le.csv' })
     await expect(startSalesImport(outsider, { storeId: storeA, uploadId: upload.id, mapping: null })).rejects.toMatchObject({ status: 403 })
     await expect(startSalesImport(outsider, { storeId: storeB, uploadId: upload.id, mapping: null })).rejects.toMatchObject({ status: 403 })
+    // the front desk imports lead lists, not the store's sales
+    await expect(startSalesImport(frontDesk, { storeId: storeA, uploadId: upload.id, mapping: null })).rejects.toMatchObject({ status: 403 })
+    await expect(keepSalesUpload(frontDesk, storeA, { bytes: Buffer.from('x'), fileName: 'x.csv' })).rejects.toMatchObject({ status: 403 })
     const live = path.join(dataDir, 'analytics-live', 'analytics.duckdb')
     setAnalyticsDbOpener(() => openLive(live, { memoryLimit: '256MB' }))
     const jobId = await startSalesImport(specialist, { storeId: storeA, uploadId: upload.id, mapping: null })
@@ -318,6 +324,43 @@ describe('the sales import', () => {
     } finally {
       await runner.stop()
     }
+  })
+})
+
+describe('sales imports a dead process left pending', () => {
+  const pendingRow = async (storeId: string, more: Partial<typeof imports.$inferInsert> = {}) => {
+    const db = await getDb()
+    const [row] = await db
+      .insert(imports)
+      .values({ storeId, kind: 'sales', fileName: 'dms.csv', fileHash: 'f'.repeat(64), byteSize: 1, status: 'pending', mappingHash: crypto.randomUUID(), ...more })
+      .returning()
+    return row!.id
+  }
+  const statusOf = async (id: string) => {
+    const db = await getDb()
+    const [row] = await db.select({ status: imports.status, error: imports.error }).from(imports).where(eq(imports.id, id))
+    return row
+  }
+
+  it('are marked failed (never 导入中 for ever) once their job ended, or after a day without a job; live ones stay', async () => {
+    const db = await getDb()
+    const [dead] = await db.insert(jobs).values({ kind: 'sales_import', storeId: storeA, status: 'failed', input: {} }).returning()
+    const [live] = await db.insert(jobs).values({ kind: 'sales_import', storeId: storeA, status: 'running', input: {} }).returning()
+    const ofDeadJob = await pendingRow(storeA, { jobId: dead!.id })
+    const ofLiveJob = await pendingRow(storeA, { jobId: live!.id })
+    const oldCli = await pendingRow(storeA, { createdAt: new Date(Date.now() - 25 * 3_600_000) })
+    const freshCli = await pendingRow(storeA)
+    const failed = await failInterruptedSalesImports()
+    expect(failed.sort()).toEqual([ofDeadJob, oldCli].sort())
+    expect(await statusOf(ofDeadJob)).toEqual({ status: 'failed', error: 'imports.error.interrupted' })
+    expect((await statusOf(ofLiveJob))!.status).toBe('pending')
+    expect((await statusOf(freshCli))!.status).toBe('pending')
+    // a server starting on the embedded database is the only process: whatever is pending is dead
+    const handle = await getDbHandle()
+    const atStart = await failInterruptedSalesImports({ atStart: true })
+    if (handle.kind === 'pglite') expect(atStart.sort()).toEqual([ofLiveJob, freshCli].sort())
+    else expect(atStart).toEqual([])
+    await db.delete(imports).where(inArray(imports.id, [ofDeadJob, ofLiveJob, oldCli, freshCli]))
   })
 })
 

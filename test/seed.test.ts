@@ -1,5 +1,13 @@
 import { sql } from 'drizzle-orm'
-import { describe, expect, it } from 'vitest'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import iconv from 'iconv-lite'
+import { describe, expect, it, vi } from 'vitest'
+import { closeAnalyticsDb } from '../analytics/duckdb'
+import { keepImportFile } from '../app/services/import-files.server'
+import { runSalesImport } from '../app/services/sales-import.server'
+import { parsePhone } from '../app/utils/phone'
 import { getDb } from '../db/client'
 import { seedDemoIfEmpty } from '../db/seed'
 import { hashPassword } from '../app/utils/password.server'
@@ -54,5 +62,27 @@ describe('the demo seed', () => {
     ).toBe(0)
     expect((await list(sql`select count(*)::int from link_clicks`))[0]).toBeGreaterThan(0)
     expect(await seedDemoIfEmpty(db, { hashPassword, hashPhone, deriveUtm })).toBeNull()
+
+    // each store's DMS sales export: it imports without a rejected row, and its buyers are partly the seeded leads
+    expect(first!.salesExports).toHaveLength(2)
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roadshow-seed-sales-'))
+    vi.stubEnv('DATA_DIR', dataDir)
+    try {
+      for (const e of first!.salesExports) {
+        const kept = await keepImportFile(iconv.encode(e.csv, 'gb18030'), 'csv')
+        const result = await runSalesImport({ storeId: e.storeId, fileHash: kept.hash, ext: 'csv', fileName: e.fileName, mapping: null, createdById: null })
+        expect(result).toMatchObject({ rejected: 0, skipped: { title: 1, total: 1 } })
+        expect(result.imported).toBeGreaterThan(8)
+        const phones = e.csv.split('\r\n').slice(2, -2).map((line) => parsePhone(line.split(',')[12]!))
+        const full = phones.filter((p) => p?.kind === 'full').map((p) => hashPhone((p as { phone: string }).phone))
+        const known = await list(sql`select count(*)::int from leads where store_id = ${e.storeId} and phone_hash in (select jsonb_array_elements_text(${JSON.stringify(full)}::jsonb))`)
+        expect(known[0]).toBeGreaterThan(2)
+        expect(known[0]).toBeLessThan(full.length)
+      }
+    } finally {
+      await closeAnalyticsDb()
+      vi.unstubAllEnvs()
+      fs.rmSync(dataDir, { recursive: true, force: true })
+    }
   })
 })

@@ -423,7 +423,7 @@ function isPlainHanName(s: string) {
 const HONORIFIC_ENDS = new Set(['生', '士', '姐', '太', '人', '师', '傅', '总'])
 
 const HAN_CHAR = /^[\u3400-\u9fff\uf900-\ufaff]$/
-const COMPOUND_SURNAMES = new Set(
+export const COMPOUND_SURNAMES = new Set(
   '欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 钟离 端木 独孤 南宫 西门 百里 呼延 澹台 万俟 闻人 赫连 申屠 太史 东郭 公羊'.split(' '),
 )
 const isSurname = (key: string) => HAN_CHAR.test(key) || COMPOUND_SURNAMES.has(key)

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url'
 import ExcelJS from 'exceljs'
 import iconv from 'iconv-lite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readTable } from './read-table'
 import { previewTableFile, streamTable, TableStreamError, type StreamTableOptions, type TableHead, type TableRow, type TableSummary } from './stream-table'
 
 const KNOWN = ['车架号', 'VIN', '开票日期', '车型', '成交价', '客户姓名', '手机', '销售顾问', 'name', 'phone']
@@ -131,6 +132,43 @@ describe('streamTable: CSV', () => {
     expect(named.rows).toHaveLength(0)
   })
 
+  it('reads quotes, stray quotes and mixed line endings as the whole-file reader does, across chunk boundaries', async () => {
+    const cells = ['"多行\r\n备注"', '"a,b"', '5" tall', '"He said ""hi"""', '"abc"def', '"x" ', '="13800000000"', ' 留白 ', '', '"q\ry"', '朗逸', '"line\nbreak"']
+    const endings = ['\r\n', '\n', '\r', '\r\n', '\r\n']
+    let text = '车架号,手机,客户姓名,备注\r\n'
+    for (let i = 0; i < 20_000; i++) {
+      const row = [`LSV${i}`, cells[i % cells.length], cells[(i * 7 + 3) % cells.length], cells[(i * 5 + 1) % cells.length]]
+      text += row.join(',') + endings[i % endings.length]
+    }
+    // larger than the reader's chunks, so records straddle chunk boundaries
+    const p = file('mixed.csv', text)
+    expect(fs.statSync(p).size).toBeGreaterThan(512 * 1024)
+    const streamed = await readAll(p)
+    const whole = await readTable(fs.readFileSync(p), { isKnownHeader: (h) => KNOWN.includes(h) })
+    expect(streamed.rows).toHaveLength(20_000)
+    expect(streamed.rows).toEqual(whole.rows)
+    const row = (i: number) => streamed.rows[i]!.cells
+    // line breaks inside quotes stay in the cell; CRLF, LF and CR outside end the row
+    expect(row(0)).toEqual(['LSV0', '多行\r\n备注', 'He said "hi"', 'a,b'])
+    expect(row(8)).toEqual(['LSV8', null, 'line\nbreak', '"x"'])
+    expect(streamed.rows.at(-1)!.rowNumber).toBe(20_001)
+    // a stray quote in an unquoted cell, and a closing quote followed by text or spaces, are read as written
+    expect(row(2)).toEqual(['LSV2', '5" tall', '"x"', 'line\nbreak'])
+    expect(row(4)).toEqual(['LSV4', '"abc"def', '留白', 'q\ry'])
+    expect(row(6)).toEqual(['LSV6', '13800000000', 'q\ry', '留白'])
+  })
+
+  it('refuses a quote that is never closed as a damaged file, naming the row, without holding the rest of the file', async () => {
+    const short = await readError(file('unclosed.csv', '车架号,手机\nLSV1,13800000000\n"LSV2,13900000000\n'))
+    expect(short).toMatchObject({ code: 'malformed' })
+    expect(short.params.detail).toContain('row 3')
+    // 3 MB after the stray quote: one "record" far beyond the 1 MiB a row may take
+    const rows = Array.from({ length: 150_000 }, (_, i) => `LSV${i},138${String(i).padStart(8, '0')}`).join('\n')
+    const long = await readError(file('unclosed-long.csv', `车架号,手机\nLSV0,13800000000\n"${rows}\n`))
+    expect(long).toMatchObject({ code: 'malformed' })
+    expect(long.params.detail).toContain('row 3')
+  })
+
   it('refuses what is not a readable table with a clear error', async () => {
     expect((await readError(file('empty.csv', ''))).code).toBe('empty')
     expect((await readError(file('blank.csv', '\n\n,,\n'))).code).toBe('empty')
@@ -216,7 +254,7 @@ describe('streamTable in the production build', () => {
       platform: 'node',
       format: 'esm',
       outfile: out,
-      external: ['csv-parse', 'exceljs', 'iconv-lite'],
+      external: ['exceljs', 'iconv-lite', 'papaparse'],
       logLevel: 'silent',
     })
     const bundled = (await import(pathToFileURL(out).href)) as typeof import('./stream-table')

@@ -105,8 +105,23 @@ export function streamWorkerPath() {
   return found
 }
 
+/** a batch as the worker sends it: one flat array of cells, each row's width and number beside it */
+type PackedRows = { rowNumbers: Int32Array; widths: Int32Array; cells: Cell[] }
+
+function unpackRows({ rowNumbers, widths, cells }: PackedRows): TableRow[] {
+  const rows = new Array<TableRow>(rowNumbers.length)
+  let at = 0
+  for (let i = 0; i < rows.length; i++) {
+    const width = widths[i]!
+    rows[i] = { rowNumber: rowNumbers[i]!, cells: cells.slice(at, at + width) }
+    at += width
+  }
+  return rows
+}
+
 type WorkerMessage =
-  | TableStreamEvent
+  | Exclude<TableStreamEvent, { type: 'rows' }>
+  | { type: 'rows'; packed: PackedRows; bytesRead: number; totalBytes: number }
   | { type: 'error'; code: TableStreamErrorCode; message: string; params: Record<string, string | number> }
 
 export async function* streamTable(filePath: string, options: StreamTableOptions): AsyncGenerator<TableStreamEvent> {
@@ -153,9 +168,13 @@ export async function* streamTable(filePath: string, options: StreamTableOptions
         yield item
         return
       }
-      yield item
+      if (item.type === 'head') {
+        yield item
+        continue
+      }
+      yield { type: 'rows', rows: unpackRows(item.packed), bytesRead: item.bytesRead, totalBytes: item.totalBytes }
       // the consumer asked for more: the worker may read another batch
-      if (item.type === 'rows') worker.postMessage({ type: 'credit' })
+      worker.postMessage({ type: 'credit' })
     }
   } finally {
     finished = true

@@ -1,7 +1,8 @@
 import { fileLiteral } from '../file-literal'
 import crypto from 'node:crypto'
+import fs from 'node:fs'
 import type { AnalyticsConnection } from '../duckdb'
-import { runStatement } from '../query'
+import { analyticsLog, runStatement } from '../query'
 import { SALES_PARQUET_VIEW } from './sales-views'
 import type { PgSource } from './source'
 import { ident } from './tables'
@@ -33,7 +34,14 @@ const pathLiteral = (file: string) => fileLiteral(file, '.parquet')
 /** Each view with its files as the registry has them now. */
 export async function resolveParquetViews(source: PgSource, views: readonly ParquetView[] = PARQUET_VIEWS): Promise<ResolvedParquetView[]> {
   const resolved: ResolvedParquetView[] = []
-  for (const view of views) resolved.push({ view, files: [...(await view.files(source))] })
+  for (const view of views) {
+    const files = [...(await view.files(source))]
+    // a registered file that is not there (a data directory restored without it, a disk
+    // cleaned by hand) must not take every analytical answer down: the view reads the rest
+    const present = files.filter((f) => fs.existsSync(f))
+    if (present.length < files.length) analyticsLog('warn', 'registered Parquet files are missing', { view: view.name, missing: files.length - present.length })
+    resolved.push({ view, files: present })
+  }
   return resolved
 }
 

@@ -41,17 +41,21 @@ export function pgSource(handle: DbHandle): PgSource {
     kind: 'postgres',
     query: async <T>(text: string, params: unknown[] = []) => (await sql.unsafe(text, params as never[])) as unknown as T[],
     async copyToFile(select, settings, file) {
+      // Not `COPY … TO STDOUT` here: postgres.js pauses the socket when its COPY stream's
+      // buffer fills and can end the stream with the socket still paused
+      // (porsager/postgres#917), and the connection's next query then never completes — a
+      // sync or a rebuild hung at random. The rows come instead as the server's own text
+      // (`raw()`: no parsing into JS values) through a cursor, and are written as the CSV
+      // COPY would write: NULL empty, text quoted when it must be (and "" for an empty
+      // string), so DuckDB reads exactly what it read before.
       await sql.begin(async (tx) => {
         for (const [name, value] of Object.entries(settings)) await tx`select set_config(${name}, ${value}, true)`
-        const stream = await tx.unsafe(`copy (${select}) to stdout with (format csv)`).readable()
-        // consumed without back-pressure (each piece written synchronously as it arrives):
-        // postgres.js' COPY stream can miss its end when paused (porsager/postgres#917)
         const fd = fs.openSync(file, 'w')
         try {
-          await new Promise<void>((resolve, reject) => {
-            stream.on('data', (piece: Buffer) => fs.writeSync(fd, piece))
-            stream.once('end', resolve)
-            stream.once('error', reject)
+          await tx.unsafe(select).raw().cursor(CURSOR_ROWS, (rows) => {
+            let text = ''
+            for (const row of rows as unknown as Array<Array<Buffer | null>>) text += csvLine(row)
+            fs.writeSync(fd, text)
           })
         } finally {
           fs.closeSync(fd)
@@ -59,4 +63,20 @@ export function pgSource(handle: DbHandle): PgSource {
       })
     },
   }
+}
+
+/** Rows fetched per round trip when a chunk is read through a cursor. */
+const CURSOR_ROWS = 5_000
+
+/** One CSV line from the server's text values, as `COPY … (FORMAT csv)` writes it. */
+function csvLine(row: Array<Buffer | null>) {
+  let line = ''
+  for (let i = 0; i < row.length; i++) {
+    if (i) line += ','
+    const value = row[i]
+    if (value === null || value === undefined) continue
+    const text = value.toString('utf8')
+    line += text === '' || /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+  }
+  return line + '\n'
 }

@@ -3,6 +3,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { sqlList, type AnalyticsConnection, type AnalyticsDb } from '../duckdb'
 import { analyticsLog, runQuery, runStatement, defineQuery } from '../query'
+import { beginMatchbackChanges, noteDeletions, noteStagedChanges, scopeChangedSales } from '../matchback/changes'
+import { refreshSaleMatches, saleMatchesCurrent } from '../matchback/refresh'
 import { parquetViewsSignature, registerParquetViews, resolveParquetViews } from './parquet-views'
 import type { PgSource } from './source'
 import { ident, SYNCED_TABLE_NAMES, SYNCED_TABLES, type TableSpec } from './tables'
@@ -41,6 +43,8 @@ export type SyncReport = {
   deleted: number
   tables: Record<string, number>
   ms: number
+  /** the sales whose matches were recomputed: all, or how many (0: none) */
+  matchback: 'all' | number
 }
 
 /** Changes when a table's columns change: the copy is then rebuilt in place. */
@@ -168,6 +172,8 @@ async function copyTable(c: AnalyticsConnection, source: PgSource, t: TableSpec,
         await runStatement(c, `sync.stage.${t.name}`, `CREATE OR REPLACE TEMP TABLE _sync_stage AS ${readCsvSelect(t, '*')}`, { file })
         const [{ n }] = (await runQuery(c, countStage, {})) as [{ n: bigint }]
         rows = Number(n)
+        // before the old versions are replaced: what of this page can change a match
+        if (!window.fresh) await noteStagedChanges(c, t.name)
         await runStatement(c, `sync.replace.${t.name}`, `DELETE FROM ${ident(t.name)} WHERE id IN (SELECT id FROM _sync_stage)`)
         await runStatement(c, `sync.insert.${t.name}`, `INSERT INTO ${ident(t.name)} (${cols}) SELECT ${cols} FROM _sync_stage`)
       }
@@ -209,12 +215,9 @@ async function applyDeletions(c: AnalyticsConnection, source: PgSource, from: st
     for (const t of SYNCED_TABLES) {
       const ids = byTable.get(t.name)
       if (!ids?.length) continue
-      total += await runStatement(
-        c,
-        `sync.delete.${t.name}`,
-        `DELETE FROM ${ident(t.name)} WHERE id IN (SELECT CAST(x AS ${t.keyType}) FROM (SELECT unnest($ids) AS x))`,
-        { ids: sqlList(ids) },
-      )
+      const selected = `SELECT CAST(x AS ${t.keyType}) FROM (SELECT unnest($ids) AS x)`
+      await noteDeletions(c, t.name, selected, sqlList(ids))
+      total += await runStatement(c, `sync.delete.${t.name}`, `DELETE FROM ${ident(t.name)} WHERE id IN (${selected})`, { ids: sqlList(ids) })
     }
     if (rows.length < options.chunkRows) break
     last = rows[rows.length - 1]!.seq
@@ -269,6 +272,7 @@ export async function syncAnalytics(db: AnalyticsDb, source: PgSource, options: 
       const full = meta.watermark === null || meta.specHash !== SPEC_HASH || meta.source !== identity || stale || rewound
       if (full) await recreateTables(c)
       const from = full ? '0' : meta.watermark!
+      if (!full) await beginMatchbackChanges(c)
       // deletions first: a row deleted and written again since (ids are never reused, but
       // should one be) is then copied back by the rows that follow
       const deleted = full ? 0 : await applyDeletions(c, source, from, options)
@@ -288,15 +292,22 @@ export async function syncAnalytics(db: AnalyticsDb, source: PgSource, options: 
       // (an import completed here, in another process or on the command line)
       const views = await resolveParquetViews(source)
       const signature = parquetViewsSignature(views)
-      if (full || meta.parquetViews !== signature) {
+      const viewsChanged = full || meta.parquetViews !== signature
+      if (viewsChanged) {
         await registerParquetViews(c, views)
         await writeMeta(c, 'parquet_views', signature)
       }
+      // the matches follow the leads, touches, reviews and sales in the same commit (ADR 017):
+      // every sale's when the copy or the sales files are new (or the rules changed), else
+      // those of the sales this sync's changes can re-match (analytics/matchback/changes.ts)
+      let matchback: SyncReport['matchback'] = 'all'
+      if (full || viewsChanged || !(await saleMatchesCurrent(c))) await refreshSaleMatches(c, 'all')
+      else if ((matchback = await scopeChangedSales(c)) > 0) await refreshSaleMatches(c, 'scoped')
       await writeMeta(c, 'watermark', xmin)
       await writeMeta(c, 'source', identity)
       await writeMeta(c, 'synced_at', new Date().toISOString())
       await runStatement(c, 'sync.commit', 'COMMIT')
-      return { full, watermark: xmin, rows, deleted, tables }
+      return { full, watermark: xmin, rows, deleted, tables, matchback }
     } catch (error) {
       await runStatement(c, 'sync.rollback', 'ROLLBACK').catch(() => {})
       throw error

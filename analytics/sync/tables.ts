@@ -33,7 +33,10 @@ export const SYNCED_TABLES: readonly TableSpec[] = [
   {
     name: 'stores',
     keyType: 'UUID',
-    columns: [uuid('group_id'), text('name'), text('brand'), text('city'), text('time_zone'), text('currency'), ts('created_at'), ts('updated_at')],
+    columns: [
+      uuid('group_id'), text('name'), text('brand'), text('city'), text('time_zone'), text('currency'), int('matchback_window_days'),
+      ts('created_at'), ts('updated_at'),
+    ],
   },
   {
     name: 'sites',
@@ -112,7 +115,8 @@ export const SYNCED_TABLES: readonly TableSpec[] = [
     name: 'leads',
     keyType: 'UUID',
     columns: [
-      uuid('store_id'), text('phone_hash'), text('phone_masked'), text('city'), text('model_of_interest'), text('grade'), text('status'),
+      // name_key, never the name: the normalized form matchback compares (ADR 017)
+      uuid('store_id'), text('phone_hash'), text('phone_masked'), text('name_key'), int('opportunity'), text('city'), text('model_of_interest'), text('grade'), text('status'),
       text('lost_reason'), text('lost_to_brand'), text('lost_to_model'), uuid('consultant_id'), text('first_channel'),
       uuid('first_campaign_id'), ts('first_touch_at'), ts('last_touch_at'), uuid('merged_into_id'), ts('created_at'), ts('updated_at'),
     ],
@@ -138,6 +142,12 @@ export const SYNCED_TABLES: readonly TableSpec[] = [
       uuid('store_id'), uuid('lead_id'), big('touchpoint_id'), text('visit_type'), ts('arrived_at'), ts('left_at'), int('party_size'),
       uuid('consultant_id'), bool('test_drive'), ts('created_at'), ts('updated_at'),
     ],
+  },
+  {
+    // people's decisions on suggested matches (ADR 017): matchback reads them in DuckDB
+    name: 'sale_match_reviews',
+    keyType: 'UUID',
+    columns: [uuid('store_id'), text('sale_key'), uuid('lead_id'), text('decision'), ts('decided_at'), ts('updated_at')],
   },
 ]
 

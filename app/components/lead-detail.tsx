@@ -2,6 +2,7 @@ import { Form, Link, useNavigation } from '@remix-run/react'
 import { LEAD_GRADES, LOST_REASONS, type LeadStatus } from '../../db/schema/enums'
 import type { MessageKey } from '../i18n'
 import type { LeadDetail } from '../services/leads.server'
+import type { LeadSale } from '../services/matchback.server'
 import { splitMessage, type FieldErrors } from '../utils/form'
 import { useI18n } from '../utils/use-root'
 import { CsrfInput } from './csrf-input'
@@ -52,6 +53,12 @@ export function LeadSummary({ lead }: { lead: Lead }) {
           </dd>
           <dt>{t('leads.field.lastTouch')}</dt>
           <dd>{moment(lead.lastTouchAt, tz)}</dd>
+          {lead.opportunity > 1 ? (
+            <>
+              <dt>{t('matchback.lead.title')}</dt>
+              <dd>{t('matchback.lead.current', { number: lead.opportunity })}</dd>
+            </>
+          ) : null}
           {lead.status === 'lost' && lead.lostReason ? (
             <>
               <dt>{t('leads.field.lostReason')}</dt>
@@ -235,6 +242,7 @@ const EVENT_LABEL: Record<string, MessageKey> = {
   touch: 'leads.event.touch',
   status: 'leads.event.status',
   merged: 'leads.event.merged',
+  opportunity: 'matchback.event.opportunity',
 }
 
 export function HistoryList({ lead }: { lead: Lead }) {
@@ -433,5 +441,72 @@ export function ErasePanel({ lead, confirm, errors }: { lead: Lead; confirm: boo
         </Link>
       )}
     </div>
+  )
+}
+
+/** The sales of the store's DMS exports matched to this lead (SPEC §4 matchback), with rule and confidence. */
+export function MatchedSales({ lead, sales, canReview }: { lead: Lead; sales: LeadSale[] | null; canReview: boolean }) {
+  const { t, day, money, num } = useI18n()
+  return (
+    <section className="card" aria-labelledby="sales-h">
+      <h2 id="sales-h">
+        {t('matchback.lead.title')} {sales ? <span className="muted small">({sales.length})</span> : null}
+      </h2>
+      {sales === null ? (
+        <p className="muted">{t('matchback.lead.notReady')}</p>
+      ) : sales.length ? (
+        <div className="table-wrap">
+          <table className="cards-narrow">
+            <thead>
+              <tr>
+                <th scope="col">{t('matchback.col.saleDate')}</th>
+                <th scope="col">{t('matchback.col.model')}</th>
+                <th scope="col">{t('matchback.col.vin')}</th>
+                <th scope="col" className="num">
+                  {t('matchback.col.price')}
+                </th>
+                <th scope="col" className="num">
+                  {t('matchback.col.profit')}
+                </th>
+                <th scope="col">{t('matchback.col.status')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sales.map((s) => (
+                <tr key={s.sale_key}>
+                  <td data-label={t('matchback.col.saleDate')} className="nowrap">
+                    {day(s.sale_date)}
+                    {s.opportunity && lead.opportunity > 1 ? <div className="small muted">{t('matchback.lead.opportunity', { number: s.opportunity })}</div> : null}
+                  </td>
+                  <td data-label={t('matchback.col.model')}>{[s.series, s.model].filter(Boolean).join(' ') || '—'}</td>
+                  <td data-label={t('matchback.col.vin')} className="small break-all">
+                    {s.vin ?? s.order_no ?? '—'}
+                  </td>
+                  <td data-label={t('matchback.col.price')} className="num">
+                    {money(s.transaction_price_fen, lead.store.currency)}
+                  </td>
+                  <td data-label={t('matchback.col.profit')} className="num">
+                    {money(s.gross_profit_fen, lead.store.currency)}
+                  </td>
+                  <td data-label={t('matchback.col.status')}>
+                    <span className={`badge ${s.status === 'matched' ? 'badge-matched' : 'badge-review'}`}>{t(`matchback.status.${s.status}`)}</span>
+                    <div className="small muted">
+                      {t(`matchback.rule.${s.rule}`)} · {num(Math.round(s.confidence * 100))}%
+                    </div>
+                    {s.status === 'review' && canReview ? (
+                      <Link to={`/sales/matches?store=${lead.storeId}`} className="small">
+                        {t('matchback.lead.review')}
+                      </Link>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <p className="muted">{t('matchback.lead.empty')}</p>
+      )}
+    </section>
   )
 }

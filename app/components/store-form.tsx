@@ -1,12 +1,12 @@
 import { Form, Link, useNavigation } from '@remix-run/react'
 import type { MessageKey } from '../i18n'
-import { COMMON_CURRENCIES, COMMON_TIME_ZONES } from '../schemas/store'
+import { COMMON_CURRENCIES, COMMON_TIME_ZONES, MATCHBACK_WINDOW_MAX, MATCHBACK_WINDOW_MIN } from '../schemas/store'
 import { useI18n } from '../utils/use-root'
 import { CsrfInput } from './csrf-input'
 import { FieldError } from './field-error'
 import { FormErrors } from './form-errors'
 
-export type StoreFormValues = { name?: string; brand?: string; city?: string; timeZone?: string; currency?: string }
+export type StoreFormValues = { name?: string; brand?: string; city?: string; timeZone?: string; currency?: string; matchbackWindowDays?: string }
 
 const FIELDS: Array<[keyof StoreFormValues, MessageKey]> = [
   ['name', 'stores.name'],
@@ -14,7 +14,7 @@ const FIELDS: Array<[keyof StoreFormValues, MessageKey]> = [
   ['city', 'stores.city'],
 ]
 
-/** Create or edit a store: name, brand, city, time zone and currency. */
+/** Create or edit a store: name, brand, city, time zone, currency and the matchback window. */
 export function StoreForm({ values, errors, submitLabel }: { values: StoreFormValues; errors: Record<string, string>; submitLabel: string }) {
   const { t } = useI18n()
   const busy = useNavigation().state === 'submitting'
@@ -63,6 +63,24 @@ export function StoreForm({ values, errors, submitLabel }: { values: StoreFormVa
             ))}
           </datalist>
           <FieldError id="currency-error" message={errors.currency} />
+        </div>
+        <div className="field">
+          <label htmlFor="matchbackWindowDays">{t('matchback.store.window')}</label>
+          <input
+            id="matchbackWindowDays"
+            name="matchbackWindowDays"
+            type="number"
+            inputMode="numeric"
+            min={MATCHBACK_WINDOW_MIN}
+            max={MATCHBACK_WINDOW_MAX}
+            defaultValue={values.matchbackWindowDays ?? '180'}
+            aria-invalid={errors.matchbackWindowDays ? true : undefined}
+            aria-describedby={`matchbackWindowDays-hint${errors.matchbackWindowDays ? ' matchbackWindowDays-error' : ''}`}
+          />
+          <span className="hint" id="matchbackWindowDays-hint">
+            {t('matchback.store.windowHint')}
+          </span>
+          <FieldError id="matchbackWindowDays-error" message={errors.matchbackWindowDays} />
         </div>
       </div>
       <div className="form-actions">

@@ -3,6 +3,7 @@ import { importsEn } from './imports.en'
 import { jobsEn } from './jobs.en'
 import { leadsEn } from './leads.en'
 import { linksEn } from './links.en'
+import { matchbackEn } from './matchback.en'
 import { salesEn } from './sales.en'
 import { sitesEn } from './sites.en'
 
@@ -376,6 +377,7 @@ const en = {
   ...importsEn,
   ...salesEn,
   ...jobsEn,
+  ...matchbackEn,
 } as const
 
 export default en

@@ -3,6 +3,7 @@ import { importsZhCN } from './imports.zh-CN'
 import { jobsZhCN } from './jobs.zh-CN'
 import { leadsZhCN } from './leads.zh-CN'
 import { linksZhCN } from './links.zh-CN'
+import { matchbackZhCN } from './matchback.zh-CN'
 import { salesZhCN } from './sales.zh-CN'
 import { sitesZhCN } from './sites.zh-CN'
 import type { MessageKey } from './index'
@@ -376,6 +377,7 @@ const zhCN: Record<MessageKey, string> = {
   ...importsZhCN,
   ...salesZhCN,
   ...jobsZhCN,
+  ...matchbackZhCN,
 }
 
 export default zhCN

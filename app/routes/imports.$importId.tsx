@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import type { TableEncoding } from '../../analytics/ingest/read-table'
 import { formatBytes } from '../../analytics/ingest/sizes'
@@ -18,6 +19,8 @@ import { useI18n } from '../utils/use-root'
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'import:run')
   const found = await getImport(user, params.importId ?? '')
+  // a sales import has its own page (counts, rejected rows, superseded sales)
+  if (found.kind === 'sales') throw redirect(`/sales/imports/${found.id}`)
   const failed = await listImportRows(user, found.id, { outcome: 'failed', limit: FAILED_ROWS_SHOWN })
   const { notice } = parseQuery(request, NoticeQuerySchema, user)
   // a failed import (an interrupted one included) runs again from its kept file, unless that file was imported since

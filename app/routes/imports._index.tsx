@@ -2,19 +2,34 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
 import { FilterSelect } from '../components/filter-select'
 import { ImportStatusBadge } from '../components/import-status'
+import { SalesImportJobs } from '../components/sales-import-jobs'
 import { Pager } from '../components/sort-header'
 import { ImportListFiltersSchema, type LeadPlatform } from '../schemas/lead-import'
 import { listImports } from '../services/lead-import.server'
+import { listOpenSalesImportJobs } from '../services/sales.server'
+import { failInterruptedSalesImports } from '../services/sales-import.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
+import { roleCan } from '../utils/permissions'
 import { useI18n } from '../utils/use-root'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'import:run')
   const filters = parseQuery(request, ImportListFiltersSchema, user)
-  const list = await listImports(user, { storeId: filters.store, page: filters.page })
-  return { ...list, stores: user.stores.map((s) => ({ id: s.id, name: s.name })) }
+  // sales imports are listed for the roles that see sales data (the front desk imports leads only)
+  const seesSales = roleCan(user.role, 'sales:read')
+  const kinds = (seesSales ? ['leads', 'sales'] : ['leads']).filter((k) => !filters.kind || k === filters.kind)
+  if (seesSales) await failInterruptedSalesImports()
+  const [list, open] = await Promise.all([listImports(user, { storeId: filters.store, page: filters.page, kinds }), seesSales ? listOpenSalesImportJobs(user) : []])
+  return {
+    ...list,
+    open,
+    seesSales,
+    canImportSales: roleCan(user.role, 'sales:import'),
+    kind: filters.kind ?? null,
+    stores: user.stores.map((s) => ({ id: s.id, name: s.name })),
+  }
 }
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'imports.title')
@@ -34,11 +49,27 @@ export default function Imports() {
           <Link to="/imports/new" className="btn btn-primary">
             + {t('imports.new')}
           </Link>
+          {d.canImportSales ? (
+            <Link to="/sales/import" className="btn">
+              + {t('sales.import.title')}
+            </Link>
+          ) : null}
         </div>
       </div>
-      {d.stores.length > 1 ? (
+      <SalesImportJobs jobs={d.open} />
+      {d.stores.length > 1 || d.seesSales ? (
         <Form method="get" className="card filters" role="search">
-          <FilterSelect name="store" label={t('common.store')} value={params.get('store') ?? ''} options={d.stores.map((s) => ({ value: s.id, label: s.name }))} />
+          {d.stores.length > 1 ? (
+            <FilterSelect name="store" label={t('common.store')} value={params.get('store') ?? ''} options={d.stores.map((s) => ({ value: s.id, label: s.name }))} />
+          ) : null}
+          {d.seesSales ? (
+            <FilterSelect
+              name="kind"
+              label={t('sales.kind.label')}
+              value={params.get('kind') ?? ''}
+              options={(['leads', 'sales'] as const).map((k) => ({ value: k, label: t(`sales.kind.${k}`) }))}
+            />
+          ) : null}
           <div className="form-actions">
             <button type="submit" className="btn btn-primary">
               {t('common.filter')}
@@ -54,6 +85,7 @@ export default function Imports() {
                 <tr>
                   <th scope="col">{t('imports.col.when')}</th>
                   <th scope="col">{t('imports.col.file')}</th>
+                  {d.seesSales ? <th scope="col">{t('sales.kind.label')}</th> : null}
                   <th scope="col" className="hide-sm">
                     {t('imports.col.store')}
                   </th>
@@ -62,7 +94,7 @@ export default function Imports() {
                   </th>
                   <th scope="col">{t('imports.col.status')}</th>
                   <th scope="col" className="num">
-                    {t('imports.col.imported')}
+                    {t(d.kind === 'leads' || !d.seesSales ? 'imports.col.imported' : 'sales.kind.imported')}
                   </th>
                   <th scope="col" className="num hide-sm">
                     {t('imports.col.merged')}
@@ -83,15 +115,18 @@ export default function Imports() {
                   <tr key={i.id}>
                     <td className="nowrap">{moment(i.createdAt, i.timeZone)}</td>
                     <td>
-                      <Link to={`/imports/${i.id}`}>{i.fileName}</Link>
+                      <Link to={i.kind === 'sales' ? `/sales/imports/${i.id}` : `/imports/${i.id}`}>{i.fileName}</Link>
                     </td>
+                    {d.seesSales ? <td>{t(i.kind === 'sales' ? 'sales.kind.sales' : 'sales.kind.leads')}</td> : null}
                     <td className="hide-sm">{i.storeName}</td>
-                    <td className="hide-sm">{i.platform ? t(`imports.platform.${i.platform as LeadPlatform}`) : t('imports.platform.unknown')}</td>
+                    <td className="hide-sm">
+                      {i.kind === 'sales' ? '—' : i.platform ? t(`imports.platform.${i.platform as LeadPlatform}`) : t('imports.platform.unknown')}
+                    </td>
                     <td>
                       <ImportStatusBadge status={i.status} />
                     </td>
                     <td className="num">{num(i.rowsImported)}</td>
-                    <td className="num hide-sm">{num(i.rowsMerged)}</td>
+                    <td className="num hide-sm">{i.kind === 'sales' ? '—' : num(i.rowsMerged)}</td>
                     <td className="num hide-sm">{num(i.rowsSkipped)}</td>
                     <td className="num">{num(i.rowsFailed)}</td>
                     <td className="hide-sm">{i.createdBy ?? t('imports.detail.system')}</td>

@@ -7,12 +7,14 @@ import {
   HistoryList,
   LeadSummary,
   LifecyclePanel,
+  MatchedSales,
   MergePanel,
   TouchpointTable,
   VisitTable,
 } from '../components/lead-detail'
 import type { MessageKey } from '../i18n'
 import { EraseSchema, LeadPageQuerySchema, LeadUpdateSchema, MergeSchema, StatusChangeSchema } from '../schemas/lead'
+import { matchedSalesOfLead } from '../services/matchback.server'
 import { changeStatus, eraseLead, findMergeCandidates, getLead, getMergeCandidate, listConsultants, mergeLeads, updateLead } from '../services/leads.server'
 import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
@@ -44,6 +46,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     consultants: consultants.map((c) => ({ value: c.id, label: c.name })),
     merge: { q: mergeQ, searched: Boolean(mergeQ), candidates, target: mergeTarget },
     confirmErase: canManage && query.erase === '1',
+    sales: await matchedSalesOfLead(lead),
+    canReviewSales: roleCan(user.role, 'sales:review') && canWriteStore(user, lead.storeId),
   }
 }
 
@@ -124,6 +128,7 @@ export default function LeadPage() {
         <div>
           <TouchpointTable lead={lead} />
           <VisitTable lead={lead} />
+          <MatchedSales lead={lead} sales={d.sales} canReview={d.canReviewSales} />
           {d.canWrite ? (
             <EditLeadForm
               key={actionData?.intent === 'edit' ? JSON.stringify(actionData.values) : `v${lead.version}`}

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { LEAD_PLATFORMS } from '../../db/schema/enums'
-import { queryId, queryPage } from './fields'
+import { queryChoice, queryId, queryPage } from './fields'
 
 /** The vocabulary of lead imports shared by the import form (browser) and the service (server). */
 export const LEAD_IMPORT_MAX_BYTES = 20 * 1024 * 1024
@@ -30,5 +30,7 @@ export const ColumnMappingSchema = z.array(z.enum(LEAD_FIELDS).nullable()).max(5
 /** The import list's query string: a bad value answers 400 naming it. */
 export const ImportListFiltersSchema = z.object({
   store: queryId,
+  /** lead-platform or sales imports (both when absent) */
+  kind: queryChoice(['leads', 'sales']),
   page: queryPage(10_000),
 })

@@ -6,6 +6,10 @@ const TIME_ZONES = new Set(Intl.supportedValuesOf('timeZone'))
 TIME_ZONES.add('UTC')
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'))
 
+export const MATCHBACK_WINDOW_MIN = 7
+export const MATCHBACK_WINDOW_MAX = 730
+const windowRange = `validation.range?min=${MATCHBACK_WINDOW_MIN}&max=${MATCHBACK_WINDOW_MAX}`
+
 export const StoreSchema = z.object({
   name: requiredText(100),
   brand: requiredText(60),
@@ -19,6 +23,16 @@ export const StoreSchema = z.object({
     .trim()
     .toUpperCase()
     .refine((v) => CURRENCIES.has(v), 'stores.badCurrency'),
+  /** matchback (SPEC §4, ADR 017): how many days before a sale a lead's first touch may lie */
+  matchbackWindowDays: z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : v),
+    z.coerce
+      .number({ error: windowRange })
+      .int(windowRange)
+      .min(MATCHBACK_WINDOW_MIN, windowRange)
+      .max(MATCHBACK_WINDOW_MAX, windowRange)
+      .default(180),
+  ),
 })
 
 export type StoreInput = z.output<typeof StoreSchema>

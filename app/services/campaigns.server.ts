@@ -29,6 +29,7 @@ import {
   type CampaignAction,
 } from '../utils/permissions'
 import { recordAudit } from './audit.server'
+import { campaignMatchedSales } from './matchback.server'
 
 export const PAGE_SIZE = 20
 
@@ -550,7 +551,15 @@ export async function captureSummary(campaignId: string) {
     .from(linkClicks)
     .innerJoin(trackingLinks, eq(trackingLinks.id, linkClicks.linkId))
     .where(eq(trackingLinks.campaignId, campaignId))
-  return { ...row!, clicks: clicks?.n ?? 0 }
+  // and what its leads bought: the matched sales of the DMS export (matchback, ADR 017)
+  const [store] = await db
+    .select({ storeId: campaigns.storeId, currency: stores.currency })
+    .from(campaigns)
+    .innerJoin(stores, eq(stores.id, campaigns.storeId))
+    .where(eq(campaigns.id, campaignId))
+  const sales = store ? await campaignMatchedSales({ id: campaignId, storeId: store.storeId }) : null
+  // absent (not null) while unknown: the captures alone are what they were
+  return { ...row!, clicks: clicks?.n ?? 0, ...(sales ? { sales: { ...sales, currency: store!.currency } } : {}) }
 }
 
 /** How many plans of the user's stores wait for approval: shown to those who approve. */

@@ -55,6 +55,12 @@ export type CollectorOptions = {
   timeoutMs: number
   /** events waiting beyond this are refused at once */
   queueMax: number
+  /**
+   * After a write failed, until one succeeds (the database crashed or restarts): a write
+   * gives up on its requests after this long instead of `timeoutMs`, and requests arriving
+   * while a write is under way are refused at once. Default: `timeoutMs`, at most 500 ms.
+   */
+  failingTimeoutMs?: number
   db?: () => Promise<Db>
 }
 
@@ -73,10 +79,14 @@ export class EventCollector {
   private queued = 0
   private timer: NodeJS.Timeout | null = null
   private writing: Promise<void> | null = null
+  /** the last write failed: the database is down or restarting until a write commits again */
+  private failing = false
   private readonly db: () => Promise<Db>
+  private readonly failingTimeoutMs: number
 
   constructor(readonly options: CollectorOptions) {
     this.db = options.db ?? getDb
+    this.failingTimeoutMs = options.failingTimeoutMs ?? Math.min(options.timeoutMs, 500)
   }
 
   /** Events waiting for a write (not counting the one in progress). */
@@ -89,6 +99,11 @@ export class EventCollector {
     if (!events.length) return Promise.resolve({ stored: 0, duplicates: 0 })
     if (this.queued + events.length > this.options.queueMax) {
       return Promise.reject(new CollectorUnavailableError('too many events are waiting for the database'))
+    }
+    // a database that just failed is asked again by the write under way, not by a queue
+    // behind it: a driver reconnecting after a crash can keep that write waiting for seconds
+    if (this.failing && this.writing) {
+      return Promise.reject(new CollectorUnavailableError('the database is not answering'))
     }
     return new Promise<SubmitResult>((resolve, reject) => {
       const waiter: Waiter = {
@@ -161,8 +176,17 @@ export class EventCollector {
     const live = batch.filter((w) => !w.settled)
     if (!live.length) return
     const started = performance.now()
+    // while the database is failing, a write that does not end soon is answered "not stored"
+    // (it may still commit: the clients' retries are idempotent)
+    const watchdog = this.failing
+      ? setTimeout(() => {
+          for (const waiter of live) this.giveUp(waiter, 'the database is not answering')
+        }, this.failingTimeoutMs)
+      : undefined
     try {
       const inserted = await writeEvents(await this.db(), live.flatMap((w) => w.events))
+      if (this.failing) log('info', 'collect writes resumed', { ms: Math.round(performance.now() - started) })
+      this.failing = false
       log('debug', 'collect batch committed', { requests: live.length, events: live.reduce((n, w) => n + w.events.length, 0), ms: Math.round(performance.now() - started) })
       for (const waiter of live) {
         clearTimeout(waiter.timer)
@@ -172,14 +196,18 @@ export class EventCollector {
         waiter.resolve({ stored, duplicates: waiter.events.length - stored })
       }
     } catch (error) {
-      log('error', 'collect batch not stored', {
+      // one line per outage, not per batch: while failing, every beacon would log its own
+      log(this.failing ? 'debug' : 'error', 'collect batch not stored', {
         events: live.reduce((n, w) => n + w.events.length, 0),
         error: describeError(error),
       })
+      this.failing = true
       for (const waiter of live) {
         clearTimeout(waiter.timer)
         this.giveUp(waiter, 'the database refused the write')
       }
+    } finally {
+      clearTimeout(watchdog)
     }
   }
 }

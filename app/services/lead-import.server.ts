@@ -676,12 +676,12 @@ async function resultOf(db: DbOrTx, importId: string): Promise<Omit<LeadImportRe
 
 export const IMPORTS_PAGE_SIZE = 50
 
-export async function listImports(user: SessionUser, filter: { storeId?: string; page?: number } = {}) {
+export async function listImports(user: SessionUser, filter: { storeId?: string; page?: number; kinds?: readonly string[] } = {}) {
   const storeIds = user.stores.map((s) => s.id).filter((id) => !filter.storeId || id === filter.storeId)
-  if (!storeIds.length) return { imports: [], total: 0, page: 1, pages: 1 }
+  if (!storeIds.length || filter.kinds?.length === 0) return { imports: [], total: 0, page: 1, pages: 1 }
   await failInterruptedImports({ storeIds })
   const db = await getDb()
-  const where = inArray(imports.storeId, storeIds)
+  const where = and(inArray(imports.storeId, storeIds), filter.kinds ? inArray(imports.kind, [...filter.kinds]) : undefined)
   const [{ total } = { total: 0 }] = await db.select({ total: count() }).from(imports).where(where)
   const pages = Math.max(1, Math.ceil(total / IMPORTS_PAGE_SIZE))
   const page = Math.min(Math.max(1, Math.floor(filter.page ?? 1)), pages)

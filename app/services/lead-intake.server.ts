@@ -1,7 +1,8 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { leadEvents, leads, touchpoints, visitors } from '../../db/schema'
 import type { Channel, TouchpointKind } from '../../db/schema/enums'
+import { reopensOnArrival } from '../utils/lead-lifecycle'
 import { parsePhone } from '../utils/phone'
 import { hashPhone } from '../utils/phone-hash.server'
 
@@ -37,6 +38,8 @@ export type ArrivalResult = {
   /** how the person was recognised: by full phone, by masked phone and name, or not (a new lead) */
   matchedBy: 'phone' | 'masked' | 'new'
   created: boolean
+  /** the new opportunity this arrival started on a delivered or lost lead, or null */
+  reopened: number | null
 }
 
 type LeadRow = typeof leads.$inferSelect
@@ -181,6 +184,8 @@ export async function recordArrival(db: DbOrTx, arrival: Arrival): Promise<Arriv
     if (Object.keys(patch).length) await db.update(leads).set({ ...patch, ...leadChanged() }).where(eq(leads.id, lead.id))
   }
 
+  const reopened = created ? null : await reopenIfClosed(db, lead, touch, arrival.userId ?? null)
+
   const [tp] = await db
     .insert(touchpoints)
     .values({
@@ -244,5 +249,40 @@ export async function recordArrival(db: DbOrTx, arrival: Arrival): Promise<Arriv
       })
       .where(eq(leads.id, lead.id))
   }
-  return { leadId: lead.id, touchpointId: tp!.id, matchedBy, created }
+  return { leadId: lead.id, touchpointId: tp!.id, matchedBy, created, reopened }
+}
+
+/**
+ * A delivered or lost lead who arrives after it was closed starts a new opportunity: the
+ * status restarts at new, the opportunity counter goes up, and a lead event 'opportunity'
+ * marks the moment — matchback measures later sales from it (ADR 017). An arrival dated
+ * before the close (an old row of a platform export) belongs to the closed opportunity.
+ * Returns the new opportunity's number, or null.
+ */
+async function reopenIfClosed(db: DbOrTx, lead: LeadRow, touch: Arrival['touch'], userId: string | null): Promise<number | null> {
+  if (!reopensOnArrival(lead.status)) return null
+  const [closing] = await db
+    .select({ at: leadEvents.at })
+    .from(leadEvents)
+    .where(and(eq(leadEvents.leadId, lead.id), eq(leadEvents.toStatus, lead.status)))
+    .orderBy(desc(leadEvents.at))
+    .limit(1)
+  if (closing && touch.at <= closing.at) return null
+  const [row] = await db
+    .update(leads)
+    .set({ status: 'new', opportunity: sql`${leads.opportunity} + 1`, lostReason: null, lostToBrand: null, lostToModel: null, ...leadChanged() })
+    // the state check and the change are one statement, like every status move
+    .where(and(eq(leads.id, lead.id), eq(leads.status, lead.status)))
+    .returning({ opportunity: leads.opportunity })
+  if (!row) return null
+  await db.insert(leadEvents).values({
+    leadId: lead.id,
+    type: 'opportunity',
+    fromStatus: lead.status,
+    toStatus: 'new',
+    userId,
+    at: touch.at,
+    detail: { opportunity: row.opportunity, kind: touch.kind, channel: touch.channel },
+  })
+  return row.opportunity
 }

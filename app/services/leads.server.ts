@@ -7,6 +7,7 @@ import {
   importRows,
   leadEvents,
   leads,
+  saleMatchReviews,
   showroomVisits,
   stores,
   touchpoints,
@@ -21,12 +22,14 @@ import type { SessionUser } from '../utils/auth.server'
 import { canReadStore, canWriteStore } from '../utils/auth.server'
 import { badRequest, forbidden, notFound } from '../utils/http.server'
 import { canMove, funnelRank } from '../utils/lead-lifecycle'
+import { describeError, log } from '../utils/logger.server'
 import { roleCan } from '../utils/permissions'
 import { displayPhone, maskPhone, parsePhone } from '../utils/phone'
 import { zonedLocalToUtc } from '../utils/zoned-time'
 import { requestAnalyticsSync } from './analytics.server'
 import { recordAudit } from './audit.server'
 import { queueKeptFileErasure } from './kept-file-erasure.server'
+import { saleKeysOfLead } from './matchback.server'
 import { leadChanged, recordArrival, refreshTouchSummary } from './lead-intake.server'
 import { phoneRecordAllowance, type Throttled } from './phone-lookups.server'
 
@@ -403,7 +406,7 @@ export async function getLead(user: SessionUser, id: string) {
   return {
     id: lead.id,
     storeId: lead.storeId,
-    store: { id: store!.id, name: store!.name, timeZone: store!.timeZone },
+    store: { id: store!.id, name: store!.name, timeZone: store!.timeZone, currency: store!.currency },
     name: text(lead.name),
     phone: displayPhone(lead, full),
     phoneIsFull: full && Boolean(lead.phone),
@@ -420,6 +423,7 @@ export async function getLead(user: SessionUser, id: string) {
     lastTouchAt: lead.lastTouchAt,
     note: text(lead.note),
     mergedIntoId: lead.mergedIntoId,
+    opportunity: lead.opportunity,
     version: lead.version,
     createdAt: lead.createdAt,
     updatedAt: lead.updatedAt,
@@ -734,6 +738,17 @@ export async function mergeLeads(user: SessionUser, survivorId: string, duplicat
     await tx.update(leadEvents).set({ leadId: survivor.id }).where(eq(leadEvents.leadId, duplicate.id))
     await tx.update(visitors).set({ leadId: survivor.id }).where(eq(visitors.leadId, duplicate.id))
     await tx.update(importRows).set({ leadId: survivor.id }).where(eq(importRows.leadId, duplicate.id))
+    // decisions on suggested sales follow the person; where the survivor has its own on the same sale, that one stands
+    await tx
+      .update(saleMatchReviews)
+      .set({ leadId: survivor.id })
+      .where(
+        and(
+          eq(saleMatchReviews.leadId, duplicate.id),
+          sql`not exists (select 1 from ${saleMatchReviews} s where s.lead_id = ${survivor.id} and s.store_id = ${saleMatchReviews.storeId} and s.sale_key = ${saleMatchReviews.saleKey})`,
+        ),
+      )
+    await tx.delete(saleMatchReviews).where(eq(saleMatchReviews.leadId, duplicate.id))
     const [after] = await tx
       .update(leads)
       .set({ ...patch, ...leadChanged() })
@@ -773,6 +788,14 @@ export async function eraseLead(user: SessionUser, id: string, ip: string) {
   const check = await readableLead(db, user, id)
   requireLeadManage(user, check.storeId)
   if (check.mergedIntoId) badRequest('This lead was merged; erase the lead it was merged into.')
+  // the sales matchback tied to the person (read before the lead goes): their rows in the kept
+  // sales files are emptied of identifiers too, even those found by a masked phone and a name
+  let saleKeys: string[] = []
+  try {
+    saleKeys = await saleKeysOfLead({ id: check.id, storeId: check.storeId })
+  } catch (error) {
+    log('warn', 'erasure: the matched sales could not be read; the phone hash still reaches the files', { error: describeError(error) })
+  }
   const erased = await db.transaction(async (tx) => {
     const lead = await readableLead(tx, user, id, { lock: true })
     const tombstones = await tx.select({ id: leads.id, phoneHash: leads.phoneHash }).from(leads).where(eq(leads.mergedIntoId, lead.id))
@@ -789,7 +812,7 @@ export async function eraseLead(user: SessionUser, id: string, ip: string) {
     await queueKeptFileErasure(tx, {
       storeId: lead.storeId,
       phoneHashes: [...new Set([lead.phoneHash, ...tombstones.map((t) => t.phoneHash)].filter((h): h is string => !!h))],
-      saleKeys: [],
+      saleKeys,
       importIds: [...new Set(importedIn.map((r) => r.importId))],
       createdById: user.id,
     })

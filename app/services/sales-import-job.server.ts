@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { and, eq } from 'drizzle-orm'
+import iconv from 'iconv-lite'
 import { z } from 'zod'
 import { getDb } from '../../db/client'
 import { imports, importUploads } from '../../db/schema'
@@ -56,7 +57,8 @@ export async function keepSalesUpload(user: SessionUser, storeId: string, file: 
 }
 
 function requireSalesImport(user: SessionUser, storeId: string) {
-  if (!roleCan(user.role, 'import:run')) throw new Response('Forbidden', { status: 403 })
+  // the marketing roles bring sales data in; the front desk imports lead lists only
+  if (!roleCan(user.role, 'sales:import')) throw new Response('Forbidden', { status: 403 })
   requireStoreAccess(user, storeId, 'write')
 }
 
@@ -102,4 +104,24 @@ export async function startSalesImport(user: SessionUser, request: { storeId: st
     input: { storeId: parsed.storeId, ...file, mapping: parsed.mapping, createdById: user.id } satisfies SalesImportInput,
   })
   return job.id
+}
+
+/**
+ * The demo seed's sales exports (db/seed-sales.ts), kept as a store's DMS would hand them
+ * over (GB18030 CSV) and imported by the job runner once the server runs: `npm start` on a
+ * fresh clone then shows sales, some matched to the seeded leads.
+ */
+export async function queueSeedSalesImports(exports: ReadonlyArray<{ storeId: string; fileName: string; csv: string }>, createdById: string | null) {
+  const jobIds: string[] = []
+  for (const e of exports) {
+    const kept = await keepImportFile(iconv.encode(e.csv, 'gb18030'), 'csv')
+    const job = await enqueueJob({
+      kind: SALES_IMPORT_JOB,
+      storeId: e.storeId,
+      createdById,
+      input: { storeId: e.storeId, fileHash: kept.hash, ext: 'csv', fileName: e.fileName, mapping: null, createdById } satisfies SalesImportInput,
+    })
+    jobIds.push(job.id)
+  }
+  return jobIds
 }

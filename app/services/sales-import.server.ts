@@ -2,10 +2,10 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import readline from 'node:readline'
-import { and, eq, ne } from 'drizzle-orm'
+import { and, eq, isNull, lt, ne, or, sql } from 'drizzle-orm'
 import { z } from 'zod'
-import { getDb } from '../../db/client'
-import { importRows, imports, stores } from '../../db/schema'
+import { getDb, getDbHandle } from '../../db/client'
+import { importRows, imports, jobs, stores } from '../../db/schema'
 import { AnalyticsDb } from '../../analytics/duckdb'
 import { TableStreamError, streamTable } from '../../analytics/ingest/stream-table'
 import { checkSalesMapping, guessSalesMapping, KNOWN_SALES_HEADERS, SalesMappingSchema, type SalesColumn } from '../../analytics/ingest/sales-headers'
@@ -379,23 +379,29 @@ function skippedLine(s: SkippedRow, counts: { skipped: Record<SkippedRow['why'],
   return JSON.stringify({ r: s.rowNumber, c: null, m, o: 'skipped' } satisfies StagedReject) + '\n'
 }
 
-/** Temporary Parquet files of killed processes (a run removes its own), after an hour. */
+/**
+ * What killed processes left (a run removes its own): temporary Parquet files and the staged
+ * rows under DATA_DIR/tmp, once an hour old — a live run writes or renames its files sooner.
+ */
 function removeLeftovers() {
-  const dir = salesImportsDir()
-  let names: string[]
-  try {
-    names = fs.readdirSync(dir)
-  } catch {
-    return
-  }
-  for (const name of names) {
-    if (!name.endsWith('.tmp.parquet')) continue
-    const file = path.join(dir, name)
+  const leftovers = [
+    ...filesIn(salesImportsDir(), (name) => name.endsWith('.tmp.parquet')),
+    ...filesIn(tmpDir(), (name) => name.startsWith('sales-') && name.endsWith('.ndjson')),
+  ]
+  for (const file of leftovers) {
     try {
       if (Date.now() - fs.statSync(file).mtimeMs > 3_600_000) fs.rmSync(file, { force: true })
     } catch {
       // gone meanwhile
     }
+  }
+}
+
+function filesIn(dir: string, wanted: (name: string) => boolean) {
+  try {
+    return fs.readdirSync(dir).filter(wanted).map((name) => path.join(dir, name))
+  } catch {
+    return []
   }
 }
 
@@ -417,4 +423,39 @@ async function insertRowOutcomes(importId: string, file: string, signal?: AbortS
     if (chunk.length >= INSERT_CHUNK) await flush()
   }
   await flush()
+}
+
+// ------------------------------------------------------------------ imports a dead process left
+
+/** Pending longer than this without a job, an import's process is long gone (its Postgres phase takes minutes). */
+const ORPHAN_AFTER_MS = 24 * 3_600_000
+
+/**
+ * Marks failed the sales imports a dead process left 'pending' (导入中 for ever otherwise):
+ * those whose job ended without finishing them (its attempts used up), those of the command
+ * line pending for a day, and — at the start of a server on the embedded database, which no
+ * other process can hold — every one. Nothing of such an import counts: it was never marked
+ * done, and a run of the same file removes its row (runSalesImport). Returns their ids.
+ */
+export async function failInterruptedSalesImports(options: { atStart?: boolean } = {}): Promise<string[]> {
+  const handle = await getDbHandle()
+  const everyPending = options.atStart && handle.kind === 'pglite'
+  const rows = await handle.db
+    .update(imports)
+    .set({ status: 'failed', error: 'imports.error.interrupted', finishedAt: new Date() })
+    .where(
+      and(
+        eq(imports.kind, 'sales'),
+        eq(imports.status, 'pending'),
+        everyPending
+          ? undefined
+          : or(
+              sql`exists (select 1 from ${jobs} where ${jobs.id} = ${imports.jobId} and ${jobs.status} in ('failed', 'done'))`,
+              and(isNull(imports.jobId), lt(imports.createdAt, new Date(Date.now() - ORPHAN_AFTER_MS))),
+            ),
+      ),
+    )
+    .returning({ id: imports.id })
+  if (rows.length) log('warn', 'interrupted sales imports marked failed', { imports: rows.map((r) => r.id) })
+  return rows.map((r) => r.id)
 }

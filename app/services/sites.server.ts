@@ -159,13 +159,19 @@ export type ActiveSite = { id: string; storeId: string; storeName: string; name:
 
 const CACHE_MS = 10_000
 const CACHE_MAX = 10_000
-const siteCache = new Map<string, { site: ActiveSite | null; until: number }>()
-const originCache = new Map<string, { allowed: boolean; until: number }>()
+/** a look-up waits at most this long; then the last answer (however old) serves, or the request is refused with 503 */
+const LOOKUP_TIMEOUT_MS = 500
+type Cached<T> = { value: T; until: number }
+const siteCache = new Map<string, Cached<ActiveSite | null>>()
+const originCache = new Map<string, Cached<boolean>>()
+/** the query under way per cache and key: a burst of beacons waits for one look-up */
+const lookups = new Map<Map<string, Cached<never>>, Map<string, Promise<unknown>>>()
 
 /** Called after a site changes, so that this process sees it at once (others within CACHE_MS). */
 export function forgetSiteCache() {
   siteCache.clear()
   originCache.clear()
+  lookups.clear()
 }
 
 function remember<T>(cache: Map<string, T>, key: string, value: T) {
@@ -173,31 +179,63 @@ function remember<T>(cache: Map<string, T>, key: string, value: T) {
   cache.set(key, value)
 }
 
+/**
+ * The cached answer while fresh; else one query per key at a time, bounded in time. When the
+ * database fails or does not answer in time (it restarts), the last answer serves if there is
+ * one — a beacon of a known site then meets the collector's own 503, not a hanging request.
+ */
+async function lookUp<T>(cache: Map<string, Cached<T>>, key: string, query: () => Promise<T>): Promise<T> {
+  const hit = cache.get(key)
+  if (hit && hit.until > Date.now()) return hit.value
+  let underWay = lookups.get(cache as Map<string, Cached<never>>)
+  if (!underWay) lookups.set(cache as Map<string, Cached<never>>, (underWay = new Map()))
+  let pending = underWay.get(key) as Promise<T> | undefined
+  if (!pending) {
+    const queries = underWay
+    pending = query()
+      .then((value) => {
+        remember(cache, key, { value, until: Date.now() + CACHE_MS })
+        return value
+      })
+      .finally(() => queries.delete(key))
+    queries.set(key, pending)
+  }
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`site look-up took longer than ${LOOKUP_TIMEOUT_MS} ms`)), LOOKUP_TIMEOUT_MS)
+  })
+  try {
+    return await Promise.race([pending, timeout])
+  } catch (error) {
+    if (hit) return hit.value
+    throw error
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** The active site with this public key, or null (unknown keys are remembered too, so that guessing costs no queries). */
 export async function findActiveSite(siteKey: string): Promise<ActiveSite | null> {
-  const hit = siteCache.get(siteKey)
-  if (hit && hit.until > Date.now()) return hit.site
-  const db = await getDb()
-  const [row] = await db
-    .select({ id: sites.id, storeId: sites.storeId, storeName: stores.name, name: sites.name, siteKey: sites.siteKey, origins: sites.origins })
-    .from(sites)
-    .innerJoin(stores, eq(stores.id, sites.storeId))
-    .where(and(eq(sites.siteKey, siteKey), eq(sites.active, true)))
-  const site = row ? { ...row, origins: Array.isArray(row.origins) ? row.origins : [] } : null
-  remember(siteCache, siteKey, { site, until: Date.now() + CACHE_MS })
-  return site
+  return lookUp(siteCache, siteKey, async () => {
+    const db = await getDb()
+    const [row] = await db
+      .select({ id: sites.id, storeId: sites.storeId, storeName: stores.name, name: sites.name, siteKey: sites.siteKey, origins: sites.origins })
+      .from(sites)
+      .innerJoin(stores, eq(stores.id, sites.storeId))
+      .where(and(eq(sites.siteKey, siteKey), eq(sites.active, true)))
+    return row ? { ...row, origins: Array.isArray(row.origins) ? row.origins : [] } : null
+  })
 }
 
 /** Whether any active site lists this origin: enough to answer a CORS preflight, which carries no site key. */
 export async function isRegisteredOrigin(origin: string): Promise<boolean> {
-  const hit = originCache.get(origin)
-  if (hit && hit.until > Date.now()) return hit.allowed
-  const db = await getDb()
-  const [row] = await db
-    .select({ id: sites.id })
-    .from(sites)
-    .where(and(eq(sites.active, true), sql`${sites.origins} @> ${JSON.stringify([origin])}::jsonb`))
-    .limit(1)
-  remember(originCache, origin, { allowed: Boolean(row), until: Date.now() + CACHE_MS })
-  return Boolean(row)
+  return lookUp(originCache, origin, async () => {
+    const db = await getDb()
+    const [row] = await db
+      .select({ id: sites.id })
+      .from(sites)
+      .where(and(eq(sites.active, true), sql`${sites.origins} @> ${JSON.stringify([origin])}::jsonb`))
+      .limit(1)
+    return Boolean(row)
+  })
 }

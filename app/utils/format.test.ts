@@ -29,6 +29,13 @@ describe('time', () => {
     expect(text).toContain('00:30')
   })
 
+  it('reads as people write it, in both languages: no "GMT+8" or other zone label', () => {
+    const at = new Date('2026-03-01T16:30:00Z')
+    expect(formatMoment(at, 'zh-CN', 'Asia/Shanghai')).toBe('2026/03/02 00:30')
+    expect(formatMoment(at, 'en', 'Asia/Shanghai')).toBe('03/02/2026, 00:30')
+    expect(formatMoment(at, 'zh-CN', 'Asia/Urumqi')).not.toMatch(/GMT|UTC|CST/)
+  })
+
   it('shows a plan day without shifting it', () => {
     expect(formatDay('2026-03-01', 'en')).toBe('Mar 1, 2026')
     expect(formatDay('2026-03-01', 'zh-CN')).toBe('2026年3月1日')

@@ -37,7 +37,10 @@ export function formatDay(day: string | null | undefined, locale: Locale) {
   )
 }
 
-/** A moment (stored in UTC) shown in the store's time zone. */
+/**
+ * A moment (stored in UTC) shown in the store's time zone, as people write it: no zone label
+ * (SPEC §6: never "GMT+8") — every time on a page is the store's own clock.
+ */
 export function formatMoment(at: Date | string | null | undefined, locale: Locale, timeZone = 'Asia/Shanghai') {
   if (!at) return '—'
   return new Intl.DateTimeFormat(locale, {
@@ -48,7 +51,6 @@ export function formatMoment(at: Date | string | null | undefined, locale: Local
     minute: '2-digit',
     hourCycle: 'h23',
     timeZone,
-    timeZoneName: 'short',
   }).format(typeof at === 'string' ? new Date(at) : at)
 }
 

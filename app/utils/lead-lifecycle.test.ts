@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { atLeast, canMove, nextStatuses } from './lead-lifecycle'
+import { atLeast, canMove, nextStatuses, reopensOnArrival } from './lead-lifecycle'
 
 describe('the lead lifecycle', () => {
   it('moves forward, skipping steps if need be, or to lost', () => {
@@ -19,5 +19,11 @@ describe('the lead lifecycle', () => {
     expect(atLeast('ordered', 'visited')).toBe('ordered')
     expect(atLeast('visited', 'test_drive')).toBe('test_drive')
     expect(atLeast('lost', 'visited')).toBe('visited')
+  })
+
+  it('a delivered or lost person who arrives again starts a new opportunity; an open lead does not', () => {
+    expect(reopensOnArrival('delivered')).toBe(true)
+    expect(reopensOnArrival('lost')).toBe(true)
+    for (const open of ['new', 'contacted', 'visited', 'test_drive', 'ordered'] as const) expect(reopensOnArrival(open)).toBe(false)
   })
 })

@@ -26,3 +26,13 @@ export function atLeast(current: LeadStatus, target: LeadStatus): LeadStatus {
   if (current === 'lost') return target
   return funnelRank(current) >= funnelRank(target) ? current : target
 }
+
+/**
+ * A delivered or lost person who arrives again (a form, a call, a walk-in, a platform lead,
+ * an entry by hand) starts a new opportunity on the same lead (SPEC §3): the history stays,
+ * the funnel restarts at new. Moving a lost lead back to contacted by hand is not a return:
+ * it revives the same opportunity.
+ */
+export function reopensOnArrival(status: LeadStatus) {
+  return status === 'delivered' || status === 'lost'
+}

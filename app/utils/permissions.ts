@@ -22,6 +22,11 @@ export const PERMISSIONS = {
   'link:manage': ['admin', 'manager', 'specialist'],
   'site:manage': ['admin', 'manager'],
   'import:run': ['admin', 'manager', 'specialist', 'sales'],
+  /** accept or reject a suggested sale ↔ lead match (matchback review, ADR 017) */
+  'sales:review': ['admin', 'manager', 'specialist'],
+  // SPEC §4: the store's DMS sales data — the marketing side reads and imports it; executives read it
+  'sales:read': ['admin', 'manager', 'specialist', 'executive'],
+  'sales:import': ['admin', 'manager', 'specialist'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof PERMISSIONS

@@ -3,6 +3,7 @@ import {
   bigserial,
   boolean,
   index,
+  integer,
   jsonb,
   pgTable,
   primaryKey,
@@ -33,6 +34,8 @@ export const stores = pgTable('stores', {
   currency: text('currency').notNull().default('CNY'),
   /** the store's own website: where tracking links lead unless a placement says otherwise */
   websiteUrl: text('website_url'),
+  /** matchback (SPEC §4): a sale counts for a lead whose first touch lies at most this many days before it */
+  matchbackWindowDays: integer('matchback_window_days').notNull().default(180),
   createdAt: createdAt(),
   /** kept true by a trigger on every write (analytics sync, ADR 013) */
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -159,6 +159,12 @@ export const leads = pgTable(
       .notNull()
       .references(() => stores.id, { onDelete: 'cascade' }),
     name: text('name').notNull().default(''),
+    /**
+     * The name as matchback compares it (analytics/ingest/sales-values.ts nameKey, ported to
+     * SQL as roadshow_name_key() in migration 0008): computed by Postgres on every write of
+     * the name, whichever path writes it; synced to the analytical copy instead of the name.
+     */
+    nameKey: text('name_key').generatedAlwaysAs(sql`roadshow_name_key(name)`),
     phone: text('phone'),
     phoneHash: text('phone_hash'),
     phoneMasked: text('phone_masked'),
@@ -176,6 +182,12 @@ export const leads = pgTable(
     firstTouchAt: ts('first_touch_at'),
     lastTouchAt: ts('last_touch_at'),
     note: text('note').notNull().default(''),
+    /**
+     * The person's current opportunity (SPEC §3): 1, then one more each time a delivered or
+     * lost lead comes back (a lead event 'opportunity' marks when). Matchback reads a sale
+     * against the opportunity it falls in, never an earlier one's touches.
+     */
+    opportunity: integer('opportunity').notNull().default(1),
     mergedIntoId: uuid('merged_into_id'),
     version: integer('version').notNull().default(1),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),

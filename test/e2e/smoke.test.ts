@@ -55,6 +55,22 @@ describe.each(['zh-CN', 'en'] as const)('in %s', (locale) => {
   })
 })
 
+describe('the demo on first run', () => {
+  it('has imported each store’s sales export in the background: the sales page is filled', async () => {
+    const page = await newPage('zh-CN')
+    await signIn(page, DEMO_USERS.specialist)
+    const rows = page.locator('table.sales-table tbody tr')
+    // the import runs as a job after start: give it a few seconds
+    for (let i = 0; i < 30 && !(await rows.count()); i++) {
+      await page.goto('/sales')
+      if (!(await rows.count())) await page.waitForTimeout(500)
+    }
+    expect(await rows.count()).toBeGreaterThan(5)
+    expect(await page.getByText(/^共 [\d,]+ 台$/).innerText()).toMatch(/共 \d+ 台/)
+    expect(errorsOf(page)).toEqual([])
+  })
+})
+
 describe('the server', () => {
   it('answers the health check', async () => {
     const res = await fetch(`${e2e.server.url}/healthz`)

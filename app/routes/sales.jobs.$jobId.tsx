@@ -1,0 +1,107 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { redirect } from '@remix-run/node'
+import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react'
+import { CsrfInput } from '../components/csrf-input'
+import { JobProgress } from '../components/job-progress'
+import type { MessageKey } from '../i18n'
+import { SalesJobActionSchema } from '../schemas/sales'
+import { cancelJob, retryJob } from '../services/jobs.server'
+import { requireSalesImporter } from '../services/sales-import-form.server'
+import { getSalesImportJob } from '../services/sales.server'
+import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
+import { readMutationForm } from '../utils/csrf.server'
+import { badFields } from '../utils/input.server'
+import { pageTitle } from '../utils/meta'
+import { roleCan } from '../utils/permissions'
+import { useI18n } from '../utils/use-root'
+
+/**
+ * A sales import while it runs: its progress bar (the page may be closed and opened again),
+ * why it failed and a retry, or — once done — on to the import's summary.
+ */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'sales:read')
+  const found = await getSalesImportJob(user, params.jobId ?? '')
+  if (found.importId) throw redirect(`/sales/imports/${found.importId}?notice=${found.reused ? 'again' : 'done'}`)
+  return { ...found, canManage: roleCan(user.role, 'sales:import') && canWriteStore(user, found.job.storeId) }
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'sales:read')
+  const found = await getSalesImportJob(user, params.jobId ?? '')
+  requireSalesImporter(user, found.job.storeId)
+  const form = await readMutationForm(request)
+  const parsed = SalesJobActionSchema.safeParse({ intent: form.get('intent') ?? undefined })
+  if (!parsed.success) badFields(request, parsed.error, user)
+  if (parsed.data.intent === 'retry') await retryJob(user, found.job.id)
+  else await cancelJob(user, found.job.id)
+  return redirect(`/sales/jobs/${found.job.id}`)
+}
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'sales.job.title')
+
+export default function SalesImportJobPage() {
+  const d = useLoaderData<typeof loader>()
+  const busy = useNavigation().state === 'submitting'
+  const { t, moment } = useI18n()
+  const { job } = d
+  const active = job.status === 'queued' || job.status === 'running'
+  const error = job.error
+  const errorParams = { ...error?.params }
+  if (typeof errorParams.field === 'string') errorParams.field = t(`sales.field.${errorParams.field}` as MessageKey)
+  return (
+    <>
+      <div className="breadcrumb">
+        <Link to="/sales">{t('sales.title')}</Link> / <Link to="/sales/import">{t('sales.import.title')}</Link> / {d.fileName}
+      </div>
+      <div className="page-head">
+        <h1>{t('sales.job.title')}</h1>
+        <div className="actions">
+          {d.canManage && job.status === 'failed' ? (
+            <Form method="post">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="retry" />
+              <button type="submit" className="btn btn-primary" disabled={busy}>
+                {t('sales.job.retry')}
+              </button>
+            </Form>
+          ) : null}
+          {d.canManage && active ? (
+            <Form method="post">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="cancel" />
+              <button type="submit" className="btn" disabled={busy}>
+                {t('jobs.detail.cancel')}
+              </button>
+            </Form>
+          ) : null}
+        </div>
+      </div>
+      {error ? (
+        <div className="alert alert-danger" role="alert">
+          {t('sales.job.failed')} {t(error.key as MessageKey, errorParams)}
+        </div>
+      ) : null}
+      <section className="card">
+        <JobProgress job={job} />
+        <dl className="props">
+          <dt>{t('imports.preview.file')}</dt>
+          <dd className="break-all">{d.fileName || '—'}</dd>
+          <dt>{t('imports.detail.store')}</dt>
+          <dd>{d.storeName}</dd>
+          <dt>{t('imports.detail.by')}</dt>
+          <dd>{d.createdBy ?? t('imports.detail.system')}</dd>
+          <dt>{t('jobs.detail.started')}</dt>
+          <dd>{moment(job.startedAt ?? job.createdAt, d.timeZone)}</dd>
+          {job.finishedAt ? (
+            <>
+              <dt>{t('jobs.detail.finished')}</dt>
+              <dd>{moment(job.finishedAt, d.timeZone)}</dd>
+            </>
+          ) : null}
+        </dl>
+        {active ? <p className="small muted">{t('sales.job.next')}</p> : null}
+      </section>
+    </>
+  )
+}

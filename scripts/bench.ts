@@ -1,0 +1,439 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { finished } from 'node:stream/promises'
+import postgres from 'postgres'
+
+/**
+ * `npm run bench [-- --small] [-- --write]`: the measurements of SPEC §7 that the sales data
+ * path owns, each against its named peer in the same run, on a fresh database of the Postgres
+ * server (BENCH_DATABASE_URL names the server's maintenance database; default
+ * postgres://postgres@127.0.0.1:5432/postgres) filled by `npm run gen`:
+ *
+ * - sales import of the group's CSV (GB18030, validation included) vs Postgres `COPY` of the
+ *   same file into a table of text columns (no validation, no types: the fastest load there is);
+ * - .xlsx sales import rate; lead-platform import rate;
+ * - full rebuild of the analytical store from the server; incremental sync after 10k new
+ *   touchpoints.
+ *
+ * `--small` runs the same at a scale that takes a minute or two (CI runs it so it never rots);
+ * `--write` puts the results into docs/benchmarks.md (the full run's figures belong there).
+ */
+
+const SCALES = {
+  full: { stores: 20, leads: 2_000_000, touchpoints: 20_000_000, sales: 1_000_000, xlsxRows: 100_000, platformLeads: 50_000 },
+  small: { stores: 2, leads: 20_000, touchpoints: 200_000, sales: 20_000, xlsxRows: 5_000, platformLeads: 2_000 },
+} as const
+
+type Result = { name: string; value: number; unit: string; target?: string; peer?: { name: string; value: number; unit: string }; ratio?: number; pass?: boolean; note?: string }
+
+function say(text: string) {
+  process.stderr.write(`${text}\n`)
+}
+
+async function timed<T>(label: string, run: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  say(`… ${label}`)
+  const started = performance.now()
+  const value = await run()
+  const seconds = (performance.now() - started) / 1000
+  say(`  ${label}: ${seconds.toFixed(2)} s`)
+  return { seconds, value }
+}
+
+/**
+ * The file as COPY can take it: the title row, the header and the totals row left out (COPY
+ * would refuse them). Read whole: the driver's COPY stream is fed in one piece, the way that
+ * holds up (postgres.js' COPY streams stall under piecewise back-pressure).
+ */
+function dataLinesOnly(file: string) {
+  const bytes = fs.readFileSync(file)
+  // GB18030 keeps ASCII bytes as they are, so lines split on 0x0a safely
+  let start = 0
+  for (let seen = 0; seen < 2; seen++) start = bytes.indexOf(0x0a, start) + 1
+  let end = bytes.length - 1
+  while (end > 0 && (bytes[end] === 0x0a || bytes[end] === 0x0d)) end--
+  end = bytes.lastIndexOf(0x0a, end) + 1
+  return bytes.subarray(start, end)
+}
+
+function machine() {
+  const cpus = os.cpus()
+  return `${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { small: { type: 'boolean', default: false }, write: { type: 'boolean', default: false }, seed: { type: 'string', default: '1' }, keep: { type: 'boolean', default: false } } })
+  const scale = values.small ? SCALES.small : SCALES.full
+  const seed = Number(values.seed)
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+  const dbName = `roadshow_bench_${values.small ? 'small' : 'full'}`
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
+  try {
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`)
+    await admin.unsafe(`create database ${dbName}`)
+  } catch (error) {
+    throw new Error(`The benchmark needs a Postgres server it may create a database on (BENCH_DATABASE_URL=${adminUrl}): ${(error as Error).message}`)
+  } finally {
+    await admin.end({ timeout: 5 })
+  }
+  const url = new URL(adminUrl)
+  url.pathname = `/${dbName}`
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roadshow-bench-'))
+  // the app's modules read these when first used
+  process.env.DATABASE_URL = url.toString()
+  process.env.DATA_DIR = dataDir
+  process.env.LOG_LEVEL = 'warn'
+  const results: Result[] = []
+  let serverVersion = 'server'
+  const started = performance.now()
+
+  const { getDbHandle } = await import('../db/client')
+  const { generate } = await import('./gen')
+  const { keepImportFile } = await import('../app/services/import-files.server')
+  const { runSalesImport } = await import('../app/services/sales-import.server')
+  const { salesFileExt } = await import('../app/services/sales-import-job.server')
+  const { importLeadFile } = await import('../app/services/lead-import.server')
+  const { rebuildAnalytics } = await import('../analytics/sync/rebuild')
+  const { syncAnalytics } = await import('../analytics/sync/sync')
+  const { pgSource } = await import('../analytics/sync/source')
+  const { AnalyticsDb } = await import('../analytics/duckdb')
+  const handle = await getDbHandle()
+
+  try {
+    const gen = await timed('generate the data (npm run gen)', () =>
+      generate({
+        seed,
+        stores: scale.stores,
+        leads: scale.leads,
+        touchpoints: scale.touchpoints,
+        sales: scale.sales,
+        matched: 0.6,
+        masked: 0.3,
+        'xlsx-rows': scale.xlsxRows,
+        'platform-leads': scale.platformLeads,
+        out: path.join(dataDir, 'gen'),
+        'no-db': false,
+        quiet: !process.env.BENCH_VERBOSE,
+      }),
+    )
+    const manifest = gen.value
+    const storeA = manifest.stores[0]!.id
+    const storeB = manifest.stores[1 % manifest.stores.length]!.id
+
+    // ---- sales import vs COPY ---------------------------------------------------------------
+    const salesFile = manifest.files.salesAll
+    const bytes = fs.statSync(salesFile).size
+    const importFile = async (file: string, storeId: string) => {
+      const content = fs.readFileSync(file)
+      const ext = salesFileExt(content)
+      const kept = await keepImportFile(content, ext)
+      return runSalesImport({ storeId, fileHash: kept.hash, ext, fileName: path.basename(file), mapping: null, createdById: null })
+    }
+    const sales = await timed(`sales import, ${scale.sales.toLocaleString('en')} rows CSV`, () => importFile(salesFile, storeA))
+    if (sales.value.imported !== scale.sales) throw new Error(`The sales import took ${sales.value.imported} of ${scale.sales} rows (${sales.value.rejected} rejected)`)
+    const sql = postgres(url.toString(), { max: 1, onnotice: () => {} })
+    let copySeconds: number
+    try {
+      const columns = Array.from({ length: 23 }, (_, i) => `c${i} text`).join(', ')
+      await sql.unsafe(`create table bench_sales_copy (${columns})`)
+      const copy = await timed('Postgres COPY of the same file', async () => {
+        const writable = await sql.unsafe(`copy bench_sales_copy from stdin with (format csv, encoding 'GB18030')`).writable()
+        writable.end(dataLinesOnly(salesFile))
+        await finished(writable)
+      })
+      copySeconds = copy.seconds
+      const [{ n }] = (await sql.unsafe('select count(*)::int as n from bench_sales_copy')) as unknown as [{ n: number }]
+      serverVersion = String(((await sql.unsafe('show server_version')) as unknown as [{ server_version: string }])[0].server_version)
+      if (n !== scale.sales) throw new Error(`COPY loaded ${n} rows`)
+      await sql.unsafe('drop table bench_sales_copy')
+    } finally {
+      await sql.end({ timeout: 5 })
+    }
+    const salesRate = scale.sales / sales.seconds
+    results.push({
+      name: `Sales import, ${scale.sales.toLocaleString('en')}-row GB18030 CSV (${(bytes / 2 ** 20).toFixed(0)} MB), validation included`,
+      value: Math.round(salesRate),
+      unit: 'rows/s',
+      target: '≥ 150,000 rows/s and ≥ 2.5× COPY',
+      peer: { name: 'Postgres COPY of the same file into text columns', value: Math.round(scale.sales / copySeconds), unit: 'rows/s' },
+      ratio: copySeconds / sales.seconds,
+      pass: salesRate >= 150_000 && copySeconds / sales.seconds >= 2.5,
+    })
+
+    const xlsx = await timed(`sales import, ${manifest.files.xlsxRows.toLocaleString('en')} rows .xlsx`, () => importFile(manifest.files.salesXlsx, storeB))
+    results.push({ name: `Sales import, ${manifest.files.xlsxRows.toLocaleString('en')}-row .xlsx`, value: Math.round(manifest.files.xlsxRows / xlsx.seconds), unit: 'rows/s' })
+
+    const platformBytes = fs.readFileSync(manifest.files.platformLeads)
+    const leads = await timed(`lead-platform import, ${scale.platformLeads.toLocaleString('en')} rows`, () =>
+      importLeadFile({ storeId: manifest.files.platformStoreId, userId: null, platform: 'autohome', file: { bytes: platformBytes, fileName: 'leads-platform.csv' } }),
+    )
+    results.push({
+      name: `Lead-platform import, ${scale.platformLeads.toLocaleString('en')} rows (GB18030 CSV)`,
+      value: Math.round(scale.platformLeads / leads.seconds),
+      unit: 'rows/s',
+      target: '≥ 2,000 rows/s',
+      pass: scale.platformLeads / leads.seconds >= 2000,
+    })
+
+    // ---- the analytical store ---------------------------------------------------------------
+    const source = pgSource(handle)
+    const file = path.join(dataDir, 'analytics', 'analytics.duckdb')
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    const rebuild = await timed(`full rebuild of the analytical store (${manifest.created.touchpoints.toLocaleString('en')} touchpoints)`, () =>
+      rebuildAnalytics(source, { file, chunkRows: 200_000, memoryLimit: '2GB', threads: 2 }),
+    )
+    results.push({
+      name: `Full rebuild of the analytical store from the Postgres server (${manifest.created.touchpoints.toLocaleString('en')} touchpoints, ${manifest.created.leads.toLocaleString('en')} leads)`,
+      value: Math.round(rebuild.seconds * 10) / 10,
+      unit: 's',
+      target: values.small ? undefined : '≤ 120 s',
+      pass: values.small ? undefined : rebuild.seconds <= 120,
+    })
+
+    const { loaderFor, TableWriter } = await import('./gen/load')
+    const writer = new TableWriter(loaderFor(handle), 'touchpoints', ['store_id', 'kind', 'channel', 'visitor_key', 'at'])
+    for (let i = 0; i < 10_000; i++) await writer.add([storeA, 'web_visit', 'search', `bench-${i}`, new Date().toISOString()])
+    await writer.flush()
+    const live = await AnalyticsDb.open({ path: fs.realpathSync(file), memoryLimit: '1GB', threads: 2 })
+    try {
+      const sync = await timed('incremental sync after 10,000 new touchpoints', () => syncAnalytics(live, source, { chunkRows: 200_000, tmpDir: path.join(dataDir, 'analytics', 'tmp') }))
+      results.push({ name: 'Incremental sync after 10,000 new touchpoints', value: Math.round(sync.seconds * 100) / 100, unit: 's', target: '≤ 2 s', pass: sync.seconds <= 2 })
+
+      // ---- matchback: its quality against the generator's truth, and what it costs ------------
+      results.push(...(await benchMatchback({ manifest, importFile, live, source, handle, syncOptions: { chunkRows: 200_000, tmpDir: path.join(dataDir, 'analytics', 'tmp') } })))
+    } finally {
+      await live.close()
+    }
+  } finally {
+    await handle.close()
+    if (!values.keep) fs.rmSync(dataDir, { recursive: true, force: true })
+  }
+
+  const command = `npm run bench${values.small ? ' -- --small' : ''}`
+  const report = render(results, command, (performance.now() - started) / 1000, serverVersion)
+  console.log(report)
+  if (values.write) writeReport(report)
+  const failed = results.filter((r) => r.pass === false)
+  if (failed.length) say(`${failed.length} target(s) missed: see the report.`)
+}
+
+type Manifest = Awaited<ReturnType<(typeof import('./gen'))['generate']>>
+type SalesImportResult = Awaited<ReturnType<(typeof import('../app/services/sales-import.server'))['runSalesImport']>>
+
+/**
+ * Matchback (SPEC §4, ADR 017) on the generated group: each store's own DMS export imported
+ * into its store (Parquet), one sync, then sale_matches against truth.csv (the lead each sale
+ * really came from; 30% of the exports' phones masked, some platform leads known only masked,
+ * 10% of buyers named as 张先生 and 4% by another given name).
+ *
+ * - precision: of the sales matched without review, the share matched to their true lead;
+ * - recall (auto): of the sales whose true lead has the same full number on both sides (the
+ *   only ones the rules match without a person), the share matched to it without review;
+ * - recall (auto + review): of the sales "matchable in principle" — a rule of SPEC §4 can
+ *   find the true lead: the same full number, or the same masked number (one side known only
+ *   masked) with agreeing names, exact or by surname — the share matched or put up for review
+ *   with it. A masked number with another given name (张伟 / 张芳) is matchable by no rule, on
+ *   purpose (ADR 017: a name alone is not a key): those sales are outside this count and are
+ *   reported apart, as the share of all sales with a true lead that is matchable at all.
+ *
+ * Then the cost: the full refresh (every sale, as after a rebuild or an import), and incremental
+ * syncs after 10,000 new touchpoints — anonymous web traffic, and touches of known leads.
+ */
+async function benchMatchback(input: {
+  manifest: Manifest
+  importFile: (file: string, storeId: string) => Promise<SalesImportResult>
+  live: import('../analytics/duckdb').AnalyticsDb
+  source: import('../analytics/sync/source').PgSource
+  handle: import('../db/client').DbHandle
+  syncOptions: { chunkRows: number; tmpDir: string }
+}): Promise<Result[]> {
+  const { manifest, importFile, live, source, handle, syncOptions } = input
+  const { syncAnalytics } = await import('../analytics/sync/sync')
+  const { refreshSaleMatches, nameAgreementSql, surnamesParam } = await import('../analytics/matchback/refresh')
+  const { defineQuery, runQuery, runStatement } = await import('../analytics/query')
+  const { loaderFor, TableWriter } = await import('./gen/load')
+  const results: Result[] = []
+  const total = manifest.created.sales
+
+  await timed(`sales import of each store's own export (${manifest.stores.length} Parquet files)`, async () => {
+    for (const store of manifest.stores) {
+      const imported = await importFile(store.salesParquet, store.id)
+      if (imported.rejected) throw new Error(`The sales import of ${store.name} rejected ${imported.rejected} rows`)
+    }
+  })
+  const first = await timed('sync after the imports (every sale matched)', () => syncAnalytics(live, source, syncOptions))
+  if (first.value.matchback !== 'all') throw new Error('The sync after the imports did not match every sale')
+
+  const quality = defineQuery<{ file: string; surnames: ReturnType<typeof surnamesParam> }>()({
+    name: 'bench.matchback.quality',
+    sql: `
+      WITH truth AS (
+        SELECT sale_key, CAST(store_id AS UUID) AS store_id, CAST(nullif(lead_id, '') AS UUID) AS lead_id
+        FROM read_csv($file, header = true, all_varchar = true)
+      ),
+      t AS (
+        SELECT truth.lead_id, m.status, m.lead_id AS got,
+               s.phone_hash AS s_hash, s.phone_masked AS s_masked, nullif(s.name_key, '') AS a,
+               l.phone_hash AS l_hash, l.phone_masked AS l_masked, nullif(l.name_key, '') AS b
+        FROM truth
+        JOIN sale_matches m ON m.store_id = truth.store_id AND m.sale_key = truth.sale_key
+        JOIN sales s ON s.store_id = truth.store_id AND s.sale_key = truth.sale_key
+        LEFT JOIN leads l ON l.id = truth.lead_id
+      ),
+      k AS (
+        SELECT *, coalesce(lead_id IS NOT NULL AND s_hash = l_hash, false) AS by_phone,
+               coalesce(lead_id IS NOT NULL AND (s_hash IS NULL OR l_hash IS NULL) AND s_masked = l_masked
+                        AND ${nameAgreementSql('a', 'b')} IS NOT NULL, false) AS by_mask
+        FROM t
+      )
+      SELECT count(*)::INTEGER AS sales,
+             count(*) FILTER (WHERE lead_id IS NOT NULL)::INTEGER AS with_lead,
+             count(*) FILTER (WHERE by_phone)::INTEGER AS phone_matchable,
+             count(*) FILTER (WHERE by_phone OR by_mask)::INTEGER AS matchable,
+             count(*) FILTER (WHERE status = 'matched')::INTEGER AS auto,
+             count(*) FILTER (WHERE status = 'matched' AND got = lead_id)::INTEGER AS auto_correct,
+             count(*) FILTER (WHERE status = 'matched' AND got = lead_id AND by_phone)::INTEGER AS auto_correct_phone,
+             count(*) FILTER (WHERE status = 'matched' AND got IS DISTINCT FROM lead_id AND lead_id IS NULL)::INTEGER AS auto_wrong_no_lead,
+             count(*) FILTER (WHERE status = 'review')::INTEGER AS review,
+             count(*) FILTER (WHERE status = 'review' AND got = lead_id)::INTEGER AS review_correct,
+             count(*) FILTER (WHERE status IN ('matched', 'review') AND got = lead_id AND (by_phone OR by_mask))::INTEGER AS found_matchable
+      FROM k`,
+  })
+  const [q] = (await live.withConnection((c) => runQuery(c, quality, { file: manifest.files.truth, surnames: surnamesParam() }))) as [Record<string, number>]
+  say(`  matchback: ${JSON.stringify(q)}`)
+  if (q.sales !== total) throw new Error(`sale_matches holds ${q.sales} of the ${total} generated sales`)
+  const pct = (n: number, d: number) => (d ? Math.round((n / d) * 10_000) / 100 : 0)
+  const precision = pct(q.auto_correct!, q.auto!)
+  const recallAuto = pct(q.auto_correct_phone!, q.phone_matchable!)
+  const recallAll = pct(q.found_matchable!, q.matchable!)
+  const n = (x: number) => x.toLocaleString('en')
+  results.push(
+    {
+      name: `Matchback precision: matched without review and to the true lead (${n(q.auto_correct!)} of ${n(q.auto!)}; 30% of phones masked)`,
+      value: precision,
+      unit: '%',
+      target: '≥ 99%',
+      pass: precision >= 99,
+    },
+    {
+      name: `Matchback recall, without review: sales whose true lead has the same full number (${n(q.auto_correct_phone!)} of ${n(q.phone_matchable!)})`,
+      value: recallAuto,
+      unit: '%',
+      target: '≥ 95%',
+      pass: recallAuto >= 95,
+    },
+    {
+      name: `Matchback recall, matched or put up for review: sales matchable in principle — same number, or same masked number and agreeing names (${n(q.found_matchable!)} of ${n(q.matchable!)})`,
+      value: recallAll,
+      unit: '%',
+      target: '≥ 95%',
+      pass: recallAll >= 95,
+    },
+    {
+      name: `Matchback review list: suggestions naming the true lead (${n(q.review_correct!)} of ${n(q.review!)})`,
+      value: pct(q.review_correct!, q.review!),
+      unit: '%',
+    },
+    {
+      name: `Sales with a true lead that any rule can find (${n(q.matchable!)} of ${n(q.with_lead!)}; the rest: masked number and another given name)`,
+      value: pct(q.matchable!, q.with_lead!),
+      unit: '%',
+    },
+  )
+
+  const full = await timed(`matchback refresh, all ${n(total)} sales`, () => live.withConnection((c) => refreshSaleMatches(c, 'all')))
+  results.push({
+    name: `Matchback refresh of every sale (${n(total)} sales, ${n(manifest.created.leads)} leads, ${n(manifest.created.touchpoints)} touchpoints): after a rebuild or a sales import`,
+    value: Math.round(full.seconds * 100) / 100,
+    unit: 's',
+  })
+
+  const loader = loaderFor(handle)
+  const storeA = manifest.stores[0]!.id
+  const anonymous = new TableWriter(loader, 'touchpoints', ['store_id', 'kind', 'channel', 'visitor_key', 'at'])
+  for (let i = 0; i < 10_000; i++) await anonymous.add([storeA, 'web_visit', 'search', `bench-mb-${i}`, new Date().toISOString()])
+  await anonymous.flush()
+  const web = await timed('incremental sync after 10,000 new anonymous touchpoints, matchback on', () => syncAnalytics(live, source, syncOptions))
+  results.push({
+    name: `Incremental sync after 10,000 new anonymous web touchpoints, with ${n(total)} sales matched (${typeof web.value.matchback === 'number' ? n(web.value.matchback) : web.value.matchback} sales re-matched)`,
+    value: Math.round(web.seconds * 100) / 100,
+    unit: 's',
+    target: '≤ 2 s',
+    pass: web.seconds <= 2,
+  })
+
+  // touches of known leads, each of whose sales (and every sale sharing its keys) is matched again
+  const touched = await loader.query<{ id: string; store_id: string }>('select id, store_id from leads where merged_into_id is null order by id limit 10000')
+  const known = new TableWriter(loader, 'touchpoints', ['store_id', 'lead_id', 'kind', 'channel', 'at'])
+  for (const lead of touched) await known.add([lead.store_id, lead.id, 'call', 'returning_customer', new Date().toISOString()])
+  await known.flush()
+  const leads = await timed(`incremental sync after ${n(touched.length)} new touchpoints of as many leads`, () => syncAnalytics(live, source, syncOptions))
+  results.push({
+    name: `Incremental sync after ${n(touched.length)} new touchpoints of ${n(touched.length)} known leads (${typeof leads.value.matchback === 'number' ? n(leads.value.matchback) : leads.value.matchback} sales re-matched)`,
+    value: Math.round(leads.seconds * 100) / 100,
+    unit: 's',
+    target: '≤ 2 s',
+    pass: leads.seconds <= 2,
+  })
+
+  // the incremental matches are those a full refresh makes
+  const differences = defineQuery()({
+    name: 'bench.matchback.differences',
+    sql: `SELECT count(*)::INTEGER AS n FROM (
+            (SELECT store_id, sale_key, lead_id, rule, confidence, status, candidates, opportunity FROM sale_matches
+             EXCEPT ALL SELECT store_id, sale_key, lead_id, rule, confidence, status, candidates, opportunity FROM _bench_full)
+            UNION ALL
+            (SELECT store_id, sale_key, lead_id, rule, confidence, status, candidates, opportunity FROM _bench_full
+             EXCEPT ALL SELECT store_id, sale_key, lead_id, rule, confidence, status, candidates, opportunity FROM sale_matches))`,
+  })
+  const diff = await live.withConnection(async (c) => {
+    await runStatement(c, 'bench.matchback.keep', 'CREATE OR REPLACE TEMP TABLE _bench_incremental AS SELECT * FROM sale_matches')
+    await refreshSaleMatches(c, 'all')
+    await runStatement(c, 'bench.matchback.full', 'CREATE OR REPLACE TEMP TABLE _bench_full AS SELECT * FROM sale_matches')
+    await runStatement(c, 'bench.matchback.restore', 'CREATE OR REPLACE TABLE sale_matches AS SELECT * FROM _bench_incremental')
+    const [row] = (await runQuery(c, differences, {})) as [{ n: number }]
+    return row.n
+  })
+  if (diff) throw new Error(`The incremental matches differ from a full refresh in ${diff} rows`)
+  return results
+}
+
+function render(results: Result[], command: string, seconds: number, serverVersion: string) {
+  const lines = [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}, Postgres ${serverVersion}; \`${command}\` (${Math.round(seconds)} s in all).`,
+    '',
+    '| Measurement | Result | Peer, same run | Ratio | Target | Met |',
+    '| --- | ---: | --- | ---: | --- | --- |',
+    ...results.map((r) =>
+      [
+        r.name,
+        `${r.value.toLocaleString('en')} ${r.unit}`,
+        r.peer ? `${r.peer.name}: ${r.peer.value.toLocaleString('en')} ${r.peer.unit}` : '—',
+        r.ratio ? `${r.ratio.toFixed(2)}×` : '—',
+        r.target ?? '—',
+        r.pass === undefined ? '—' : r.pass ? 'yes' : '**no**',
+      ].join(' | ').replace(/^/, '| ').concat(' |'),
+    ),
+  ]
+  return lines.join('\n')
+}
+
+const BEGIN = '<!-- bench:sales-data begin -->'
+const END = '<!-- bench:sales-data end -->'
+
+function writeReport(report: string) {
+  const file = path.resolve('docs/benchmarks.md')
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n'
+  const block = `${BEGIN}\n${report}\n${END}`
+  const next = text.includes(BEGIN) ? text.replace(new RegExp(`${BEGIN}[\\s\\S]*?${END}`), block) : `${text.trimEnd()}\n\n## Sales data: import and the analytical store\n\n${block}\n`
+  fs.writeFileSync(file, next)
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`Benchmark failed: ${error instanceof Error ? error.message : String(error)}`)
+    process.exit(1)
+  },
+)
