@@ -1,7 +1,7 @@
 import type { DbOrTx } from './client'
 import { leadEvents, leads, linkClicks, showroomVisits, sites, touchpoints, trackingLinks, visitors, webEvents } from './schema'
 import type { Channel, LeadStatus, Medium, TouchpointKind } from './schema/enums'
-import { demoSalesExports, type SeedBuyer } from './seed-sales'
+import { demoSalesExports, prng, type SeedBuyer } from './seed-sales'
 
 /**
  * The demo's visitors and leads (SPEC §3): for each campaign that has run, the web visits,
@@ -30,17 +30,6 @@ export type CaptureSeedOptions = {
     placement: { id: string; medium: Medium; platform: string },
   ) => { utmSource: string; utmMedium: string; utmCampaign: string; utmContent: string }
   now: Date
-}
-
-function prng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤'

@@ -25,7 +25,8 @@ const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高'
 const VIN_CHARS = '0123456789ABCDEFGHJKLMNPRSTUVWXYZ'
 const HEADERS = ['序号', '车架号', '订单号', '订单日期', '开票日期', '交车日期', '车系', '车型', '指导价', '成交价', '毛利', '客户姓名', '联系电话', '销售顾问', '付款方式', '是否置换']
 
-function prng(seed: number) {
+/** The seed's deterministic random numbers (mulberry32): the same day seeds the same data. */
+export function prng(seed: number) {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
