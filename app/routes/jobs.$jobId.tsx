@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
-import { Form, useLoaderData, useNavigation } from '@remix-run/react'
-import { CsrfInput } from '../components/csrf-input'
+import { useLoaderData } from '@remix-run/react'
+import { JobActions } from '../components/job-actions'
 import { JobProgress } from '../components/job-progress'
 import type { MessageKey } from '../i18n'
 import { NoticeQuerySchema } from '../schemas/fields'
@@ -44,32 +44,13 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'jobs.titl
 
 export default function JobPage() {
   const { job, timeZone, canManage, notice } = useLoaderData<typeof loader>()
-  const busy = useNavigation().state === 'submitting'
   const { t, moment } = useI18n()
-  const active = job.status === 'queued' || job.status === 'running'
   return (
     <>
       <div className="page-head">
         <h1>{t('jobs.title')}</h1>
         <div className="actions">
-          {canManage && job.status === 'failed' ? (
-            <Form method="post">
-              <CsrfInput />
-              <input type="hidden" name="intent" value="retry" />
-              <button type="submit" className="btn btn-primary" disabled={busy}>
-                {t('jobs.detail.retry')}
-              </button>
-            </Form>
-          ) : null}
-          {canManage && active ? (
-            <Form method="post">
-              <CsrfInput />
-              <input type="hidden" name="intent" value="cancel" />
-              <button type="submit" className="btn" disabled={busy}>
-                {t('jobs.detail.cancel')}
-              </button>
-            </Form>
-          ) : null}
+          <JobActions status={job.status} canManage={canManage} retryLabel={t('jobs.detail.retry')} />
         </div>
       </div>
       {notice ? (

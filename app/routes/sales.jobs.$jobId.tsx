@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { redirect } from '@remix-run/node'
-import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react'
-import { CsrfInput } from '../components/csrf-input'
+import { Link, useLoaderData } from '@remix-run/react'
+import { JobActions } from '../components/job-actions'
 import { JobProgress } from '../components/job-progress'
 import type { MessageKey } from '../i18n'
 import { SalesJobActionSchema } from '../schemas/sales'
@@ -42,7 +42,6 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'sales.job
 
 export default function SalesImportJobPage() {
   const d = useLoaderData<typeof loader>()
-  const busy = useNavigation().state === 'submitting'
   const { t, moment } = useI18n()
   const { job } = d
   const active = job.status === 'queued' || job.status === 'running'
@@ -57,24 +56,7 @@ export default function SalesImportJobPage() {
       <div className="page-head">
         <h1>{t('sales.job.title')}</h1>
         <div className="actions">
-          {d.canManage && job.status === 'failed' ? (
-            <Form method="post">
-              <CsrfInput />
-              <input type="hidden" name="intent" value="retry" />
-              <button type="submit" className="btn btn-primary" disabled={busy}>
-                {t('sales.job.retry')}
-              </button>
-            </Form>
-          ) : null}
-          {d.canManage && active ? (
-            <Form method="post">
-              <CsrfInput />
-              <input type="hidden" name="intent" value="cancel" />
-              <button type="submit" className="btn" disabled={busy}>
-                {t('jobs.detail.cancel')}
-              </button>
-            </Form>
-          ) : null}
+          <JobActions status={job.status} canManage={d.canManage} retryLabel={t('sales.job.retry')} />
         </div>
       </div>
       {error ? (
