@@ -15,6 +15,8 @@ import { failInterruptedImports } from './services/lead-import.server'
 import { failInterruptedSalesImports } from './services/sales-import.server'
 // registers the sales_import job kind with the runner (ADR 014)
 import { queueSeedSalesImports } from './services/sales-import-job.server'
+// registers the lead-platform import's job kind
+import './services/lead-import-job.server'
 import './services/kept-file-erasure.server'
 import { getEnv } from './utils/env.server'
 import { NonceProvider } from './utils/nonce'

@@ -15,7 +15,7 @@ import { loader as salesLoader } from '../app/routes/sales._index'
 import { loader as importsListLoader } from '../app/routes/imports._index'
 import { loader as leadImportLoader } from '../app/routes/imports.$importId'
 import { stopAnalyticsSync } from '../app/services/analytics.server'
-import { JobRunner } from '../app/services/jobs-runner.server'
+import { runJobs } from './run-jobs'
 import { BASE, createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
 import { settle } from './http'
 
@@ -62,22 +62,6 @@ function confirmFields(preview: { uploadId: string; columns: PreviewColumn[] }, 
     fields[`scale.${c.index}`] = String(c.scale)
   }
   return fields
-}
-
-async function runJobs(jobIds: string[]) {
-  const runner = new JobRunner({ pollMs: 50, heartbeatMs: 1000, progressEveryMs: 10 })
-  await runner.start()
-  try {
-    const db = await getDb()
-    for (let i = 0; i < 600; i++) {
-      const rows = await Promise.all(jobIds.map(async (id) => (await db.select().from(jobs).where(eq(jobs.id, id)))[0]!))
-      if (rows.every((j) => j.status === 'done' || j.status === 'failed')) return rows
-      await new Promise((r) => setTimeout(r, 50))
-    }
-    throw new Error('the jobs did not finish')
-  } finally {
-    await runner.stop()
-  }
 }
 
 beforeAll(async () => {

@@ -7,6 +7,7 @@ import { Pager } from '../components/sort-header'
 import { ImportListFiltersSchema, type LeadPlatform } from '../schemas/lead-import'
 import { listImports } from '../services/lead-import.server'
 import { listOpenSalesImportJobs } from '../services/sales.server'
+import { listOpenLeadImportJobs } from '../services/lead-import-job.server'
 import { failInterruptedSalesImports } from '../services/sales-import.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { parseQuery } from '../utils/input.server'
@@ -21,7 +22,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const seesSales = roleCan(user.role, 'sales:read')
   const kinds = (seesSales ? ['leads', 'sales'] : ['leads']).filter((k) => !filters.kind || k === filters.kind)
   if (seesSales) await failInterruptedSalesImports()
-  const [list, open] = await Promise.all([listImports(user, { storeId: filters.store, page: filters.page, kinds }), seesSales ? listOpenSalesImportJobs(user) : []])
+  const [list, sales, leads] = await Promise.all([
+    listImports(user, { storeId: filters.store, page: filters.page, kinds }),
+    seesSales && kinds.includes('sales') ? listOpenSalesImportJobs(user) : [],
+    kinds.includes('leads') ? listOpenLeadImportJobs(user) : [],
+  ])
+  const open = [...leads, ...sales].sort((a, b) => b.job.createdAt.localeCompare(a.job.createdAt))
   return {
     ...list,
     open,
@@ -56,7 +62,7 @@ export default function Imports() {
           ) : null}
         </div>
       </div>
-      <SalesImportJobs jobs={d.open} />
+      <SalesImportJobs jobs={d.open} title={t('imports.jobs.title')} />
       {d.stores.length > 1 || d.seesSales ? (
         <Form method="get" className="card filters" role="search">
           {d.stores.length > 1 ? (

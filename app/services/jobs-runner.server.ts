@@ -2,7 +2,7 @@ import crypto from 'node:crypto'
 import { and, eq, isNull, ne, or, sql } from 'drizzle-orm'
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core'
 import { ZodError } from 'zod'
-import { getDb, type Db } from '../../db/client'
+import { getDb, rowsOf, type Db } from '../../db/client'
 import { jobs } from '../../db/schema'
 import { describeError, log } from '../utils/logger.server'
 import { getJobHandler, JobError, onJobQueued, registeredJobKinds, type Job, type JobContext, type JobProgress } from './jobs.server'
@@ -340,10 +340,6 @@ class ProgressWriter {
   }
 }
 
-/** drizzle's execute answers an array on postgres-js and `{ rows }` on PGlite */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[]
-}
 
 let current: JobRunner | undefined
 

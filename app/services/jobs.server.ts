@@ -1,7 +1,7 @@
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { getDb, type DbOrTx } from '../../db/client'
-import { jobs } from '../../db/schema'
+import { jobs, users } from '../../db/schema'
 import type { MessageKey } from '../i18n'
 import { canReadStore, canWriteStore, type SessionUser } from '../utils/auth.server'
 import { forbidden, notFound } from '../utils/http.server'
@@ -224,4 +224,29 @@ export async function cancelJob(user: SessionUser, jobId: string): Promise<Job> 
     .where(and(eq(jobs.id, job.id), inArray(jobs.status, ['running'])))
     .returning()
   return running ?? job
+}
+
+const RECENT_FAILURES_MS = 7 * 86_400_000
+
+/**
+ * Jobs of these kinds still queued or running, and those that failed in the last week, of the
+ * user's stores, newest first: so that someone who closed the tab finds their import again.
+ */
+export async function listOpenJobs(user: SessionUser, kinds: string[], limit = 10): Promise<Array<{ job: Job; createdBy: string | null }>> {
+  const storeIds = user.stores.map((s) => s.id)
+  if (!storeIds.length || !kinds.length) return []
+  const db = await getDb()
+  return db
+    .select({ job: jobs, createdBy: users.name })
+    .from(jobs)
+    .leftJoin(users, eq(users.id, jobs.createdById))
+    .where(
+      and(
+        inArray(jobs.kind, kinds),
+        inArray(jobs.storeId, storeIds),
+        or(inArray(jobs.status, ['queued', 'running']), and(eq(jobs.status, 'failed'), gt(jobs.updatedAt, new Date(Date.now() - RECENT_FAILURES_MS)))),
+      ),
+    )
+    .orderBy(desc(jobs.createdAt))
+    .limit(limit)
 }

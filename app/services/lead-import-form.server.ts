@@ -14,13 +14,14 @@ import {
   type ColumnMapping,
   type PlatformChoice,
 } from '../schemas/lead-import'
-import { ImportError, importLeadFile, previewLeadFile, retryImport, type LeadPreview } from './lead-import.server'
+import { checkMapping, ImportError, previewLeadFile, type LeadPreview } from './lead-import.server'
+import { startLeadImport, startLeadImportRetry } from './lead-import-job.server'
 
 /**
  * The two steps of the import page, without JavaScript: the upload (multipart) keeps the
  * file, records it as this user's upload for the chosen store and answers with a preview;
- * the confirm (a plain form carrying the upload's id and the edited mapping) runs the import
- * and goes to its summary. Another user's upload, or one made for another store, is refused.
+ * the confirm (a plain form carrying the upload's id and the edited mapping) queues the import
+ * as a background job and goes to its progress page (/imports/jobs/:id), then its summary. Another user's upload, or one made for another store, is refused.
  */
 
 export type FormError = { key: MessageKey; params: Record<string, string | number> }
@@ -105,13 +106,13 @@ async function confirm(request: Request, user: SessionUser) {
   const mapping = readMapping(form) ?? undefined
   const file = { uploadId }
   try {
-    const result = await importLeadFile({ storeId, userId: user.id, platform, file, mapping, ip: clientIp(request) })
-    return redirect(`/imports/${result.importId}?notice=${result.reused ? 'again' : 'done'}`)
+    // the mapping is checked here, so that a refused one goes back to the preview at once
+    if (mapping) checkMapping(mapping)
+    const jobId = await startLeadImport(user, { storeId, uploadId, platform, mapping: mapping ?? null, ip: clientIp(request) })
+    return redirect(`/imports/jobs/${jobId}`)
   } catch (error) {
     const known = errorOf(error)
     if (!known) throw error
-    // a failed run has its own page with the reason
-    if (error instanceof ImportError && error.importId) return redirect(`/imports/${error.importId}`)
     // someone else's upload, or one for another store (403), or none (404): nothing of it is shown
     if (error instanceof ImportError && error.status !== 400) return fail(error.status, { step: 'upload', error: known, storeId, platform })
     // a refused mapping goes back to the preview
@@ -127,16 +128,14 @@ async function confirm(request: Request, user: SessionUser) {
   }
 }
 
-/** The retry button of a failed import's page: runs it again and goes to the new run's summary. */
+/** The retry button of a failed import's page: queues it again and goes to the new run's progress. */
 export async function handleRetryAction(request: Request, user: SessionUser, importId: string) {
   const form = await readMutationForm(request)
   if (form.get('intent') !== 'retry') return data({ error: { key: 'imports.error.invalidForm', params: {} } satisfies FormError }, { status: 400 })
   try {
-    const result = await retryImport(user, importId, clientIp(request))
-    return redirect(`/imports/${result.importId}?notice=${result.reused ? 'again' : 'done'}`)
+    const jobId = await startLeadImportRetry(user, importId, clientIp(request))
+    return redirect(`/imports/jobs/${jobId}`)
   } catch (error) {
-    // the retry ran and failed again: its own page says why
-    if (error instanceof ImportError && error.importId) return redirect(`/imports/${error.importId}`)
     const known = errorOf(error)
     if (!known) throw error
     return data({ error: known }, { status: error instanceof ImportError ? error.status : 400 })

@@ -1,9 +1,13 @@
 import crypto from 'node:crypto'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { and, count, desc, eq, inArray, notInArray, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { parseMoment } from '../../analytics/ingest/dates'
-import { cellText, readTable, TableReadError, type Cell, type Table } from '../../analytics/ingest/read-table'
-import { getDb, type DbOrTx } from '../../db/client'
+import { cellText, type Cell } from '../../analytics/ingest/read-table'
+import { streamTable, TableStreamError, type TableHead, type TableRow, type TableSummary } from '../../analytics/ingest/stream-table'
+import { getDb, getDbHandle, type DbOrTx } from '../../db/client'
 import { importRows, imports, importUploads, stores, touchpoints, users } from '../../db/schema'
 import { IMPORT_ROW_OUTCOMES } from '../../db/schema/enums'
 import {
@@ -24,8 +28,9 @@ import { maskPhone, parsePhone, type ParsedPhone } from '../utils/phone'
 import { describeError, log } from '../utils/logger.server'
 import { hashPhone } from '../utils/phone-hash.server'
 import { recordAudit } from './audit.server'
-import { keepImportFile, pruneUnconfirmedUploads, readImportFile, sha256, type ImportFileExt } from './import-files.server'
-import { recordArrival } from './lead-intake.server'
+import { importFilePath, keepImportFile, pruneUnconfirmedUploads, sha256, type ImportFileExt } from './import-files.server'
+import { applyChunk, forgetUndo, recordOutcomes, rollbackLeadImport, type RowOutcome, type StagedRow } from './lead-import-apply.server'
+import type { JobProgress } from './jobs.server'
 import { placementsRunningOn } from './link-match.server'
 
 /**
@@ -124,7 +129,7 @@ export class ImportError extends Error {
     public readonly key: MessageKey,
     message: string,
     public readonly params: Record<string, string | number> = {},
-    public readonly importId: string | null = null,
+    public importId: string | null = null,
     /** the HTTP status a page answers with */
     public readonly status: 400 | 403 | 404 | 409 = 400,
   ) {
@@ -133,7 +138,7 @@ export class ImportError extends Error {
   }
 }
 
-const TABLE_ERROR_KEYS: Record<TableReadError['code'], MessageKey> = {
+const TABLE_ERROR_KEYS: Record<TableStreamError['code'], MessageKey> = {
   empty: 'imports.error.empty',
   tooLarge: 'imports.error.tooLarge',
   tooManyRows: 'imports.error.tooManyRows',
@@ -143,24 +148,81 @@ const TABLE_ERROR_KEYS: Record<TableReadError['code'], MessageKey> = {
   undecodable: 'imports.error.undecodable',
   malformed: 'imports.error.malformed',
   noHeader: 'imports.error.noHeader',
+  noSheet: 'imports.error.noSheet',
+  outOfMemory: 'imports.error.outOfMemory',
+  workerFailed: 'imports.error.malformed',
+  aborted: 'imports.error.cancelled',
 }
 
-export type ReadLeadFile = { table: Table; ext: ImportFileExt; hash: string }
+/** A reader's refusal as one the user can act on. */
+function readRefusal(error: unknown): unknown {
+  if (!(error instanceof TableStreamError)) return error
+  const params = { ...error.params }
+  if (error.code === 'workerFailed' && params.detail === undefined) params.detail = error.message
+  return new ImportError(TABLE_ERROR_KEYS[error.code], error.message, params)
+}
 
-/** Reads an export; a file that is not a readable table is refused with a clear message. */
-export async function readLeadFile(bytes: Uint8Array, fileName: string): Promise<ReadLeadFile> {
+/** Header texts the reader looks for to find the header row among the top rows. */
+const KNOWN_HEADERS = LEAD_FIELDS.flatMap((field) => FIELD_ALIASES[field]).filter((alias) => !NOT_CONTAINABLE.has(alias))
+
+/** The type of an upload, from its bytes: an .xlsx is a zip; anything else is read as CSV (the reader refuses what is neither). */
+export function leadFileExt(bytes: Uint8Array): ImportFileExt {
+  return bytes[0] === 0x50 && bytes[1] === 0x4b ? 'xlsx' : 'csv'
+}
+
+type LeadTableScan = {
+  head: TableHead
+  summary: TableSummary
+  /** the first rows, for the preview */
+  sample: TableRow[]
+  /** rows per platform named in the (guessed or given) platform column */
+  platformTally: Map<LeadPlatform, number>
+}
+
+/**
+ * Reads an export streaming, off the event loop (stream-table.ts: a worker thread with a
+ * capped heap), handing each batch of rows to `onRows` once the header is known. A file that
+ * is not a readable table is refused with a clear message (ImportError).
+ */
+async function scanLeadTable(
+  filePath: string,
+  options: {
+    signal?: AbortSignal
+    /** the mapping to read the platform column by; guessed from the header when absent */
+    mapping?: (head: TableHead) => ColumnMapping
+    onHead?: (head: TableHead, mapping: ColumnMapping) => Promise<void> | void
+    onRows?: (rows: TableRow[], bytesRead: number, totalBytes: number) => Promise<void> | void
+    sampleRows?: number
+  },
+): Promise<LeadTableScan> {
+  let head: TableHead | undefined
+  let mapping: ColumnMapping = []
+  const sample: TableRow[] = []
+  const platformTally = new Map<LeadPlatform, number>()
   try {
-    const table = await readTable(bytes, {
-      fileName,
-      maxBytes: LEAD_IMPORT_MAX_BYTES,
-      maxRows: LEAD_IMPORT_MAX_ROWS,
-      isKnownHeader: (text) => matchLeadField(text) !== null,
-    })
-    return { table, ext: table.format, hash: sha256(bytes) }
+    for await (const event of streamTable(filePath, { knownHeaders: KNOWN_HEADERS, maxBytes: LEAD_IMPORT_MAX_BYTES, maxRows: LEAD_IMPORT_MAX_ROWS, signal: options.signal })) {
+      if (event.type === 'head') {
+        head = event.head
+        mapping = options.mapping ? options.mapping(head) : guessMapping(head.headers)
+        await options.onHead?.(head, mapping)
+      } else if (event.type === 'rows') {
+        if (sample.length < (options.sampleRows ?? 0)) sample.push(...event.rows.slice(0, (options.sampleRows ?? 0) - sample.length))
+        const column = mapping.indexOf('platform')
+        if (column >= 0) {
+          for (const row of event.rows) {
+            const p = detectPlatform(CELL_TEXT(row.cells[column]))
+            if (p) platformTally.set(p, (platformTally.get(p) ?? 0) + 1)
+          }
+        }
+        await options.onRows?.(event.rows, event.bytesRead, event.totalBytes)
+      } else {
+        return { head: head!, summary: event.summary, sample, platformTally }
+      }
+    }
   } catch (error) {
-    if (error instanceof TableReadError) throw new ImportError(TABLE_ERROR_KEYS[error.code], error.message, error.params)
-    throw error
+    throw readRefusal(error)
   }
+  throw new ImportError('imports.error.malformed', 'The file reader ended without a result.', { detail: 'no end' })
 }
 
 async function requireStore(db: DbOrTx, storeId: string) {
@@ -190,8 +252,8 @@ export type LeadPreview = {
   ext: ImportFileExt
   fileName: string
   byteSize: number
-  format: Table['format']
-  encoding: Table['encoding']
+  format: TableHead['format']
+  encoding: TableSummary['encoding']
   delimiter: string | null
   sheetName: string | null
   headerRowNumber: number
@@ -217,18 +279,11 @@ function formatCellDate(d: Date) {
   return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`
 }
 
-function fileLevelPlatform(table: Table, mapping: ColumnMapping, fileName: string): LeadPlatform | null {
-  const column = mapping.indexOf('platform')
-  if (column >= 0) {
-    const tally = new Map<LeadPlatform, number>()
-    for (const row of table.rows) {
-      const p = detectPlatform(CELL_TEXT(row.cells[column]))
-      if (p) tally.set(p, (tally.get(p) ?? 0) + 1)
-    }
-    const [top] = [...tally.entries()].sort((a, b) => b[1] - a[1])
-    if (top) return top[0]
-  }
-  const titles = table.skipped.filter((s) => s.why === 'title').map((s) => s.text)
+/** The platform of a whole file: the one most rows name, else the one its title rows or its name name. */
+function fileLevelPlatform(scan: Pick<LeadTableScan, 'summary' | 'platformTally'>, fileName: string): LeadPlatform | null {
+  const [top] = [...scan.platformTally.entries()].sort((a, b) => b[1] - a[1])
+  if (top) return top[0]
+  const titles = scan.summary.skipped.filter((s) => s.why === 'title').map((s) => s.text)
   return detectPlatform([...titles, fileName].join(' '))
 }
 
@@ -240,7 +295,7 @@ function fileLevelPlatform(table: Table, mapping: ColumnMapping, fileName: strin
 export type LeadFileSource = { bytes: Uint8Array; fileName: string } | { uploadId: string }
 
 /** An upload can be previewed again and confirmed only by whoever uploaded it, into the store it was uploaded for. */
-async function requireUpload(db: DbOrTx, uploadId: string, who: { storeId: string; userId: string | null }) {
+export async function requireUpload(db: DbOrTx, uploadId: string, who: { storeId: string; userId: string | null }) {
   const [upload] = z.uuid().safeParse(uploadId).success
     ? await db.select().from(importUploads).where(and(eq(importUploads.id, uploadId), eq(importUploads.kind, 'leads')))
     : []
@@ -258,69 +313,99 @@ async function requireUpload(db: DbOrTx, uploadId: string, who: { storeId: strin
   return upload
 }
 
-async function resolveFile(db: DbOrTx, source: LeadFileSource, who: { storeId: string; userId: string | null }) {
-  if ('bytes' in source) return { bytes: source.bytes, fileName: source.fileName.slice(0, 255), uploadId: null }
+/** The kept file a source names: bytes in hand are kept first (content-addressed). */
+export async function resolveFile(db: DbOrTx, source: LeadFileSource, who: { storeId: string; userId: string | null }): Promise<KeptLeadFile & { uploadId: string | null }> {
+  if ('bytes' in source) {
+    const ext = leadFileExt(source.bytes)
+    const kept = await keepImportFile(source.bytes, ext)
+    return { hash: kept.hash, ext, fileName: source.fileName.slice(0, 255), byteSize: source.bytes.length, uploadId: null }
+  }
   const upload = await requireUpload(db, source.uploadId, who)
-  const bytes = await readImportFile(upload.fileHash, upload.ext as ImportFileExt)
-  if (!bytes) throw new ImportError('imports.error.fileGone', 'The uploaded file is no longer kept: upload it again.')
-  return { bytes, fileName: upload.fileName, uploadId: upload.id }
+  if (!(await keptFileExists(upload.fileHash, upload.ext as ImportFileExt))) {
+    throw new ImportError('imports.error.fileGone', 'The uploaded file is no longer kept: upload it again.')
+  }
+  return { hash: upload.fileHash, ext: upload.ext as ImportFileExt, fileName: upload.fileName, byteSize: upload.byteSize, uploadId: upload.id }
+}
+
+async function keptFileExists(hash: string, ext: ImportFileExt) {
+  try {
+    await fs.access(importFilePath(hash, ext))
+    return true
+  } catch {
+    return false
+  }
 }
 
 /**
- * The upload step: keeps the file (content-addressed), records who uploaded it for which
- * store, and shows what an import would read — encoding, header and its mapping, the first
- * rows. Given an upload instead of bytes, shows it again (to its uploader only).
- * `maskPhones` hides full numbers from roles that may not see them (SPEC §3).
+ * The upload step: reads the file (streaming, in a worker), keeps it (content-addressed) once
+ * it reads as a table, records who uploaded it for which store, and shows what an import
+ * would read — encoding, header and its mapping, the first rows, how many rows. A file that
+ * is not a table is refused and not kept. Given an upload instead of bytes, shows it again (to
+ * its uploader only). `maskPhones` hides full numbers from roles that may not see them (SPEC §3).
  */
 export async function previewLeadFile(input: { storeId: string; userId: string; file: LeadFileSource; maskPhones: boolean }): Promise<LeadPreview> {
   const db = await getDb()
   await requireStore(db, input.storeId)
-  const resolved = await resolveFile(db, input.file, input)
-  const { bytes, fileName } = resolved
-  const { table, ext, hash } = await readLeadFile(bytes, fileName)
-  let uploadId = resolved.uploadId
-  if (!uploadId) {
+  let filePath: string
+  let temp: string | null = null
+  let file: { hash: string; ext: ImportFileExt; fileName: string; byteSize: number; uploadId: string | null }
+  if ('bytes' in input.file) {
+    // read from a temporary copy: a file that is not a table is never kept
+    const ext = leadFileExt(input.file.bytes)
+    temp = path.join(os.tmpdir(), `roadshow-lead-preview-${crypto.randomBytes(8).toString('hex')}.${ext}`)
+    await fs.writeFile(temp, input.file.bytes, { mode: 0o600 })
+    filePath = temp
+    file = { hash: sha256(input.file.bytes), ext, fileName: input.file.fileName.slice(0, 255), byteSize: input.file.bytes.length, uploadId: null }
+  } else {
+    file = await resolveFile(db, input.file, input)
+    filePath = importFilePath(file.hash, file.ext)
+  }
+  let scan: LeadTableScan
+  try {
+    scan = await scanLeadTable(filePath, { sampleRows: PREVIEW_ROWS })
+  } finally {
+    if (temp) await fs.rm(temp, { force: true })
+  }
+  let uploadId = file.uploadId
+  if (!uploadId && 'bytes' in input.file) {
     // the record first: from then on the pruning of day-old files leaves this one alone
     const [upload] = await db
       .insert(importUploads)
-      .values({ storeId: input.storeId, uploadedById: input.userId, kind: 'leads', fileName, fileHash: hash, ext, byteSize: bytes.length })
+      .values({ storeId: input.storeId, uploadedById: input.userId, kind: 'leads', fileName: file.fileName, fileHash: file.hash, ext: file.ext, byteSize: file.byteSize })
       .returning({ id: importUploads.id })
     uploadId = upload!.id
-    await keepImportFile(bytes, ext)
+    await keepImportFile(input.file.bytes, file.ext)
     await pruneUnconfirmedUploads().catch((error) => log('warn', 'could not prune old uploads', { error: describeError(error) }))
   }
-  const mapping = guessMapping(table.headers)
+  const { head, summary, sample } = scan
+  const mapping = guessMapping(head.headers)
   const showCell = (cell: Cell | undefined) => {
     const text = CELL_TEXT(cell)
     if (!input.maskPhones) return text
     const phone = parsePhone(text)
     return phone?.kind === 'full' ? maskPhone(phone.phone) : text
   }
-  const width = Math.max(table.headers.length, ...table.rows.slice(0, PREVIEW_ROWS).map((r) => r.cells.length))
-  const headers = Array.from({ length: width }, (_, i) => table.headers[i] ?? '')
+  const width = Math.max(head.headers.length, ...sample.map((r) => r.cells.length))
+  const headers = Array.from({ length: width }, (_, i) => head.headers[i] ?? '')
   return {
-    uploadId,
-    fileHash: hash,
-    ext,
-    fileName,
-    byteSize: bytes.length,
-    format: table.format,
-    encoding: table.encoding,
-    delimiter: table.delimiter,
-    sheetName: table.sheetName,
-    headerRowNumber: table.headerRowNumber,
-    headerRecognised: table.headerRecognised,
+    uploadId: uploadId!,
+    fileHash: file.hash,
+    ext: file.ext,
+    fileName: file.fileName,
+    byteSize: file.byteSize,
+    format: head.format,
+    encoding: summary.encoding,
+    delimiter: head.delimiter,
+    sheetName: head.sheetName,
+    headerRowNumber: head.headerRowNumber,
+    headerRecognised: head.headerRecognised,
     headers,
     mapping: headers.map((_, i) => mapping[i] ?? null),
-    sample: table.rows.slice(0, PREVIEW_ROWS).map((r) => ({ rowNumber: r.rowNumber, cells: headers.map((_, i) => showCell(r.cells[i])) })),
-    dataRows: table.rows.length,
-    skipped: {
-      title: table.skipped.filter((s) => s.why === 'title').length,
-      blank: table.skipped.filter((s) => s.why === 'blank').length,
-      total: table.skipped.filter((s) => s.why === 'total').length,
-    },
-    detectedPlatform: fileLevelPlatform(table, mapping, fileName),
-    earlier: (await findDoneImport(db, input.storeId, hash)) ?? null,
+    sample: sample.map((r) => ({ rowNumber: r.rowNumber, cells: headers.map((_, i) => showCell(r.cells[i])) })),
+    dataRows: summary.dataRows,
+    skipped: { title: summary.skippedCounts.title ?? 0, blank: summary.skippedCounts.blank ?? 0, total: summary.skippedCounts.total ?? 0 },
+    detectedPlatform: fileLevelPlatform(scan, file.fileName),
+    earlier: (await findDoneImport(db, input.storeId, file.hash)) ?? null,
   }
 }
 
@@ -357,8 +442,6 @@ function leadRowSchema(timeZone: string, now: Date) {
   })
 }
 
-type RowRecord = { rowNumber: number; outcome: ImportRowOutcome; column: string | null; reason: string | null; leadId: string | null }
-
 export type ImportCounts = { total: number; imported: number; merged: number; duplicate: number; skipped: number; failed: number }
 
 export type LeadImportResult = { importId: string; reused: boolean; counts: ImportCounts; platform: LeadPlatform | null }
@@ -369,8 +452,8 @@ function rowKey(platform: LeadPlatform, phone: ParsedPhone, name: string, at: Da
   return crypto.createHash('sha256').update(`lead-row|${platform}|${who}|${at.toISOString()}`).digest('hex').slice(0, 40)
 }
 
-/** An advisory lock per store: imports of one store run one at a time (masked phones match by lookup, not by a unique index). */
-const lockKey = (storeId: string) => `roadshow:lead-import:${storeId}`
+/** A kept export: DATA_DIR/imports/<hash>.<ext>. */
+export type KeptLeadFile = { hash: string; ext: ImportFileExt; fileName: string; byteSize: number }
 
 export type LeadImportInput = {
   storeId: string
@@ -383,131 +466,205 @@ export type LeadImportInput = {
   ip?: string | null
 }
 
+export type LeadImportHooks = {
+  /** the background job running it (lead-import-job.server.ts) */
+  jobId?: string | null
+  signal?: AbortSignal
+  progress?: (progress: JobProgress) => void
+}
+
 /**
- * Imports a lead export into a store, all or nothing: the rows, their leads and touchpoints,
- * and the import's move from 'pending' to 'done' commit in one transaction; any unexpected
- * error rolls it all back and marks the import 'failed' (a killed process leaves it
- * 'pending' until failInterruptedImports finds it). The same file again (same sha256, store
- * and kind) changes nothing and answers with the earlier import.
+ * Imports a lead export from bytes or an upload, in this process: the command line, the
+ * benchmark and the tests. The pages queue the same work as a job (startLeadImport).
  */
-export async function importLeadFile(input: LeadImportInput): Promise<LeadImportResult> {
+export async function importLeadFile(input: LeadImportInput, hooks: LeadImportHooks = {}): Promise<LeadImportResult> {
   const db = await getDb()
   const store = await requireStore(db, input.storeId)
-  const { bytes, fileName } = await resolveFile(db, input.file, { storeId: store.id, userId: input.userId })
-  // the store's imports that a dead process left running are failed first (and can be retried)
-  await failInterruptedImports({ storeIds: [store.id] })
-  const hash = sha256(bytes)
-  const earlier = await findDoneImport(db, store.id, hash)
-  if (earlier) return { ...(await resultOf(db, earlier.id)), reused: true }
-
-  const { table, ext } = await readLeadFile(bytes, fileName)
-  const width = Math.max(table.headers.length, ...table.rows.map((r) => r.cells.length))
-  const mapping: ColumnMapping = Array.from({ length: width }, (_, i) => (input.mapping ? (input.mapping[i] ?? null) : (guessMapping(table.headers)[i] ?? null)))
-  checkMapping(mapping)
-  const kept = await keepImportFile(bytes, ext)
-  const column = (field: LeadField) => mapping.indexOf(field)
-  const header = (index: number) => table.headers[index] || `#${index + 1}`
-  const filePlatform = input.platform === 'auto' ? fileLevelPlatform(table, mapping, fileName) : input.platform
-
-  const [pending] = await db
-    .insert(imports)
-    .values({
-      storeId: store.id,
-      kind: 'leads',
-      platform: filePlatform,
-      fileName,
-      fileHash: hash,
-      byteSize: bytes.length,
-      encoding: table.encoding ?? table.format,
-      status: 'pending',
-      mapping: Object.fromEntries(mapping.flatMap((field, i) => (field ? [[field, header(i)]] : []))),
-      platformChoice: input.platform,
-      columnMapping: mapping,
-      storedPath: kept.path,
-      createdById: input.userId,
-    })
-    .returning({ id: imports.id })
-  const importId = pending!.id
-  runningHere.add(importId)
-  log('debug', 'lead import started', { importId, storeId: store.id, rows: table.rows.length })
-
+  const keptBefore = 'bytes' in input.file ? await keptFileExists(sha256(input.file.bytes), leadFileExt(input.file.bytes)) : true
+  const file = await resolveFile(db, input.file, { storeId: store.id, userId: input.userId })
   try {
-    const outcome = await db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${lockKey(store.id)}))`)
-      // another run of the same file may have finished while this one waited for the lock
-      const done = await findDoneImport(tx, store.id, hash)
-      if (done) return { reusedId: done.id }
+    return await runLeadImport({ storeId: store.id, userId: input.userId, platform: input.platform, file, mapping: input.mapping, ip: input.ip }, hooks)
+  } catch (error) {
+    // a file refused before any import of it began is not kept
+    if (!keptBefore && !(error instanceof ImportError && error.importId)) await fs.rm(importFilePath(file.hash, file.ext), { force: true })
+    throw error
+  }
+}
 
-      const schema = leadRowSchema(store.timeZone, new Date())
-      const records: RowRecord[] = []
-      const fieldOf = (row: Cell[], field: LeadField) => (column(field) >= 0 ? row[column(field)] : null)
-      const runningOn = new Map<string, Awaited<ReturnType<typeof placementsRunningOn>>>()
-      for (const [index, row] of table.rows.entries()) {
-        if (index && index % 100 === 0) log('debug', 'lead import progress', { importId, rows: index })
-        const parsed = schema.safeParse({
-          phone: fieldOf(row.cells, 'phone'),
-          time: fieldOf(row.cells, 'time'),
-          name: fieldOf(row.cells, 'name'),
-          model: fieldOf(row.cells, 'model'),
-          city: fieldOf(row.cells, 'city'),
-          platform: fieldOf(row.cells, 'platform'),
-        })
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0]!
-          const field = issue.path[0] as LeadField
-          records.push({ rowNumber: row.rowNumber, outcome: 'failed', column: column(field) >= 0 ? header(column(field)) : field, reason: issue.message, leadId: null })
-          continue
+/** A running import's heartbeat interval; a pending import silent for STALE_AFTER_MS lost its process. */
+const HEARTBEAT_MS = 5_000
+const STALE_AFTER_MS = 60_000
+/**
+ * Each chunk's transaction aims at this long: PGlite serves nothing else meanwhile, so a request
+ * waits at most about this long; a chunk's planning costs some tens of ms, so shorter chunks
+ * would spend most of their time planning.
+ */
+const CHUNK_TARGET_MS = 100
+const CHUNK_MIN = 100
+const CHUNK_MAX = 2_000
+
+/**
+ * Runs a lead import (ADR 019). The file is read streaming in a worker and each row checked;
+ * then the good rows are applied in chunks, each in one short transaction of set-based
+ * statements (lead-import-apply.server.ts), so that the app keeps answering — on PGlite too,
+ * where any open transaction stalls every request. The import is all or nothing all the same:
+ * each change is logged for undo, and an import that fails, is cancelled or loses its process
+ * is rolled back (rollbackLeadImport; a dead process's by failInterruptedImports). The same
+ * file again (same sha256, store and kind) changes nothing and answers with the earlier import.
+ */
+export async function runLeadImport(
+  input: { storeId: string; userId: string | null; platform: PlatformChoice; file: KeptLeadFile; mapping?: ColumnMapping | null; ip?: string | null },
+  hooks: LeadImportHooks = {},
+): Promise<LeadImportResult> {
+  const handle = await getDbHandle()
+  const db = handle.db
+  const store = await requireStore(db, input.storeId)
+  const { file } = input
+  // an earlier run of this job died: what it wrote goes first
+  if (hooks.jobId) await rollBackJobRuns(hooks.jobId)
+  // the store's imports that a dead process left running are rolled back first (and can be retried)
+  await failInterruptedImports({ storeIds: [store.id] })
+  const earlier = await findDoneImport(db, store.id, file.hash)
+  if (earlier) return { ...(await resultOf(db, earlier.id)), reused: true }
+  if (!(await keptFileExists(file.hash, file.ext))) throw new ImportError('imports.error.fileGone', 'The file of this import is no longer kept: upload it again.')
+
+  const now = new Date()
+  const schema = leadRowSchema(store.timeZone, now)
+  let importId: string | null = null
+  let heartbeat: NodeJS.Timeout | undefined
+  let mapping: ColumnMapping = []
+  let headers: string[] = []
+  const header = (index: number) => headers[index] || `#${index + 1}`
+  const column = (field: LeadField) => mapping.indexOf(field)
+  type Checked = { rowNumber: number; time: Date; phone: ParsedPhone; name: string; model: string; city: string; platformText: string }
+  const checked: Checked[] = []
+  const failed: RowOutcome[] = []
+  try {
+    const scan = await scanLeadTable(importFilePath(file.hash, file.ext), {
+      signal: hooks.signal,
+      mapping: (head) => {
+        const width = head.headers.length
+        return Array.from({ length: width }, (_, i) => (input.mapping ? (input.mapping[i] ?? null) : (guessMapping(head.headers)[i] ?? null)))
+      },
+      onHead: async (head, confirmed) => {
+        headers = head.headers
+        mapping = confirmed
+        checkMapping(mapping)
+        const [pending] = await db
+          .insert(imports)
+          .values({
+            storeId: store.id,
+            kind: 'leads',
+            fileName: file.fileName,
+            fileHash: file.hash,
+            byteSize: file.byteSize,
+            encoding: head.encoding ?? head.format,
+            status: 'pending',
+            mapping: Object.fromEntries(mapping.flatMap((field, i) => (field ? [[field, header(i)]] : []))),
+            platformChoice: input.platform,
+            columnMapping: mapping,
+            storedPath: importFilePath(file.hash, file.ext),
+            jobId: hooks.jobId ?? null,
+            heartbeatAt: sql`now()`,
+            createdById: input.userId,
+          })
+          .returning({ id: imports.id })
+        importId = pending!.id
+        runningHere.add(importId)
+        heartbeat = setInterval(() => {
+          db.update(imports)
+            .set({ heartbeatAt: sql`now()` })
+            .where(eq(imports.id, importId!))
+            .catch((error) => log('warn', 'lead import heartbeat failed', { importId, error: describeError(error) }))
+        }, HEARTBEAT_MS)
+        heartbeat.unref()
+        log('debug', 'lead import started', { importId, storeId: store.id })
+      },
+      onRows: (rows, bytesRead, totalBytes) => {
+        const fieldOf = (cells: Cell[], field: LeadField) => (column(field) >= 0 ? cells[column(field)] : null)
+        for (const row of rows) {
+          const parsed = schema.safeParse({
+            phone: fieldOf(row.cells, 'phone'),
+            time: fieldOf(row.cells, 'time'),
+            name: fieldOf(row.cells, 'name'),
+            model: fieldOf(row.cells, 'model'),
+            city: fieldOf(row.cells, 'city'),
+            platform: fieldOf(row.cells, 'platform'),
+          })
+          if (!parsed.success) {
+            const issue = parsed.error.issues[0]!
+            const field = issue.path[0] as LeadField
+            failed.push({ rowNumber: row.rowNumber, outcome: 'failed', column: column(field) >= 0 ? header(column(field)) : field, reason: issue.message, leadId: null })
+            continue
+          }
+          const r = parsed.data
+          checked.push({ rowNumber: row.rowNumber, time: r.time, phone: r.phone, name: r.name, model: r.model, city: r.city, platformText: r.platform })
         }
-        const r = parsed.data
-        const platform = input.platform === 'auto' ? (detectPlatform(r.platform) ?? filePlatform ?? 'other') : input.platform
-        const key = rowKey(platform, r.phone, r.name, r.time)
-        const [seen] = await tx
-          .select({ leadId: touchpoints.leadId })
-          .from(touchpoints)
-          .where(
-            and(
-              eq(touchpoints.storeId, store.id),
-              eq(touchpoints.at, r.time),
-              eq(touchpoints.kind, 'platform_lead'),
-              sql`${touchpoints.detail}->>'rowKey' = ${key}`,
-            ),
-          )
-          .limit(1)
-        if (seen) {
-          records.push({ rowNumber: row.rowNumber, outcome: 'duplicate', column: null, reason: 'imports.reason.duplicate', leadId: seen.leadId })
-          continue
-        }
-        // the store's campaign placement on this platform at the time, if exactly one was running
-        if (!runningOn.has(platform)) runningOn.set(platform, await placementsRunningOn(tx, store.id, platform, store.timeZone))
-        const placement = runningOn.get(platform)!(r.time)
-        const arrival = await recordArrival(tx, {
-          storeId: store.id,
-          person: { name: r.name, phone: r.phone.raw, city: r.city, modelOfInterest: r.model },
-          touch: {
-            kind: 'platform_lead',
-            channel: platform,
-            at: r.time,
-            ...placement,
-            importId,
-            detail: { rowKey: key, row: row.rowNumber, platform, ...(r.model ? { model: r.model } : {}), ...(r.city ? { city: r.city } : {}) },
-          },
-          userId: input.userId,
-        })
-        records.push({ rowNumber: row.rowNumber, outcome: arrival.created ? 'imported' : 'merged', column: null, reason: null, leadId: arrival.leadId })
-      }
-      for (const s of table.skipped) {
-        if (s.why === 'total') records.push({ rowNumber: s.rowNumber, outcome: 'skipped', column: null, reason: 'imports.reason.totalRow', leadId: null })
-      }
-      records.sort((a, b) => a.rowNumber - b.rowNumber)
-      for (let i = 0; i < records.length; i += 1000) {
-        await tx.insert(importRows).values(records.slice(i, i + 1000).map((r) => ({ importId, ...r })))
-      }
-      const counts = countOutcomes(records)
+        hooks.progress?.({ phase: 'reading', done: bytesRead, total: totalBytes, unit: 'bytes' })
+      },
+    })
+    const id = importId!
+    const filePlatform = input.platform === 'auto' ? fileLevelPlatform(scan, file.fileName) : input.platform
+    await db.update(imports).set({ platform: filePlatform, encoding: scan.summary.encoding ?? scan.head.format }).where(eq(imports.id, id))
+
+    // each row's platform, key and the campaign placement running on that platform at the time
+    const runningOn = new Map<LeadPlatform, Awaited<ReturnType<typeof placementsRunningOn>>>()
+    const staged: StagedRow[] = []
+    for (const r of checked) {
+      const platform = input.platform === 'auto' ? (detectPlatform(r.platformText) ?? filePlatform ?? 'other') : input.platform
+      if (!runningOn.has(platform)) runningOn.set(platform, await placementsRunningOn(db, store.id, platform, store.timeZone))
+      const placement = runningOn.get(platform)!(r.time)
+      const key = rowKey(platform, r.phone, r.name, r.time)
+      staged.push({
+        rowNumber: r.rowNumber,
+        rowKey: key,
+        platform,
+        at: r.time,
+        name: r.name,
+        city: r.city,
+        model: r.model,
+        phone: r.phone.kind === 'full' ? r.phone.phone : null,
+        phoneHash: r.phone.kind === 'full' ? hashPhone(r.phone.phone) : null,
+        phoneMasked: r.phone.masked,
+        campaignId: placement?.campaignId ?? null,
+        placementId: placement?.placementId ?? null,
+        detail: { rowKey: key, row: r.rowNumber, platform, ...(r.model ? { model: r.model } : {}), ...(r.city ? { city: r.city } : {}) },
+      })
+    }
+    checked.length = 0
+
+    // the rows that fail their checks, and the totals rows, are kept with their reasons first
+    const skipped: RowOutcome[] = scan.summary.skipped
+      .filter((s) => s.why === 'total')
+      .map((s) => ({ rowNumber: s.rowNumber, outcome: 'skipped', column: null, reason: 'imports.reason.totalRow', leadId: null }))
+    await recordOutcomes(db, id, [...failed, ...skipped])
+
+    // then the good rows, in chunks sized to keep each transaction short
+    const counts: ImportCounts = { total: staged.length + failed.length + skipped.length, imported: 0, merged: 0, duplicate: 0, skipped: skipped.length, failed: failed.length }
+    const seen = new Map<string, string>()
+    let size = 250
+    for (let at = 0; at < staged.length; ) {
+      hooks.signal?.throwIfAborted()
+      const chunk = staged.slice(at, at + size)
+      const started = performance.now()
+      const outcomes = await applyChunk(db, { importId: id, storeId: store.id, userId: input.userId, rows: chunk, seen })
+      const took = performance.now() - started
+      for (const o of outcomes) if (o.outcome === 'imported' || o.outcome === 'merged' || o.outcome === 'duplicate') counts[o.outcome]++
+      at += chunk.length
+      size = Math.max(CHUNK_MIN, Math.min(CHUNK_MAX, Math.round((size * CHUNK_TARGET_MS) / Math.max(took, 1))))
+      hooks.progress?.({ phase: 'saving', done: at, total: staged.length, unit: 'rows' })
+      log('debug', 'lead import progress', { importId: id, rows: at, chunk: chunk.length, ms: Math.round(took) })
+      // whatever queued behind the chunk (a page, a beacon) runs before the next one
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+
+    hooks.signal?.throwIfAborted()
+    await db.transaction(async (tx) => {
       await tx
         .update(imports)
         .set({
           status: 'done',
-          // a sweep that ran before this transaction took the lock may have marked it failed
+          // a sweep may have marked it failed meanwhile (it was not: this process ran it)
           error: null,
           rowsTotal: counts.total,
           rowsImported: counts.imported,
@@ -516,113 +673,132 @@ export async function importLeadFile(input: LeadImportInput): Promise<LeadImport
           rowsFailed: counts.failed,
           finishedAt: new Date(),
         })
-        .where(eq(imports.id, importId))
+        .where(eq(imports.id, id))
+      await forgetUndo(tx, id)
       await recordAudit(tx, {
         userId: input.userId,
         storeId: store.id,
         action: 'import.leads',
         entityType: 'import',
-        entityId: importId,
-        after: { fileName, fileHash: hash, platform: filePlatform, ...counts },
+        entityId: id,
+        after: { fileName: file.fileName, fileHash: file.hash, platform: filePlatform, ...counts },
         ip: input.ip ?? null,
       })
-      return { counts }
     })
-    if ('reusedId' in outcome) {
-      await db.delete(imports).where(eq(imports.id, importId))
-      return { ...(await resultOf(db, outcome.reusedId!)), reused: true }
-    }
-    return { importId, reused: false, counts: outcome.counts!, platform: filePlatform }
+    log('info', 'lead import done', { importId: id, storeId: store.id, rows: counts.total })
+    return { importId: id, reused: false, counts, platform: filePlatform }
   } catch (error) {
-    const detail = rootCause(error)
-    await db
-      .update(imports)
-      .set({ status: 'failed', error: detail.slice(0, 2000), finishedAt: new Date() })
-      .where(eq(imports.id, importId))
-      .catch(() => {})
-    throw new ImportError('imports.error.failed', `The import failed and nothing was imported: ${detail}`, { detail: detail.slice(0, 300) }, importId)
+    if (!importId) throw error
+    const id: string = importId
+    const cancelled = hooks.signal?.aborted === true
+    const known = error instanceof ImportError ? error : null
+    const detail = cancelled ? 'imports.error.cancelled' : known && !Object.keys(known.params).length ? known.key : rootCause(error)
+    await rollbackLeadImport(db, id, detail).catch((again) => log('error', 'lead import rollback failed', { importId: id, error: describeError(again) }))
+    if (cancelled) throw error
+    if (known) {
+      known.importId = id
+      throw known
+    }
+    log('error', 'lead import failed', { importId: id, error: describeError(error) })
+    throw new ImportError('imports.error.failed', `The import failed and nothing was imported: ${detail}`, { detail: detail.slice(0, 300) }, id)
   } finally {
-    runningHere.delete(importId)
+    clearInterval(heartbeat)
+    if (importId) runningHere.delete(importId)
   }
 }
 
 // ------------------------------------------------------------------ interrupted imports and retries
 
-/** Imports this process runs, from their 'pending' row to the end of their transaction. */
+/** Imports this process runs, from their 'pending' row to their end. */
 const runningHere = new Set<string>()
 
 /** The reason an interrupted import shows (an i18n key). */
 export const INTERRUPTED_REASON = 'imports.error.interrupted'
 
 /**
- * Marks failed the imports that a dead process left 'pending' (导入中): called at the server's
- * start, at each import's start and by the import pages. A running import holds its store's
- * advisory lock for its whole transaction (and one waiting for its turn queues on that lock),
- * so a pending import of a store whose lock is free, and that this process is not about to
- * run, lost its process: its transaction died with it and nothing of it was kept. It can be
- * retried (retryImport).
+ * Rolls back the imports that a dead process left 'pending' (导入中), and marks them failed:
+ * called at the server's start, at each import's start and by the import pages. A running
+ * import writes a heartbeat every few seconds; one silent for a minute lost its process. On
+ * the embedded database no other process can be running one, so every pending import this
+ * process is not running is dead. Nothing of such an import is left (rollbackLeadImport); it
+ * can be retried.
  */
 export async function failInterruptedImports(filter: { storeIds?: string[] } = {}): Promise<string[]> {
   if (filter.storeIds && !filter.storeIds.length) return []
-  const db = await getDb()
+  const handle = await getDbHandle()
+  const db = handle.db
   const stuck = await db
-    .selectDistinct({ storeId: imports.storeId })
+    .select({ id: imports.id })
     .from(imports)
-    .where(and(eq(imports.kind, 'leads'), eq(imports.status, 'pending'), filter.storeIds ? inArray(imports.storeId, filter.storeIds) : undefined))
+    .where(
+      and(
+        eq(imports.kind, 'leads'),
+        eq(imports.status, 'pending'),
+        filter.storeIds ? inArray(imports.storeId, filter.storeIds) : undefined,
+        runningHere.size ? notInArray(imports.id, [...runningHere]) : undefined,
+        handle.kind === 'pglite' ? undefined : sql`coalesce(${imports.heartbeatAt}, ${imports.createdAt}) < now() - make_interval(secs => ${STALE_AFTER_MS / 1000})`,
+      ),
+    )
   const failed: string[] = []
-  for (const { storeId } of stuck) {
-    // one statement: the lock is tried, and held while the rows are marked, in its own transaction
-    const rows = await db
-      .update(imports)
-      .set({ status: 'failed', error: INTERRUPTED_REASON, finishedAt: new Date() })
-      .where(
-        and(
-          eq(imports.storeId, storeId),
-          // sales imports run as jobs and undo their own pending row (sales-import.server.ts)
-          eq(imports.kind, 'leads'),
-          eq(imports.status, 'pending'),
-          runningHere.size ? notInArray(imports.id, [...runningHere]) : undefined,
-          sql`pg_try_advisory_xact_lock(hashtext(${lockKey(storeId)}))`,
-        ),
-      )
-      .returning({ id: imports.id })
-    failed.push(...rows.map((r) => r.id))
+  for (const { id } of stuck) {
+    if (runningHere.has(id)) continue
+    await rollbackLeadImport(db, id, INTERRUPTED_REASON)
+    failed.push(id)
   }
-  if (failed.length) log('warn', 'interrupted imports marked failed', { imports: failed })
+  if (failed.length) log('warn', 'interrupted imports rolled back', { imports: failed })
   return failed
 }
 
-/**
- * Runs a failed import again — the same kept file, columns and platform choice — for a user
- * who may import into its store. The file's rows never import twice: after a later import
- * of the same file, a retry changes nothing and answers with that import.
- */
-export async function retryImport(user: SessionUser, importId: string, ip: string | null = null): Promise<LeadImportResult> {
+/** A job runs again after its process died: the pending import of its earlier run is rolled back first. */
+async function rollBackJobRuns(jobId: string) {
+  const db = await getDb()
+  const pending = await db
+    .select({ id: imports.id })
+    .from(imports)
+    .where(and(eq(imports.kind, 'leads'), eq(imports.status, 'pending'), eq(imports.jobId, jobId)))
+  for (const { id } of pending) if (!runningHere.has(id)) await rollbackLeadImport(db, id, INTERRUPTED_REASON)
+}
+
+/** What a retry runs: the same kept file, columns and platform choice of a failed import. */
+export async function retryInput(user: SessionUser, importId: string) {
   const found = await getImport(user, importId)
   requireStoreAccess(user, found.storeId, 'write')
   if (found.status !== 'failed') throw new ImportError('imports.error.notRetryable', 'Only a failed import can be retried.', {}, null, 409)
   const db = await getDb()
   const [row] = await db
-    .select({ fileHash: imports.fileHash, storedPath: imports.storedPath, encoding: imports.encoding })
+    .select({ fileHash: imports.fileHash, storedPath: imports.storedPath, encoding: imports.encoding, byteSize: imports.byteSize })
     .from(imports)
     .where(eq(imports.id, importId))
   // kept as <sha256>.<ext>; an .xlsx import records 'xlsx' as its encoding
   const ext: ImportFileExt = row!.storedPath?.endsWith('.xlsx') || row!.encoding === 'xlsx' ? 'xlsx' : 'csv'
-  const bytes = await readImportFile(row!.fileHash, ext)
-  if (!bytes) throw new ImportError('imports.error.fileGone', 'The file of this import is no longer kept: upload it again.')
+  if (!(await keptFileExists(row!.fileHash, ext))) throw new ImportError('imports.error.fileGone', 'The file of this import is no longer kept: upload it again.')
   let mapping = found.columnMapping as ColumnMapping | null
   if (!mapping && found.mapping) {
     // imports made before the mapping was kept by column: find each field's column by its header
-    const { table } = await readLeadFile(bytes, found.fileName)
-    const header = (i: number) => table.headers[i] || `#${i + 1}`
-    mapping = table.headers.map(() => null)
+    const { head } = await scanLeadTable(importFilePath(row!.fileHash, ext), {})
+    const header = (i: number) => head.headers[i] || `#${i + 1}`
+    mapping = head.headers.map(() => null)
     for (const [field, text] of Object.entries(found.mapping)) {
-      const at = table.headers.findIndex((_, i) => header(i) === text && !mapping![i])
+      const at = head.headers.findIndex((_, i) => header(i) === text && !mapping![i])
       if (at >= 0) mapping[at] = field as LeadField
     }
   }
-  const platform = (found.platformChoice ?? found.platform ?? 'auto') as PlatformChoice
-  return importLeadFile({ storeId: found.storeId, userId: user.id, platform, file: { bytes, fileName: found.fileName }, mapping: mapping ?? undefined, ip })
+  return {
+    storeId: found.storeId,
+    platform: (found.platformChoice ?? found.platform ?? 'auto') as PlatformChoice,
+    file: { hash: row!.fileHash, ext, fileName: found.fileName, byteSize: row!.byteSize } satisfies KeptLeadFile,
+    mapping: mapping ?? null,
+  }
+}
+
+/**
+ * Runs a failed import again in this process — the same kept file, columns and platform —
+ * for a user who may import into its store. The file's rows never import twice: after a later
+ * import of the same file, a retry changes nothing and answers with that import.
+ */
+export async function retryImport(user: SessionUser, importId: string, ip: string | null = null): Promise<LeadImportResult> {
+  const again = await retryInput(user, importId)
+  return runLeadImport({ ...again, userId: user.id, ip })
 }
 
 /**

@@ -19,7 +19,7 @@ import type { SaleField } from '../../analytics/ingest/sales-record'
 import { SALES_PAGE_SIZE, type SalesListFilters } from '../schemas/sales'
 import { canReadStore, type SessionUser } from '../utils/auth.server'
 import { notFound } from '../utils/http.server'
-import { getJob, toJobView, type Job, type JobView } from './jobs.server'
+import { getJob, listOpenJobs, toJobView, type Job, type JobView } from './jobs.server'
 import { SALES_IMPORT_JOB } from './sales-import-job.server'
 import type { SalesImportInput, SalesImportResult } from './sales-import.server'
 import { failInterruptedSalesImports } from './sales-import.server'
@@ -242,28 +242,8 @@ export async function getSalesImportJob(user: SessionUser, jobId: string): Promi
   return describeJob(job, user, createdBy)
 }
 
-const RECENT_FAILURES_MS = 7 * 86_400_000
-
-/**
- * The sales imports still running, and those that failed in the last week, of the user's
- * stores: so that someone who closed the tab finds their import again.
- */
+/** The sales imports still running, and those that failed in the last week, of the user's stores. */
 export async function listOpenSalesImportJobs(user: SessionUser, limit = 10): Promise<SalesImportJob[]> {
-  const storeIds = user.stores.map((s) => s.id)
-  if (!storeIds.length) return []
-  const db = await getDb()
-  const rows = await db
-    .select({ job: jobs, createdBy: users.name })
-    .from(jobs)
-    .leftJoin(users, eq(users.id, jobs.createdById))
-    .where(
-      and(
-        eq(jobs.kind, SALES_IMPORT_JOB),
-        inArray(jobs.storeId, storeIds),
-        or(inArray(jobs.status, ['queued', 'running']), and(eq(jobs.status, 'failed'), gt(jobs.updatedAt, new Date(Date.now() - RECENT_FAILURES_MS)))),
-      ),
-    )
-    .orderBy(desc(jobs.createdAt))
-    .limit(limit)
+  const rows = await listOpenJobs(user, [SALES_IMPORT_JOB], limit)
   return rows.map((r) => describeJob(r.job, user, r.createdBy))
 }

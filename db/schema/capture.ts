@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -200,6 +201,10 @@ export const leads = pgTable(
       .where(sql`${t.phoneHash} is not null and ${t.mergedIntoId} is null`),
     index('leads_store_status_idx').on(t.storeId, t.status),
     index('leads_store_masked_idx').on(t.storeId, t.phoneMasked),
+    // an import's chunk looks up its numbers one by one (lead-import-apply.server.ts): indexes led by
+    // the number, so that no plan can start from all of the store's leads
+    index('leads_phone_hash_idx').on(t.phoneHash),
+    index('leads_phone_masked_idx').on(t.phoneMasked),
     index('leads_store_first_touch_idx').on(t.storeId, t.firstTouchAt),
   ],
 )
@@ -242,6 +247,12 @@ export const touchpoints = pgTable(
     index('touchpoints_store_at_idx').on(t.storeId, t.at),
     index('touchpoints_visitor_idx').on(t.siteId, t.visitorKey),
     index('touchpoints_campaign_idx').on(t.campaignId),
+    // a lead-platform row already imported into the store is found by its key (lead-import.server.ts)
+    index('touchpoints_row_key_idx')
+      .on(sql`(${t.detail}->>'rowKey')`)
+      .where(sql`${t.kind} = 'platform_lead'`),
+    // what an import added: its rollback and the import's page find them here
+    index('touchpoints_import_idx').on(t.importId).where(sql`${t.importId} is not null`),
   ],
 )
 
@@ -326,6 +337,11 @@ export const imports = pgTable(
     rowsSuperseded: integer('rows_superseded').notNull().default(0),
     /** the background job that ran it */
     jobId: uuid('job_id'),
+    /**
+     * Lead imports: written by the running import at least every few seconds. A pending import
+     * whose heartbeat stopped lost its process and is rolled back (lead-import.server.ts).
+     */
+    heartbeatAt: ts('heartbeat_at'),
     error: text('error'),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -339,6 +355,26 @@ export const imports = pgTable(
       .on(t.storeId, t.kind, t.fileHash, t.mappingHash)
       .where(sql`${t.status} = 'done' and ${t.mappingHash} is not null`),
   ],
+)
+
+/**
+ * What a running lead import changed on each lead, so that an import that does not finish is
+ * undone (ADR 019): the lead it created, or the lead's fields as they were before it
+ * (`before`) and its version after the import's last change to it (`versionAfter`: a lead
+ * edited by someone since keeps their edit). Emptied when the import is done or rolled back.
+ */
+export const leadImportUndo = pgTable(
+  'lead_import_undo',
+  {
+    importId: uuid('import_id')
+      .notNull()
+      .references(() => imports.id, { onDelete: 'cascade' }),
+    leadId: uuid('lead_id').notNull(),
+    created: boolean('created').notNull(),
+    before: jsonb('before').$type<Record<string, unknown>>(),
+    versionAfter: integer('version_after'),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.leadId] })],
 )
 
 /** Each row of an import: its number in the file, what became of it, and why. */

@@ -1,5 +1,5 @@
 import { getDb } from '../../db/client'
-import { imports, importUploads } from '../../db/schema'
+import { imports, importUploads, jobs } from '../../db/schema'
 import type { Case, Ctx, Who } from './types'
 
 // Lead-platform imports (SPEC §3): 'import:run' roles, within their stores.
@@ -18,6 +18,15 @@ async function storeAImport(c: Ctx, status: 'done' | 'failed' = 'done') {
 }
 
 const importParams = (path: string) => ({ importId: path.split('/')[2]! })
+
+/** A lead import job of store A, still queued (made directly: the matrix is about who may open it). */
+async function storeAJob(c: Ctx) {
+  const db = await getDb()
+  const [row] = await db.insert(jobs).values({ kind: 'lead_import', storeId: c.storeA, input: { fileName: 'matrix.csv' } }).returning({ id: jobs.id })
+  return row!.id
+}
+
+const jobParams = (path: string) => ({ jobId: path.split('/')[3]! })
 
 /** Each importer's own upload for store A (its file is not kept): only its uploader may confirm it. */
 const uploads = new Map<Who, string>()
@@ -52,6 +61,16 @@ export const cases: Case[] = [
       platform: 'autohome',
       uploadId: (who && uploads.get(who)) || uploads.get('specialist')!,
     }),
+  },
+  // a lead import's progress page, and its cancel
+  { route: 'imports.jobs.$jobId.tsx', method: 'GET', allowed: IMPORTERS, path: async (c) => `/imports/jobs/${await storeAJob(c)}`, params: jobParams },
+  {
+    route: 'imports.jobs.$jobId.tsx',
+    method: 'POST',
+    allowed: IMPORTERS,
+    path: async (c) => `/imports/jobs/${await storeAJob(c)}`,
+    params: jobParams,
+    fields: () => ({ intent: 'cancel' }),
   },
   { route: 'imports.$importId.tsx', method: 'GET', allowed: IMPORTERS, path: async (c) => `/imports/${await storeAImport(c)}`, params: importParams },
   // retrying a failed import of store A: its file is gone (400) for those who may
