@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getDb } from '../db/client'
-import { auditLog, campaigns, importRows, imports, leads, mediaPlacements, stores, touchpoints } from '../db/schema'
+import { auditLog, campaigns, importRows, imports, jobs, leadEvents, leadImportUndo, leads, mediaPlacements, stores, touchpoints } from '../db/schema'
 import { keepImportFile } from '../app/services/import-files.server'
 import { recordArrival } from '../app/services/lead-intake.server'
 import {
@@ -21,7 +21,8 @@ import { loader as listLoader } from '../app/routes/imports._index'
 import { action as newAction } from '../app/routes/imports.new'
 import * as detailModule from '../app/routes/imports.$importId'
 import { loader as reportLoader } from '../app/routes/imports.$importId.report'
-import { loader as jobLoader } from '../app/routes/imports.jobs.$jobId'
+import { action as jobAction, loader as jobLoader } from '../app/routes/imports.jobs.$jobId'
+import { JobRunner } from '../app/services/jobs-runner.server'
 import { runJobs } from './run-jobs'
 import { BASE, createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
 import { embeddedDatabase, runCli, startCli } from './cli'
@@ -309,6 +310,113 @@ describe('importing lead-platform exports', () => {
     }
     // a failed import is not "the same file": once fixed, it imports
     expect((await run(store, 'autohome-leads-gbk.csv')).counts.imported).toBe(4)
+  })
+})
+
+describe('an import too large for one transaction', () => {
+  /** A platform export of `n` new people, and the three known ones first. */
+  const bigFile = (n: number, last = '') =>
+    Buffer.from(
+      [
+        '姓名,手机,留资时间,所在城市',
+        '王五,13900000001,2026-10-05 10:00,杭州',
+        '李四,13900000002,2026-10-05 11:00,',
+        '赵六,13800000001,2026-10-05 12:00,',
+        ...Array.from({ length: n }, (_, i) => `客户${i},139${String(50000000 + i)},2026-10-0${1 + (i % 9)} 09:${String(i % 60).padStart(2, '0')},宁波`),
+        ...(last ? [last] : []),
+      ].join('\n'),
+    )
+
+  /** Three people the store knows: one without a name or city, one lost, one known only by a masked phone. */
+  async function knownPeople(store: string) {
+    const db = await getDb()
+    const a = await recordArrival(db, { storeId: store, person: { phone: '13900000001' }, touch: { kind: 'call', channel: 'returning_customer', at: new Date('2026-09-01T02:00:00Z') } })
+    const b = await recordArrival(db, { storeId: store, person: { name: '李四', phone: '13900000002' }, touch: { kind: 'walk_in', channel: 'passing_by', at: new Date('2026-09-01T03:00:00Z') } })
+    await db.update(leads).set({ status: 'lost', lostReason: '价格' }).where(eq(leads.id, b.leadId))
+    await db.insert(leadEvents).values({ leadId: b.leadId, type: 'status', fromStatus: 'new', toStatus: 'lost', at: new Date('2026-09-02T00:00:00Z') })
+    const c = await recordArrival(db, { storeId: store, person: { name: '赵六', phone: '138****0001' }, touch: { kind: 'platform_lead', channel: 'autohome', at: new Date('2026-09-01T04:00:00Z') } })
+    return [a.leadId, b.leadId, c.leadId]
+  }
+
+  async function snapshot(store: string) {
+    const db = await getDb()
+    const people = await db
+      .select({ id: leads.id, name: leads.name, city: leads.city, phone: leads.phone, phoneHash: leads.phoneHash, phoneMasked: leads.phoneMasked, status: leads.status, opportunity: leads.opportunity, lostReason: leads.lostReason, firstTouchAt: leads.firstTouchAt, lastTouchAt: leads.lastTouchAt, firstChannel: leads.firstChannel })
+      .from(leads)
+      .where(eq(leads.storeId, store))
+      .orderBy(leads.id)
+    const touches = await db.select({ id: touchpoints.id }).from(touchpoints).where(eq(touchpoints.storeId, store)).orderBy(touchpoints.id)
+    const events = await db.select({ id: leadEvents.id }).from(leadEvents).where(inArray(leadEvents.leadId, people.map((p) => p.id))).orderBy(leadEvents.id)
+    return { people, touches, events }
+  }
+
+  it('is applied in many short transactions; a failure in a late one undoes all of them and gives known leads back what they were', async () => {
+    const store = (await createStore(groupId)).id
+    const known = await knownPeople(store)
+    const before = await snapshot(store)
+    const db = await getDb()
+    await db.execute(sql`alter table leads add constraint test_refuse_liu check (name <> '刘先生') not valid`)
+    let failure: ImportError | undefined
+    try {
+      await importLeadFile({ storeId: store, userId: null, platform: 'autohome', file: { bytes: bigFile(1500, '刘先生,13700000009,2026-10-09 10:00,'), fileName: 'big.csv' } }).catch((error) => (failure = error))
+    } finally {
+      await db.execute(sql`alter table leads drop constraint test_refuse_liu`)
+    }
+    expect(failure).toBeInstanceOf(ImportError)
+    expect(failure!.params.detail).toMatch(/test_refuse_liu/)
+    // the earlier chunks were written and committed (the rows before 刘先生 made leads) — and are gone again
+    expect(await snapshot(store)).toEqual(before)
+    expect(await rowsOf(failure!.importId!)).toEqual([])
+    const [record] = await db.select().from(imports).where(eq(imports.id, failure!.importId!))
+    expect(record).toMatchObject({ status: 'failed' })
+    expect(await db.select().from(leadImportUndo).where(eq(leadImportUndo.importId, failure!.importId!))).toEqual([])
+
+    // the same file without the refused row imports whole: the known people are found, filled in, reopened, completed
+    const done = await importLeadFile({ storeId: store, userId: null, platform: 'autohome', file: { bytes: bigFile(1500), fileName: 'big.csv' } })
+    expect(done.counts).toMatchObject({ total: 1503, imported: 1500, merged: 3, failed: 0 })
+    const after = await db.select().from(leads).where(inArray(leads.id, known)).orderBy(leads.phoneMasked)
+    const byId = new Map(after.map((l) => [l.id, l]))
+    expect(byId.get(known[0]!)).toMatchObject({ name: '王五', city: '杭州' })
+    expect(byId.get(known[1]!)).toMatchObject({ status: 'new', opportunity: 2, lostReason: null })
+    expect(byId.get(known[2]!)).toMatchObject({ phone: '13800000001', name: '赵六' })
+    expect(await db.select().from(leadImportUndo).where(eq(leadImportUndo.importId, done.importId))).toEqual([])
+  })
+
+  it('a cancelled import job is undone whole', async () => {
+    const store = (await createStore(groupId)).id
+    const before = await snapshot(store)
+    const owner = await signIn((await createUser(groupId, 'specialist', [store])).id)
+    const preview = await callAction(upload({ storeId: store, platform: 'auto' }, { name: 'big.csv', bytes: bigFile(4000) }, owner))
+    expect(preview.status).toBe(200)
+    const queued = await callAction(post('/imports/new', confirmFields(preview.data.preview, store, 'autohome'), owner))
+    const progress = queued.headers.get('location')!
+    const jobId = progress.split('/')[3]!
+    const runner = new JobRunner({ pollMs: 20, heartbeatMs: 100, progressEveryMs: 10 })
+    await runner.start()
+    try {
+      const db = await getDb()
+      // once some rows are saved, the user cancels on the progress page
+      for (let i = 0; i < 2000; i++) {
+        const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId))
+        if (job!.phase === 'saving' && job!.progressDone > 0) break
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      const cancel = await settle(() => jobAction({ request: post(progress, { intent: 'cancel' }, owner), params: { jobId }, context: {} }))
+      expect(cancel.status).toBe(302)
+      let job: typeof jobs.$inferSelect | undefined
+      for (let i = 0; i < 2000 && job?.status !== 'failed'; i++) {
+        ;[job] = await db.select().from(jobs).where(eq(jobs.id, jobId))
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      expect(job).toMatchObject({ status: 'failed', errorKey: 'jobs.error.cancelled' })
+      const [record] = await db.select().from(imports).where(eq(imports.storeId, store))
+      expect(record).toMatchObject({ status: 'failed', error: 'imports.error.cancelled' })
+      expect(await snapshot(store)).toEqual(before)
+      const page = await settle(() => jobLoader({ request: get(progress, owner), params: { jobId }, context: {} }))
+      expect(page.data).toMatchObject({ job: { status: 'failed', error: { key: 'jobs.error.cancelled' } } })
+    } finally {
+      await runner.stop()
+    }
   })
 })
 
