@@ -499,8 +499,11 @@ const STALE_AFTER_MS = 60_000
  * waits at most about this long; a chunk's planning costs some tens of ms, so shorter chunks
  * would spend most of their time planning.
  */
-const CHUNK_TARGET_MS = 100
+const CHUNK_TARGET_MS = 60
 const CHUNK_MIN = 100
+/** Rows checked between two looks at the event loop (a slice takes a few ms). */
+const YIELD_EVERY_ROWS = 250
+const yieldToRequests = () => new Promise((resolve) => setImmediate(resolve))
 const CHUNK_MAX = 2_000
 
 /**
@@ -578,11 +581,13 @@ export async function runLeadImport(
             .catch((error) => log('warn', 'lead import heartbeat failed', { importId, error: describeError(error) }))
         }, HEARTBEAT_MS)
         heartbeat.unref()
-        log('debug', 'lead import started', { importId, storeId: store.id })
+        log('info', 'lead import started', { importId, storeId: store.id })
       },
-      onRows: (rows, bytesRead, totalBytes) => {
+      onRows: async (rows, bytesRead, totalBytes) => {
         const fieldOf = (cells: Cell[], field: LeadField) => (column(field) >= 0 ? cells[column(field)] : null)
-        for (const row of rows) {
+        for (const [index, row] of rows.entries()) {
+          // the checks run on the server's thread: it answers other requests between slices
+          if (index && index % YIELD_EVERY_ROWS === 0) await yieldToRequests()
           const parsed = schema.safeParse({
             phone: fieldOf(row.cells, 'phone'),
             time: fieldOf(row.cells, 'time'),
@@ -610,7 +615,8 @@ export async function runLeadImport(
     // each row's platform, key and the campaign placement running on that platform at the time
     const runningOn = new Map<LeadPlatform, Awaited<ReturnType<typeof placementsRunningOn>>>()
     const staged: StagedRow[] = []
-    for (const r of checked) {
+    for (const [index, r] of checked.entries()) {
+      if (index && index % YIELD_EVERY_ROWS === 0) await yieldToRequests()
       const platform = input.platform === 'auto' ? (detectPlatform(r.platformText) ?? filePlatform ?? 'other') : input.platform
       if (!runningOn.has(platform)) runningOn.set(platform, await placementsRunningOn(db, store.id, platform, store.timeZone))
       const placement = runningOn.get(platform)!(r.time)
@@ -655,7 +661,7 @@ export async function runLeadImport(
       hooks.progress?.({ phase: 'saving', done: at, total: staged.length, unit: 'rows' })
       log('debug', 'lead import progress', { importId: id, rows: at, chunk: chunk.length, ms: Math.round(took) })
       // whatever queued behind the chunk (a page, a beacon) runs before the next one
-      await new Promise((resolve) => setImmediate(resolve))
+      await yieldToRequests()
     }
 
     hooks.signal?.throwIfAborted()
