@@ -8,6 +8,7 @@ import { auditLog, jobs, leadEvents, leads, saleMatchReviews, stores, touchpoint
 import { readAnalyticsConfig } from '../analytics/config'
 import { AnalyticsDb, closeAnalyticsDb, getAnalyticsDb, openLive, setAnalyticsDbOpener } from '../analytics/duckdb'
 import { defineQuery, runQuery } from '../analytics/query'
+import { SALE_ROW_COLUMNS } from '../analytics/ingest/sales-parquet'
 import { refreshSaleMatches } from '../analytics/matchback/refresh'
 import { rebuildAnalytics } from '../analytics/sync/rebuild'
 import { pgSource } from '../analytics/sync/source'
@@ -375,6 +376,18 @@ describe('matchback', () => {
     })
     const [sale] = await (await getAnalyticsDb()).withConnection((c) => runQuery(c, identifiers, { storeId: storeA }))
     expect({ named: Number(sale!.named), rows: Number(sale!.n) > 0 }).toEqual({ named: 0, rows: true })
+    // the `sales` table the sync keeps follows the rewritten file at the next sync, for the rows that changed only
+    const current = defineQuery<{ storeId: string }>()({
+      name: 'test.erased.current',
+      sql: `SELECT count(*) FILTER (WHERE phone_hash IS NOT NULL OR phone_masked IS NOT NULL OR name_key IS NOT NULL) AS named, count(*) AS n
+            FROM sales WHERE store_id = $storeId::UUID AND sale_key = 'order:A-2'`,
+    })
+    const synced = await sync()
+    expect(synced.parquet).toBe('updated')
+    expect(synced.matchback).toBe(1)
+    const [now] = await (await getAnalyticsDb()).withConnection((c) => runQuery(c, current, { storeId: storeA }))
+    expect({ named: Number(now!.named), rows: Number(now!.n) }).toEqual({ named: 0, rows: 1 })
+    expect(await matchOf(storeA, 'order:A-2')).toMatchObject({ status: 'unmatched', lead_id: null })
   })
 
   it('the review page lists, accepts with a CSRF-checked form, and the store page sets the window', async () => {
@@ -433,7 +446,8 @@ describe('matchback', () => {
       { order: 'I-1', date: sold, name: '韩梅', phone: '13900001234' },
       { order: 'I-2', date: sold, name: '韩梅', phone: '139****1234' },
     ], 'incremental.csv')
-    expect((await sync()).matchback).toBe('all')
+    // the import's two sales (the new leads pair with them only)
+    expect((await sync()).matchback).toBe(2)
     expect(await matchOf(storeA, 'order:I-1')).toMatchObject({ status: 'matched', lead_id: lead.leadId, rule: 'phone' })
     expect(await matchOf(storeA, 'order:I-2')).toMatchObject({ status: 'review', lead_id: lead.leadId, name_agreement: 'exact', candidates: 1 })
 
@@ -468,5 +482,66 @@ describe('matchback', () => {
     expect(await matchOf(storeA, 'order:I-1')).toMatchObject({ status: 'review', lead_id: platform.leadId, name_agreement: 'surname' })
     const final = await agreesWithFull()
     expect(final.campaigns.some((r) => r.lead_id === lead.leadId)).toBe(false)
+  })
+
+  it('a sales import re-matches the sales it added or superseded, not those of earlier files, and comes to what a full refresh makes', async () => {
+    const duck = await getAnalyticsDb()
+    const storeC = (await createStore(groupId, '绍兴大众4S店')).id
+    const sold = '2026-07-10'
+    const buyer = await arrive(storeC, { name: '林一', phone: '13500000101' }, daysBefore(sold, 20))
+    const other = await arrive(storeC, { name: '林二', phone: '13500000102' }, daysBefore(sold, 20))
+    expect((await sync()).matchback).toBe(0)
+
+    const firstFile: SaleLine[] = [
+      { order: 'F1-0', date: sold, name: '林一', phone: '13500000101' },
+      { order: 'F1-1', date: sold, name: '林二', phone: '13500000102' },
+      ...Array.from({ length: 4 }, (_, i) => ({ order: `F1-${i + 2}`, date: sold, name: '路人', phone: `1360000020${i}` })),
+    ]
+    await importSales(storeC, firstFile, 'first.csv')
+    const first = await sync()
+    expect(first).toMatchObject({ parquet: 'updated', matchback: 6 })
+    expect(await matchOf(storeC, 'order:F1-0')).toMatchObject({ status: 'matched', lead_id: buyer.leadId })
+    expect(await matchOf(storeC, 'order:F1-1')).toMatchObject({ status: 'matched', lead_id: other.leadId })
+
+    // the second file: three new sales, and F1-1 again with another buyer's number
+    const second = await importSales(storeC, [
+      { order: 'F2-0', date: sold, name: '林一', phone: '13500000101' },
+      { order: 'F2-1', date: sold, name: '路人', phone: '13600000300' },
+      { order: 'F2-2', date: sold, name: '路人', phone: '13600000301' },
+      { order: 'F1-1', date: sold, name: '路人', phone: '13600000302' },
+    ], 'second.csv')
+    expect(second.superseded).toBe(1)
+    const next = await sync()
+    expect(next).toMatchObject({ parquet: 'updated', matchback: 4 })
+    expect(await matchOf(storeC, 'order:F2-0')).toMatchObject({ status: 'matched', lead_id: buyer.leadId })
+    expect(await matchOf(storeC, 'order:F1-1')).toMatchObject({ status: 'unmatched', lead_id: null })
+    expect(await matchOf(storeC, 'order:F1-0')).toMatchObject({ status: 'matched', lead_id: buyer.leadId })
+
+    // the same file again changes nothing, so nothing is matched again
+    expect((await importSales(storeC, firstFile, 'first.csv')).reused).toBe(true)
+    expect(await sync()).toMatchObject({ parquet: 'unchanged', matchback: 0 })
+
+    // the kept `sales` table is the latest import's row of each sale, as the files say
+    const columns = SALE_ROW_COLUMNS.map(([name]) => `"${name}"`).join(', ')
+    const differences = defineQuery()({
+      name: 'test.sales.kept',
+      sql: `WITH fresh AS (SELECT ${columns} FROM sale_rows QUALIFY row_number() OVER (PARTITION BY store_id, sale_key ORDER BY imported_at DESC, import_id DESC) = 1)
+            SELECT count(*)::INTEGER AS n FROM ((SELECT * FROM sales EXCEPT SELECT * FROM fresh) UNION ALL (SELECT * FROM fresh EXCEPT SELECT * FROM sales))`,
+    })
+    const [kept] = await duck.withConnection((c) => runQuery(c, differences, {}))
+    expect(kept).toEqual({ n: 0 })
+    const snapshot = defineQuery()({
+      name: 'test.imports.snapshot',
+      sql: `SELECT store_id::VARCHAR AS store_id, sale_key, lead_id::VARCHAR AS lead_id, rule, confidence, status, name_agreement, candidates, opportunity,
+                   first_touch_at, opportunity_ends_at FROM sale_matches ORDER BY ALL`,
+    })
+    const credits = defineQuery()({
+      name: 'test.imports.campaigns',
+      sql: 'SELECT store_id::VARCHAR AS store_id, sale_key, lead_id::VARCHAR AS lead_id, campaign_id::VARCHAR AS campaign_id FROM sale_match_campaigns ORDER BY ALL',
+    })
+    const tables = () => duck.withConnection(async (c) => ({ matches: await runQuery(c, snapshot, {}), campaigns: await runQuery(c, credits, {}) }))
+    const incremental = await tables()
+    await duck.withConnection((c) => refreshSaleMatches(c, 'all'))
+    expect(await tables()).toEqual(incremental)
   })
 })

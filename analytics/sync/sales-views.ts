@@ -7,8 +7,11 @@ import type { PgSource } from './source'
 /**
  * The imported sales in DuckDB (SPEC §4): `sale_rows` reads every Parquet file of a completed
  * sales import (files are immutable: a corrected re-export adds a file, it never rewrites
- * one); `sales` is the current row of each sale — per store and sale key (VIN, else order
- * number), the row of the latest import. The registry is the `imports` table in Postgres.
+ * one — only an erasure does, emptying a buyer's identifiers); `sales` is the current row of
+ * each sale — per store and sale key (VIN, else order number), the row of the latest import.
+ * `sales` is a table the sync keeps (./parquet-views.ts): every reader of the sales list,
+ * matchback and the review list reads it instead of sorting every file's rows again. The
+ * registry is the `imports` table in Postgres.
  */
 
 /** The kept files of completed sales imports, oldest first (paths in the registry are relative to DATA_DIR). */
@@ -19,17 +22,9 @@ export async function registeredSalesFiles(source: PgSource, dataDir = readDbCon
   return rows.map((r) => path.resolve(dataDir, r.parquet_path))
 }
 
-const columns = SALE_ROW_COLUMNS.map(([name]) => name).join(', ')
-
 export const SALES_PARQUET_VIEW: ParquetView = {
   name: 'sale_rows',
   files: (source) => registeredSalesFiles(source),
   emptyColumns: SALE_ROW_COLUMNS_SQL,
-  derived: [
-    {
-      name: 'sales',
-      sql: `SELECT ${columns} FROM sale_rows
-            QUALIFY row_number() OVER (PARTITION BY store_id, sale_key ORDER BY imported_at DESC, import_id DESC) = 1`,
-    },
-  ],
+  latest: [{ name: 'sales', key: ['store_id', 'sale_key'], order: 'imported_at DESC, import_id DESC', columns: SALE_ROW_COLUMNS.map(([name]) => name) }],
 }

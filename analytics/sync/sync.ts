@@ -3,9 +3,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { sqlList, type AnalyticsConnection, type AnalyticsDb } from '../duckdb'
 import { analyticsLog, runQuery, runStatement, defineQuery } from '../query'
-import { beginMatchbackChanges, noteDeletions, noteStagedChanges, scopeChangedSales } from '../matchback/changes'
+import { beginMatchbackChanges, noteChangedSales, noteDeletions, noteStagedChanges, scopeChangedSales } from '../matchback/changes'
 import { refreshSaleMatches, saleMatchesCurrent } from '../matchback/refresh'
-import { parquetViewsSignature, registerParquetViews, resolveParquetViews } from './parquet-views'
+import { parquetFiles, parquetViewsSignature, registerParquetViews, resolveParquetViews, updateParquetViews, type ParquetFiles } from './parquet-views'
 import type { PgSource } from './source'
 import { ident, SYNCED_TABLE_NAMES, SYNCED_TABLES, type TableSpec } from './tables'
 
@@ -45,6 +45,8 @@ export type SyncReport = {
   ms: number
   /** the sales whose matches were recomputed: all, or how many (0: none) */
   matchback: 'all' | number
+  /** the imported files' views and tables: made anew, brought up to date for changed files, or unchanged */
+  parquet: 'made' | 'updated' | 'unchanged'
 }
 
 /** Changes when a table's columns change: the copy is then rebuilt in place. */
@@ -66,14 +68,29 @@ async function recreateTables(c: AnalyticsConnection) {
   await runStatement(c, 'sync.meta.write', 'INSERT INTO _roadshow_meta VALUES ($key, $value)', { key: 'spec_hash', value: SPEC_HASH })
 }
 
-type Meta = { watermark: string | null; syncedAt: Date | null; specHash: string | null; source: string | null; parquetViews: string | null }
+type Meta = {
+  watermark: string | null
+  syncedAt: Date | null
+  specHash: string | null
+  source: string | null
+  parquetViews: string | null
+  parquetFiles: ParquetFiles | null
+}
 
 async function loadMeta(c: AnalyticsConnection): Promise<Meta> {
   await runStatement(c, 'sync.meta.create', 'CREATE TABLE IF NOT EXISTS _roadshow_meta (key VARCHAR PRIMARY KEY, value VARCHAR)')
   const rows = await runQuery(c, readMeta, {})
   const get = (k: string) => (rows.find((r) => r.key === k)?.value as string | undefined) ?? null
   const syncedAt = get('synced_at')
-  return { watermark: get('watermark'), syncedAt: syncedAt ? new Date(syncedAt) : null, specHash: get('spec_hash'), source: get('source'), parquetViews: get('parquet_views') }
+  const files = get('parquet_files')
+  return {
+    watermark: get('watermark'),
+    syncedAt: syncedAt ? new Date(syncedAt) : null,
+    specHash: get('spec_hash'),
+    source: get('source'),
+    parquetViews: get('parquet_views'),
+    parquetFiles: files ? (JSON.parse(files) as ParquetFiles) : null,
+  }
 }
 
 async function writeMeta(c: AnalyticsConnection, key: string, value: string) {
@@ -225,6 +242,12 @@ async function applyDeletions(c: AnalyticsConnection, source: PgSource, from: st
   return total
 }
 
+/** The same files, each unchanged. */
+function sameFiles(a: ParquetFiles, b: ParquetFiles) {
+  const flat = (f: ParquetFiles) => JSON.stringify(Object.keys(f).sort().map((view) => [view, Object.entries(f[view]!).sort()]))
+  return flat(a) === flat(b)
+}
+
 /** The synced tables with a row written at or after `from`. */
 async function tablesChangedSince(source: PgSource, from: string) {
   const probes = SYNCED_TABLES.map((t) => `select '${t.name}' as t where exists (select 1 from ${ident(t.name)} where sync_xid >= $1::xid8)`)
@@ -288,26 +311,39 @@ export async function syncAnalytics(db: AnalyticsDb, source: PgSource, options: 
         tables[t.name] = await copyTable(c, source, t, { from, to: xmin, fresh: full }, options)
         rows += tables[t.name]!
       }
-      // the imported files' views: made afresh with the copy, and whenever the registry changed
-      // (an import completed here, in another process or on the command line)
+      // the imported files' views and tables: made afresh with the copy or new definitions; when
+      // the registry changed (an import completed here, in another process or on the command
+      // line) or a file was rewritten (an erasure), the views read the files listed now and the
+      // `sales` table changes the sales whose current row did, which matchback then re-matches
       const views = await resolveParquetViews(source)
       const signature = parquetViewsSignature(views)
-      const viewsChanged = full || meta.parquetViews !== signature
-      if (viewsChanged) {
+      const files = parquetFiles(views)
+      let parquet: SyncReport['parquet'] = 'unchanged'
+      if (full || meta.parquetViews !== signature || !meta.parquetFiles) {
         await registerParquetViews(c, views)
         await writeMeta(c, 'parquet_views', signature)
+        await writeMeta(c, 'parquet_files', JSON.stringify(files))
+        parquet = 'made'
+      } else if (!sameFiles(meta.parquetFiles, files)) {
+        const now = await updateParquetViews(c, views, meta.parquetFiles, (table, keys) => (table === 'sales' ? noteChangedSales(c, keys) : undefined))
+        await writeMeta(c, 'parquet_files', JSON.stringify(now))
+        parquet = 'updated'
       }
       // the matches follow the leads, touches, reviews and sales in the same commit (ADR 017):
-      // every sale's when the copy or the sales files are new (or the rules changed), else
+      // every sale's when the copy or the `sales` table is new (or the rules changed), else
       // those of the sales this sync's changes can re-match (analytics/matchback/changes.ts)
       let matchback: SyncReport['matchback'] = 'all'
-      if (full || viewsChanged || !(await saleMatchesCurrent(c))) await refreshSaleMatches(c, 'all')
-      else if ((matchback = await scopeChangedSales(c)) > 0) await refreshSaleMatches(c, 'scoped')
+      if (full || parquet === 'made' || !(await saleMatchesCurrent(c))) await refreshSaleMatches(c, 'all')
+      else {
+        const scope = await scopeChangedSales(c)
+        matchback = scope.sales
+        if (scope.recorded) await refreshSaleMatches(c, 'scoped')
+      }
       await writeMeta(c, 'watermark', xmin)
       await writeMeta(c, 'source', identity)
       await writeMeta(c, 'synced_at', new Date().toISOString())
       await runStatement(c, 'sync.commit', 'COMMIT')
-      return { full, watermark: xmin, rows, deleted, tables, matchback }
+      return { full, watermark: xmin, rows, deleted, tables, matchback, parquet }
     } catch (error) {
       await runStatement(c, 'sync.rollback', 'ROLLBACK').catch(() => {})
       throw error
