@@ -91,8 +91,30 @@ export function parseWallClock(value: Cell | undefined): WallClock | { instant: 
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
-/** The time zone's offset from UTC at a moment, in ms (positive east of Greenwich). */
+/**
+ * The time zone's offset from UTC at a moment, in ms (positive east of Greenwich). Asking Intl
+ * costs tens of µs and an import asks twice per row, so offsets are kept per quarter hour (the
+ * grain of every change of offset since 1970), each only once the quarter's start and end agree.
+ */
+const offsets = new Map<string, Map<number, number>>()
+const QUARTER_MS = 900_000
+
 function offsetAt(utcMs: number, timeZone: string) {
+  let zone = offsets.get(timeZone)
+  if (!zone) offsets.set(timeZone, (zone = new Map()))
+  const quarter = Math.floor(utcMs / QUARTER_MS)
+  const known = zone.get(quarter)
+  if (known !== undefined) return known
+  const start = offsetByIntl(quarter * QUARTER_MS, timeZone)
+  if (start === offsetByIntl(quarter * QUARTER_MS + QUARTER_MS - 1000, timeZone)) {
+    if (zone.size > 100_000) zone.clear()
+    zone.set(quarter, start)
+    return start
+  }
+  return offsetByIntl(utcMs, timeZone)
+}
+
+function offsetByIntl(utcMs: number, timeZone: string) {
   let f = formatters.get(timeZone)
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {

@@ -79,7 +79,7 @@ export const MIN_SALE_YEAR = 2000
 export const MAX_SALE_YEAR = 2100
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n))
-const daysIn = (year: number, month: number) =>
+export const daysIn = (year: number, month: number) =>
   month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 
 function isoDay(year: number, month: number, day: number, raw: string): Parsed<string> {
@@ -219,7 +219,7 @@ function plainNumber(s: string): number {
   return digits ? Number(s) : NaN
 }
 
-function toFen(yuan: number): number {
+export function toFen(yuan: number): number {
   const fen = Math.round(yuan * 100)
   if (!Number.isSafeInteger(fen)) return NaN
   return fen === 0 ? 0 : fen // never -0
@@ -249,14 +249,18 @@ const VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
 
 /** Whether position 9 of a well-formed VIN is its check digit. */
 export function vinCheckDigitHolds(vin: string): boolean {
+  return vinCheckDigitHoldsAt(vin, 0)
+}
+
+function vinCheckDigitHoldsAt(text: string, at: number): boolean {
   let sum = 0
   for (let i = 0; i < 17; i++) {
-    const v = VIN_VALUE[vin.charCodeAt(i)] ?? -1
+    const v = VIN_VALUE[text.charCodeAt(at + i)] ?? -1
     if (v < 0) return false // I, O, Q
     sum += v * VIN_WEIGHTS[i]!
   }
   const r = sum % 11
-  return vin.charCodeAt(8) === (r === 10 ? 88 /* X */ : 48 + r)
+  return text.charCodeAt(at + 8) === (r === 10 ? 88 /* X */ : 48 + r)
 }
 
 export type VinWarning = 'sales.warning.vinCheckDigit' | 'sales.warning.vinLettersIOQ'
@@ -291,22 +295,33 @@ export function normalizeVin(cell: Cell | undefined): string | null | false {
 
 /** What looks wrong in a well-formed VIN: I, O or Q, or a failing check digit. */
 export function vinWarning(vin: string): VinWarning | null {
-  for (let i = 0; i < 17; i++) {
-    const c = vin.charCodeAt(i)
+  return vinWarningAt(vin, 0)
+}
+
+/** vinWarning of the well-formed VIN at text[at…at+17) (the row validator's fast path reads cells where they lie) */
+export function vinWarningAt(text: string, at: number): VinWarning | null {
+  for (let i = at; i < at + 17; i++) {
+    const c = text.charCodeAt(i)
     if (c === 73 || c === 79 || c === 81) return 'sales.warning.vinLettersIOQ'
   }
-  return vinCheckDigitHolds(vin) ? null : 'sales.warning.vinCheckDigit'
+  return vinCheckDigitHoldsAt(text, at) ? null : 'sales.warning.vinCheckDigit'
 }
 
 /** Upper-case letters, digits and dashes, not ending in .0: an order number as it should be (most are). */
-function isPlainId(s: string) {
-  const n = s.length
+export function isPlainId(s: string) {
+  return isPlainIdAt(s, 0, s.length)
+}
+
+/** isPlainId of text[from…to) */
+export function isPlainIdAt(text: string, from: number, to: number) {
+  const n = to - from
   if (n === 0 || n > 64) return false
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i)
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i)
     if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c === 45 || c === 95 || c === 47)) return false
   }
-  return !(n > 1 && s.charCodeAt(n - 1) === 48 && s.charCodeAt(n - 2) === 46) && !(n === 1 && (s === '-' || s === '/'))
+  const last = text.charCodeAt(to - 1)
+  return !(n > 1 && last === 48 && text.charCodeAt(to - 2) === 46) && !(n === 1 && (last === 45 || last === 47))
 }
 
 const SCIENTIFIC = /^\d(\.\d+)?E\+?\d+$/i
@@ -334,12 +349,17 @@ export function parseOrderNo(cell: Cell | undefined): Parsed<string | null> {
 
 /** 1: eleven digits of a China mobile; 2: its masked form 138****1234; 0: neither (or not sure). */
 function mobileShape(s: string): 0 | 1 | 2 {
-  if (s.charCodeAt(0) !== 49 /* 1 */) return 0
-  const second = s.charCodeAt(1)
+  return mobileShapeAt(s, 0)
+}
+
+/** mobileShape of the 11 characters at text[at…at+11) (the row validator's fast path reads cells where they lie) */
+export function mobileShapeAt(text: string, at: number): 0 | 1 | 2 {
+  if (text.charCodeAt(at) !== 49 /* 1 */) return 0
+  const second = text.charCodeAt(at + 1)
   if (second < 51 || second > 57) return 0
   let stars = 0
   for (let i = 2; i < 11; i++) {
-    const c = s.charCodeAt(i)
+    const c = text.charCodeAt(at + i)
     if (c === 42 && i >= 3 && i <= 6) stars++
     else if (c < 48 || c > 57) return 0
   }
@@ -401,7 +421,7 @@ const NAME_NOISE = /[\s·•.．・_\-'"]/g
  */
 export function nameKey(name: string | null | undefined): string | null {
   if (!name) return null
-  if (isPlainHanName(name)) return name
+  if (isPlainHanName(name, 0, name.length)) return name
   let s = toHalfWidth(name)
   if (s.indexOf('(') >= 0 || s.indexOf('[') >= 0 || s.indexOf('（') >= 0 || s.indexOf('【') >= 0) s = s.replace(BRACKETED, '')
   s = s.replace(NAME_NOISE, '').toLowerCase()
@@ -410,17 +430,17 @@ export function nameKey(name: string | null | undefined): string | null {
   return stripped || null
 }
 
-/** Two to four Han characters, not ending in a character that a form of address ends in: already its own key. */
-function isPlainHanName(s: string) {
-  const n = s.length
+/** Two to four Han characters (text[from…to)), not ending in a character that a form of address ends in: already its own key. */
+export function isPlainHanName(text: string, from: number, to: number) {
+  const n = to - from
   if (n < 2 || n > 4) return false
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i)
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i)
     if (c < 0x4e00 || c > 0x9fff) return false
   }
-  return !HONORIFIC_ENDS.has(s[n - 1]!)
+  return !HONORIFIC_ENDS.has(text.charCodeAt(to - 1))
 }
-const HONORIFIC_ENDS = new Set(['生', '士', '姐', '太', '人', '师', '傅', '总'])
+const HONORIFIC_ENDS = new Set(['生', '士', '姐', '太', '人', '师', '傅', '总'].map((c) => c.charCodeAt(0)))
 
 const HAN_CHAR = /^[\u3400-\u9fff\uf900-\ufaff]$/
 export const COMPOUND_SURNAMES = new Set(

@@ -23,6 +23,8 @@ const HEADER_SEARCH_ROWS = 30
 const MAX_UNZIPPED_FACTOR = 20
 const MAX_SKIPPED_LISTED = 1000
 const TOTAL_ROW = /^(合\s*计|总\s*计|小\s*计|共\s*计|(grand\s+|sub)?totals?\b|sum\b)/i
+/** the first characters TOTAL_ROW can match: most rows are ruled out without it */
+const TOTAL_START = new Set([...'合总小共GgSsTt'].map((c) => c.charCodeAt(0)))
 
 class ReadError extends Error {
   /**
@@ -52,8 +54,30 @@ port.on('message', (message) => {
   }
 })
 
+/**
+ * Credits in shared memory, when the consumer passes a SharedArrayBuffer (sales-stream.ts):
+ * an atomic add on its side, an atomic wait on this one. Posting a credit as a message was
+ * measured at about a millisecond of the consumer's thread per batch (wall time, on a loaded
+ * machine, while this thread was posting a batch): a second of a million-row import.
+ * @type {Int32Array | null}
+ */
+const sharedCredits = options.credits instanceof SharedArrayBuffer ? new Int32Array(options.credits) : null
+
 /** @param {any} message @param {ArrayBuffer[]} [transfer] */
 async function send(message, transfer) {
+  if (sharedCredits) {
+    for (;;) {
+      const left = Atomics.load(sharedCredits, 0)
+      if (left > 0) {
+        if (Atomics.compareExchange(sharedCredits, 0, left, left - 1) === left) break
+        continue
+      }
+      const waited = Atomics.waitAsync(sharedCredits, 0, left)
+      if (waited.async) await waited.value
+    }
+    port.postMessage(message, transfer)
+    return
+  }
   while (credits <= 0) await new Promise((resolve) => (wake = () => resolve(undefined)))
   wake = null
   credits--
@@ -139,6 +163,13 @@ class Shaper {
     this.batchSize = options.batchSize ?? 2000
     this.previewRows = options.previewRows ?? null
     this.maxRows = options.maxRows ?? null
+    /** the 'text' packing (CSV only): data rows go to the main thread as one string and offsets */
+    this.textBatch = options.packing === 'text' && meta.format === 'csv' ? new TextBatch() : null
+  }
+
+  /** rows in the batch being filled */
+  batchRows() {
+    return this.textBatch ? this.textBatch.rows : this.batch.length
   }
 
   /** @param {number} rowNumber @param {SkipWhy} why @param {string} text */
@@ -232,6 +263,53 @@ class Shaper {
       this.skip(row.rowNumber, 'total', rowText(row))
       return
     }
+    this.countData()
+    if (this.textBatch) {
+      this.textBatch.row(row.rowNumber, row.cells.length)
+      for (const cell of row.cells) this.textBatch.addString(cell === null ? null : String(cell))
+    } else {
+      this.batch.push(row)
+    }
+    return this.afterData()
+  }
+
+  /**
+   * A data row as CsvCells scanned it (the 'text' packing), read as data() reads a row but
+   * without a string per cell: the first filled cell's first character rules out a totals
+   * row before any pattern runs.
+   * @param {CsvCells} scan @param {number} k its first cell @param {number} width @param {number} rowNumber
+   * @returns {Promise<void> | undefined}
+   */
+  dataScanned(scan, k, width, rowNumber) {
+    if (this.done) return
+    this.lastRowNumber = rowNumber
+    let j = 0
+    for (; j < width; j++) {
+      const s = /** @type {number} */ (scan.starts[k + j])
+      if (s < 0 || s !== scan.ends[k + j]) break
+    }
+    if (j === width) {
+      this.blank(rowNumber)
+      return
+    }
+    const s = /** @type {number} */ (scan.starts[k + j])
+    const c = s < 0 ? /** @type {string} */ (scan.specials[-1 - s]).charCodeAt(0) : scan.text.charCodeAt(s)
+    if (TOTAL_START.has(c) && TOTAL_ROW.test(/** @type {string} */ (scan.value(k + j)))) {
+      /** @type {Cell[]} */
+      const cells = []
+      for (let i = 0; i < width; i++) cells.push(scan.value(k + i))
+      this.skip(rowNumber, 'total', rowText({ rowNumber, cells }))
+      return
+    }
+    this.countData()
+    const batch = /** @type {TextBatch} */ (this.textBatch)
+    batch.row(rowNumber, width)
+    for (let i = 0; i < width; i++) batch.addScanned(scan, k + i)
+    return this.afterData()
+  }
+
+  /** a data row is taken: the blank rows before it were between data rows */
+  countData() {
     if (this.pendingBlankCount) {
       for (const n of this.pendingBlanks) this.skip(n, 'blank', '')
       this.counts.blank += this.pendingBlankCount - this.pendingBlanks.length
@@ -242,15 +320,27 @@ class Shaper {
     if (this.maxRows !== null && this.dataRows > this.maxRows) {
       throw new ReadError('tooManyRows', `The file has more than ${this.maxRows} rows. Split it into smaller files.`, { max: this.maxRows })
     }
-    this.batch.push(row)
+  }
+
+  /** @returns {Promise<void> | undefined} */
+  afterData() {
     if (this.previewRows !== null && this.dataRows >= this.previewRows) {
       this.done = true
       return this.flush()
     }
-    if (this.batch.length >= this.batchSize) return this.flush()
+    if (this.batchRows() >= this.batchSize) return this.flush()
   }
 
   async flush() {
+    if (this.textBatch) {
+      if (!this.textBatch.rows) return
+      const packed = this.textBatch.pack()
+      this.textBatch = new TextBatch()
+      const transfer = [packed.starts.buffer, packed.ends.buffer, packed.rowNumbers.buffer, packed.widths.buffer]
+      if (packed.hashes) transfer.push(packed.hashes.buffer, packed.hashed.buffer)
+      await send({ type: 'text', packed, bytesRead: this.meta.bytesRead(), totalBytes: this.meta.totalBytes }, transfer)
+      return
+    }
     if (!this.batch.length) return
     const packed = packRows(this.batch)
     this.batch = []
@@ -417,8 +507,13 @@ class Utf8OrGb18030 {
         },
       }
     } else {
-      const decoder = iconv.getDecoder('gb18030', { stripBOM: false })
-      this.decoder = { write: (b) => decoder.write(b), end: () => decoder.end() ?? '' }
+      // the platform's decoder (ICU, the WHATWG gb18030 table): about 2.5× iconv-lite's speed
+      // on a GB18030 export, and the same text for every valid GBK / GB18030 sequence except
+      // 18 two-byte codes that GB18030-2022 moved from private-use code points to the real
+      // characters (A6D9…A6F3 vertical punctuation, FE59…FEA0 eight rare ideographs); bytes
+      // that are no GB18030 become U+FFFD, where iconv-lite made up code points (ADR 014)
+      const decoder = new TextDecoder('gb18030')
+      this.decoder = { write: (b) => decoder.decode(b, { stream: true }), end: () => decoder.decode() }
     }
     return this.decoder.write(sample)
   }
@@ -641,6 +736,448 @@ function parseExact(text, delimiter, final, firstRowNumber) {
   }
 }
 
+/**
+ * The records of decoded text as cell boundaries instead of strings: for the 'text' packing
+ * (see TextBatch), where a batch goes to the main thread as one string and the offsets of
+ * its cells, so that neither thread makes (or clones, or collects) a string per cell.
+ * Reads exactly as parseExact does — it is parseExact with offsets — and trims each cell as
+ * csvCell does (by moving its ends). A cell that is no range of the text (a quoted cell with
+ * doubled quotes, or with text after its closing quote) is kept as a string in `specials`,
+ * its start set to -1 - its index there. Holds only the unfinished last record between chunks.
+ */
+class CsvCells {
+  /** @param {string} delimiter */
+  constructor(delimiter) {
+    this.d = delimiter.charCodeAt(0)
+    this.partial = ''
+    this.rows = 0
+    /** the text the offsets of the last scan point into */
+    this.text = ''
+    this.starts = new Int32Array(1 << 16)
+    this.ends = new Int32Array(1 << 16)
+    this.widths = new Int32Array(1 << 12)
+    /** @type {string[]} */
+    this.specials = []
+    this.records = 0
+  }
+
+  /** the records the text completes @param {string} text */
+  push(text) {
+    this.scan(this.partial ? this.partial + text : text, false)
+  }
+
+  /** the last record, at the end of the input */
+  end() {
+    this.scan(this.partial, true)
+  }
+
+  /** @param {number} cells @param {number} records */
+  room(cells, records) {
+    if (cells >= this.starts.length) {
+      const starts = new Int32Array(this.starts.length * 2)
+      starts.set(this.starts)
+      this.starts = starts
+      const ends = new Int32Array(this.ends.length * 2)
+      ends.set(this.ends)
+      this.ends = ends
+    }
+    if (records >= this.widths.length) {
+      const widths = new Int32Array(this.widths.length * 2)
+      widths.set(this.widths)
+      this.widths = widths
+    }
+  }
+
+  /** @param {string} text @param {boolean} final */
+  scan(text, final) {
+    const d = this.d
+    const n = text.length
+    this.text = text
+    this.specials = []
+    let cells = 0
+    let records = 0
+    let rowCells = 0
+    let recordStart = 0
+    let pos = 0
+    let rest = n
+    for (;;) {
+      if (pos >= n && rowCells === 0) break
+      this.room(cells, records)
+      let start = pos
+      let end = pos
+      /** @type {string | null} */
+      let special = null
+      if (pos < n && text.charCodeAt(pos) === 34) {
+        let from = pos + 1
+        /** @type {string | null} the value so far, once it is no longer the text between the quotes */
+        let value = null
+        let close = -1
+        for (;;) {
+          close = text.indexOf('"', from)
+          if (close < 0 || (close === n - 1 && !final)) {
+            if (final) throw unclosedQuote(this.rows + records + 1)
+            break
+          }
+          if (text.charCodeAt(close + 1) === 34) {
+            value = (value ?? '') + text.slice(from, close + 1)
+            from = close + 2
+            continue
+          }
+          break
+        }
+        if (close < 0 || (close === n - 1 && !final)) {
+          rest = recordStart
+          cells -= rowCells
+          rowCells = 0
+          break
+        }
+        pos = close + 1
+        const next = pos < n ? text.charCodeAt(pos) : d
+        if (next !== d && next !== 10 && next !== 13) special = `"${(value ?? '') + text.slice(from, close)}"`
+        else if (value !== null) special = value + text.slice(from, close)
+        else {
+          start = from
+          end = close
+        }
+      }
+      let e = pos
+      while (e < n) {
+        const c = text.charCodeAt(e)
+        if (c === d || c === 10 || c === 13) break
+        e++
+      }
+      if (special !== null) {
+        if (e > pos) special += text.slice(pos, e)
+      } else if (e > pos) {
+        // unquoted (a quoted cell is followed by a delimiter, a line break or the end)
+        start = pos
+        end = e
+      }
+      if (e >= n && !final) {
+        rest = recordStart
+        cells -= rowCells
+        rowCells = 0
+        break
+      }
+      this.cell(cells++, text, start, end, special)
+      rowCells++
+      if (e >= n) {
+        this.widths[records++] = rowCells
+        rowCells = 0
+        break
+      }
+      const c = text.charCodeAt(e)
+      if (c === d) {
+        pos = e + 1
+        continue
+      }
+      if (c === 13 && e === n - 1 && !final) {
+        rest = recordStart
+        cells -= rowCells
+        rowCells = 0
+        break
+      }
+      this.widths[records++] = rowCells
+      rowCells = 0
+      pos = c === 13 && text.charCodeAt(e + 1) === 10 ? e + 2 : e + 1
+      recordStart = pos
+    }
+    this.records = records
+    this.rows += records
+    this.partial = rest < n ? text.slice(rest) : ''
+    if (this.partial.length > MAX_RECORD_CHARS) {
+      const detail = `row ${this.rows + 1} is longer than ${MAX_RECORD_CHARS} characters (a quote that is never closed?)`
+      throw new ReadError('malformed', `The CSV could not be read: ${detail}`, { detail })
+    }
+  }
+
+  /**
+   * One cell, trimmed as csvCell trims: padding off both ends, a ="…" wrapper unwrapped.
+   * @param {number} k @param {string} text @param {number} s @param {number} e @param {string | null} special
+   */
+  cell(k, text, s, e, special) {
+    if (special !== null) {
+      const v = csvCell(special)
+      if (v === null) {
+        this.starts[k] = 0
+        this.ends[k] = 0
+      } else {
+        this.starts[k] = -1 - this.specials.length
+        this.ends[k] = 0
+        this.specials.push(v)
+      }
+      return
+    }
+    if (s < e) {
+      const first = text.charCodeAt(s)
+      if (first === 61 || isSpace(first) || isSpace(text.charCodeAt(e - 1))) {
+        while (s < e && isSpace(text.charCodeAt(s))) s++
+        while (e > s && isSpace(text.charCodeAt(e - 1))) e--
+        if (e - s >= 3 && text.charCodeAt(s) === 61 && text.charCodeAt(s + 1) === 34 && text.charCodeAt(e - 1) === 34) {
+          s += 2
+          e--
+          while (s < e && isSpace(text.charCodeAt(s))) s++
+          while (e > s && isSpace(text.charCodeAt(e - 1))) e--
+        }
+      }
+    }
+    if (s >= e) s = e = 0
+    this.starts[k] = s
+    this.ends[k] = e
+  }
+
+  /** cell k of the last scan as a string, null when empty @param {number} k */
+  value(k) {
+    const s = /** @type {number} */ (this.starts[k])
+    if (s < 0) return /** @type {string} */ (this.specials[-1 - s])
+    const e = /** @type {number} */ (this.ends[k])
+    return s === e ? null : this.text.slice(s, e)
+  }
+}
+
+/**
+ * A batch in the 'text' packing: one string and the offsets of its cells. Rows scanned by
+ * CsvCells add the offsets of their cells in the scanned text (the batch sends the stretch
+ * of text they cover); rows at hand as strings (the rows read while the header was looked
+ * for, quoted cells with doubled quotes) add their strings after it. stream-table.ts's
+ * unpack and the sales import read cells back by `text.slice(start, end)`; an empty cell is
+ * start === end.
+ */
+class TextBatch {
+  constructor() {
+    this.rows = 0
+    this.cells = 0
+    this.rowNumbers = new Int32Array(256)
+    this.widths = new Int32Array(256)
+    this.starts = new Int32Array(4096)
+    this.ends = new Int32Array(4096)
+    /** the scanned text the range cells point into, and the stretch of it they cover */
+    this.text = ''
+    this.from = Infinity
+    this.to = 0
+    /** @type {string[]} strings after the text; their cells' starts are -1 - offset among them */
+    this.extras = []
+    this.extrasLength = 0
+  }
+
+  /** @param {number} rowNumber @param {number} width */
+  row(rowNumber, width) {
+    if (this.rows >= this.rowNumbers.length) {
+      this.rowNumbers = grow(this.rowNumbers)
+      this.widths = grow(this.widths)
+    }
+    this.rowNumbers[this.rows] = rowNumber
+    this.widths[this.rows++] = width
+    while (this.cells + width > this.starts.length) {
+      this.starts = grow(this.starts)
+      this.ends = grow(this.ends)
+    }
+  }
+
+  /** @param {string | null} value */
+  addString(value) {
+    if (value === null || value === '') {
+      this.starts[this.cells] = 0
+      this.ends[this.cells++] = 0
+      return
+    }
+    this.starts[this.cells] = -1 - this.extrasLength
+    this.ends[this.cells++] = value.length
+    this.extras.push(value)
+    this.extrasLength += value.length
+  }
+
+  /** @param {CsvCells} scan @param {number} k */
+  addScanned(scan, k) {
+    const s = /** @type {number} */ (scan.starts[k])
+    if (s < 0) return this.addString(/** @type {string} */ (scan.specials[-1 - s]))
+    const e = /** @type {number} */ (scan.ends[k])
+    if (s === e) {
+      this.starts[this.cells] = 0
+      this.ends[this.cells++] = 0
+      return
+    }
+    this.text = scan.text
+    if (s < this.from) this.from = s
+    if (e > this.to) this.to = e
+    this.starts[this.cells] = s
+    this.ends[this.cells++] = e
+  }
+
+  /** the message's parts, offsets made relative to the one string sent */
+  pack() {
+    const from = this.from === Infinity ? 0 : this.from
+    const base = this.from === Infinity ? '' : this.text.slice(from, this.to)
+    const starts = this.starts.slice(0, this.cells)
+    const ends = this.ends.slice(0, this.cells)
+    for (let k = 0; k < starts.length; k++) {
+      const s = /** @type {number} */ (starts[k])
+      if (s < 0) {
+        const at = base.length - 1 - s
+        starts[k] = at
+        ends[k] = at + /** @type {number} */ (ends[k])
+      } else if (s !== /** @type {number} */ (ends[k])) {
+        starts[k] = s - from
+        ends[k] -= from
+      }
+    }
+    const text = this.extras.length ? base + this.extras.join('') : base
+    const widths = this.widths.slice(0, this.rows)
+    return {
+      text,
+      starts,
+      ends,
+      rowNumbers: this.rowNumbers.slice(0, this.rows),
+      widths,
+      ...(phoneHmac && hashColumn >= 0 ? phoneHmac.column(text, starts, ends, widths, hashColumn) : {}),
+    }
+  }
+}
+
+// ---------------------------------------------------------------- keyed hashes of a phone column
+
+/** The column whose phones the worker hashes (the consumer says which once it has the header); -1: none yet. */
+let hashColumn = -1
+port.on('message', (message) => {
+  if (message?.type === 'hashColumn') hashColumn = message.column
+})
+
+const SHA_K = new Int32Array([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74,
+  0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d,
+  0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e,
+  0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5,
+  0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+])
+const SHA_IV = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19])
+
+/**
+ * HMAC-SHA256 of `phone:<11 digits>` for the cells of one column that are 11 ASCII digits,
+ * as sales-stage.ts's PhoneHmac computes it (a test holds the two equal): the sales import
+ * hands this thread, which has time to spare while the main thread validates, the hashing
+ * of its phones (SPEC §7; docs/decisions/015-sales-import.md). The key comes with the
+ * worker's options; the hashes go with the batch, eight words a row, and `hashed` says which
+ * rows have one. The main thread uses a hash only for a cell it reads as a full mobile number.
+ */
+class PhoneHmac {
+  /** @param {Uint8Array} key */
+  constructor(key) {
+    this.w = new Int32Array(64)
+    this.mid = new Int32Array(8)
+    const block = new Uint8Array(64)
+    block.set(key.subarray(0, 64))
+    this.inner = this.keyState(block, 0x36)
+    this.outer = this.keyState(block, 0x5c)
+    this.prefix = [...'phone:'].map((c) => c.charCodeAt(0))
+  }
+
+  /** @param {Uint8Array} block @param {number} pad */
+  keyState(block, pad) {
+    for (let i = 0; i < 16; i++) {
+      const o = i * 4
+      this.w[i] = ((/** @type {number} */ (block[o]) ^ pad) << 24) | ((/** @type {number} */ (block[o + 1]) ^ pad) << 16) | ((/** @type {number} */ (block[o + 2]) ^ pad) << 8) | (/** @type {number} */ (block[o + 3]) ^ pad)
+    }
+    const state = new Int32Array(8)
+    this.compress(SHA_IV, state)
+    return state
+  }
+
+  /**
+   * @param {string} text @param {Int32Array} starts @param {Int32Array} ends @param {Int32Array} widths @param {number} column
+   * @returns {{ hashes: Int32Array, hashed: Uint8Array }}
+   */
+  column(text, starts, ends, widths, column) {
+    const hashes = new Int32Array(widths.length * 8)
+    const hashed = new Uint8Array(widths.length)
+    let first = 0
+    for (let r = 0; r < widths.length; r++) {
+      const width = /** @type {number} */ (widths[r])
+      if (column < width) {
+        const s = /** @type {number} */ (starts[first + column])
+        if (ends[first + column] === s + 11 && this.digest(text, s, hashes, r * 8)) hashed[r] = 1
+      }
+      first += width
+    }
+    return { hashes, hashed }
+  }
+
+  /** the digest of phone:text[s…s+11) into out[at…at+8); false when those are not 11 ASCII digits @param {string} text @param {number} s @param {Int32Array} out @param {number} at */
+  digest(text, s, out, at) {
+    const w = this.w
+    w.fill(0, 0, 16)
+    for (let i = 0; i < 17; i++) {
+      let c
+      if (i < 6) c = /** @type {number} */ (this.prefix[i])
+      else {
+        c = text.charCodeAt(s + i - 6)
+        if (c < 48 || c > 57) return false
+      }
+      w[i >> 2] = /** @type {number} */ (w[i >> 2]) | (c << (24 - (i & 3) * 8))
+    }
+    w[4] = /** @type {number} */ (w[4]) | (0x80 << 16)
+    w[15] = (64 + 17) * 8
+    this.compress(this.inner, this.mid)
+    for (let i = 0; i < 8; i++) w[i] = /** @type {number} */ (this.mid[i])
+    w[8] = 0x80000000 | 0
+    w.fill(0, 9, 15)
+    w[15] = (64 + 32) * 8
+    this.compress(this.outer, out, at)
+    return true
+  }
+
+  /** one SHA-256 compression of the block in w, from state into out[at…at+8) @param {Int32Array} state @param {Int32Array} out @param {number} [at] */
+  compress(state, out, at = 0) {
+    const w = this.w
+    for (let i = 16; i < 64; i++) {
+      const a = /** @type {number} */ (w[i - 15])
+      const b = /** @type {number} */ (w[i - 2])
+      const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3)
+      const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10)
+      w[i] = (/** @type {number} */ (w[i - 16]) + s0 + /** @type {number} */ (w[i - 7]) + s1) | 0
+    }
+    let a = /** @type {number} */ (state[0])
+    let b = /** @type {number} */ (state[1])
+    let c = /** @type {number} */ (state[2])
+    let d = /** @type {number} */ (state[3])
+    let e = /** @type {number} */ (state[4])
+    let f = /** @type {number} */ (state[5])
+    let g = /** @type {number} */ (state[6])
+    let h = /** @type {number} */ (state[7])
+    for (let i = 0; i < 64; i++) {
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
+      const t1 = (h + S1 + ((e & f) ^ (~e & g)) + /** @type {number} */ (SHA_K[i]) + /** @type {number} */ (w[i])) | 0
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
+      const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0
+      h = g
+      g = f
+      f = e
+      e = (d + t1) | 0
+      d = c
+      c = b
+      b = a
+      a = (t1 + t2) | 0
+    }
+    out[at] = (/** @type {number} */ (state[0]) + a) | 0
+    out[at + 1] = (/** @type {number} */ (state[1]) + b) | 0
+    out[at + 2] = (/** @type {number} */ (state[2]) + c) | 0
+    out[at + 3] = (/** @type {number} */ (state[3]) + d) | 0
+    out[at + 4] = (/** @type {number} */ (state[4]) + e) | 0
+    out[at + 5] = (/** @type {number} */ (state[5]) + f) | 0
+    out[at + 6] = (/** @type {number} */ (state[6]) + g) | 0
+    out[at + 7] = (/** @type {number} */ (state[7]) + h) | 0
+  }
+}
+
+/** a key longer than a block is hashed first (RFC 2104); the consumer passes the key itself only when it fits */
+const phoneHmac = options.phoneHashKey instanceof Uint8Array && options.phoneHashKey.length <= 64 ? new PhoneHmac(options.phoneHashKey) : null
+
+/** @param {Int32Array} a */
+function grow(a) {
+  const b = new Int32Array(a.length * 2)
+  b.set(a)
+  return b
+}
+
 /** @param {Buffer} head @param {number} totalBytes */
 async function readCsv(head, totalBytes) {
   const sniffed = sniffEncoding(head)
@@ -669,7 +1206,8 @@ async function readCsv(head, totalBytes) {
   }
   const finalEncoding = () => (auto ? (auto.encoding ?? 'utf-8') : sniffed.encoding)
 
-  /** @typedef {{ shaper: Shaper, csv: CsvRecords }} Reading */
+  const textMode = options.packing === 'text'
+  /** @typedef {{ shaper: Shaper, csv: CsvRecords | CsvCells }} Reading */
   /** @type {Reading | null} */
   let reading = null
   // the first lines tell the separator and whether this is text at all
@@ -681,7 +1219,7 @@ async function readCsv(head, totalBytes) {
     checkLooksLikeText(start)
     const delimiter = detectDelimiter(start)
     const shaper = new Shaper({ format: 'csv', encoding: finalEncoding(), finalEncoding, delimiter, sheetName: null, totalBytes, bytesRead: () => input.bytesRead + sniffed.skip })
-    return { shaper, csv: new CsvRecords(delimiter) }
+    return { shaper, csv: textMode ? new CsvCells(delimiter) : new CsvRecords(delimiter) }
   }
 
   /** @param {Shaper} shaper @param {string[][]} records */
@@ -696,8 +1234,45 @@ async function readCsv(head, totalBytes) {
     }
   }
 
+  /**
+   * The records of one scan (the 'text' packing). The batch is sent at the end of the scan at
+   * the latest: its cells point into this scan's text.
+   * @param {Shaper} shaper @param {CsvCells} scan
+   */
+  const takeScanned = async (shaper, scan) => {
+    let k = 0
+    for (let r = 0; r < scan.records; r++) {
+      const width = /** @type {number} */ (scan.widths[r])
+      const n = ++rowNumber
+      let wait
+      if (shaper.header) {
+        wait = shaper.dataScanned(scan, k, width, n)
+      } else {
+        /** @type {Cell[]} */
+        const cells = []
+        for (let j = 0; j < width; j++) cells.push(scan.value(k + j))
+        wait = shaper.push({ rowNumber: n, cells })
+      }
+      if (wait) await wait
+      if (shaper.done) return
+      k += width
+    }
+    await shaper.flush()
+  }
+
   /** @param {Reading} r @param {string} text @param {boolean} last the input ends here */
   const read = async ({ shaper, csv }, text, last) => {
+    if (csv instanceof CsvCells) {
+      if (text) {
+        csv.push(text)
+        await takeScanned(shaper, csv)
+      }
+      if (!shaper.done && last) {
+        csv.end()
+        await takeScanned(shaper, csv)
+      }
+      return
+    }
     if (text) await take(shaper, csv.push(text))
     if (!shaper.done && last) await take(shaper, csv.end())
   }
