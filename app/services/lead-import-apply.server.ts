@@ -147,46 +147,21 @@ async function applyInTransaction(
   added: Map<string, string>,
 ): Promise<RowOutcome[]> {
   const { importId, storeId, userId, rows } = input
-  // The lookups below go key by key through indexes led by the key. PGlite never analyzes, and
-  // without statistics the planner takes a store's rows for a handful and plans a scan of all
-  // of them (or of the whole table) for every chunk — an import then slows down as it grows. So
-  // for the lookup statement only, the plan is pinned: nested loops over index scans.
-  await tx.execute(sql`
-    select pg_advisory_xact_lock(hashtext(${lockKey(storeId)})),
-           set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
-           set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`)
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${lockKey(storeId)}))`)
 
-  // ---- what the store already has, in one statement: rows imported before, the leads with these
-  // numbers (a merged lead's survivor in its place), the leads with these masked numbers, and
-  // when each delivered or lost one closed (a later arrival starts a new opportunity)
+  // ---- what the store already has, in one call (roadshow_lead_import_lookup, migration 0009: its
+  // plan is made once per connection and pinned to index lookups): rows imported before, the
+  // leads with these numbers (a merged lead's survivor in its place), the leads with these masked
+  // numbers, and when each delivered or lost one closed (a later arrival starts a new opportunity)
   const keys = [...new Set(rows.map((r) => r.rowKey))]
   const hashes = [...new Set(rows.flatMap((r) => (r.phoneHash ? [r.phoneHash] : [])))]
   const masks = [...new Set(rows.map((r) => r.phoneMasked))]
   // a lead as JSON (snake_case columns), with when a delivered or lost one closed
-  const leadJson = (alias: string) =>
-    sql.raw(`to_jsonb(${alias}) || jsonb_build_object('closed_at', case when ${alias}.status in ('delivered', 'lost')
-        then (select max(e.at) from lead_events e where e.lead_id = ${alias}.id and e.to_status = ${alias}.status) end)`)
-  // (the store is compared as text, so that its index is no way in either)
-  const [found] = rowsOf<{ dups: Array<{ key: string; leadId: string | null }>; byHash: Array<{ hash: string; direct: boolean; lead: LoadedJson }>; byMask: LoadedJson[] }>(
-    await tx.execute(sql`
-      select
-        (select coalesce(json_agg(json_build_object('key', t.key, 'leadId', t.lead_id)), '[]')
-           from jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) as k(key)
-           cross join lateral (
-             select t.detail->>'rowKey' as key, t.lead_id from touchpoints t
-              where t.kind = 'platform_lead' and t.detail->>'rowKey' = k.key and t.store_id::text = ${storeId}
-              limit 1) t) as dups,
-        (select coalesce(jsonb_agg(jsonb_build_object('hash', l.phone_hash, 'direct', l.merged_into_id is null, 'lead', ${leadJson('x')})), '[]')
-           from jsonb_array_elements_text(${JSON.stringify(hashes)}::jsonb) as h(hash)
-           join leads l on l.phone_hash = h.hash and l.store_id::text = ${storeId}
-           join leads x on x.id = coalesce(l.merged_into_id, l.id) and x.merged_into_id is null) as "byHash",
-        (select coalesce(jsonb_agg(${leadJson('m')} order by m.created_at, m.id), '[]')
-           from jsonb_array_elements_text(${JSON.stringify(masks)}::jsonb) as k(masked)
-           join leads m on m.phone_masked = k.masked and m.merged_into_id is null and m.store_id::text = ${storeId}) as "byMask"`),
-  )
-  await tx.execute(sql`
-    select set_config('enable_seqscan', 'on', true), set_config('enable_bitmapscan', 'on', true),
-           set_config('enable_hashjoin', 'on', true), set_config('enable_mergejoin', 'on', true)`)
+  const [found] = rowsOf<{ result: { dups: Array<{ key: string; leadId: string | null }>; byHash: Array<{ hash: string; direct: boolean; lead: LoadedJson }>; byMask: LoadedJson[] } }>(
+    await tx.execute(
+      sql`select roadshow_lead_import_lookup(${storeId}::uuid, ${JSON.stringify(keys)}::jsonb, ${JSON.stringify(hashes)}::jsonb, ${JSON.stringify(masks)}::jsonb) as result`,
+    ),
+  ).map((r) => r.result)
   const known = new Map<string, string | null>(found!.dups.map((d) => [d.key, d.leadId]))
 
   const states = new Map<string, LeadState>()
@@ -334,8 +309,9 @@ async function applyInTransaction(
   const newLeads = touchedLeads.filter((s) => s.created)
   const oldLeads = touchedLeads.filter((s) => !s.created)
 
-  // ---- the writes, in one statement: new leads; the changes to known ones (relative to the row as
-  // it is now, like recordArrival's); the undo log; touchpoints; lead events; the rows' outcomes
+  // ---- the writes, in one call (roadshow_lead_import_write, migration 0009): new leads; the changes
+  // to known ones (relative to the row as it is now, like recordArrival's); the undo log;
+  // touchpoints; lead events; the rows' outcomes
   const payload = {
     created: newLeads.map((s) => ({
       id: s.id,
@@ -380,76 +356,7 @@ async function applyInTransaction(
     outcomes: outcomes.map((o) => ({ row_number: o.rowNumber, outcome: o.outcome, column: o.column, reason: o.reason, lead_id: o.leadId })),
   }
   const [written] = rowsOf<{ created: number | string }>(
-    await tx.execute(sql`
-      with p as (select ${JSON.stringify(payload)}::jsonb as j),
-      created as (
-        insert into leads (id, store_id, name, phone, phone_hash, phone_masked, city, model_of_interest, created_by_id,
-                           first_touch_at, first_channel, first_campaign_id, last_touch_at)
-        select v.id, ${storeId}::uuid, v.name, v.phone, v.phone_hash, v.phone_masked, v.city, v.model, ${userId}::uuid,
-               v.first_at, v.first_channel, v.first_campaign_id, v.last_at
-        from p, jsonb_to_recordset(p.j->'created') as v(id uuid, name text, phone text, phone_hash text, phone_masked text, city text, model text,
-                                                        first_at timestamptz, first_channel text, first_campaign_id uuid, last_at timestamptz)
-        on conflict do nothing
-        returning id
-      ),
-      changed as (
-        update leads l set
-          name = case when l.name = '' then v.name else l.name end,
-          city = case when l.city = '' then v.city else l.city end,
-          model_of_interest = case when l.model_of_interest = '' then v.model else l.model_of_interest end,
-          phone = case when v.phone_hash is not null and l.phone_hash is null then v.phone else l.phone end,
-          phone_hash = case when v.phone_hash is not null and l.phone_hash is null then v.phone_hash else l.phone_hash end,
-          status = case when v.reopen_from = l.status then 'new' else l.status end,
-          opportunity = case when v.reopen_from = l.status then l.opportunity + 1 else l.opportunity end,
-          lost_reason = case when v.reopen_from = l.status then null else l.lost_reason end,
-          lost_to_brand = case when v.reopen_from = l.status then null else l.lost_to_brand end,
-          lost_to_model = case when v.reopen_from = l.status then null else l.lost_to_model end,
-          first_channel = case when l.first_touch_at is null or v.first_at < l.first_touch_at then v.first_channel else l.first_channel end,
-          first_campaign_id = case when l.first_touch_at is null or v.first_at < l.first_touch_at then v.first_campaign_id else l.first_campaign_id end,
-          first_touch_at = case when l.first_touch_at is null or v.first_at < l.first_touch_at then v.first_at else l.first_touch_at end,
-          last_touch_at = greatest(coalesce(l.last_touch_at, v.last_at), v.last_at),
-          version = l.version + 1,
-          updated_at = now()
-        from p, jsonb_to_recordset(p.j->'changed') as v(id uuid, name text, city text, model text, phone text, phone_hash text, reopen_from text,
-                                                        first_at timestamptz, first_channel text, first_campaign_id uuid, last_at timestamptz)
-        where l.id = v.id
-        returning l.id, l.version, l.opportunity
-      ),
-      undo as (
-        insert into lead_import_undo (import_id, lead_id, created, before, version_after)
-        select ${importId}::uuid, v.lead_id, v.created, v.before, coalesce(c.version, 1)
-        from p, jsonb_to_recordset(p.j->'undo') as v(lead_id uuid, created boolean, before jsonb)
-        left join changed c on c.id = v.lead_id
-        on conflict (import_id, lead_id) do update set version_after = excluded.version_after
-      ),
-      touched as (
-        insert into touchpoints (store_id, lead_id, kind, channel, at, campaign_id, placement_id, import_id, detail, created_by_id)
-        select ${storeId}::uuid, v.lead_id, 'platform_lead', v.channel, v.at, v.campaign_id, v.placement_id, ${importId}::uuid, v.detail, ${userId}::uuid
-        from p, jsonb_to_recordset(p.j->'touches') as v(lead_id uuid, channel text, at timestamptz, campaign_id uuid, placement_id uuid, detail jsonb)
-        returning id, (detail->>'row')::integer as row
-      ),
-      events as (
-        insert into lead_events (lead_id, type, from_status, to_status, user_id, at, detail)
-        select v.lead_id, e.type, e.from_status, e.to_status, ${userId}::uuid, v.at, e.detail
-        from p, jsonb_to_recordset(p.j->'touches') as v(row integer, lead_id uuid, channel text, at timestamptz, event text, matched_by text, reopen_from text)
-        join touched t on t.row = v.row
-        left join changed c on c.id = v.lead_id
-        cross join lateral (
-          select 'opportunity' as type, v.reopen_from as from_status, 'new' as to_status, 0 as ord,
-                 jsonb_build_object('opportunity', c.opportunity, 'kind', 'platform_lead', 'channel', v.channel, 'importId', ${importId}::text) as detail
-          where v.reopen_from is not null
-          union all
-          select v.event, null, case when v.event = 'created' then 'new' end, 1,
-                 jsonb_build_object('kind', 'platform_lead', 'channel', v.channel, 'touchpointId', t.id, 'matchedBy', v.matched_by, 'importId', ${importId}::text)
-        ) e
-      ),
-      outcomes as (
-        insert into import_rows (import_id, row_number, outcome, "column", reason, lead_id)
-        select ${importId}::uuid, v.row_number, v.outcome, v.column, v.reason, v.lead_id
-        from p, jsonb_to_recordset(p.j->'outcomes') as v(row_number integer, outcome text, "column" text, reason text, lead_id uuid)
-      ),
-      beat as (update imports set heartbeat_at = now() where id = ${importId}::uuid)
-      select (select count(*) from created) as created`),
+    await tx.execute(sql`select roadshow_lead_import_write(${storeId}::uuid, ${importId}::uuid, ${userId}::uuid, ${JSON.stringify(payload)}::jsonb) as created`),
   )
   // an arrival by another path took one of these phones since the lookup: look again
   if (Number(written!.created) !== newLeads.length) throw new ChunkRace()
