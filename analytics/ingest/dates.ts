@@ -91,6 +91,25 @@ export function parseWallClock(value: Cell | undefined): WallClock | { instant: 
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
+/** One formatter per time zone, of the wall clock's numeric parts: making one costs far more than using it. */
+export function zoneFormatter(timeZone: string) {
+  let f = formatters.get(timeZone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
+    formatters.set(timeZone, f)
+  }
+  return f
+}
+
 /**
  * The time zone's offset from UTC at a moment, in ms (positive east of Greenwich). Asking Intl
  * costs tens of µs and an import asks twice per row, so offsets are kept per quarter hour (the
@@ -115,21 +134,7 @@ function offsetAt(utcMs: number, timeZone: string) {
 }
 
 function offsetByIntl(utcMs: number, timeZone: string) {
-  let f = formatters.get(timeZone)
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    })
-    formatters.set(timeZone, f)
-  }
-  const parts = Object.fromEntries(f.formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]))
+  const parts = Object.fromEntries(zoneFormatter(timeZone).formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]))
   const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second))
   return asUtc - Math.floor(utcMs / 1000) * 1000
 }

@@ -112,3 +112,45 @@ export function JobProgress({ job: initial }: { job: JobView }) {
     </div>
   )
 }
+
+/** An import job's card: its progress, the file, the store, who started it and when; `next` while it runs. */
+export function ImportJobCard({
+  job,
+  fileName,
+  storeName,
+  createdBy,
+  timeZone,
+  next,
+}: {
+  job: JobView
+  fileName: string
+  storeName: string
+  createdBy: string | null
+  timeZone: string
+  next: string
+}) {
+  const { t, moment } = useI18n()
+  const active = job.status === 'queued' || job.status === 'running'
+  return (
+    <section className="card">
+      <JobProgress job={job} />
+      <dl className="props">
+        <dt>{t('imports.preview.file')}</dt>
+        <dd className="break-all">{fileName || '—'}</dd>
+        <dt>{t('imports.detail.store')}</dt>
+        <dd>{storeName}</dd>
+        <dt>{t('imports.detail.by')}</dt>
+        <dd>{createdBy ?? t('imports.detail.system')}</dd>
+        <dt>{t('jobs.detail.started')}</dt>
+        <dd>{moment(job.startedAt ?? job.createdAt, timeZone)}</dd>
+        {job.finishedAt ? (
+          <>
+            <dt>{t('jobs.detail.finished')}</dt>
+            <dd>{moment(job.finishedAt, timeZone)}</dd>
+          </>
+        ) : null}
+      </dl>
+      {active ? <p className="small muted">{next}</p> : null}
+    </section>
+  )
+}

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { redirect } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { JobActions } from '../components/job-actions'
-import { JobProgress } from '../components/job-progress'
+import { ImportJobCard } from '../components/job-progress'
 import type { MessageKey } from '../i18n'
 import { LEAD_FIELDS, type LeadField } from '../schemas/lead-import'
 import { SalesJobActionSchema as JobActionSchema } from '../schemas/sales'
@@ -41,9 +41,8 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'imports.j
 
 export default function LeadImportJobPage() {
   const d = useLoaderData<typeof loader>()
-  const { t, moment } = useI18n()
+  const { t } = useI18n()
   const { job } = d
-  const active = job.status === 'queued' || job.status === 'running'
   const error = job.error
   const errorParams = { ...error?.params }
   if (typeof errorParams.field === 'string' && (LEAD_FIELDS as readonly string[]).includes(errorParams.field)) {
@@ -66,26 +65,7 @@ export default function LeadImportJobPage() {
           {d.failedImportId ? <Link to={`/imports/${d.failedImportId}`}>{t('imports.job.seeImport')}</Link> : null}
         </div>
       ) : null}
-      <section className="card">
-        <JobProgress job={job} />
-        <dl className="props">
-          <dt>{t('imports.preview.file')}</dt>
-          <dd className="break-all">{d.fileName || '—'}</dd>
-          <dt>{t('imports.detail.store')}</dt>
-          <dd>{d.storeName}</dd>
-          <dt>{t('imports.detail.by')}</dt>
-          <dd>{d.createdBy ?? t('imports.detail.system')}</dd>
-          <dt>{t('jobs.detail.started')}</dt>
-          <dd>{moment(job.startedAt ?? job.createdAt, d.timeZone)}</dd>
-          {job.finishedAt ? (
-            <>
-              <dt>{t('jobs.detail.finished')}</dt>
-              <dd>{moment(job.finishedAt, d.timeZone)}</dd>
-            </>
-          ) : null}
-        </dl>
-        {active ? <p className="small muted">{t('imports.job.next')}</p> : null}
-      </section>
+      <ImportJobCard job={job} fileName={d.fileName} storeName={d.storeName} createdBy={d.createdBy} timeZone={d.timeZone} next={t('imports.job.next')} />
     </>
   )
 }

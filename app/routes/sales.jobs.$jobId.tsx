@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { redirect } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { JobActions } from '../components/job-actions'
-import { JobProgress } from '../components/job-progress'
+import { ImportJobCard } from '../components/job-progress'
 import type { MessageKey } from '../i18n'
 import { SalesJobActionSchema } from '../schemas/sales'
 import { cancelJob, retryJob } from '../services/jobs.server'
@@ -42,9 +42,8 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'sales.job
 
 export default function SalesImportJobPage() {
   const d = useLoaderData<typeof loader>()
-  const { t, moment } = useI18n()
+  const { t } = useI18n()
   const { job } = d
-  const active = job.status === 'queued' || job.status === 'running'
   const error = job.error
   const errorParams = { ...error?.params }
   if (typeof errorParams.field === 'string') errorParams.field = t(`sales.field.${errorParams.field}` as MessageKey)
@@ -64,26 +63,7 @@ export default function SalesImportJobPage() {
           {t('sales.job.failed')} {t(error.key as MessageKey, errorParams)}
         </div>
       ) : null}
-      <section className="card">
-        <JobProgress job={job} />
-        <dl className="props">
-          <dt>{t('imports.preview.file')}</dt>
-          <dd className="break-all">{d.fileName || '—'}</dd>
-          <dt>{t('imports.detail.store')}</dt>
-          <dd>{d.storeName}</dd>
-          <dt>{t('imports.detail.by')}</dt>
-          <dd>{d.createdBy ?? t('imports.detail.system')}</dd>
-          <dt>{t('jobs.detail.started')}</dt>
-          <dd>{moment(job.startedAt ?? job.createdAt, d.timeZone)}</dd>
-          {job.finishedAt ? (
-            <>
-              <dt>{t('jobs.detail.finished')}</dt>
-              <dd>{moment(job.finishedAt, d.timeZone)}</dd>
-            </>
-          ) : null}
-        </dl>
-        {active ? <p className="small muted">{t('sales.job.next')}</p> : null}
-      </section>
+      <ImportJobCard job={job} fileName={d.fileName} storeName={d.storeName} createdBy={d.createdBy} timeZone={d.timeZone} next={t('sales.job.next')} />
     </>
   )
 }

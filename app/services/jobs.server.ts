@@ -250,3 +250,11 @@ export async function listOpenJobs(user: SessionUser, kinds: string[], limit = 1
     .orderBy(desc(jobs.createdAt))
     .limit(limit)
 }
+
+/** The name of whoever queued a job, or null (the system, or a user since removed). */
+export async function jobCreatorName(job: Pick<Job, 'createdById'>): Promise<string | null> {
+  if (!job.createdById) return null
+  const db = await getDb()
+  const [who] = await db.select({ name: users.name }).from(users).where(eq(users.id, job.createdById))
+  return who?.name ?? null
+}

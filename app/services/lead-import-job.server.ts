@@ -1,13 +1,11 @@
-import { eq } from 'drizzle-orm'
 import { z } from 'zod'
 import { getDb } from '../../db/client'
-import { users } from '../../db/schema'
 import { ColumnMappingSchema, PLATFORM_CHOICES } from '../schemas/lead-import'
 import { requireStoreAccess, type SessionUser } from '../utils/auth.server'
 import { notFound } from '../utils/http.server'
 import { isFileHash } from './import-files.server'
 import { ImportError, resolveFile, retryInput, runLeadImport, type LeadImportResult } from './lead-import.server'
-import { enqueueJob, getJob, JobError, listOpenJobs, registerJobHandler, toJobView, type Job, type JobView } from './jobs.server'
+import { enqueueJob, getJob, JobError, jobCreatorName, listOpenJobs, registerJobHandler, toJobView, type Job, type JobView } from './jobs.server'
 
 /**
  * The `lead_import` job kind (ADR 014, ADR 019): a lead-platform export confirmed on the
@@ -140,13 +138,7 @@ function describe(job: Job, user: SessionUser, createdBy: string | null): LeadIm
 export async function getLeadImportJob(user: SessionUser, jobId: string): Promise<LeadImportJob> {
   const job = await getJob(user, jobId)
   if (job.kind !== LEAD_IMPORT_JOB) notFound('No such job.')
-  let createdBy: string | null = null
-  if (job.createdById) {
-    const db = await getDb()
-    const [who] = await db.select({ name: users.name }).from(users).where(eq(users.id, job.createdById))
-    createdBy = who?.name ?? null
-  }
-  return describe(job, user, createdBy)
+  return describe(job, user, await jobCreatorName(job))
 }
 
 /** The lead imports still running, and those that failed in the last week, of the user's stores. */

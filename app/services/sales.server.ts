@@ -19,7 +19,7 @@ import type { SaleField } from '../../analytics/ingest/sales-record'
 import { SALES_PAGE_SIZE, type SalesListFilters } from '../schemas/sales'
 import { canReadStore, type SessionUser } from '../utils/auth.server'
 import { notFound } from '../utils/http.server'
-import { getJob, listOpenJobs, toJobView, type Job, type JobView } from './jobs.server'
+import { getJob, jobCreatorName, listOpenJobs, toJobView, type Job, type JobView } from './jobs.server'
 import { SALES_IMPORT_JOB } from './sales-import-job.server'
 import type { SalesImportInput, SalesImportResult } from './sales-import.server'
 import { failInterruptedSalesImports } from './sales-import.server'
@@ -233,13 +233,7 @@ function describeJob(job: Job, user: SessionUser, createdBy: string | null): Sal
 export async function getSalesImportJob(user: SessionUser, jobId: string): Promise<SalesImportJob> {
   const job = await getJob(user, jobId)
   if (job.kind !== SALES_IMPORT_JOB) notFound('No such job.')
-  let createdBy: string | null = null
-  if (job.createdById) {
-    const db = await getDb()
-    const [who] = await db.select({ name: users.name }).from(users).where(eq(users.id, job.createdById))
-    createdBy = who?.name ?? null
-  }
-  return describeJob(job, user, createdBy)
+  return describeJob(job, user, await jobCreatorName(job))
 }
 
 /** The sales imports still running, and those that failed in the last week, of the user's stores. */

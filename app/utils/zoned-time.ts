@@ -1,32 +1,13 @@
+import { zoneFormatter } from '../../analytics/ingest/dates'
+
 /**
  * Wall-clock times of a store (its time zone, default Asia/Shanghai) and the UTC moments
  * they stand for. `<input type="datetime-local">` sends the store's wall clock without a
  * zone; the database keeps UTC (ADR 001).
  */
 
-/** One formatter per zone: making one costs far more than using it (an import converts every row). */
-const formatters = new Map<string, Intl.DateTimeFormat>()
-
-function formatter(timeZone: string) {
-  let f = formatters.get(timeZone)
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
-    formatters.set(timeZone, f)
-  }
-  return f
-}
-
 function parts(at: Date, timeZone: string) {
-  const fields = formatter(timeZone).formatToParts(at)
+  const fields = zoneFormatter(timeZone).formatToParts(at)
   const get = (type: string) => Number(fields.find((f) => f.type === type)?.value ?? 0)
   return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') }
 }
