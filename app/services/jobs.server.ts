@@ -258,3 +258,31 @@ export async function jobCreatorName(job: Pick<Job, 'createdById'>): Promise<str
   const [who] = await db.select({ name: users.name }).from(users).where(eq(users.id, job.createdById))
   return who?.name ?? null
 }
+
+/** What an import job's pages show of it: the job, its file and store, who queued it, and once done the import it made. */
+export type ImportJob = {
+  job: JobView
+  fileName: string
+  storeName: string
+  timeZone: string
+  createdBy: string | null
+  /** the import it made (or found already made), once done */
+  importId: string | null
+  reused: boolean
+}
+
+/** An import job (sales or lead-platform) as its pages show it; its input names the file, its result the import. */
+export function describeImportJob(job: Job, user: SessionUser, createdBy: string | null): ImportJob {
+  const input = job.input as { fileName?: unknown }
+  const result = job.result as { importId?: unknown; reused?: unknown } | null
+  const store = user.stores.find((s) => s.id === job.storeId)
+  return {
+    job: toJobView(job),
+    fileName: typeof input?.fileName === 'string' ? input.fileName : '',
+    storeName: store?.name ?? '',
+    timeZone: store?.timeZone ?? 'Asia/Shanghai',
+    createdBy,
+    importId: job.status === 'done' && typeof result?.importId === 'string' ? result.importId : null,
+    reused: result?.reused === true,
+  }
+}

@@ -4,8 +4,8 @@ import { ColumnMappingSchema, PLATFORM_CHOICES } from '../schemas/lead-import'
 import { requireStoreAccess, type SessionUser } from '../utils/auth.server'
 import { notFound } from '../utils/http.server'
 import { isFileHash } from './import-files.server'
-import { ImportError, resolveFile, retryInput, runLeadImport, type LeadImportResult } from './lead-import.server'
-import { enqueueJob, getJob, JobError, jobCreatorName, listOpenJobs, registerJobHandler, toJobView, type Job, type JobView } from './jobs.server'
+import { ImportError, resolveFile, retryInput, runLeadImport } from './lead-import.server'
+import { describeImportJob, enqueueJob, getJob, JobError, jobCreatorName, listOpenJobs, registerJobHandler, type ImportJob, type Job } from './jobs.server'
 
 /**
  * The `lead_import` job kind (ADR 014, ADR 019): a lead-platform export confirmed on the
@@ -104,34 +104,14 @@ export async function startLeadImportRetry(user: SessionUser, importId: string, 
   return job.id
 }
 
-export type LeadImportJob = {
-  job: JobView
-  fileName: string
-  storeName: string
-  timeZone: string
-  createdBy: string | null
-  /** once done: the import it made (or the earlier import of the same file) */
-  importId: string | null
-  reused: boolean
+export type LeadImportJob = ImportJob & {
   /** a failed run's import, whose page shows the reason and its rows */
   failedImportId: string | null
 }
 
 function describe(job: Job, user: SessionUser, createdBy: string | null): LeadImportJob {
-  const input = job.input as Partial<LeadImportJobInput>
-  const result = job.result as Partial<LeadImportResult> | null
-  const store = user.stores.find((s) => s.id === job.storeId)
   const failedImportId = job.status === 'failed' && typeof job.errorParams?.importId === 'string' ? job.errorParams.importId : null
-  return {
-    job: toJobView(job),
-    fileName: typeof input.fileName === 'string' ? input.fileName : '',
-    storeName: store?.name ?? '',
-    timeZone: store?.timeZone ?? 'Asia/Shanghai',
-    createdBy,
-    importId: job.status === 'done' && typeof result?.importId === 'string' ? result.importId : null,
-    reused: result?.reused === true,
-    failedImportId,
-  }
+  return { ...describeImportJob(job, user, createdBy), failedImportId }
 }
 
 /** A lead import job of one of the user's stores; any other job is "not found". */

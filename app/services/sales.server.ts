@@ -19,9 +19,9 @@ import type { SaleField } from '../../analytics/ingest/sales-record'
 import { SALES_PAGE_SIZE, type SalesListFilters } from '../schemas/sales'
 import { canReadStore, type SessionUser } from '../utils/auth.server'
 import { notFound } from '../utils/http.server'
-import { getJob, jobCreatorName, listOpenJobs, toJobView, type Job, type JobView } from './jobs.server'
+import { describeImportJob, getJob, jobCreatorName, listOpenJobs, type ImportJob } from './jobs.server'
 import { SALES_IMPORT_JOB } from './sales-import-job.server'
-import type { SalesImportInput, SalesImportResult } from './sales-import.server'
+import type { SalesImportInput } from './sales-import.server'
 import { failInterruptedSalesImports } from './sales-import.server'
 import { matchTablesPresent } from '../../analytics/matchback/queries'
 
@@ -203,31 +203,9 @@ export async function* salesImportReportRows(importId: string, pageSize = 5_000)
 
 // ------------------------------------------------------------------ the import jobs
 
-export type SalesImportJob = {
-  job: JobView
-  fileName: string
-  storeName: string
-  timeZone: string
-  createdBy: string | null
-  /** the import it made (or found already made), once done */
-  importId: string | null
-  reused: boolean
-}
+export type SalesImportJob = ImportJob
 
-function describeJob(job: Job, user: SessionUser, createdBy: string | null): SalesImportJob {
-  const input = job.input as Partial<SalesImportInput>
-  const result = job.result as Partial<SalesImportResult> | null
-  const store = user.stores.find((s) => s.id === job.storeId)
-  return {
-    job: toJobView(job),
-    fileName: typeof input.fileName === 'string' ? input.fileName : '',
-    storeName: store?.name ?? '',
-    timeZone: store?.timeZone ?? 'Asia/Shanghai',
-    createdBy,
-    importId: job.status === 'done' && typeof result?.importId === 'string' ? result.importId : null,
-    reused: result?.reused === true,
-  }
-}
+const describeJob = describeImportJob
 
 /** A sales import job of one of the user's stores; any other job is "not found". */
 export async function getSalesImportJob(user: SessionUser, jobId: string): Promise<SalesImportJob> {
