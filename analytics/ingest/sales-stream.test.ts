@@ -119,9 +119,13 @@ describe('streamSalesTable', () => {
     const stream = streamSalesTable(file, { knownHeaders: KNOWN, phoneHashKey: key, batchSize: 500 })
     let hashedRows = 0
     let plainRows = 0
+    let hashing = false
     for await (const e of stream) {
       if (e.type === 'head') stream.hashPhones(1)
       if (e.type !== 'text') continue
+      // once the worker has heard of the column, every later batch carries hashes
+      if (hashing) expect(e.batch.hashed).toBeTruthy()
+      if (e.batch.hashed) hashing = true
       let k = 0
       for (let r = 0; r < e.batch.rowNumbers.length; r++) {
         const phone = textRow(e.batch, r, k).cells[1] as string
@@ -137,8 +141,9 @@ describe('streamSalesTable', () => {
         k += e.batch.widths[r]!
       }
     }
-    // the first batches may leave before the worker hears of the column
-    expect(hashedRows).toBeGreaterThan(5000)
+    // the first batches may leave before the worker hears of the column (how many depends on
+    // the machine's load); after that every full number is hashed, as checked above
+    expect(hashedRows).toBeGreaterThan(0)
     expect(plainRows).toBeGreaterThan(1000)
   })
 })
