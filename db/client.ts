@@ -26,15 +26,70 @@ export type DbHandle = {
   /** run all committed drizzle-kit migrations (idempotent) */
   migrate: () => Promise<void>
   close: () => Promise<void>
+  /**
+   * Resolves once no other work has used the database for `quietMs` (or after `maxWaitMs`
+   * whatever the traffic). A long job that works in short transactions calls it between two:
+   * on PGlite (one connection) the requests that queued behind its last transaction then run
+   * all their queries — a page asks several in turn — before the job's next transaction; on a
+   * Postgres server other requests have their own connections and it resolves at once.
+   */
+  quiet: (quietMs: number, maxWaitMs: number) => Promise<void>
 }
 
 export const migrationsFolder = path.resolve('db/migrations')
 
+/**
+ * Counts the statements and transactions in flight on a PGlite client, and when the last one
+ * began or ended: what `quiet` waits on. drizzle calls `query` and `transaction` on the client
+ * for every statement, so wrapping the instance's methods sees all of them.
+ */
+function trackActivity(client: PGlite) {
+  let inFlight = 0
+  let calls = 0
+  let lastActive = 0
+  for (const method of ['query', 'exec', 'transaction'] as const) {
+    const original = client[method].bind(client) as (...args: unknown[]) => Promise<unknown>
+    Object.defineProperty(client, method, {
+      configurable: true,
+      writable: true,
+      value: async (...args: unknown[]) => {
+        inFlight++
+        calls++
+        lastActive = performance.now()
+        try {
+          return await original(...args)
+        } finally {
+          inFlight--
+          lastActive = performance.now()
+        }
+      },
+    })
+  }
+  return async (quietMs: number, maxWaitMs: number) => {
+    const deadline = performance.now() + maxWaitMs
+    const callsBefore = calls
+    const waiting = inFlight
+    await new Promise((resolve) => setImmediate(resolve))
+    // nobody waited for the connection and nobody asked since: no one to make way for
+    if (!waiting && !inFlight && calls === callsBefore) return
+    // the requests that queued meanwhile get the connection first, then quiet for quietMs
+    for (;;) {
+      const now = performance.now()
+      if (now >= deadline) return
+      const quietFor = inFlight ? 0 : now - lastActive
+      if (quietFor >= quietMs) return
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(quietMs - quietFor, deadline - now))))
+    }
+  }
+}
+
 export function wrapPglite(client: PGlite, release: () => void = () => {}): DbHandle {
+  const quiet = trackActivity(client)
   const db = drizzlePglite({ client, schema }) as unknown as Db
   return {
     db,
     kind: 'pglite',
+    quiet,
     migrate: async () => {
       await migratePglite(db as never, { migrationsFolder })
     },
@@ -67,6 +122,7 @@ export function openPostgres(url: string, options: { max?: number } = {}): DbHan
       }
     },
     close: () => client.end({ timeout: 5 }),
+    quiet: () => new Promise((resolve) => setImmediate(resolve)),
   }
 }
 
