@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { formatBytes } from '../../analytics/ingest/sizes'
 import { CsrfInput } from '../components/csrf-input'
+import { ImportFileField, ImportStoreField } from '../components/import-upload-fields'
 import type { MessageKey } from '../i18n'
 import { handleImportAction, type FormError, type ImportActionData } from '../services/lead-import-form.server'
 import { LEAD_FIELDS, LEAD_IMPORT_MAX_BYTES, PLATFORM_CHOICES, type LeadField } from '../schemas/lead-import'
@@ -69,17 +70,7 @@ function Upload(props: { stores: Array<{ id: string; name: string }>; limit: str
       <CsrfInput />
       <p className="muted">{t('imports.upload.intro')}</p>
       <ErrorAlert error={props.error} />
-      <div className="field">
-        <label htmlFor="storeId">{t('imports.upload.store')}</label>
-        <select id="storeId" name="storeId" required defaultValue={props.storeId || (props.stores.length === 1 ? props.stores[0]!.id : '')}>
-          {props.stores.length !== 1 ? <option value="">—</option> : null}
-          {props.stores.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
-        </select>
-      </div>
+      <ImportStoreField stores={props.stores} storeId={props.storeId} />
       <div className="field">
         <label htmlFor="platform">{t('imports.upload.platform')}</label>
         <select id="platform" name="platform" defaultValue={props.platform} aria-describedby="platform-hint">
@@ -93,13 +84,11 @@ function Upload(props: { stores: Array<{ id: string; name: string }>; limit: str
           {t('imports.upload.platformHint')}
         </span>
       </div>
-      <div className="field">
-        <label htmlFor="file">{t('imports.upload.file')}</label>
-        <input id="file" name="file" type="file" required accept=".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" aria-describedby="file-hint" />
-        <span id="file-hint" className="hint">
-          {t('imports.upload.fileHint', { limit: props.limit })}
-        </span>
-      </div>
+      <ImportFileField
+        label={t('imports.upload.file')}
+        hint={t('imports.upload.fileHint', { limit: props.limit })}
+        accept=".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+      />
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {t('imports.upload.submit')}

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { formatBytes } from '../../analytics/ingest/sizes'
 import { CsrfInput } from '../components/csrf-input'
+import { ImportFileField, ImportStoreField } from '../components/import-upload-fields'
 import { SalesImportJobs } from '../components/sales-import-jobs'
 import { SalesMappingForm } from '../components/sales-mapping'
 import { SALES_IMPORT_MAX_BYTES } from '../schemas/sales'
@@ -72,31 +73,12 @@ function Upload(props: { stores: Array<{ id: string; name: string }>; limit: str
           {t(props.error.key, props.error.params)}
         </div>
       ) : null}
-      <div className="field">
-        <label htmlFor="storeId">{t('imports.upload.store')}</label>
-        <select id="storeId" name="storeId" required defaultValue={props.storeId || (props.stores.length === 1 ? props.stores[0]!.id : '')}>
-          {props.stores.length !== 1 ? <option value="">—</option> : null}
-          {props.stores.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="file">{t('sales.import.file')}</label>
-        <input
-          id="file"
-          name="file"
-          type="file"
-          required
-          accept=".csv,.txt,.xlsx,.parquet,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-          aria-describedby="file-hint"
-        />
-        <span id="file-hint" className="hint">
-          {t('sales.import.fileHint', { limit: props.limit })}
-        </span>
-      </div>
+      <ImportStoreField stores={props.stores} storeId={props.storeId} />
+      <ImportFileField
+        label={t('sales.import.file')}
+        hint={t('sales.import.fileHint', { limit: props.limit })}
+        accept=".csv,.txt,.xlsx,.parquet,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+      />
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? t('sales.import.uploading') : t('imports.upload.submit')}
