@@ -41,6 +41,9 @@ app.use((req, res, next) => {
   res.setHeader('X-Request-Id', requestId)
   // over https, browsers are told to stay on https (req.secure honours TRUST_PROXY)
   if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains')
+  // background work on the embedded database waits while requests are in flight (ADR 019)
+  build.entry.module.requestStarted()
+  res.once('close', () => build.entry.module.requestEnded())
   res.on('finish', () => {
     if (req.path.startsWith('/build/')) return
     logLine(res.statusCode >= 500 ? 'error' : 'info', 'request', {

@@ -35,6 +35,8 @@ export const trustProxy = env.TRUST_PROXY
 
 /** server.js puts this in front of Remix's request handler: a cross-site form post gets our 403 page, not Remix's bare 500. */
 export { handOverOrigin } from './utils/csrf.server'
+// server.js counts the requests in flight: background work makes way for them (ADR 019)
+export { requestEnded, requestStarted } from './utils/foreground.server'
 
 /**
  * Called by server.js before it listens: opens and migrates the database and, on an
@@ -58,7 +60,7 @@ export async function startup() {
   await failInterruptedSalesImports({ atStart: true })
   startHousekeeping()
   // background jobs (imports): the embedded database has one process, so whatever it left running is dead
-  await startJobRunner({ concurrency: env.JOB_CONCURRENCY, recoverAll: handle.kind === 'pglite' })
+  await startJobRunner({ concurrency: env.JOB_CONCURRENCY, recoverAll: handle.kind === 'pglite', startDelayMs: env.JOB_START_DELAY_S * 1000 })
   // the analytical copy (DuckDB) follows Postgres in the background (ADR 013)
   startAnalyticsSync()
   return handle

@@ -27,13 +27,13 @@ export type DbHandle = {
   migrate: () => Promise<void>
   close: () => Promise<void>
   /**
-   * Resolves once no other work has used the database for `quietMs` (or after `maxWaitMs`
-   * whatever the traffic). A long job that works in short transactions calls it between two:
+   * Resolves once no other work has used the database for `quietMs`, nor been `busy` (requests
+   * on their way to it: app/utils/foreground.server.ts), or after `maxWaitMs` whatever the traffic. A long job that works in short transactions calls it between two:
    * on PGlite (one connection) the requests that queued behind its last transaction then run
    * all their queries — a page asks several in turn — before the job's next transaction; on a
    * Postgres server other requests have their own connections and it resolves at once.
    */
-  quiet: (quietMs: number, maxWaitMs: number) => Promise<void>
+  quiet: (quietMs: number, maxWaitMs: number, busy?: () => boolean) => Promise<void>
 }
 
 export const migrationsFolder = path.resolve('db/migrations')
@@ -65,17 +65,18 @@ function trackActivity(client: PGlite) {
       },
     })
   }
-  return async (quietMs: number, maxWaitMs: number) => {
+  return async (quietMs: number, maxWaitMs: number, busy: () => boolean = () => false) => {
     const deadline = performance.now() + maxWaitMs
     const callsBefore = calls
     const waiting = inFlight
     await new Promise((resolve) => setImmediate(resolve))
-    // nobody waited for the connection and nobody asked since: no one to make way for
-    if (!waiting && !inFlight && calls === callsBefore) return
+    // nobody waited for the connection, nobody asked since and nobody is on the way: no one to make way for
+    if (!waiting && !inFlight && calls === callsBefore && !busy()) return
     // the requests that queued meanwhile get the connection first, then quiet for quietMs
     for (;;) {
       const now = performance.now()
       if (now >= deadline) return
+      if (busy()) lastActive = now
       const quietFor = inFlight ? 0 : now - lastActive
       if (quietFor >= quietMs) return
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(quietMs - quietFor, deadline - now))))

@@ -43,6 +43,18 @@ describe('waiting for the embedded database to be left alone', () => {
     expect(order).toEqual(['job: chunk committed', 'request: first query', 'request: second query', 'job: next chunk'])
   })
 
+  it('waits while a request is on its way to the database, then goes on once it is done', async () => {
+    let requests = 1
+    let ended = 0
+    setTimeout(() => {
+      requests = 0
+      ended = performance.now()
+    }, 60)
+    await handle.quiet(10, 5_000, () => requests > 0)
+    // it went on only after the request had ended
+    expect(ended).toBeGreaterThan(0)
+  })
+
   it('does not starve the job under steady traffic: it waits no longer than it was told', async () => {
     let stop = false
     let queries = 0

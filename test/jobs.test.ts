@@ -114,6 +114,24 @@ describe('job runner', () => {
     expect(done.finishedAt).toBeInstanceOf(Date)
   })
 
+  it('with a start delay, claims nothing until it has passed, then runs what is queued', async () => {
+    const job = await enqueueJob({ kind: 'test-count', storeId: storeA, createdById: userA, input: { rows: 10 } })
+    runner = new JobRunner({ ...fast, startDelayMs: 400 })
+    const started = Date.now()
+    await runner.start()
+    // a job queued during the delay waits too
+    const second = await enqueueJob({ kind: 'test-count', storeId: storeA, createdById: userA, input: { rows: 10 } })
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect((await jobRow(job.id)).status).toBe('queued')
+    expect((await jobRow(second.id)).status).toBe('queued')
+    const done = await waitFor(async () => {
+      const row = await jobRow(second.id)
+      return row.status === 'done' ? row : null
+    })
+    expect(done.startedAt!.getTime()).toBeGreaterThanOrEqual(started + 400 - 50)
+    expect((await jobRow(job.id)).status).toBe('done')
+  })
+
   it('a failing handler ends failed with its error as a message key and parameters', async () => {
     runner = new JobRunner(fast)
     await runner.start()

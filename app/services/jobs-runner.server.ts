@@ -35,6 +35,8 @@ export type JobRunnerOptions = {
   progressEveryMs?: number
   /** on stop, how long running handlers get to notice the abort before the runner lets go */
   shutdownGraceMs?: number
+  /** after start, how long before the first claim: the server's own start-up work goes first */
+  startDelayMs?: number
 }
 
 type Running = { job: Job; controller: AbortController; settled: Promise<void> }
@@ -53,6 +55,8 @@ export class JobRunner {
   private pollTimer: NodeJS.Timeout | undefined
   private heartbeatTimer: NodeJS.Timeout | undefined
   private lastSweep = 0
+  /** no claim before this time (startDelayMs after start) */
+  private claimsFrom = 0
   private unlisten: (() => void) | undefined
 
   constructor(options: JobRunnerOptions = {}) {
@@ -64,6 +68,7 @@ export class JobRunner {
       staleAfterMs: options.staleAfterMs ?? 30_000,
       progressEveryMs: options.progressEveryMs ?? 500,
       shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
+      startDelayMs: options.startDelayMs ?? 0,
     }
   }
 
@@ -83,6 +88,7 @@ export class JobRunner {
     this.unlisten = onJobQueued(() => void this.tick())
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs)
     this.heartbeatTimer.unref()
+    this.claimsFrom = Date.now() + this.options.startDelayMs
     void this.tick()
   }
 
@@ -149,6 +155,13 @@ export class JobRunner {
   /** Claims and starts jobs while there is room; called on a timer, when a job is queued here and when one ends. */
   async tick() {
     if (this.stopped) return
+    const wait = this.claimsFrom - Date.now()
+    if (wait > 0) {
+      clearTimeout(this.pollTimer)
+      this.pollTimer = setTimeout(() => void this.tick(), wait)
+      this.pollTimer.unref()
+      return
+    }
     if (this.ticking) {
       this.tickAgain = true
       return

@@ -25,6 +25,7 @@ import { canReadStore, requireStoreAccess, type SessionUser } from '../utils/aut
 import { notFound } from '../utils/http.server'
 import { roleCan } from '../utils/permissions'
 import { maskPhone, parsePhone, type ParsedPhone } from '../utils/phone'
+import { requestsInFlight } from '../utils/foreground.server'
 import { describeError, log } from '../utils/logger.server'
 import { hashPhone } from '../utils/phone-hash.server'
 import { recordAudit } from './audit.server'
@@ -495,11 +496,13 @@ export async function importLeadFile(input: LeadImportInput, hooks: LeadImportHo
 const HEARTBEAT_MS = 5_000
 const STALE_AFTER_MS = 60_000
 /**
- * Each chunk's transaction aims at this long: PGlite serves nothing else meanwhile, so a request
- * waits about this long at most. A chunk's fixed cost (the lock, two calls of functions whose
- * plans are kept per connection) is a few ms, so shorter chunks cost little throughput.
+ * Each chunk's transaction aims at this long. On PGlite nothing else is served meanwhile, so a
+ * request waits about this long at most; a chunk's fixed cost (the lock, two calls of functions
+ * whose plans are kept per connection) is a few ms, so short chunks cost little throughput. On a
+ * Postgres server other requests have their own connections and only the leads a chunk touches
+ * are locked, so chunks can be longer and their round trips fewer.
  */
-const CHUNK_TARGET_MS = 40
+const CHUNK_TARGET_MS = { pglite: 40, postgres: 100 } as const
 const CHUNK_MIN = 50
 /** Rows checked between two looks at the event loop (a slice takes a few ms). */
 const YIELD_EVERY_ROWS = 250
@@ -507,6 +510,8 @@ const yieldToRequests = () => new Promise((resolve) => setImmediate(resolve))
 const CHUNK_MAX = 2_000
 /** How long the database must have been left alone before the next chunk (a page's queries follow one another within a few ms). */
 const QUIET_MS = 4
+/** …and the longest it waits for that between two chunks. */
+const MAX_WAIT_MS = 25
 
 /**
  * Runs a lead import (ADR 019). The file is read streaming in a worker and each row checked;
@@ -659,12 +664,13 @@ export async function runLeadImport(
       const took = performance.now() - started
       for (const o of outcomes) if (o.outcome === 'imported' || o.outcome === 'merged' || o.outcome === 'duplicate') counts[o.outcome]++
       at += chunk.length
-      size = Math.max(CHUNK_MIN, Math.min(CHUNK_MAX, Math.round((size * CHUNK_TARGET_MS) / Math.max(took, 1))))
+      size = Math.max(CHUNK_MIN, Math.min(CHUNK_MAX, Math.round((size * CHUNK_TARGET_MS[handle.kind]) / Math.max(took, 1))))
       hooks.progress?.({ phase: 'saving', done: at, total: staged.length, unit: 'rows' })
       log('debug', 'lead import progress', { importId: id, rows: at, chunk: chunk.length, ms: Math.round(took) })
       // whatever queued behind the chunk (a page, a beacon) runs before the next one, all its
-      // queries; under steady traffic the import still gets the connection half the time
-      await handle.quiet(QUIET_MS, Math.max(took, QUIET_MS))
+      // queries, as do requests on their way to the database; under steady traffic the import
+      // still gets the connection two thirds of the time
+      await handle.quiet(QUIET_MS, Math.min(took / 2, MAX_WAIT_MS), () => requestsInFlight() > 0)
     }
 
     hooks.signal?.throwIfAborted()

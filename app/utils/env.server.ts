@@ -75,6 +75,7 @@ const EnvSchema = DbEnvSchema.extend(AnalyticsEnvSchema.shape).extend({
   LEADS_IP_PER_MINUTE: z.coerce.number().positive().default(2),
   /** background jobs (imports) one app process runs side by side (docs/decisions/014-background-jobs.md) */
   JOB_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
+  JOB_START_DELAY_S: z.coerce.number().int().min(0).max(600).default(0),
 })
 
 export type Env = z.infer<typeof EnvSchema>
