@@ -48,6 +48,14 @@ export type SalesImportMeta = { storeId: string; importId: string; importedAt: s
  * default a million-row import's writing step alone added 300–420 MB to the process
  * (measured; ~210 MB with these), for a file 2% larger.
  */
+/**
+ * read_csv's buffer: 4 MiB instead of its default of 32 MiB (16 × max_line_size). A staged
+ * line is a few hundred bytes (no staged text is longer than 200 characters). Measured on a
+ * million staged rows, one thread: the COPY's memory +86–97 MB instead of +143–164 MB, and
+ * 3.2–4.0 CPU-s instead of 4.3–4.7.
+ */
+const CSV_BUFFER_BYTES = 4 * 2 ** 20
+
 export async function writeSalesParquet(c: AnalyticsConnection, staged: string, target: string, meta: SalesImportMeta) {
   const columns = STAGED_COLUMNS.map(([name, type]) => `${name}: '${type}'`).join(', ')
   const select = SALE_ROW_COLUMNS.map(([name]) => {
@@ -61,7 +69,7 @@ export async function writeSalesParquet(c: AnalyticsConnection, staged: string, 
     c,
     'sales.parquet.write',
     `COPY (SELECT ${select} FROM read_csv(${fileLiteral(staged)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"',
-             new_line = '\\n', allow_quoted_nulls = false, columns = {${columns}}))
+             new_line = '\\n', allow_quoted_nulls = false, buffer_size = ${CSV_BUFFER_BYTES}, columns = {${columns}}))
      TO ${fileLiteral(target)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 61440)`,
     meta,
   )

@@ -59,7 +59,7 @@ const TRUE = Uint8Array.from(Buffer.from('true'))
 const FALSE = Uint8Array.from(Buffer.from('false'))
 
 export class SalesStage {
-  private bytes = new Uint8Array(1 << 20)
+  private bytes: Uint8Array = Buffer.allocUnsafeSlow(1 << 20)
   private pos = 0
   /** rows staged since the last take */
   rows = 0
@@ -78,9 +78,14 @@ export class SalesStage {
     this.pos = mark
   }
 
-  /** the bytes staged since the last take (a copy: the buffer is reused) */
+  /**
+   * The bytes staged since the last take, handed over whole: the stage goes on in a new
+   * buffer (uninitialised memory, as the bytes are always written before they are read) of
+   * the same size, so the batch is not copied (a million rows stage ~300 MB).
+   */
   take(): Buffer {
-    const out = Buffer.from(this.bytes.subarray(0, this.pos))
+    const out = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.pos)
+    this.bytes = Buffer.allocUnsafeSlow(this.bytes.length)
     this.pos = 0
     this.rows = 0
     return out
@@ -90,7 +95,7 @@ export class SalesStage {
     if (this.pos + n <= this.bytes.length) return
     let size = this.bytes.length * 2
     while (size < this.pos + n) size *= 2
-    const bytes = new Uint8Array(size)
+    const bytes = Buffer.allocUnsafeSlow(size)
     bytes.set(this.bytes.subarray(0, this.pos))
     this.bytes = bytes
   }

@@ -199,6 +199,25 @@ describe('the CSV fast path of the sales validator', () => {
     compare(HEADERS, KINDS, { latestDate: undefined })
   })
 
+  it('… with amounts of every number of decimals, signs and sizes, in 元 and in 万元', () => {
+    const saved = { ...GENERATORS }
+    const digits = (n: number) => Array.from({ length: n }, () => String(rand(10))).join('')
+    try {
+      GENERATORS.money = () => {
+        if (!rand(20)) return pick(['-0', '-0.00', '0.000000', '000123.4500', '-000.01', '0.0000001', '999999999999999', '1125899906842.62', '1125899906842.63', '-1.5', '.'])
+        const whole = rand(8) ? String(rand(10 ** (1 + rand(9)))) : digits(1 + rand(15))
+        const fraction = digits(rand(9))
+        return `${rand(4) ? '' : '-'}${whole}${fraction || rand(2) ? `.${fraction}` : ''}`
+      }
+      compare(HEADERS, KINDS, {}, 'one', 24_000)
+      const inWan = HEADERS.map((h) => (['指导价', '优惠金额', '毛利', '精品收入'].includes(h) ? `${h}(万元)` : h))
+      expect(guessSalesMapping(inWan).columns.filter((c) => c.scale === 10_000)).toHaveLength(4)
+      compare(inWan, KINDS, {}, 'one', 24_000)
+    } finally {
+      Object.assign(GENERATORS, saved)
+    }
+  })
+
   it('… with the usual forms only (the fast path takes nearly all of them)', () => {
     const saved = { ...GENERATORS }
     try {

@@ -787,6 +787,16 @@ function plainFen(text: string, s: number, e: number, scale: MoneyScale): number
     else return NaN
   }
   if (!count) return NaN
+  if (count <= 15) {
+    // at most two decimals (six in a 万元 column): the fen in integers, m · 10^shift. It is the
+    // number the division below gives once rounded, as long as it stays under 2^50 (the three
+    // roundings of the division's way are then less than half a fen off), far above any price
+    const shift = (scale === 1 ? 2 : 6) - fraction
+    if (shift >= 0) {
+      const fen = m * POWERS_OF_TEN[shift]!
+      if (fen <= 2 ** 50) return negative && fen !== 0 ? -fen : fen
+    }
+  }
   const yuan = count > 15 ? Number(text.slice(s, e)) : (negative ? -m : m) / POWERS_OF_TEN[fraction]!
   return toFen(yuan * scale)
 }
