@@ -37,7 +37,8 @@ describe('waiting for the embedded database to be left alone', () => {
       await tx.execute(sql`select 1`)
     })
     order.push('job: chunk committed')
-    await handle.quiet(15, 5_000)
+    // quiet for 250 ms: far longer than the loader’s 2 ms between its queries, even on a loaded machine
+    await handle.quiet(250, 5_000)
     order.push('job: next chunk')
     await request
     expect(order).toEqual(['job: chunk committed', 'request: first query', 'request: second query', 'job: next chunk'])
