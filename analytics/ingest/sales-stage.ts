@@ -1,4 +1,5 @@
 import crypto from 'node:crypto'
+import { PhoneHmacBlocks } from './phone-hmac.mjs'
 import type { SaleRecord } from './sales-record'
 
 /**
@@ -281,70 +282,27 @@ export class SalesStage {
 
 // ---------------------------------------------------------------- HMAC-SHA256 of a phone
 
-const K = new Int32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74,
-  0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d,
-  0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e,
-  0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5,
-  0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-])
-const IV = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19])
-const PREFIX = 'phone:'
-
 /**
- * HMAC-SHA256(key, `phone:${phone}`) for a phone of ASCII digits, the key's inner and outer
- * blocks compressed once (RFC 2104: H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m))). A message longer than
- * one block (never a phone) or not ASCII goes to crypto.createHmac.
+ * HMAC-SHA256(key, `phone:${phone}`) as eight big-endian words, by phone-hmac.mjs (the key's
+ * blocks compressed once; the reader's thread hashes with the same module). A message longer
+ * than one block (never a phone) or not ASCII goes to crypto.createHmac.
  */
 export class PhoneHmac {
-  private readonly inner: Int32Array
-  private readonly outer: Int32Array
-  private readonly w = new Int32Array(64)
-  private readonly mid = new Int32Array(8)
+  private readonly blocks: PhoneHmacBlocks
   private readonly out = new Int32Array(8)
 
   constructor(private readonly key: Buffer) {
     const block = Buffer.alloc(64)
     if (key.length > 64) crypto.createHash('sha256').update(key).digest().copy(block)
     else key.copy(block)
-    this.inner = this.keyState(block, 0x36)
-    this.outer = this.keyState(block, 0x5c)
-  }
-
-  private keyState(block: Buffer, pad: number) {
-    for (let i = 0; i < 16; i++) {
-      const o = i * 4
-      this.w[i] = ((block[o]! ^ pad) << 24) | ((block[o + 1]! ^ pad) << 16) | ((block[o + 2]! ^ pad) << 8) | (block[o + 3]! ^ pad)
-    }
-    const state = new Int32Array(8)
-    this.compress(IV, state)
-    return state
+    this.blocks = new PhoneHmacBlocks(block)
   }
 
   /** the eight big-endian words of the digest of text[s…e) */
   digest(text: string, s: number, e: number): Int32Array {
-    const n = PREFIX.length + e - s
-    let ascii = n <= 55
-    for (let i = s; ascii && i < e; i++) if (text.charCodeAt(i) > 127) ascii = false
-    if (!ascii) {
-      const d = crypto.createHmac('sha256', this.key).update(`${PREFIX}${text.slice(s, e)}`).digest()
-      for (let i = 0; i < 8; i++) this.out[i] = d.readInt32BE(i * 4)
-      return this.out
-    }
-    const w = this.w
-    w.fill(0, 0, 16)
-    for (let i = 0; i < n; i++) {
-      const c = i < PREFIX.length ? PREFIX.charCodeAt(i) : text.charCodeAt(s + i - PREFIX.length)
-      w[i >> 2] = w[i >> 2]! | (c << (24 - (i & 3) * 8))
-    }
-    w[n >> 2] = w[n >> 2]! | (0x80 << (24 - (n & 3) * 8))
-    w[15] = (64 + n) * 8
-    this.compress(this.inner, this.mid)
-    for (let i = 0; i < 8; i++) w[i] = this.mid[i]!
-    w[8] = 0x80000000 | 0
-    w.fill(0, 9, 15)
-    w[15] = (64 + 32) * 8
-    this.compress(this.outer, this.out)
+    if (this.blocks.digest(text, s, e, this.out, 0)) return this.out
+    const d = crypto.createHmac('sha256', this.key).update(`phone:${text.slice(s, e)}`).digest()
+    for (let i = 0; i < 8; i++) this.out[i] = d.readInt32BE(i * 4)
     return this.out
   }
 
@@ -354,47 +312,5 @@ export class PhoneHmac {
     let s = ''
     for (let i = 0; i < 8; i++) s += (h[i]! >>> 0).toString(16).padStart(8, '0')
     return s
-  }
-
-  /** one SHA-256 compression of the block in w[0…16), from state into out */
-  private compress(state: Int32Array, out: Int32Array) {
-    const w = this.w
-    for (let i = 16; i < 64; i++) {
-      const a = w[i - 15]!
-      const b = w[i - 2]!
-      const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3)
-      const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10)
-      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0
-    }
-    let a = state[0]!
-    let b = state[1]!
-    let c = state[2]!
-    let d = state[3]!
-    let e = state[4]!
-    let f = state[5]!
-    let g = state[6]!
-    let h = state[7]!
-    for (let i = 0; i < 64; i++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
-      const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) | 0
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
-      const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0
-      h = g
-      g = f
-      f = e
-      e = (d + t1) | 0
-      d = c
-      c = b
-      b = a
-      a = (t1 + t2) | 0
-    }
-    out[0] = (state[0]! + a) | 0
-    out[1] = (state[1]! + b) | 0
-    out[2] = (state[2]! + c) | 0
-    out[3] = (state[3]! + d) | 0
-    out[4] = (state[4]! + e) | 0
-    out[5] = (state[5]! + f) | 0
-    out[6] = (state[6]! + g) | 0
-    out[7] = (state[7]! + h) | 0
   }
 }

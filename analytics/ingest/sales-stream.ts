@@ -5,11 +5,13 @@ import type { SalesTextBatch } from './sales-text-batch'
 import {
   DEFAULT_WORKER_MEMORY_MB,
   streamWorkerPath,
-  TableStreamError,
+  unpackRows,
+  workerMessages,
+  type PackedRows,
   type StreamTableOptions,
   type TableHead,
-  type TableStreamErrorCode,
   type TableSummary,
+  type WorkerFailureMessage,
 } from './stream-table'
 
 export { textRow, type SalesTextBatch } from './sales-text-batch'
@@ -23,9 +25,8 @@ export { textRow, type SalesTextBatch } from './sales-text-batch'
  * (sales-validate.ts, validateText). An .xlsx still comes as rows.
  *
  * The worker's rules are stream-table.ts's — header search, title / blank / totals rows,
- * encodings, limits, errors — and so is this driver's handling of the worker (credits,
- * memory limit, abort); it is a copy of streamTable's loop rather than a new export of
- * stream-table.ts, whose API the lead import relies on as it stands.
+ * encodings, limits, errors — and so is the handling of the worker (workerMessages: memory
+ * limit, failures, abort); only the credits differ, counted in shared memory here.
  */
 
 export type SalesStreamOptions = StreamTableOptions & {
@@ -44,25 +45,12 @@ export type SalesStreamEvent =
   | { type: 'text'; batch: SalesTextBatch; bytesRead: number; totalBytes: number }
   | { type: 'end'; summary: TableSummary }
 
-type PackedRows = { rowNumbers: Int32Array; widths: Int32Array; cells: TableRow['cells'] }
-
 type WorkerMessage =
   | { type: 'head'; head: TableHead }
   | { type: 'end'; summary: TableSummary }
   | { type: 'rows'; packed: PackedRows; bytesRead: number; totalBytes: number }
   | { type: 'text'; packed: SalesTextBatch; bytesRead: number; totalBytes: number }
-  | { type: 'error'; code: TableStreamErrorCode; message: string; params: Record<string, string | number> }
-
-function unpackRows({ rowNumbers, widths, cells }: PackedRows): TableRow[] {
-  const rows = new Array<TableRow>(rowNumbers.length)
-  let at = 0
-  for (let i = 0; i < rows.length; i++) {
-    const width = widths[i]!
-    rows[i] = { rowNumber: rowNumbers[i]!, cells: cells.slice(at, at + width) }
-    at += width
-  }
-  return rows
-}
+  | WorkerFailureMessage
 
 export function streamSalesTable(filePath: string, options: SalesStreamOptions): SalesStream {
   let worker: Worker | null = null
@@ -105,53 +93,15 @@ async function* read(filePath: string, options: SalesStreamOptions, started: (wo
     stderr: false,
   })
   started(worker)
-  const queue: Array<WorkerMessage | { type: 'failure'; error: TableStreamError }> = []
-  let wake: (() => void) | null = null
-  const push = (item: (typeof queue)[number]) => {
-    queue.push(item)
-    wake?.()
-  }
-  let finished = false
-  worker.on('message', (message: WorkerMessage) => push(message))
-  worker.on('error', (error: Error & { code?: string }) => {
-    push({
-      type: 'failure',
-      error:
-        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? new TableStreamError('outOfMemory', `Reading the file needs more than the ${memoryLimitMb} MB it may use. Split it into smaller files.`, { limit: `${memoryLimitMb} MB` })
-          : new TableStreamError('workerFailed', `The file could not be read: ${error.message}`, { detail: error.message }),
-    })
-  })
-  worker.on('exit', (code) => {
-    if (!finished) push({ type: 'failure', error: new TableStreamError('workerFailed', `The file reader stopped unexpectedly (exit ${code}).`, { detail: `exit ${code}` }) })
-  })
-  const onAbort = () => push({ type: 'failure', error: new TableStreamError('aborted', 'Reading the file was stopped.') })
-  signal?.addEventListener('abort', onAbort, { once: true })
-  try {
-    for (;;) {
-      while (!queue.length) await new Promise<void>((resolve) => (wake = resolve))
-      wake = null
-      const item = queue.shift()!
-      if (item.type === 'failure') throw item.error
-      if (item.type === 'error') throw new TableStreamError(item.code, item.message, item.params)
-      if (item.type === 'end') {
-        finished = true
-        yield item
-        return
-      }
-      if (item.type === 'head') {
-        yield item
-        continue
-      }
-      if (item.type === 'text') yield { type: 'text', batch: item.packed, bytesRead: item.bytesRead, totalBytes: item.totalBytes }
-      else yield { type: 'rows', rows: unpackRows(item.packed), bytesRead: item.bytesRead, totalBytes: item.totalBytes }
-      // the consumer asked for more: the worker may read another batch
-      Atomics.add(credits, 0, 1)
-      Atomics.notify(credits, 0)
+  for await (const item of workerMessages<WorkerMessage>(worker, { memoryLimitMb, signal })) {
+    if (item.type === 'head' || item.type === 'end') {
+      yield item
+      continue
     }
-  } finally {
-    finished = true
-    signal?.removeEventListener('abort', onAbort)
-    await worker.terminate()
+    if (item.type === 'text') yield { type: 'text', batch: item.packed, bytesRead: item.bytesRead, totalBytes: item.totalBytes }
+    else yield { type: 'rows', rows: unpackRows(item.packed), bytesRead: item.bytesRead, totalBytes: item.totalBytes }
+    // the consumer asked for more: the worker may read another batch
+    Atomics.add(credits, 0, 1)
+    Atomics.notify(credits, 0)
   }
 }

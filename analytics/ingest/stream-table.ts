@@ -106,9 +106,9 @@ export function streamWorkerPath() {
 }
 
 /** a batch as the worker sends it: one flat array of cells, each row's width and number beside it */
-type PackedRows = { rowNumbers: Int32Array; widths: Int32Array; cells: Cell[] }
+export type PackedRows = { rowNumbers: Int32Array; widths: Int32Array; cells: Cell[] }
 
-function unpackRows({ rowNumbers, widths, cells }: PackedRows): TableRow[] {
+export function unpackRows({ rowNumbers, widths, cells }: PackedRows): TableRow[] {
   const rows = new Array<TableRow>(rowNumbers.length)
   let at = 0
   for (let i = 0; i < rows.length; i++) {
@@ -119,29 +119,32 @@ function unpackRows({ rowNumbers, widths, cells }: PackedRows): TableRow[] {
   return rows
 }
 
+/** what the worker reports besides its batches: a file it cannot read, with the reason */
+export type WorkerFailureMessage = { type: 'error'; code: TableStreamErrorCode; message: string; params: Record<string, string | number> }
+
 type WorkerMessage =
   | Exclude<TableStreamEvent, { type: 'rows' }>
   | { type: 'rows'; packed: PackedRows; bytesRead: number; totalBytes: number }
-  | { type: 'error'; code: TableStreamErrorCode; message: string; params: Record<string, string | number> }
+  | WorkerFailureMessage
 
-export async function* streamTable(filePath: string, options: StreamTableOptions): AsyncGenerator<TableStreamEvent> {
-  const memoryLimitMb = options.memoryLimitMb ?? DEFAULT_WORKER_MEMORY_MB
-  const { signal, memoryLimitMb: _m, ...rest } = options
-  signal?.throwIfAborted()
-  const worker = new Worker(streamWorkerPath(), {
-    workerData: { path: path.resolve(filePath), options: { ...rest, knownHeaders: [...options.knownHeaders], prefetch: options.prefetch ?? 2 } },
-    resourceLimits: { maxOldGenerationSizeMb: memoryLimitMb, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
-    stdout: false,
-    stderr: false,
-  })
-  const queue: Array<WorkerMessage | { type: 'failure'; error: TableStreamError }> = []
+/**
+ * The messages of a reader worker (stream-worker.mjs) in order, up to and including its
+ * 'end'. Whatever stops the reading becomes a TableStreamError: the file's own error as the
+ * worker reports it, the worker running out of its memory, dying, or the signal's abort. The
+ * worker is terminated when the caller stops asking, however it stops.
+ */
+export async function* workerMessages<M extends { type: string }>(
+  worker: Worker,
+  { memoryLimitMb, signal }: { memoryLimitMb: number; signal?: AbortSignal },
+): AsyncGenerator<Exclude<M, { type: 'error' }>> {
+  const queue: Array<M | WorkerFailureMessage | { type: 'failure'; error: TableStreamError }> = []
   let wake: (() => void) | null = null
   const push = (item: (typeof queue)[number]) => {
     queue.push(item)
     wake?.()
   }
   let finished = false
-  worker.on('message', (message: WorkerMessage) => push(message))
+  worker.on('message', (message: M) => push(message))
   worker.on('error', (error: Error & { code?: string }) => {
     push({
       type: 'failure',
@@ -161,25 +164,40 @@ export async function* streamTable(filePath: string, options: StreamTableOptions
       while (!queue.length) await new Promise<void>((resolve) => (wake = resolve))
       wake = null
       const item = queue.shift()!
-      if (item.type === 'failure') throw item.error
-      if (item.type === 'error') throw new TableStreamError(item.code, item.message, item.params)
-      if (item.type === 'end') {
-        finished = true
-        yield item
-        return
+      if (item.type === 'failure') throw (item as { error: TableStreamError }).error
+      if (item.type === 'error') {
+        const failure = item as WorkerFailureMessage
+        throw new TableStreamError(failure.code, failure.message, failure.params)
       }
-      if (item.type === 'head') {
-        yield item
-        continue
-      }
-      yield { type: 'rows', rows: unpackRows(item.packed), bytesRead: item.bytesRead, totalBytes: item.totalBytes }
-      // the consumer asked for more: the worker may read another batch
-      worker.postMessage({ type: 'credit' })
+      if (item.type === 'end') finished = true
+      yield item as Exclude<M, { type: 'error' }>
+      if (item.type === 'end') return
     }
   } finally {
     finished = true
     signal?.removeEventListener('abort', onAbort)
     await worker.terminate()
+  }
+}
+
+export async function* streamTable(filePath: string, options: StreamTableOptions): AsyncGenerator<TableStreamEvent> {
+  const memoryLimitMb = options.memoryLimitMb ?? DEFAULT_WORKER_MEMORY_MB
+  const { signal, memoryLimitMb: _m, ...rest } = options
+  signal?.throwIfAborted()
+  const worker = new Worker(streamWorkerPath(), {
+    workerData: { path: path.resolve(filePath), options: { ...rest, knownHeaders: [...options.knownHeaders], prefetch: options.prefetch ?? 2 } },
+    resourceLimits: { maxOldGenerationSizeMb: memoryLimitMb, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+    stdout: false,
+    stderr: false,
+  })
+  for await (const item of workerMessages<WorkerMessage>(worker, { memoryLimitMb, signal })) {
+    if (item.type !== 'rows') {
+      yield item
+      continue
+    }
+    yield { type: 'rows', rows: unpackRows(item.packed), bytesRead: item.bytesRead, totalBytes: item.totalBytes }
+    // the consumer asked for more: the worker may read another batch
+    worker.postMessage({ type: 'credit' })
   }
 }
 

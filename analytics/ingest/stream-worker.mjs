@@ -14,6 +14,7 @@ import fs from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import iconv from 'iconv-lite'
 import Papa from 'papaparse'
+import { PhoneHmacBlocks } from './phone-hmac.mjs'
 
 /** @typedef {string | number | boolean | Date | null} Cell */
 /** @typedef {{ rowNumber: number, cells: Cell[] }} Row */
@@ -1042,44 +1043,20 @@ port.on('message', (message) => {
   if (message?.type === 'hashColumn') hashColumn = message.column
 })
 
-const SHA_K = new Int32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74,
-  0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d,
-  0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e,
-  0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5,
-  0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-])
-const SHA_IV = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19])
-
 /**
  * HMAC-SHA256 of `phone:<11 digits>` for the cells of one column that are 11 ASCII digits,
- * as sales-stage.ts's PhoneHmac computes it (a test holds the two equal): the sales import
- * hands this thread, which has time to spare while the main thread validates, the hashing
- * of its phones (SPEC §7; docs/decisions/015-sales-import.md). The key comes with the
+ * by phone-hmac.mjs as sales-stage.ts's PhoneHmac (a test holds the two equal): the sales
+ * import hands this thread, which has time to spare while the main thread validates, the
+ * hashing of its phones (SPEC §7; docs/decisions/015-sales-import.md). The key comes with the
  * worker's options; the hashes go with the batch, eight words a row, and `hashed` says which
  * rows have one. The main thread uses a hash only for a cell it reads as a full mobile number.
  */
 class PhoneHmac {
   /** @param {Uint8Array} key */
   constructor(key) {
-    this.w = new Int32Array(64)
-    this.mid = new Int32Array(8)
     const block = new Uint8Array(64)
     block.set(key.subarray(0, 64))
-    this.inner = this.keyState(block, 0x36)
-    this.outer = this.keyState(block, 0x5c)
-    this.prefix = [...'phone:'].map((c) => c.charCodeAt(0))
-  }
-
-  /** @param {Uint8Array} block @param {number} pad */
-  keyState(block, pad) {
-    for (let i = 0; i < 16; i++) {
-      const o = i * 4
-      this.w[i] = ((/** @type {number} */ (block[o]) ^ pad) << 24) | ((/** @type {number} */ (block[o + 1]) ^ pad) << 16) | ((/** @type {number} */ (block[o + 2]) ^ pad) << 8) | (/** @type {number} */ (block[o + 3]) ^ pad)
-    }
-    const state = new Int32Array(8)
-    this.compress(SHA_IV, state)
-    return state
+    this.blocks = new PhoneHmacBlocks(block)
   }
 
   /**
@@ -1094,78 +1071,21 @@ class PhoneHmac {
       const width = /** @type {number} */ (widths[r])
       if (column < width) {
         const s = /** @type {number} */ (starts[first + column])
-        if (ends[first + column] === s + 11 && this.digest(text, s, hashes, r * 8)) hashed[r] = 1
+        if (ends[first + column] === s + 11 && digits(text, s, s + 11) && this.blocks.digest(text, s, s + 11, hashes, r * 8)) hashed[r] = 1
       }
       first += width
     }
     return { hashes, hashed }
   }
+}
 
-  /** the digest of phone:text[s…s+11) into out[at…at+8); false when those are not 11 ASCII digits @param {string} text @param {number} s @param {Int32Array} out @param {number} at */
-  digest(text, s, out, at) {
-    const w = this.w
-    w.fill(0, 0, 16)
-    for (let i = 0; i < 17; i++) {
-      let c
-      if (i < 6) c = /** @type {number} */ (this.prefix[i])
-      else {
-        c = text.charCodeAt(s + i - 6)
-        if (c < 48 || c > 57) return false
-      }
-      w[i >> 2] = /** @type {number} */ (w[i >> 2]) | (c << (24 - (i & 3) * 8))
-    }
-    w[4] = /** @type {number} */ (w[4]) | (0x80 << 16)
-    w[15] = (64 + 17) * 8
-    this.compress(this.inner, this.mid)
-    for (let i = 0; i < 8; i++) w[i] = /** @type {number} */ (this.mid[i])
-    w[8] = 0x80000000 | 0
-    w.fill(0, 9, 15)
-    w[15] = (64 + 32) * 8
-    this.compress(this.outer, out, at)
-    return true
+/** @param {string} text @param {number} s @param {number} e */
+function digits(text, s, e) {
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57) return false
   }
-
-  /** one SHA-256 compression of the block in w, from state into out[at…at+8) @param {Int32Array} state @param {Int32Array} out @param {number} [at] */
-  compress(state, out, at = 0) {
-    const w = this.w
-    for (let i = 16; i < 64; i++) {
-      const a = /** @type {number} */ (w[i - 15])
-      const b = /** @type {number} */ (w[i - 2])
-      const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3)
-      const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10)
-      w[i] = (/** @type {number} */ (w[i - 16]) + s0 + /** @type {number} */ (w[i - 7]) + s1) | 0
-    }
-    let a = /** @type {number} */ (state[0])
-    let b = /** @type {number} */ (state[1])
-    let c = /** @type {number} */ (state[2])
-    let d = /** @type {number} */ (state[3])
-    let e = /** @type {number} */ (state[4])
-    let f = /** @type {number} */ (state[5])
-    let g = /** @type {number} */ (state[6])
-    let h = /** @type {number} */ (state[7])
-    for (let i = 0; i < 64; i++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
-      const t1 = (h + S1 + ((e & f) ^ (~e & g)) + /** @type {number} */ (SHA_K[i]) + /** @type {number} */ (w[i])) | 0
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
-      const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0
-      h = g
-      g = f
-      f = e
-      e = (d + t1) | 0
-      d = c
-      c = b
-      b = a
-      a = (t1 + t2) | 0
-    }
-    out[at] = (/** @type {number} */ (state[0]) + a) | 0
-    out[at + 1] = (/** @type {number} */ (state[1]) + b) | 0
-    out[at + 2] = (/** @type {number} */ (state[2]) + c) | 0
-    out[at + 3] = (/** @type {number} */ (state[3]) + d) | 0
-    out[at + 4] = (/** @type {number} */ (state[4]) + e) | 0
-    out[at + 5] = (/** @type {number} */ (state[5]) + f) | 0
-    out[at + 6] = (/** @type {number} */ (state[6]) + g) | 0
-    out[at + 7] = (/** @type {number} */ (state[7]) + h) | 0
-  }
+  return true
 }
 
 /** a key longer than a block is hashed first (RFC 2104); the consumer passes the key itself only when it fits */
