@@ -22,17 +22,42 @@ const PATCHED = `  function nextWrite(fn) {
     }
     const x = socket.write(chunk, fn)`
 
+// postgres 3.4.x (porsager/postgres #917, #499; fix proposed in #1016): a COPY … TO STDOUT
+// stream pauses the socket when its buffer fills; when the COPY's last data and its end
+// arrive in one read, the stream ends with the socket still paused, and the connection's
+// next query never completes. The analytical sync reads every chunk this way
+// (analytics/sync/source.ts), so the socket is resumed once the COPY has ended.
+const COPY_ORIGINAL = `  function CopyDone() {
+    stream && stream.push(null)
+    stream = null
+  }`
+const COPY_PATCHED = `  function CopyDone() {
+    stream && stream.push(null)
+    stream = null
+    socket.resume()
+  }`
+
+const PATCHES = [
+  { name: 'the write after a closed connection', original: ORIGINAL, patched: PATCHED, issue: 'porsager/postgres#1154' },
+  { name: 'the socket left paused after COPY TO STDOUT', original: COPY_ORIGINAL, patched: COPY_PATCHED, issue: 'porsager/postgres#917' },
+]
+
 let patched = 0
 for (const dir of ['src', 'cjs/src', 'cf/src']) {
   const file = path.join(root, 'node_modules', 'postgres', dir, 'connection.js')
   if (!fs.existsSync(file)) continue
-  const text = fs.readFileSync(file, 'utf8')
-  if (text.includes(PATCHED)) continue
-  if (!text.includes(ORIGINAL)) {
-    console.warn(`patch-dependencies: ${path.relative(root, file)} changed upstream; check whether porsager/postgres#1154 is fixed and drop this patch`)
-    continue
+  let text = fs.readFileSync(file, 'utf8')
+  let changed = false
+  for (const patch of PATCHES) {
+    if (text.includes(patch.patched)) continue
+    if (!text.includes(patch.original)) {
+      console.warn(`patch-dependencies: ${path.relative(root, file)} changed upstream; check whether ${patch.issue} is fixed and drop the patch for ${patch.name}`)
+      continue
+    }
+    text = text.replace(patch.original, patch.patched)
+    changed = true
+    patched++
   }
-  fs.writeFileSync(file, text.replace(ORIGINAL, PATCHED))
-  patched++
+  if (changed) fs.writeFileSync(file, text)
 }
-if (patched) console.log(`patch-dependencies: postgres connection.js patched (${patched} files)`)
+if (patched) console.log(`patch-dependencies: postgres connection.js patched (${patched} patches)`)

@@ -41,21 +41,43 @@ export function pgSource(handle: DbHandle): PgSource {
     kind: 'postgres',
     query: async <T>(text: string, params: unknown[] = []) => (await sql.unsafe(text, params as never[])) as unknown as T[],
     async copyToFile(select, settings, file) {
-      // Not `COPY … TO STDOUT` here: postgres.js pauses the socket when its COPY stream's
-      // buffer fills and can end the stream with the socket still paused
-      // (porsager/postgres#917), and the connection's next query then never completes — a
-      // sync or a rebuild hung at random. The rows come instead as the server's own text
-      // (`raw()`: no parsing into JS values) through a cursor, and are written as the CSV
-      // COPY would write: NULL empty, text quoted when it must be (and "" for an empty
-      // string), so DuckDB reads exactly what it read before.
+      // COPY … TO STDOUT, the stream consumed as it comes and written in pieces of 1 MB. The
+      // driver used to leave the socket paused when a COPY's last data and its end came in
+      // one read with the stream's buffer full, so that the connection's next query never
+      // completed (porsager/postgres#917); scripts/patch-dependencies.mjs resumes the socket
+      // at the end, and a test holds it. Reading the rows through a cursor instead and
+      // writing them as CSV in JavaScript cost the rebuild 2.6× (ADR 013).
       await sql.begin(async (tx) => {
         for (const [name, value] of Object.entries(settings)) await tx`select set_config(${name}, ${value}, true)`
+        const stream = await tx.unsafe(`copy (${select}) to stdout with (format csv)`).readable()
         const fd = fs.openSync(file, 'w')
         try {
-          await tx.unsafe(select).raw().cursor(CURSOR_ROWS, (rows) => {
-            let text = ''
-            for (const row of rows as unknown as Array<Array<Buffer | null>>) text += csvLine(row)
-            fs.writeSync(fd, text)
+          await new Promise<void>((resolve, reject) => {
+            const parts: Buffer[] = []
+            let size = 0
+            // a write that fails (a full disk) fails the copy once the stream has ended: the
+            // stream is read to its end all the same, so that the connection stays usable
+            let failure: Error | null = null
+            const flush = () => {
+              try {
+                if (size && !failure) fs.writeSync(fd, parts.length === 1 ? parts[0]! : Buffer.concat(parts, size))
+              } catch (error) {
+                failure = error as Error
+              }
+              parts.length = 0
+              size = 0
+            }
+            stream.on('data', (chunk: Buffer) => {
+              parts.push(chunk)
+              size += chunk.length
+              if (size >= WRITE_BYTES) flush()
+            })
+            stream.once('end', () => {
+              flush()
+              if (failure) reject(failure)
+              else resolve()
+            })
+            stream.once('error', reject)
           })
         } finally {
           fs.closeSync(fd)
@@ -65,18 +87,5 @@ export function pgSource(handle: DbHandle): PgSource {
   }
 }
 
-/** Rows fetched per round trip when a chunk is read through a cursor. */
-const CURSOR_ROWS = 5_000
-
-/** One CSV line from the server's text values, as `COPY … (FORMAT csv)` writes it. */
-function csvLine(row: Array<Buffer | null>) {
-  let line = ''
-  for (let i = 0; i < row.length; i++) {
-    if (i) line += ','
-    const value = row[i]
-    if (value === null || value === undefined) continue
-    const text = value.toString('utf8')
-    line += text === '' || /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
-  }
-  return line + '\n'
-}
+/** A chunk's file is written in pieces of this size. */
+const WRITE_BYTES = 1 << 20
