@@ -1,0 +1,73 @@
+import type { ConversionPath } from './paths'
+
+/**
+ * Synthetic conversion paths for the engine's tests and timings: a pure function of the seed,
+ * so a failing case can be replayed. Channel popularity falls off as 1/rank (a few portals
+ * bring most touches, as in a store's data); path lengths are geometric.
+ */
+export function seededRandom(seed: number): () => number {
+  // mulberry32: small, fast, and the same sequence on every platform
+  let state = seed | 0
+  return () => {
+    state = (state + 0x6d2b79f5) | 0
+    let t = Math.imul(state ^ (state >>> 15), 1 | state)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export type RandomPathOptions = {
+  paths: number
+  channels: number
+  /** probability that a path goes on for another touch (default 0.6) */
+  goOn?: number
+  maxTouches?: number
+  /** only distinct paths (default false) */
+  distinct?: boolean
+  /** add touch and conversion times (default false) */
+  withTimes?: boolean
+}
+
+export function randomPaths(seed: number, options: RandomPathOptions): ConversionPath[] {
+  const random = seededRandom(seed)
+  const names = Array.from({ length: options.channels }, (_, i) => `channel_${String(i).padStart(2, '0')}`)
+  const weights = names.map((_, i) => 1 / (i + 1))
+  const totalWeight = weights.reduce((a, b) => a + b, 0)
+  const pick = () => {
+    let r = random() * totalWeight
+    for (let i = 0; i < names.length; i++) {
+      r -= weights[i]!
+      if (r <= 0) return names[i]!
+    }
+    return names[names.length - 1]!
+  }
+  const goOn = options.goOn ?? 0.6
+  const maxTouches = options.maxTouches ?? 12
+  const seen = new Set<string>()
+  const paths: ConversionPath[] = []
+  let attempts = 0
+  while (paths.length < options.paths) {
+    if (++attempts > options.paths * 1000) throw new Error('cannot make that many distinct paths')
+    let length = 1
+    while (length < maxTouches && random() < goOn) length++
+    const channels = Array.from({ length }, pick)
+    if (options.distinct) {
+      const key = JSON.stringify(channels)
+      if (seen.has(key)) continue
+      seen.add(key)
+    }
+    const conversions = random() < 0.35 ? 1 + Math.floor(random() * 3) : 0
+    const path: ConversionPath = {
+      channels,
+      conversions,
+      value: conversions > 0 ? Math.round(conversions * 20_000 * (0.5 + random())) : 0,
+      nulls: Math.floor(random() * 12),
+    }
+    if (options.withTimes) {
+      let t = Date.UTC(2025, 0, 1) + Math.floor(random() * 30) * 86_400_000
+      const touchedAt = channels.map(() => (t += Math.floor(random() * 5 * 86_400_000)))
+      paths.push({ ...path, touchedAt, convertedAt: t + Math.floor(random() * 86_400_000) })
+    } else paths.push(path)
+  }
+  return paths
+}
