@@ -145,14 +145,6 @@ function firstLineNotUtf8(bytes: Uint8Array): number | null {
   }
 }
 
-const CountSchema = z
-  .string()
-  .trim()
-  .min(1, 'is empty')
-  .regex(DECIMAL, 'is not a number')
-  .transform(Number)
-  .refine((n) => Number.isFinite(n), 'is not a finite number')
-  .refine((n) => n >= 0, 'is negative')
 const ValueSchema = z
   .string()
   .trim()
@@ -160,6 +152,8 @@ const ValueSchema = z
   .regex(DECIMAL, 'is not a number')
   .transform(Number)
   .refine((n) => Number.isFinite(n), 'is not a finite number')
+/** a count is a value that cannot be negative */
+const CountSchema = ValueSchema.refine((n) => n >= 0, 'is negative')
 
 type CsvRow = { cells: string[]; line: number }
 
