@@ -1,24 +1,17 @@
-import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { and, eq } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { getDb, getDbHandle } from '../db/client'
 import { auditLog, jobs, leadEvents, leads, saleMatchReviews, stores, touchpoints } from '../db/schema'
-import { readAnalyticsConfig } from '../analytics/config'
-import { AnalyticsDb, closeAnalyticsDb, getAnalyticsDb, openLive, setAnalyticsDbOpener } from '../analytics/duckdb'
+import { AnalyticsDb, getAnalyticsDb } from '../analytics/duckdb'
 import { defineQuery, runQuery } from '../analytics/query'
 import { SALE_ROW_COLUMNS } from '../analytics/ingest/sales-parquet'
 import { refreshSaleMatches } from '../analytics/matchback/refresh'
 import { rebuildAnalytics } from '../analytics/sync/rebuild'
 import { pgSource } from '../analytics/sync/source'
-import { syncAnalytics } from '../analytics/sync/sync'
-import { keepImportFile } from '../app/services/import-files.server'
 import { ERASE_KEPT_FILES_JOB, eraseKeptFiles, type EraseKeptFiles } from '../app/services/kept-file-erasure.server'
-import { recordArrival } from '../app/services/lead-intake.server'
-import { eraseLead, getLead, moveStatus } from '../app/services/leads.server'
+import { eraseLead, getLead } from '../app/services/leads.server'
 import { campaignMatchedSales, decideMatch, listMatchReviews, matchedSalesOfLead, saleMatchStatuses } from '../app/services/matchback.server'
-import { runSalesImport } from '../app/services/sales-import.server'
 import { listSales } from '../app/services/sales.server'
 import { SalesListFiltersSchema } from '../app/schemas/sales'
 import { loadSessionUser, type SessionUser } from '../app/utils/auth.server'
@@ -26,6 +19,7 @@ import * as storePage from '../app/routes/admin.stores.$storeId'
 import * as reviewPage from '../app/routes/sales.matches'
 import { createGroup, createStore, createUser, get, post, signIn } from './factories'
 import { settle } from './http'
+import { arrive, importSaleLines, setLeadStatus, syncNow, useAnalyticsDataDir, type SaleLine } from './analytics-fixtures'
 
 /**
  * SPEC §4 matchback (ADR 017), end to end on the app's database (PGlite, or the Postgres
@@ -33,7 +27,7 @@ import { settle } from './http'
  * intake, sales through the sales import, the sync computes the matches, people decide.
  */
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roadshow-matchback-'))
+const dataDir = useAnalyticsDataDir('matchback')
 let groupId: string
 let storeA: string
 let storeB: string
@@ -50,35 +44,7 @@ function daysBefore(day: string, days: number, hourUtc = 2) {
   return new Date(Date.UTC(y, m - 1, d - days, hourUtc))
 }
 
-async function arrive(storeId: string, person: { name?: string; phone?: string | null }, at: Date, campaignId: string | null = null) {
-  const db = await getDb()
-  return db.transaction((tx) => recordArrival(tx, { storeId, person, touch: { kind: 'manual', channel: 'direct', at, campaignId } }))
-}
-
-async function setStatus(leadId: string, to: 'delivered' | 'lost', at: Date) {
-  const db = await getDb()
-  await db.transaction(async (tx) => {
-    const [lead] = await tx.select().from(leads).where(eq(leads.id, leadId))
-    await moveStatus(tx, lead!, to, { userId: null, at, lost: to === 'lost' ? { reason: 'price', brand: '', model: '' } : undefined })
-  })
-}
-
-const HEADER = '车架号,订单号,开票日期,车型,成交价,毛利,客户姓名,手机'
-type SaleLine = { vin?: string; order: string; date: string; model?: string; price?: number; profit?: number; name?: string; phone?: string }
-const csvLine = (s: SaleLine) =>
-  [s.vin ?? '', s.order, s.date, s.model ?? '朗逸', s.price ?? 150000, s.profit ?? 3000, s.name ?? '', s.phone ?? ''].map((v) => (String(v).includes(',') ? `"${v}"` : v)).join(',')
-
-async function importSales(storeId: string, lines: SaleLine[], name = 'sales.csv') {
-  const bytes = Buffer.from([HEADER, ...lines.map(csvLine)].join('\r\n') + '\r\n', 'utf8')
-  const kept = await keepImportFile(bytes, 'csv')
-  const result = await runSalesImport({ storeId, fileHash: kept.hash, ext: 'csv', fileName: name, mapping: null, createdById: null })
-  expect(result.rejected, 'every sale row is accepted').toBe(0)
-  return result
-}
-
-async function sync() {
-  return syncAnalytics(await getAnalyticsDb(), pgSource(await getDbHandle()), { chunkRows: 1000, tmpDir: path.join(dataDir, 'analytics', 'tmp') })
-}
+const sync = () => syncNow(dataDir)
 
 type MatchRow = {
   sale_key: string
@@ -103,9 +69,6 @@ async function matchOf(storeId: string, saleKey: string, db?: AnalyticsDb): Prom
 }
 
 beforeAll(async () => {
-  vi.stubEnv('DATA_DIR', dataDir)
-  const live = readAnalyticsConfig().file
-  setAnalyticsDbOpener(() => openLive(live, { memoryLimit: '256MB', threads: 2 }))
   const group = await createGroup()
   groupId = group.id
   storeA = (await createStore(groupId, '杭州西湖大众4S店')).id
@@ -122,22 +85,16 @@ beforeAll(async () => {
   campaignY = y!.id
 })
 
-afterAll(async () => {
-  await closeAnalyticsDb()
-  vi.unstubAllEnvs()
-  fs.rmSync(dataDir, { recursive: true, force: true })
-})
-
 describe('matchback', () => {
   it('matches a sale to the lead with the same phone, and a masked phone with an agreeing name goes to review', async () => {
     const sold = '2026-10-01'
-    const exact = await arrive(storeA, { name: '王芳', phone: '13800000001' }, daysBefore(sold, 30), campaignX)
+    const exact = await arrive(storeA, { name: '王芳', phone: '13800000001' }, daysBefore(sold, 30), { campaignId: campaignX })
     // a platform lead known only by its masked number
     const masked = await arrive(storeA, { name: '张三', phone: '139****0002' }, daysBefore(sold, 20))
     const surname = await arrive(storeA, { name: '李先生', phone: '137****0003' }, daysBefore(sold, 20))
     // the same mask but another full number: two people, however alike
     await arrive(storeA, { name: '赵六', phone: '13600000004' }, daysBefore(sold, 20))
-    await importSales(storeA, [
+    await importSaleLines(storeA, [
       { vin: 'LFV2A21K0G3000001', order: 'A-1', date: sold, name: '王芳', phone: '13800000001' },
       { order: 'A-2', date: sold, name: '张三', phone: '13900000002' },
       { order: 'A-3', date: sold, name: '李四', phone: '13700000003' },
@@ -212,7 +169,7 @@ describe('matchback', () => {
 
     // the corrected re-export (other prices, and the masked buyer's phone now masked in the export too)
     const sold = '2026-10-01'
-    const corrected = await importSales(
+    const corrected = await importSaleLines(
       storeA,
       [
         { vin: 'LFV2A21K0G3000001', order: 'A-1', date: sold, name: '王芳', phone: '13800000001', price: 149000 },
@@ -233,7 +190,7 @@ describe('matchback', () => {
     expect(await matchOf(storeA, 'order:A-3')).toMatchObject({ status: 'unmatched' })
 
     // the first file imported again changes nothing
-    const again = await importSales(storeA, [
+    const again = await importSaleLines(storeA, [
       { vin: 'LFV2A21K0G3000001', order: 'A-1', date: sold, name: '王芳', phone: '13800000001', price: 149000 },
       { order: 'A-2', date: sold, name: '张三', phone: '139****0002', price: 149000 },
       { order: 'A-3', date: sold, name: '李四', phone: '13700000003', price: 149000 },
@@ -266,7 +223,7 @@ describe('matchback', () => {
     await arrive(storeA, { name: '周三', phone: '13300000181' }, daysBefore(sold, 181))
     // a first touch after the sale never counts for it
     await arrive(storeA, { name: '周四', phone: '13300000999' }, daysBefore(sold, -1))
-    await importSales(storeA, [
+    await importSaleLines(storeA, [
       { order: 'W-179', date: sold, phone: '13300000179' },
       { order: 'W-180', date: sold, phone: '13300000180' },
       { order: 'W-181', date: sold, phone: '13300000181' },
@@ -286,7 +243,7 @@ describe('matchback', () => {
     const lead = await arrive(storeB, { name: '吴一', phone: '13200000060' }, daysBefore(sold, 60))
     // the same phone in store A is another store's lead: never matched across stores
     await arrive(storeA, { name: '吴一', phone: '13200000060' }, daysBefore(sold, 10))
-    await importSales(storeB, [{ order: 'B-1', date: sold, phone: '13200000060' }], 'store-b.csv')
+    await importSaleLines(storeB, [{ order: 'B-1', date: sold, phone: '13200000060' }], 'store-b.csv')
     await sync()
     expect(await matchOf(storeB, 'order:B-1')).toMatchObject({ status: 'unmatched' })
     await db.update(stores).set({ matchbackWindowDays: 90 }).where(eq(stores.id, storeB))
@@ -295,10 +252,10 @@ describe('matchback', () => {
   })
 
   it('a customer who comes back after a delivery starts a new opportunity: the second sale is not the first one’s touches', async () => {
-    const first = await arrive(storeA, { name: '孙丽', phone: '13100000001' }, new Date('2026-03-01T02:00:00Z'), campaignX)
-    await setStatus(first.leadId, 'delivered', new Date('2026-03-21T08:00:00Z'))
+    const first = await arrive(storeA, { name: '孙丽', phone: '13100000001' }, new Date('2026-03-01T02:00:00Z'), { campaignId: campaignX })
+    await setLeadStatus(first.leadId, 'delivered', new Date('2026-03-21T08:00:00Z'))
     // months later, from another campaign: the history stays, the funnel restarts
-    const back = await arrive(storeA, { name: '孙丽', phone: '13100000001' }, new Date('2026-05-01T02:00:00Z'), campaignY)
+    const back = await arrive(storeA, { name: '孙丽', phone: '13100000001' }, new Date('2026-05-01T02:00:00Z'), { campaignId: campaignY })
     expect(back).toMatchObject({ leadId: first.leadId, created: false, reopened: 2 })
     const db = await getDb()
     const [row] = await db.select().from(leads).where(eq(leads.id, first.leadId))
@@ -308,10 +265,10 @@ describe('matchback', () => {
     expect((await getLead(manager, first.leadId)).opportunity).toBe(2)
     // an arrival dated before the close belongs to the closed opportunity: no reopening
     const other = await arrive(storeA, { name: '钱七', phone: '13100000002' }, new Date('2026-03-01T02:00:00Z'))
-    await setStatus(other.leadId, 'lost', new Date('2026-03-10T02:00:00Z'))
+    await setLeadStatus(other.leadId, 'lost', new Date('2026-03-10T02:00:00Z'))
     expect((await arrive(storeA, { phone: '13100000002' }, new Date('2026-03-05T02:00:00Z'))).reopened).toBeNull()
 
-    await importSales(storeA, [
+    await importSaleLines(storeA, [
       { order: 'R-1', date: '2026-03-20', phone: '13100000001', price: 120000, profit: 2000 },
       { order: 'R-2', date: '2026-06-10', phone: '13100000001', price: 200000, profit: 9000 },
     ], 'repeat.csv')
@@ -336,7 +293,7 @@ describe('matchback', () => {
     for (const phone of ['13800000009', '13800000010', '13800000011', '13800000012', '13800000013']) {
       ids.push((await arrive(storeA, { name: '郑', phone }, daysBefore(sold, 10))).leadId)
     }
-    await importSales(storeA, [
+    await importSaleLines(storeA, [
       { order: 'X-1', date: sold, phone: '１３８０００００００９' },
       { order: 'X-2', date: sold, phone: "'13800000010" },
       { order: 'X-3', date: sold, phone: '13800000011.0' },
@@ -393,7 +350,7 @@ describe('matchback', () => {
   it('the review page lists, accepts with a CSRF-checked form, and the store page sets the window', async () => {
     const sold = '2026-10-01'
     const lead = await arrive(storeB, { name: '冯晓', phone: '158****0077' }, daysBefore(sold, 15))
-    await importSales(storeB, [{ order: 'P-1', date: sold, name: '冯晓', phone: '15800000077' }], 'page.csv')
+    await importSaleLines(storeB, [{ order: 'P-1', date: sold, name: '冯晓', phone: '15800000077' }], 'page.csv')
     await sync()
     const browser = await signIn(specialist.id)
     const page = await settle(() => reviewPage.loader({ request: get(`/sales/matches?store=${storeB}`, browser), params: {}, context: {} }))
@@ -440,9 +397,9 @@ describe('matchback', () => {
     await sync()
     const db = await getDb()
     const sold = '2026-08-20'
-    const lead = await arrive(storeA, { name: '韩梅', phone: '13900001234' }, daysBefore(sold, 40), campaignX)
+    const lead = await arrive(storeA, { name: '韩梅', phone: '13900001234' }, daysBefore(sold, 40), { campaignId: campaignX })
     const platform = await arrive(storeA, { name: '韩先生', phone: '139****1234' }, daysBefore(sold, 30))
-    await importSales(storeA, [
+    await importSaleLines(storeA, [
       { order: 'I-1', date: sold, name: '韩梅', phone: '13900001234' },
       { order: 'I-2', date: sold, name: '韩梅', phone: '139****1234' },
     ], 'incremental.csv')
@@ -453,7 +410,7 @@ describe('matchback', () => {
 
     // anonymous web traffic and a status step re-match nothing
     await db.insert(touchpoints).values(Array.from({ length: 20 }, (_, i) => ({ storeId: storeA, kind: 'web_visit' as const, channel: 'search' as const, visitorKey: `anon-${i}`, at: new Date() })))
-    await setStatus(platform.leadId, 'lost', daysBefore(sold, 25))
+    await setLeadStatus(platform.leadId, 'lost', daysBefore(sold, 25))
     expect((await sync()).matchback).toBe(0)
 
     // a lead's new touch, before the first one: its sales (and theirs that share its keys) only
@@ -497,14 +454,14 @@ describe('matchback', () => {
       { order: 'F1-1', date: sold, name: '林二', phone: '13500000102' },
       ...Array.from({ length: 4 }, (_, i) => ({ order: `F1-${i + 2}`, date: sold, name: '路人', phone: `1360000020${i}` })),
     ]
-    await importSales(storeC, firstFile, 'first.csv')
+    await importSaleLines(storeC, firstFile, 'first.csv')
     const first = await sync()
     expect(first).toMatchObject({ parquet: 'updated', matchback: 6 })
     expect(await matchOf(storeC, 'order:F1-0')).toMatchObject({ status: 'matched', lead_id: buyer.leadId })
     expect(await matchOf(storeC, 'order:F1-1')).toMatchObject({ status: 'matched', lead_id: other.leadId })
 
     // the second file: three new sales, and F1-1 again with another buyer's number
-    const second = await importSales(storeC, [
+    const second = await importSaleLines(storeC, [
       { order: 'F2-0', date: sold, name: '林一', phone: '13500000101' },
       { order: 'F2-1', date: sold, name: '路人', phone: '13600000300' },
       { order: 'F2-2', date: sold, name: '路人', phone: '13600000301' },
@@ -518,7 +475,7 @@ describe('matchback', () => {
     expect(await matchOf(storeC, 'order:F1-0')).toMatchObject({ status: 'matched', lead_id: buyer.leadId })
 
     // the same file again changes nothing, so nothing is matched again
-    expect((await importSales(storeC, firstFile, 'first.csv')).reused).toBe(true)
+    expect((await importSaleLines(storeC, firstFile, 'first.csv')).reused).toBe(true)
     expect(await sync()).toMatchObject({ parquet: 'unchanged', matchback: 0 })
 
     // the kept `sales` table is the latest import's row of each sale, as the files say

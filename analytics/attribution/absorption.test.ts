@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { type AbsorbingChain, AbsorptionSolver } from './absorption'
-import { seededRandom } from './random-paths'
+import { seededRandom, solveDense } from './test-support'
 
 /** A random absorbing chain: each state moves to a few others, converts or drops out. */
 function randomChain(seed: number, states: number, outDegree: number): AbsorbingChain {
@@ -54,23 +54,7 @@ function referenceProbability(chain: AbsorbingChain, kept?: Uint8Array) {
     b[s] = chain.toConversion[s]!
     for (let e = chain.rowStart[s]!; e < chain.rowStart[s + 1]!; e++) a[s]![chain.target[e]!]! -= chain.probability[e]!
   }
-  for (let k = 0; k < n; k++) {
-    let p = k
-    for (let i = k + 1; i < n; i++) if (Math.abs(a[i]![k]!) > Math.abs(a[p]![k]!)) p = i
-    ;[a[k], a[p]] = [a[p]!, a[k]!]
-    ;[b[k], b[p]] = [b[p]!, b[k]!]
-    for (let i = k + 1; i < n; i++) {
-      const f = a[i]![k]! / a[k]![k]!
-      for (let j = k; j < n; j++) a[i]![j]! -= f * a[k]![j]!
-      b[i]! -= f * b[k]!
-    }
-  }
-  const x = new Array<number>(n).fill(0)
-  for (let i = n - 1; i >= 0; i--) {
-    let s = b[i]!
-    for (let j = i + 1; j < n; j++) s -= a[i]![j]! * x[j]!
-    x[i] = s / a[i]![i]!
-  }
+  const x = solveDense(a, b)
   let p = 0
   chain.startTarget.forEach((t, i) => {
     if (!kept || kept[t]) p += chain.startProbability[i]! * x[t]!

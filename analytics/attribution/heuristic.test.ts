@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { firstTouch, lastNonDirect, lastTouch, linear, positionBased, timeDecay } from './heuristic'
 import { type ChannelCredits, type ConversionPath, preparePaths } from './paths'
+import { path, round, rows } from './test-support'
 
-const path = (channels: string, conversions: number, value = 0, nulls = 0): ConversionPath => ({
-  channels: channels.split('>'),
-  conversions,
-  value,
-  nulls,
-})
 
-/** The credits as [channel, conversions, value] rows, rounded to 12 digits to read as hand arithmetic. */
-const rows = (credits: ChannelCredits) => [...credits].map(([channel, c]) => [channel, round(c.conversions), round(c.value)])
-const round = (n: number) => Number(n.toPrecision(12))
 
 const DAY = 86_400_000
 

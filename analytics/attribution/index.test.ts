@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { type Attribution, type AttributionOptions, ATTRIBUTION_MODELS, attributeConversions } from './index'
 import { type ConversionPath } from './paths'
-import { randomPaths, seededRandom } from './random-paths'
+import { randomPaths, seededRandom } from './test-support'
 
 /** |a − b| within 1e-9 of the larger magnitude (and absolutely near 0). */
 const expectNear = (actual: number, expected: number) => expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected)))

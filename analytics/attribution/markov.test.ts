@@ -2,16 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { firstTouch, lastTouch } from './heuristic'
 import { type MarkovOrder, markovModel } from './markov'
 import { type ChannelCredits, type ConversionPath, preparePaths } from './paths'
-import { randomPaths } from './random-paths'
+import { path, randomPaths, round, rows, solveDense } from './test-support'
 
-const path = (channels: string, conversions: number, value = 0, nulls = 0): ConversionPath => ({
-  channels: channels.split('>'),
-  conversions,
-  value,
-  nulls,
-})
-const round = (n: number) => Number(n.toPrecision(12))
-const rows = (credits: ChannelCredits) => [...credits].map(([channel, c]) => [channel, round(c.conversions), round(c.value)])
 const effects = (map: ReadonlyMap<string, number>) => [...map].map(([channel, e]) => [channel, round(e)])
 
 describe('the ChannelAttribution whitepaper example', () => {
@@ -243,23 +235,7 @@ function referenceRemovalEffects(paths: readonly ConversionPath[], order: number
       b[i] = probability(String(i), 'conv')
       for (let j = 0; j < n; j++) if (j !== i) a[i]![j]! -= probability(String(i), String(j))
     }
-    for (let k = 0; k < n; k++) {
-      let p = k
-      for (let i = k + 1; i < n; i++) if (Math.abs(a[i]![k]!) > Math.abs(a[p]![k]!)) p = i
-      ;[a[k], a[p]] = [a[p]!, a[k]!]
-      ;[b[k], b[p]] = [b[p]!, b[k]!]
-      for (let i = k + 1; i < n; i++) {
-        const f = a[i]![k]! / a[k]![k]!
-        for (let j = k; j < n; j++) a[i]![j]! -= f * a[k]![j]!
-        b[i]! -= f * b[k]!
-      }
-    }
-    const x = new Array<number>(n).fill(0)
-    for (let i = n - 1; i >= 0; i--) {
-      let s = b[i]!
-      for (let j = i + 1; j < n; j++) s -= a[i]![j]! * x[j]!
-      x[i] = s / a[i]![i]!
-    }
+    const x = solveDense(a, b)
     let p = 0
     for (let s = 0; s < n; s++) p += probability('start', String(s)) * x[s]!
     return p

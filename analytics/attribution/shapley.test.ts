@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { type ChannelCredits, type ConversionPath, preparePaths } from './paths'
-import { randomPaths } from './random-paths'
+import { path, randomPaths, round, rows } from './test-support'
 import { shapleyValue } from './shapley'
 
-const path = (channels: string, conversions: number, value = 0, nulls = 0): ConversionPath => ({
-  channels: channels.split('>'),
-  conversions,
-  value,
-  nulls,
-})
-const round = (n: number) => Number(n.toPrecision(12))
-const rows = (credits: ChannelCredits) => [...credits].map(([channel, c]) => [channel, round(c.conversions), round(c.value)])
 
 /**
  * The textbook Shapley value, straight from the definition: φ_j = Σ over coalitions S without

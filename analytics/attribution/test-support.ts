@@ -1,4 +1,4 @@
-import type { ConversionPath } from './paths'
+import type { ChannelCredits, ConversionPath } from './paths'
 
 /**
  * Synthetic conversion paths for the engine's tests and timings: a pure function of the seed,
@@ -70,4 +70,44 @@ export function randomPaths(seed: number, options: RandomPathOptions): Conversio
     } else paths.push(path)
   }
   return paths
+}
+
+/** A path written `a>b>c`, for hand-worked examples. */
+export const path = (channels: string, conversions: number, value = 0, nulls = 0): ConversionPath => ({
+  channels: channels.split('>'),
+  conversions,
+  value,
+  nulls,
+})
+
+/** A number rounded to 12 digits, to read as hand arithmetic. */
+export const round = (n: number) => Number(n.toPrecision(12))
+
+/** The credits as [channel, conversions, value] rows, rounded to 12 digits. */
+export const rows = (credits: ChannelCredits) => [...credits].map(([channel, c]) => [channel, round(c.conversions), round(c.value)])
+
+/**
+ * Solves a x = b densely by Gaussian elimination with partial pivoting: the tests' reference
+ * for the sparse state elimination of ./absorption.ts. `a` and `b` are overwritten.
+ */
+export function solveDense(a: number[][], b: number[]): number[] {
+  const n = b.length
+  for (let k = 0; k < n; k++) {
+    let p = k
+    for (let i = k + 1; i < n; i++) if (Math.abs(a[i]![k]!) > Math.abs(a[p]![k]!)) p = i
+    ;[a[k], a[p]] = [a[p]!, a[k]!]
+    ;[b[k], b[p]] = [b[p]!, b[k]!]
+    for (let i = k + 1; i < n; i++) {
+      const f = a[i]![k]! / a[k]![k]!
+      for (let j = k; j < n; j++) a[i]![j]! -= f * a[k]![j]!
+      b[i]! -= f * b[k]!
+    }
+  }
+  const x = new Array<number>(n).fill(0)
+  for (let i = n - 1; i >= 0; i--) {
+    let s = b[i]!
+    for (let j = i + 1; j < n; j++) s -= a[i]![j]! * x[j]!
+    x[i] = s / a[i]![i]!
+  }
+  return x
 }

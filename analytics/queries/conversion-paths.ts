@@ -1,0 +1,219 @@
+import { z } from 'zod'
+import { sqlList, type AnalyticsConnection } from '../duckdb'
+import { defineQuery, runQuery } from '../query'
+import type { ConversionPath } from '../attribution/paths'
+
+/**
+ * The conversion paths of the attribution models (SPEC §4, docs/decisions/022-attribution-
+ * definitions.md), read from the synced touchpoints and the matched sales in the analytical
+ * store: for one or more stores and a period of moments [from, to), every conversion of one
+ * kind that happened in it, with the touches of its journey in the lookback window before it,
+ * and the journeys touched in the period that did not convert.
+ *
+ * A journey is one opportunity of one lead (a person who comes back after a purchase or a
+ * loss starts a new one: ADR 017), or, for the lead conversion, an anonymous web visitor.
+ * Touches are every touchpoint — web visits and link clicks, forms, walk-ins, calls, platform
+ * leads, manual entries — keyed by their channel or their campaign.
+ *
+ * Conversions, one per journey of each kind (a sale is one per sale):
+ *   lead        the opportunity's first touch that identified the person (a form, a walk-in,
+ *               a call, a platform lead, a manual entry), at its moment
+ *   visit       the opportunity's first showroom visit (到店), at its arrival
+ *   test_drive  the opportunity's first showroom visit with a test drive
+ *   order       each matched sale with an order (order date, else invoice, else delivery
+ *               date), at the end of that day in the store's time zone
+ *   delivery    each matched sale delivered (delivery date, else invoice date), likewise
+ * Sales carry their gross profit (the value) and revenue (transaction price); the other
+ * conversions carry none. A sale's touches are those of the opportunity it was matched in.
+ *
+ * Journeys that did not convert: a lead's opportunity touched in the period with no
+ * conversion of the kind, ever; for the lead conversion, an anonymous visitor touched in the
+ * period. Each ends at its last touch in the period; its touches are those of the lookback
+ * window before that. Aggregated, one row per distinct path.
+ */
+
+export const CONVERSION_KINDS = ['lead', 'visit', 'test_drive', 'order', 'delivery'] as const
+export type ConversionKind = (typeof CONVERSION_KINDS)[number]
+
+/** What a path's touch is credited to: its channel, or its campaign (`NO_CAMPAIGN` when none). */
+export const PATH_DIMENSIONS = ['channel', 'campaign'] as const
+export type PathDimension = (typeof PATH_DIMENSIONS)[number]
+
+/** The key of touches that carried no campaign, in paths keyed by campaign. */
+export const NO_CAMPAIGN = '-'
+
+export const DEFAULT_LOOKBACK_DAYS = 30
+
+export type ConversionPathsParams = {
+  storeIds: readonly string[]
+  /** ISO instants, [from, to) */
+  from: string
+  to: string
+  kind: ConversionKind
+  dimension: PathDimension
+  /** touches at most this many days before the conversion count (default 30) */
+  lookbackDays?: number
+}
+
+/** A converted journey: its touches (key and moment, in order) and the conversion. */
+export type ConvertedJourney = ConversionPath & {
+  storeId: string
+  leadId: string
+  /** the sale, for order and delivery conversions */
+  saleKey: string | null
+  convertedAt: number
+  touchedAt: readonly number[]
+  /** gross profit in fen (sales; 0 otherwise) */
+  value: number
+  /** transaction price in fen (sales; 0 otherwise) */
+  revenue: number
+}
+
+export type ConversionPathsResult = {
+  /** one per conversion: `conversions` 1 */
+  converted: ConvertedJourney[]
+  /** one per distinct path of journeys that did not convert: `conversions` 0, `nulls` ≥ 1 */
+  nulls: ConversionPath[]
+}
+
+type Params = { storeIds: ReturnType<typeof sqlList>; from: string; to: string; lookbackDays: number }
+
+const keyOf = (dimension: PathDimension) => (dimension === 'channel' ? 't.channel' : `coalesce(CAST(t.campaign_id AS VARCHAR), '${NO_CAMPAIGN}')`)
+
+/** The store's touches, each with the opportunity of its lead it belongs to (1 before any restart). */
+const touchesSql = (dimension: PathDimension) => `
+starts AS (
+  SELECT e.lead_id, e."at" AS started_at, 1 + row_number() OVER (PARTITION BY e.lead_id ORDER BY e."at", e.id) AS opportunity
+  FROM lead_events e SEMI JOIN leads l ON l.id = e.lead_id AND list_contains($storeIds::UUID[], l.store_id)
+  WHERE e.type = 'opportunity'
+),
+touch AS (
+  SELECT t.id, t.store_id, t.lead_id, t.site_id, t.visitor_key, t.kind, t."at", ${keyOf(dimension)} AS key,
+         coalesce(o.opportunity, 1) AS opportunity
+  FROM touchpoints t
+  ASOF LEFT JOIN starts o ON o.lead_id = t.lead_id AND t."at" >= o.started_at
+  WHERE list_contains($storeIds::UUID[], t.store_id)
+)`
+
+/** (store_id, lead_id, opportunity, sale_key, converted_at, value, revenue) of each conversion of the kind, in the period. */
+function conversionsSql(kind: ConversionKind) {
+  if (kind === 'lead') {
+    return `
+conv AS (
+  SELECT store_id, lead_id, opportunity, NULL::VARCHAR AS sale_key, min("at") AS converted_at, 0::BIGINT AS value, 0::BIGINT AS revenue
+  FROM touch WHERE lead_id IS NOT NULL AND kind IN ('web_form', 'walk_in', 'call', 'platform_lead', 'manual')
+  GROUP BY store_id, lead_id, opportunity
+)`
+  }
+  if (kind === 'visit' || kind === 'test_drive') {
+    return `
+visit_opp AS (
+  SELECT v.store_id, v.lead_id, v.arrived_at, coalesce(o.opportunity, 1) AS opportunity
+  FROM showroom_visits v
+  ASOF LEFT JOIN starts o ON o.lead_id = v.lead_id AND v.arrived_at >= o.started_at
+  WHERE list_contains($storeIds::UUID[], v.store_id) AND v.lead_id IS NOT NULL${kind === 'test_drive' ? ' AND v.test_drive' : ''}
+),
+conv AS (
+  SELECT store_id, lead_id, opportunity, NULL::VARCHAR AS sale_key, min(arrived_at) AS converted_at, 0::BIGINT AS value, 0::BIGINT AS revenue
+  FROM visit_opp GROUP BY store_id, lead_id, opportunity
+)`
+  }
+  const day = kind === 'order' ? 'coalesce(s.order_date, s.invoice_date, s.delivery_date)' : 'coalesce(s.delivery_date, s.invoice_date)'
+  return `
+conv AS (
+  SELECT m.store_id, m.lead_id, m.opportunity, m.sale_key,
+         timezone(coalesce(st.time_zone, 'Asia/Shanghai'), CAST(${day} + 1 AS TIMESTAMP)) - INTERVAL 1 MILLISECOND AS converted_at,
+         coalesce(s.gross_profit_fen, 0)::BIGINT AS value, coalesce(s.transaction_price_fen, 0)::BIGINT AS revenue
+  FROM sale_matches m
+  JOIN sales s ON s.store_id = m.store_id AND s.sale_key = m.sale_key
+  LEFT JOIN stores st ON st.id = m.store_id
+  WHERE list_contains($storeIds::UUID[], m.store_id) AND m.status = 'matched' AND ${day} IS NOT NULL
+)`
+}
+
+const pathsSql = (kind: ConversionKind, dimension: PathDimension) => `
+WITH ${touchesSql(dimension)}, ${conversionsSql(kind)},
+in_period AS (
+  SELECT * FROM conv WHERE converted_at >= $from::TIMESTAMPTZ AND converted_at < $to::TIMESTAMPTZ
+)
+SELECT CAST(c.store_id AS VARCHAR) AS store_id, CAST(c.lead_id AS VARCHAR) AS lead_id, c.sale_key,
+       CAST(epoch_ms(c.converted_at) AS DOUBLE) AS converted_at, CAST(c.value AS DOUBLE) AS value, CAST(c.revenue AS DOUBLE) AS revenue,
+       list(t.key ORDER BY t."at", t.id) AS keys,
+       list(CAST(epoch_ms(t."at") AS DOUBLE) ORDER BY t."at", t.id) AS times
+FROM in_period c
+JOIN touch t ON t.lead_id = c.lead_id AND t.opportunity = c.opportunity
+  AND t."at" <= c.converted_at AND t."at" > c.converted_at - to_days(CAST($lookbackDays AS INTEGER))
+GROUP BY ALL
+ORDER BY converted_at, lead_id, sale_key`
+
+/**
+ * The journeys of the period that did not convert, aggregated by path. A journey with a
+ * conversion of the kind at any time is not one of them (it converted, in or out of the period).
+ */
+const nullsSql = (kind: ConversionKind, dimension: PathDimension) => `
+WITH ${touchesSql(dimension)}, ${conversionsSql(kind)},
+journey AS (
+  -- each journey touched in the period, and its last touch there
+  SELECT lead_id, opportunity, CASE WHEN lead_id IS NULL THEN site_id END AS site_id,
+         CASE WHEN lead_id IS NULL THEN visitor_key END AS visitor_key, max("at") AS ended_at
+  FROM touch
+  WHERE "at" >= $from::TIMESTAMPTZ AND "at" < $to::TIMESTAMPTZ AND (lead_id IS NOT NULL OR visitor_key IS NOT NULL)
+  GROUP BY ALL
+),
+open_journey AS (
+  SELECT j.* FROM journey j ANTI JOIN conv c ON c.lead_id = j.lead_id AND c.opportunity = j.opportunity
+),
+paths AS (
+  SELECT list(t.key ORDER BY t."at", t.id) AS keys
+  FROM open_journey j
+  JOIN touch t ON (CASE WHEN j.lead_id IS NULL THEN t.lead_id IS NULL AND t.site_id IS NOT DISTINCT FROM j.site_id AND t.visitor_key = j.visitor_key
+                        ELSE t.lead_id = j.lead_id AND t.opportunity = j.opportunity END)
+    AND t."at" <= j.ended_at AND t."at" > j.ended_at - to_days(CAST($lookbackDays AS INTEGER))
+  GROUP BY j.lead_id, j.opportunity, j.site_id, j.visitor_key
+)
+SELECT keys, CAST(count(*) AS DOUBLE) AS nulls FROM paths GROUP BY keys ORDER BY keys`
+
+const convertedRow = z.object({
+  store_id: z.string(),
+  lead_id: z.string(),
+  sale_key: z.string().nullable(),
+  converted_at: z.number(),
+  value: z.number(),
+  revenue: z.number(),
+  keys: z.array(z.string()),
+  times: z.array(z.number()),
+})
+const nullRow = z.object({ keys: z.array(z.string()), nulls: z.number() })
+
+function pathsQuery(kind: ConversionKind, dimension: PathDimension) {
+  return defineQuery<Params>()({ name: `attribution.paths.${kind}.${dimension}`, sql: pathsSql(kind, dimension), row: convertedRow })
+}
+function nullsQuery(kind: ConversionKind, dimension: PathDimension) {
+  return defineQuery<Params>()({ name: `attribution.nulls.${kind}.${dimension}`, sql: nullsSql(kind, dimension), row: nullRow })
+}
+
+/** The converted journeys and the aggregated journeys that did not convert, for the models of ../attribution. */
+export async function conversionPaths(c: AnalyticsConnection, params: ConversionPathsParams): Promise<ConversionPathsResult> {
+  const bound: Params = {
+    storeIds: sqlList([...params.storeIds]),
+    from: params.from,
+    to: params.to,
+    lookbackDays: params.lookbackDays ?? DEFAULT_LOOKBACK_DAYS,
+  }
+  const convertedRows = await runQuery(c, pathsQuery(params.kind, params.dimension), bound)
+  const nullRows = await runQuery(c, nullsQuery(params.kind, params.dimension), bound)
+  return {
+    converted: convertedRows.map((r) => ({
+      storeId: r.store_id,
+      leadId: r.lead_id,
+      saleKey: r.sale_key,
+      channels: r.keys,
+      touchedAt: r.times,
+      convertedAt: r.converted_at,
+      conversions: 1,
+      value: r.value,
+      revenue: r.revenue,
+    })),
+    nulls: nullRows.map((r) => ({ channels: r.keys, conversions: 0, nulls: r.nulls })),
+  }
+}

@@ -1,0 +1,165 @@
+import { eq } from 'drizzle-orm'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { getDb } from '../db/client'
+import { campaigns, showroomVisits, touchpoints } from '../db/schema'
+import { withAnalytics } from '../analytics/duckdb'
+import { attributeConversions, ATTRIBUTION_MODELS } from '../analytics/attribution'
+import { conversionPaths, NO_CAMPAIGN, type ConversionPathsParams } from '../analytics/queries/conversion-paths'
+import { arrive, importSaleLines, setLeadStatus, syncNow, useAnalyticsDataDir } from './analytics-fixtures'
+import { createGroup, createStore } from './factories'
+
+/**
+ * The conversion paths the attribution models read (ADR 022), from the app's own data: leads
+ * through the intake, showroom visits, sales through the import and matchback, synced into a
+ * real DuckDB file. Every path below is worked out by hand from the story in beforeAll.
+ */
+
+const dataDir = useAnalyticsDataDir('attribution-paths')
+let storeA: string
+let storeB: string
+let campaignX: string
+const lead: Record<string, string> = {}
+
+// October 2026 in the store's calendar (Asia/Shanghai, UTC+8)
+const FROM = '2026-09-30T16:00:00.000Z'
+const TO = '2026-10-31T16:00:00.000Z'
+/** 10:00 in Shanghai on the given day of 2026 */
+const at = (month: number, day: number, hour = 10) => new Date(Date.UTC(2026, month - 1, day, hour - 8))
+const ms = (month: number, day: number, hour = 10) => at(month, day, hour).getTime()
+/** the last millisecond of a day in Shanghai */
+const endOfDay = (month: number, day: number) => Date.UTC(2026, month - 1, day + 1, -8) - 1
+
+async function webVisit(storeId: string, leadId: string | null, visitorKey: string, channel: 'douyin' | 'search' | 'wechat', when: Date, campaignId: string | null = null) {
+  const db = await getDb()
+  await db.insert(touchpoints).values({ storeId, leadId, visitorKey, kind: 'web_visit', channel, at: when, campaignId })
+}
+
+async function showroomVisit(storeId: string, leadId: string, when: Date, testDrive: boolean) {
+  const db = await getDb()
+  await db.insert(showroomVisits).values({ storeId, leadId, visitType: 'first', arrivedAt: when, testDrive })
+}
+
+const params = (p: Partial<ConversionPathsParams> & Pick<ConversionPathsParams, 'kind'>): ConversionPathsParams => ({
+  storeIds: [storeA],
+  from: FROM,
+  to: TO,
+  dimension: 'channel',
+  ...p,
+})
+const paths = (p: Parameters<typeof params>[0]) => withAnalytics((c) => conversionPaths(c, params(p)))
+
+beforeAll(async () => {
+  const group = await createGroup()
+  storeA = (await createStore(group.id, '杭州西湖大众4S店')).id
+  storeB = (await createStore(group.id, '宁波大众4S店')).id
+  const db = await getDb()
+  const [x] = await db.insert(campaigns).values({ storeId: storeA, name: '国庆车展', form: 'auto_show', status: 'running', startDate: '2026-09-20', endDate: '2026-10-10' }).returning({ id: campaigns.id })
+  campaignX = x!.id
+
+  // 王芳: a platform lead in September, a web visit from 抖音 in the campaign, a walk-in with a
+  // test drive, an order on 20 October
+  lead.wang = (await arrive(storeA, { name: '王芳', phone: '13800000001' }, at(9, 10), { kind: 'platform_lead', channel: 'autohome' })).leadId
+  await webVisit(storeA, lead.wang, 'v-wang', 'douyin', at(10, 5), campaignX)
+  await arrive(storeA, { name: '王芳', phone: '13800000001' }, at(10, 8), { kind: 'walk_in', channel: 'direct', campaignId: campaignX })
+  await showroomVisit(storeA, lead.wang, at(10, 8, 11), true)
+
+  // 李强: a call in October after a 微信 article, no visit
+  await webVisit(storeA, null, 'v-li', 'wechat', at(10, 11))
+  lead.li = (await arrive(storeA, { name: '李强', phone: '13800000002' }, at(10, 12), { kind: 'call', channel: 'wechat' })).leadId
+  // as the intake does for a visitor who leaves a number: the earlier visit becomes the lead's
+  await db.update(touchpoints).set({ leadId: lead.li }).where(eq(touchpoints.visitorKey, 'v-li'))
+
+  // 赵敏: bought in September (first opportunity: a radio listener), came back in October by 易车 —
+  // a new opportunity, whose paths never reach back into the first
+  lead.zhao = (await arrive(storeA, { name: '赵敏', phone: '13800000003' }, at(9, 25), { kind: 'call', channel: 'radio' })).leadId
+  await setLeadStatus(lead.zhao, 'delivered', at(10, 2))
+  await arrive(storeA, { name: '赵敏', phone: '13800000003' }, at(10, 15), { kind: 'platform_lead', channel: 'bitauto' })
+
+  // an anonymous visitor who never left a number: 抖音 then 搜索
+  await webVisit(storeA, null, 'v-anon', 'douyin', at(10, 3))
+  await webVisit(storeA, null, 'v-anon', 'search', at(10, 4))
+
+  // another store's lead: never in store A's paths
+  await arrive(storeB, { name: '孙丽', phone: '13800000004' }, at(10, 6), { kind: 'walk_in', channel: 'passing_by' })
+
+  await importSaleLines(storeA, [
+    { vin: 'LFV2A21K0G3000001', order: 'A-1', date: '2026-10-20', name: '王芳', phone: '13800000001', price: 150000, profit: 3000 },
+    { order: 'A-2', date: '2026-10-21', name: '陌生人', phone: '13900000009' },
+  ])
+  await syncNow(dataDir)
+})
+
+describe('conversion paths from the analytical store', () => {
+  it('a lead converts at the touch that identified the person; an opportunity begun again is a new journey', async () => {
+    const { converted, nulls } = await paths({ kind: 'lead' })
+    // 王芳 became a lead in September: not a conversion of October
+    expect(converted.map((p) => [p.leadId, p.channels, p.touchedAt, p.convertedAt])).toEqual([
+      [lead.li, ['wechat', 'wechat'], [ms(10, 11), ms(10, 12)], ms(10, 12)],
+      // the radio call of 25 September is inside 30 days but belongs to the first opportunity
+      [lead.zhao, ['bitauto'], [ms(10, 15)], ms(10, 15)],
+    ])
+    expect(converted.every((p) => p.conversions === 1 && p.value === 0 && p.storeId === storeA)).toBe(true)
+    // journeys touched in October that never became a lead: the anonymous visitor
+    expect(nulls).toEqual([{ channels: ['douyin', 'search'], conversions: 0, nulls: 1 }])
+  })
+
+  it('a showroom visit and a test drive convert at the first visit of the opportunity, with its touches of the last 30 days', async () => {
+    const visit = await paths({ kind: 'visit' })
+    expect(visit.converted.map((p) => [p.leadId, p.channels, p.convertedAt])).toEqual([[lead.wang, ['autohome', 'douyin', 'direct'], ms(10, 8, 11)]])
+    // touched in October, never visited: 李强, 赵敏's second opportunity and the anonymous visitor
+    expect(visit.nulls).toEqual([
+      { channels: ['bitauto'], conversions: 0, nulls: 1 },
+      { channels: ['douyin', 'search'], conversions: 0, nulls: 1 },
+      { channels: ['wechat', 'wechat'], conversions: 0, nulls: 1 },
+    ])
+    const drive = await paths({ kind: 'test_drive' })
+    expect(drive.converted.map((p) => p.leadId)).toEqual([lead.wang])
+
+    // a lookback of 10 days leaves out September's platform lead
+    const short = await paths({ kind: 'visit', lookbackDays: 10 })
+    expect(short.converted[0]!.channels).toEqual(['douyin', 'direct'])
+  })
+
+  it('an order converts at the end of its day with the matched sale’s gross profit and revenue; unmatched sales are not conversions', async () => {
+    const { converted } = await paths({ kind: 'order' })
+    expect(converted).toEqual([
+      expect.objectContaining({
+        leadId: lead.wang,
+        saleKey: 'vin:LFV2A21K0G3000001',
+        // 30 days before the end of 20 October reach back into 21 September: the platform lead of the 10th is out
+        channels: ['douyin', 'direct'],
+        convertedAt: endOfDay(10, 20),
+        value: 300_000,
+        revenue: 15_000_000,
+      }),
+    ])
+    const delivered = await paths({ kind: 'delivery' })
+    expect(delivered.converted.map((p) => p.saleKey)).toEqual(['vin:LFV2A21K0G3000001'])
+    // a period that ends before the order has none
+    expect((await paths({ kind: 'order', to: '2026-10-19T16:00:00.000Z' })).converted).toEqual([])
+  })
+
+  it('keyed by campaign, touches without one share one key', async () => {
+    const { converted } = await paths({ kind: 'visit', dimension: 'campaign' })
+    expect(converted[0]!.channels).toEqual([NO_CAMPAIGN, campaignX, campaignX])
+  })
+
+  it('only the stores asked for', async () => {
+    const b = await paths({ kind: 'lead', storeIds: [storeB] })
+    expect(b.converted.map((p) => p.channels)).toEqual([['passing_by']])
+    const both = await paths({ kind: 'lead', storeIds: [storeA, storeB] })
+    expect(both.converted).toHaveLength(3)
+  })
+
+  it('every model credits exactly the conversions and the value of the paths', async () => {
+    const { converted, nulls } = await paths({ kind: 'order' })
+    const result = attributeConversions([...converted, ...nulls])
+    for (const model of ATTRIBUTION_MODELS) {
+      const credits = [...result.credits[model].values()]
+      expect(credits.reduce((s, c) => s + c.conversions, 0), model).toBeCloseTo(1, 9)
+      expect(credits.reduce((s, c) => s + c.value, 0), model).toBeCloseTo(300_000, 3)
+    }
+    expect(result.credits.lastNonDirect.get('douyin')).toEqual({ conversions: 1, value: 300_000 })
+    expect(result.credits.firstTouch.get('douyin')).toEqual({ conversions: 1, value: 300_000 })
+  })
+})
