@@ -15,7 +15,7 @@ import {
   DEFAULT_HALF_LIFE_TOUCHES,
 } from './heuristic'
 import { type MarkovOrder, markovModel, DEFAULT_MARKOV_ORDER } from './markov'
-import { type ChannelCredits, type ConversionPath, type PathTotals, preparePaths } from './paths'
+import { type ChannelCredits, type ConversionPath, type PathTotals, type PreparedPaths, preparePaths } from './paths'
 import { shapleyValue } from './shapley'
 
 export type { AbsorbingChain } from './absorption'
@@ -72,7 +72,11 @@ export type Attribution = {
 
 /** Every model over the same paths; `options` as `AttributionOptions` (each has a default). */
 export function attributeConversions(paths: readonly ConversionPath[], options: AttributionOptions = {}): Attribution {
-  const prepared = preparePaths(paths, { lookback: options.lookback })
+  return attributePrepared(preparePaths(paths, { lookback: options.lookback }), options)
+}
+
+/** Every model over paths already prepared (`options.lookback` was applied by `preparePaths`). */
+export function attributePrepared(prepared: PreparedPaths, options: Omit<AttributionOptions, 'lookback'> = {}): Attribution {
   const order = options.order ?? DEFAULT_MARKOV_ORDER
   const includeNulls = options.includeNulls ?? true
   const markov = markovModel(prepared, { order, includeNulls })

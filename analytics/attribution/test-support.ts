@@ -1,20 +1,7 @@
 import type { ChannelCredits, ConversionPath } from './paths'
+import { seededRandom } from './random'
 
-/**
- * Synthetic conversion paths for the engine's tests and timings: a pure function of the seed,
- * so a failing case can be replayed. Channel popularity falls off as 1/rank (a few portals
- * bring most touches, as in a store's data); path lengths are geometric.
- */
-export function seededRandom(seed: number): () => number {
-  // mulberry32: small, fast, and the same sequence on every platform
-  let state = seed | 0
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { seededRandom }
 
 export type RandomPathOptions = {
   paths: number
@@ -28,6 +15,11 @@ export type RandomPathOptions = {
   withTimes?: boolean
 }
 
+/**
+ * Synthetic conversion paths for the engine's tests and timings: a pure function of the seed,
+ * so a failing case can be replayed. Channel popularity falls off as 1/rank (a few portals
+ * bring most touches, as in a store's data); path lengths are geometric.
+ */
 export function randomPaths(seed: number, options: RandomPathOptions): ConversionPath[] {
   const random = seededRandom(seed)
   const names = Array.from({ length: options.channels }, (_, i) => `channel_${String(i).padStart(2, '0')}`)
