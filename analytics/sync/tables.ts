@@ -34,7 +34,7 @@ export const SYNCED_TABLES: readonly TableSpec[] = [
     name: 'stores',
     keyType: 'UUID',
     columns: [
-      uuid('group_id'), text('name'), text('brand'), text('city'), text('time_zone'), text('currency'), int('matchback_window_days'),
+      uuid('group_id'), text('name'), text('brand'), text('city'), text('time_zone'), text('currency'), int('matchback_window_days'), int('attribution_lookback_days'),
       ts('created_at'), ts('updated_at'),
     ],
   },

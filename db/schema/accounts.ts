@@ -36,6 +36,8 @@ export const stores = pgTable('stores', {
   websiteUrl: text('website_url'),
   /** matchback (SPEC §4): a sale counts for a lead whose first touch lies at most this many days before it */
   matchbackWindowDays: integer('matchback_window_days').notNull().default(180),
+  /** attribution (SPEC §4, ADR 022): touches at most this many days before a conversion are on its path */
+  attributionLookbackDays: integer('attribution_lookback_days').notNull().default(30),
   createdAt: createdAt(),
   /** kept true by a trigger on every write (analytics sync, ADR 013) */
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -1,0 +1,1 @@
+ALTER TABLE "stores" ADD COLUMN "attribution_lookback_days" integer DEFAULT 30 NOT NULL;
