@@ -1,12 +1,14 @@
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../db/client'
-import { campaigns, showroomVisits, touchpoints } from '../db/schema'
+import { campaigns, showroomVisits, stores, touchpoints } from '../db/schema'
 import { withAnalytics } from '../analytics/duckdb'
 import { attributeConversions, ATTRIBUTION_MODELS } from '../analytics/attribution'
 import { conversionPaths, NO_CAMPAIGN, type ConversionPathsParams } from '../analytics/queries/conversion-paths'
 import { arrive, importSaleLines, setLeadStatus, syncNow, useAnalyticsDataDir } from './analytics-fixtures'
-import { createGroup, createStore } from './factories'
+import { loader as channelsLoader } from '../app/routes/analysis.channels'
+import { createGroup, createStore, createUser, get, signIn, type Browser } from './factories'
+import { settle } from './http'
 
 /**
  * The conversion paths the attribution models read (ADR 022), from the app's own data: leads
@@ -18,6 +20,9 @@ const dataDir = useAnalyticsDataDir('attribution-paths')
 let storeA: string
 let storeB: string
 let campaignX: string
+let specialist: Browser
+let specialistB: Browser
+let frontDesk: Browser
 const lead: Record<string, string> = {}
 
 // October 2026 in the store's calendar (Asia/Shanghai, UTC+8)
@@ -55,6 +60,9 @@ beforeAll(async () => {
   const db = await getDb()
   const [x] = await db.insert(campaigns).values({ storeId: storeA, name: '国庆车展', form: 'auto_show', status: 'running', startDate: '2026-09-20', endDate: '2026-10-10' }).returning({ id: campaigns.id })
   campaignX = x!.id
+  specialist = await signIn((await createUser(group.id, 'specialist', [storeA])).id)
+  specialistB = await signIn((await createUser(group.id, 'specialist', [storeB])).id)
+  frontDesk = await signIn((await createUser(group.id, 'sales', [storeA])).id)
 
   // 王芳: a platform lead in September, a web visit from 抖音 in the campaign, a walk-in with a
   // test drive, an order on 20 October
@@ -161,5 +169,62 @@ describe('conversion paths from the analytical store', () => {
     }
     expect(result.credits.lastNonDirect.get('douyin')).toEqual({ conversions: 1, value: 300_000 })
     expect(result.credits.firstTouch.get('douyin')).toEqual({ conversions: 1, value: 300_000 })
+  })
+})
+
+describe('the channel page (渠道与媒体分析)', () => {
+  const page = (query: string, who: Browser = specialist) => settle(() => channelsLoader({ request: get(`/analysis/channels${query}`, who), params: {}, context: {} }))
+
+  it('shows every model’s credits with intervals, the top paths and the charts for the stores the user reads', async () => {
+    const res = await page('?month=2026-10&conversion=order&model=lastNonDirect')
+    expect(res.status).toBe(200)
+    const { analysis, charts } = res.data
+    expect(analysis).toMatchObject({ ready: true, storeIds: [storeA], from: '2026-10-01', to: '2026-11-01', conversion: 'order', by: 'channel', model: 'lastNonDirect' })
+    const r = analysis.report
+    expect(r.totals).toEqual({ conversions: 1, value: 300_000, revenue: 15_000_000, nulls: 3 })
+    expect(r.credits.lastNonDirect.douyin).toMatchObject({ conversions: 1, value: 300_000, revenue: 15_000_000 })
+    expect(r.credits.linear.direct).toMatchObject({ conversions: 0.5, value: 150_000, revenue: 7_500_000 })
+    // one order: nothing can be concluded, and the page says so
+    expect(r.tooFew).toBe(true)
+    expect(r.topPaths).toEqual([{ keys: ['douyin', 'direct'], conversions: 1, value: 300_000 }])
+    expect(r.pathLengths[1]).toEqual({ touches: 2, conversions: 1 })
+    // 5 October to the end of 20 October: 15 days and more
+    expect(r.timeToConvert.find((b: { conversions: number }) => b.conversions === 1)).toEqual({ bucket: '15-30', conversions: 1 })
+    expect(charts.credits).toContain('<svg')
+    expect(charts.credits).toContain('抖音')
+  })
+
+  it('keyed by campaign, names the campaigns', async () => {
+    const res = await page('?month=2026-10&conversion=visit&by=campaign')
+    expect(res.data.analysis.campaignNames).toEqual({ [campaignX]: '国庆车展' })
+    expect(res.data.analysis.report.keys).toEqual([NO_CAMPAIGN, campaignX].sort())
+  })
+
+  it('reads only the user’s stores, whatever the query asks', async () => {
+    const res = await page(`?month=2026-10&store=${storeA}`, specialistB)
+    expect(res.data.analysis.storeIds).toEqual([])
+    const own = await page('?month=2026-10', specialistB)
+    expect(own.data.analysis.report.totals.conversions).toBe(1)
+  })
+
+  it('refuses the front desk, and a bad filter with 400 naming it', async () => {
+    expect((await page('?month=2026-10', frontDesk)).status).toBe(403)
+    const bad = await page('?model=bestGuess')
+    expect(bad.status).toBe(400)
+    expect(String(bad.data)).toContain('model')
+    expect((await page('?month=2026-13')).status).toBe(400)
+  })
+
+  it('uses each store’s own lookback window', async () => {
+    const db = await getDb()
+    await db.update(stores).set({ attributionLookbackDays: 10 }).where(eq(stores.id, storeA))
+    await syncNow(dataDir)
+    try {
+      const visit = await paths({ kind: 'visit' })
+      expect(visit.converted[0]!.channels).toEqual(['douyin', 'direct'])
+    } finally {
+      await db.update(stores).set({ attributionLookbackDays: 30 }).where(eq(stores.id, storeA))
+      await syncNow(dataDir)
+    }
   })
 })

@@ -38,8 +38,8 @@ export type { ChannelCredit, ChannelCredits, ConversionPath, PathTotals, Prepare
 export { AttributionInputError, preparePaths } from './paths'
 export { shapleyValue } from './shapley'
 
-export const ATTRIBUTION_MODELS = ['firstTouch', 'lastTouch', 'lastNonDirect', 'linear', 'timeDecay', 'positionBased', 'markov', 'shapley'] as const
-export type AttributionModel = (typeof ATTRIBUTION_MODELS)[number]
+import { ATTRIBUTION_MODELS, type AttributionModel } from './vocabulary'
+export { ATTRIBUTION_MODELS, type AttributionModel }
 
 export type AttributionOptions = {
   /** Markov order, 1 (default), 2 or 3 */

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { sqlList, type AnalyticsConnection } from '../duckdb'
 import { defineQuery, runQuery } from '../query'
 import type { ConversionPath } from '../attribution/paths'
+import { CONVERSION_KINDS, NO_CAMPAIGN, PATH_DIMENSIONS, type ConversionKind, type PathDimension } from '../attribution/vocabulary'
 
 /**
  * The conversion paths of the attribution models (SPEC §4, docs/decisions/022-attribution-
@@ -32,15 +33,7 @@ import type { ConversionPath } from '../attribution/paths'
  * window before that. Aggregated, one row per distinct path.
  */
 
-export const CONVERSION_KINDS = ['lead', 'visit', 'test_drive', 'order', 'delivery'] as const
-export type ConversionKind = (typeof CONVERSION_KINDS)[number]
-
-/** What a path's touch is credited to: its channel, or its campaign (`NO_CAMPAIGN` when none). */
-export const PATH_DIMENSIONS = ['channel', 'campaign'] as const
-export type PathDimension = (typeof PATH_DIMENSIONS)[number]
-
-/** The key of touches that carried no campaign, in paths keyed by campaign. */
-export const NO_CAMPAIGN = '-'
+export { CONVERSION_KINDS, NO_CAMPAIGN, PATH_DIMENSIONS, type ConversionKind, type PathDimension }
 
 export const DEFAULT_LOOKBACK_DAYS = 30
 
@@ -51,8 +44,8 @@ export type ConversionPathsParams = {
   to: string
   kind: ConversionKind
   dimension: PathDimension
-  /** touches at most this many days before the conversion count (default 30) */
-  lookbackDays?: number
+  /** touches at most this many days before the conversion count (default: each store's setting, 30 unless changed) */
+  lookbackDays?: number | null
 }
 
 /** A converted journey: its touches (key and moment, in order) and the conversion. */
@@ -76,7 +69,7 @@ export type ConversionPathsResult = {
   nulls: ConversionPath[]
 }
 
-type Params = { storeIds: ReturnType<typeof sqlList>; from: string; to: string; lookbackDays: number }
+type Params = { storeIds: ReturnType<typeof sqlList>; from: string; to: string; lookbackDays: number | null }
 
 const keyOf = (dimension: PathDimension) => (dimension === 'channel' ? 't.channel' : `coalesce(CAST(t.campaign_id AS VARCHAR), '${NO_CAMPAIGN}')`)
 
@@ -141,8 +134,9 @@ SELECT CAST(c.store_id AS VARCHAR) AS store_id, CAST(c.lead_id AS VARCHAR) AS le
        list(t.key ORDER BY t."at", t.id) AS keys,
        list(CAST(epoch_ms(t."at") AS DOUBLE) ORDER BY t."at", t.id) AS times
 FROM in_period c
+LEFT JOIN stores st ON st.id = c.store_id
 JOIN touch t ON t.lead_id = c.lead_id AND t.opportunity = c.opportunity
-  AND t."at" <= c.converted_at AND t."at" > c.converted_at - to_days(CAST($lookbackDays AS INTEGER))
+  AND t."at" <= c.converted_at AND t."at" > c.converted_at - to_days(CAST(coalesce(CAST($lookbackDays AS INTEGER), st.attribution_lookback_days, ${DEFAULT_LOOKBACK_DAYS}) AS INTEGER))
 GROUP BY ALL
 ORDER BY converted_at, lead_id, sale_key`
 
@@ -154,7 +148,7 @@ const nullsSql = (kind: ConversionKind, dimension: PathDimension) => `
 WITH ${touchesSql(dimension)}, ${conversionsSql(kind)},
 journey AS (
   -- each journey touched in the period, and its last touch there
-  SELECT lead_id, opportunity, CASE WHEN lead_id IS NULL THEN site_id END AS site_id,
+  SELECT store_id, lead_id, opportunity, CASE WHEN lead_id IS NULL THEN site_id END AS site_id,
          CASE WHEN lead_id IS NULL THEN visitor_key END AS visitor_key, max("at") AS ended_at
   FROM touch
   WHERE "at" >= $from::TIMESTAMPTZ AND "at" < $to::TIMESTAMPTZ AND (lead_id IS NOT NULL OR visitor_key IS NOT NULL)
@@ -166,10 +160,11 @@ open_journey AS (
 paths AS (
   SELECT list(t.key ORDER BY t."at", t.id) AS keys
   FROM open_journey j
+  LEFT JOIN stores st ON st.id = j.store_id
   JOIN touch t ON (CASE WHEN j.lead_id IS NULL THEN t.lead_id IS NULL AND t.site_id IS NOT DISTINCT FROM j.site_id AND t.visitor_key = j.visitor_key
                         ELSE t.lead_id = j.lead_id AND t.opportunity = j.opportunity END)
-    AND t."at" <= j.ended_at AND t."at" > j.ended_at - to_days(CAST($lookbackDays AS INTEGER))
-  GROUP BY j.lead_id, j.opportunity, j.site_id, j.visitor_key
+    AND t."at" <= j.ended_at AND t."at" > j.ended_at - to_days(CAST(coalesce(CAST($lookbackDays AS INTEGER), st.attribution_lookback_days, ${DEFAULT_LOOKBACK_DAYS}) AS INTEGER))
+  GROUP BY j.store_id, j.lead_id, j.opportunity, j.site_id, j.visitor_key
 )
 SELECT keys, CAST(count(*) AS DOUBLE) AS nulls FROM paths GROUP BY keys ORDER BY keys`
 
@@ -198,7 +193,7 @@ export async function conversionPaths(c: AnalyticsConnection, params: Conversion
     storeIds: sqlList([...params.storeIds]),
     from: params.from,
     to: params.to,
-    lookbackDays: params.lookbackDays ?? DEFAULT_LOOKBACK_DAYS,
+    lookbackDays: params.lookbackDays ?? null,
   }
   const convertedRows = await runQuery(c, pathsQuery(params.kind, params.dimension), bound)
   const nullRows = await runQuery(c, nullsQuery(params.kind, params.dimension), bound)

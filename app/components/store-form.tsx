@@ -1,12 +1,12 @@
 import { Form, Link, useNavigation } from '@remix-run/react'
 import type { MessageKey } from '../i18n'
-import { COMMON_CURRENCIES, COMMON_TIME_ZONES, MATCHBACK_WINDOW_MAX, MATCHBACK_WINDOW_MIN } from '../schemas/store'
+import { COMMON_CURRENCIES, COMMON_TIME_ZONES, LOOKBACK_MAX, LOOKBACK_MIN, MATCHBACK_WINDOW_MAX, MATCHBACK_WINDOW_MIN } from '../schemas/store'
 import { useI18n } from '../utils/use-root'
 import { CsrfInput } from './csrf-input'
 import { FieldError } from './field-error'
 import { FormErrors } from './form-errors'
 
-export type StoreFormValues = { name?: string; brand?: string; city?: string; timeZone?: string; currency?: string; matchbackWindowDays?: string }
+export type StoreFormValues = { name?: string; brand?: string; city?: string; timeZone?: string; currency?: string; matchbackWindowDays?: string; attributionLookbackDays?: string }
 
 const FIELDS: Array<[keyof StoreFormValues, MessageKey]> = [
   ['name', 'stores.name'],
@@ -64,24 +64,8 @@ export function StoreForm({ values, errors, submitLabel }: { values: StoreFormVa
           </datalist>
           <FieldError id="currency-error" message={errors.currency} />
         </div>
-        <div className="field">
-          <label htmlFor="matchbackWindowDays">{t('matchback.store.window')}</label>
-          <input
-            id="matchbackWindowDays"
-            name="matchbackWindowDays"
-            type="number"
-            inputMode="numeric"
-            min={MATCHBACK_WINDOW_MIN}
-            max={MATCHBACK_WINDOW_MAX}
-            defaultValue={values.matchbackWindowDays ?? '180'}
-            aria-invalid={errors.matchbackWindowDays ? true : undefined}
-            aria-describedby={`matchbackWindowDays-hint${errors.matchbackWindowDays ? ' matchbackWindowDays-error' : ''}`}
-          />
-          <span className="hint" id="matchbackWindowDays-hint">
-            {t('matchback.store.windowHint')}
-          </span>
-          <FieldError id="matchbackWindowDays-error" message={errors.matchbackWindowDays} />
-        </div>
+        <DaysField name="matchbackWindowDays" label={t('matchback.store.window')} hint={t('matchback.store.windowHint')} min={MATCHBACK_WINDOW_MIN} max={MATCHBACK_WINDOW_MAX} value={values.matchbackWindowDays ?? '180'} error={errors.matchbackWindowDays} />
+        <DaysField name="attributionLookbackDays" label={t('analysis.store.lookback')} hint={t('analysis.store.lookbackHint')} min={LOOKBACK_MIN} max={LOOKBACK_MAX} value={values.attributionLookbackDays ?? '30'} error={errors.attributionLookbackDays} />
       </div>
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={busy}>
@@ -92,5 +76,28 @@ export function StoreForm({ values, errors, submitLabel }: { values: StoreFormVa
         </Link>
       </div>
     </Form>
+  )
+}
+
+function DaysField(p: { name: string; label: string; hint: string; min: number; max: number; value: string; error?: string }) {
+  return (
+    <div className="field">
+      <label htmlFor={p.name}>{p.label}</label>
+      <input
+        id={p.name}
+        name={p.name}
+        type="number"
+        inputMode="numeric"
+        min={p.min}
+        max={p.max}
+        defaultValue={p.value}
+        aria-invalid={p.error ? true : undefined}
+        aria-describedby={`${p.name}-hint${p.error ? ` ${p.name}-error` : ''}`}
+      />
+      <span className="hint" id={`${p.name}-hint`}>
+        {p.hint}
+      </span>
+      <FieldError id={`${p.name}-error`} message={p.error} />
+    </div>
   )
 }

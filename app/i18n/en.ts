@@ -1,3 +1,4 @@
+import { analysisEn } from './analysis.en'
 import { adminEn } from './admin.en'
 import { importsEn } from './imports.en'
 import { jobsEn } from './jobs.en'
@@ -376,6 +377,7 @@ const en = {
   ...leadsEn,
   ...importsEn,
   ...salesEn,
+  ...analysisEn,
   ...jobsEn,
   ...matchbackEn,
 } as const

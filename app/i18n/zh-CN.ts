@@ -1,3 +1,4 @@
+import { analysisZhCN } from './analysis.zh-CN'
 import { adminZhCN } from './admin.zh-CN'
 import { importsZhCN } from './imports.zh-CN'
 import { jobsZhCN } from './jobs.zh-CN'
@@ -376,6 +377,7 @@ const zhCN: Record<MessageKey, string> = {
   ...leadsZhCN,
   ...importsZhCN,
   ...salesZhCN,
+  ...analysisZhCN,
   ...jobsZhCN,
   ...matchbackZhCN,
 }

@@ -17,7 +17,7 @@ export const SALE_MATCH_STATUSES = ['matched', 'review', 'unmatched'] as const
 export type SaleMatchStatus = (typeof SALE_MATCH_STATUSES)[number]
 
 /** A month as <input type="month"> sends it: `2026-10`. */
-const queryMonth = z.preprocess(
+export const queryMonth = z.preprocess(
   (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
   z
     .string({ error: 'validation.invalid' })

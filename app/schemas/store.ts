@@ -8,7 +8,14 @@ const CURRENCIES = new Set(Intl.supportedValuesOf('currency'))
 
 export const MATCHBACK_WINDOW_MIN = 7
 export const MATCHBACK_WINDOW_MAX = 730
-const windowRange = `validation.range?min=${MATCHBACK_WINDOW_MIN}&max=${MATCHBACK_WINDOW_MAX}`
+export const LOOKBACK_MIN = 1
+export const LOOKBACK_MAX = 365
+
+/** A whole number of days in [min, max]; blank means the default. */
+function days(min: number, max: number, fallback: number) {
+  const range = `validation.range?min=${min}&max=${max}`
+  return z.preprocess((v) => (v === undefined || v === '' ? undefined : v), z.coerce.number({ error: range }).int(range).min(min, range).max(max, range).default(fallback))
+}
 
 export const StoreSchema = z.object({
   name: requiredText(100),
@@ -24,15 +31,9 @@ export const StoreSchema = z.object({
     .toUpperCase()
     .refine((v) => CURRENCIES.has(v), 'stores.badCurrency'),
   /** matchback (SPEC §4, ADR 017): how many days before a sale a lead's first touch may lie */
-  matchbackWindowDays: z.preprocess(
-    (v) => (v === undefined || v === '' ? undefined : v),
-    z.coerce
-      .number({ error: windowRange })
-      .int(windowRange)
-      .min(MATCHBACK_WINDOW_MIN, windowRange)
-      .max(MATCHBACK_WINDOW_MAX, windowRange)
-      .default(180),
-  ),
+  matchbackWindowDays: days(MATCHBACK_WINDOW_MIN, MATCHBACK_WINDOW_MAX, 180),
+  /** attribution (SPEC §4, ADR 022): how many days before a conversion a touch still counts on its path */
+  attributionLookbackDays: days(LOOKBACK_MIN, LOOKBACK_MAX, 30),
 })
 
 export type StoreInput = z.output<typeof StoreSchema>

@@ -31,7 +31,7 @@ import { recordAudit } from './audit.server'
  */
 
 /** Reads the match tables, or gives `fallback` while there are none yet (no analytical store, or not yet synced). */
-async function readMatches<T>(fallback: T, fn: (c: AnalyticsConnection) => Promise<T>): Promise<{ ready: boolean; value: T }> {
+export async function readMatches<T>(fallback: T, fn: (c: AnalyticsConnection) => Promise<T>): Promise<{ ready: boolean; value: T }> {
   // a process that never opened the analytical store (a command, a test) has nothing to read: do not make one
   if (!resolveLiveFile(readAnalyticsConfig().file)) return { ready: false, value: fallback }
   return withAnalytics(async (c) => {

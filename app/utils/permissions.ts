@@ -27,6 +27,8 @@ export const PERMISSIONS = {
   // SPEC §4: the store's DMS sales data — the marketing side reads and imports it; executives read it
   'sales:read': ['admin', 'manager', 'specialist', 'executive'],
   'sales:import': ['admin', 'manager', 'specialist'],
+  /** attribution, ROI and the reports built on them (SPEC §4) */
+  'analysis:read': ['admin', 'manager', 'specialist', 'executive'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof PERMISSIONS

@@ -1,0 +1,17 @@
+/**
+ * The words of attribution (SPEC §4, ADR 022) as constants only, so that the pages' schemas
+ * can name them without importing the engine or the database.
+ */
+
+export const ATTRIBUTION_MODELS = ['firstTouch', 'lastTouch', 'lastNonDirect', 'linear', 'timeDecay', 'positionBased', 'markov', 'shapley'] as const
+export type AttributionModel = (typeof ATTRIBUTION_MODELS)[number]
+
+export const CONVERSION_KINDS = ['lead', 'visit', 'test_drive', 'order', 'delivery'] as const
+export type ConversionKind = (typeof CONVERSION_KINDS)[number]
+
+/** What a path's touch is credited to: its channel, or its campaign. */
+export const PATH_DIMENSIONS = ['channel', 'campaign'] as const
+export type PathDimension = (typeof PATH_DIMENSIONS)[number]
+
+/** The key of touches that carried no campaign, in paths keyed by campaign. */
+export const NO_CAMPAIGN = '-'

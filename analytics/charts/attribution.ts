@@ -1,0 +1,50 @@
+import type { TopLevelSpec } from 'vega-lite'
+
+/**
+ * The charts of the channel page (SPEC §4): every spec takes its rows already labelled in the
+ * reader's language, and the same rows are what the chart's data download holds.
+ */
+
+export type CreditRow = { key: string; label: string; conversions: number; low: number; high: number }
+
+/** One model's credits per channel as bars, each with its 90% interval as a rule. */
+export function creditsSpec(rows: readonly CreditRow[], o: { font: string; title: string; axis: string }): TopLevelSpec {
+  const y = { field: 'label', type: 'nominal' as const, sort: { field: 'conversions', order: 'descending' as const }, title: null }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 'container',
+    height: { step: 26 },
+    autosize: { type: 'fit-x', contains: 'padding' },
+    config: { font: o.font, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 } },
+    title: { text: o.title, anchor: 'start', fontSize: 14 },
+    data: { values: rows.map((r) => ({ ...r })) },
+    layer: [
+      { mark: { type: 'bar', color: '#1677ff', cornerRadiusEnd: 2 }, encoding: { y, x: { field: 'conversions', type: 'quantitative', title: o.axis } } },
+      { mark: { type: 'rule', color: '#0b2a55', strokeWidth: 1.5 }, encoding: { y, x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' } } },
+      {
+        mark: { type: 'text', align: 'left', dx: 4, fontSize: 11, color: '#333' },
+        encoding: { y, x: { field: 'high', type: 'quantitative' }, text: { field: 'conversions', type: 'quantitative', format: '.1f' } },
+      },
+    ],
+  }
+}
+
+export type BucketRow = { bucket: string; conversions: number }
+
+/** Conversions per bucket (path length, days to convert) as columns, in the given order. */
+export function bucketsSpec(rows: readonly BucketRow[], o: { font: string; title: string; axis: string }): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 'container',
+    height: 160,
+    autosize: { type: 'fit-x', contains: 'padding' },
+    config: { font: o.font, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 } },
+    title: { text: o.title, anchor: 'start', fontSize: 14 },
+    data: { values: rows.map((r) => ({ ...r })) },
+    mark: { type: 'bar', color: '#52c41a' },
+    encoding: {
+      x: { field: 'bucket', type: 'ordinal', sort: null, title: o.axis, axis: { labelAngle: 0 } },
+      y: { field: 'conversions', type: 'quantitative', title: null },
+    },
+  }
+}

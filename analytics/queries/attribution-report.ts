@@ -1,0 +1,125 @@
+import type { AnalyticsConnection } from '../duckdb'
+import { ATTRIBUTION_MODELS, attributePrepared, type AttributionModel, type AttributionOptions } from '../attribution'
+import { bootstrapCredits, type CreditInterval } from '../attribution/bootstrap'
+import { type ConversionPath, preparePaths } from '../attribution/paths'
+import { conversionPaths, type ConversionKind, type ConversionPathsParams, type PathDimension } from './conversion-paths'
+
+/**
+ * The model comparison of SPEC §4 (ADR 022) for stores and a period: every model's credits
+ * per channel (or campaign) side by side — conversions, gross profit and revenue — each
+ * with its 90% interval, and what the paths themselves say: the most common converting
+ * paths, how many touches a conversion took and how long from the first touch.
+ */
+
+/** Fewer conversions than this and the page says the numbers are too few to conclude. */
+export const TOO_FEW_CONVERSIONS = 30
+
+export type ReportCredit = { conversions: number; value: number; revenue: number; interval: CreditInterval }
+
+export type AttributionReport = {
+  kind: ConversionKind
+  dimension: PathDimension
+  totals: { conversions: number; value: number; revenue: number; nulls: number }
+  /** every key of the paths (channel or campaign id), in code-unit order */
+  keys: string[]
+  credits: Record<AttributionModel, Record<string, ReportCredit>>
+  /** per model, the key with the most conversions credited and whether its interval sets it apart from the next */
+  leaders: Record<AttributionModel, { key: string; clear: boolean } | null>
+  tooFew: boolean
+  markov: { order: number; removalEffects: Record<string, number>; conversionProbability: number }
+  /** the ten most frequent converting paths (repeated touches of one key in a row kept) */
+  topPaths: Array<{ keys: string[]; conversions: number; value: number }>
+  /** conversions by how many touches their path had (the last bucket is "this many or more") */
+  pathLengths: Array<{ touches: number; conversions: number }>
+  /** conversions by whole days from the first touch of the path to the conversion, in buckets */
+  timeToConvert: Array<{ bucket: TimeBucket; conversions: number }>
+}
+
+export const TIME_BUCKETS = ['0', '1', '2-3', '4-7', '8-14', '15-30', '31+'] as const
+export type TimeBucket = (typeof TIME_BUCKETS)[number]
+const DAY = 86_400_000
+const PATH_LENGTH_CAP = 8
+
+function timeBucket(days: number): TimeBucket {
+  if (days < 1) return '0'
+  if (days < 2) return '1'
+  if (days < 4) return '2-3'
+  if (days < 8) return '4-7'
+  if (days < 15) return '8-14'
+  if (days < 31) return '15-30'
+  return '31+'
+}
+
+export type AttributionReportParams = ConversionPathsParams & Omit<AttributionOptions, 'lookback'> & { replicates?: number }
+
+export async function attributionReport(c: AnalyticsConnection, params: AttributionReportParams): Promise<AttributionReport> {
+  const { converted, nulls } = await conversionPaths(c, params)
+  const options = { order: params.order, includeNulls: params.includeNulls, halfLifeDays: params.halfLifeDays, directChannel: params.directChannel }
+  return reportFromPaths(params.kind, params.dimension, converted, nulls, options, params.replicates)
+}
+
+type Converted = ConversionPath & { touchedAt: readonly number[]; convertedAt: number; revenue: number }
+
+/** The report of given paths (pure: the tests and the benchmark call it directly). */
+export function reportFromPaths(
+  kind: ConversionKind,
+  dimension: PathDimension,
+  converted: readonly Converted[],
+  nulls: readonly ConversionPath[],
+  options: Omit<AttributionOptions, 'lookback'> = {},
+  replicates?: number,
+): AttributionReport {
+  const prepared = preparePaths([...converted, ...nulls])
+  const point = attributePrepared(prepared, options)
+  // revenue is credited as gross profit is (every model is linear in a path's value): the same paths, valued by revenue
+  const byRevenue = converted.some((p) => p.revenue !== 0)
+    ? attributePrepared(preparePaths([...converted.map((p) => ({ ...p, value: p.revenue })), ...nulls]), options)
+    : null
+  const intervals = bootstrapCredits(prepared, { ...options, replicates })
+
+  const credits = {} as AttributionReport['credits']
+  const leaders = {} as AttributionReport['leaders']
+  for (const model of ATTRIBUTION_MODELS) {
+    const rows: Record<string, ReportCredit> = {}
+    for (const key of prepared.channels) {
+      const credit = point.credits[model].get(key)!
+      rows[key] = { conversions: credit.conversions, value: credit.value, revenue: byRevenue?.credits[model].get(key)?.value ?? 0, interval: intervals[model].get(key)! }
+    }
+    credits[model] = rows
+    const ranked = prepared.channels.map((key) => [key, rows[key]!] as const).sort((a, b) => b[1].conversions - a[1].conversions || (a[0] < b[0] ? -1 : 1))
+    const [first, second] = ranked
+    leaders[model] = first && first[1].conversions > 0 ? { key: first[0], clear: !second || first[1].interval.conversions.low > second[1].interval.conversions.high } : null
+  }
+
+  const counts = new Map<string, { keys: string[]; conversions: number; value: number }>()
+  const lengths = new Map<number, number>()
+  const times = new Map<TimeBucket, number>()
+  let revenue = 0
+  for (const p of converted) {
+    const id = JSON.stringify(p.channels)
+    const entry = counts.get(id) ?? { keys: [...p.channels], conversions: 0, value: 0 }
+    entry.conversions += p.conversions
+    entry.value += p.value ?? 0
+    counts.set(id, entry)
+    const touches = Math.min(p.channels.length, PATH_LENGTH_CAP)
+    lengths.set(touches, (lengths.get(touches) ?? 0) + p.conversions)
+    const bucket = timeBucket((p.convertedAt - p.touchedAt[0]!) / DAY)
+    times.set(bucket, (times.get(bucket) ?? 0) + p.conversions)
+    revenue += p.revenue
+  }
+  const topPaths = [...counts.values()].sort((a, b) => b.conversions - a.conversions || b.value - a.value || (JSON.stringify(a.keys) < JSON.stringify(b.keys) ? -1 : 1)).slice(0, 10)
+
+  return {
+    kind,
+    dimension,
+    totals: { conversions: prepared.totals.conversions, value: prepared.totals.value, revenue, nulls: prepared.totals.nulls },
+    keys: [...prepared.channels],
+    credits,
+    leaders,
+    tooFew: prepared.totals.conversions < TOO_FEW_CONVERSIONS,
+    markov: { order: point.markov.order, removalEffects: Object.fromEntries(point.markov.removalEffects), conversionProbability: point.markov.conversionProbability },
+    topPaths,
+    pathLengths: Array.from({ length: PATH_LENGTH_CAP }, (_, i) => ({ touches: i + 1, conversions: lengths.get(i + 1) ?? 0 })),
+    timeToConvert: TIME_BUCKETS.map((bucket) => ({ bucket, conversions: times.get(bucket) ?? 0 })),
+  }
+}

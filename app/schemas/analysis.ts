@@ -1,0 +1,23 @@
+import { z } from 'zod'
+import { ATTRIBUTION_MODELS, CONVERSION_KINDS, PATH_DIMENSIONS } from '../../analytics/attribution/vocabulary'
+import { queryChoice, queryId } from './fields'
+import { queryMonth } from './sales'
+
+/** The vocabulary of the analysis pages (SPEC §4), shared by the pages and the services. */
+
+export { ATTRIBUTION_MODELS, CONVERSION_KINDS, PATH_DIMENSIONS }
+
+/** The channel page's query string: a bad value answers 400 naming it. */
+export const ChannelAnalysisSchema = z.object({
+  store: queryId,
+  /** a month (`2026-10`); absent: the last 90 days */
+  month: queryMonth,
+  conversion: queryChoice(CONVERSION_KINDS),
+  by: queryChoice(PATH_DIMENSIONS),
+  model: queryChoice(ATTRIBUTION_MODELS),
+  order: queryChoice(['1', '2', '3']),
+})
+export type ChannelAnalysisFilters = z.output<typeof ChannelAnalysisSchema>
+
+/** The model the page shows first: position-based weighs the touch that found the person and the one that brought them in. */
+export const DEFAULT_MODEL = 'positionBased'

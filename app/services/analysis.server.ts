@@ -1,0 +1,92 @@
+import { inArray } from 'drizzle-orm'
+import { getDb } from '../../db/client'
+import { campaigns } from '../../db/schema'
+import { attributionReport, type AttributionReport } from '../../analytics/queries/attribution-report'
+import { NO_CAMPAIGN, type ConversionKind, type PathDimension } from '../../analytics/attribution/vocabulary'
+import type { AttributionModel } from '../../analytics/attribution/vocabulary'
+import type { MarkovOrder } from '../../analytics/attribution'
+import { DEFAULT_MODEL, type ChannelAnalysisFilters } from '../schemas/analysis'
+import type { SessionUser } from '../utils/auth.server'
+import { zonedDay, zonedDayRange } from '../utils/zoned-time'
+import { readMatches } from './matchback.server'
+import { monthRange } from './sales.server'
+
+/**
+ * What the analysis pages read (SPEC §4, ADR 022): the model comparison of the channel page,
+ * computed in the analytical store for the stores the user reads, over a month or the last 90
+ * days in the store's calendar. Routes never reach DuckDB themselves.
+ */
+
+export type ChannelAnalysis = {
+  /** false until the analytical store has its matched sales (the first sync after a start) */
+  ready: boolean
+  storeIds: string[]
+  /** the local days of the period, [from, to) */
+  from: string
+  to: string
+  conversion: ConversionKind
+  by: PathDimension
+  model: AttributionModel
+  order: MarkovOrder
+  report: AttributionReport | null
+  /** campaign id → name, for paths keyed by campaign */
+  campaignNames: Record<string, string>
+}
+
+const DAY = 86_400_000
+
+/** The stores of the page: the one chosen (when the user reads it), else all the user reads. */
+export function analysisStores(user: SessionUser, store: string | undefined) {
+  return user.stores.filter((s) => !store || s.id === store)
+}
+
+/** The local days [from, to) of a month, or of the 90 days up to and including today. */
+export function analysisPeriod(month: string | undefined, timeZone: string, now = new Date()): { from: string; to: string } {
+  if (month) {
+    const [from, to] = monthRange(month)
+    return { from, to }
+  }
+  const today = zonedDay(now, timeZone)
+  const to = new Date(Date.parse(`${today}T00:00:00Z`) + DAY).toISOString().slice(0, 10)
+  const from = new Date(Date.parse(`${to}T00:00:00Z`) - 90 * DAY).toISOString().slice(0, 10)
+  return { from, to }
+}
+
+export async function channelAnalysis(user: SessionUser, filters: ChannelAnalysisFilters, now = new Date()): Promise<ChannelAnalysis> {
+  const stores = analysisStores(user, filters.store)
+  const timeZone = stores[0]?.timeZone ?? 'Asia/Shanghai'
+  const { from, to } = analysisPeriod(filters.month, timeZone, now)
+  const base = {
+    storeIds: stores.map((s) => s.id),
+    from,
+    to,
+    conversion: filters.conversion ?? 'lead',
+    by: filters.by ?? 'channel',
+    model: filters.model ?? DEFAULT_MODEL,
+    order: Number(filters.order ?? '1') as MarkovOrder,
+    campaignNames: {},
+  } satisfies Omit<ChannelAnalysis, 'ready' | 'report'>
+  if (!stores.length) return { ...base, ready: true, report: null }
+  const start = zonedDayRange(from, timeZone)!.start
+  const end = zonedDayRange(to, timeZone)!.start
+  const { ready, value: report } = await readMatches<AttributionReport | null>(null, (c) =>
+    attributionReport(c, {
+      storeIds: base.storeIds,
+      from: start.toISOString(),
+      to: end.toISOString(),
+      kind: base.conversion,
+      dimension: base.by,
+      order: base.order,
+    }),
+  )
+  let campaignNames: Record<string, string> = {}
+  if (report && base.by === 'campaign') {
+    const ids = report.keys.filter((k) => k !== NO_CAMPAIGN)
+    if (ids.length) {
+      const db = await getDb()
+      const rows = await db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns).where(inArray(campaigns.id, ids))
+      campaignNames = Object.fromEntries(rows.map((r) => [r.id, r.name]))
+    }
+  }
+  return { ...base, ready, report, campaignNames }
+}
