@@ -12,9 +12,8 @@ export function creditsSpec(rows: readonly CreditRow[], o: { font: string; title
   const y = { field: 'label', type: 'nominal' as const, sort: { field: 'conversions', order: 'descending' as const }, title: null }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    width: 'container',
-    height: { step: 26 },
-    autosize: { type: 'fit-x', contains: 'padding' },
+    width: 640,
+    height: { step: 24 },
     config: { font: o.font, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 } },
     title: { text: o.title, anchor: 'start', fontSize: 14 },
     data: { values: rows.map((r) => ({ ...r })) },
@@ -35,9 +34,8 @@ export type BucketRow = { bucket: string; conversions: number }
 export function bucketsSpec(rows: readonly BucketRow[], o: { font: string; title: string; axis: string }): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    width: 'container',
+    width: 340,
     height: 160,
-    autosize: { type: 'fit-x', contains: 'padding' },
     config: { font: o.font, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 } },
     title: { text: o.title, anchor: 'start', fontSize: 14 },
     data: { values: rows.map((r) => ({ ...r })) },

@@ -165,7 +165,7 @@ export default function ChannelAnalysisPage() {
             <h2 id="credits-h" className="visually-hidden">
               {t('analysis.credits.title', { model: t(`analysis.model.${a.model}`), by: t(`analysis.by.${a.by}`) })}
             </h2>
-            {charts ? <ChartSvg svg={charts.credits} title={t('analysis.credits.title', { model: t(`analysis.model.${a.model}`), by: t(`analysis.by.${a.by}`) })} /> : null}
+            {charts ? <ChartSvg className="fit" svg={charts.credits} title={t('analysis.credits.title', { model: t(`analysis.model.${a.model}`), by: t(`analysis.by.${a.by}`) })} /> : null}
             {r.leaders[a.model] ? (
               <p className="small" data-testid="leader">
                 {t(r.leaders[a.model]!.clear ? 'analysis.leader.clear' : 'analysis.leader.unclear', { key: label(r.leaders[a.model]!.key) })}
@@ -275,12 +275,12 @@ export default function ChannelAnalysisPage() {
           </section>
 
           {charts ? (
-            <div className="grid-2">
+            <div className="grid grid-2">
               <section className="card section">
-                <ChartSvg svg={charts.pathLength} title={t('analysis.pathLength')} />
+                <ChartSvg className="fit" svg={charts.pathLength} title={t('analysis.pathLength')} />
               </section>
               <section className="card section">
-                <ChartSvg svg={charts.timeToConvert} title={t('analysis.timeToConvert')} />
+                <ChartSvg className="fit" svg={charts.timeToConvert} title={t('analysis.timeToConvert')} />
               </section>
             </div>
           ) : null}
