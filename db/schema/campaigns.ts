@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  uniqueIndex,
   text,
   timestamp,
   uuid,
@@ -122,6 +123,12 @@ export const promotionPolicies = pgTable(
   (t) => [index('promotion_policies_campaign_idx').on(t.campaignId)],
 )
 
+/**
+ * The budget (ADR 023): a line per media placement and per promotion policy, kept by the plan's
+ * save from their costs (never typed twice), and the lines typed for everything else (venue,
+ * materials, gifts …). `actualFen` is the sum of the line's spend entries, kept by their writes;
+ * `subsidyFen` is the manufacturer subsidy expected when planning.
+ */
 export const budgetLines = pgTable(
   'budget_lines',
   {
@@ -136,10 +143,48 @@ export const budgetLines = pgTable(
     actualFen: fen('actual_fen'),
     vendor: text('vendor').notNull().default(''),
     subsidyFen: fen('subsidy_fen').notNull().default(0),
+    /** the placement whose cost this line is (category media), kept by the plan's save */
+    placementId: uuid('placement_id').references(() => mediaPlacements.id, { onDelete: 'cascade' }),
+    /** the promotion policy whose cost (unit cost × expected units) this line is (category promotion) */
+    promotionId: uuid('promotion_id').references(() => promotionPolicies.id, { onDelete: 'cascade' }),
     /** kept true by a trigger on every write (analytics sync, ADR 013) */
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [index('budget_lines_campaign_idx').on(t.campaignId)],
+  (t) => [
+    index('budget_lines_campaign_idx').on(t.campaignId),
+    uniqueIndex('budget_lines_placement_key').on(t.placementId),
+    uniqueIndex('budget_lines_promotion_key').on(t.promotionId),
+  ],
+)
+
+/**
+ * Actual spend (SPEC §2, ADR 023): an amount paid against a budget line on a day, with the part
+ * the manufacturer subsidises. Its line says the placement (so the medium and the channel) or
+ * the category; its day says the month: cost splits by channel, medium and month.
+ */
+export const spendEntries = pgTable(
+  'spend_entries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    budgetLineId: uuid('budget_line_id')
+      .notNull()
+      .references(() => budgetLines.id, { onDelete: 'cascade' }),
+    /** the store's calendar day the money was spent (invoice or payment day) */
+    spentOn: date('spent_on').notNull(),
+    amountFen: fen('amount_fen').notNull(),
+    /** of the amount, what the manufacturer pays back (厂家支持) */
+    subsidyFen: fen('subsidy_fen').notNull().default(0),
+    vendor: text('vendor').notNull().default(''),
+    note: text('note').notNull().default(''),
+    createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    /** kept true by a trigger on every write (analytics sync, ADR 013) */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('spend_entries_campaign_idx').on(t.campaignId, t.spentOn), index('spend_entries_line_idx').on(t.budgetLineId)],
 )
 
 export const campaignTransitions = pgTable(
