@@ -1,5 +1,6 @@
-import { count } from 'drizzle-orm'
+import { and, count, eq, isNotNull } from 'drizzle-orm'
 import type { DbOrTx, Db } from './client'
+import { refreshLineActuals, syncPlanCostLines } from './plan-costs'
 import {
   budgetLines,
   campaignTasks,
@@ -8,6 +9,7 @@ import {
   dealerGroups,
   mediaPlacements,
   promotionPolicies,
+  spendEntries,
   stores,
   userStores,
   users,
@@ -262,19 +264,36 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, deriveUtm,
       ).returning({ id: mediaPlacements.id, medium: mediaPlacements.medium, platform: mediaPlacements.platform })
     }
     seeded.push({ id: campaignId, name: plan.name, storeId, status: plan.status, warmupStart: plan.theme ? day(base, plan.offset - 7) : null, startDate: start, endDate: end, placements })
-    if (plan.budget.length) {
-      await tx.insert(budgetLines).values(
-        plan.budget.map(([category, description, planned, actual, subsidy], i) => ({
-          campaignId,
-          position: i,
-          category,
-          description,
-          plannedFen: planned * 100,
-          actualFen: actual == null ? null : actual * 100,
-          vendor: '',
-          subsidyFen: subsidy * 100,
-        })),
-      )
+    // the placements' and promotions' costs are budget lines of their own (ADR 023): the plan's
+    // media budget is theirs, the other categories are typed
+    await syncPlanCostLines(tx, campaignId)
+    const typed = plan.budget.filter(([category]) => category !== 'media')
+    const typedLines = typed.length
+      ? await tx
+          .insert(budgetLines)
+          .values(typed.map(([category, description, planned, , subsidy], i) => ({ campaignId, position: i, category, description, plannedFen: planned * 100, vendor: '', subsidyFen: subsidy * 100 })))
+          .returning({ id: budgetLines.id })
+      : []
+    // actual spend as a specialist records it: each payment on its day, the media spend spread
+    // over the placements by their cost, paid when they started
+    const spentOn = end < day(base, 0) ? end : day(base, 0)
+    const spend: Array<typeof spendEntries.$inferInsert> = []
+    typed.forEach(([, , , actual, subsidy], i) => {
+      if (actual) spend.push({ campaignId, budgetLineId: typedLines[i]!.id, spentOn, amountFen: actual * 100, subsidyFen: Math.min(subsidy, actual) * 100, createdById: owner.id })
+    })
+    const media = plan.budget.find(([category]) => category === 'media')
+    if (media?.[3] && placements.length) {
+      const lines = await tx.select({ id: budgetLines.id, planned: budgetLines.plannedFen }).from(budgetLines).where(and(eq(budgetLines.campaignId, campaignId), isNotNull(budgetLines.placementId)))
+      const planned = lines.reduce((sum, l) => sum + l.planned, 0)
+      for (const line of lines) {
+        const share = planned > 0 ? line.planned / planned : 1 / lines.length
+        const amount = Math.round(media[3] * 100 * share)
+        if (amount > 0) spend.push({ campaignId, budgetLineId: line.id, spentOn: day(base, plan.offset - 7) < spentOn ? day(base, plan.offset - 7) : spentOn, amountFen: amount, subsidyFen: Math.min(amount, Math.round(media[4] * 100 * share)), createdById: owner.id })
+      }
+    }
+    if (spend.length) {
+      await tx.insert(spendEntries).values(spend)
+      await refreshLineActuals(tx, { campaignId })
     }
     // the workflow history that leads to the seeded status
     const steps: Array<[CampaignStatus | null, CampaignStatus, string, string]> = []

@@ -134,7 +134,10 @@ describe('the analytical copy', () => {
     expect(edited.ok).toBe(true)
     await syncAnalytics(copy, source, options())
     expect(await ids(copy, 'media_placements')).toEqual([kept[0]!.id])
-    expect(await ids(copy, 'budget_lines')).toEqual([])
+    // the typed line is gone; what is left is the kept placement's own line (ADR 023), and the removed placement's went with it
+    const lines = await source.query<{ id: string; placement_id: string | null }>('select id::text as id, placement_id::text as placement_id from budget_lines where campaign_id = $1', [campaignId])
+    expect(lines.map((l) => l.placement_id).filter(Boolean)).toEqual([kept[0]!.id])
+    expect((await ids(copy, 'budget_lines')).sort()).toEqual(lines.map((l) => l.id).sort())
     expect(await ids(copy, 'campaign_tasks')).toEqual([])
 
     // a merge (the duplicate stays as a tombstone; its touchpoints move over)

@@ -70,8 +70,13 @@ describe('planning a campaign', () => {
     expect(c.tasks).toMatchObject([{ title: '场地布置', owner: '王主管', dueDate: '2026-09-28', status: 'todo' }])
     expect(c.placements).toMatchObject([{ medium: 'autohome', costFen: 1_200_000, nature: 'hard' }])
     expect(c.promotions).toMatchObject([{ kind: 'external', unitCostFen: 5000, expectedUnits: 60 }])
-    expect(c.budgetLines).toMatchObject([{ plannedFen: 1_650_000, actualFen: null, subsidyFen: 500_000 }])
-    expect(body.budget).toMatchObject({ planned: 1_650_000, actual: null, netCost: 1_150_000, overBy: 0 })
+    // the placement's and the promotion's costs are budget lines of their own (never typed twice), then the typed line
+    expect(c.budgetLines).toMatchObject([
+      { category: 'media', placementId: c.placements[0].id, description: '汽车之家 本地商家页', plannedFen: 1_200_000, actualFen: null },
+      { category: 'promotion', promotionId: c.promotions[0].id, description: '到店礼', plannedFen: 300_000, actualFen: null },
+      { category: 'venue', placementId: null, promotionId: null, plannedFen: 1_650_000, actualFen: null, subsidyFen: 500_000 },
+    ])
+    expect(body.budget).toMatchObject({ planned: 3_150_000, actual: null, netCost: 2_650_000, overBy: 0 })
   })
 
   it('refuses invalid input with errors per field and stores nothing', async () => {
@@ -153,9 +158,19 @@ describe('two people editing at once', () => {
     expect(body.campaign.version).toBe(2)
     // the placement kept its id (tracking links will hang on it) and took the new cost
     expect(body.campaign.placements).toMatchObject([{ id: placement!.id, costFen: 1_500_000 }])
+    // and its budget line followed the new cost: nobody types it twice (SPEC §2)
+    expect(body.campaign.budgetLines[0]).toMatchObject({ placementId: placement!.id, category: 'media', plannedFen: 1_500_000 })
+    expect(body.budget.planned).toBe(1_500_000 + 300_000 + 1_650_000)
     // saving again against the version shown now succeeds
-    const retry = (await outcome(() => edit.action(args(post(`/campaigns/${id}/edit`, editFields('专员改的名字', '2'), specialist), { campaignId: id }))))
+    // the retry also drops the promotion: its budget line goes with it, the typed line stays
+    const noPromotion = Object.fromEntries(['kind', 'description', 'unitCostFen', 'expectedUnits'].map((k) => [`promotions[0].${k}`, [] as string[]]))
+    const retry = (await outcome(() =>
+      edit.action(args(post(`/campaigns/${id}/edit`, { ...editFields('专员改的名字', '2'), ...noPromotion, 'budgetLines[0].id': body.campaign.budgetLines[2].id }, specialist), { campaignId: id })),
+    ))
     expect(retry.status).toBe(302)
+    const retried = (await loadDetail(specialist, id)).body
+    expect(retried.campaign.budgetLines.map((b: { category: string; id: string }) => b.category)).toEqual(['media', 'venue'])
+    expect(retried.campaign.budgetLines[1].id).toBe(body.campaign.budgetLines[2].id)
     const audit = await db.select().from(auditLog).where(eq(auditLog.entityId, id))
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['campaign.create', 'campaign.update']))
     const update = audit.find((a) => a.action === 'campaign.update')!
@@ -210,24 +225,42 @@ describe('the approval workflow', () => {
       expect((await step(who, id, action)).status).toBe(302)
     }
     const c = (await loadDetail(specialist, id)).body.campaign
+    const [placementLine, , venueLine] = c.budgetLines
+    const spend = (fields: Record<string, string>, who = specialist) =>
+      outcome(() => detail.action(args(post(`/campaigns/${id}`, { intent: 'spend.add', ...fields }, who), { campaignId: id })))
+    // each payment on its day against its line, with the manufacturer's share
+    expect((await spend({ budgetLineId: venueLine.id, spentOn: '2026-09-25', amountFen: '18,000', subsidyFen: '3000', vendor: '华美展览', note: '展厅布置尾款' })).status).toBe(302)
+    expect((await spend({ budgetLineId: placementLine.id, spentOn: '2026-10-02', amountFen: '15000', subsidyFen: '' })).status).toBe(302)
+    // refused with the reason on the field, nothing stored
+    const zero = await spend({ budgetLineId: venueLine.id, spentOn: '2026-09-25', amountFen: '0' })
+    expect(zero.status).toBe(400)
+    expect(zero.body.errors.amountFen).toBe('campaign.spend.amountPositive')
+    expect(zero.body.spendValues.amountFen).toBe('0')
+    expect((await spend({ budgetLineId: venueLine.id, spentOn: '2026-09-25', amountFen: '100', subsidyFen: '200' })).body.errors.subsidyFen).toBe('campaign.spend.subsidyTooLarge')
+    expect((await spend({ budgetLineId: venueLine.id, spentOn: '2026-02-30', amountFen: '100' })).body.errors.spentOn).toBe('validation.date')
+    const other = await createCampaign(specialist)
+    const otherLine = (await loadDetail(specialist, other)).body.campaign.budgetLines[0].id
+    expect((await spend({ budgetLineId: otherLine, spentOn: '2026-09-25', amountFen: '100' })).body.errors.budgetLineId).toBe('campaign.spend.noLine')
+    // a front-desk user may not record spend
+    expect((await spend({ budgetLineId: venueLine.id, spentOn: '2026-09-25', amountFen: '100' }, sales)).status).toBe(403)
     const exec1 = await outcome(() =>
-      detail.action(
-        args(
-          post(`/campaigns/${id}`, {
-            intent: 'execution',
-            version: String(c.version),
-            'budgetLines[0].id': c.budgetLines[0].id,
-            'budgetLines[0].actualFen': '18000',
-            'tasks[0].id': c.tasks[0].id,
-            'tasks[0].status': 'done',
-          }, specialist),
-          { campaignId: id },
-        ),
-      ),
+      detail.action(args(post(`/campaigns/${id}`, { intent: 'execution', version: String(c.version), 'tasks[0].id': c.tasks[0].id, 'tasks[0].status': 'done' }, specialist), { campaignId: id })),
     )
     expect(exec1.status).toBe(302)
     const after = (await loadDetail(manager, id)).body
-    expect(after.budget).toMatchObject({ planned: 1_650_000, actual: 1_800_000, overBy: 150_000 })
+    // 18,000 + 15,000 spent against 31,500 planned; 3,000 of it paid back by the manufacturer
+    expect(after.budget).toMatchObject({ planned: 3_150_000, actual: 3_300_000, overBy: 150_000, subsidy: 300_000, netCost: 3_000_000 })
+    expect(after.campaign.budgetLines.map((b: { actualFen: number | null }) => b.actualFen)).toEqual([1_500_000, null, 1_800_000])
+    expect(after.campaign.spendEntries).toMatchObject([
+      { budgetLineId: placementLine.id, spentOn: '2026-10-02', amountFen: 1_500_000, subsidyFen: 0 },
+      { budgetLineId: venueLine.id, spentOn: '2026-09-25', amountFen: 1_800_000, subsidyFen: 300_000, vendor: '华美展览', note: '展厅布置尾款' },
+    ])
+    // an entry recorded by mistake is removed, and its line's actual follows
+    const removed = await outcome(() => detail.action(args(post(`/campaigns/${id}`, { intent: 'spend.delete', entryId: after.campaign.spendEntries[0].id }, specialist), { campaignId: id })))
+    expect(removed.status).toBe(302)
+    const fixed = (await loadDetail(manager, id)).body
+    expect(fixed.campaign.budgetLines.map((b: { actualFen: number | null }) => b.actualFen)).toEqual([null, null, 1_800_000])
+    expect(fixed.budget).toMatchObject({ actual: 1_800_000, overBy: 0 })
     expect(after.campaign.tasks[0].status).toBe('done')
     // evaluation is not open while running
     const early = (await outcome(() => evaluation.action(args(post(`/campaigns/${id}/evaluation`, { version: String(after.campaign.version), analysis: 'x' }, specialist), { campaignId: id }))))
@@ -330,9 +363,10 @@ describe('finding campaigns', () => {
       'budgetLines[0].category': [],
       'budgetLines[0].description': [],
       'budgetLines[0].plannedFen': [],
-      'budgetLines[0].actualFen': [],
       'budgetLines[0].vendor': [],
       'budgetLines[0].subsidyFen': [],
+      ...Object.fromEntries(['medium', 'platform', 'purpose', 'nature', 'audience', 'startDate', 'endDate', 'costFen'].map((k) => [`placements[0].${k}`, []])),
+      ...Object.fromEntries(['kind', 'description', 'unitCostFen', 'expectedUnits'].map((k) => [`promotions[0].${k}`, []])),
     })
     for (const dir of ['asc', 'desc']) {
       const rows = (await outcome(() => list.loader(args(get(`/campaigns?from=2027-03-01&to=2027-03-31&sort=planned&dir=${dir}`, manager))))).body.rows as Array<{ id: string; plannedFen: number | null }>
@@ -358,7 +392,7 @@ describe('finding campaigns', () => {
   })
 
   it('clones a plan as a new draft without actual spend', async () => {
-    const id = await createCampaign(specialist, { 'budgetLines[0].actualFen': '100' })
+    const id = await createCampaign(specialist)
     const res = (await outcome(() => detail.action(args(post(`/campaigns/${id}`, { intent: 'clone' }, specialist), { campaignId: id }))))
     expect(res.status).toBe(302)
     const copyId = res.location!.match(/campaigns\/([0-9a-f-]{36})/)![1]!
@@ -366,8 +400,13 @@ describe('finding campaigns', () => {
     expect(copy.status).toBe('draft')
     expect(copy.name).toContain('途观L 品鉴会')
     expect(copy.placements).toHaveLength(1)
-    expect(copy.budgetLines[0].actualFen).toBeNull()
-    expect(copy.budgetLines[0].plannedFen).toBe(1_650_000)
+    // the copy's placement and promotion have their own budget lines; the typed line comes along; no spend
+    expect(copy.budgetLines).toMatchObject([
+      { placementId: copy.placements[0].id, plannedFen: 1_200_000, actualFen: null },
+      { promotionId: copy.promotions[0].id, plannedFen: 300_000, actualFen: null },
+      { category: 'venue', plannedFen: 1_650_000, actualFen: null },
+    ])
+    expect(copy.spendEntries).toEqual([])
   })
 })
 

@@ -77,8 +77,14 @@ export const SYNCED_TABLES: readonly TableSpec[] = [
     keyType: 'UUID',
     columns: [
       uuid('campaign_id'), int('position'), text('category'), text('description'), big('planned_fen'), big('actual_fen'), text('vendor'),
-      big('subsidy_fen'), ts('updated_at'),
+      big('subsidy_fen'), uuid('placement_id'), uuid('promotion_id'), ts('updated_at'),
     ],
+  },
+  {
+    // actual spend by day and budget line (ADR 023): cost by channel, medium and month
+    name: 'spend_entries',
+    keyType: 'UUID',
+    columns: [uuid('campaign_id'), uuid('budget_line_id'), date('spent_on'), big('amount_fen'), big('subsidy_fen'), ts('updated_at')],
   },
   {
     name: 'campaign_transitions',

@@ -13,6 +13,7 @@ import {
 import type { MessageKey } from '../i18n'
 import {
   EMPTY_ROWS,
+  planCostLines,
   planProgress,
   type PlanFormValues,
   type RowList,
@@ -234,7 +235,7 @@ function RowsEditor({
 }
 
 export function CampaignForm({ values, errors, stores, owners, version, submitLabel, cancelHref, notice }: Props) {
-  const { t } = useI18n()
+  const { t, money } = useI18n()
   const busy = useNavigation().state === 'submitting'
   const formRef = useRef<HTMLFormElement>(null)
   const [rows, setRows] = useState<Record<RowList, KeyedRow[]>>(() => ({
@@ -244,8 +245,12 @@ export function CampaignForm({ values, errors, stores, owners, version, submitLa
     budgetLines: keyed(values.budgetLines),
   }))
   const [progress, setProgress] = useState(() => planProgress(values))
+  const [costLines, setCostLines] = useState(() => planCostLines(values))
   const recompute = useCallback(() => {
-    if (formRef.current) setProgress(planProgress(formToObject(new FormData(formRef.current)) as PlanFormValues))
+    if (!formRef.current) return
+    const current = formToObject(new FormData(formRef.current)) as PlanFormValues
+    setProgress(planProgress(current))
+    setCostLines(planCostLines(current))
   }, [])
   const setList = (list: RowList) => (next: KeyedRow[]) => {
     setRows((r) => ({ ...r, [list]: next }))
@@ -460,6 +465,23 @@ export function CampaignForm({ values, errors, stores, owners, version, submitLa
 
         <section className="card section" id="budget" aria-labelledby="budget-h">
           <h2 id="budget-h">{t('campaign.section.budget')}</h2>
+          <p className="muted small">{t('campaign.budgetFromPlan')}</p>
+          {costLines.length ? (
+            <div className="table-wrap">
+              <table className="plan-cost-lines" data-testid="plan-cost-lines">
+                <caption className="visually-hidden">{t('campaign.budgetPlanLines')}</caption>
+                <tbody>
+                  {costLines.map((line, i) => (
+                    <tr key={i}>
+                      <td>{t(`budgetCategory.${line.kind}` as MessageKey)}</td>
+                      <td>{[line.medium ? t(`medium.${line.medium}` as MessageKey) : '', line.text].filter(Boolean).join(' · ')}</td>
+                      <td className="num">{money(Math.round(line.yuan * 100))}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
           <RowsEditor
             list="budgetLines"
             rows={rows.budgetLines}
@@ -471,7 +493,6 @@ export function CampaignForm({ values, errors, stores, owners, version, submitLa
               { key: 'category', label: 'campaign.field.category', type: 'select', options: opt('budgetCategory', BUDGET_CATEGORIES) },
               { key: 'description', label: 'campaign.field.budgetDescription', type: 'text', width: 160 },
               { key: 'plannedFen', label: 'campaign.field.planned', type: 'money' },
-              { key: 'actualFen', label: 'campaign.field.actual', type: 'money' },
               { key: 'vendor', label: 'campaign.field.vendor', type: 'text', width: 120 },
               { key: 'subsidyFen', label: 'campaign.field.subsidy', type: 'money' },
             ]}

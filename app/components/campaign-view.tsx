@@ -194,6 +194,14 @@ export function PlanParts({ c, showBudget }: { c: CampaignData; showBudget: bool
 
 export type BudgetSummary = { planned: number; actual: number | null; subsidy: number; netCost: number; overBy: number; usedShare: number | null }
 
+/** What a budget line is about: its placement's medium and platform, or its description. */
+export function budgetLineLabel(c: Pick<CampaignData, 'placements'>, b: { placementId: string | null; description: string }, t: (key: MessageKey) => string) {
+  const placement = b.placementId ? c.placements.find((p) => p.id === b.placementId) : undefined
+  if (!placement) return b.description
+  const medium = t(`medium.${placement.medium}` as MessageKey)
+  return placement.platform ? `${medium} · ${placement.platform}` : medium
+}
+
 /** Budget lines planned vs actual, with the over-budget warning. */
 export function BudgetTable({ c, summary }: { c: CampaignData; summary: BudgetSummary }) {
   const { t, money, locale } = useI18n()
@@ -249,16 +257,20 @@ export function BudgetTable({ c, summary }: { c: CampaignData; summary: BudgetSu
             <tbody>
               {c.budgetLines.map((b) => {
                 const over = b.actualFen != null && b.actualFen > b.plannedFen
+                // received once spend is recorded, expected before
+                const entries = c.spendEntries.filter((e) => e.budgetLineId === b.id)
+                const subsidy = c.spendEntries.length ? entries.reduce((sum, e) => sum + e.subsidyFen, 0) : b.subsidyFen
+                const vendors = [...new Set([b.vendor, ...entries.map((e) => e.vendor)].filter(Boolean))].join('、')
                 return (
                   <tr key={b.id}>
                     <td>{t(`budgetCategory.${b.category}` as MessageKey)}</td>
-                    <td>{b.description}</td>
-                    <td>{b.vendor}</td>
+                    <td>{budgetLineLabel(c, b, t)}</td>
+                    <td>{vendors}</td>
                     <td className="num">{money(b.plannedFen, cur)}</td>
                     <td className="num">
                       {money(b.actualFen, cur)} {over ? <span className="badge badge-over">{t('campaign.overBudgetLine')}</span> : null}
                     </td>
-                    <td className="num">{money(b.subsidyFen, cur)}</td>
+                    <td className="num">{money(subsidy, cur)}</td>
                   </tr>
                 )
               })}

@@ -5,12 +5,13 @@ import { BudgetTable, PlanParts } from '../components/campaign-view'
 import { CaptureSummary } from '../components/capture-summary'
 import { CsrfInput } from '../components/csrf-input'
 import { ExecutionForm, type ExecutionValues } from '../components/execution-form'
+import { SpendEntries, type SpendValues } from '../components/spend-entries'
 import { StatusBadge } from '../components/status-badge'
 import { TrackingLinks } from '../components/tracking-links'
 import { WorkflowPanel } from '../components/workflow-panel'
 import type { MessageKey } from '../i18n'
-import { ExecutionUpdateSchema, TransitionSchema } from '../schemas/campaign'
-import { budgetSummary, captureSummary, cloneCampaign, getCampaign, transitionCampaign, updateExecution } from '../services/campaigns.server'
+import { ExecutionUpdateSchema, SpendEntrySchema, TransitionSchema } from '../schemas/campaign'
+import { addSpendEntry, budgetSummary, captureSummary, cloneCampaign, deleteSpendEntry, getCampaign, transitionCampaign, updateExecution } from '../services/campaigns.server'
 import { ensureLinksForCampaign, ensureLinksFromForm, trackingLinksSection } from '../services/tracking-links.server'
 import { canWriteStore, requireUser, requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
@@ -21,6 +22,7 @@ import { resolveLocale } from '../utils/i18n.server'
 import { translator } from '../i18n'
 import { availableActions, EXECUTION_EDITABLE, PLAN_EDITABLE, roleCan } from '../utils/permissions'
 import { useI18n } from '../utils/use-root'
+import { zonedDay } from '../utils/zoned-time'
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'campaign:read')
@@ -29,8 +31,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const showBudget = roleCan(user.role, 'budget:read')
   const lastReturn = campaign.status === 'returned' ? campaign.history.find((h) => h.toStatus === 'returned') : undefined
   return {
-    campaign: showBudget ? campaign : { ...campaign, budgetLines: [] },
-    budget: showBudget ? budgetSummary(campaign.budgetLines) : null,
+    campaign: showBudget ? campaign : { ...campaign, budgetLines: [], spendEntries: [] },
+    budget: showBudget ? budgetSummary(campaign.budgetLines, campaign.spendEntries) : null,
     actions: canWriteStore(user, campaign.storeId) ? availableActions(user.role, campaign.status) : [],
     canEditPlan: canWrite && PLAN_EDITABLE.includes(campaign.status),
     canEditExecution: canWrite && EXECUTION_EDITABLE.includes(campaign.status),
@@ -40,6 +42,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     capture: ['approved', 'running', 'completed', 'evaluated'].includes(campaign.status) ? await captureSummary(campaign.id) : null,
     lastReturn: lastReturn ? { comment: lastReturn.comment, userName: lastReturn.userName } : null,
     trackingLinks: await trackingLinksSection(user, campaign.id, request),
+    today: zonedDay(new Date(), campaign.store.timeZone),
   }
 }
 
@@ -72,6 +75,21 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
     return redirect(`/campaigns/${id}?notice=not-editable`)
   }
+  if (intent === 'spend.add') {
+    const spendValues = formToObject(form) as SpendValues
+    const parsed = SpendEntrySchema.safeParse(spendValues)
+    if (!parsed.success) return data({ workflowError: null, errors: toFieldErrors(parsed.error), spendValues }, { status: 400 })
+    const result = await addSpendEntry(user, id, parsed.data, ip)
+    if (result.ok) return redirect(`/campaigns/${id}?notice=spend-added#spend`)
+    if (result.reason === 'no-line') return data({ workflowError: null, errors: { budgetLineId: 'campaign.spend.noLine' } as FieldErrors, spendValues }, { status: 400 })
+    return redirect(`/campaigns/${id}?notice=not-editable`)
+  }
+  if (intent === 'spend.delete') {
+    const entryId = String(form.get('entryId') ?? '')
+    if (!/^[0-9a-f-]{36}$/i.test(entryId)) badInput(request, [{ field: 'entryId', message: 'validation.invalid' }], user)
+    const result = await deleteSpendEntry(user, id, entryId, ip)
+    return redirect(result.ok ? `/campaigns/${id}?notice=spend-deleted#spend` : `/campaigns/${id}?notice=not-editable`)
+  }
   if (intent === 'clone') {
     await requireUserWithPermission(request, 'campaign:write')
     const source = await getCampaign(user, id)
@@ -102,6 +120,8 @@ const NOTICES: Record<string, MessageKey> = {
   reopen: 'campaign.actionDone.reopen',
   evaluated: 'common.saved',
   links: 'links.created',
+  'spend-added': 'campaign.spend.added',
+  'spend-deleted': 'campaign.spend.deleted',
   link: 'links.updated',
 }
 
@@ -112,6 +132,7 @@ export default function CampaignPage() {
   const { t, day, moment } = useI18n()
   const c = d.campaign
   const executionValues = actionData && 'executionValues' in actionData ? (actionData.executionValues as ExecutionValues) : undefined
+  const spendValues = actionData && 'spendValues' in actionData ? (actionData.spendValues as SpendValues) : undefined
   const noticeKey = params.get('notice')
   const notice = noticeKey ? NOTICES[noticeKey] : undefined
   return (
@@ -178,14 +199,18 @@ export default function CampaignPage() {
         <div>
           <PlanParts c={c} showBudget={d.showBudget} />
           {d.budget ? <BudgetTable c={c} summary={d.budget} /> : <p className="muted small">{t('campaign.hiddenBudget')}</p>}
-          {d.canEditExecution ? (
-            <ExecutionForm
-              key={executionValues ? JSON.stringify(executionValues) : `v${c.version}`}
+          {d.showBudget && (d.canEditExecution || c.spendEntries.length) ? (
+            <SpendEntries
+              key={spendValues ? JSON.stringify(spendValues) : `s${c.spendEntries.length}`}
               c={c}
-              errors={actionData?.errors ?? {}}
-              values={executionValues}
-              showBudget={d.showBudget}
+              canEdit={d.canEditExecution}
+              errors={spendValues ? (actionData?.errors ?? {}) : {}}
+              values={spendValues}
+              today={d.today}
             />
+          ) : null}
+          {d.canEditExecution && c.tasks.length ? (
+            <ExecutionForm key={executionValues ? JSON.stringify(executionValues) : `v${c.version}`} c={c} values={executionValues} />
           ) : null}
           <TrackingLinks campaignId={c.id} section={d.trackingLinks} errors={actionData?.errors ?? {}} />
         </div>

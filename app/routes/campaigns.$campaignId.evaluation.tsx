@@ -36,7 +36,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       revenue: c.targetRevenueFen,
       grossProfit: c.targetGrossProfitFen,
     },
-    budget: roleCan(user.role, 'budget:read') ? budgetSummary(c.budgetLines) : null,
+    budget: roleCan(user.role, 'budget:read') ? budgetSummary(c.budgetLines, c.spendEntries) : null,
     open,
     canWrite: open && roleCan(user.role, 'campaign:write') && canWriteStore(user, c.storeId),
   }

@@ -13,8 +13,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const campaign = await getCampaign(user, params.campaignId!)
   const showBudget = roleCan(user.role, 'budget:read')
   return {
-    campaign: showBudget ? campaign : { ...campaign, budgetLines: [] },
-    budget: showBudget ? budgetSummary(campaign.budgetLines) : null,
+    campaign: showBudget ? campaign : { ...campaign, budgetLines: [], spendEntries: [] },
+    budget: showBudget ? budgetSummary(campaign.budgetLines, campaign.spendEntries) : null,
     showBudget,
     printedAt: new Date().toISOString(),
   }

@@ -66,7 +66,6 @@ export const BudgetLineSchema = z.object({
   category: choice(BUDGET_CATEGORIES),
   description: requiredText(200),
   plannedFen: money,
-  actualFen: optionalMoney,
   vendor: text(120),
   subsidyFen: money,
 })
@@ -131,15 +130,24 @@ export type CampaignPurposeValue = (typeof CAMPAIGN_PURPOSES)[number]
 
 export const VersionSchema = z.coerce.number({ error: 'validation.invalid' }).int().min(1)
 
-/** What may still change once a plan is approved: actual spend and task progress. */
+/** What may still change once a plan is approved: task progress (spend is recorded as entries). */
 export const ExecutionUpdateSchema = z.object({
   version: VersionSchema,
-  budgetLines: z
-    .array(z.object({ id: z.uuid('validation.invalid'), actualFen: optionalMoney }))
-    .max(200)
-    .default([]),
   tasks: z.array(z.object({ id: z.uuid('validation.invalid'), status: choice(TASK_STATUSES) })).max(200).default([]),
 })
+
+/** Money spent against a budget line (ADR 023): the day, the amount, the manufacturer's part of it. */
+export const SpendEntrySchema = z
+  .object({
+    budgetLineId: z.uuid('validation.required'),
+    spentOn: day,
+    amountFen: money.refine((v) => v > 0, 'campaign.spend.amountPositive'),
+    subsidyFen: money,
+    vendor: text(120),
+    note: text(500),
+  })
+  .refine((v) => v.subsidyFen <= v.amountFen, { path: ['subsidyFen'], message: 'campaign.spend.subsidyTooLarge' })
+export type SpendEntryInput = z.output<typeof SpendEntrySchema>
 
 export const TransitionSchema = z.object({
   action: z.enum(['submit', 'approve', 'return', 'start', 'complete', 'cancel', 'reopen'], { error: 'validation.choice' }),

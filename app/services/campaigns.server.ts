@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, gte, ilike, inArray, lte, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, ilike, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import { getDb, type Tx } from '../../db/client'
+import { refreshLineActuals, syncPlanCostLines } from '../../db/plan-costs'
 import { containsPattern } from '../../db/sql'
 import {
   budgetLines,
@@ -10,6 +11,7 @@ import {
   linkClicks,
   mediaPlacements,
   promotionPolicies,
+  spendEntries,
   stores,
   touchpoints,
   trackingLinks,
@@ -17,7 +19,7 @@ import {
   users,
 } from '../../db/schema'
 import type { CampaignStatus } from '../../db/schema/enums'
-import type { CampaignFilters, CampaignPlanInput } from '../schemas/campaign'
+import type { CampaignFilters, CampaignPlanInput, SpendEntryInput } from '../schemas/campaign'
 import type { SessionUser } from '../utils/auth.server'
 import { canReadStore, canWriteStore } from '../utils/auth.server'
 import { forbidden, notFound } from '../utils/http.server'
@@ -143,11 +145,16 @@ export async function getCampaign(user: SessionUser, id: string) {
   // another store's campaign is answered as "not found": its existence is not revealed
   if (!row || !canReadStore(user, row.campaign.storeId)) notFound()
   const byPosition = { orderBy: (t: { position: PgColumn }) => asc(t.position) }
-  const [tasks, placements, promotions, budget, history] = await Promise.all([
+  const [tasks, placements, promotions, budget, history, spend] = await Promise.all([
     db.select().from(campaignTasks).where(eq(campaignTasks.campaignId, id)).orderBy(byPosition.orderBy(campaignTasks)),
     db.select().from(mediaPlacements).where(eq(mediaPlacements.campaignId, id)).orderBy(byPosition.orderBy(mediaPlacements)),
     db.select().from(promotionPolicies).where(eq(promotionPolicies.campaignId, id)).orderBy(byPosition.orderBy(promotionPolicies)),
-    db.select().from(budgetLines).where(eq(budgetLines.campaignId, id)).orderBy(byPosition.orderBy(budgetLines)),
+    // the placements' lines first, then the promotions', then the typed ones, each in plan order
+    db
+      .select()
+      .from(budgetLines)
+      .where(eq(budgetLines.campaignId, id))
+      .orderBy(sql`${budgetLines.placementId} is null`, sql`${budgetLines.promotionId} is null`, asc(budgetLines.position)),
     db
       .select({
         id: campaignTransitions.id,
@@ -161,17 +168,39 @@ export async function getCampaign(user: SessionUser, id: string) {
       .leftJoin(users, eq(users.id, campaignTransitions.userId))
       .where(eq(campaignTransitions.campaignId, id))
       .orderBy(desc(campaignTransitions.at), desc(campaignTransitions.id)),
+    db
+      .select({
+        id: spendEntries.id,
+        budgetLineId: spendEntries.budgetLineId,
+        spentOn: spendEntries.spentOn,
+        amountFen: spendEntries.amountFen,
+        subsidyFen: spendEntries.subsidyFen,
+        vendor: spendEntries.vendor,
+        note: spendEntries.note,
+        createdBy: users.name,
+      })
+      .from(spendEntries)
+      .leftJoin(users, eq(users.id, spendEntries.createdById))
+      .where(eq(spendEntries.campaignId, id))
+      .orderBy(desc(spendEntries.spentOn), desc(spendEntries.createdAt)),
   ])
-  return { ...row.campaign, store: row.store, ownerName: row.ownerName, tasks, placements, promotions, budgetLines: budget, history }
+  return { ...row.campaign, store: row.store, ownerName: row.ownerName, tasks, placements, promotions, budgetLines: budget, spendEntries: spend, history }
 }
 
 export type CampaignDetail = Awaited<ReturnType<typeof getCampaign>>
 
-export function budgetSummary(lines: Array<{ plannedFen: number; actualFen: number | null; subsidyFen: number }>) {
+/**
+ * The budget at a glance: planned against actual (the spend entries), and the manufacturer
+ * subsidy — received, from the entries, once spend is recorded; expected, from the plan, before.
+ */
+export function budgetSummary(
+  lines: Array<{ plannedFen: number; actualFen: number | null; subsidyFen: number }>,
+  entries: Array<{ amountFen: number; subsidyFen: number }> = [],
+) {
   const planned = lines.reduce((s, l) => s + l.plannedFen, 0)
   const hasActual = lines.some((l) => l.actualFen != null)
   const actual = lines.reduce((s, l) => s + (l.actualFen ?? 0), 0)
-  const subsidy = lines.reduce((s, l) => s + l.subsidyFen, 0)
+  const subsidy = entries.length ? entries.reduce((s, e) => s + e.subsidyFen, 0) : lines.reduce((s, l) => s + l.subsidyFen, 0)
   return {
     planned,
     actual: hasActual ? actual : null,
@@ -234,8 +263,10 @@ async function syncChildren<Row extends { id?: string }>(
   campaignId: string,
   rows: Row[],
   values: (row: Row) => Record<string, unknown>,
+  /** only the rows the list manages (the typed budget lines, not those kept for placements) */
+  scope?: SQL,
 ) {
-  const existing = await tx.select({ id: table.id }).from(table as PgTable).where(eq(table.campaignId, campaignId))
+  const existing = await tx.select({ id: table.id }).from(table as PgTable).where(and(eq(table.campaignId, campaignId), scope))
   const known = new Set(existing.map((r) => r.id as string))
   const kept = new Set<string>()
   for (const [position, row] of rows.entries()) {
@@ -255,8 +286,12 @@ async function saveChildren(tx: Tx, campaignId: string, input: CampaignPlanInput
   await syncChildren(tx, campaignTasks as unknown as ChildTable, campaignId, input.tasks, ({ id: _id, ...t }) => t)
   await syncChildren(tx, mediaPlacements as unknown as ChildTable, campaignId, input.placements, ({ id: _id, ...p }) => p)
   await syncChildren(tx, promotionPolicies as unknown as ChildTable, campaignId, input.promotions, ({ id: _id, ...p }) => p)
-  await syncChildren(tx, budgetLines as unknown as ChildTable, campaignId, input.budgetLines, ({ id: _id, ...b }) => b)
+  await syncChildren(tx, budgetLines as unknown as ChildTable, campaignId, input.budgetLines, ({ id: _id, ...b }) => b, TYPED_LINE)
+  await syncPlanCostLines(tx, campaignId)
 }
+
+/** The budget lines typed in the plan: neither a placement's nor a promotion's. */
+const TYPED_LINE = and(isNull(budgetLines.placementId), isNull(budgetLines.promotionId))
 
 async function checkOwner(tx: Tx, storeId: string, ownerId: string | null) {
   if (!ownerId) return true
@@ -387,11 +422,11 @@ export async function transitionCampaign(
   })
 }
 
-/** Records actual spend and task progress on an approved, running or completed campaign. */
+/** Records the progress of each work item on an approved, running or completed campaign. */
 export async function updateExecution(
   user: SessionUser,
   id: string,
-  input: { version: number; budgetLines: Array<{ id: string; actualFen: number | null }>; tasks: Array<{ id: string; status: 'todo' | 'doing' | 'done' }> },
+  input: { version: number; tasks: Array<{ id: string; status: 'todo' | 'doing' | 'done' }> },
   ip: string,
 ): Promise<SaveResult> {
   const before = await getCampaign(user, id)
@@ -408,9 +443,6 @@ export async function updateExecution(
       const [current] = await tx.select({ version: campaigns.version }).from(campaigns).where(eq(campaigns.id, id))
       return { ok: false, reason: 'stale', version: current?.version ?? input.version } as const
     }
-    for (const line of input.budgetLines) {
-      await tx.update(budgetLines).set({ actualFen: line.actualFen }).where(and(eq(budgetLines.id, line.id), eq(budgetLines.campaignId, id)))
-    }
     for (const task of input.tasks) {
       await tx.update(campaignTasks).set({ status: task.status }).where(and(eq(campaignTasks.id, task.id), eq(campaignTasks.campaignId, id)))
     }
@@ -420,14 +452,59 @@ export async function updateExecution(
       action: 'campaign.execution',
       entityType: 'campaign',
       entityId: id,
-      before: {
-        budgetLines: before.budgetLines.map((b) => ({ id: b.id, actualFen: b.actualFen })),
-        tasks: before.tasks.map((t) => ({ id: t.id, status: t.status })),
-      },
-      after: { budgetLines: input.budgetLines, tasks: input.tasks },
+      before: { tasks: before.tasks.map((t) => ({ id: t.id, status: t.status })) },
+      after: { tasks: input.tasks },
       ip,
     })
     return { ok: true, id, version: updated[0]!.version } as const
+  })
+}
+
+export type SpendResult = { ok: true } | { ok: false; reason: 'not-editable'; status: CampaignStatus } | { ok: false; reason: 'no-line' }
+
+/**
+ * Records money spent against a budget line of an approved, running or completed campaign
+ * (SPEC §2, ADR 023): its day and amount, and what the manufacturer pays back of it. Entries
+ * are added, not edited in place, so two people recording spend at once never overwrite each
+ * other: no version check.
+ */
+export async function addSpendEntry(user: SessionUser, id: string, input: SpendEntryInput, ip: string): Promise<SpendResult> {
+  const campaign = await getCampaign(user, id)
+  requireWrite(user, campaign.storeId)
+  if (!EXECUTION_EDITABLE.includes(campaign.status)) return { ok: false, reason: 'not-editable', status: campaign.status }
+  if (!campaign.budgetLines.some((b) => b.id === input.budgetLineId)) return { ok: false, reason: 'no-line' }
+  const db = await getDb()
+  return db.transaction(async (tx) => {
+    const [entry] = await tx
+      .insert(spendEntries)
+      .values({ campaignId: id, budgetLineId: input.budgetLineId, spentOn: input.spentOn, amountFen: input.amountFen, subsidyFen: input.subsidyFen, vendor: input.vendor, note: input.note, createdById: user.id })
+      .returning({ id: spendEntries.id })
+    await refreshLineActuals(tx, { lineId: input.budgetLineId })
+    await recordAudit(tx, { userId: user.id, storeId: campaign.storeId, action: 'campaign.spend.add', entityType: 'campaign', entityId: id, after: { entryId: entry!.id, ...input }, ip })
+    return { ok: true } as const
+  })
+}
+
+/** Removes a spend entry recorded by mistake; the audit log keeps what it was. */
+export async function deleteSpendEntry(user: SessionUser, id: string, entryId: string, ip: string): Promise<SpendResult> {
+  const campaign = await getCampaign(user, id)
+  requireWrite(user, campaign.storeId)
+  if (!EXECUTION_EDITABLE.includes(campaign.status)) return { ok: false, reason: 'not-editable', status: campaign.status }
+  const db = await getDb()
+  return db.transaction(async (tx) => {
+    const [gone] = await tx.delete(spendEntries).where(and(eq(spendEntries.id, entryId), eq(spendEntries.campaignId, id))).returning()
+    if (!gone) return { ok: true } as const
+    await refreshLineActuals(tx, { lineId: gone.budgetLineId })
+    await recordAudit(tx, {
+      userId: user.id,
+      storeId: campaign.storeId,
+      action: 'campaign.spend.delete',
+      entityType: 'campaign',
+      entityId: id,
+      before: { entryId, budgetLineId: gone.budgetLineId, spentOn: gone.spentOn, amountFen: gone.amountFen, subsidyFen: gone.subsidyFen, vendor: gone.vendor, note: gone.note },
+      ip,
+    })
+    return { ok: true } as const
   })
 }
 
@@ -515,7 +592,9 @@ export async function cloneCampaign(user: SessionUser, id: string, newName: stri
     if (source.tasks.length) await tx.insert(campaignTasks).values(source.tasks.map((t) => ({ ...strip(t), status: 'todo' as const })))
     if (source.placements.length) await tx.insert(mediaPlacements).values(source.placements.map(strip))
     if (source.promotions.length) await tx.insert(promotionPolicies).values(source.promotions.map(strip))
-    if (source.budgetLines.length) await tx.insert(budgetLines).values(source.budgetLines.map((b) => ({ ...strip(b), actualFen: null })))
+    const typed = source.budgetLines.filter((b) => !b.placementId && !b.promotionId)
+    if (typed.length) await tx.insert(budgetLines).values(typed.map((b) => ({ ...strip(b), actualFen: null })))
+    await syncPlanCostLines(tx, campaignId)
     await recordAudit(tx, {
       userId: user.id,
       storeId: source.storeId,

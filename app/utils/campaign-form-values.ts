@@ -35,7 +35,7 @@ export const EMPTY_ROWS: Record<RowList, RowValues> = {
   tasks: { title: '', owner: '', dueDate: '', status: 'todo' },
   placements: { medium: 'autohome', platform: '', purpose: 'promotion', nature: 'hard', audience: '', startDate: '', endDate: '', costFen: '' },
   promotions: { kind: 'external', description: '', unitCostFen: '', expectedUnits: '' },
-  budgetLines: { category: 'media', description: '', plannedFen: '', actualFen: '', vendor: '', subsidyFen: '' },
+  budgetLines: { category: 'venue', description: '', plannedFen: '', vendor: '', subsidyFen: '' },
 }
 
 const str = (v: number | null | undefined) => (v == null ? '' : String(v))
@@ -63,7 +63,7 @@ type CampaignLike = {
   tasks: Array<{ id: string; title: string; owner: string; dueDate: string | null; status: string }>
   placements: Array<{ id: string; medium: string; platform: string; purpose: string; nature: string; audience: string; startDate: string | null; endDate: string | null; costFen: number }>
   promotions: Array<{ id: string; kind: string; description: string; unitCostFen: number; expectedUnits: number }>
-  budgetLines: Array<{ id: string; category: string; description: string; plannedFen: number; actualFen: number | null; vendor: string; subsidyFen: number }>
+  budgetLines: Array<{ id: string; category: string; description: string; plannedFen: number; vendor: string; subsidyFen: number; placementId: string | null; promotionId: string | null }>
 }
 
 export function campaignToFormValues(c: CampaignLike): PlanFormValues {
@@ -106,15 +106,17 @@ export function campaignToFormValues(c: CampaignLike): PlanFormValues {
       unitCostFen: fenToYuanInput(p.unitCostFen),
       expectedUnits: String(p.expectedUnits),
     })),
-    budgetLines: c.budgetLines.map((b) => ({
-      id: b.id,
-      category: b.category,
-      description: b.description,
-      plannedFen: fenToYuanInput(b.plannedFen),
-      actualFen: fenToYuanInput(b.actualFen),
-      vendor: b.vendor,
-      subsidyFen: fenToYuanInput(b.subsidyFen),
-    })),
+    // the typed lines only: the placements' and promotions' lines follow their costs (ADR 023)
+    budgetLines: c.budgetLines
+      .filter((b) => !b.placementId && !b.promotionId)
+      .map((b) => ({
+        id: b.id,
+        category: b.category,
+        description: b.description,
+        plannedFen: fenToYuanInput(b.plannedFen),
+        vendor: b.vendor,
+        subsidyFen: fenToYuanInput(b.subsidyFen),
+      })),
   }
 }
 
@@ -146,4 +148,19 @@ export function applyRowIntent(values: PlanFormValues, intent: string): PlanForm
   else if (verb === 'remove' && index !== undefined) rows.splice(Number(index), 1)
   else return null
   return { ...values, [key]: rows }
+}
+
+/**
+ * The budget lines the plan's placements and promotions make (ADR 023), as the form stands:
+ * shown above the typed lines so that nobody types a media cost twice.
+ */
+export function planCostLines(v: PlanFormValues): Array<{ kind: 'media' | 'promotion'; medium?: string; text: string; yuan: number }> {
+  const yuan = (s: string | undefined) => {
+    const n = Number((s ?? '').replace(/[,，\s¥￥]/g, ''))
+    return Number.isFinite(n) ? n : 0
+  }
+  return [
+    ...(v.placements ?? []).map((p) => ({ kind: 'media' as const, medium: p.medium, text: p.platform ?? '', yuan: yuan(p.costFen) })),
+    ...(v.promotions ?? []).map((p) => ({ kind: 'promotion' as const, text: p.description ?? '', yuan: yuan(p.unitCostFen) * yuan(p.expectedUnits) })),
+  ]
 }
