@@ -1,7 +1,9 @@
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../db/client'
-import { campaigns, showroomVisits, stores, touchpoints } from '../db/schema'
+import { budgetLines, campaigns, mediaPlacements, showroomVisits, spendEntries, stores, touchpoints } from '../db/schema'
+import { refreshLineActuals, syncPlanCostLines } from '../db/plan-costs'
+import { NO_CHANNEL, roiReport, type RoiParams } from '../analytics/queries/roi'
 import { withAnalytics } from '../analytics/duckdb'
 import { attributeConversions, ATTRIBUTION_MODELS } from '../analytics/attribution'
 import { conversionPaths, NO_CAMPAIGN, type ConversionPathsParams } from '../analytics/queries/conversion-paths'
@@ -226,5 +228,70 @@ describe('the channel page (渠道与媒体分析)', () => {
       await db.update(stores).set({ attributionLookbackDays: 30 }).where(eq(stores.id, storeA))
       await syncNow(dataDir)
     }
+  })
+})
+
+describe('ROI per channel, campaign, store and month', () => {
+  beforeAll(async () => {
+    // the campaign's 抖音 placement and a typed venue line, and what was spent on them
+    const db = await getDb()
+    await db.insert(mediaPlacements).values({ campaignId: campaignX, position: 0, medium: 'douyin', platform: '本地推', purpose: 'promotion', nature: 'soft', costFen: 500_000 })
+    await syncPlanCostLines(db, campaignX)
+    const [venue] = await db.insert(budgetLines).values({ campaignId: campaignX, position: 0, category: 'venue', description: '展位', plannedFen: 200_000 }).returning()
+    const placementLine = (await db.select().from(budgetLines).where(eq(budgetLines.campaignId, campaignX))).find((b) => b.placementId)!
+    await db.insert(spendEntries).values([
+      { campaignId: campaignX, budgetLineId: placementLine.id, spentOn: '2026-10-03', amountFen: 200_000, subsidyFen: 50_000 },
+      { campaignId: campaignX, budgetLineId: venue!.id, spentOn: '2026-10-09', amountFen: 100_000 },
+      // September: the period before
+      { campaignId: campaignX, budgetLineId: venue!.id, spentOn: '2026-09-20', amountFen: 40_000 },
+    ])
+    await refreshLineActuals(db, { campaignId: campaignX })
+    await syncNow(dataDir)
+  })
+
+  const roi = (p: Partial<RoiParams>) =>
+    withAnalytics((c) =>
+      roiReport(c, { storeIds: [storeA], from: FROM, to: TO, fromDay: '2026-10-01', toDay: '2026-11-01', by: 'channel', model: 'lastNonDirect', timeZone: 'Asia/Shanghai', replicates: 100, ...p }),
+    )
+
+  it('per channel: the model’s credits against the spend of each placement’s medium, worked out by hand', async () => {
+    const r = await roi({})
+    const douyin = r.rows.find((x) => x.key === 'douyin')!
+    // the visit, the test drive, the order and the delivery all go to 抖音 under last non-direct
+    expect(douyin).toMatchObject({ leads: 0, visits: 1, testDrives: 1, orders: 1, deliveries: 1, revenue: 15_000_000, grossProfit: 300_000, cost: 200_000, subsidy: 50_000, netCost: 150_000 })
+    expect(douyin.roi).toBeCloseTo((300_000 - 200_000) / 200_000, 12)
+    expect(douyin.roas).toBeCloseTo(15_000_000 / 200_000, 12)
+    expect(douyin.costPerVisit).toBe(200_000)
+    expect(douyin.costPerOrder).toBe(200_000)
+    expect(douyin.costPerLead).toBeNull()
+    // one order: the interval says it could as well have lost money
+    expect(douyin.roiInterval!.low).toBe(-1)
+    expect(douyin.roiInterval!.high).toBeGreaterThan(douyin.roi!)
+    // the venue has no channel: its cost stands apart, earning nothing
+    expect(r.rows.find((x) => x.key === NO_CHANNEL)).toMatchObject({ cost: 100_000, orders: 0, roi: -1 })
+    expect(r.rows.find((x) => x.key === 'wechat')).toMatchObject({ leads: 1, cost: 0, roi: null })
+    // the rows add up to the store's totals
+    expect(r.totals).toMatchObject({ leads: 2, visits: 1, testDrives: 1, orders: 1, deliveries: 1, grossProfit: 300_000, cost: 300_000, subsidy: 50_000, netCost: 250_000 })
+    expect(r.totals.roi).toBeCloseTo(0, 12)
+    // September, the same length of time before: two leads (王芳's platform lead and 赵敏's radio call), 400 spent
+    expect(r.totals.prior).toMatchObject({ leads: 2, orders: 0, cost: 40_000 })
+    expect(r.rows.find((x) => x.key === 'autohome')!.prior.leads).toBe(1)
+  })
+
+  it('per campaign, per store and per month', async () => {
+    const byCampaign = await roi({ by: 'campaign' })
+    expect(byCampaign.rows.find((x) => x.key === campaignX)).toMatchObject({ orders: 1, grossProfit: 300_000, cost: 300_000, visits: 1 })
+    expect(byCampaign.rows.find((x) => x.key === campaignX)!.roi).toBeCloseTo(0, 12)
+    const byStore = await roi({ by: 'store' })
+    expect(byStore.rows).toEqual([expect.objectContaining({ key: storeA, leads: 2, orders: 1, cost: 300_000, grossProfit: 300_000 })])
+    const byMonth = await roi({ by: 'month' })
+    expect(byMonth.rows).toEqual([expect.objectContaining({ key: '2026-10', leads: 2, visits: 1, orders: 1, cost: 300_000 })])
+  })
+
+  it('every model gives the same totals; only the split between channels changes', async () => {
+    const first = await roi({ model: 'firstTouch' })
+    expect(first.totals).toMatchObject({ leads: 2, orders: 1, grossProfit: 300_000 })
+    // first touch gives the order to 抖音 too (the first touch in the 30 days before it), the visit to 汽车之家
+    expect(first.rows.find((x) => x.key === 'autohome')).toMatchObject({ visits: 1, orders: 0 })
   })
 })

@@ -11,7 +11,8 @@
  * interval is the 5th to 95th percentile of the replicates' credits (linear interpolation).
  * The random numbers are seeded, so the same paths give the same interval every time.
  */
-import { type Attribution, type AttributionModel, type AttributionOptions, ATTRIBUTION_MODELS, attributePrepared } from './index'
+import { type AttributionModel, type AttributionOptions, ATTRIBUTION_MODELS, attributeModel } from './index'
+import type { ChannelCredits } from './paths'
 import type { PathTotals, PreparedPath, PreparedPaths } from './paths'
 import { poisson, seededRandom } from './random'
 
@@ -26,6 +27,8 @@ export type BootstrapOptions = Omit<AttributionOptions, 'lookback'> & {
   level?: number
   /** seed of the resampling (default 1) */
   seed?: number
+  /** only these models (default every one); the others' maps are empty */
+  models?: readonly AttributionModel[]
 }
 
 export const DEFAULT_REPLICATES = 200
@@ -58,8 +61,9 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!)
 }
 
-/** Every model's credit intervals for the paths. `run` is the engine (the tests pass a counting one). */
-export function bootstrapCredits(prepared: PreparedPaths, options: BootstrapOptions = {}, run: (p: PreparedPaths) => Attribution = (p) => attributePrepared(p, options)): CreditIntervals {
+/** Every model's (or the chosen models') credit intervals for the paths. */
+export function bootstrapCredits(prepared: PreparedPaths, options: BootstrapOptions = {}): CreditIntervals {
+  const models = options.models ?? ATTRIBUTION_MODELS
   const replicates = options.replicates ?? DEFAULT_REPLICATES
   const level = options.level ?? DEFAULT_LEVEL
   if (!(Number.isInteger(replicates) && replicates >= 2)) throw new RangeError(`replicates must be a whole number ≥ 2, not ${replicates}`)
@@ -73,10 +77,10 @@ export function bootstrapCredits(prepared: PreparedPaths, options: BootstrapOpti
   >
   for (let r = 0; r < replicates; r++) {
     const replicate = resample(prepared, random)
-    const result = replicate.paths.length ? run(replicate) : null
-    for (const model of ATTRIBUTION_MODELS) {
+    for (const model of models) {
+      const credits: ChannelCredits | null = replicate.paths.length ? attributeModel(replicate, model, options) : null
       channels.forEach((channel, i) => {
-        const credit = result?.credits[model].get(channel)
+        const credit = credits?.get(channel)
         samples[model][i]!.conversions.push(credit?.conversions ?? 0)
         samples[model][i]!.value.push(credit?.value ?? 0)
       })
@@ -88,7 +92,7 @@ export function bootstrapCredits(prepared: PreparedPaths, options: BootstrapOpti
     return { low: quantile(sorted, tail), high: quantile(sorted, 1 - tail) }
   }
   const byModel = (model: AttributionModel): ReadonlyMap<string, CreditInterval> =>
-    new Map(channels.map((channel, i) => [channel, { conversions: interval(samples[model][i]!.conversions), value: interval(samples[model][i]!.value) }]))
+    !models.includes(model) ? new Map() : new Map(channels.map((channel, i) => [channel, { conversions: interval(samples[model][i]!.conversions), value: interval(samples[model][i]!.value) }]))
   return {
     firstTouch: byModel('firstTouch'),
     lastTouch: byModel('lastTouch'),

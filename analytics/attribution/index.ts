@@ -105,3 +105,25 @@ export function attributePrepared(prepared: PreparedPaths, options: Omit<Attribu
     },
   }
 }
+
+/** One model's credits (the others are not computed): for the bootstrap of a page that shows one. */
+export function attributeModel(prepared: PreparedPaths, model: AttributionModel, options: Omit<AttributionOptions, 'lookback'> = {}): ChannelCredits {
+  switch (model) {
+    case 'firstTouch':
+      return firstTouch(prepared)
+    case 'lastTouch':
+      return lastTouch(prepared)
+    case 'lastNonDirect':
+      return lastNonDirect(prepared, { directChannel: options.directChannel ?? DEFAULT_DIRECT_CHANNEL })
+    case 'linear':
+      return linear(prepared)
+    case 'timeDecay':
+      return timeDecay(prepared, { halfLifeDays: options.halfLifeDays ?? DEFAULT_HALF_LIFE_DAYS, halfLifeTouches: options.halfLifeTouches ?? DEFAULT_HALF_LIFE_TOUCHES })
+    case 'positionBased':
+      return positionBased(prepared)
+    case 'markov':
+      return markovModel(prepared, { order: options.order ?? DEFAULT_MARKOV_ORDER, includeNulls: options.includeNulls ?? true }).credits
+    case 'shapley':
+      return shapleyValue(prepared)
+  }
+}

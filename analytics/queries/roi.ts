@@ -1,0 +1,196 @@
+import { z } from 'zod'
+import { sqlList, type AnalyticsConnection } from '../duckdb'
+import { defineQuery, runQuery, type AnalyticsQuery } from '../query'
+import { attributePrepared, type AttributionModel } from '../attribution'
+import { bootstrapCredits, type Interval } from '../attribution/bootstrap'
+import { type ConversionPath, preparePaths } from '../attribution/paths'
+import { CONVERSION_KINDS, type ConversionKind } from '../attribution/vocabulary'
+import { conversionPaths, type ConvertedJourney } from './conversion-paths'
+
+/**
+ * ROI per campaign, channel, store or month (SPEC §4, ADR 023) for stores and a period of the
+ * store's calendar: actual cost (spend entries by their day; net of the manufacturer subsidy),
+ * the funnel — leads, showroom visits, test drives, orders, deliveries — with the matched sales'
+ * revenue and gross profit, cost per lead / visit / order, ROAS, ROI = (gross profit − cost) /
+ * cost with its 90% interval (bootstrap over journeys), and lift against the period of the same
+ * length just before. Per campaign and per channel the conversions are those the chosen
+ * attribution model credits (every model's credits add up to the conversions, so the rows add
+ * up to the store's totals); per store and per month they are counted where they happened.
+ * Cost that is not a media placement's (venue, gifts …) has no channel: per channel it is the
+ * row `NO_CHANNEL`.
+ */
+
+export const ROI_DIMENSIONS = ['campaign', 'channel', 'store', 'month'] as const
+export type RoiDimension = (typeof ROI_DIMENSIONS)[number]
+
+/** The channel row of cost that is not a media placement's, and of conversions no channel took. */
+export const NO_CHANNEL = '-'
+
+export type Funnel = { leads: number; visits: number; testDrives: number; orders: number; deliveries: number; revenue: number; grossProfit: number }
+
+export type RoiRow = Funnel & {
+  key: string
+  /** actual spend in fen, and the manufacturer's part of it */
+  cost: number
+  subsidy: number
+  netCost: number
+  costPerLead: number | null
+  costPerVisit: number | null
+  costPerOrder: number | null
+  /** revenue / cost */
+  roas: number | null
+  /** (gross profit − cost) / cost */
+  roi: number | null
+  roiInterval: Interval | null
+  /** the same figures over the same length of time just before */
+  prior: Funnel & { cost: number }
+}
+
+export type RoiReport = {
+  by: RoiDimension
+  model: AttributionModel
+  rows: RoiRow[]
+  totals: RoiRow
+}
+
+export type RoiParams = {
+  storeIds: readonly string[]
+  /** the period as ISO instants [from, to) and as the store's local days [fromDay, toDay) */
+  from: string
+  to: string
+  fromDay: string
+  toDay: string
+  by: RoiDimension
+  model: AttributionModel
+  /** the store's time zone, for the month of a conversion */
+  timeZone: string
+  replicates?: number
+}
+
+const costRow = z.object({ key: z.string(), cost: z.number(), subsidy: z.number() })
+
+const costKey: Record<RoiDimension, string> = {
+  campaign: 'CAST(e.campaign_id AS VARCHAR)',
+  channel: `coalesce(p.medium, '${NO_CHANNEL}')`,
+  store: 'CAST(c.store_id AS VARCHAR)',
+  month: `strftime(e.spent_on, '%Y-%m')`,
+}
+
+const costQueries = Object.fromEntries(
+  ROI_DIMENSIONS.map((by) => [
+    by,
+    defineQuery<{ storeIds: ReturnType<typeof sqlList>; fromDay: string; toDay: string }>()({
+      name: `roi.cost.${by}`,
+      sql: `
+        SELECT ${costKey[by]} AS key, CAST(sum(e.amount_fen) AS DOUBLE) AS cost, CAST(sum(e.subsidy_fen) AS DOUBLE) AS subsidy
+        FROM spend_entries e
+        JOIN campaigns c ON c.id = e.campaign_id
+        LEFT JOIN budget_lines b ON b.id = e.budget_line_id
+        LEFT JOIN media_placements p ON p.id = b.placement_id
+        WHERE list_contains($storeIds::UUID[], c.store_id) AND e.spent_on >= CAST($fromDay AS DATE) AND e.spent_on < CAST($toDay AS DATE)
+        GROUP BY ALL`,
+      row: costRow,
+    }),
+  ]),
+) as Record<RoiDimension, AnalyticsQuery<{ storeIds: ReturnType<typeof sqlList>; fromDay: string; toDay: string }, z.output<typeof costRow>>>
+
+const FUNNEL_FIELD: Record<ConversionKind, keyof Funnel> = { lead: 'leads', visit: 'visits', test_drive: 'testDrives', order: 'orders', delivery: 'deliveries' }
+
+const emptyFunnel = (): Funnel => ({ leads: 0, visits: 0, testDrives: 0, orders: 0, deliveries: 0, revenue: 0, grossProfit: 0 })
+
+/** The month (YYYY-MM) a moment falls in, in the time zone. */
+function monthOf(ms: number, timeZone: string) {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' }).formatToParts(new Date(ms))
+  return `${parts.find((p) => p.type === 'year')!.value}-${parts.find((p) => p.type === 'month')!.value}`
+}
+
+/**
+ * The paths the model credits for one kind of conversion: by campaign or channel as the
+ * touches say; by store or month, one touch standing for where the conversion happened.
+ */
+function pathsFor(by: RoiDimension, converted: readonly ConvertedJourney[], nulls: readonly ConversionPath[], timeZone: string): ConversionPath[] {
+  if (by === 'campaign' || by === 'channel') return [...converted, ...nulls]
+  return converted.map((p) => {
+    const key = by === 'store' ? p.storeId : monthOf(p.convertedAt, timeZone)
+    return { channels: [key], touchedAt: [p.convertedAt], convertedAt: p.convertedAt, conversions: 1, value: p.value, revenue: p.revenue } as ConversionPath
+  })
+}
+
+type PeriodFunnels = { funnels: Map<string, Funnel>; grossProfit: Map<string, Interval> | null; totalGrossProfit: Interval | null }
+
+const TOTAL = '*'
+
+async function funnels(c: AnalyticsConnection, p: RoiParams, from: string, to: string, withIntervals: boolean): Promise<PeriodFunnels> {
+  const out = new Map<string, Funnel>()
+  const at = (key: string) => {
+    let f = out.get(key)
+    if (!f) out.set(key, (f = emptyFunnel()))
+    return f
+  }
+  let grossProfit: Map<string, Interval> | null = null
+  let totalGrossProfit: Interval | null = null
+  const dimension = p.by === 'campaign' ? 'campaign' : 'channel'
+  for (const kind of CONVERSION_KINDS) {
+    const { converted, nulls } = await conversionPaths(c, { storeIds: p.storeIds, from, to, kind, dimension })
+    if (!converted.length) continue
+    const paths = pathsFor(p.by, converted, nulls, p.timeZone)
+    const prepared = preparePaths(paths)
+    const credits = attributePrepared(prepared, { order: 1 }).credits[p.model]
+    for (const [key, credit] of credits) at(key)[FUNNEL_FIELD[kind]] += credit.conversions
+    if (kind === 'order') {
+      for (const [key, credit] of credits) at(key).grossProfit += credit.value
+      // revenue is credited as gross profit is: the same paths, valued by revenue
+      const byRevenue = attributePrepared(preparePaths(paths.map((x) => ({ ...x, value: (x as { revenue?: number }).revenue ?? 0 }))), { order: 1 }).credits[p.model]
+      for (const [key, credit] of byRevenue) at(key).revenue += credit.value
+      if (withIntervals) {
+        const intervals = bootstrapCredits(prepared, { order: 1, replicates: p.replicates, models: [p.model] })[p.model]
+        grossProfit = new Map([...intervals].map(([key, i]) => [key, i.value]))
+        // the whole period's: every conversion on one key, resampled the same way
+        const whole = preparePaths(converted.map((x) => ({ channels: [TOTAL], conversions: 1, value: x.value })))
+        totalGrossProfit = bootstrapCredits(whole, { replicates: p.replicates, models: ['firstTouch'] }).firstTouch.get(TOTAL)!.value
+      }
+    }
+  }
+  return { funnels: out, grossProfit, totalGrossProfit }
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? a / b : null)
+
+export async function roiReport(c: AnalyticsConnection, p: RoiParams): Promise<RoiReport> {
+  const span = Date.parse(p.to) - Date.parse(p.from)
+  const priorFrom = new Date(Date.parse(p.from) - span).toISOString()
+  const daySpan = Date.parse(`${p.toDay}T00:00:00Z`) - Date.parse(`${p.fromDay}T00:00:00Z`)
+  const priorFromDay = new Date(Date.parse(`${p.fromDay}T00:00:00Z`) - daySpan).toISOString().slice(0, 10)
+  const storeIds = sqlList([...p.storeIds])
+  const [cost, priorCost] = [
+    await runQuery(c, costQueries[p.by], { storeIds, fromDay: p.fromDay, toDay: p.toDay }),
+    await runQuery(c, costQueries[p.by], { storeIds, fromDay: priorFromDay, toDay: p.fromDay }),
+  ]
+  const current = await funnels(c, p, p.from, p.to, true)
+  const prior = await funnels(c, p, priorFrom, p.from, false)
+  const costs = new Map(cost.map((r) => [r.key, r]))
+  const priorCosts = new Map(priorCost.map((r) => [r.key, r.cost]))
+  // touches without a campaign are the key NO_CAMPAIGN; cost that is no placement's, per channel, NO_CHANNEL
+  const keys = [...new Set([...costs.keys(), ...current.funnels.keys()])].sort()
+  const row = (key: string, f: Funnel, spent: { cost: number; subsidy: number }, gpInterval: Interval | null, priorFunnel: Funnel, priorSpent: number): RoiRow => ({
+    key,
+    ...f,
+    cost: spent.cost,
+    subsidy: spent.subsidy,
+    netCost: spent.cost - spent.subsidy,
+    costPerLead: f.leads > 0 && spent.cost > 0 ? spent.cost / f.leads : null,
+    costPerVisit: f.visits > 0 && spent.cost > 0 ? spent.cost / f.visits : null,
+    costPerOrder: f.orders > 0 && spent.cost > 0 ? spent.cost / f.orders : null,
+    roas: ratio(f.revenue, spent.cost),
+    roi: spent.cost > 0 ? (f.grossProfit - spent.cost) / spent.cost : null,
+    roiInterval: spent.cost > 0 && gpInterval ? { low: (gpInterval.low - spent.cost) / spent.cost, high: (gpInterval.high - spent.cost) / spent.cost } : null,
+    prior: { ...priorFunnel, cost: priorSpent },
+  })
+  const rows = keys.map((key) =>
+    row(key, current.funnels.get(key) ?? emptyFunnel(), costs.get(key) ?? { cost: 0, subsidy: 0 }, current.grossProfit?.get(key) ?? null, prior.funnels.get(key) ?? emptyFunnel(), priorCosts.get(key) ?? 0),
+  )
+  const sum = (rs: Funnel[]) => rs.reduce((a, f) => ({ leads: a.leads + f.leads, visits: a.visits + f.visits, testDrives: a.testDrives + f.testDrives, orders: a.orders + f.orders, deliveries: a.deliveries + f.deliveries, revenue: a.revenue + f.revenue, grossProfit: a.grossProfit + f.grossProfit }), emptyFunnel())
+  const totalSpent = { cost: cost.reduce((s, r) => s + r.cost, 0), subsidy: cost.reduce((s, r) => s + r.subsidy, 0) }
+  const totals = row('', sum([...current.funnels.values()]), totalSpent, current.totalGrossProfit, sum([...prior.funnels.values()]), priorCost.reduce((s, r) => s + r.cost, 0))
+  return { by: p.by, model: p.model, rows, totals }
+}
