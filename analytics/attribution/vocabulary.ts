@@ -15,3 +15,6 @@ export type PathDimension = (typeof PATH_DIMENSIONS)[number]
 
 /** The key of touches that carried no campaign, in paths keyed by campaign. */
 export const NO_CAMPAIGN = '-'
+
+/** The channel row of cost that is not a media placement's (venue, gifts …), in ROI per channel. */
+export const NO_CHANNEL = '-'

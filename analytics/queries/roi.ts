@@ -4,7 +4,7 @@ import { defineQuery, runQuery, type AnalyticsQuery } from '../query'
 import { attributePrepared, type AttributionModel } from '../attribution'
 import { bootstrapCredits, type Interval } from '../attribution/bootstrap'
 import { type ConversionPath, preparePaths } from '../attribution/paths'
-import { CONVERSION_KINDS, type ConversionKind } from '../attribution/vocabulary'
+import { CONVERSION_KINDS, NO_CHANNEL, type ConversionKind } from '../attribution/vocabulary'
 import { conversionPaths, type ConvertedJourney } from './conversion-paths'
 
 /**
@@ -23,8 +23,7 @@ import { conversionPaths, type ConvertedJourney } from './conversion-paths'
 export const ROI_DIMENSIONS = ['campaign', 'channel', 'store', 'month'] as const
 export type RoiDimension = (typeof ROI_DIMENSIONS)[number]
 
-/** The channel row of cost that is not a media placement's, and of conversions no channel took. */
-export const NO_CHANNEL = '-'
+export { NO_CHANNEL }
 
 export type Funnel = { leads: number; visits: number; testDrives: number; orders: number; deliveries: number; revenue: number; grossProfit: number }
 

@@ -12,7 +12,8 @@ import { resolveLocale } from '../utils/i18n.server'
 import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
-import { NO_CAMPAIGN } from '../../analytics/attribution/vocabulary'
+import { NO_CAMPAIGN, NO_CHANNEL } from '../../analytics/attribution/vocabulary'
+import { RoiTable } from '../components/roi-table'
 
 /**
  * 渠道与媒体分析 (SPEC §4): every attribution model's credits side by side per channel or
@@ -22,7 +23,7 @@ import { NO_CAMPAIGN } from '../../analytics/attribution/vocabulary'
 
 /** The label of a path key: a channel's name, a campaign's, or "no campaign". */
 function keyLabel(a: Pick<ChannelAnalysis, 'by' | 'campaignNames'>, key: string, t: Translate) {
-  if (a.by === 'channel') return t(`leads.channel.${key}` as MessageKey)
+  if (a.by === 'channel') return key === NO_CHANNEL ? t('analysis.noChannel') : t(`leads.channel.${key}` as MessageKey)
   if (key === NO_CAMPAIGN) return t('analysis.noCampaign')
   return a.campaignNames[key] ?? key
 }
@@ -127,6 +128,8 @@ export default function ChannelAnalysisPage() {
           {t('analysis.notReady')}
         </div>
       ) : null}
+
+      {a.roi ? <RoiTable roi={a.roi} label={label} currency={currency} title={t('analysis.roi.hint', { model: t(`analysis.model.${a.model}`), by: t(`analysis.by.${a.by}`) })} /> : null}
 
       {r && r.totals.conversions === 0 ? <p className="empty card">{t('analysis.empty', { conversion: t(`analysis.conversion.${a.conversion}`) })}</p> : null}
 

@@ -2,6 +2,7 @@ import { inArray } from 'drizzle-orm'
 import { getDb } from '../../db/client'
 import { campaigns } from '../../db/schema'
 import { attributionReport, type AttributionReport } from '../../analytics/queries/attribution-report'
+import { roiReport, type RoiReport } from '../../analytics/queries/roi'
 import { NO_CAMPAIGN, type ConversionKind, type PathDimension } from '../../analytics/attribution/vocabulary'
 import type { AttributionModel } from '../../analytics/attribution/vocabulary'
 import type { MarkovOrder } from '../../analytics/attribution'
@@ -29,6 +30,8 @@ export type ChannelAnalysis = {
   model: AttributionModel
   order: MarkovOrder
   report: AttributionReport | null
+  /** cost, funnel and ROI per channel or campaign under the chosen model */
+  roi: RoiReport | null
   /** campaign id → name, for paths keyed by campaign */
   campaignNames: Record<string, string>
 }
@@ -65,12 +68,12 @@ export async function channelAnalysis(user: SessionUser, filters: ChannelAnalysi
     model: filters.model ?? DEFAULT_MODEL,
     order: Number(filters.order ?? '1') as MarkovOrder,
     campaignNames: {},
-  } satisfies Omit<ChannelAnalysis, 'ready' | 'report'>
-  if (!stores.length) return { ...base, ready: true, report: null }
+  } satisfies Omit<ChannelAnalysis, 'ready' | 'report' | 'roi'>
+  if (!stores.length) return { ...base, ready: true, report: null, roi: null }
   const start = zonedDayRange(from, timeZone)!.start
   const end = zonedDayRange(to, timeZone)!.start
-  const { ready, value: report } = await readMatches<AttributionReport | null>(null, (c) =>
-    attributionReport(c, {
+  const { ready, value } = await readMatches<{ report: AttributionReport; roi: RoiReport } | null>(null, async (c) => ({
+    report: await attributionReport(c, {
       storeIds: base.storeIds,
       from: start.toISOString(),
       to: end.toISOString(),
@@ -78,15 +81,18 @@ export async function channelAnalysis(user: SessionUser, filters: ChannelAnalysi
       dimension: base.by,
       order: base.order,
     }),
-  )
+    roi: await roiReport(c, { storeIds: base.storeIds, from: start.toISOString(), to: end.toISOString(), fromDay: from, toDay: to, by: base.by, model: base.model, timeZone }),
+  }))
+  const report = value?.report ?? null
+  const roi = value?.roi ?? null
   let campaignNames: Record<string, string> = {}
   if (report && base.by === 'campaign') {
-    const ids = report.keys.filter((k) => k !== NO_CAMPAIGN)
+    const ids = [...new Set([...report.keys, ...(roi?.rows.map((r) => r.key) ?? [])])].filter((k) => k !== NO_CAMPAIGN)
     if (ids.length) {
       const db = await getDb()
       const rows = await db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns).where(inArray(campaigns.id, ids))
       campaignNames = Object.fromEntries(rows.map((r) => [r.id, r.name]))
     }
   }
-  return { ...base, ready, report, campaignNames }
+  return { ...base, ready, report, roi, campaignNames }
 }
