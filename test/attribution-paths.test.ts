@@ -9,6 +9,7 @@ import { attributeConversions, ATTRIBUTION_MODELS } from '../analytics/attributi
 import { conversionPaths, NO_CAMPAIGN, type ConversionPathsParams } from '../analytics/queries/conversion-paths'
 import { arrive, importSaleLines, setLeadStatus, syncNow, useAnalyticsDataDir } from './analytics-fixtures'
 import { loader as channelsLoader } from '../app/routes/analysis.channels'
+import { loader as evaluationLoader } from '../app/routes/campaigns.$campaignId.evaluation'
 import { createGroup, createStore, createUser, get, signIn, type Browser } from './factories'
 import { settle } from './http'
 
@@ -293,5 +294,31 @@ describe('ROI per channel, campaign, store and month', () => {
     expect(first.totals).toMatchObject({ leads: 2, orders: 1, grossProfit: 300_000 })
     // first touch gives the order to 抖音 too (the first touch in the 30 days before it), the visit to 汽车之家
     expect(first.rows.find((x) => x.key === 'autohome')).toMatchObject({ visits: 1, orders: 0 })
+  })
+})
+
+describe('the post-campaign evaluation fills itself', () => {
+  it('shows what the campaign brought against its targets, its cost and ROI, and a chart', async () => {
+    const db = await getDb()
+    await db.update(campaigns).set({ targetOrders: 2, targetVisits: 1, targetGrossProfitFen: 600_000 }).where(eq(campaigns.id, campaignX))
+    const res = await settle(() => evaluationLoader({ request: get(`/campaigns/${campaignX}/evaluation`, specialist), params: { campaignId: campaignX }, context: {} }))
+    expect(res.status).toBe(200)
+    const { results, chart, suggested } = res.data
+    // a month before its start (20 September) to a month after its end (10 October)
+    expect(results).toMatchObject({ ready: true, from: '2026-08-21', to: '2026-11-10', model: 'positionBased' })
+    // its order (both touches of the path carried it) and all its spend; of the visit (and test
+    // drive) position-based gives it the last 40% and the middle 20%: the first touch, September's
+    // platform lead, carried no campaign
+    expect(results.row).toMatchObject({ orders: 1, grossProfit: 300_000, revenue: 15_000_000, cost: 340_000 })
+    expect(results.row.visits).toBeCloseTo(0.6, 12)
+    expect(results.row.testDrives).toBeCloseTo(0.6, 12)
+    expect(results.row.roi).toBeCloseTo((300_000 - 340_000) / 340_000, 12)
+    expect(chart).toContain('<svg')
+    // targets: visits at 60%, orders and gross profit at half: the stage goals were not all reached
+    expect(suggested.stageGoals).toBe(false)
+    // the front desk sees the results but not the cost
+    const desk = await settle(() => evaluationLoader({ request: get(`/campaigns/${campaignX}/evaluation`, frontDesk), params: { campaignId: campaignX }, context: {} }))
+    expect(desk.data.results.row).toMatchObject({ orders: 1, cost: 0, roi: null })
+    expect(desk.data.budget).toBeNull()
   })
 })

@@ -46,3 +46,30 @@ export function bucketsSpec(rows: readonly BucketRow[], o: { font: string; title
     },
   }
 }
+
+export type AttainmentRow = { label: string; percent: number }
+
+/** Each target's attainment as a bar, with a rule at 100%: the evaluation's one-glance chart. */
+export function attainmentSpec(rows: readonly AttainmentRow[], o: { font: string; title: string }): TopLevelSpec {
+  const y = { field: 'label', type: 'nominal' as const, sort: null, title: null }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 560,
+    height: { step: 24 },
+    config: { font: o.font, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 } },
+    title: { text: o.title, anchor: 'start', fontSize: 14 },
+    data: { values: rows.map((r) => ({ ...r, met: r.percent >= 100 })) },
+    layer: [
+      {
+        mark: { type: 'bar', cornerRadiusEnd: 2 },
+        encoding: {
+          y,
+          x: { field: 'percent', type: 'quantitative', title: '%' },
+          color: { field: 'met', type: 'nominal', scale: { domain: [true, false], range: ['#52c41a', '#faad14'] }, legend: null },
+        },
+      },
+      { mark: { type: 'rule', color: '#333', strokeDash: [4, 3] }, encoding: { x: { datum: 100 } } },
+      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 }, encoding: { y, x: { field: 'percent', type: 'quantitative' }, text: { field: 'percent', type: 'quantitative', format: '.0f' } } },
+    ],
+  }
+}

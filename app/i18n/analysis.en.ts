@@ -67,5 +67,9 @@ export const analysisEn = {
   'analysis.roi.unsure': 'the interval spans loss and profit: too few orders to say',
   'analysis.roi.total': 'All',
   'analysis.roi.none': 'No spend or conversions in this period.',
+  'evaluation.attainmentChart': 'Targets attained (%)',
+  'evaluation.costPerLead': 'Cost per lead',
+  'evaluation.costPerOrder': 'Cost per order',
+  'evaluation.measuredHint': 'Measured from {from} to {to} (a month before the warm-up to a month after the end): what the {model} model credits to this campaign, and the spend recorded in that time.',
   'analysis.selected': 'Shown in the chart',
 } as const

@@ -69,5 +69,9 @@ export const analysisZhCN: Record<keyof typeof analysisEn, string> = {
   'analysis.roi.unsure': '区间跨越亏损与盈利：订单太少，尚不能断定',
   'analysis.roi.total': '合计',
   'analysis.roi.none': '此期间没有费用或转化。',
+  'evaluation.attainmentChart': '目标达成率（%）',
+  'evaluation.costPerLead': '单条线索成本',
+  'evaluation.costPerOrder': '单台订单成本',
+  'evaluation.measuredHint': '统计区间 {from} 至 {to}（预热前一个月至结束后一个月）：{model}模型分配给本活动的成果，以及期间登记的费用。',
   'analysis.selected': '图表所示',
 }

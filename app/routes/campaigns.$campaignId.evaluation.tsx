@@ -7,6 +7,13 @@ import { StatusBadge } from '../components/status-badge'
 import type { MessageKey } from '../i18n'
 import { EVALUATION_CHECKS, EvaluationSchema } from '../schemas/campaign'
 import { budgetSummary, getCampaign, saveEvaluation } from '../services/campaigns.server'
+import { campaignResults, type CampaignResults } from '../services/analysis.server'
+import { CHART_FONT, renderChartSvg } from '../services/charts.server'
+import { attainmentSpec } from '../../analytics/charts/attribution'
+import { ChartSvg } from '../components/charts/chart-svg'
+import { translator } from '../i18n'
+import { resolveLocale } from '../utils/i18n.server'
+import { describeError, log } from '../utils/logger.server'
 import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { formToObject, toFieldErrors, type FieldErrors } from '../utils/form'
@@ -18,7 +25,45 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'campaign:read')
   const c = await getCampaign(user, params.campaignId!)
   const open = c.status === 'completed' || c.status === 'evaluated'
+  const targets = {
+    leads: c.targetLeads,
+    visits: c.targetVisits,
+    testDrives: c.targetTestDrives,
+    orders: c.targetOrders,
+    deliveries: c.targetDeliveries,
+    revenue: c.targetRevenueFen,
+    grossProfit: c.targetGrossProfitFen,
+  }
+  // measured once the campaign has run; the analytical store being unavailable is no reason to fail the page
+  let results: CampaignResults | null = null
+  if (['running', 'completed', 'evaluated'].includes(c.status)) {
+    try {
+      results = await campaignResults(c)
+    } catch (error) {
+      log('warn', 'evaluation: measured results unavailable', { error: describeError(error) })
+    }
+  }
+  const t = translator(resolveLocale(request, user.locale))
+  const attained = results?.row
+    ? TARGET_ROWS.flatMap(([key, label]) => {
+        const target = targets[key]
+        return target ? [{ label: t(label as MessageKey), percent: (100 * results!.row![key]) / target }] : []
+      })
+    : []
+  const budget = roleCan(user.role, 'budget:read') ? budgetSummary(c.budgetLines, c.spendEntries) : null
+  // what the data can answer of the checklist, offered until the specialist saves their own
+  const suggested = {
+    spendAsPlanned: budget?.actual != null && budget.actual <= budget.planned,
+    stageGoals: attained.length > 0 && attained.every((a) => a.percent >= 100),
+  }
   return {
+    // cost and what follows from it only for those who read budgets
+    results:
+      results?.row && !budget
+        ? { ...results, row: { ...results.row, cost: 0, subsidy: 0, netCost: 0, costPerLead: null, costPerVisit: null, costPerOrder: null, roas: null, roi: null, roiInterval: null } }
+        : results,
+    chart: attained.length ? await renderChartSvg(attainmentSpec(attained, { font: CHART_FONT, title: t('evaluation.attainmentChart') })) : null,
+    suggested,
     id: c.id,
     name: c.name,
     status: c.status,
@@ -27,16 +72,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     analysis: c.evaluationAnalysis ?? '',
     lessons: c.evaluationLessons ?? '',
     checklist: c.evaluationChecklist ?? {},
-    targets: {
-      leads: c.targetLeads,
-      visits: c.targetVisits,
-      testDrives: c.targetTestDrives,
-      orders: c.targetOrders,
-      deliveries: c.targetDeliveries,
-      revenue: c.targetRevenueFen,
-      grossProfit: c.targetGrossProfitFen,
-    },
-    budget: roleCan(user.role, 'budget:read') ? budgetSummary(c.budgetLines, c.spendEntries) : null,
+    targets,
+    budget,
     open,
     canWrite: open && roleCan(user.role, 'campaign:write') && canWriteStore(user, c.storeId),
   }
@@ -70,10 +107,14 @@ export default function Evaluation() {
   const d = useLoaderData<typeof loader>()
   const a = useActionData<typeof action>()
   const [params] = useSearchParams()
-  const { t, money, num } = useI18n()
+  const { t, money, num, day } = useI18n()
   const errors: FieldErrors = a?.errors ?? {}
   const values = (a?.values ?? {}) as { analysis?: string; lessons?: string; checks?: string[] }
-  const checked = (c: string) => (a ? (values.checks ?? []).includes(c) : Boolean((d.checklist as Record<string, boolean>)[c]))
+  const saved = Object.keys(d.checklist as Record<string, boolean>).length > 0
+  const checked = (c: string) =>
+    a ? (values.checks ?? []).includes(c) : saved ? Boolean((d.checklist as Record<string, boolean>)[c]) : Boolean((d.suggested as Record<string, boolean>)[c])
+  const row = d.results?.row ?? null
+  const pct = (x: number | null | undefined) => (x == null ? '—' : `${Math.round(x * 100)}%`)
   return (
     <>
       <div className="breadcrumb">
@@ -120,8 +161,10 @@ export default function Evaluation() {
                   <tr key={key}>
                     <th scope="row">{t(label as MessageKey)}</th>
                     <td className="num">{kind === 'money' ? money(target, d.currency) : num(target)}</td>
-                    <td className="num muted">—</td>
-                    <td className="num muted">—</td>
+                    <td className="num" data-testid={`actual-${key}`}>
+                      {row ? (kind === 'money' ? money(Math.round(row[key]), d.currency) : Number.isInteger(row[key]) ? num(row[key]) : row[key].toFixed(1)) : '—'}
+                    </td>
+                    <td className="num">{row && target ? pct(row[key] / target) : '—'}</td>
                   </tr>
                 )
               })}
@@ -130,15 +173,44 @@ export default function Evaluation() {
                   <th scope="row">{t('evaluation.costs')}</th>
                   <td className="num">{money(d.budget.planned, d.currency)}</td>
                   <td className="num">{money(d.budget.actual, d.currency)}</td>
-                  <td className="num muted">—</td>
+                  <td className="num">{d.budget.actual != null && d.budget.planned ? pct(d.budget.actual / d.budget.planned) : '—'}</td>
                 </tr>
+              ) : null}
+              {d.budget && row ? (
+                <>
+                  <tr>
+                    <th scope="row">{t('evaluation.costPerLead')}</th>
+                    <td className="num" />
+                    <td className="num">{row.costPerLead == null ? '—' : money(Math.round(row.costPerLead), d.currency)}</td>
+                    <td className="num" />
+                  </tr>
+                  <tr>
+                    <th scope="row">{t('evaluation.costPerOrder')}</th>
+                    <td className="num" />
+                    <td className="num">{row.costPerOrder == null ? '—' : money(Math.round(row.costPerOrder), d.currency)}</td>
+                    <td className="num" />
+                  </tr>
+                  <tr>
+                    <th scope="row">ROI</th>
+                    <td className="num" />
+                    <td className="num" data-testid="roi">
+                      {pct(row.roi)}
+                      {row.roiInterval ? <span className="muted small"> ({pct(row.roiInterval.low)} – {pct(row.roiInterval.high)})</span> : null}
+                    </td>
+                    <td className="num" />
+                  </tr>
+                </>
               ) : null}
             </tbody>
           </table>
         </div>
         <p className="muted small" style={{ marginTop: 8 }}>
-          {t('campaign.evaluationPending')}
+          {d.results
+            ? t('evaluation.measuredHint', { from: day(d.results.from), to: day(d.results.to), model: t(`analysis.model.${d.results.model}`) })
+            : t('campaign.evaluationPending')}
         </p>
+        {row && row.roiInterval && row.roiInterval.low < 0 && row.roiInterval.high > 0 ? <p className="small">{t('analysis.roi.unsure')}</p> : null}
+        {d.chart ? <ChartSvg className="fit" svg={d.chart} title={t('evaluation.attainmentChart')} /> : null}
       </section>
 
       <Form method="post" className="card" aria-labelledby="summary-h">

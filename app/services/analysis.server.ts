@@ -96,3 +96,38 @@ export async function channelAnalysis(user: SessionUser, filters: ChannelAnalysi
   }
   return { ...base, ready, report, roi, campaignNames }
 }
+
+export type CampaignResults = {
+  ready: boolean
+  /** the local days [from, to) the results were counted over */
+  from: string
+  to: string
+  model: AttributionModel
+  row: import('../../analytics/queries/roi').RoiRow | null
+}
+
+/**
+ * What a campaign brought, for its post-campaign evaluation (SPEC §2, §4, ADR 022): the
+ * conversions the default model credits to it and the spend recorded on it, counted from a month
+ * before its warm-up (media paid ahead) to a month after its end (orders follow the event), and
+ * never past today.
+ */
+export async function campaignResults(
+  campaign: { id: string; storeId: string; warmupStart: string | null; startDate: string; endDate: string; store: { timeZone: string } },
+  now = new Date(),
+): Promise<CampaignResults> {
+  const timeZone = campaign.store.timeZone
+  const shift = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10)
+  const from = shift(campaign.warmupStart && campaign.warmupStart < campaign.startDate ? campaign.warmupStart : campaign.startDate, -30)
+  const tomorrow = shift(zonedDay(now, timeZone), 1)
+  const end = shift(campaign.endDate, 31)
+  const to = end < tomorrow ? end : tomorrow
+  const model = DEFAULT_MODEL
+  if (to <= from) return { ready: true, from, to, model, row: null }
+  const start = zonedDayRange(from, timeZone)!.start
+  const stop = zonedDayRange(to, timeZone)!.start
+  const { ready, value } = await readMatches(null, (c) =>
+    roiReport(c, { storeIds: [campaign.storeId], from: start.toISOString(), to: stop.toISOString(), fromDay: from, toDay: to, by: 'campaign', model, timeZone }),
+  )
+  return { ready, from, to, model, row: value?.rows.find((r) => r.key === campaign.id) ?? null }
+}
