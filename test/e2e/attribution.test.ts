@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { translator } from '../../app/i18n'
+import { DEMO_USERS, errorsOf, expectHeading, newPage, setupE2E, signIn } from './harness'
+
+// Issue 8 (must 5, 6, 10) end to end on a fresh demo: the specialist opens the evaluation of the
+// finished 国庆车展 and sees it measured — actual orders against the target, its ROI with an
+// interval, the attainment chart; then compares models on the channel page and switches the one
+// the chart shows; the page fits a phone.
+setupE2E()
+
+const t = translator('zh-CN')
+const PHONE = { width: 390, height: 844 }
+
+describe('attribution and ROI (zh-CN)', () => {
+  it('the evaluation of a finished campaign is filled from the data; the channel page switches models', async () => {
+    const page = await newPage('zh-CN')
+    await signIn(page, DEMO_USERS.specialist)
+    await page.goto('/campaigns?status=completed')
+    await page.getByRole('link', { name: '国庆车展' }).first().click()
+    await page.getByRole('link', { name: t('campaign.evaluation') }).first().click()
+    // the heading carries the status badge too
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: t('evaluation.title') }).waitFor()
+
+    // the seeded sales import and the sync run after start: the figures come with them
+    const roi = page.getByTestId('roi')
+    for (let i = 0; i < 60 && !(await roi.count()); i++) {
+      await page.waitForTimeout(500)
+      await page.reload()
+    }
+    expect(await roi.innerText()).toMatch(/-?\d+%.*\(.*%.*–.*%\)/)
+    expect(await page.getByTestId('actual-orders').innerText()).toMatch(/^\d+(\.\d)?$/)
+    expect(await page.locator('figure.chart svg').count()).toBe(1)
+
+    // the channel page: every model side by side, the chart showing the chosen one
+    await page.goto('/analysis/channels?conversion=order')
+    await expectHeading(page, t('analysis.channels.title'))
+    const comparison = page.getByTestId('model-comparison')
+    await comparison.waitFor()
+    expect(await comparison.locator('th[aria-current="true"]').innerText()).toBe(t('analysis.model.positionBased'))
+    await page.locator('#af-model').selectOption('markov')
+    await page.getByRole('button', { name: t('common.filter') }).click()
+    await page.waitForURL(/model=markov/)
+    await page.getByTestId('model-comparison').locator('th[aria-current="true"]', { hasText: t('analysis.model.markov') }).waitFor({ timeout: 15_000 })
+    expect(await page.locator('figure.chart').first().getAttribute('aria-label')).toContain(t('analysis.model.markov'))
+    // the ROI table reads the same model, with a total row
+    expect(await page.getByTestId('roi-table').locator('tfoot th').innerText()).toBe(t('analysis.roi.total'))
+
+    await page.setViewportSize(PHONE)
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
+    expect(errorsOf(page)).toEqual([])
+  })
+})
