@@ -10,6 +10,12 @@ import { conversionPaths, NO_CAMPAIGN, type ConversionPathsParams } from '../ana
 import { arrive, importSaleLines, setLeadStatus, syncNow, useAnalyticsDataDir } from './analytics-fixtures'
 import { loader as channelsLoader } from '../app/routes/analysis.channels'
 import { loader as evaluationLoader } from '../app/routes/campaigns.$campaignId.evaluation'
+import { loader as dataLoader } from '../app/routes/analysis.channels_.data'
+import { tableFromIPC } from 'apache-arrow'
+import fs from 'node:fs'
+import path from 'node:path'
+import { runQuery, defineQuery } from '../analytics/query'
+import { fileLiteral } from '../analytics/file-literal'
 import { createGroup, createStore, createUser, get, signIn, type Browser } from './factories'
 import { settle } from './http'
 
@@ -320,5 +326,58 @@ describe('the post-campaign evaluation fills itself', () => {
     const desk = await settle(() => evaluationLoader({ request: get(`/campaigns/${campaignX}/evaluation`, frontDesk), params: { campaignId: campaignX }, context: {} }))
     expect(desk.data.results.row).toMatchObject({ orders: 1, cost: 0, roi: null })
     expect(desk.data.budget).toBeNull()
+  })
+})
+
+describe('chart data downloads', () => {
+  const download = async (query: string, who: Browser = specialist) => {
+    try {
+      return (await dataLoader({ request: get(`/analysis/channels/data${query}`, who), params: {}, context: {} })) as Response
+    } catch (thrown) {
+      if (thrown instanceof Response) return thrown
+      throw thrown
+    }
+  }
+  const query = '?month=2026-10&conversion=order&model=lastNonDirect'
+
+  it('as CSV that Excel opens safely, with the keys beside the labels and money in fen', async () => {
+    const res = await download(`${query}&chart=credits&format=csv`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    expect(res.headers.get('content-disposition')).toContain('roadshow-credits-order-2026-10-01.csv')
+    const bytes = new Uint8Array(await res.arrayBuffer())
+    // the byte-order mark that makes Excel on Windows read UTF-8 Chinese
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+    const lines = new TextDecoder().decode(bytes).trim().split('\r\n')
+    expect(lines[0]).toBe('key,label,model,conversions,conversions_low,conversions_high,gross_profit_fen,revenue_fen')
+    expect(lines.find((l) => l.startsWith('douyin,'))).toMatch(/^douyin,抖音,lastNonDirect,1,0,[\d.]+,300000,15000000$/)
+    // the ROI table's data too; a cell Excel would read as a formula ("-…") is written as text
+    const roi = (await (await download(`${query}&chart=roi&format=csv`)).text()).split('\r\n')
+    expect(roi.find((l) => l.startsWith("'-,"))).toContain('非媒体费用')
+    expect(roi.find((l) => l.startsWith('douyin,'))).toMatch(/^douyin,抖音,200000,50000,0,1,1,1,1,15000000,300000,,200000,200000,75,0\.5,/)
+  })
+
+  it('as Arrow IPC and Parquet with the same rows', async () => {
+    const arrow = await download(`${query}&chart=credits&format=arrow`)
+    expect(arrow.headers.get('content-type')).toBe('application/vnd.apache.arrow.file')
+    const table = tableFromIPC(new Uint8Array(await arrow.arrayBuffer()))
+    const rows = table.toArray().map((r) => r.toJSON())
+    expect(rows.find((r) => r.key === 'douyin')).toMatchObject({ label: '抖音', conversions: 1, gross_profit_fen: 300_000 })
+    expect(table.schema.fields.map((f) => f.name)).toEqual(['key', 'label', 'model', 'conversions', 'conversions_low', 'conversions_high', 'gross_profit_fen', 'revenue_fen'])
+
+    const parquet = await download(`${query}&chart=comparison&format=parquet`)
+    expect(parquet.headers.get('content-type')).toBe('application/vnd.apache.parquet')
+    const file = path.join(dataDir, 'downloaded.parquet')
+    fs.writeFileSync(file, new Uint8Array(await parquet.arrayBuffer()))
+    const read = defineQuery()({ name: 'test.read-parquet', sql: `SELECT key, label, firstTouch, lastNonDirect FROM read_parquet(${fileLiteral(file, '.parquet')}) ORDER BY key` })
+    const back = await withAnalytics((c) => runQuery(c, read, {}))
+    expect(back.find((r) => r.key === 'douyin')).toEqual({ key: 'douyin', label: '抖音', firstTouch: 1, lastNonDirect: 1 })
+    expect(back).toHaveLength(table.numRows)
+  })
+
+  it('refuses an unknown chart or format with 400, and the front desk with 403', async () => {
+    expect((await download(`${query}&chart=everything&format=csv`)).status).toBe(400)
+    expect((await download(`${query}&chart=credits&format=xlsx`)).status).toBe(400)
+    expect((await download(`${query}&chart=credits&format=csv`, frontDesk)).status).toBe(403)
   })
 })

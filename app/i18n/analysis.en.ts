@@ -71,5 +71,6 @@ export const analysisEn = {
   'evaluation.costPerLead': 'Cost per lead',
   'evaluation.costPerOrder': 'Cost per order',
   'evaluation.measuredHint': 'Measured from {from} to {to} (a month before the warm-up to a month after the end): what the {model} model credits to this campaign, and the spend recorded in that time.',
+  'analysis.download': 'Data',
   'analysis.selected': 'Shown in the chart',
 } as const

@@ -73,5 +73,6 @@ export const analysisZhCN: Record<keyof typeof analysisEn, string> = {
   'evaluation.costPerLead': '单条线索成本',
   'evaluation.costPerOrder': '单台订单成本',
   'evaluation.measuredHint': '统计区间 {from} 至 {to}（预热前一个月至结束后一个月）：{model}模型分配给本活动的成果，以及期间登记的费用。',
+  'analysis.download': '下载数据',
   'analysis.selected': '图表所示',
 }

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, useLoaderData, useSearchParams } from '@remix-run/react'
+import { DataLinks } from '../components/data-links'
 import { bucketsSpec, creditsSpec } from '../../analytics/charts/attribution'
 import { ChartSvg } from '../components/charts/chart-svg'
 import { FilterActions } from '../components/filter-select'
@@ -129,7 +130,11 @@ export default function ChannelAnalysisPage() {
         </div>
       ) : null}
 
-      {a.roi ? <RoiTable roi={a.roi} label={label} currency={currency} title={t('analysis.roi.hint', { model: t(`analysis.model.${a.model}`), by: t(`analysis.by.${a.by}`) })} /> : null}
+      {a.roi ? (
+        <RoiTable roi={a.roi} label={label} currency={currency} title={t('analysis.roi.hint', { model: t(`analysis.model.${a.model}`), by: t(`analysis.by.${a.by}`) })}>
+          <DataLinks chart="roi" analysis={a} />
+        </RoiTable>
+      ) : null}
 
       {r && r.totals.conversions === 0 ? <p className="empty card">{t('analysis.empty', { conversion: t(`analysis.conversion.${a.conversion}`) })}</p> : null}
 
@@ -169,6 +174,7 @@ export default function ChannelAnalysisPage() {
               {t('analysis.credits.title', { model: t(`analysis.model.${a.model}`), by: t(`analysis.by.${a.by}`) })}
             </h2>
             {charts ? <ChartSvg className="fit" svg={charts.credits} title={t('analysis.credits.title', { model: t(`analysis.model.${a.model}`), by: t(`analysis.by.${a.by}`) })} /> : null}
+            <DataLinks chart="credits" analysis={a} />
             {r.leaders[a.model] ? (
               <p className="small" data-testid="leader">
                 {t(r.leaders[a.model]!.clear ? 'analysis.leader.clear' : 'analysis.leader.unclear', { key: label(r.leaders[a.model]!.key) })}
@@ -218,6 +224,7 @@ export default function ChannelAnalysisPage() {
           <section className="card section" aria-labelledby="comparison-h">
             <h2 id="comparison-h">{t('analysis.comparison')}</h2>
             <p className="muted small">{t('analysis.comparisonHint', { by: t(`analysis.by.${a.by}`), total: num(r.totals.conversions) })}</p>
+            <DataLinks chart="comparison" analysis={a} />
             <div className="table-wrap">
               <table className="comparison" data-testid="model-comparison">
                 <thead>
@@ -255,6 +262,7 @@ export default function ChannelAnalysisPage() {
 
           <section className="card section" aria-labelledby="paths-h">
             <h2 id="paths-h">{t('analysis.topPaths')}</h2>
+            <DataLinks chart="paths" analysis={a} />
             <div className="table-wrap">
               <table>
                 <thead>
@@ -281,9 +289,11 @@ export default function ChannelAnalysisPage() {
             <div className="grid grid-2">
               <section className="card section">
                 <ChartSvg className="fit" svg={charts.pathLength} title={t('analysis.pathLength')} />
+                <DataLinks chart="path-length" analysis={a} />
               </section>
               <section className="card section">
                 <ChartSvg className="fit" svg={charts.timeToConvert} title={t('analysis.timeToConvert')} />
+                <DataLinks chart="time-to-convert" analysis={a} />
               </section>
             </div>
           ) : null}

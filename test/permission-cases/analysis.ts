@@ -4,4 +4,7 @@ import type { Case, Who } from './types'
 // A store-B specialist opens the page too, and sees only store B (test/attribution-paths.test.ts).
 const ANALYSTS: Who[] = ['admin', 'manager', 'specialist', 'executive', 'otherStoreSpecialist']
 
-export const cases: Case[] = [{ route: 'analysis.channels.tsx', method: 'GET', allowed: ANALYSTS, path: () => '/analysis/channels' }]
+export const cases: Case[] = [
+  { route: 'analysis.channels.tsx', method: 'GET', allowed: ANALYSTS, path: () => '/analysis/channels' },
+  { route: 'analysis.channels_.data.ts', method: 'GET', allowed: ANALYSTS, path: () => '/analysis/channels/data?chart=credits&format=csv' },
+]

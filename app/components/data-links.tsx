@@ -1,0 +1,33 @@
+import { useSearchParams } from '@remix-run/react'
+import { useI18n } from '../utils/use-root'
+
+/**
+ * The download links of one chart's data (SPEC §4): CSV, Arrow and Parquet, for the page's
+ * filters as shown — the store and month as the address has them, the rest as the page
+ * resolved them (defaults included), so the file holds exactly what the chart draws.
+ */
+export function DataLinks({ chart, analysis }: { chart: string; analysis: { conversion: string; by: string; model: string; order: number } }) {
+  const { t } = useI18n()
+  const [params] = useSearchParams()
+  const href = (format: string) => {
+    const q = new URLSearchParams({ chart, format, conversion: analysis.conversion, by: analysis.by, model: analysis.model, order: String(analysis.order) })
+    for (const key of ['store', 'month']) {
+      const value = params.get(key)
+      if (value) q.set(key, value)
+    }
+    return `/analysis/channels/data?${q.toString()}`
+  }
+  return (
+    <p className="small no-print data-links">
+      {t('analysis.download')}:{' '}
+      {(['csv', 'arrow', 'parquet'] as const).map((f, i) => (
+        <span key={f}>
+          {i ? ' · ' : ''}
+          <a href={href(f)} download data-chart={chart} data-format={f}>
+            {f === 'csv' ? 'CSV' : f === 'arrow' ? 'Arrow' : 'Parquet'}
+          </a>
+        </span>
+      ))}
+    </p>
+  )
+}
