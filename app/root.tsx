@@ -114,6 +114,7 @@ function Shell({ children }: { children: ReactNode }) {
             {roleCan(user.role, 'lead:read') ? <NavLink to="/leads">{t('leads.nav')}</NavLink> : null}
             {roleCan(user.role, 'sales:read') ? <NavLink to="/sales">{t('sales.nav')}</NavLink> : null}
             {roleCan(user.role, 'analysis:read') ? <NavLink to="/analysis/channels">{t('analysis.nav')}</NavLink> : null}
+            {roleCan(user.role, 'analysis:read') ? <NavLink to="/analysis/review">{t('analysis.review.nav')}</NavLink> : null}
             {['sales', 'manager', 'admin'].includes(user.role) ? <NavLink to="/desk">{t('desk.nav')}</NavLink> : null}
             {roleCan(user.role, 'import:run') ? <NavLink to="/imports">{t('imports.nav')}</NavLink> : null}
             {roleCan(user.role, 'user:manage') ? <NavLink to="/admin/users">{t('nav.users')}</NavLink> : null}

@@ -11,6 +11,7 @@ import { arrive, importSaleLines, setLeadStatus, syncNow, useAnalyticsDataDir } 
 import { loader as channelsLoader } from '../app/routes/analysis.channels'
 import { loader as evaluationLoader } from '../app/routes/campaigns.$campaignId.evaluation'
 import { loader as dataLoader } from '../app/routes/analysis.channels_.data'
+import { loader as reviewLoader } from '../app/routes/analysis.review'
 import { tableFromIPC } from 'apache-arrow'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -379,5 +380,33 @@ describe('chart data downloads', () => {
     expect((await download(`${query}&chart=everything&format=csv`)).status).toBe(400)
     expect((await download(`${query}&chart=credits&format=xlsx`)).status).toBe(400)
     expect((await download(`${query}&chart=credits&format=csv`, frontDesk)).status).toBe(403)
+  })
+})
+
+describe('the management ROI review', () => {
+  it('shows every store the user reads, the campaigns ranked by ROI, the month trend and budget against actual', async () => {
+    const group = await getDb().then((db) => db.select({ groupId: stores.groupId }).from(stores).where(eq(stores.id, storeA)))
+    const executive = await signIn((await createUser(group[0]!.groupId, 'executive', [])).id)
+    const res = await settle(() => reviewLoader({ request: get('/analysis/review?month=2026-10&model=lastNonDirect', executive), params: {}, context: {} }))
+    expect(res.status).toBe(200)
+    const { review, trend } = res.data
+    expect(review.storeIds.sort()).toEqual([storeA, storeB].sort())
+    // store A spent 3,000 and sold one car; store B neither
+    expect(review.byStore.rows.find((r: { key: string }) => r.key === storeA)).toMatchObject({ cost: 300_000, orders: 1, grossProfit: 300_000 })
+    expect(review.byStore.totals).toMatchObject({ cost: 300_000, leads: 3, orders: 1 })
+    expect(review.byCampaign.rows.find((r: { key: string }) => r.key === campaignX)).toMatchObject({ cost: 300_000, orders: 1 })
+    expect(review.campaigns[campaignX]).toEqual({ name: '国庆车展', storeId: storeA })
+    // the six months to October, September's 400 in it
+    expect(review.byMonth.rows.map((r: { key: string; cost: number }) => [r.key, r.cost])).toEqual([
+      ['2026-09', 40_000],
+      ['2026-10', 300_000],
+    ])
+    expect(trend).toContain('<svg')
+    // the campaign ran in October: its budget against what was spent on it
+    expect(review.budgets.find((b: { storeId: string }) => b.storeId === storeA)).toEqual({ storeId: storeA, planned: 700_000, actual: 340_000 })
+    // a store-B specialist sees store B only
+    const own = await settle(() => reviewLoader({ request: get('/analysis/review?month=2026-10', specialistB), params: {}, context: {} }))
+    expect(own.data.review.storeIds).toEqual([storeB])
+    expect((await settle(() => reviewLoader({ request: get('/analysis/review', frontDesk), params: {}, context: {} }))).status).toBe(403)
   })
 })

@@ -73,3 +73,24 @@ export function attainmentSpec(rows: readonly AttainmentRow[], o: { font: string
     ],
   }
 }
+
+export type TrendRow = { month: string; series: string; fen: number }
+
+/** Spend against gross profit per month, side by side (yuan on the axis). */
+export function trendSpec(rows: readonly TrendRow[], o: { font: string; title: string; axis: string }): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 560,
+    height: 180,
+    config: { font: o.font, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 }, legend: { orient: 'top', title: null } },
+    title: { text: o.title, anchor: 'start', fontSize: 14 },
+    data: { values: rows.map((r) => ({ ...r, yuan: r.fen / 100 })) },
+    mark: { type: 'bar' },
+    encoding: {
+      x: { field: 'month', type: 'ordinal', title: null, axis: { labelAngle: 0 } },
+      xOffset: { field: 'series' },
+      y: { field: 'yuan', type: 'quantitative', title: o.axis },
+      color: { field: 'series', type: 'nominal', scale: { range: ['#faad14', '#1677ff'] } },
+    },
+  }
+}

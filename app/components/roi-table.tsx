@@ -7,7 +7,7 @@ import { useI18n } from '../utils/use-root'
  * the funnel, revenue and gross profit, cost per lead / visit / order, ROAS and ROI with its 90%
  * interval — and a plain word where the interval cannot say whether it paid.
  */
-export function RoiTable({ roi, label, currency, title, children }: { roi: RoiReport; label: (key: string) => string; currency: string; title: string; children?: ReactNode }) {
+export function RoiTable({ roi, label, currency, title, children, id = 'roi' }: { roi: RoiReport; label: (key: string) => string; currency: string; title: string; children?: ReactNode; id?: string }) {
   const { t, money, num } = useI18n()
   const pct = (x: number | null) => (x == null ? '—' : `${(x * 100).toFixed(0)}%`)
   const one = (x: number) => (Math.abs(x) < 0.05 ? '0' : Number.isInteger(x) ? num(x) : x.toFixed(1))
@@ -51,13 +51,13 @@ export function RoiTable({ roi, label, currency, title, children }: { roi: RoiRe
     )
   }
   return (
-    <section className="card section" aria-labelledby="roi-h">
-      <h2 id="roi-h">{t('analysis.roi.title')}</h2>
+    <section className="card section" aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`}>{t('analysis.roi.title')}</h2>
       <p className="muted small">{title}</p>
       {children}
       {roi.rows.length ? (
         <div className="table-wrap">
-          <table data-testid="roi-table">
+          <table data-testid={`${id}-table`}>
             <thead>
               <tr>
                 <th scope="col" />

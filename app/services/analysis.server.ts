@@ -1,4 +1,4 @@
-import { inArray } from 'drizzle-orm'
+import { and, gte, inArray, lt, sql } from 'drizzle-orm'
 import { getDb } from '../../db/client'
 import { campaigns } from '../../db/schema'
 import { attributionReport, type AttributionReport } from '../../analytics/queries/attribution-report'
@@ -130,4 +130,73 @@ export async function campaignResults(
     roiReport(c, { storeIds: [campaign.storeId], from: start.toISOString(), to: stop.toISOString(), fromDay: from, toDay: to, by: 'campaign', model, timeZone }),
   )
   return { ready, from, to, model, row: value?.rows.find((r) => r.key === campaign.id) ?? null }
+}
+
+export type ManagementReview = {
+  ready: boolean
+  storeIds: string[]
+  from: string
+  to: string
+  model: AttributionModel
+  byStore: RoiReport | null
+  byChannel: RoiReport | null
+  byCampaign: RoiReport | null
+  /** the six months up to the period's end */
+  byMonth: RoiReport | null
+  campaigns: Record<string, { name: string; storeId: string }>
+  /** per store, the budget of the campaigns that ran in the period: planned against actual */
+  budgets: Array<{ storeId: string; planned: number; actual: number }>
+}
+
+/**
+ * The management ROI review (SPEC §4): every store the user reads on one page — spend against
+ * return per store and per channel, the best and worst campaigns, the month trend, budget
+ * against actual — each row leading down to the store's channel page or the campaign.
+ */
+export async function managementReview(user: SessionUser, filters: { month?: string; model?: AttributionModel }, now = new Date()): Promise<ManagementReview> {
+  const stores = user.stores
+  const timeZone = stores[0]?.timeZone ?? 'Asia/Shanghai'
+  const { from, to } = analysisPeriod(filters.month, timeZone, now)
+  const model = filters.model ?? DEFAULT_MODEL
+  const storeIds = stores.map((s) => s.id)
+  const empty = { storeIds, from, to, model, byStore: null, byChannel: null, byCampaign: null, byMonth: null, campaigns: {}, budgets: [] }
+  if (!stores.length) return { ...empty, ready: true }
+  const instant = (day: string) => zonedDayRange(day, timeZone)!.start.toISOString()
+  const monthStart = (day: string, back: number) => {
+    const [y, m] = day.split('-').map(Number) as [number, number]
+    return new Date(Date.UTC(y, m - 1 - back, 1)).toISOString().slice(0, 10)
+  }
+  const trendFrom = monthStart(new Date(Date.parse(`${to}T00:00:00Z`) - DAY).toISOString().slice(0, 10), 5)
+  const base = { storeIds, from: instant(from), to: instant(to), fromDay: from, toDay: to, model, timeZone }
+  const { ready, value } = await readMatches(null, async (c) => ({
+    byStore: await roiReport(c, { ...base, by: 'store' }),
+    byChannel: await roiReport(c, { ...base, by: 'channel' }),
+    byCampaign: await roiReport(c, { ...base, by: 'campaign' }),
+    byMonth: await roiReport(c, { ...base, from: instant(trendFrom), fromDay: trendFrom, by: 'month' }),
+  }))
+  const db = await getDb()
+  const ran = await db
+    .select({
+      id: campaigns.id,
+      name: campaigns.name,
+      storeId: campaigns.storeId,
+      // qualified by hand: inside a subquery drizzle writes bare column names, and "id" would be the line's
+      planned: sql<number>`coalesce((select sum(b.planned_fen) from budget_lines b where b.campaign_id = "campaigns"."id"), 0)`.mapWith(Number),
+      actual: sql<number>`coalesce((select sum(b.actual_fen) from budget_lines b where b.campaign_id = "campaigns"."id"), 0)`.mapWith(Number),
+    })
+    .from(campaigns)
+    .where(and(inArray(campaigns.storeId, storeIds), lt(campaigns.startDate, to), gte(campaigns.endDate, from), inArray(campaigns.status, ['approved', 'running', 'completed', 'evaluated'])))
+  const budgets = storeIds.map((storeId) => {
+    const mine = ran.filter((r) => r.storeId === storeId)
+    return { storeId, planned: mine.reduce((s, r) => s + r.planned, 0), actual: mine.reduce((s, r) => s + r.actual, 0) }
+  })
+  const ids = (value?.byCampaign.rows.map((r) => r.key) ?? []).filter((k) => k !== NO_CAMPAIGN)
+  const named = ids.length ? await db.select({ id: campaigns.id, name: campaigns.name, storeId: campaigns.storeId }).from(campaigns).where(inArray(campaigns.id, ids)) : []
+  return {
+    ...empty,
+    ready,
+    ...(value ?? {}),
+    campaigns: Object.fromEntries(named.map((c) => [c.id, { name: c.name, storeId: c.storeId }])),
+    budgets,
+  }
 }

@@ -6,5 +6,6 @@ const ANALYSTS: Who[] = ['admin', 'manager', 'specialist', 'executive', 'otherSt
 
 export const cases: Case[] = [
   { route: 'analysis.channels.tsx', method: 'GET', allowed: ANALYSTS, path: () => '/analysis/channels' },
+  { route: 'analysis.review.tsx', method: 'GET', allowed: ANALYSTS, path: () => '/analysis/review' },
   { route: 'analysis.channels_.data.ts', method: 'GET', allowed: ANALYSTS, path: () => '/analysis/channels/data?chart=credits&format=csv' },
 ]
