@@ -45,8 +45,42 @@ describe('attribution and ROI (zh-CN)', () => {
     // the ROI table reads the same model, with a total row
     expect(await page.getByTestId('roi-table').locator('tfoot th').innerText()).toBe(t('analysis.roi.total'))
 
+    // a chart's data downloads as the browser saves it
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('a[data-chart="credits"][data-format="csv"]').click()])
+    expect(download.suggestedFilename()).toMatch(/^roadshow-credits-order-\d{4}-\d{2}-\d{2}\.csv$/)
+    const csv = await download.createReadStream().then(async (stream) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of stream) chunks.push(chunk as Buffer)
+      return Buffer.concat(chunks).toString('utf8')
+    })
+    expect(csv.replace(/^\uFEFF/, '').split('\r\n')[0]).toBe('key,label,model,conversions,conversions_low,conversions_high,gross_profit_fen,revenue_fen')
+
     await page.setViewportSize(PHONE)
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
+    expect(errorsOf(page)).toEqual([])
+  })
+
+  it('an executive opens the ROI review of every store and drills down to a store and a campaign', async () => {
+    const page = await newPage('zh-CN')
+    await signIn(page, DEMO_USERS.executive)
+    await page.goto('/analysis/review')
+    await expectHeading(page, t('analysis.review.title'))
+    // the seeded sales import and the sync run after start
+    const best = page.getByTestId('best-campaigns').locator('li')
+    for (let i = 0; i < 60 && !(await best.count()); i++) {
+      await page.waitForTimeout(500)
+      await page.reload()
+    }
+    expect(await best.count()).toBeGreaterThan(0)
+    expect(await page.getByTestId('stores-table').locator('tbody tr').count()).toBe(2)
+    // down to a store's channels …
+    await page.getByTestId('drill-store').first().click()
+    await expectHeading(page, t('analysis.channels.title'))
+    expect(page.url()).toMatch(/store=[0-9a-f-]{36}/)
+    // … and back, down to the best campaign
+    await page.goBack()
+    await page.getByTestId('best-campaigns').locator('li a').first().click()
+    await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}$/)
     expect(errorsOf(page)).toEqual([])
   })
 })
