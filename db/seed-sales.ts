@@ -1,3 +1,5 @@
+import { seededRandom } from '../analytics/attribution/random'
+
 /**
  * The demo stores' DMS sales exports (SPEC §4; issue "Sales data in", must 5): what a store's
  * DMS would hand over for the seeded period — the seeded leads who ordered, as the consultant
@@ -25,17 +27,8 @@ const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高'
 const VIN_CHARS = '0123456789ABCDEFGHJKLMNPRSTUVWXYZ'
 const HEADERS = ['序号', '车架号', '订单号', '订单日期', '开票日期', '交车日期', '车系', '车型', '指导价', '成交价', '毛利', '客户姓名', '联系电话', '销售顾问', '付款方式', '是否置换']
 
-/** The seed's deterministic random numbers (mulberry32): the same day seeds the same data. */
-export function prng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The seed's deterministic random numbers (mulberry32, the one generator of analytics/attribution/random.ts): the same day seeds the same data. */
+export const prng = seededRandom
 
 const TRANSLIT: Record<string, number> = { A: 1, B: 2, C: 3, D: 4, E: 5, F: 6, G: 7, H: 8, J: 1, K: 2, L: 3, M: 4, N: 5, P: 7, R: 9, S: 2, T: 3, U: 4, V: 5, W: 6, X: 7, Y: 8, Z: 9 }
 const WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]

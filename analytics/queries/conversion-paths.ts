@@ -69,6 +69,9 @@ export type ConversionPathsResult = {
   nulls: ConversionPath[]
 }
 
+/** The window before a conversion (or a journey's end) as an interval: the asked-for days, else the store's (`st`), else 30. */
+const LOOKBACK = `to_days(CAST(coalesce(CAST($lookbackDays AS INTEGER), st.attribution_lookback_days, ${DEFAULT_LOOKBACK_DAYS}) AS INTEGER))`
+
 type Params = { storeIds: ReturnType<typeof sqlList>; from: string; to: string; lookbackDays: number | null }
 
 const keyOf = (dimension: PathDimension) => (dimension === 'channel' ? 't.channel' : `coalesce(CAST(t.campaign_id AS VARCHAR), '${NO_CAMPAIGN}')`)
@@ -136,7 +139,7 @@ SELECT CAST(c.store_id AS VARCHAR) AS store_id, CAST(c.lead_id AS VARCHAR) AS le
 FROM in_period c
 LEFT JOIN stores st ON st.id = c.store_id
 JOIN touch t ON t.lead_id = c.lead_id AND t.opportunity = c.opportunity
-  AND t."at" <= c.converted_at AND t."at" > c.converted_at - to_days(CAST(coalesce(CAST($lookbackDays AS INTEGER), st.attribution_lookback_days, ${DEFAULT_LOOKBACK_DAYS}) AS INTEGER))
+  AND t."at" <= c.converted_at AND t."at" > c.converted_at - ${LOOKBACK}
 GROUP BY ALL
 ORDER BY converted_at, lead_id, sale_key`
 
@@ -163,7 +166,7 @@ paths AS (
   LEFT JOIN stores st ON st.id = j.store_id
   JOIN touch t ON (CASE WHEN j.lead_id IS NULL THEN t.lead_id IS NULL AND t.site_id IS NOT DISTINCT FROM j.site_id AND t.visitor_key = j.visitor_key
                         ELSE t.lead_id = j.lead_id AND t.opportunity = j.opportunity END)
-    AND t."at" <= j.ended_at AND t."at" > j.ended_at - to_days(CAST(coalesce(CAST($lookbackDays AS INTEGER), st.attribution_lookback_days, ${DEFAULT_LOOKBACK_DAYS}) AS INTEGER))
+    AND t."at" <= j.ended_at AND t."at" > j.ended_at - ${LOOKBACK}
   GROUP BY j.store_id, j.lead_id, j.opportunity, j.site_id, j.visitor_key
 )
 SELECT keys, CAST(count(*) AS DOUBLE) AS nulls FROM paths GROUP BY keys ORDER BY keys`

@@ -13,7 +13,7 @@ import { resolveLocale } from '../utils/i18n.server'
 import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
-import { NO_CAMPAIGN, NO_CHANNEL } from '../../analytics/attribution/vocabulary'
+import { pathKeyLabel } from '../utils/analysis-labels'
 import { RoiTable } from '../components/roi-table'
 
 /**
@@ -23,11 +23,7 @@ import { RoiTable } from '../components/roi-table'
  */
 
 /** The label of a path key: a channel's name, a campaign's, or "no campaign". */
-function keyLabel(a: Pick<ChannelAnalysis, 'by' | 'campaignNames'>, key: string, t: Translate) {
-  if (a.by === 'channel') return key === NO_CHANNEL ? t('analysis.noChannel') : t(`leads.channel.${key}` as MessageKey)
-  if (key === NO_CAMPAIGN) return t('analysis.noCampaign')
-  return a.campaignNames[key] ?? key
-}
+const keyLabel = (a: Pick<ChannelAnalysis, 'by' | 'campaignNames'>, key: string, t: Translate) => pathKeyLabel(a.by, key, t, a.campaignNames)
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'analysis:read')

@@ -2,12 +2,13 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
 import { z } from 'zod'
 import { trendSpec } from '../../analytics/charts/attribution'
-import { NO_CAMPAIGN, NO_CHANNEL } from '../../analytics/attribution/vocabulary'
+import { NO_CAMPAIGN } from '../../analytics/attribution/vocabulary'
+import { pathKeyLabel } from '../utils/analysis-labels'
 import type { RoiRow } from '../../analytics/queries/roi'
 import { ChartSvg } from '../components/charts/chart-svg'
 import { FilterActions } from '../components/filter-select'
 import { RoiTable } from '../components/roi-table'
-import { translator, type MessageKey } from '../i18n'
+import { translator } from '../i18n'
 import { ATTRIBUTION_MODELS } from '../schemas/analysis'
 import { queryChoice } from '../schemas/fields'
 import { queryMonth } from '../schemas/sales'
@@ -57,7 +58,7 @@ export default function ManagementReviewPage() {
   const { t, money, day } = useI18n()
   const currency = stores[0]?.currency ?? 'CNY'
   const storeName = (id: string) => stores.find((s) => s.id === id)?.name ?? id
-  const channelLabel = (key: string) => (key === NO_CHANNEL ? t('analysis.noChannel') : t(`leads.channel.${key}` as MessageKey))
+  const channelLabel = (key: string) => pathKeyLabel('channel', key, t)
   const pct = (x: number | null) => (x == null ? '—' : `${Math.round(x * 100)}%`)
   const lastDay = new Date(Date.parse(`${r.to}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
   const model = t(`analysis.model.${r.model}`)

@@ -1,9 +1,10 @@
 import path from 'node:path'
 import { withAnalytics } from '../../analytics/duckdb'
 import { readAnalyticsConfig } from '../../analytics/config'
-import { ATTRIBUTION_MODELS, NO_CAMPAIGN, NO_CHANNEL } from '../../analytics/attribution/vocabulary'
+import { ATTRIBUTION_MODELS } from '../../analytics/attribution/vocabulary'
 import { toArrowIpc, toParquet, type DataTable } from '../../analytics/export/data-table'
-import type { MessageKey, Translate } from '../i18n'
+import type { Translate } from '../i18n'
+import { pathKeyLabel } from '../utils/analysis-labels'
 import { toCsv, UTF8_BOM } from '../utils/csv'
 import type { ChannelAnalysis } from './analysis.server'
 
@@ -22,8 +23,7 @@ const text = (name: string) => ({ name, type: 'text' as const })
 const number = (name: string) => ({ name, type: 'number' as const })
 
 export function chartTable(a: ChannelAnalysis, chart: ChartData, t: Translate): DataTable {
-  const label = (key: string) =>
-    a.by === 'channel' ? (key === NO_CHANNEL ? t('analysis.noChannel') : t(`leads.channel.${key}` as MessageKey)) : key === NO_CAMPAIGN ? t('analysis.noCampaign') : (a.campaignNames[key] ?? key)
+  const label = (key: string) => pathKeyLabel(a.by, key, t, a.campaignNames)
   const r = a.report
   if (chart === 'roi') {
     const rows = a.roi?.rows ?? []
