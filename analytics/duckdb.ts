@@ -88,6 +88,8 @@ export class AnalyticsDb {
   private drainWaiters: Array<() => void> = []
   /** where an in-memory database spills; removed on close */
   private spillDir: string | null = null
+  /** counts the commits that changed what this copy holds: a cached result names the one it was computed at */
+  private version = 0
 
   private constructor(
     readonly path: string,
@@ -128,6 +130,16 @@ export class AnalyticsDb {
       first.closeSync()
     }
     return db
+  }
+
+  /** What the copy holds, as a number that changes whenever it does (analytics/result-cache.ts). */
+  get dataVersion() {
+    return this.version
+  }
+
+  /** Called after a commit that changed the copy (the sync): results computed before are stale. */
+  dataChanged() {
+    this.version++
   }
 
   /** A connection of its own for the duration of `fn`: readers run concurrently. */

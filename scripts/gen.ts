@@ -125,7 +125,9 @@ export async function generate(raw: Record<string, unknown>): Promise<GenManifes
       'id', 'store_id', 'name', 'form', 'status', 'purposes', 'theme', 'start_date', 'end_date', 'models', 'target_leads', 'target_orders', 'created_at',
     ])
     const placements = new TableWriter(loader, 'media_placements', ['id', 'campaign_id', 'position', 'medium', 'platform', 'purpose', 'nature', 'start_date', 'end_date', 'cost_fen'])
-    const budget = new TableWriter(loader, 'budget_lines', ['id', 'campaign_id', 'position', 'category', 'description', 'planned_fen', 'actual_fen', 'vendor', 'subsidy_fen'])
+    const budget = new TableWriter(loader, 'budget_lines', ['id', 'campaign_id', 'position', 'category', 'description', 'planned_fen', 'actual_fen', 'vendor', 'subsidy_fen', 'placement_id'])
+    // actual spend as the app records it (ADR 023): entries on the lines, by day
+    const spend = new TableWriter(loader, 'spend_entries', ['id', 'campaign_id', 'budget_line_id', 'spent_on', 'amount_fen', 'subsidy_fen', 'vendor'])
     for (let c = 0; c < perStore * options.stores; c++) {
       const campaign = plan.campaign(c)
       await campaigns.add([
@@ -139,15 +141,25 @@ export async function generate(raw: Record<string, unknown>): Promise<GenManifes
         await placements.add([p.id, campaign.id, p.position, p.medium, '', 'promotion', r.u('placement.nature', c, p.position) < 0.7 ? 'hard' : 'soft', localDate(p.startMs), localDate(p.endMs), p.costFen])
         created.placements++
         const actual = Math.round((p.costFen * (0.85 + r.u('budget.actual', c, p.position) * 0.3)) / 100) * 100
-        await budget.add([r.uuid('budget', c * 16 + position), campaign.id, position++, 'media', p.medium, p.costFen, campaign.status === 'approved' ? null : actual, '', 0])
+        const line = r.uuid('budget', c * 16 + position)
+        await budget.add([line, campaign.id, position++, 'media', p.medium, p.costFen, campaign.status === 'approved' ? null : actual, '', 0, p.id])
+        if (campaign.status !== 'approved') {
+          // paid in two parts: a deposit when the placement starts, the rest when it ends
+          const deposit = Math.round(actual / 200) * 100
+          await spend.add([r.uuid('spend', c * 32 + p.position * 2), campaign.id, line, localDate(p.startMs), deposit, 0, p.medium])
+          await spend.add([r.uuid('spend', c * 32 + p.position * 2 + 1), campaign.id, line, localDate(p.endMs), actual - deposit, 0, p.medium])
+        }
       }
       const venue = (10 + r.int('budget.venue', 40, c)) * 100_000
       const subsidy = r.u('budget.subsidy', c) < 0.3 ? Math.round(venue * 0.3) : 0
-      await budget.add([r.uuid('budget', c * 16 + position), campaign.id, position, 'venue', '场地及物料', venue, campaign.status === 'approved' ? null : venue, '', subsidy])
+      const line = r.uuid('budget', c * 16 + position)
+      await budget.add([line, campaign.id, position, 'venue', '场地及物料', venue, campaign.status === 'approved' ? null : venue, '', subsidy, null])
+      if (campaign.status !== 'approved') await spend.add([r.uuid('spend', c * 32 + 31), campaign.id, line, localDate(campaign.startMs), venue, subsidy, '场地及物料'])
     }
     await campaigns.flush()
     await placements.flush()
     await budget.flush()
+    await spend.flush()
   } else {
     created.campaigns = perStore * options.stores
   }

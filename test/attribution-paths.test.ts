@@ -225,13 +225,20 @@ describe('the channel page (渠道与媒体分析)', () => {
     expect((await page('?month=2026-13')).status).toBe(400)
   })
 
-  it('uses each store’s own lookback window', async () => {
+  it('uses each store’s own lookback window, and the page follows the change at the next sync', async () => {
     const db = await getDb()
+    const topPath = async () => (await page('?month=2026-10&conversion=visit')).data.analysis.report.topPaths[0].keys
+    // the page's report is kept while the analytical store is unchanged (ADR 024) …
+    const before = await topPath()
+    expect(await topPath()).toEqual(before)
     await db.update(stores).set({ attributionLookbackDays: 10 }).where(eq(stores.id, storeA))
     await syncNow(dataDir)
     try {
       const visit = await paths({ kind: 'visit' })
       expect(visit.converted[0]!.channels).toEqual(['douyin', 'direct'])
+      // … and computed again once a sync changed it
+      expect(await topPath()).toEqual(['douyin', 'direct'])
+      expect(before).not.toEqual(['douyin', 'direct'])
     } finally {
       await db.update(stores).set({ attributionLookbackDays: 30 }).where(eq(stores.id, storeA))
       await syncNow(dataDir)

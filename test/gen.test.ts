@@ -69,6 +69,16 @@ describe('npm run gen', () => {
     expect(mix.length).toBeGreaterThan(8)
     const [anonymous] = await db.select({ n: sql<number>`count(*)::int` }).from(touchpoints).where(sql`${touchpoints.leadId} is null`)
     expect(anonymous!.n).toBeGreaterThan(0)
+    // actual spend as the app records it (ADR 023): entries on the lines, each line's actual their sum,
+    // media lines tied to their placement
+    const [spent] = await db.execute(sql`
+      select (select count(*)::int from budget_lines where actual_fen is not null) as lines,
+             (select count(*)::int from budget_lines b join media_placements p on p.id = b.placement_id where b.category = 'media') as tied,
+             (select count(*)::int from spend_entries) as entries,
+             (select count(*)::int from budget_lines b where b.actual_fen = (select sum(e.amount_fen) from spend_entries e where e.budget_line_id = b.id)) as agree`).then((r) => (r as unknown as { rows?: Array<{ lines: number; tied: number; entries: number; agree: number }> }).rows ?? (r as unknown as Array<{ lines: number; tied: number; entries: number; agree: number }>))
+    expect(spent!.entries).toBeGreaterThan(spent!.lines)
+    expect(spent!.agree).toBe(spent!.lines)
+    expect(spent!.tied).toBeGreaterThan(0)
   })
 
   it('is deterministic: the same seed makes the same files', async () => {

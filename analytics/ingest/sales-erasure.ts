@@ -76,6 +76,8 @@ export async function eraseFromSalesFile(c: AnalyticsConnection, file: string, s
       fs.closeSync(handle)
     }
     fs.renameSync(temp, file)
+    // the views over the file read it as it is now: a result computed before is stale
+    c.db.dataChanged()
   } finally {
     fs.rmSync(temp, { force: true })
   }

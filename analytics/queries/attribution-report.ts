@@ -1,4 +1,5 @@
 import type { AnalyticsConnection } from '../duckdb'
+import { cachedResult } from '../result-cache'
 import { ATTRIBUTION_MODELS, attributePrepared, type AttributionModel, type AttributionOptions } from '../attribution'
 import { bootstrapCredits, type CreditInterval } from '../attribution/bootstrap'
 import { type ConversionPath, preparePaths } from '../attribution/paths'
@@ -52,7 +53,12 @@ function timeBucket(days: number): TimeBucket {
 
 export type AttributionReportParams = ConversionPathsParams & Omit<AttributionOptions, 'lookback'> & { replicates?: number }
 
-export async function attributionReport(c: AnalyticsConnection, params: AttributionReportParams): Promise<AttributionReport> {
+/** The report (kept until the analytical store changes: analytics/result-cache.ts). */
+export function attributionReport(c: AnalyticsConnection, params: AttributionReportParams): Promise<AttributionReport> {
+  return cachedResult(c, 'attribution', params, () => computeAttributionReport(c, params))
+}
+
+async function computeAttributionReport(c: AnalyticsConnection, params: AttributionReportParams): Promise<AttributionReport> {
   const { converted, nulls } = await conversionPaths(c, params)
   const options = { order: params.order, includeNulls: params.includeNulls, halfLifeDays: params.halfLifeDays, directChannel: params.directChannel }
   return reportFromPaths(params.kind, params.dimension, converted, nulls, options, params.replicates)

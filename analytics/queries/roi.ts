@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { sqlList, type AnalyticsConnection } from '../duckdb'
 import { defineQuery, runQuery, type AnalyticsQuery } from '../query'
-import { attributePrepared, type AttributionModel } from '../attribution'
+import { cachedResult } from '../result-cache'
+import { attributeModel, type AttributionModel } from '../attribution'
 import { bootstrapCredits, type Interval } from '../attribution/bootstrap'
 import { type ConversionPath, preparePaths } from '../attribution/paths'
 import { CONVERSION_KINDS, NO_CHANNEL, type ConversionKind } from '../attribution/vocabulary'
@@ -119,54 +120,80 @@ type PeriodFunnels = { funnels: Map<string, Funnel>; grossProfit: Map<string, In
 
 const TOTAL = '*'
 
-async function funnels(c: AnalyticsConnection, p: RoiParams, from: string, to: string, withIntervals: boolean): Promise<PeriodFunnels> {
-  const out = new Map<string, Funnel>()
-  const at = (key: string) => {
-    let f = out.get(key)
-    if (!f) out.set(key, (f = emptyFunnel()))
-    return f
-  }
-  let grossProfit: Map<string, Interval> | null = null
-  let totalGrossProfit: Interval | null = null
-  const dimension = p.by === 'campaign' ? 'campaign' : 'channel'
+/**
+ * The funnel of each key of each dimension asked for, over [from, to): the paths are read once
+ * per kind of conversion and key (campaign, or channel — which the store and month rows also
+ * use) and credited by the one model asked for.
+ */
+async function funnels<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<RoiParams, 'by'>, dims: readonly D[], from: string, to: string, withIntervals: boolean): Promise<Map<D, PeriodFunnels>> {
+  const out = new Map<D, PeriodFunnels>(dims.map((d) => [d, { funnels: new Map(), grossProfit: null, totalGrossProfit: null }]))
+  const options = { order: 1 as const }
   for (const kind of CONVERSION_KINDS) {
-    const { converted, nulls } = await conversionPaths(c, { storeIds: p.storeIds, from, to, kind, dimension })
-    if (!converted.length) continue
-    const paths = pathsFor(p.by, converted, nulls, p.timeZone)
-    const prepared = preparePaths(paths)
-    const credits = attributePrepared(prepared, { order: 1 }).credits[p.model]
-    for (const [key, credit] of credits) at(key)[FUNNEL_FIELD[kind]] += credit.conversions
-    if (kind === 'order') {
+    const read = new Map<'campaign' | 'channel', Awaited<ReturnType<typeof conversionPaths>>>()
+    for (const by of dims) {
+      const dimension = by === 'campaign' ? 'campaign' : 'channel'
+      let result = read.get(dimension)
+      if (!result) read.set(dimension, (result = await conversionPaths(c, { storeIds: p.storeIds, from, to, kind, dimension })))
+      const { converted, nulls } = result
+      if (!converted.length) continue
+      const target = out.get(by)!
+      const at = (key: string) => {
+        let f = target.funnels.get(key)
+        if (!f) target.funnels.set(key, (f = emptyFunnel()))
+        return f
+      }
+      const paths = pathsFor(by, converted, nulls, p.timeZone)
+      const prepared = preparePaths(paths)
+      const credits = attributeModel(prepared, p.model, options)
+      for (const [key, credit] of credits) at(key)[FUNNEL_FIELD[kind]] += credit.conversions
+      if (kind !== 'order') continue
       for (const [key, credit] of credits) at(key).grossProfit += credit.value
       // revenue is credited as gross profit is: the same paths, valued by revenue
-      const byRevenue = attributePrepared(preparePaths(paths.map((x) => ({ ...x, value: (x as { revenue?: number }).revenue ?? 0 }))), { order: 1 }).credits[p.model]
+      const byRevenue = attributeModel(preparePaths(paths.map((x) => ({ ...x, value: (x as { revenue?: number }).revenue ?? 0 }))), p.model, options)
       for (const [key, credit] of byRevenue) at(key).revenue += credit.value
       if (withIntervals) {
-        const intervals = bootstrapCredits(prepared, { order: 1, replicates: p.replicates, models: [p.model] })[p.model]
-        grossProfit = new Map([...intervals].map(([key, i]) => [key, i.value]))
+        const intervals = bootstrapCredits(prepared, { ...options, replicates: p.replicates, models: [p.model] })[p.model]
+        target.grossProfit = new Map([...intervals].map(([key, i]) => [key, i.value]))
         // the whole period's: every conversion on one key, resampled the same way
         const whole = preparePaths(converted.map((x) => ({ channels: [TOTAL], conversions: 1, value: x.value })))
-        totalGrossProfit = bootstrapCredits(whole, { replicates: p.replicates, models: ['firstTouch'] }).firstTouch.get(TOTAL)!.value
+        target.totalGrossProfit = bootstrapCredits(whole, { replicates: p.replicates, models: ['firstTouch'] }).firstTouch.get(TOTAL)!.value
       }
     }
   }
-  return { funnels: out, grossProfit, totalGrossProfit }
+  return out
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null)
 
+/** ROI by one dimension (kept until the analytical store changes: analytics/result-cache.ts). */
 export async function roiReport(c: AnalyticsConnection, p: RoiParams): Promise<RoiReport> {
+  const { by, ...rest } = p
+  return (await roiReports(c, rest, [by]))[by]
+}
+
+/** ROI by several dimensions of the same stores, period and model, the paths read once for all. */
+export function roiReports<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<RoiParams, 'by'>, dims: readonly D[]): Promise<Record<D, RoiReport>> {
+  return cachedResult(c, 'roi', { ...p, dims }, () => computeRoiReports(c, p, dims))
+}
+
+async function computeRoiReports<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<RoiParams, 'by'>, dims: readonly D[]): Promise<Record<D, RoiReport>> {
   const span = Date.parse(p.to) - Date.parse(p.from)
   const priorFrom = new Date(Date.parse(p.from) - span).toISOString()
   const daySpan = Date.parse(`${p.toDay}T00:00:00Z`) - Date.parse(`${p.fromDay}T00:00:00Z`)
   const priorFromDay = new Date(Date.parse(`${p.fromDay}T00:00:00Z`) - daySpan).toISOString().slice(0, 10)
   const storeIds = sqlList([...p.storeIds])
-  const [cost, priorCost] = [
-    await runQuery(c, costQueries[p.by], { storeIds, fromDay: p.fromDay, toDay: p.toDay }),
-    await runQuery(c, costQueries[p.by], { storeIds, fromDay: priorFromDay, toDay: p.fromDay }),
-  ]
-  const current = await funnels(c, p, p.from, p.to, true)
-  const prior = await funnels(c, p, priorFrom, p.from, false)
+  const current = await funnels(c, p, dims, p.from, p.to, true)
+  const prior = await funnels(c, p, dims, priorFrom, p.from, false)
+  const out = {} as Record<D, RoiReport>
+  for (const by of dims) {
+    const cost = await runQuery(c, costQueries[by], { storeIds, fromDay: p.fromDay, toDay: p.toDay })
+    const priorCost = await runQuery(c, costQueries[by], { storeIds, fromDay: priorFromDay, toDay: p.fromDay })
+    out[by] = roiRows(by, p.model, cost, priorCost, current.get(by)!, prior.get(by)!)
+  }
+  return out
+}
+
+function roiRows(by: RoiDimension, model: AttributionModel, cost: Array<z.output<typeof costRow>>, priorCost: Array<z.output<typeof costRow>>, current: PeriodFunnels, prior: PeriodFunnels): RoiReport {
   const costs = new Map(cost.map((r) => [r.key, r]))
   const priorCosts = new Map(priorCost.map((r) => [r.key, r.cost]))
   // touches without a campaign are the key NO_CAMPAIGN; cost that is no placement's, per channel, NO_CHANNEL
@@ -191,5 +218,5 @@ export async function roiReport(c: AnalyticsConnection, p: RoiParams): Promise<R
   const sum = (rs: Funnel[]) => rs.reduce((a, f) => ({ leads: a.leads + f.leads, visits: a.visits + f.visits, testDrives: a.testDrives + f.testDrives, orders: a.orders + f.orders, deliveries: a.deliveries + f.deliveries, revenue: a.revenue + f.revenue, grossProfit: a.grossProfit + f.grossProfit }), emptyFunnel())
   const totalSpent = { cost: cost.reduce((s, r) => s + r.cost, 0), subsidy: cost.reduce((s, r) => s + r.subsidy, 0) }
   const totals = row('', sum([...current.funnels.values()]), totalSpent, current.totalGrossProfit, sum([...prior.funnels.values()]), priorCost.reduce((s, r) => s + r.cost, 0))
-  return { by: p.by, model: p.model, rows, totals }
+  return { by, model, rows, totals }
 }

@@ -353,6 +353,7 @@ export async function syncAnalytics(db: AnalyticsDb, source: PgSource, options: 
   await source
     .query(`delete from sync_deletions where at < now() - make_interval(days => $1::int)`, [DELETION_LOG_RETENTION_DAYS])
     .catch((error) => analyticsLog('warn', 'analytics sync: pruning the deletion log failed', { error: (error as Error).name }))
+  if (report.full || report.rows || report.deleted || report.parquet !== 'unchanged' || report.matchback) db.dataChanged()
   const ms = Math.round(performance.now() - started)
   analyticsLog(report.full ? 'info' : 'debug', 'analytics sync', { full: report.full, rows: report.rows, deleted: report.deleted, ms })
   return { ...report, ms }

@@ -2,7 +2,7 @@ import { and, gte, inArray, lt, sql } from 'drizzle-orm'
 import { getDb } from '../../db/client'
 import { campaigns } from '../../db/schema'
 import { attributionReport, type AttributionReport } from '../../analytics/queries/attribution-report'
-import { roiReport, type RoiReport } from '../../analytics/queries/roi'
+import { roiReport, roiReports, type RoiReport } from '../../analytics/queries/roi'
 import { NO_CAMPAIGN, type ConversionKind, type PathDimension } from '../../analytics/attribution/vocabulary'
 import type { AttributionModel } from '../../analytics/attribution/vocabulary'
 import type { MarkovOrder } from '../../analytics/attribution'
@@ -168,12 +168,10 @@ export async function managementReview(user: SessionUser, filters: { month?: str
   }
   const trendFrom = monthStart(new Date(Date.parse(`${to}T00:00:00Z`) - DAY).toISOString().slice(0, 10), 5)
   const base = { storeIds, from: instant(from), to: instant(to), fromDay: from, toDay: to, model, timeZone }
-  const { ready, value } = await readMatches(null, async (c) => ({
-    byStore: await roiReport(c, { ...base, by: 'store' }),
-    byChannel: await roiReport(c, { ...base, by: 'channel' }),
-    byCampaign: await roiReport(c, { ...base, by: 'campaign' }),
-    byMonth: await roiReport(c, { ...base, from: instant(trendFrom), fromDay: trendFrom, by: 'month' }),
-  }))
+  const { ready, value } = await readMatches(null, async (c) => {
+    const { store, channel, campaign } = await roiReports(c, base, ['store', 'channel', 'campaign'])
+    return { byStore: store, byChannel: channel, byCampaign: campaign, byMonth: await roiReport(c, { ...base, from: instant(trendFrom), fromDay: trendFrom, by: 'month' }) }
+  })
   const db = await getDb()
   const ran = await db
     .select({
