@@ -121,13 +121,16 @@ export async function generate(raw: Record<string, unknown>): Promise<GenManifes
     }
     await stores.flush()
     await sites.flush()
+    // the plan's tables refer to one another and are written in this order, each whole (a few MB
+    // at 10,000 campaigns): a COPY of rows whose parent rows are still buffered would fail
+    const whole = Number.POSITIVE_INFINITY
     const campaigns = new TableWriter(loader, 'campaigns', [
       'id', 'store_id', 'name', 'form', 'status', 'purposes', 'theme', 'start_date', 'end_date', 'models', 'target_leads', 'target_orders', 'created_at',
-    ])
-    const placements = new TableWriter(loader, 'media_placements', ['id', 'campaign_id', 'position', 'medium', 'platform', 'purpose', 'nature', 'start_date', 'end_date', 'cost_fen'])
-    const budget = new TableWriter(loader, 'budget_lines', ['id', 'campaign_id', 'position', 'category', 'description', 'planned_fen', 'actual_fen', 'vendor', 'subsidy_fen', 'placement_id'])
+    ], whole)
+    const placements = new TableWriter(loader, 'media_placements', ['id', 'campaign_id', 'position', 'medium', 'platform', 'purpose', 'nature', 'start_date', 'end_date', 'cost_fen'], whole)
+    const budget = new TableWriter(loader, 'budget_lines', ['id', 'campaign_id', 'position', 'category', 'description', 'planned_fen', 'actual_fen', 'vendor', 'subsidy_fen', 'placement_id'], whole)
     // actual spend as the app records it (ADR 023): entries on the lines, by day
-    const spend = new TableWriter(loader, 'spend_entries', ['id', 'campaign_id', 'budget_line_id', 'spent_on', 'amount_fen', 'subsidy_fen', 'vendor'])
+    const spend = new TableWriter(loader, 'spend_entries', ['id', 'campaign_id', 'budget_line_id', 'spent_on', 'amount_fen', 'subsidy_fen', 'vendor'], whole)
     for (let c = 0; c < perStore * options.stores; c++) {
       const campaign = plan.campaign(c)
       await campaigns.add([
