@@ -32,13 +32,13 @@ function summarize(samples: number[], failures: number): Latencies {
 }
 
 /** `npm run build` when build/index.js is missing or older than the app's sources. */
-function ensureBuild() {
+export function ensureBuild() {
   const newest = (entry: string): number => {
     const stat = fs.statSync(entry)
     return stat.isDirectory() ? Math.max(stat.mtimeMs, ...fs.readdirSync(entry).map((c) => newest(path.join(entry, c)))) : stat.mtimeMs
   }
   const built = fs.existsSync('build/index.js') ? fs.statSync('build/index.js').mtimeMs : 0
-  if (built && ['app', 'db'].every((dir) => newest(dir) < built)) return
+  if (built && ['app', 'db', 'analytics'].every((dir) => newest(dir) < built)) return
   const result = spawnSync('npm', ['run', 'build', '--silent'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } })
   if (result.status !== 0) throw new Error(`npm run build failed (exit ${result.status ?? result.signal})`)
 }

@@ -65,8 +65,18 @@ function machine() {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { small: { type: 'boolean', default: false }, medium: { type: 'boolean', default: false }, write: { type: 'boolean', default: false }, seed: { type: 'string', default: '1' }, keep: { type: 'boolean', default: false } } })
+  const { values } = parseArgs({
+    options: {
+      small: { type: 'boolean', default: false },
+      medium: { type: 'boolean', default: false },
+      write: { type: 'boolean', default: false },
+      seed: { type: 'string', default: '1' },
+      keep: { type: 'boolean', default: false },
+      reuse: { type: 'boolean', default: false },
+    },
+  })
   const size = values.small ? 'small' : values.medium ? 'medium' : 'full'
+  if (values.reuse) return reuseKept(size, values.write)
   const scale = SCALES[size]
   const seed = Number(values.seed)
   const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -87,9 +97,13 @@ async function main() {
   process.env.DATABASE_URL = url.toString()
   process.env.DATA_DIR = dataDir
   process.env.LOG_LEVEL = 'warn'
+  if (values.keep) rememberKept(size, { dataDir, databaseUrl: url.toString() })
   const results: Result[] = []
+  const attribution: Result[] = []
   let serverVersion = 'server'
   const started = performance.now()
+  let salesSeconds = 0
+  let attributionSeconds = 0
 
   const { getDbHandle } = await import('../db/client')
   const { generate } = await import('./gen')
@@ -260,6 +274,13 @@ async function main() {
 
       // ---- matchback: its quality against the generator's truth, and what it costs ------------
       results.push(...(await benchMatchback({ manifest, importFile, live, source, handle, syncOptions: { chunkRows: 200_000, tmpDir: path.join(dataDir, 'analytics', 'tmp') } })))
+      salesSeconds = (performance.now() - started) / 1000
+
+      // ---- attribution and ROI on the same data ---------------------------------------------
+      const { benchAttribution } = await import('./bench-attribution')
+      const attributionStarted = performance.now()
+      attribution.push(...(await benchAttribution({ manifest, handle, live, databaseUrl: url.toString(), dataDir })))
+      attributionSeconds = (performance.now() - attributionStarted) / 1000
     } finally {
       await live.close()
     }
@@ -269,11 +290,61 @@ async function main() {
   }
 
   const command = `npm run bench${size === 'full' ? '' : ` -- --${size}`}`
-  const report = render(results, command, (performance.now() - started) / 1000, serverVersion)
-  console.log(report)
-  if (values.write) writeReport(report)
-  const failed = results.filter((r) => r.pass === false)
+  const report = render(results, command, salesSeconds, serverVersion)
+  const attributionReport = render(attribution, command, attributionSeconds, serverVersion, 'the attribution part of')
+  console.log(`${report}\n\n${attributionReport}`)
+  if (values.write) {
+    writeReport(report, 'sales-data')
+    writeReport(attributionReport, 'attribution')
+  }
+  const failed = [...results, ...attribution].filter((r) => r.pass === false)
   if (failed.length) say(`${failed.length} target(s) missed: see the report.`)
+}
+
+/** Where `--keep` left a run's data, for `--reuse` (the attribution part again, on the same data). */
+const keptFile = (size: string) => path.join(os.tmpdir(), `roadshow-bench-${size}.json`)
+
+function rememberKept(size: string, kept: { dataDir: string; databaseUrl: string }) {
+  fs.writeFileSync(keptFile(size), JSON.stringify(kept))
+  say(`Keeping the data directory ${kept.dataDir} and the database ${new URL(kept.databaseUrl).pathname.slice(1)} (npm run bench -- --reuse${size === 'full' ? '' : ` --${size}`} runs the attribution part on them again).`)
+}
+
+/**
+ * `--reuse`: the attribution part again, on the data a `--keep` run left (the database and
+ * the data directory with its analytical store), brought up to date by one sync first.
+ */
+async function reuseKept(size: keyof typeof SCALES, write: boolean) {
+  if (!fs.existsSync(keptFile(size))) throw new Error(`No kept run to reuse: run npm run bench${size === 'full' ? '' : ` -- --${size}`} -- --keep first`)
+  const kept = JSON.parse(fs.readFileSync(keptFile(size), 'utf8')) as { dataDir: string; databaseUrl: string }
+  process.env.DATABASE_URL = kept.databaseUrl
+  process.env.DATA_DIR = kept.dataDir
+  process.env.LOG_LEVEL = 'warn'
+  const { getDbHandle } = await import('../db/client')
+  const { syncAnalytics } = await import('../analytics/sync/sync')
+  const { pgSource } = await import('../analytics/sync/source')
+  const { AnalyticsDb } = await import('../analytics/duckdb')
+  const { benchAttribution } = await import('./bench-attribution')
+  const manifest = JSON.parse(fs.readFileSync(path.join(kept.dataDir, 'gen', 'manifest.json'), 'utf8')) as Manifest
+  const handle = await getDbHandle()
+  const started = performance.now()
+  let results: Result[] = []
+  let serverVersion = 'server'
+  try {
+    const sql = (handle.db as unknown as { $client: postgres.Sql }).$client
+    serverVersion = String(((await sql.unsafe('show server_version')) as unknown as [{ server_version: string }])[0].server_version)
+    const live = await AnalyticsDb.open({ path: fs.realpathSync(path.join(kept.dataDir, 'analytics', 'analytics.duckdb')), memoryLimit: '1GB', threads: 2 })
+    try {
+      await timed('sync the kept analytical store', () => syncAnalytics(live, pgSource(handle), { chunkRows: 200_000, tmpDir: path.join(kept.dataDir, 'analytics', 'tmp') }))
+      results = await benchAttribution({ manifest, handle, live, databaseUrl: kept.databaseUrl, dataDir: kept.dataDir })
+    } finally {
+      await live.close()
+    }
+  } finally {
+    await handle.close()
+  }
+  const report = render(results, `npm run bench${size === 'full' ? '' : ` -- --${size}`} -- --keep, then npm run bench -- --reuse${size === 'full' ? '' : ` --${size}`}`, (performance.now() - started) / 1000, serverVersion, 'the attribution part of')
+  console.log(report)
+  if (write) writeReport(report, 'attribution')
 }
 
 type Manifest = Awaited<ReturnType<(typeof import('./gen'))['generate']>>
@@ -477,9 +548,9 @@ async function benchMatchback(input: {
   return results
 }
 
-function render(results: Result[], command: string, seconds: number, serverVersion: string) {
+function render(results: Result[], command: string, seconds: number, serverVersion: string, part = '') {
   const lines = [
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}, Postgres ${serverVersion}; \`${command}\` (${Math.round(seconds)} s in all).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}, Postgres ${serverVersion}; ${part ? `${part} ` : ''}\`${command}\` (${Math.round(seconds)} s${part ? '' : ' in all'}).`,
     '',
     '| Measurement | Result | Peer, same run | Ratio | Target | Met |',
     '| --- | ---: | --- | ---: | --- | --- |',
@@ -497,21 +568,23 @@ function render(results: Result[], command: string, seconds: number, serverVersi
   return lines.join('\n')
 }
 
-const BEGIN = '<!-- bench:sales-data begin -->'
-const END = '<!-- bench:sales-data end -->'
+const SECTIONS = { 'sales-data': 'Sales data: import and the analytical store', attribution: 'Attribution and ROI' } as const
 
-function writeReport(report: string) {
+function writeReport(report: string, section: keyof typeof SECTIONS) {
+  const BEGIN = `<!-- bench:${section} begin -->`
+  const END = `<!-- bench:${section} end -->`
   const file = path.resolve('docs/benchmarks.md')
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n'
   const block = `${BEGIN}\n${report}\n${END}`
-  const next = text.includes(BEGIN) ? text.replace(new RegExp(`${BEGIN}[\\s\\S]*?${END}`), block) : `${text.trimEnd()}\n\n## Sales data: import and the analytical store\n\n${block}\n`
+  const next = text.includes(BEGIN) ? text.replace(new RegExp(`${BEGIN}[\\s\\S]*?${END}`), () => block) : `${text.trimEnd()}\n\n## ${SECTIONS[section]}\n\n${block}\n`
   fs.writeFileSync(file, next)
 }
 
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    console.error(`Benchmark failed: ${error instanceof Error ? error.message : String(error)}`)
+    const original = (error as { original?: { message?: string } } | null)?.original?.message
+    console.error(`Benchmark failed: ${error instanceof Error ? error.message : String(error)}${original ? ` — ${original}` : ''}`)
     process.exit(1)
   },
 )

@@ -157,6 +157,17 @@ describe('conversion paths from the analytical store', () => {
     expect((await paths({ kind: 'order', to: '2026-10-19T16:00:00.000Z' })).converted).toEqual([])
   })
 
+  it('an order no touch reached in the window still counts, as one that came by itself', async () => {
+    // a week before 20 October: her last touch was the walk-in of the 8th
+    const week = await paths({ kind: 'order', lookbackDays: 7 })
+    expect(week.converted).toEqual([expect.objectContaining({ saleKey: 'vin:LFV2A21K0G3000001', channels: ['direct'], touchedAt: [endOfDay(10, 20)], value: 300_000 })])
+    const byCampaign = await paths({ kind: 'order', lookbackDays: 7, dimension: 'campaign' })
+    expect(byCampaign.converted.map((p) => p.channels)).toEqual([[NO_CAMPAIGN]])
+    // every model credits it, so the funnel's count is every order of the period
+    const credited = attributeConversions([...week.converted, ...week.nulls])
+    for (const model of ATTRIBUTION_MODELS) expect(credited.credits[model].get('direct')).toEqual({ conversions: 1, value: 300_000 })
+  })
+
   it('keyed by campaign, touches without one share one key', async () => {
     const { converted } = await paths({ kind: 'visit', dimension: 'campaign' })
     expect(converted[0]!.channels).toEqual([NO_CAMPAIGN, campaignX, campaignX])

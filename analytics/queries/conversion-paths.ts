@@ -26,6 +26,8 @@ import { CONVERSION_KINDS, NO_CAMPAIGN, PATH_DIMENSIONS, type ConversionKind, ty
  *   delivery    each matched sale delivered (delivery date, else invoice date), likewise
  * Sales carry their gross profit (the value) and revenue (transaction price); the other
  * conversions carry none. A sale's touches are those of the opportunity it was matched in.
+ * A conversion that no touch reached in the lookback window still counts, on the path of one
+ * key: `direct` by channel, `NO_CAMPAIGN` by campaign (the person came by themselves).
  *
  * Journeys that did not convert: a lead's opportunity touched in the period with no
  * conversion of the kind, ever; for the lead conversion, an anonymous visitor touched in the
@@ -76,29 +78,50 @@ type Params = { storeIds: ReturnType<typeof sqlList>; from: string; to: string; 
 
 const keyOf = (dimension: PathDimension) => (dimension === 'channel' ? 't.channel' : `coalesce(CAST(t.campaign_id AS VARCHAR), '${NO_CAMPAIGN}')`)
 
-/** The store's touches, each with the opportunity of its lead it belongs to (1 before any restart). */
+/** The key of a conversion that no touch reached in the window: it came by itself. */
+const noTouchKey = (dimension: PathDimension) => (dimension === 'channel' ? `'direct'` : `'${NO_CAMPAIGN}'`)
+
+/** Identifying touches: the ones that make a lead (SPEC §3). */
+const IDENTIFYING = `('web_form', 'walk_in', 'call', 'platform_lead', 'manual')`
+
+/**
+ * The stores' touches that a path of the period can hold — from the longest window before the
+ * period's start to its end — each with the opportunity of its lead it belongs to (1 before any
+ * restart). Reading only these keeps a month's question from reading every touch of the years.
+ */
 const touchesSql = (dimension: PathDimension) => `
 starts AS (
   SELECT e.lead_id, e."at" AS started_at, 1 + row_number() OVER (PARTITION BY e.lead_id ORDER BY e."at", e.id) AS opportunity
   FROM lead_events e SEMI JOIN leads l ON l.id = e.lead_id AND list_contains($storeIds::UUID[], l.store_id)
   WHERE e.type = 'opportunity'
 ),
+reach AS (
+  SELECT $from::TIMESTAMPTZ - to_days(CAST(max(coalesce(CAST($lookbackDays AS INTEGER), st.attribution_lookback_days, ${DEFAULT_LOOKBACK_DAYS})) AS INTEGER)) AS since
+  FROM (SELECT unnest($storeIds::UUID[]) AS id) wanted LEFT JOIN stores st ON st.id = wanted.id
+),
 touch AS (
   SELECT t.id, t.store_id, t.lead_id, t.site_id, t.visitor_key, t.kind, t."at", ${keyOf(dimension)} AS key,
          coalesce(o.opportunity, 1) AS opportunity
   FROM touchpoints t
   ASOF LEFT JOIN starts o ON o.lead_id = t.lead_id AND t."at" >= o.started_at
-  WHERE list_contains($storeIds::UUID[], t.store_id)
+  WHERE list_contains($storeIds::UUID[], t.store_id) AND t."at" < $to::TIMESTAMPTZ AND t."at" >= (SELECT since FROM reach)
 )`
 
 /** (store_id, lead_id, opportunity, sale_key, converted_at, value, revenue) of each conversion of the kind, in the period. */
 function conversionsSql(kind: ConversionKind) {
   if (kind === 'lead') {
+    // the first identifying touch of each opportunity, of all time (a lead made before the period
+    // and touched again in it did not convert again)
     return `
+ident AS (
+  SELECT t.store_id, t.lead_id, t."at", coalesce(o.opportunity, 1) AS opportunity
+  FROM touchpoints t
+  ASOF LEFT JOIN starts o ON o.lead_id = t.lead_id AND t."at" >= o.started_at
+  WHERE list_contains($storeIds::UUID[], t.store_id) AND t.lead_id IS NOT NULL AND t.kind IN ${IDENTIFYING} AND t."at" < $to::TIMESTAMPTZ
+),
 conv AS (
   SELECT store_id, lead_id, opportunity, NULL::VARCHAR AS sale_key, min("at") AS converted_at, 0::BIGINT AS value, 0::BIGINT AS revenue
-  FROM touch WHERE lead_id IS NOT NULL AND kind IN ('web_form', 'walk_in', 'call', 'platform_lead', 'manual')
-  GROUP BY store_id, lead_id, opportunity
+  FROM ident GROUP BY store_id, lead_id, opportunity
 )`
   }
   if (kind === 'visit' || kind === 'test_drive') {
@@ -134,11 +157,12 @@ in_period AS (
 )
 SELECT CAST(c.store_id AS VARCHAR) AS store_id, CAST(c.lead_id AS VARCHAR) AS lead_id, c.sale_key,
        CAST(epoch_ms(c.converted_at) AS DOUBLE) AS converted_at, CAST(c.value AS DOUBLE) AS value, CAST(c.revenue AS DOUBLE) AS revenue,
-       list(t.key ORDER BY t."at", t.id) AS keys,
-       list(CAST(epoch_ms(t."at") AS DOUBLE) ORDER BY t."at", t.id) AS times
+       -- a conversion no touch reached in the window still counts: it came by itself
+       coalesce(list(t.key ORDER BY t."at", t.id) FILTER (WHERE t.id IS NOT NULL), [${noTouchKey(dimension)}]) AS keys,
+       coalesce(list(CAST(epoch_ms(t."at") AS DOUBLE) ORDER BY t."at", t.id) FILTER (WHERE t.id IS NOT NULL), [CAST(epoch_ms(any_value(c.converted_at)) AS DOUBLE)]) AS times
 FROM in_period c
 LEFT JOIN stores st ON st.id = c.store_id
-JOIN touch t ON t.lead_id = c.lead_id AND t.opportunity = c.opportunity
+LEFT JOIN touch t ON t.lead_id = c.lead_id AND t.opportunity = c.opportunity
   AND t."at" <= c.converted_at AND t."at" > c.converted_at - ${LOOKBACK}
 GROUP BY ALL
 ORDER BY converted_at, lead_id, sale_key`
@@ -160,14 +184,23 @@ journey AS (
 open_journey AS (
   SELECT j.* FROM journey j ANTI JOIN conv c ON c.lead_id = j.lead_id AND c.opportunity = j.opportunity
 ),
+-- a person's journey by their lead, an anonymous visitor's by site and visitor key: two equi-joins
 paths AS (
   SELECT list(t.key ORDER BY t."at", t.id) AS keys
   FROM open_journey j
   LEFT JOIN stores st ON st.id = j.store_id
-  JOIN touch t ON (CASE WHEN j.lead_id IS NULL THEN t.lead_id IS NULL AND t.site_id IS NOT DISTINCT FROM j.site_id AND t.visitor_key = j.visitor_key
-                        ELSE t.lead_id = j.lead_id AND t.opportunity = j.opportunity END)
+  JOIN touch t ON t.lead_id = j.lead_id AND t.opportunity = j.opportunity
     AND t."at" <= j.ended_at AND t."at" > j.ended_at - ${LOOKBACK}
-  GROUP BY j.store_id, j.lead_id, j.opportunity, j.site_id, j.visitor_key
+  WHERE j.lead_id IS NOT NULL
+  GROUP BY j.store_id, j.lead_id, j.opportunity
+  UNION ALL
+  SELECT list(t.key ORDER BY t."at", t.id) AS keys
+  FROM open_journey j
+  LEFT JOIN stores st ON st.id = j.store_id
+  JOIN touch t ON t.lead_id IS NULL AND t.site_id IS NOT DISTINCT FROM j.site_id AND t.visitor_key = j.visitor_key
+    AND t."at" <= j.ended_at AND t."at" > j.ended_at - ${LOOKBACK}
+  WHERE j.lead_id IS NULL
+  GROUP BY j.store_id, j.site_id, j.visitor_key
 )
 SELECT keys, CAST(count(*) AS DOUBLE) AS nulls FROM paths GROUP BY keys ORDER BY keys`
 

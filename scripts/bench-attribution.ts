@@ -1,0 +1,425 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import postgres from 'postgres'
+import type { AnalyticsDb } from '../analytics/duckdb'
+import type { DbHandle } from '../db/client'
+
+/**
+ * Attribution and ROI at the group's scale (SPEC §7, "Attribution and ROI" must 9), on the data
+ * the sales benchmark left: the generated group in Postgres, its DMS exports imported and
+ * matched in the analytical store.
+ *
+ * 1. The questions of the attribution and ROI pages asked of both engines in the same SQL — the
+ *    same text, parameters bound — DuckDB over the analytical store, Postgres over the app's own
+ *    tables (the matched sales copied in, since matchback lives in the analytical store; with
+ *    the indexes a Postgres installation would give them): leads by first channel and month,
+ *    orders' first- and last-touch credits, linear and position-based credits with gross profit,
+ *    the top conversion paths, path length and time to convert, ROI per campaign, and spend
+ *    against return per store and month. Each answer is held to the other engine's: the run
+ *    fails when they differ. The ratio is Postgres' time over DuckDB's, the target ≥ 10× as a
+ *    geometric mean.
+ * 2. All eight models for one store's month and for the whole group's: the app's own code
+ *    (`conversionPaths` and `attributePrepared`), paths read from the analytical store included.
+ * 3. The pages, as a user asks them of the production server: the management ROI review of
+ *    all stores, a store's channel page, the campaign list — the first request (computed) and
+ *    100 more (warm), p95 against ≤ 150 ms; the server's resident memory throughout.
+ */
+
+export type BenchResult = { name: string; value: number; unit: string; target?: string; peer?: { name: string; value: number; unit: string }; ratio?: number; pass?: boolean }
+
+type Manifest = { group: { id: string }; stores: Array<{ id: string; name: string }>; created: { touchpoints: number; leads: number; sales: number; campaigns: number } }
+
+function say(text: string) {
+  process.stderr.write(`${text}\n`)
+}
+
+/**
+ * The quarter the questions ask about and the month of the models and pages, in UTC days: the
+ * generated group makes leads until June 2026 and sells until October, so a month of spring
+ * has both.
+ */
+export const BENCH_PERIOD = { from: '2026-01-01', to: '2026-04-01', month: '2026-03', monthFrom: '2026-03-01', monthTo: '2026-04-01' } as const
+
+type Question = { name: string; sql: string }
+
+// The matched sales as the questions read them: `bench_sales` (the sale's order day, gross profit,
+// revenue) and `bench_sale_matches` (the lead each sale was matched to). In DuckDB views over the
+// analytical store's tables; in Postgres tables loaded with the same rows.
+const ORDERS = `
+orders AS (
+  SELECT m.store_id, m.sale_key, m.lead_id, s.gross_profit_fen AS gp, CAST(s.order_day AS TIMESTAMP) + INTERVAL '1 day' AS converted_at
+  FROM bench_sale_matches m JOIN bench_sales s ON s.store_id = m.store_id AND s.sale_key = m.sale_key
+  WHERE m.status = 'matched' AND s.order_day >= CAST($fromDay AS DATE) AND s.order_day < CAST($toDay AS DATE)
+),
+touches AS (
+  SELECT o.store_id, o.sale_key, o.gp, o.converted_at, t.channel, t.campaign_id, t."at" AS touched_at,
+         row_number() OVER (PARTITION BY o.store_id, o.sale_key ORDER BY t."at", t.id) AS first_n,
+         row_number() OVER (PARTITION BY o.store_id, o.sale_key ORDER BY t."at" DESC, t.id DESC) AS last_n,
+         count(*) OVER (PARTITION BY o.store_id, o.sale_key) AS n
+  FROM orders o JOIN touchpoints t ON t.lead_id = o.lead_id AND t."at" <= o.converted_at AND t."at" > o.converted_at - INTERVAL '30 days'
+)`
+
+export const QUESTIONS: Question[] = [
+  {
+    name: 'leads by first channel and month',
+    sql: `
+WITH firsts AS (
+  SELECT t.channel, t."at" AS touched_at, row_number() OVER (PARTITION BY t.lead_id ORDER BY t."at", t.id) AS n
+  FROM touchpoints t WHERE t.lead_id IS NOT NULL AND t."at" >= CAST($from AS TIMESTAMPTZ) AND t."at" < CAST($to AS TIMESTAMPTZ)
+)
+SELECT CAST(CAST(date_trunc('month', touched_at) AS DATE) AS VARCHAR) AS month, channel, CAST(count(*) AS FLOAT8) AS leads
+FROM firsts WHERE n = 1 GROUP BY 1, 2 ORDER BY 1, 2`,
+  },
+  {
+    name: 'orders: first- and last-touch credits by channel',
+    sql: `
+WITH ${ORDERS}
+SELECT channel, CAST(count(*) FILTER (WHERE first_n = 1) AS FLOAT8) AS first_touch, CAST(count(*) FILTER (WHERE last_n = 1) AS FLOAT8) AS last_touch,
+       CAST(sum(gp) FILTER (WHERE last_n = 1) AS FLOAT8) AS last_touch_gp
+FROM touches GROUP BY channel ORDER BY channel`,
+  },
+  {
+    name: 'orders: linear and position-based credits by channel, with gross profit',
+    sql: `
+WITH ${ORDERS},
+weighted AS (
+  SELECT channel, gp, CAST(1 AS FLOAT8) / n AS linear,
+         CASE WHEN n = 1 THEN CAST(1 AS FLOAT8) WHEN n = 2 THEN 0.5 WHEN first_n = 1 OR last_n = 1 THEN 0.4 ELSE CAST(0.2 AS FLOAT8) / (n - 2) END AS position
+  FROM touches
+)
+SELECT channel, CAST(sum(linear) AS FLOAT8) AS linear, CAST(sum(linear * gp) AS FLOAT8) AS linear_gp,
+       CAST(sum(position) AS FLOAT8) AS position_based, CAST(sum(position * gp) AS FLOAT8) AS position_based_gp
+FROM weighted GROUP BY channel ORDER BY channel`,
+  },
+  {
+    name: 'orders: the twenty most common conversion paths',
+    sql: `
+WITH ${ORDERS},
+paths AS (SELECT string_agg(channel, ' > ' ORDER BY first_n) AS path FROM touches GROUP BY store_id, sale_key)
+SELECT path, CAST(count(*) AS FLOAT8) AS conversions FROM paths GROUP BY path ORDER BY count(*) DESC, path LIMIT 20`,
+  },
+  {
+    name: 'orders: path length and days to convert',
+    sql: `
+WITH ${ORDERS},
+paths AS (SELECT max(n) AS touches, CAST(max(converted_at) AS DATE) - CAST(min(touched_at) AS DATE) AS days FROM touches GROUP BY store_id, sale_key)
+SELECT CAST(least(touches, 8) AS FLOAT8) AS touches, CAST(least(days, 31) AS FLOAT8) AS days, CAST(count(*) AS FLOAT8) AS conversions
+FROM paths GROUP BY 1, 2 ORDER BY 1, 2`,
+  },
+  {
+    name: 'ROI per campaign (last touch): spend, orders, gross profit',
+    sql: `
+WITH ${ORDERS},
+spend AS (
+  SELECT e.campaign_id, sum(e.amount_fen) AS cost, sum(e.subsidy_fen) AS subsidy FROM spend_entries e
+  WHERE e.spent_on >= CAST($fromDay AS DATE) AND e.spent_on < CAST($toDay AS DATE) GROUP BY e.campaign_id
+),
+returned AS (SELECT campaign_id, count(*) AS orders, sum(gp) AS gp FROM touches WHERE last_n = 1 AND campaign_id IS NOT NULL GROUP BY campaign_id)
+SELECT CAST(coalesce(s.campaign_id, r.campaign_id) AS VARCHAR) AS campaign, CAST(coalesce(s.cost, 0) AS FLOAT8) AS cost,
+       CAST(coalesce(s.subsidy, 0) AS FLOAT8) AS subsidy, CAST(coalesce(r.orders, 0) AS FLOAT8) AS orders, CAST(coalesce(r.gp, 0) AS FLOAT8) AS gp,
+       CAST(coalesce(r.gp, 0) - s.cost AS FLOAT8) / CAST(nullif(s.cost, 0) AS FLOAT8) AS roi
+FROM spend s FULL JOIN returned r ON r.campaign_id = s.campaign_id ORDER BY 1`,
+  },
+  {
+    name: 'spend against return per store and month: leads, visits, test drives, orders, gross profit',
+    sql: `
+WITH spend AS (
+  SELECT c.store_id, CAST(date_trunc('month', e.spent_on) AS DATE) AS month, sum(e.amount_fen) AS cost
+  FROM spend_entries e JOIN campaigns c ON c.id = e.campaign_id
+  WHERE e.spent_on >= CAST($fromDay AS DATE) AND e.spent_on < CAST($toDay AS DATE) GROUP BY 1, 2
+),
+lead_months AS (
+  SELECT store_id, CAST(date_trunc('month', first_touch_at) AS DATE) AS month, count(*) AS leads FROM leads
+  WHERE first_touch_at >= CAST($from AS TIMESTAMPTZ) AND first_touch_at < CAST($to AS TIMESTAMPTZ) GROUP BY 1, 2
+),
+visit_months AS (
+  SELECT store_id, CAST(date_trunc('month', arrived_at) AS DATE) AS month, count(*) AS visits, count(*) FILTER (WHERE test_drive) AS test_drives
+  FROM showroom_visits WHERE arrived_at >= CAST($from AS TIMESTAMPTZ) AND arrived_at < CAST($to AS TIMESTAMPTZ) GROUP BY 1, 2
+),
+sold AS (
+  SELECT s.store_id, CAST(date_trunc('month', s.order_day) AS DATE) AS month, count(*) AS orders, sum(s.gross_profit_fen) AS gp
+  FROM bench_sales s JOIN bench_sale_matches m ON m.store_id = s.store_id AND m.sale_key = s.sale_key
+  WHERE m.status = 'matched' AND s.order_day >= CAST($fromDay AS DATE) AND s.order_day < CAST($toDay AS DATE) GROUP BY 1, 2
+),
+store_months AS (SELECT store_id, month FROM spend UNION SELECT store_id, month FROM lead_months UNION SELECT store_id, month FROM visit_months UNION SELECT store_id, month FROM sold)
+SELECT CAST(k.store_id AS VARCHAR) AS store, CAST(k.month AS VARCHAR) AS month, CAST(coalesce(sp.cost, 0) AS FLOAT8) AS cost,
+       CAST(coalesce(l.leads, 0) AS FLOAT8) AS leads, CAST(coalesce(v.visits, 0) AS FLOAT8) AS visits, CAST(coalesce(v.test_drives, 0) AS FLOAT8) AS test_drives,
+       CAST(coalesce(so.orders, 0) AS FLOAT8) AS orders, CAST(coalesce(so.gp, 0) AS FLOAT8) AS gp
+FROM store_months k
+LEFT JOIN spend sp ON sp.store_id = k.store_id AND sp.month = k.month
+LEFT JOIN lead_months l ON l.store_id = k.store_id AND l.month = k.month
+LEFT JOIN visit_months v ON v.store_id = k.store_id AND v.month = k.month
+LEFT JOIN sold so ON so.store_id = k.store_id AND so.month = k.month
+ORDER BY 1, 2`,
+  },
+]
+
+/** `$name` → `$1 …` for Postgres, with the values in that order. */
+export function positional(sql: string, params: Record<string, string>): { text: string; values: string[] } {
+  const names: string[] = []
+  const text = sql.replace(/\$([a-zA-Z]+)/g, (_, name: string) => {
+    if (!(name in params)) throw new Error(`no value for $${name}`)
+    let i = names.indexOf(name)
+    if (i < 0) i = names.push(name) - 1
+    return `$${i + 1}`
+  })
+  return { text, values: names.map((n) => params[n]!) }
+}
+
+/** Rows as comparable text: numbers to 9 significant digits, every value by column name. */
+export function canonical(rows: ReadonlyArray<Record<string, unknown>>): string[] {
+  return rows.map((row) =>
+    JSON.stringify(
+      Object.keys(row)
+        .sort()
+        .map((k) => {
+          const v = row[k]
+          if (v === null || v === undefined) return null
+          if (typeof v === 'number' || typeof v === 'bigint') return Number(Number(v).toPrecision(9))
+          return String(v)
+        }),
+    ),
+  )
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]!
+}
+
+/**
+ * Times `run`: once to warm up (its answer kept), then again until three timings or 30 s,
+ * the median taken. A run over 30 s on its own is timed once.
+ */
+async function timeRuns<T>(run: () => Promise<T>): Promise<{ seconds: number; runs: number; value: T }> {
+  let started = performance.now()
+  const value = await run()
+  const first = (performance.now() - started) / 1000
+  if (first > 30) return { seconds: first, runs: 1, value }
+  const times: number[] = []
+  const budget = performance.now() + 30_000
+  while (times.length < 3 && (times.length === 0 || performance.now() < budget)) {
+    started = performance.now()
+    await run()
+    times.push((performance.now() - started) / 1000)
+  }
+  return { seconds: median(times), runs: times.length, value }
+}
+
+async function copyMatchedSalesToPostgres(live: AnalyticsDb, sql: postgres.Sql, dir: string) {
+  const { runStatement } = await import('../analytics/query')
+  const { fileLiteral } = await import('../analytics/file-literal')
+  const files = { sales: path.join(dir, 'bench-sales.csv'), matches: path.join(dir, 'bench-sale-matches.csv') }
+  await live.withConnection(async (c) => {
+    await runStatement(
+      c,
+      'bench.export.sales',
+      `COPY (SELECT store_id, sale_key, coalesce(order_date, invoice_date, delivery_date) AS order_day, gross_profit_fen, transaction_price_fen FROM sales) TO ${fileLiteral(files.sales, '.csv')} (FORMAT csv, HEADER false)`,
+    )
+    await runStatement(c, 'bench.export.matches', `COPY (SELECT store_id, sale_key, lead_id, status FROM sale_matches) TO ${fileLiteral(files.matches, '.csv')} (FORMAT csv, HEADER false)`)
+  })
+  await sql.unsafe(`drop table if exists bench_sales, bench_sale_matches`)
+  await sql.unsafe(`create table bench_sales (store_id uuid not null, sale_key text not null, order_day date, gross_profit_fen bigint, transaction_price_fen bigint, primary key (store_id, sale_key))`)
+  await sql.unsafe(`create table bench_sale_matches (store_id uuid not null, sale_key text not null, lead_id uuid, status text not null, primary key (store_id, sale_key))`)
+  for (const [table, file] of [
+    ['bench_sales', files.sales],
+    ['bench_sale_matches', files.matches],
+  ] as const) {
+    const writable = await sql.unsafe(`copy ${table} from stdin with (format csv)`).writable()
+    const { finished } = await import('node:stream/promises')
+    writable.end(fs.readFileSync(file))
+    await finished(writable)
+    fs.rmSync(file)
+  }
+  await sql.unsafe(`create index bench_sale_matches_lead_idx on bench_sale_matches (lead_id)`)
+  await sql.unsafe(`create index bench_sales_day_idx on bench_sales (order_day)`)
+  await sql.unsafe(`analyze bench_sales, bench_sale_matches`)
+}
+
+export async function benchAttribution(input: { manifest: Manifest; handle: DbHandle; live: AnalyticsDb; databaseUrl: string; dataDir: string }): Promise<BenchResult[]> {
+  const { manifest, live, databaseUrl, dataDir } = input
+  const { defineQuery, runQuery, runStatement } = await import('../analytics/query')
+  const results: BenchResult[] = []
+  const n = (x: number) => x.toLocaleString('en')
+  const p = BENCH_PERIOD
+  const params = { from: `${p.from}T00:00:00Z`, to: `${p.to}T00:00:00Z`, fromDay: p.from, toDay: p.to }
+
+  // ---- 1. the same questions of both engines ------------------------------------------------
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} })
+  const ratios: number[] = []
+  try {
+    await sql.unsafe(`set time zone 'UTC'`)
+    // what an analytics session on the server would have: memory for its sorts and hashes
+    await sql.unsafe(`set work_mem = '256MB'`)
+    await copyMatchedSalesToPostgres(live, sql, dataDir)
+    await live.withConnection(async (c) => {
+      await runStatement(c, 'bench.view.sales', `CREATE OR REPLACE TEMP VIEW bench_sales AS SELECT store_id, sale_key, coalesce(order_date, invoice_date, delivery_date) AS order_day, gross_profit_fen, transaction_price_fen FROM sales`)
+      await runStatement(c, 'bench.view.matches', `CREATE OR REPLACE TEMP VIEW bench_sale_matches AS SELECT store_id, sale_key, lead_id, status FROM sale_matches`)
+      for (const q of QUESTIONS) {
+        const query = defineQuery<Record<string, string>>()({ name: `bench.question.${q.name}`, sql: q.sql })
+        // DuckDB refuses a value the statement does not use
+        const used = Object.fromEntries(Object.entries(params).filter(([k]) => new RegExp(`\\$${k}\\b`).test(q.sql)))
+        const duck = await timeRuns(() => runQuery(c, query, used))
+        const { text, values } = positional(q.sql, params)
+        const pg = await timeRuns(async () => (await sql.unsafe(text, values)) as unknown as Array<Record<string, unknown>>)
+        const a = canonical(duck.value as Array<Record<string, unknown>>)
+        const b = canonical(pg.value)
+        if (!a.length) throw new Error(`The question "${q.name}" has no answer on the generated data`)
+        if (a.join('\n') !== b.join('\n')) {
+          const at = a.findIndex((row, i) => row !== b[i])
+          throw new Error(`DuckDB and Postgres answer "${q.name}" differently (${a.length} and ${b.length} rows; first difference at row ${at}: ${a[at]} / ${b[at]})`)
+        }
+        const ratio = pg.seconds / duck.seconds
+        ratios.push(ratio)
+        say(`  ${q.name}: DuckDB ${(duck.seconds * 1000).toFixed(0)} ms, Postgres ${(pg.seconds * 1000).toFixed(0)} ms (${ratio.toFixed(1)}×), ${a.length} rows alike`)
+        results.push({
+          name: `Question: ${q.name} (the group, ${p.from} – ${p.to}; ${n(a.length)} rows, the same from both)`,
+          value: Math.round(duck.seconds * 1000),
+          unit: 'ms',
+          peer: { name: `Postgres, the same SQL${pg.runs === 1 ? ' (one run)' : ''}`, value: Math.round(pg.seconds * 1000), unit: 'ms' },
+          ratio,
+        })
+      }
+    })
+    await sql.unsafe(`drop table if exists bench_sales, bench_sale_matches`)
+  } finally {
+    await sql.end({ timeout: 5 })
+  }
+  const geo = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length)
+  results.push({
+    name: `Attribution and ROI questions: DuckDB against Postgres on the same data, geometric mean of the ${ratios.length} ratios above`,
+    value: Math.round(geo * 10) / 10,
+    unit: '×',
+    target: '≥ 10×',
+    pass: geo >= 10,
+  })
+
+  // ---- 2. all eight models, the app's own code ---------------------------------------------
+  const { conversionPaths } = await import('../analytics/queries/conversion-paths')
+  const { attributePrepared, preparePaths, ATTRIBUTION_MODELS } = await import('../analytics/attribution')
+  const storeA = manifest.stores[0]!.id
+  const month = { from: `${p.monthFrom}T00:00:00Z`, to: `${p.monthTo}T00:00:00Z` }
+  for (const [scope, storeIds, target] of [
+    ['one store', [storeA], 1],
+    [`the group (${manifest.stores.length} stores)`, manifest.stores.map((s) => s.id), 10],
+  ] as const) {
+    for (const kind of ['lead', 'order'] as const) {
+      let paths = 0
+      let conversions = 0
+      let nulls = 0
+      const timed = await timeRuns(() =>
+        live.withConnection(async (c) => {
+          const read = await conversionPaths(c, { storeIds, from: month.from, to: month.to, kind, dimension: 'channel' })
+          const prepared = preparePaths([...read.converted, ...read.nulls])
+          const all = attributePrepared(prepared, { order: 1 })
+          if (ATTRIBUTION_MODELS.some((m) => !all.credits[m])) throw new Error('a model gave no credits')
+          paths = prepared.paths.length
+          conversions = prepared.totals.conversions
+          nulls = prepared.totals.nulls
+          return all
+        }),
+      )
+      say(`  eight models, ${scope}, ${kind}: ${timed.seconds.toFixed(2)} s (${n(conversions)} conversions, ${n(nulls)} journeys without, ${n(paths)} distinct paths)`)
+      results.push({
+        name: `All eight models, ${scope}, ${p.month}, ${kind === 'lead' ? 'lead' : 'order'} conversions (${n(conversions)}, and ${n(nulls)} journeys that did not convert; ${n(paths)} distinct paths): paths read from the analytical store and credited`,
+        value: Math.round(timed.seconds * 100) / 100,
+        unit: 's',
+        target: `≤ ${target} s`,
+        pass: timed.seconds <= target,
+      })
+    }
+  }
+
+  // ---- 3. the pages, warm, on the production server ----------------------------------------
+  results.push(...(await benchPages({ manifest, live, databaseUrl, dataDir })))
+  return results
+}
+
+async function benchPages(input: { manifest: Manifest; live: AnalyticsDb; databaseUrl: string; dataDir: string }): Promise<BenchResult[]> {
+  const { manifest, databaseUrl, dataDir } = input
+  const { ensureBuild } = await import('./bench-lead-import')
+  const { spawnServer } = await import('../test/e2e/harness')
+  const { getDb } = await import('../db/client')
+  const { users } = await import('../db/schema')
+  const { createSession } = await import('../app/utils/auth.server')
+  const { hashPassword } = await import('../app/utils/password.server')
+  const crypto = await import('node:crypto')
+  ensureBuild()
+  const db = await getDb()
+  const [executive] = await db
+    .insert(users)
+    .values({ groupId: manifest.group.id, email: `bench.executive.${Date.now()}@roadshow.bench`, name: '集团总经理', role: 'executive', passwordHash: await hashPassword(crypto.randomBytes(16).toString('hex')) })
+    .returning({ id: users.id })
+  const setCookie = await createSession(new Request('http://127.0.0.1/'), executive!.id)
+  const cookie = setCookie.split(';')[0]!
+  // the server opens the analytical store this process has open: one process per file
+  await input.live.close()
+  const server = await spawnServer({ dataDir, env: { DATABASE_URL: databaseUrl, SEED_DEMO: 'false', LOG_LEVEL: 'warn' } })
+  const results: BenchResult[] = []
+  let peakRss = 0
+  const rss = () => {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))?.[1] ?? 0)
+      peakRss = Math.max(peakRss, kb * 1024)
+    } catch {
+      // gone
+    }
+  }
+  const sampler = setInterval(rss, 100)
+  try {
+    const ask = async (url: string) => {
+      const started = performance.now()
+      const res = await fetch(`${server.url}${url}`, { headers: { cookie, 'accept-language': 'zh-CN' }, redirect: 'manual', signal: AbortSignal.timeout(600_000) })
+      const body = await res.text()
+      const ms = performance.now() - started
+      if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${body.slice(0, 300)}\n${server.output().slice(-3000)}`)
+      return { ms, body }
+    }
+    const deadline = Date.now() + 10 * 60_000
+    for (;;) {
+      try {
+        if ((await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(2000) })).ok) break
+      } catch {
+        // not yet
+      }
+      if (server.child.exitCode !== null || Date.now() > deadline) throw new Error(`the server did not start:\n${server.output().slice(-3000)}`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    const storeA = manifest.stores[0]!.id
+    const pages = [
+      { name: `Management ROI review, all ${manifest.stores.length} stores (/analysis/review), ${BENCH_PERIOD.month}`, url: `/analysis/review?month=${BENCH_PERIOD.month}`, expect: 'data-testid="drill-store"' },
+      { name: `Channel and media page of one store, orders (/analysis/channels), ${BENCH_PERIOD.month}`, url: `/analysis/channels?store=${storeA}&month=${BENCH_PERIOD.month}&conversion=order`, expect: 'data-testid="model-comparison"' },
+      { name: `Campaign list (/campaigns), ${manifest.created.campaigns.toLocaleString('en')} campaigns`, url: '/campaigns', expect: '/campaigns/' },
+    ]
+    for (const page of pages) {
+      // the first request computes (and waits for the analytical store's first sync, when it has not run yet)
+      const first = await ask(page.url)
+      if (!first.body.includes(page.expect)) throw new Error(`GET ${page.url} did not show what it should (${page.expect})`)
+      const times: number[] = []
+      for (let i = 0; i < 100; i++) times.push((await ask(page.url)).ms)
+      times.sort((a, b) => a - b)
+      const p95 = times[94]!
+      say(`  ${page.url}: first ${first.ms.toFixed(0)} ms, then p50 ${times[49]!.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms`)
+      results.push({
+        name: `${page.name}: p95 of 100 requests after the first (p50 ${Math.round(times[49]!)} ms; the first, computing the page: ${Math.round(first.ms).toLocaleString('en')} ms)`,
+        value: Math.round(p95),
+        unit: 'ms',
+        target: '≤ 150 ms',
+        pass: p95 <= 150,
+      })
+    }
+  } finally {
+    clearInterval(sampler)
+    rss()
+    server.child.kill('SIGTERM')
+    await server.exited
+  }
+  results.push({
+    name: 'The server\'s peak resident memory through the page measurements (analytical store open, reports computed)',
+    value: Math.round(peakRss / 2 ** 20),
+    unit: 'MiB',
+    target: '< 1,024 MiB',
+    pass: peakRss < 2 ** 30,
+  })
+  return results
+}
