@@ -74,7 +74,15 @@ export type ConversionPathsResult = {
 /** The window before a conversion (or a journey's end) as an interval: the asked-for days, else the store's (`st`), else 30. */
 const LOOKBACK = `to_days(CAST(coalesce(CAST($lookbackDays AS INTEGER), st.attribution_lookback_days, ${DEFAULT_LOOKBACK_DAYS}) AS INTEGER))`
 
-type Params = { storeIds: ReturnType<typeof sqlList>; from: string; to: string; lookbackDays: number | null }
+/** `since`: the earliest touch a path of the period can hold (the longest window before `from`), a bound value so the scan filters before joining. */
+type Params = { storeIds: ReturnType<typeof sqlList>; from: string; to: string; since: string; lookbackDays: number | null }
+
+const longestWindow = defineQuery<{ storeIds: ReturnType<typeof sqlList> }>()({
+  name: 'attribution.longest-window',
+  sql: `SELECT CAST(max(coalesce(st.attribution_lookback_days, ${DEFAULT_LOOKBACK_DAYS})) AS INTEGER) AS days
+        FROM (SELECT unnest($storeIds::UUID[]) AS id) wanted LEFT JOIN stores st ON st.id = wanted.id`,
+  row: z.object({ days: z.number().nullable() }),
+})
 
 const keyOf = (dimension: PathDimension) => (dimension === 'channel' ? 't.channel' : `coalesce(CAST(t.campaign_id AS VARCHAR), '${NO_CAMPAIGN}')`)
 
@@ -95,16 +103,12 @@ starts AS (
   FROM lead_events e SEMI JOIN leads l ON l.id = e.lead_id AND list_contains($storeIds::UUID[], l.store_id)
   WHERE e.type = 'opportunity'
 ),
-reach AS (
-  SELECT $from::TIMESTAMPTZ - to_days(CAST(max(coalesce(CAST($lookbackDays AS INTEGER), st.attribution_lookback_days, ${DEFAULT_LOOKBACK_DAYS})) AS INTEGER)) AS since
-  FROM (SELECT unnest($storeIds::UUID[]) AS id) wanted LEFT JOIN stores st ON st.id = wanted.id
-),
 touch AS (
   SELECT t.id, t.store_id, t.lead_id, t.site_id, t.visitor_key, t.kind, t."at", ${keyOf(dimension)} AS key,
          coalesce(o.opportunity, 1) AS opportunity
   FROM touchpoints t
   ASOF LEFT JOIN starts o ON o.lead_id = t.lead_id AND t."at" >= o.started_at
-  WHERE list_contains($storeIds::UUID[], t.store_id) AND t."at" < $to::TIMESTAMPTZ AND t."at" >= (SELECT since FROM reach)
+  WHERE list_contains($storeIds::UUID[], t.store_id) AND t."at" < $to::TIMESTAMPTZ AND t."at" >= $since::TIMESTAMPTZ
 )`
 
 /** (store_id, lead_id, opportunity, sale_key, converted_at, value, revenue) of each conversion of the kind, in the period. */
@@ -225,10 +229,13 @@ function nullsQuery(kind: ConversionKind, dimension: PathDimension) {
 
 /** The converted journeys and the aggregated journeys that did not convert, for the models of ../attribution. */
 export async function conversionPaths(c: AnalyticsConnection, params: ConversionPathsParams): Promise<ConversionPathsResult> {
+  const storeIds = sqlList([...params.storeIds])
+  const days = params.lookbackDays ?? (await runQuery(c, longestWindow, { storeIds }))[0]?.days ?? DEFAULT_LOOKBACK_DAYS
   const bound: Params = {
-    storeIds: sqlList([...params.storeIds]),
+    storeIds,
     from: params.from,
     to: params.to,
+    since: new Date(Date.parse(params.from) - days * 86_400_000).toISOString(),
     lookbackDays: params.lookbackDays ?? null,
   }
   const convertedRows = await runQuery(c, pathsQuery(params.kind, params.dimension), bound)

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import { Error as ErrorLevel, logger, parse, View } from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
 
@@ -8,7 +9,33 @@ import { compile, type TopLevelSpec } from 'vega-lite'
 // vega-lite warns about harmless scale merges (an explicit domain shared by x and x2); keep errors only
 const quiet = logger(ErrorLevel)
 
-export async function renderChartSvg(spec: TopLevelSpec): Promise<string> {
+/**
+ * The SVG of the spec — its data included — rendered once and kept (a chart is ~50 ms of vega
+ * work; a page asked again of unchanged data draws the same charts). Keyed by a hash of the
+ * spec, so different data, labels or language are different charts; the least recently used
+ * go first.
+ */
+export function renderChartSvg(spec: TopLevelSpec): Promise<string> {
+  const key = crypto.createHash('sha256').update(JSON.stringify(spec)).digest('base64url')
+  const hit = rendered.get(key)
+  if (hit) {
+    rendered.delete(key)
+    rendered.set(key, hit)
+    return hit
+  }
+  const pending = draw(spec).catch((error: unknown) => {
+    rendered.delete(key)
+    throw error
+  })
+  rendered.set(key, pending)
+  while (rendered.size > KEPT_CHARTS) rendered.delete(rendered.keys().next().value!)
+  return pending
+}
+
+const KEPT_CHARTS = 256
+const rendered = new Map<string, Promise<string>>()
+
+async function draw(spec: TopLevelSpec): Promise<string> {
   const view = new View(parse(compile(spec, { logger: quiet }).spec), { renderer: 'none', logLevel: ErrorLevel })
   try {
     return await view.toSVG()
