@@ -234,6 +234,27 @@ describe('the channel page (渠道与媒体分析)', () => {
     expect(bad.status).toBe(400)
     expect(String(bad.data)).toContain('model')
     expect((await page('?month=2026-13')).status).toBe(400)
+    const halfLife = await page('?halfLife=0')
+    expect(halfLife.status).toBe(400)
+    expect(String(halfLife.data)).toContain('halfLife')
+  })
+
+  it('runs the Markov chain with or without the journeys that did not convert, and time decay with the half-life asked for', async () => {
+    const withNulls = (await page('?month=2026-10&conversion=visit')).data.analysis
+    expect(withNulls).toMatchObject({ includeNulls: true, halfLifeDays: 7 })
+    const without = (await page('?month=2026-10&conversion=visit&nulls=without&halfLife=1')).data.analysis
+    expect(without).toMatchObject({ includeNulls: false, halfLifeDays: 1 })
+    expect(without.report.totals.conversions).toBe(withNulls.report.totals.conversions)
+    // the same paths, as the engine credits them with these options
+    const visits = await paths({ kind: 'visit' })
+    const expected = attributeConversions([...visits.converted, ...visits.nulls], { includeNulls: false, halfLifeDays: 1 })
+    for (const key of without.report.keys) {
+      expect(without.report.credits.markov[key].conversions).toBeCloseTo(expected.credits.markov.get(key)!.conversions, 9)
+      expect(without.report.credits.timeDecay[key].conversions).toBeCloseTo(expected.credits.timeDecay.get(key)!.conversions, 9)
+    }
+    // a one-day half-life leans on the touch nearest the visit more than a week's does
+    const last = visits.converted[0]!.channels.at(-1)!
+    expect(without.report.credits.timeDecay[last].conversions).toBeGreaterThan(withNulls.report.credits.timeDecay[last].conversions)
   })
 
   it('uses each store’s own lookback window, and the page follows the change at the next sync', async () => {

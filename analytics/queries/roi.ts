@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { sqlList, type AnalyticsConnection } from '../duckdb'
 import { defineQuery, runQuery, type AnalyticsQuery } from '../query'
 import { cachedResult } from '../result-cache'
-import { attributeModel, type AttributionModel } from '../attribution'
+import { attributeModel, type AttributionModel, type AttributionOptions } from '../attribution'
 import { bootstrapCredits, type Interval } from '../attribution/bootstrap'
 import { type ConversionPath, preparePaths } from '../attribution/paths'
 import { CONVERSION_KINDS, NO_CHANNEL, type ConversionKind } from '../attribution/vocabulary'
@@ -65,6 +65,8 @@ export type RoiParams = {
   /** the store's time zone, for the month of a conversion */
   timeZone: string
   replicates?: number
+  /** the model's options (Markov order and nulls, time decay's half-life): those of the page's model comparison */
+  options?: Pick<AttributionOptions, 'order' | 'includeNulls' | 'halfLifeDays'>
 }
 
 const costRow = z.object({ key: z.string(), cost: z.number(), subsidy: z.number() })
@@ -127,7 +129,7 @@ const TOTAL = '*'
  */
 async function funnels<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<RoiParams, 'by'>, dims: readonly D[], from: string, to: string, withIntervals: boolean): Promise<Map<D, PeriodFunnels>> {
   const out = new Map<D, PeriodFunnels>(dims.map((d) => [d, { funnels: new Map(), grossProfit: null, totalGrossProfit: null }]))
-  const options = { order: 1 as const }
+  const options = { order: 1 as const, ...p.options }
   for (const kind of CONVERSION_KINDS) {
     const read = new Map<'campaign' | 'channel', Awaited<ReturnType<typeof conversionPaths>>>()
     for (const by of dims) {

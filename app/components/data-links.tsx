@@ -6,11 +6,20 @@ import { useI18n } from '../utils/use-root'
  * filters as shown — the store and month as the address has them, the rest as the page
  * resolved them (defaults included), so the file holds exactly what the chart draws.
  */
-export function DataLinks({ chart, analysis }: { chart: string; analysis: { conversion: string; by: string; model: string; order: number } }) {
+export function DataLinks({ chart, analysis }: { chart: string; analysis: { conversion: string; by: string; model: string; order: number; includeNulls: boolean; halfLifeDays: number } }) {
   const { t } = useI18n()
   const [params] = useSearchParams()
   const href = (format: string) => {
-    const q = new URLSearchParams({ chart, format, conversion: analysis.conversion, by: analysis.by, model: analysis.model, order: String(analysis.order) })
+    const q = new URLSearchParams({
+      chart,
+      format,
+      conversion: analysis.conversion,
+      by: analysis.by,
+      model: analysis.model,
+      order: String(analysis.order),
+      nulls: analysis.includeNulls ? 'with' : 'without',
+      halfLife: String(analysis.halfLifeDays),
+    })
     for (const key of ['store', 'month']) {
       const value = params.get(key)
       if (value) q.set(key, value)

@@ -116,6 +116,17 @@ export default function ChannelAnalysisPage() {
         {select('by', 'analysis.filter.by', a.by, PATH_DIMENSIONS.map((k) => ({ value: k, label: t(`analysis.by.${k}`) })))}
         {select('model', 'analysis.filter.model', a.model, ATTRIBUTION_MODELS.map((k) => ({ value: k, label: t(`analysis.model.${k}`) })))}
         {select('order', 'analysis.filter.order', String(a.order), ['1', '2', '3'].map((k) => ({ value: k, label: k })))}
+        {select('nulls', 'analysis.filter.nulls', a.includeNulls ? 'with' : 'without', [
+          { value: 'with', label: t('analysis.filter.nulls.with') },
+          { value: 'without', label: t('analysis.filter.nulls.without') },
+        ])}
+        <div className="field">
+          <label htmlFor="af-halfLife">{t('analysis.filter.halfLife')}</label>
+          <input id="af-halfLife" name="halfLife" type="number" inputMode="numeric" min={1} max={90} step={1} defaultValue={String(a.halfLifeDays)} aria-describedby="af-halfLife-hint" />
+          <span id="af-halfLife-hint" className="hint">
+            {t('analysis.filter.halfLifeHint')}
+          </span>
+        </div>
         <FilterActions resetTo="/analysis/channels" showReset={[...params.keys()].length > 0} />
       </Form>
 

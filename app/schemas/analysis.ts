@@ -16,6 +16,13 @@ export const ChannelAnalysisSchema = z.object({
   by: queryChoice(PATH_DIMENSIONS),
   model: queryChoice(ATTRIBUTION_MODELS),
   order: queryChoice(['1', '2', '3']),
+  /** the Markov chain with the journeys that did not convert (default) or without them */
+  nulls: queryChoice(['with', 'without']),
+  /** time decay's half-life in days, 1–90 (default 7) */
+  halfLife: z.preprocess(
+    (v) => (v === '' || v === null ? undefined : v),
+    z.coerce.number({ error: 'validation.range?min=1&max=90' }).int('validation.range?min=1&max=90').min(1, 'validation.range?min=1&max=90').max(90, 'validation.range?min=1&max=90').optional(),
+  ),
 })
 export type ChannelAnalysisFilters = z.output<typeof ChannelAnalysisSchema>
 

@@ -5,7 +5,7 @@ import { attributionReport, type AttributionReport } from '../../analytics/queri
 import { roiReport, roiReports, type RoiReport } from '../../analytics/queries/roi'
 import { NO_CAMPAIGN, type ConversionKind, type PathDimension } from '../../analytics/attribution/vocabulary'
 import type { AttributionModel } from '../../analytics/attribution/vocabulary'
-import type { MarkovOrder } from '../../analytics/attribution'
+import { DEFAULT_HALF_LIFE_DAYS, type MarkovOrder } from '../../analytics/attribution'
 import { DEFAULT_MODEL, type ChannelAnalysisFilters } from '../schemas/analysis'
 import type { SessionUser } from '../utils/auth.server'
 import { zonedDay, zonedDayRange } from '../utils/zoned-time'
@@ -29,6 +29,10 @@ export type ChannelAnalysis = {
   by: PathDimension
   model: AttributionModel
   order: MarkovOrder
+  /** whether the Markov chain counts the journeys that did not convert */
+  includeNulls: boolean
+  /** time decay's half-life in days */
+  halfLifeDays: number
   report: AttributionReport | null
   /** cost, funnel and ROI per channel or campaign under the chosen model */
   roi: RoiReport | null
@@ -67,6 +71,8 @@ export async function channelAnalysis(user: SessionUser, filters: ChannelAnalysi
     by: filters.by ?? 'channel',
     model: filters.model ?? DEFAULT_MODEL,
     order: Number(filters.order ?? '1') as MarkovOrder,
+    includeNulls: filters.nulls !== 'without',
+    halfLifeDays: filters.halfLife ?? DEFAULT_HALF_LIFE_DAYS,
     campaignNames: {},
   } satisfies Omit<ChannelAnalysis, 'ready' | 'report' | 'roi'>
   if (!stores.length) return { ...base, ready: true, report: null, roi: null }
@@ -80,8 +86,20 @@ export async function channelAnalysis(user: SessionUser, filters: ChannelAnalysi
       kind: base.conversion,
       dimension: base.by,
       order: base.order,
+      includeNulls: base.includeNulls,
+      halfLifeDays: base.halfLifeDays,
     }),
-    roi: await roiReport(c, { storeIds: base.storeIds, from: start.toISOString(), to: end.toISOString(), fromDay: from, toDay: to, by: base.by, model: base.model, timeZone }),
+    roi: await roiReport(c, {
+      storeIds: base.storeIds,
+      from: start.toISOString(),
+      to: end.toISOString(),
+      fromDay: from,
+      toDay: to,
+      by: base.by,
+      model: base.model,
+      timeZone,
+      options: { order: base.order, includeNulls: base.includeNulls, halfLifeDays: base.halfLifeDays },
+    }),
   }))
   const report = value?.report ?? null
   const roi = value?.roi ?? null
