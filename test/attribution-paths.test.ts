@@ -329,10 +329,28 @@ describe('ROI per channel, campaign, store and month', () => {
     const byCampaign = await roi({ by: 'campaign' })
     expect(byCampaign.rows.find((x) => x.key === campaignX)).toMatchObject({ orders: 1, grossProfit: 300_000, cost: 300_000, visits: 1 })
     expect(byCampaign.rows.find((x) => x.key === campaignX)!.roi).toBeCloseTo(0, 12)
+    // no targets set yet: none to attain
+    expect(byCampaign.rows.find((x) => x.key === campaignX)!.targets).toBeNull()
     const byStore = await roi({ by: 'store' })
     expect(byStore.rows).toEqual([expect.objectContaining({ key: storeA, leads: 2, orders: 1, cost: 300_000, grossProfit: 300_000 })])
     const byMonth = await roi({ by: 'month' })
     expect(byMonth.rows).toEqual([expect.objectContaining({ key: '2026-10', leads: 2, visits: 1, orders: 1, cost: 300_000 })])
+  })
+
+  it('per campaign, the plan’s targets beside the figures, once the next sync brought them', async () => {
+    const db = await getDb()
+    await db.update(campaigns).set({ targetLeads: 4, targetOrders: 2, targetGrossProfitFen: 600_000 }).where(eq(campaigns.id, campaignX))
+    await syncNow(dataDir)
+    try {
+      const row = (await roi({ by: 'campaign' })).rows.find((x) => x.key === campaignX)!
+      expect(row.targets).toEqual({ leads: 4, orders: 2, grossProfit: 600_000 })
+      expect(row.orders / row.targets!.orders!).toBe(0.5)
+      // the rows without a campaign have none
+      expect((await roi({ by: 'campaign' })).rows.find((x) => x.key === NO_CAMPAIGN)?.targets ?? null).toBeNull()
+    } finally {
+      await db.update(campaigns).set({ targetLeads: null, targetOrders: null, targetGrossProfitFen: null }).where(eq(campaigns.id, campaignX))
+      await syncNow(dataDir)
+    }
   })
 
   it('every model gives the same totals; only the split between channels changes', async () => {

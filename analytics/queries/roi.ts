@@ -44,6 +44,8 @@ export type RoiRow = Funnel & {
   roiInterval: Interval | null
   /** the same figures over the same length of time just before */
   prior: Funnel & { cost: number }
+  /** per campaign: the plan's targets (SPEC §2), where set; attainment = actual ÷ target */
+  targets: Partial<Funnel> | null
 }
 
 export type RoiReport = {
@@ -95,6 +97,29 @@ const costQueries = Object.fromEntries(
     }),
   ]),
 ) as Record<RoiDimension, AnalyticsQuery<{ storeIds: ReturnType<typeof sqlList>; fromDay: string; toDay: string }, z.output<typeof costRow>>>
+
+const targetRow = z.object({
+  key: z.string(),
+  leads: z.number().nullable(),
+  visits: z.number().nullable(),
+  testDrives: z.number().nullable(),
+  orders: z.number().nullable(),
+  deliveries: z.number().nullable(),
+  revenue: z.number().nullable(),
+  grossProfit: z.number().nullable(),
+})
+
+/** The campaigns' targets, for the campaign rows' attainment. */
+const targetsQuery = defineQuery<{ ids: ReturnType<typeof sqlList> }>()({
+  name: 'roi.targets',
+  sql: `
+    SELECT CAST(id AS VARCHAR) AS key, CAST(target_leads AS DOUBLE) AS leads, CAST(target_visits AS DOUBLE) AS visits,
+           CAST(target_test_drives AS DOUBLE) AS "testDrives", CAST(target_orders AS DOUBLE) AS orders,
+           CAST(target_deliveries AS DOUBLE) AS deliveries, CAST(target_revenue_fen AS DOUBLE) AS revenue,
+           CAST(target_gross_profit_fen AS DOUBLE) AS "grossProfit"
+    FROM campaigns WHERE list_contains(CAST($ids AS UUID[]), id)`,
+  row: targetRow,
+})
 
 const FUNNEL_FIELD: Record<ConversionKind, keyof Funnel> = { lead: 'leads', visit: 'visits', test_drive: 'testDrives', order: 'orders', delivery: 'deliveries' }
 
@@ -190,7 +215,17 @@ async function computeRoiReports<D extends RoiDimension>(c: AnalyticsConnection,
   for (const by of dims) {
     const cost = await runQuery(c, costQueries[by], { storeIds, fromDay: p.fromDay, toDay: p.toDay })
     const priorCost = await runQuery(c, costQueries[by], { storeIds, fromDay: priorFromDay, toDay: p.fromDay })
-    out[by] = roiRows(by, p.model, cost, priorCost, current.get(by)!, prior.get(by)!)
+    const report = roiRows(by, p.model, cost, priorCost, current.get(by)!, prior.get(by)!)
+    if (by === 'campaign') {
+      const ids = report.rows.map((r) => r.key).filter((k) => /^[0-9a-f-]{36}$/.test(k))
+      const targets = ids.length ? await runQuery(c, targetsQuery, { ids: sqlList(ids) }) : []
+      const byKey = new Map(targets.map(({ key, ...t }) => [key, Object.fromEntries(Object.entries(t).filter(([, v]) => v != null && v > 0)) as Partial<Funnel>]))
+      for (const row of report.rows) {
+        const t = byKey.get(row.key)
+        row.targets = t && Object.keys(t).length ? t : null
+      }
+    }
+    out[by] = report
   }
   return out
 }
@@ -213,6 +248,7 @@ function roiRows(by: RoiDimension, model: AttributionModel, cost: Array<z.output
     roi: spent.cost > 0 ? (f.grossProfit - spent.cost) / spent.cost : null,
     roiInterval: spent.cost > 0 && gpInterval ? { low: (gpInterval.low - spent.cost) / spent.cost, high: (gpInterval.high - spent.cost) / spent.cost } : null,
     prior: { ...priorFunnel, cost: priorSpent },
+    targets: null,
   })
   const rows = keys.map((key) =>
     row(key, current.funnels.get(key) ?? emptyFunnel(), costs.get(key) ?? { cost: 0, subsidy: 0 }, current.grossProfit?.get(key) ?? null, prior.funnels.get(key) ?? emptyFunnel(), priorCosts.get(key) ?? 0),
