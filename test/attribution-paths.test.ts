@@ -4,6 +4,7 @@ import { getDb } from '../db/client'
 import { budgetLines, campaigns, mediaPlacements, showroomVisits, spendEntries, stores, touchpoints } from '../db/schema'
 import { refreshLineActuals, syncPlanCostLines } from '../db/plan-costs'
 import { NO_CHANNEL, roiReport, type RoiParams } from '../analytics/queries/roi'
+import { NO_MEDIUM } from '../analytics/attribution/vocabulary'
 import { withAnalytics } from '../analytics/duckdb'
 import { attributeConversions, ATTRIBUTION_MODELS } from '../analytics/attribution'
 import { conversionPaths, NO_CAMPAIGN, type ConversionPathsParams } from '../analytics/queries/conversion-paths'
@@ -335,6 +336,27 @@ describe('ROI per channel, campaign, store and month', () => {
     expect(byStore.rows).toEqual([expect.objectContaining({ key: storeA, leads: 2, orders: 1, cost: 300_000, grossProfit: 300_000 })])
     const byMonth = await roi({ by: 'month' })
     expect(byMonth.rows).toEqual([expect.objectContaining({ key: '2026-10', leads: 2, visits: 1, orders: 1, cost: 300_000 })])
+  })
+
+  it('per medium: only the touches that came through a placement count for its medium; the rest and the non-media cost are one row', async () => {
+    const db = await getDb()
+    const [placement] = await db.select().from(mediaPlacements).where(eq(mediaPlacements.campaignId, campaignX))
+    // before any touch names the placement, 抖音 by medium has its cost and no conversions
+    const unplaced = await roi({ by: 'medium' })
+    expect(unplaced.rows.find((x) => x.key === 'douyin')).toMatchObject({ cost: 200_000, visits: 0, orders: 0 })
+    await db.update(touchpoints).set({ placementId: placement!.id }).where(eq(touchpoints.visitorKey, 'v-wang'))
+    await syncNow(dataDir)
+    try {
+      const r = await roi({ by: 'medium' })
+      expect(r.rows.map((x) => x.key).sort()).toEqual([NO_MEDIUM, 'douyin'])
+      expect(r.rows.find((x) => x.key === 'douyin')).toMatchObject({ visits: 1, orders: 1, grossProfit: 300_000, cost: 200_000 })
+      expect(r.rows.find((x) => x.key === NO_MEDIUM)).toMatchObject({ leads: 2, orders: 0, cost: 100_000 })
+      // the same totals as every other dimension
+      expect(r.totals).toMatchObject({ leads: 2, visits: 1, orders: 1, cost: 300_000 })
+    } finally {
+      await db.update(touchpoints).set({ placementId: null }).where(eq(touchpoints.visitorKey, 'v-wang'))
+      await syncNow(dataDir)
+    }
   })
 
   it('per campaign, the plan’s targets beside the figures, once the next sync brought them', async () => {

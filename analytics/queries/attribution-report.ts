@@ -1,5 +1,6 @@
 import type { AnalyticsConnection } from '../duckdb'
 import { cachedResult } from '../result-cache'
+import { NO_MEDIUM } from '../attribution/vocabulary'
 import { ATTRIBUTION_MODELS, attributePrepared, type AttributionModel, type AttributionOptions } from '../attribution'
 import { bootstrapCredits, type CreditInterval } from '../attribution/bootstrap'
 import { type ConversionPath, preparePaths } from '../attribution/paths'
@@ -60,7 +61,9 @@ export function attributionReport(c: AnalyticsConnection, params: AttributionRep
 
 async function computeAttributionReport(c: AnalyticsConnection, params: AttributionReportParams): Promise<AttributionReport> {
   const { converted, nulls } = await conversionPaths(c, params)
-  const options = { order: params.order, includeNulls: params.includeNulls, halfLifeDays: params.halfLifeDays, directChannel: params.directChannel }
+  // by medium, last non-direct passes over the touches that came through no placement
+  const directChannel = params.directChannel ?? (params.dimension === 'medium' ? NO_MEDIUM : undefined)
+  const options = { order: params.order, includeNulls: params.includeNulls, halfLifeDays: params.halfLifeDays, directChannel }
   return reportFromPaths(params.kind, params.dimension, converted, nulls, options, params.replicates)
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { sqlList, type AnalyticsConnection } from '../duckdb'
 import { defineQuery, runQuery } from '../query'
 import type { ConversionPath } from '../attribution/paths'
-import { CONVERSION_KINDS, NO_CAMPAIGN, PATH_DIMENSIONS, type ConversionKind, type PathDimension } from '../attribution/vocabulary'
+import { CONVERSION_KINDS, NO_CAMPAIGN, NO_MEDIUM, PATH_DIMENSIONS, type ConversionKind, type PathDimension } from '../attribution/vocabulary'
 
 /**
  * The conversion paths of the attribution models (SPEC §4, docs/decisions/022-attribution-
@@ -84,10 +84,11 @@ const longestWindow = defineQuery<{ storeIds: ReturnType<typeof sqlList> }>()({
   row: z.object({ days: z.number().nullable() }),
 })
 
-const keyOf = (dimension: PathDimension) => (dimension === 'channel' ? 't.channel' : `coalesce(CAST(t.campaign_id AS VARCHAR), '${NO_CAMPAIGN}')`)
+const keyOf = (dimension: PathDimension) =>
+  dimension === 'channel' ? 't.channel' : dimension === 'medium' ? `coalesce(mp.medium, '${NO_MEDIUM}')` : `coalesce(CAST(t.campaign_id AS VARCHAR), '${NO_CAMPAIGN}')`
 
 /** The key of a conversion that no touch reached in the window: it came by itself. */
-const noTouchKey = (dimension: PathDimension) => (dimension === 'channel' ? `'direct'` : `'${NO_CAMPAIGN}'`)
+const noTouchKey = (dimension: PathDimension) => (dimension === 'channel' ? `'direct'` : dimension === 'medium' ? `'${NO_MEDIUM}'` : `'${NO_CAMPAIGN}'`)
 
 /** Identifying touches: the ones that make a lead (SPEC §3). */
 const IDENTIFYING = `('web_form', 'walk_in', 'call', 'platform_lead', 'manual')`
@@ -107,7 +108,7 @@ touch AS (
   SELECT t.id, t.store_id, t.lead_id, t.site_id, t.visitor_key, t.kind, t."at", ${keyOf(dimension)} AS key,
          coalesce(o.opportunity, 1) AS opportunity
   FROM touchpoints t
-  ASOF LEFT JOIN starts o ON o.lead_id = t.lead_id AND t."at" >= o.started_at
+  ASOF LEFT JOIN starts o ON o.lead_id = t.lead_id AND t."at" >= o.started_at${dimension === 'medium' ? ' LEFT JOIN media_placements mp ON mp.id = t.placement_id' : ''}
   WHERE list_contains($storeIds::UUID[], t.store_id) AND t."at" < $to::TIMESTAMPTZ AND t."at" >= $since::TIMESTAMPTZ
 )`
 

@@ -5,7 +5,7 @@ import { cachedResult } from '../result-cache'
 import { attributeModel, type AttributionModel, type AttributionOptions } from '../attribution'
 import { bootstrapCredits, type Interval } from '../attribution/bootstrap'
 import { type ConversionPath, preparePaths } from '../attribution/paths'
-import { CONVERSION_KINDS, NO_CHANNEL, type ConversionKind } from '../attribution/vocabulary'
+import { CONVERSION_KINDS, NO_CHANNEL, NO_MEDIUM, type ConversionKind, type PathDimension } from '../attribution/vocabulary'
 import { conversionPaths, type ConvertedJourney } from './conversion-paths'
 
 /**
@@ -21,7 +21,7 @@ import { conversionPaths, type ConvertedJourney } from './conversion-paths'
  * row `NO_CHANNEL`.
  */
 
-export const ROI_DIMENSIONS = ['campaign', 'channel', 'store', 'month'] as const
+export const ROI_DIMENSIONS = ['campaign', 'channel', 'medium', 'store', 'month'] as const
 export type RoiDimension = (typeof ROI_DIMENSIONS)[number]
 
 export { NO_CHANNEL }
@@ -76,6 +76,7 @@ const costRow = z.object({ key: z.string(), cost: z.number(), subsidy: z.number(
 const costKey: Record<RoiDimension, string> = {
   campaign: 'CAST(e.campaign_id AS VARCHAR)',
   channel: `coalesce(p.medium, '${NO_CHANNEL}')`,
+  medium: `coalesce(p.medium, '${NO_CHANNEL}')`,
   store: 'CAST(c.store_id AS VARCHAR)',
   month: `strftime(e.spent_on, '%Y-%m')`,
 }
@@ -136,7 +137,7 @@ function monthOf(ms: number, timeZone: string) {
  * touches say; by store or month, one touch standing for where the conversion happened.
  */
 function pathsFor(by: RoiDimension, converted: readonly ConvertedJourney[], nulls: readonly ConversionPath[], timeZone: string): ConversionPath[] {
-  if (by === 'campaign' || by === 'channel') return [...converted, ...nulls]
+  if (by === 'campaign' || by === 'channel' || by === 'medium') return [...converted, ...nulls]
   return converted.map((p) => {
     const key = by === 'store' ? p.storeId : monthOf(p.convertedAt, timeZone)
     return { channels: [key], touchedAt: [p.convertedAt], convertedAt: p.convertedAt, conversions: 1, value: p.value, revenue: p.revenue } as ConversionPath
@@ -154,11 +155,11 @@ const TOTAL = '*'
  */
 async function funnels<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<RoiParams, 'by'>, dims: readonly D[], from: string, to: string, withIntervals: boolean): Promise<Map<D, PeriodFunnels>> {
   const out = new Map<D, PeriodFunnels>(dims.map((d) => [d, { funnels: new Map(), grossProfit: null, totalGrossProfit: null }]))
-  const options = { order: 1 as const, ...p.options }
+  const shared = { order: 1 as const, ...p.options }
   for (const kind of CONVERSION_KINDS) {
-    const read = new Map<'campaign' | 'channel', Awaited<ReturnType<typeof conversionPaths>>>()
+    const read = new Map<PathDimension, Awaited<ReturnType<typeof conversionPaths>>>()
     for (const by of dims) {
-      const dimension = by === 'campaign' ? 'campaign' : 'channel'
+      const dimension: PathDimension = by === 'campaign' || by === 'medium' ? by : 'channel'
       let result = read.get(dimension)
       if (!result) read.set(dimension, (result = await conversionPaths(c, { storeIds: p.storeIds, from, to, kind, dimension })))
       const { converted, nulls } = result
@@ -171,6 +172,8 @@ async function funnels<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<R
       }
       const paths = pathsFor(by, converted, nulls, p.timeZone)
       const prepared = preparePaths(paths)
+      // by medium, last non-direct passes over the touches that came through no placement
+      const options = by === 'medium' ? { ...shared, directChannel: NO_MEDIUM } : shared
       const credits = attributeModel(prepared, p.model, options)
       for (const [key, credit] of credits) at(key)[FUNNEL_FIELD[kind]] += credit.conversions
       if (kind !== 'order') continue
