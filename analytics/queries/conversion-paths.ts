@@ -48,6 +48,12 @@ export type ConversionPathsParams = {
   dimension: PathDimension
   /** touches at most this many days before the conversion count (default: each store's setting, 30 unless changed) */
   lookbackDays?: number | null
+  /**
+   * What to read: `paths` (default) the converted journeys with their touches and the journeys
+   * that did not convert; `converted` without the latter (only the Markov chain reads them);
+   * `conversions` the conversions alone, with empty paths.
+   */
+  read?: 'paths' | 'converted' | 'conversions'
 }
 
 /** A converted journey: its touches (key and moment, in order) and the conversion. */
@@ -173,6 +179,24 @@ GROUP BY ALL
 ORDER BY converted_at, lead_id, sale_key`
 
 /**
+ * The conversions of the period alone, without their touches (`read: 'conversions'`): for ROI
+ * by store and by month, which count a conversion where and when it happened. Each comes back
+ * with an empty path.
+ */
+const conversionsOnlySql = (kind: ConversionKind) => `
+WITH ${kind === 'lead' || kind === 'visit' || kind === 'test_drive' ? `starts AS (
+  SELECT e.lead_id, e."at" AS started_at, 1 + row_number() OVER (PARTITION BY e.lead_id ORDER BY e."at", e.id) AS opportunity
+  FROM lead_events e SEMI JOIN leads l ON l.id = e.lead_id AND list_contains($storeIds::UUID[], l.store_id)
+  WHERE e.type = 'opportunity'
+), ` : ''}${conversionsSql(kind)}
+SELECT CAST(c.store_id AS VARCHAR) AS store_id, CAST(c.lead_id AS VARCHAR) AS lead_id, c.sale_key,
+       CAST(epoch_ms(c.converted_at) AS DOUBLE) AS converted_at, CAST(c.value AS DOUBLE) AS value, CAST(c.revenue AS DOUBLE) AS revenue,
+       []::VARCHAR[] AS keys, []::DOUBLE[] AS times
+FROM conv c
+WHERE c.converted_at >= $from::TIMESTAMPTZ AND c.converted_at < $to::TIMESTAMPTZ
+ORDER BY converted_at, lead_id, sale_key`
+
+/**
  * The journeys of the period that did not convert, aggregated by path. A journey with a
  * conversion of the kind at any time is not one of them (it converted, in or out of the period).
  */
@@ -224,6 +248,9 @@ const nullRow = z.object({ keys: z.array(z.string()), nulls: z.number() })
 function pathsQuery(kind: ConversionKind, dimension: PathDimension) {
   return defineQuery<Params>()({ name: `attribution.paths.${kind}.${dimension}`, sql: pathsSql(kind, dimension), row: convertedRow })
 }
+function conversionsOnlyQuery(kind: ConversionKind) {
+  return defineQuery<Omit<Params, 'since' | 'lookbackDays'>>()({ name: `attribution.conversions.${kind}`, sql: conversionsOnlySql(kind), row: convertedRow })
+}
 function nullsQuery(kind: ConversionKind, dimension: PathDimension) {
   return defineQuery<Params>()({ name: `attribution.nulls.${kind}.${dimension}`, sql: nullsSql(kind, dimension), row: nullRow })
 }
@@ -231,6 +258,11 @@ function nullsQuery(kind: ConversionKind, dimension: PathDimension) {
 /** The converted journeys and the aggregated journeys that did not convert, for the models of ../attribution. */
 export async function conversionPaths(c: AnalyticsConnection, params: ConversionPathsParams): Promise<ConversionPathsResult> {
   const storeIds = sqlList([...params.storeIds])
+  const read = params.read ?? 'paths'
+  if (read === 'conversions') {
+    const rows = await runQuery(c, conversionsOnlyQuery(params.kind), { storeIds, from: params.from, to: params.to })
+    return { converted: rows.map(journey), nulls: [] }
+  }
   const days = params.lookbackDays ?? (await runQuery(c, longestWindow, { storeIds }))[0]?.days ?? DEFAULT_LOOKBACK_DAYS
   const bound: Params = {
     storeIds,
@@ -240,19 +272,21 @@ export async function conversionPaths(c: AnalyticsConnection, params: Conversion
     lookbackDays: params.lookbackDays ?? null,
   }
   const convertedRows = await runQuery(c, pathsQuery(params.kind, params.dimension), bound)
-  const nullRows = await runQuery(c, nullsQuery(params.kind, params.dimension), bound)
+  const nullRows = read === 'paths' ? await runQuery(c, nullsQuery(params.kind, params.dimension), bound) : []
   return {
-    converted: convertedRows.map((r) => ({
-      storeId: r.store_id,
-      leadId: r.lead_id,
-      saleKey: r.sale_key,
-      channels: r.keys,
-      touchedAt: r.times,
-      convertedAt: r.converted_at,
-      conversions: 1,
-      value: r.value,
-      revenue: r.revenue,
-    })),
+    converted: convertedRows.map(journey),
     nulls: nullRows.map((r) => ({ channels: r.keys, conversions: 0, nulls: r.nulls })),
   }
 }
+
+const journey = (r: z.output<typeof convertedRow>): ConvertedJourney => ({
+  storeId: r.store_id,
+  leadId: r.lead_id,
+  saleKey: r.sale_key,
+  channels: r.keys,
+  touchedAt: r.times,
+  convertedAt: r.converted_at,
+  conversions: 1,
+  value: r.value,
+  revenue: r.revenue,
+})

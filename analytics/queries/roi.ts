@@ -128,9 +128,13 @@ const emptyFunnel = (): Funnel => ({ leads: 0, visits: 0, testDrives: 0, orders:
 
 /** The month (YYYY-MM) a moment falls in, in the time zone. */
 function monthOf(ms: number, timeZone: string) {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' }).formatToParts(new Date(ms))
+  let format = monthFormats.get(timeZone)
+  // made once per time zone: a formatter costs far more to make than to use
+  if (!format) monthFormats.set(timeZone, (format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' })))
+  const parts = format.formatToParts(new Date(ms))
   return `${parts.find((p) => p.type === 'year')!.value}-${parts.find((p) => p.type === 'month')!.value}`
 }
+const monthFormats = new Map<string, Intl.DateTimeFormat>()
 
 /**
  * The paths the model credits for one kind of conversion: by campaign or channel as the
@@ -156,12 +160,18 @@ const TOTAL = '*'
 async function funnels<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<RoiParams, 'by'>, dims: readonly D[], from: string, to: string, withIntervals: boolean): Promise<Map<D, PeriodFunnels>> {
   const out = new Map<D, PeriodFunnels>(dims.map((d) => [d, { funnels: new Map(), grossProfit: null, totalGrossProfit: null }]))
   const shared = { order: 1 as const, ...p.options }
+  // only the Markov chain reads the journeys that did not convert; store and month rows read no touches
+  const withNulls = p.model === 'markov' && p.options?.includeNulls !== false
+  const touched = dims.some((by) => by !== 'store' && by !== 'month')
   for (const kind of CONVERSION_KINDS) {
     const read = new Map<PathDimension, Awaited<ReturnType<typeof conversionPaths>>>()
     for (const by of dims) {
       const dimension: PathDimension = by === 'campaign' || by === 'medium' ? by : 'channel'
-      let result = read.get(dimension)
-      if (!result) read.set(dimension, (result = await conversionPaths(c, { storeIds: p.storeIds, from, to, kind, dimension })))
+      let result = read.get(dimension) ?? (by === 'store' || by === 'month' ? read.values().next().value : undefined)
+      if (!result) {
+        const mode = !touched ? 'conversions' : withNulls ? 'paths' : 'converted'
+        read.set(dimension, (result = await conversionPaths(c, { storeIds: p.storeIds, from, to, kind, dimension, read: mode })))
+      }
       const { converted, nulls } = result
       if (!converted.length) continue
       const target = out.get(by)!
