@@ -486,6 +486,15 @@ describe('the management ROI review', () => {
     // a store-B specialist sees store B only
     const own = await settle(() => reviewLoader({ request: get('/analysis/review?month=2026-10', specialistB), params: {}, context: {} }))
     expect(own.data.review.storeIds).toEqual([storeB])
+    // … and asking for store A changes nothing for them: no store they read is that one
+    const other = await settle(() => reviewLoader({ request: get(`/analysis/review?month=2026-10&store=${storeA}`, specialistB), params: {}, context: {} }))
+    expect(other.data.review.storeIds).toEqual([])
+    expect(other.data.review.byStore).toBeNull()
+    // the executive narrows the page to one store
+    const one = await settle(() => reviewLoader({ request: get(`/analysis/review?month=2026-10&store=${storeB}`, executive), params: {}, context: {} }))
+    expect(one.data.review.storeIds).toEqual([storeB])
+    expect(one.data.review.byStore.totals).toMatchObject({ cost: 0, orders: 0 })
+    expect((await settle(() => reviewLoader({ request: get('/analysis/review?store=nope', executive), params: {}, context: {} }))).status).toBe(400)
     expect((await settle(() => reviewLoader({ request: get('/analysis/review', frontDesk), params: {}, context: {} }))).status).toBe(403)
   })
 })

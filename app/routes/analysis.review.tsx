@@ -10,7 +10,7 @@ import { FilterActions } from '../components/filter-select'
 import { RoiTable } from '../components/roi-table'
 import { translator } from '../i18n'
 import { ATTRIBUTION_MODELS } from '../schemas/analysis'
-import { queryChoice } from '../schemas/fields'
+import { queryChoice, queryId } from '../schemas/fields'
 import { queryMonth } from '../schemas/sales'
 import { managementReview } from '../services/analysis.server'
 import { CHART_FONT, renderChartSvg } from '../services/charts.server'
@@ -25,7 +25,7 @@ import { useI18n } from '../utils/use-root'
  * against return per store and per channel, the best and worst campaigns, the month trend,
  * budget against actual — each store leading to its channel page, each campaign to its page.
  */
-const ReviewSchema = z.object({ month: queryMonth, model: queryChoice(ATTRIBUTION_MODELS) })
+const ReviewSchema = z.object({ month: queryMonth, model: queryChoice(ATTRIBUTION_MODELS), store: queryId })
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'analysis:read')
@@ -89,6 +89,19 @@ export default function ManagementReviewPage() {
         </span>
       </div>
       <Form method="get" className="card filters" role="search">
+        {stores.length > 1 ? (
+          <div className="field">
+            <label htmlFor="rf-store">{t('common.store')}</label>
+            <select id="rf-store" name="store" defaultValue={params.get('store') ?? ''}>
+              <option value="">{t('common.all')}</option>
+              {stores.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
         <div className="field">
           <label htmlFor="rf-month">{t('analysis.filter.month')}</label>
           <input id="rf-month" name="month" type="month" min="2000-01" max="2100-12" defaultValue={params.get('month') ?? ''} aria-describedby="rf-month-hint" />
@@ -124,7 +137,7 @@ export default function ManagementReviewPage() {
           id="stores"
         >
           <p className="small">
-            {stores.map((s, i) => (
+            {stores.filter((s) => r.storeIds.includes(s.id)).map((s, i) => (
               <span key={s.id}>
                 {i ? ' · ' : ''}
                 <Link to={`/analysis/channels?store=${s.id}${params.get('month') ? `&month=${params.get('month')}` : ''}&model=${r.model}`} data-testid="drill-store">

@@ -171,8 +171,9 @@ export type ManagementReview = {
  * return per store and per channel, the best and worst campaigns, the month trend, budget
  * against actual — each row leading down to the store's channel page or the campaign.
  */
-export async function managementReview(user: SessionUser, filters: { month?: string; model?: AttributionModel }, now = new Date()): Promise<ManagementReview> {
-  const stores = user.stores
+export async function managementReview(user: SessionUser, filters: { month?: string; model?: AttributionModel; store?: string }, now = new Date()): Promise<ManagementReview> {
+  // one store of those the user reads, or all of them
+  const stores = analysisStores(user, filters.store)
   const timeZone = stores[0]?.timeZone ?? 'Asia/Shanghai'
   const { from, to } = analysisPeriod(filters.month, timeZone, now)
   const model = filters.model ?? DEFAULT_MODEL

@@ -201,10 +201,13 @@ export const leads = pgTable(
       .where(sql`${t.phoneHash} is not null and ${t.mergedIntoId} is null`),
     index('leads_store_status_idx').on(t.storeId, t.status),
     index('leads_store_masked_idx').on(t.storeId, t.phoneMasked),
-    // an import's chunk looks up its numbers one by one (lead-import-apply.server.ts): an index led by
-    // the number, merged leads included, so that no plan can start from all of the store's leads;
-    // its masked numbers go through leads_store_masked_idx, store and number together (ADR 019)
+    // an import's chunk looks up its numbers one by one (lead-import-apply.server.ts): indexes led by
+    // the number, merged leads included, so that no plan can start from all of the store's leads.
+    // With statistics (a server's autovacuum) the masked numbers go through leads_store_masked_idx;
+    // PGlite never analyzes, and without an index led by the masked number its generic plan read
+    // them through leads_store_first_touch_idx, every lead of the store per number (ADR 019)
     index('leads_phone_hash_idx').on(t.phoneHash),
+    index('leads_phone_masked_idx').on(t.phoneMasked),
     index('leads_store_first_touch_idx').on(t.storeId, t.firstTouchAt),
   ],
 )
