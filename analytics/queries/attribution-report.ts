@@ -35,6 +35,9 @@ export type AttributionReport = {
   pathLengths: Array<{ touches: number; conversions: number }>
   /** conversions by whole days from the first touch of the path to the conversion, in buckets */
   timeToConvert: Array<{ bucket: TimeBucket; conversions: number }>
+  /** when it was computed (ms since the epoch), and whether the analytical store has changed since (analytics/result-cache.ts) */
+  asOf: number
+  stale: boolean
 }
 
 export const TIME_BUCKETS = ['0', '1', '2-3', '4-7', '8-14', '15-30', '31+'] as const
@@ -55,8 +58,9 @@ function timeBucket(days: number): TimeBucket {
 export type AttributionReportParams = ConversionPathsParams & Omit<AttributionOptions, 'lookback'> & { replicates?: number }
 
 /** The report (kept until the analytical store changes: analytics/result-cache.ts). */
-export function attributionReport(c: AnalyticsConnection, params: AttributionReportParams): Promise<AttributionReport> {
-  return cachedResult(c, 'attribution', params, () => computeAttributionReport(c, params))
+export async function attributionReport(c: AnalyticsConnection, params: AttributionReportParams): Promise<AttributionReport> {
+  const { value, asOf, stale } = await cachedResult(c, 'attribution', params, (own) => computeAttributionReport(own, params))
+  return { ...value, asOf, stale }
 }
 
 async function computeAttributionReport(c: AnalyticsConnection, params: AttributionReportParams): Promise<AttributionReport> {
@@ -130,5 +134,7 @@ export function reportFromPaths(
     topPaths,
     pathLengths: Array.from({ length: PATH_LENGTH_CAP }, (_, i) => ({ touches: i + 1, conversions: lengths.get(i + 1) ?? 0 })),
     timeToConvert: TIME_BUCKETS.map((bucket) => ({ bucket, conversions: times.get(bucket) ?? 0 })),
+    asOf: Date.now(),
+    stale: false,
   }
 }

@@ -53,6 +53,9 @@ export type RoiReport = {
   model: AttributionModel
   rows: RoiRow[]
   totals: RoiRow
+  /** when it was computed (ms since the epoch), and whether the analytical store has changed since (analytics/result-cache.ts) */
+  asOf: number
+  stale: boolean
 }
 
 export type RoiParams = {
@@ -212,8 +215,9 @@ export async function roiReport(c: AnalyticsConnection, p: RoiParams): Promise<R
 }
 
 /** ROI by several dimensions of the same stores, period and model, the paths read once for all. */
-export function roiReports<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<RoiParams, 'by'>, dims: readonly D[]): Promise<Record<D, RoiReport>> {
-  return cachedResult(c, 'roi', { ...p, dims }, () => computeRoiReports(c, p, dims))
+export async function roiReports<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<RoiParams, 'by'>, dims: readonly D[]): Promise<Record<D, RoiReport>> {
+  const { value, asOf, stale } = await cachedResult(c, 'roi', { ...p, dims }, (own) => computeRoiReports(own, p, dims))
+  return Object.fromEntries(Object.entries(value).map(([by, report]) => [by, { ...(report as RoiReport), asOf, stale }])) as Record<D, RoiReport>
 }
 
 async function computeRoiReports<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<RoiParams, 'by'>, dims: readonly D[]): Promise<Record<D, RoiReport>> {
@@ -269,5 +273,5 @@ function roiRows(by: RoiDimension, model: AttributionModel, cost: Array<z.output
   const sum = (rs: Funnel[]) => rs.reduce((a, f) => ({ leads: a.leads + f.leads, visits: a.visits + f.visits, testDrives: a.testDrives + f.testDrives, orders: a.orders + f.orders, deliveries: a.deliveries + f.deliveries, revenue: a.revenue + f.revenue, grossProfit: a.grossProfit + f.grossProfit }), emptyFunnel())
   const totalSpent = { cost: cost.reduce((s, r) => s + r.cost, 0), subsidy: cost.reduce((s, r) => s + r.subsidy, 0) }
   const totals = row('', sum([...current.funnels.values()]), totalSpent, current.totalGrossProfit, sum([...prior.funnels.values()]), priorCost.reduce((s, r) => s + r.cost, 0))
-  return { by, model, rows, totals }
+  return { by, model, rows, totals, asOf: Date.now(), stale: false }
 }

@@ -32,6 +32,7 @@ export const analysisEn = {
   'analysis.model.markov': 'Markov chain (data-driven)',
   'analysis.model.shapley': 'Shapley value',
   'analysis.period': '{from} to {to}',
+  'analysis.stale': 'Showing the results computed at {at}; the data synced since is being computed and shows on a reload in a little while.',
   'analysis.notReady': 'The analytical data is being prepared (the first sync after a start). Reload in a minute.',
   'analysis.noStores': 'You have no stores to analyse.',
   'analysis.empty': 'No {conversion} in this period.',

@@ -34,6 +34,7 @@ export const analysisZhCN: Record<keyof typeof analysisEn, string> = {
   'analysis.model.markov': '马尔可夫链（数据驱动）',
   'analysis.model.shapley': '沙普利值',
   'analysis.period': '{from} 至 {to}',
+  'analysis.stale': '显示的是 {at} 计算的结果；之后同步的新数据正在计算，稍后刷新即可看到。',
   'analysis.notReady': '分析数据正在准备中（启动后的首次同步），请稍后刷新。',
   'analysis.noStores': '您没有可分析的门店。',
   'analysis.empty': '此期间没有{conversion}转化。',

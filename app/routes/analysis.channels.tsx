@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, useLoaderData, useSearchParams } from '@remix-run/react'
 import { DataLinks } from '../components/data-links'
+import { StaleNotice } from '../components/stale-notice'
 import { bucketsSpec, creditsSpec } from '../../analytics/charts/attribution'
 import { ChartSvg } from '../components/charts/chart-svg'
 import { FilterActions } from '../components/filter-select'
@@ -137,6 +138,7 @@ export default function ChannelAnalysisPage() {
         </div>
       ) : null}
 
+      <StaleNotice report={a.report ?? a.roi} />
       {a.roi ? (
         <RoiTable roi={a.roi} label={label} currency={currency} title={t('analysis.roi.hint', { model: t(`analysis.model.${a.model}`), by: t(`analysis.by.${a.by}`) })}>
           <DataLinks chart="roi" analysis={a} />

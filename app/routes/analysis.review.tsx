@@ -8,6 +8,7 @@ import type { RoiRow } from '../../analytics/queries/roi'
 import { ChartSvg } from '../components/charts/chart-svg'
 import { FilterActions } from '../components/filter-select'
 import { RoiTable } from '../components/roi-table'
+import { StaleNotice } from '../components/stale-notice'
 import { translator } from '../i18n'
 import { ATTRIBUTION_MODELS } from '../schemas/analysis'
 import { queryChoice, queryId } from '../schemas/fields'
@@ -126,6 +127,7 @@ export default function ManagementReviewPage() {
           {t('analysis.notReady')}
         </div>
       ) : null}
+      <StaleNotice report={r.byStore} />
       <p className="muted small">{t('analysis.review.hint', { model })}</p>
 
       {r.byStore ? (

@@ -150,6 +150,9 @@ export async function campaignResults(
   return { ready, from, to, model, row: value?.rows.find((r) => r.key === campaign.id) ?? null }
 }
 
+/** How many of the best and of the worst campaigns the review lists. */
+export const REVIEW_CAMPAIGNS = 5
+
 export type ManagementReview = {
   ready: boolean
   storeIds: string[]
@@ -207,6 +210,12 @@ export async function managementReview(user: SessionUser, filters: { month?: str
     const mine = ran.filter((r) => r.storeId === storeId)
     return { storeId, planned: mine.reduce((s, r) => s + r.planned, 0), actual: mine.reduce((s, r) => s + r.actual, 0) }
   })
+  // the page shows the best and the worst campaigns by ROI: only those travel to it (a group runs thousands)
+  if (value) {
+    const ranked = value.byCampaign.rows.filter((x) => x.key !== NO_CAMPAIGN && x.cost > 0 && x.roi != null).sort((a, b) => b.roi! - a.roi! || (a.key < b.key ? -1 : 1))
+    const shown = new Set([...ranked.slice(0, REVIEW_CAMPAIGNS), ...ranked.slice(-REVIEW_CAMPAIGNS)].map((r) => r.key))
+    value.byCampaign = { ...value.byCampaign, rows: value.byCampaign.rows.filter((r) => shown.has(r.key)) }
+  }
   const ids = (value?.byCampaign.rows.map((r) => r.key) ?? []).filter((k) => k !== NO_CAMPAIGN)
   const named = ids.length ? await db.select({ id: campaigns.id, name: campaigns.name, storeId: campaigns.storeId }).from(campaigns).where(inArray(campaigns.id, ids)) : []
   return {
