@@ -362,7 +362,8 @@ async function reuseKept(size: keyof typeof SCALES, write: boolean) {
   } finally {
     await handle.close()
   }
-  const report = render(results, `npm run bench${size === 'full' ? '' : ` -- --${size}`} -- --keep, then npm run bench -- --reuse${size === 'full' ? '' : ` --${size}`}`, (performance.now() - started) / 1000, serverVersion, 'the attribution part of')
+  const flag = size === 'full' ? '' : ` --${size}`
+  const report = render(results, `npm run bench --${flag} --keep\`, then \`npm run bench -- --reuse${flag}`, (performance.now() - started) / 1000, serverVersion, 'the attribution part of')
   console.log(report)
   if (write) writeReport(report, 'attribution')
 }
