@@ -93,6 +93,13 @@ const longestWindow = defineQuery<{ storeIds: ReturnType<typeof sqlList> }>()({
 const keyOf = (dimension: PathDimension) =>
   dimension === 'channel' ? 't.channel' : dimension === 'medium' ? `coalesce(mp.medium, '${NO_MEDIUM}')` : `coalesce(CAST(t.campaign_id AS VARCHAR), '${NO_CAMPAIGN}')`
 
+/** Where each lead's opportunities begin (a restart after a purchase or a loss: ADR 017), numbered from 2. */
+const STARTS = `starts AS (
+  SELECT e.lead_id, e."at" AS started_at, 1 + row_number() OVER (PARTITION BY e.lead_id ORDER BY e."at", e.id) AS opportunity
+  FROM lead_events e SEMI JOIN leads l ON l.id = e.lead_id AND list_contains($storeIds::UUID[], l.store_id)
+  WHERE e.type = 'opportunity'
+)`
+
 /** The key of a conversion that no touch reached in the window: it came by itself. */
 const noTouchKey = (dimension: PathDimension) => (dimension === 'channel' ? `'direct'` : dimension === 'medium' ? `'${NO_MEDIUM}'` : `'${NO_CAMPAIGN}'`)
 
@@ -105,11 +112,7 @@ const IDENTIFYING = `('web_form', 'walk_in', 'call', 'platform_lead', 'manual')`
  * restart). Reading only these keeps a month's question from reading every touch of the years.
  */
 const touchesSql = (dimension: PathDimension) => `
-starts AS (
-  SELECT e.lead_id, e."at" AS started_at, 1 + row_number() OVER (PARTITION BY e.lead_id ORDER BY e."at", e.id) AS opportunity
-  FROM lead_events e SEMI JOIN leads l ON l.id = e.lead_id AND list_contains($storeIds::UUID[], l.store_id)
-  WHERE e.type = 'opportunity'
-),
+${STARTS},
 touch AS (
   SELECT t.id, t.store_id, t.lead_id, t.site_id, t.visitor_key, t.kind, t."at", ${keyOf(dimension)} AS key,
          coalesce(o.opportunity, 1) AS opportunity
@@ -184,11 +187,7 @@ ORDER BY converted_at, lead_id, sale_key`
  * with an empty path.
  */
 const conversionsOnlySql = (kind: ConversionKind) => `
-WITH ${kind === 'lead' || kind === 'visit' || kind === 'test_drive' ? `starts AS (
-  SELECT e.lead_id, e."at" AS started_at, 1 + row_number() OVER (PARTITION BY e.lead_id ORDER BY e."at", e.id) AS opportunity
-  FROM lead_events e SEMI JOIN leads l ON l.id = e.lead_id AND list_contains($storeIds::UUID[], l.store_id)
-  WHERE e.type = 'opportunity'
-), ` : ''}${conversionsSql(kind)}
+WITH ${kind === 'lead' || kind === 'visit' || kind === 'test_drive' ? `${STARTS}, ` : ''}${conversionsSql(kind)}
 SELECT CAST(c.store_id AS VARCHAR) AS store_id, CAST(c.lead_id AS VARCHAR) AS lead_id, c.sale_key,
        CAST(epoch_ms(c.converted_at) AS DOUBLE) AS converted_at, CAST(c.value AS DOUBLE) AS value, CAST(c.revenue AS DOUBLE) AS revenue,
        []::VARCHAR[] AS keys, []::DOUBLE[] AS times

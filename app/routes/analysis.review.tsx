@@ -6,7 +6,7 @@ import { NO_CAMPAIGN } from '../../analytics/attribution/vocabulary'
 import { pathKeyLabel } from '../utils/analysis-labels'
 import type { RoiRow } from '../../analytics/queries/roi'
 import { ChartSvg } from '../components/charts/chart-svg'
-import { FilterActions } from '../components/filter-select'
+import { FilterActions, FilterSelect } from '../components/filter-select'
 import { RoiTable } from '../components/roi-table'
 import { StaleNotice } from '../components/stale-notice'
 import { translator } from '../i18n'
@@ -90,19 +90,7 @@ export default function ManagementReviewPage() {
         </span>
       </div>
       <Form method="get" className="card filters" role="search">
-        {stores.length > 1 ? (
-          <div className="field">
-            <label htmlFor="rf-store">{t('common.store')}</label>
-            <select id="rf-store" name="store" defaultValue={params.get('store') ?? ''}>
-              <option value="">{t('common.all')}</option>
-              {stores.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-          </div>
-        ) : null}
+        {stores.length > 1 ? <FilterSelect name="store" label={t('common.store')} value={params.get('store') ?? ''} options={stores.map((s) => ({ value: s.id, label: s.name }))} /> : null}
         <div className="field">
           <label htmlFor="rf-month">{t('analysis.filter.month')}</label>
           <input id="rf-month" name="month" type="month" min="2000-01" max="2100-12" defaultValue={params.get('month') ?? ''} aria-describedby="rf-month-hint" />
