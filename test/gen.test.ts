@@ -13,6 +13,8 @@ import { salesFileExt } from '../app/services/sales-import-job.server'
 import { hashPhone } from '../app/utils/phone-hash.server'
 import { parsePhone } from '../app/utils/phone'
 import { generate, type GenManifest } from '../scripts/gen'
+import { isBuyer, makePlan } from '../scripts/gen/model'
+import { createRandom } from '../scripts/gen/random'
 
 /**
  * SPEC §7 / issue 7 must 6: `npm run gen` makes realistic, deterministic data — the database
@@ -130,5 +132,19 @@ describe('npm run gen', () => {
 
   it('refuses to load the same seed twice into one database', async () => {
     await expect(generate({ ...ARGS, out: path.join(dataDir, 'c') })).rejects.toThrow(/already in this database/)
+  })
+})
+
+describe('the buyers among the generated leads', () => {
+  it('are exactly the requested number and spread over every store, whatever the ratio of sales to leads', () => {
+    // leads take turns by store; 0.3 buyers a lead once put every buyer into 6 of 20 stores
+    for (const [stores, leads, sales, matched] of [[20, 20_000, 10_000, 0.6], [20, 20_000, 10_000, 0.5], [7, 7_000, 3_500, 0.4], [2, 400, 300, 0.6]] as const) {
+      const plan = makePlan(createRandom(1), { seed: 1, stores, campaigns: stores * 5, leads, touchpoints: leads * 10, sales, matchedShare: matched, maskedShare: 0.3 })
+      const perStore = Array.from({ length: stores }, () => 0)
+      for (let i = 0; i < leads; i++) if (isBuyer(plan, i)) perStore[i % stores]!++
+      expect(perStore.reduce((a, b) => a + b, 0)).toBe(plan.buyers)
+      const expected = plan.buyers / stores
+      for (const n of perStore) expect(Math.abs(n - expected)).toBeLessThan(expected * 0.2)
+    }
   })
 })

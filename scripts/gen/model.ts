@@ -254,11 +254,21 @@ export function makePlan(r: Random, o: GenOptions): Plan {
   }
 }
 
-/** Lead i is a buyer when the even spread of `buyers` over the leads lands on it: exactly `buyers` of them. */
+/**
+ * Lead i is a buyer when the even spread of `buyers` over the leads lands on it: exactly
+ * `buyers` of them. The spread runs over the leads in store order (store 0's leads, then store
+ * 1's …), not over i itself: leads take turns by store (i mod stores), and an even spread over
+ * i falls on the same few stores whenever buyers / leads is a simple fraction (0.3 put every
+ * buyer into 6 of 20 stores).
+ */
 export function isBuyer(plan: Plan, i: number) {
   const { buyers } = plan
   const L = plan.options.leads
-  return Math.floor(((i + 1) * buyers) / L) > Math.floor((i * buyers) / L)
+  const S = plan.options.stores
+  const store = i % S
+  const perStore = Math.floor(L / S)
+  const p = store * perStore + Math.min(store, L % S) + Math.floor(i / S) // a permutation of 0..L-1
+  return Math.floor(((p + 1) * buyers) / L) > Math.floor((p * buyers) / L)
 }
 
 function kindFor(r: Random, channel: Channel, i: number, k: number): TouchpointKind {
