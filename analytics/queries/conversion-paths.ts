@@ -127,9 +127,15 @@ function conversionsSql(kind: ConversionKind) {
     // the first identifying touch of each opportunity, of all time (a lead made before the period
     // and touched again in it did not convert again)
     return `
+-- only the leads touched in the period can convert in it or be one of its open journeys: their
+-- identifying touches are numbered by opportunity, not the millions of every other lead
+period_lead AS (
+  SELECT DISTINCT t.lead_id FROM touchpoints t
+  WHERE list_contains($storeIds::UUID[], t.store_id) AND t.lead_id IS NOT NULL AND t."at" >= $from::TIMESTAMPTZ AND t."at" < $to::TIMESTAMPTZ
+),
 ident AS (
   SELECT t.store_id, t.lead_id, t."at", coalesce(o.opportunity, 1) AS opportunity
-  FROM touchpoints t
+  FROM touchpoints t SEMI JOIN period_lead p ON p.lead_id = t.lead_id
   ASOF LEFT JOIN starts o ON o.lead_id = t.lead_id AND t."at" >= o.started_at
   WHERE list_contains($storeIds::UUID[], t.store_id) AND t.lead_id IS NOT NULL AND t.kind IN ${IDENTIFYING} AND t."at" < $to::TIMESTAMPTZ
 ),

@@ -54,9 +54,9 @@ export const SPEC_HASH = crypto.createHash('sha256').update(JSON.stringify(SYNCE
 
 const readMeta = defineQuery()({ name: 'sync.meta.read', sql: 'SELECT key, value FROM _roadshow_meta' })
 
-function createTableSql(t: TableSpec) {
+function createTableSql(t: TableSpec, name = t.name) {
   const cols = [`id ${t.keyType} NOT NULL`, ...t.columns.map((c) => `${ident(c.name)} ${c.type}`)]
-  return `CREATE TABLE ${ident(t.name)} (${cols.join(', ')})`
+  return `CREATE TABLE ${ident(name)} (${cols.join(', ')})`
 }
 
 async function recreateTables(c: AnalyticsConnection) {
@@ -154,6 +154,25 @@ function countLines(file: string) {
 type Fetched = { file: string; last: { xid: string; id: string } | null; full: boolean }
 
 async function copyTable(c: AnalyticsConnection, source: PgSource, t: TableSpec, window: { from: string; to: string; fresh: boolean }, options: SyncOptions) {
+  if (window.fresh && t.clusterBy) return copyTableClustered(c, source, t, window, options)
+  return copyTableAs(c, source, t, t.name, window, options)
+}
+
+/**
+ * A fresh copy of a table kept in an order (`clusterBy`): loaded as it comes into a scratch
+ * table of the same shape, then written into the table in that order.
+ */
+async function copyTableClustered(c: AnalyticsConnection, source: PgSource, t: TableSpec, window: { from: string; to: string; fresh: boolean }, options: SyncOptions) {
+  const scratch = `_sync_fresh_${t.name}`
+  await runStatement(c, `sync.scratch.${t.name}`, `DROP TABLE IF EXISTS ${ident(scratch)}`)
+  await runStatement(c, `sync.scratch.${t.name}`, createTableSql(t, scratch))
+  const rows = await copyTableAs(c, source, t, scratch, window, options)
+  await runStatement(c, `sync.cluster.${t.name}`, `INSERT INTO ${ident(t.name)} SELECT * FROM ${ident(scratch)} ORDER BY ${t.clusterBy}`)
+  await runStatement(c, `sync.scratch.${t.name}`, `DROP TABLE ${ident(scratch)}`)
+  return rows
+}
+
+async function copyTableAs(c: AnalyticsConnection, source: PgSource, t: TableSpec, into: string, window: { from: string; to: string; fresh: boolean }, options: SyncOptions) {
   const cols = ['id', ...t.columns.map((col) => ident(col.name))].join(', ')
   const fetch = async (chunk: number, after: { xid: string; id: string } | null): Promise<Fetched> => {
     const file = path.join(options.tmpDir, `sync-${process.pid}-${t.name}-${chunk}.csv`)
@@ -184,15 +203,15 @@ async function copyTable(c: AnalyticsConnection, source: PgSource, t: TableSpec,
       if (last && window.fresh && BigInt(last.xid) < BigInt(window.to)) {
         // a fresh table, and rows of transactions that had ended when the sync began: each
         // row comes exactly once (a later version would carry a later xid), so straight in
-        rows = await runStatement(c, `sync.load.${t.name}`, `INSERT INTO ${ident(t.name)} (${cols}) ${readCsvSelect(t, cols)}`, { file })
+        rows = await runStatement(c, `sync.load.${t.name}`, `INSERT INTO ${ident(into)} (${cols}) ${readCsvSelect(t, cols)}`, { file })
       } else if (last) {
         await runStatement(c, `sync.stage.${t.name}`, `CREATE OR REPLACE TEMP TABLE _sync_stage AS ${readCsvSelect(t, '*')}`, { file })
         const [{ n }] = (await runQuery(c, countStage, {})) as [{ n: bigint }]
         rows = Number(n)
         // before the old versions are replaced: what of this page can change a match
         if (!window.fresh) await noteStagedChanges(c, t.name)
-        await runStatement(c, `sync.replace.${t.name}`, `DELETE FROM ${ident(t.name)} WHERE id IN (SELECT id FROM _sync_stage)`)
-        await runStatement(c, `sync.insert.${t.name}`, `INSERT INTO ${ident(t.name)} (${cols}) SELECT ${cols} FROM _sync_stage`)
+        await runStatement(c, `sync.replace.${t.name}`, `DELETE FROM ${ident(into)} WHERE id IN (SELECT id FROM _sync_stage)`)
+        await runStatement(c, `sync.insert.${t.name}`, `INSERT INTO ${ident(into)} (${cols}) SELECT ${cols} FROM _sync_stage`)
       }
     } catch (error) {
       // let the page being read finish, and clean its file up, before giving up
