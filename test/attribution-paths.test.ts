@@ -473,7 +473,8 @@ describe('the management ROI review', () => {
     // store A spent 3,000 and sold one car; store B neither
     expect(review.byStore.rows.find((r: { key: string }) => r.key === storeA)).toMatchObject({ cost: 300_000, orders: 1, grossProfit: 300_000 })
     expect(review.byStore.totals).toMatchObject({ cost: 300_000, leads: 3, orders: 1 })
-    expect(review.byCampaign.rows.find((r: { key: string }) => r.key === campaignX)).toMatchObject({ cost: 300_000, orders: 1 })
+    expect(review.best.find((r: { key: string }) => r.key === campaignX)).toMatchObject({ cost: 300_000, orders: 1 })
+    expect(review.worst.map((r: { key: string }) => r.key)).toEqual([campaignX])
     expect(review.campaigns[campaignX]).toEqual({ name: '国庆车展', storeId: storeA })
     // the six months to October, September's 400 in it
     expect(review.byMonth.rows.map((r: { key: string; cost: number }) => [r.key, r.cost])).toEqual([

@@ -1,24 +1,31 @@
 import { Link } from '@remix-run/react'
 import { useI18n } from '../utils/use-root'
 
-/** A labelled filter of a list page: "All" plus the options; the current value comes from the URL. */
+/**
+ * A labelled filter of a list page: "All" plus the options (or the options alone, where one
+ * must be chosen: `all={false}`); the current value comes from the URL.
+ */
 export function FilterSelect({
   name,
   label,
   options,
   value,
+  id = name,
+  all = true,
 }: {
   name: string
   label: string
   options: ReadonlyArray<{ value: string; label: string }>
   value: string
+  id?: string
+  all?: boolean
 }) {
   const { t } = useI18n()
   return (
     <div className="field">
-      <label htmlFor={name}>{label}</label>
-      <select id={name} name={name} defaultValue={value}>
-        <option value="">{t('common.all')}</option>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} name={name} defaultValue={value}>
+        {all ? <option value="">{t('common.all')}</option> : null}
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}

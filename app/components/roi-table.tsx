@@ -18,14 +18,12 @@ const FIELD_LABEL = {
  * interval — and a plain word where the interval cannot say whether it paid.
  */
 export function RoiTable({ roi, label, currency, title, children, id = 'roi' }: { roi: RoiReport; label: (key: string) => string; currency: string; title: string; children?: ReactNode; id?: string }) {
-  const { t, money, num } = useI18n()
-  const pct = (x: number | null) => (x == null ? '—' : `${(x * 100).toFixed(0)}%`)
+  const { t, money, num, pct, change } = useI18n()
   const one = (x: number) => (Math.abs(x) < 0.05 ? '0' : Number.isInteger(x) ? num(x) : x.toFixed(1))
-  const signed = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(Math.round(x * 100))}%`
   /** the change against the same length of time just before, for the figures that matter most */
   const lift = (r: RoiRow) => {
     const parts = (['leads', 'orders', 'grossProfit'] as const).flatMap((field) =>
-      r.prior[field] > 0 ? [`${t(FIELD_LABEL[field])} ${signed(r[field] / r.prior[field] - 1)}`] : [],
+      r.prior[field] > 0 ? [`${t(FIELD_LABEL[field])} ${change(r[field] / r.prior[field] - 1)}`] : [],
     )
     return parts.length ? parts.map((p, i) => <span key={p} className={i ? 'muted small lift-line' : 'lift-line'}>{p}</span>) : '—'
   }

@@ -4,7 +4,7 @@ import { DataLinks } from '../components/data-links'
 import { StaleNotice } from '../components/stale-notice'
 import { bucketsSpec, creditsSpec } from '../../analytics/charts/attribution'
 import { ChartSvg } from '../components/charts/chart-svg'
-import { FilterActions } from '../components/filter-select'
+import { FilterActions, FilterSelect } from '../components/filter-select'
 import { translator, type MessageKey, type Translate } from '../i18n'
 import { ATTRIBUTION_MODELS, ChannelAnalysisSchema, CONVERSION_KINDS, PATH_DIMENSIONS } from '../schemas/analysis'
 import { channelAnalysis, type ChannelAnalysis } from '../services/analysis.server'
@@ -77,21 +77,13 @@ const fixed = (n: number) => (Math.abs(n) < 0.05 ? '0' : n.toFixed(1))
 export default function ChannelAnalysisPage() {
   const { analysis: a, charts, stores, currency } = useLoaderData<typeof loader>()
   const [params] = useSearchParams()
-  const { t, num, money, day } = useI18n()
+  const { t, num, money, day, pct } = useI18n()
   const r = a.report
   const label = (key: string) => keyLabel(a, key, t)
   const lastDay = new Date(Date.parse(`${a.to}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
-  const select = (name: string, labelKey: MessageKey, value: string, options: ReadonlyArray<{ value: string; label: string }>) => (
-    <div className="field">
-      <label htmlFor={`af-${name}`}>{t(labelKey)}</label>
-      <select id={`af-${name}`} name={name} defaultValue={value}>
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </div>
+  /** a filter of the page: the store may be all of them; every other one is chosen */
+  const select = (name: string, labelKey: MessageKey, value: string, options: ReadonlyArray<{ value: string; label: string }>, all = false) => (
+    <FilterSelect id={`af-${name}`} name={name} label={t(labelKey)} value={value} options={options} all={all} />
   )
   const sorted = r ? [...r.keys].sort((x, y) => r.credits[a.model][y]!.conversions - r.credits[a.model][x]!.conversions || (x < y ? -1 : 1)) : []
   return (
@@ -104,7 +96,7 @@ export default function ChannelAnalysisPage() {
       </div>
       <Form method="get" className="card filters" role="search">
         {stores.length > 1
-          ? select('store', 'common.store', params.get('store') ?? '', [{ value: '', label: t('common.all') }, ...stores.map((s) => ({ value: s.id, label: s.name }))])
+          ? select('store', 'common.store', params.get('store') ?? '', stores.map((s) => ({ value: s.id, label: s.name })), true)
           : null}
         <div className="field">
           <label htmlFor="af-month">{t('analysis.filter.month')}</label>
@@ -221,7 +213,7 @@ export default function ChannelAnalysisPage() {
                             <td className="num">{money(Math.round(c.value), currency)}</td>
                           </>
                         ) : null}
-                        {a.model === 'markov' ? <td className="num">{((r.markov.removalEffects[key] ?? 0) * 100).toFixed(1)}%</td> : null}
+                        {a.model === 'markov' ? <td className="num">{pct(r.markov.removalEffects[key] ?? 0, 1)}</td> : null}
                       </tr>
                     )
                   })}
@@ -286,7 +278,7 @@ export default function ChannelAnalysisPage() {
                     <tr key={JSON.stringify(p.keys)}>
                       <td>{p.keys.map(label).join(' → ')}</td>
                       <td className="num">{num(p.conversions)}</td>
-                      <td className="num">{((p.conversions / r.totals.conversions) * 100).toFixed(1)}%</td>
+                      <td className="num">{pct(p.conversions / r.totals.conversions, 1)}</td>
                     </tr>
                   ))}
                 </tbody>

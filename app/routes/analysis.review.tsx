@@ -2,7 +2,6 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
 import { z } from 'zod'
 import { trendSpec } from '../../analytics/charts/attribution'
-import { NO_CAMPAIGN } from '../../analytics/attribution/vocabulary'
 import { pathKeyLabel } from '../utils/analysis-labels'
 import type { RoiRow } from '../../analytics/queries/roi'
 import { ChartSvg } from '../components/charts/chart-svg'
@@ -56,14 +55,12 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'analysis.
 export default function ManagementReviewPage() {
   const { review: r, trend, stores } = useLoaderData<typeof loader>()
   const [params] = useSearchParams()
-  const { t, money, day } = useI18n()
+  const { t, money, day, pct } = useI18n()
   const currency = stores[0]?.currency ?? 'CNY'
   const storeName = (id: string) => stores.find((s) => s.id === id)?.name ?? id
   const channelLabel = (key: string) => pathKeyLabel('channel', key, t)
-  const pct = (x: number | null) => (x == null ? '—' : `${Math.round(x * 100)}%`)
   const lastDay = new Date(Date.parse(`${r.to}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
   const model = t(`analysis.model.${r.model}`)
-  const ranked = (r.byCampaign?.rows ?? []).filter((x) => x.key !== NO_CAMPAIGN && x.cost > 0 && x.roi != null).sort((a, b) => b.roi! - a.roi!)
   const campaignList = (rows: RoiRow[], testId: string) => (
     <ol className="plain-list" data-testid={testId}>
       {rows.map((x) => (
@@ -168,11 +165,11 @@ export default function ManagementReviewPage() {
       <div className="grid grid-2">
         <section className="card section" aria-labelledby="best-h">
           <h2 id="best-h">{t('analysis.review.best')}</h2>
-          {ranked.length ? campaignList(ranked.slice(0, 5), 'best-campaigns') : <p className="empty">{t('analysis.review.noCampaigns')}</p>}
+          {r.best.length ? campaignList(r.best, 'best-campaigns') : <p className="empty">{t('analysis.review.noCampaigns')}</p>}
         </section>
         <section className="card section" aria-labelledby="worst-h">
           <h2 id="worst-h">{t('analysis.review.worst')}</h2>
-          {ranked.length ? campaignList([...ranked].reverse().slice(0, 5), 'worst-campaigns') : <p className="empty">{t('analysis.review.noCampaigns')}</p>}
+          {r.worst.length ? campaignList(r.worst, 'worst-campaigns') : <p className="empty">{t('analysis.review.noCampaigns')}</p>}
         </section>
       </div>
 

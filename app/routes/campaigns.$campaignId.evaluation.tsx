@@ -107,14 +107,13 @@ export default function Evaluation() {
   const d = useLoaderData<typeof loader>()
   const a = useActionData<typeof action>()
   const [params] = useSearchParams()
-  const { t, money, num, day } = useI18n()
+  const { t, money, num, day, pct } = useI18n()
   const errors: FieldErrors = a?.errors ?? {}
   const values = (a?.values ?? {}) as { analysis?: string; lessons?: string; checks?: string[] }
   const saved = Object.keys(d.checklist as Record<string, boolean>).length > 0
   const checked = (c: string) =>
     a ? (values.checks ?? []).includes(c) : saved ? Boolean((d.checklist as Record<string, boolean>)[c]) : Boolean((d.suggested as Record<string, boolean>)[c])
   const row = d.results?.row ?? null
-  const pct = (x: number | null | undefined) => (x == null ? '—' : `${Math.round(x * 100)}%`)
   return (
     <>
       <div className="breadcrumb">

@@ -2,7 +2,7 @@ import { and, gte, inArray, lt, sql } from 'drizzle-orm'
 import { getDb } from '../../db/client'
 import { campaigns } from '../../db/schema'
 import { attributionReport, type AttributionReport } from '../../analytics/queries/attribution-report'
-import { roiReport, roiReports, type RoiReport } from '../../analytics/queries/roi'
+import { roiReport, roiReports, type RoiReport, type RoiRow } from '../../analytics/queries/roi'
 import { NO_CAMPAIGN, type ConversionKind, type PathDimension } from '../../analytics/attribution/vocabulary'
 import type { AttributionModel } from '../../analytics/attribution/vocabulary'
 import { DEFAULT_HALF_LIFE_DAYS, type MarkovOrder } from '../../analytics/attribution'
@@ -121,7 +121,7 @@ export type CampaignResults = {
   from: string
   to: string
   model: AttributionModel
-  row: import('../../analytics/queries/roi').RoiRow | null
+  row: RoiRow | null
 }
 
 /**
@@ -161,7 +161,9 @@ export type ManagementReview = {
   model: AttributionModel
   byStore: RoiReport | null
   byChannel: RoiReport | null
-  byCampaign: RoiReport | null
+  /** the campaigns with spend and an ROI, best first, and worst first: at most REVIEW_CAMPAIGNS each (a group runs thousands) */
+  best: RoiRow[]
+  worst: RoiRow[]
   /** the six months up to the period's end */
   byMonth: RoiReport | null
   campaigns: Record<string, { name: string; storeId: string }>
@@ -181,7 +183,7 @@ export async function managementReview(user: SessionUser, filters: { month?: str
   const { from, to } = analysisPeriod(filters.month, timeZone, now)
   const model = filters.model ?? DEFAULT_MODEL
   const storeIds = stores.map((s) => s.id)
-  const empty = { storeIds, from, to, model, byStore: null, byChannel: null, byCampaign: null, byMonth: null, campaigns: {}, budgets: [] }
+  const empty = { storeIds, from, to, model, byStore: null, byChannel: null, best: [], worst: [], byMonth: null, campaigns: {}, budgets: [] }
   if (!stores.length) return { ...empty, ready: true }
   const instant = (day: string) => zonedDayRange(day, timeZone)!.start.toISOString()
   const monthStart = (day: string, back: number) => {
@@ -211,17 +213,18 @@ export async function managementReview(user: SessionUser, filters: { month?: str
     return { storeId, planned: mine.reduce((s, r) => s + r.planned, 0), actual: mine.reduce((s, r) => s + r.actual, 0) }
   })
   // the page shows the best and the worst campaigns by ROI: only those travel to it (a group runs thousands)
-  if (value) {
-    const ranked = value.byCampaign.rows.filter((x) => x.key !== NO_CAMPAIGN && x.cost > 0 && x.roi != null).sort((a, b) => b.roi! - a.roi! || (a.key < b.key ? -1 : 1))
-    const shown = new Set([...ranked.slice(0, REVIEW_CAMPAIGNS), ...ranked.slice(-REVIEW_CAMPAIGNS)].map((r) => r.key))
-    value.byCampaign = { ...value.byCampaign, rows: value.byCampaign.rows.filter((r) => shown.has(r.key)) }
-  }
-  const ids = (value?.byCampaign.rows.map((r) => r.key) ?? []).filter((k) => k !== NO_CAMPAIGN)
+  const ranked = (value?.byCampaign.rows ?? []).filter((x) => x.key !== NO_CAMPAIGN && x.cost > 0 && x.roi != null).sort((a, b) => b.roi! - a.roi! || (a.key < b.key ? -1 : 1))
+  const best = ranked.slice(0, REVIEW_CAMPAIGNS)
+  const worst = ranked.slice(-REVIEW_CAMPAIGNS).reverse()
+  const ids = [...new Set([...best, ...worst].map((r) => r.key))]
   const named = ids.length ? await db.select({ id: campaigns.id, name: campaigns.name, storeId: campaigns.storeId }).from(campaigns).where(inArray(campaigns.id, ids)) : []
+  const rest = value ? { byStore: value.byStore, byChannel: value.byChannel, byMonth: value.byMonth } : {}
   return {
     ...empty,
     ready,
-    ...(value ?? {}),
+    ...rest,
+    best,
+    worst,
     campaigns: Object.fromEntries(named.map((c) => [c.id, { name: c.name, storeId: c.storeId }])),
     budgets,
   }

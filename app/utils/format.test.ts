@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fenToYuanInput, formatDay, formatMoment, formatMoney, parseYuanToFen } from './format'
+import { fenToYuanInput, formatChange, formatDay, formatMoment, formatMoney, formatPercent, parseYuanToFen } from './format'
 
 describe('money', () => {
   it('shows fen as ¥ with two decimals in both languages', () => {
@@ -18,6 +18,20 @@ describe('money', () => {
     expect(parseYuanToFen('')).toBeNull()
     expect(fenToYuanInput(1_200_050)).toBe('12000.50')
     expect(parseYuanToFen(fenToYuanInput(987_654_321)!)).toBe(987_654_321)
+  })
+})
+
+describe('percentages', () => {
+  it('shows ratios as whole percentages with grouping, a change with its sign, and nothing as a dash', () => {
+    expect(formatPercent(0.123, 'zh-CN')).toBe('12%')
+    expect(formatPercent(12.5, 'en')).toBe('1,250%')
+    expect(formatPercent(-0.4, 'en')).toBe('-40%')
+    expect(formatPercent(0.1234, 'en', 1)).toBe('12.3%')
+    expect(formatPercent(null, 'en')).toBe('—')
+    expect(formatPercent(Number.NaN, 'en')).toBe('—')
+    expect(formatChange(0.25, 'en')).toBe('+25%')
+    expect(formatChange(-0.031, 'zh-CN')).toBe('−3%')
+    expect(formatChange(0.001, 'en')).toBe('±0%')
   })
 })
 

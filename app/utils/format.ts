@@ -28,6 +28,19 @@ export function formatNumber(n: number | null | undefined, locale: Locale) {
   return new Intl.NumberFormat(locale).format(n)
 }
 
+/** A ratio as a percentage, whole unless asked for decimals (0.123 → "12%", 12.5 → "1,250%"); null is "—". */
+export function formatPercent(x: number | null | undefined, locale: Locale, digits = 0) {
+  if (x == null || !Number.isFinite(x)) return '—'
+  return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(x)
+}
+
+/** A change as a signed whole percentage: +12%, −3%, ±0%. */
+export function formatChange(x: number, locale: Locale) {
+  const whole = Math.round(x * 100)
+  const sign = whole > 0 ? '+' : whole < 0 ? '−' : '±'
+  return `${sign}${formatPercent(Math.abs(whole) / 100, locale)}`
+}
+
 /** A plan date is a calendar day of the store (YYYY-MM-DD); no time zone shift applies. */
 export function formatDay(day: string | null | undefined, locale: Locale) {
   if (!day) return '—'

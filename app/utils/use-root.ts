@@ -30,6 +30,8 @@ export function useI18n() {
       money: (fen: number | null | undefined, currency?: string) => fmt.formatMoney(fen, locale, currency),
       moneyShort: (fen: number | null | undefined, currency?: string) => fmt.formatMoneyShort(fen, locale, currency),
       num: (n: number | null | undefined) => fmt.formatNumber(n, locale),
+      pct: (x: number | null | undefined, digits?: number) => fmt.formatPercent(x, locale, digits),
+      change: (x: number) => fmt.formatChange(x, locale),
       day: (d: string | null | undefined) => fmt.formatDay(d, locale),
       moment: (at: Date | string | null | undefined, timeZone?: string) => fmt.formatMoment(at, locale, timeZone),
     }),
