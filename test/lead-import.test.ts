@@ -130,6 +130,10 @@ describe('importing lead-platform exports', () => {
     expect(byName['王先生']!.phoneHash).toMatch(/^[0-9a-f]{64}$/)
     expect(byName['刘先生']).toMatchObject({ phone: '13700002222' })
     expect(byName['赵女士']).toBeUndefined()
+    // new leads have time-ordered ids (UUID v7: their index entries land together, ADR 019), in the file's order
+    const ids = ['张先生', '李女士', '王先生', '刘先生'].map((n) => byName[n]!.id)
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect([...ids].sort()).toEqual(ids)
 
     // each lead arrived as a platform touchpoint at the row's time, in Asia/Shanghai
     const tps = await db.select().from(touchpoints).where(eq(touchpoints.importId, result.importId)).orderBy(touchpoints.at)

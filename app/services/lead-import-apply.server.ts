@@ -1,5 +1,5 @@
-import crypto from 'node:crypto'
 import { eq, sql } from 'drizzle-orm'
+import { v7 as uuidv7 } from 'uuid'
 import { rowsOf, type Db, type DbOrTx } from '../../db/client'
 import { importRows, imports } from '../../db/schema'
 import type { Channel, LeadStatus } from '../../db/schema/enums'
@@ -104,34 +104,15 @@ type LeadState = {
 
 const lockKey = (storeId: string) => `roadshow:lead-import:${storeId}`
 
-let lastMs = 0
-let sequence = 0
 /**
- * A time-ordered id (UUID version 7, RFC 9562: 48 bits of Unix milliseconds, then a 12-bit
- * sequence within the millisecond, then 62 random bits) for the leads an import creates. Their
- * entries in the indexes led by the lead's id (leads' primary key, touchpoints(lead_id, at),
- * lead_events(lead_id, at)) then land at the right edge of each index, on a few pages already in
- * memory, instead of each on a random page of a large index: on a Postgres server with 2M leads
- * and 20M touchpoints those random pages were read from disk and written whole to the WAL after
- * each checkpoint (ADR 019).
+ * New leads of an import get time-ordered ids (UUID version 7, RFC 9562: Unix milliseconds
+ * first, monotonic within a process). Their entries in the indexes led by the lead's id
+ * (leads' primary key, touchpoints(lead_id, at), lead_events(lead_id, at)) then land at the
+ * right edge of each index, on a few pages already in memory, instead of each on a random page
+ * of a large index: on a Postgres server with 2M leads and 20M touchpoints those random pages
+ * were read from disk and written whole to the WAL after each checkpoint (ADR 019).
  */
-export function timeOrderedUuid(now = Date.now()): string {
-  if (now > lastMs) {
-    lastMs = now
-    sequence = crypto.randomInt(0, 0x800)
-  } else if (++sequence > 0xfff) {
-    // the sequence ran out within a millisecond (or the clock went back): borrow the next one
-    lastMs++
-    sequence = 0
-  }
-  const bytes = crypto.randomBytes(16)
-  bytes.writeUIntBE(lastMs, 0, 6)
-  bytes[6] = 0x70 | (sequence >> 8)
-  bytes[7] = sequence & 0xff
-  bytes[8] = 0x80 | (bytes[8]! & 0x3f)
-  const hex = bytes.toString('hex')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-}
+export const timeOrderedUuid = (): string => uuidv7()
 
 /** Thrown inside a chunk's transaction when a concurrent arrival took a phone the chunk was about to give a new lead: the chunk runs again. */
 class ChunkRace extends Error {}
