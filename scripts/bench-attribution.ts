@@ -57,6 +57,9 @@ touches AS (
          row_number() OVER (PARTITION BY o.store_id, o.sale_key ORDER BY t."at" DESC, t.id DESC) AS last_n,
          count(*) OVER (PARTITION BY o.store_id, o.sale_key) AS n
   FROM orders o JOIN touchpoints t ON t.lead_id = o.lead_id AND t."at" <= o.converted_at AND t."at" > o.converted_at - INTERVAL '30 days'
+  -- what those two bounds imply for every order of the period, said outright: an engine can then
+  -- leave out the touches of other months before joining (as the app's own paths query does)
+  WHERE t."at" > CAST($fromDay AS TIMESTAMP) - INTERVAL '29 days' AND t."at" < CAST($toDay AS TIMESTAMP) + INTERVAL '1 day'
 )`
 
 export const QUESTIONS: Question[] = [
