@@ -50,10 +50,9 @@ export type ConversionPathsParams = {
   lookbackDays?: number | null
   /**
    * What to read: `paths` (default) the converted journeys with their touches and the journeys
-   * that did not convert; `converted` without the latter (only the Markov chain reads them);
-   * `conversions` the conversions alone, with empty paths.
+   * that did not convert; `converted` without the latter (only the Markov chain reads them).
    */
-  read?: 'paths' | 'converted' | 'conversions'
+  read?: 'paths' | 'converted'
 }
 
 /** A converted journey: its touches (key and moment, in order) and the conversion. */
@@ -200,18 +199,20 @@ GROUP BY ALL
 ORDER BY converted_at, lead_id, sale_key`
 
 /**
- * The conversions of the period alone, without their touches (`read: 'conversions'`): for ROI
- * by store and by month, which count a conversion where and when it happened. Each comes back
- * with an empty path.
+ * The conversions of the period counted where or when they happened (`conversionsByPlace`): for
+ * ROI by store and by month, which read no touches. Sales (order, delivery) come per store day
+ * (their moment is the end of the day) with their value and revenue summed; the others per key
+ * alone. Added up here, not in the app: a group's half year is over half a million leads.
  */
-const conversionsOnlySql = (kind: ConversionKind) => `
+const placedSql = (kind: ConversionKind, by: 'store' | 'month') => `
 WITH ${kind === 'lead' || kind === 'visit' || kind === 'test_drive' ? `${STARTS}, ` : ''}${conversionsSql(kind)}
-SELECT CAST(c.store_id AS VARCHAR) AS store_id, CAST(c.lead_id AS VARCHAR) AS lead_id, c.sale_key,
-       CAST(epoch_ms(c.converted_at) AS DOUBLE) AS converted_at, CAST(c.value AS DOUBLE) AS value, CAST(c.revenue AS DOUBLE) AS revenue,
-       []::VARCHAR[] AS keys, []::DOUBLE[] AS times
+SELECT ${by === 'store' ? 'CAST(c.store_id AS VARCHAR)' : `strftime(timezone($timeZone, c.converted_at), '%Y-%m')`} AS key,
+       ${kind === 'order' || kind === 'delivery' ? 'CAST(epoch_ms(c.converted_at) AS DOUBLE)' : 'CAST(NULL AS DOUBLE)'} AS converted_at,
+       CAST(count(*) AS DOUBLE) AS conversions, CAST(sum(c.value) AS DOUBLE) AS value, CAST(sum(c.revenue) AS DOUBLE) AS revenue
 FROM conv c
 WHERE c.converted_at >= $from::TIMESTAMPTZ AND c.converted_at < $to::TIMESTAMPTZ
-ORDER BY converted_at, lead_id, sale_key`
+GROUP BY ALL
+ORDER BY key, converted_at`
 
 /**
  * The journeys of the period that did not convert, aggregated by path. A journey with a
@@ -265,8 +266,10 @@ const nullRow = z.object({ keys: z.array(z.string()), nulls: z.number() })
 function pathsQuery(kind: ConversionKind, dimension: PathDimension) {
   return defineQuery<Params>()({ name: `attribution.paths.${kind}.${dimension}`, sql: pathsSql(kind, dimension), row: convertedRow })
 }
-function conversionsOnlyQuery(kind: ConversionKind) {
-  return defineQuery<Omit<Params, 'since' | 'lookbackDays'>>()({ name: `attribution.conversions.${kind}`, sql: conversionsOnlySql(kind), row: convertedRow })
+const placedRow = z.object({ key: z.string(), converted_at: z.number().nullable(), conversions: z.number(), value: z.number(), revenue: z.number() })
+type PlacedParams = { storeIds: ReturnType<typeof sqlList>; from: string; to: string; timeZone?: string }
+function placedQuery(kind: ConversionKind, by: 'store' | 'month') {
+  return defineQuery<PlacedParams>()({ name: `attribution.placed.${kind}.${by}`, sql: placedSql(kind, by), row: placedRow })
 }
 function nullsQuery(kind: ConversionKind, dimension: PathDimension) {
   return defineQuery<Params>()({ name: `attribution.nulls.${kind}.${dimension}`, sql: nullsSql(kind, dimension), row: nullRow })
@@ -276,10 +279,6 @@ function nullsQuery(kind: ConversionKind, dimension: PathDimension) {
 export async function conversionPaths(c: AnalyticsConnection, params: ConversionPathsParams): Promise<ConversionPathsResult> {
   const storeIds = sqlList([...params.storeIds])
   const read = params.read ?? 'paths'
-  if (read === 'conversions') {
-    const rows = await runQuery(c, conversionsOnlyQuery(params.kind), { storeIds, from: params.from, to: params.to })
-    return { converted: rows.map(journey), nulls: [] }
-  }
   const days = params.lookbackDays ?? (await runQuery(c, longestWindow, { storeIds }))[0]?.days ?? DEFAULT_LOOKBACK_DAYS
   const bound: Params = {
     storeIds,
@@ -307,3 +306,24 @@ const journey = (r: z.output<typeof convertedRow>): ConvertedJourney => ({
   value: r.value,
   revenue: r.revenue,
 })
+
+/** Conversions of one kind counted by store or by month (in `timeZone`), with their value and revenue. */
+export type PlacedConversions = {
+  key: string
+  /** for sales, the end of the store day they fell on (ms): one row per key and day; otherwise null, one row per key */
+  convertedAt: number | null
+  conversions: number
+  /** gross profit and revenue in fen (sales; 0 otherwise) */
+  value: number
+  revenue: number
+}
+
+export async function conversionsByPlace(
+  c: AnalyticsConnection,
+  params: { storeIds: readonly string[]; from: string; to: string; kind: ConversionKind; by: 'store' | 'month'; timeZone: string },
+): Promise<PlacedConversions[]> {
+  const bound: PlacedParams = { storeIds: sqlList([...params.storeIds]), from: params.from, to: params.to }
+  if (params.by === 'month') bound.timeZone = params.timeZone
+  const rows = await runQuery(c, placedQuery(params.kind, params.by), bound)
+  return rows.map((r) => ({ key: r.key, convertedAt: r.converted_at, conversions: r.conversions, value: r.value, revenue: r.revenue }))
+}

@@ -6,7 +6,7 @@ import { attributeModel, type AttributionModel, type AttributionOptions } from '
 import { bootstrapCredits, type Interval } from '../attribution/bootstrap'
 import { type ConversionPath, preparePaths } from '../attribution/paths'
 import { CONVERSION_KINDS, NO_CHANNEL, NO_MEDIUM, type ConversionKind, type PathDimension } from '../attribution/vocabulary'
-import { conversionPaths, type ConvertedJourney } from './conversion-paths'
+import { conversionPaths, conversionsByPlace, type ConvertedJourney } from './conversion-paths'
 
 /**
  * ROI per campaign, channel, store or month (SPEC §4, ADR 023) for stores and a period of the
@@ -143,11 +143,11 @@ const monthFormats = new Map<string, Intl.DateTimeFormat>()
  * The paths the model credits for one kind of conversion: by campaign or channel as the
  * touches say; by store or month, one touch standing for where the conversion happened.
  */
-function pathsFor(by: RoiDimension, converted: readonly ConvertedJourney[], nulls: readonly ConversionPath[], timeZone: string): ConversionPath[] {
-  if (by === 'campaign' || by === 'channel' || by === 'medium') return [...converted, ...nulls]
+function pathsFor(by: RoiDimension, converted: readonly ConvertedJourney[], nulls: readonly ConversionPath[], timeZone: string): Array<ConversionPath & { revenue: number }> {
+  if (by === 'campaign' || by === 'channel' || by === 'medium') return [...converted, ...nulls.map((x) => ({ ...x, revenue: 0 }))]
   return converted.map((p) => {
     const key = by === 'store' ? p.storeId : monthOf(p.convertedAt, timeZone)
-    return { channels: [key], touchedAt: [p.convertedAt], convertedAt: p.convertedAt, conversions: 1, value: p.value, revenue: p.revenue } as ConversionPath
+    return { channels: [key], touchedAt: [p.convertedAt], convertedAt: p.convertedAt, conversions: 1, value: p.value, revenue: p.revenue }
   })
 }
 
@@ -169,21 +169,32 @@ async function funnels<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<R
   for (const kind of CONVERSION_KINDS) {
     const read = new Map<PathDimension, Awaited<ReturnType<typeof conversionPaths>>>()
     for (const by of dims) {
-      const dimension: PathDimension = by === 'campaign' || by === 'medium' ? by : 'channel'
-      let result = read.get(dimension) ?? (by === 'store' || by === 'month' ? read.values().next().value : undefined)
-      if (!result) {
-        const mode = !touched ? 'conversions' : withNulls ? 'paths' : 'converted'
-        read.set(dimension, (result = await conversionPaths(c, { storeIds: p.storeIds, from, to, kind, dimension, read: mode })))
+      // the paths the model credits (each with its revenue), and every conversion on one key for the whole period's interval
+      let paths: Array<ConversionPath & { revenue: number }>
+      let whole: ConversionPath[]
+      if (!touched) {
+        // store and month rows alone read no touches: the conversions counted where and when they happened
+        const placed = await conversionsByPlace(c, { storeIds: p.storeIds, from, to, kind, by: by as 'store' | 'month', timeZone: p.timeZone })
+        paths = placed.map((r) =>
+          r.convertedAt === null
+            ? { channels: [r.key], conversions: r.conversions, value: r.value, revenue: r.revenue }
+            : { channels: [r.key], touchedAt: [r.convertedAt], convertedAt: r.convertedAt, conversions: r.conversions, value: r.value, revenue: r.revenue },
+        )
+        whole = placed.map((r) => ({ channels: [TOTAL], conversions: r.conversions, value: r.value }))
+      } else {
+        const dimension: PathDimension = by === 'campaign' || by === 'medium' ? by : 'channel'
+        let result = read.get(dimension) ?? (by === 'store' || by === 'month' ? read.values().next().value : undefined)
+        if (!result) read.set(dimension, (result = await conversionPaths(c, { storeIds: p.storeIds, from, to, kind, dimension, read: withNulls ? 'paths' : 'converted' })))
+        paths = pathsFor(by, result.converted, result.nulls, p.timeZone)
+        whole = result.converted.map((x) => ({ channels: [TOTAL], conversions: 1, value: x.value }))
       }
-      const { converted, nulls } = result
-      if (!converted.length) continue
+      if (!paths.some((x) => x.conversions > 0)) continue
       const target = out.get(by)!
       const at = (key: string) => {
         let f = target.funnels.get(key)
         if (!f) target.funnels.set(key, (f = emptyFunnel()))
         return f
       }
-      const paths = pathsFor(by, converted, nulls, p.timeZone)
       const prepared = preparePaths(paths)
       // by medium, last non-direct passes over the touches that came through no placement
       const options = by === 'medium' ? { ...shared, directChannel: NO_MEDIUM } : shared
@@ -192,14 +203,13 @@ async function funnels<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<R
       if (kind !== 'order') continue
       for (const [key, credit] of credits) at(key).grossProfit += credit.value
       // revenue is credited as gross profit is: the same paths, valued by revenue
-      const byRevenue = attributeModel(preparePaths(paths.map((x) => ({ ...x, value: (x as { revenue?: number }).revenue ?? 0 }))), p.model, options)
+      const byRevenue = attributeModel(preparePaths(paths.map((x) => ({ ...x, value: x.revenue }))), p.model, options)
       for (const [key, credit] of byRevenue) at(key).revenue += credit.value
       if (withIntervals) {
         const intervals = bootstrapCredits(prepared, { ...options, replicates: p.replicates, models: [p.model] })[p.model]
         target.grossProfit = new Map([...intervals].map(([key, i]) => [key, i.value]))
         // the whole period's: every conversion on one key, resampled the same way
-        const whole = preparePaths(converted.map((x) => ({ channels: [TOTAL], conversions: 1, value: x.value })))
-        target.totalGrossProfit = bootstrapCredits(whole, { replicates: p.replicates, models: ['firstTouch'] }).firstTouch.get(TOTAL)!.value
+        target.totalGrossProfit = bootstrapCredits(preparePaths(whole), { replicates: p.replicates, models: ['firstTouch'] }).firstTouch.get(TOTAL)!.value
       }
     }
   }
