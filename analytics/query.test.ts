@@ -72,6 +72,19 @@ describe('runQuery', () => {
     await expect(memory.withConnection((c) => runQuery(c, bad, {}))).rejects.toThrow()
   })
 
+  it('checks only the first row of a large typed result when asked, handing the rows over as they came', async () => {
+    const sql = 'SELECT CAST(i AS DOUBLE) AS n, [CAST(i AS VARCHAR)] AS keys FROM range(3) t(i)'
+    const first = defineQuery()({ name: 'test.first', sql, row: z.object({ n: z.number(), keys: z.array(z.string()) }), check: 'first' })
+    expect(await memory.withConnection((c) => runQuery(c, first, {}))).toEqual([
+      { n: 0, keys: ['0'] },
+      { n: 1, keys: ['1'] },
+      { n: 2, keys: ['2'] },
+    ])
+    // the shape is still held: a first row of the wrong type fails the query
+    const wrong = defineQuery()({ name: 'test.first.wrong', sql, row: z.object({ n: z.string(), keys: z.array(z.string()) }), check: 'first' })
+    await expect(memory.withConnection((c) => runQuery(c, wrong, {}))).rejects.toThrow()
+  })
+
   it('keeps moments in UTC', async () => {
     const rows = await memory.withConnection((c) =>
       runQuery(c, defineQuery()({ name: 'test.tz', sql: "SELECT current_setting('TimeZone') AS tz, TIMESTAMPTZ '2027-01-01 08:00:00+08' AS at" }), {}),

@@ -264,7 +264,7 @@ const convertedRow = z.object({
 const nullRow = z.object({ keys: z.array(z.string()), nulls: z.number() })
 
 function pathsQuery(kind: ConversionKind, dimension: PathDimension) {
-  return defineQuery<Params>()({ name: `attribution.paths.${kind}.${dimension}`, sql: pathsSql(kind, dimension), row: convertedRow })
+  return defineQuery<Params>()({ name: `attribution.paths.${kind}.${dimension}`, sql: pathsSql(kind, dimension), row: convertedRow, check: 'first' })
 }
 const placedRow = z.object({ key: z.string(), converted_at: z.number().nullable(), conversions: z.number(), value: z.number(), revenue: z.number() })
 type PlacedParams = { storeIds: ReturnType<typeof sqlList>; from: string; to: string; timeZone?: string }
@@ -272,7 +272,7 @@ function placedQuery(kind: ConversionKind, by: 'store' | 'month') {
   return defineQuery<PlacedParams>()({ name: `attribution.placed.${kind}.${by}`, sql: placedSql(kind, by), row: placedRow })
 }
 function nullsQuery(kind: ConversionKind, dimension: PathDimension) {
-  return defineQuery<Params>()({ name: `attribution.nulls.${kind}.${dimension}`, sql: nullsSql(kind, dimension), row: nullRow })
+  return defineQuery<Params>()({ name: `attribution.nulls.${kind}.${dimension}`, sql: nullsSql(kind, dimension), row: nullRow, check: 'first' })
 }
 
 /** The converted journeys and the aggregated journeys that did not convert, for the models of ../attribution. */
