@@ -7,12 +7,16 @@ import { readDbConfig } from '../db/config'
  * extends its schema with this one, so a bad value stops the server at start.
  */
 export const AnalyticsEnvSchema = z.object({
-  /** DuckDB's memory_limit, e.g. 512MB or 2GB: beyond it DuckDB spills to disk or fails the query */
+  /**
+   * DuckDB's memory_limit, e.g. 384MB or 2GB: beyond it DuckDB spills to disk or fails the
+   * query. The default keeps the server under 1 GiB with its JavaScript heap (ADR 025); a
+   * rebuild on the command line runs faster with more.
+   */
   ANALYTICS_MEMORY_LIMIT: z
     .string()
     .trim()
-    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 512MB or 2GB')
-    .default('512MB'),
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 384MB or 2GB')
+    .default('384MB'),
   /** DuckDB worker threads; 0 = one per core */
   ANALYTICS_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   /** how often the server syncs Postgres into DuckDB, in seconds; 0 turns the background sync off */

@@ -107,7 +107,19 @@ export function makeDataDir() {
 }
 
 /**
- * Spawns `node server.js` from the repository root with the production build.
+ * The Node options `npm start` gives the server (package.json), so that the tests and the
+ * benchmark run it as production does: `node --max-old-space-size=384 server.js` → the flags.
+ */
+export function startFlags(): string[] {
+  const scripts = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
+  const words = scripts.start!.trim().split(/\s+/)
+  if (words[0] !== 'node' || words[words.length - 1] !== 'server.js') throw new Error(`npm start is not "node … server.js": ${scripts.start}`)
+  return words.slice(1, -1)
+}
+
+/**
+ * Spawns `node server.js` from the repository root with the production build, with the
+ * options `npm start` gives it.
  * It does not wait for anything: use `startServer` for a server to test against,
  * or this to watch a process that is expected to refuse to start.
  */
@@ -131,7 +143,7 @@ export async function spawnServer(
     ...options.env,
   })
 
-  const child = spawn(process.execPath, ['server.js'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...startFlags(), 'server.js'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const echo = process.env.E2E_SERVER_LOGS === '1'
   const collect = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
