@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../db/client'
 import { budgetLines, campaigns, mediaPlacements, showroomVisits, spendEntries, stores, touchpoints } from '../db/schema'
 import { refreshLineActuals, syncPlanCostLines } from '../db/plan-costs'
-import { NO_CHANNEL, roiReport, type RoiParams } from '../analytics/queries/roi'
+import { NO_CHANNEL, roiReport, type RoiParams, type RoiRow } from '../analytics/queries/roi'
 import { NO_MEDIUM } from '../analytics/attribution/vocabulary'
 import { withAnalytics } from '../analytics/duckdb'
 import { attributeConversions, ATTRIBUTION_MODELS } from '../analytics/attribution'
@@ -13,6 +13,7 @@ import { loader as channelsLoader } from '../app/routes/analysis.channels'
 import { loader as evaluationLoader } from '../app/routes/campaigns.$campaignId.evaluation'
 import { loader as dataLoader } from '../app/routes/analysis.channels_.data'
 import { loader as reviewLoader } from '../app/routes/analysis.review'
+import { bestAndWorst } from '../app/services/analysis.server'
 import { tableFromIPC } from 'apache-arrow'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -474,7 +475,8 @@ describe('the management ROI review', () => {
     expect(review.byStore.rows.find((r: { key: string }) => r.key === storeA)).toMatchObject({ cost: 300_000, orders: 1, grossProfit: 300_000 })
     expect(review.byStore.totals).toMatchObject({ cost: 300_000, leads: 3, orders: 1 })
     expect(review.best.find((r: { key: string }) => r.key === campaignX)).toMatchObject({ cost: 300_000, orders: 1 })
-    expect(review.worst.map((r: { key: string }) => r.key)).toEqual([campaignX])
+    // the only campaign with spend is the best, and not also the worst
+    expect(review.worst).toEqual([])
     expect(review.campaigns[campaignX]).toEqual({ name: '国庆车展', storeId: storeA })
     // the six months to October, September's 400 in it
     expect(review.byMonth.rows.map((r: { key: string; cost: number }) => [r.key, r.cost])).toEqual([
@@ -497,5 +499,20 @@ describe('the management ROI review', () => {
     expect(one.data.review.byStore.totals).toMatchObject({ cost: 0, orders: 0 })
     expect((await settle(() => reviewLoader({ request: get('/analysis/review?store=nope', executive), params: {}, context: {} }))).status).toBe(400)
     expect((await settle(() => reviewLoader({ request: get('/analysis/review', frontDesk), params: {}, context: {} }))).status).toBe(403)
+  })
+})
+
+describe("the review's best and worst campaigns", () => {
+  const row = (key: string, cost: number, roi: number | null) => ({ key, cost, roi }) as unknown as RoiRow
+  it('lists the five best and the five worst by ROI, never one campaign in both, and leaves out those without spend', () => {
+    const rows = Array.from({ length: 12 }, (_, i) => row(`c${String(i).padStart(2, '0')}`, 1000, i / 10))
+    const twelve = bestAndWorst([...rows, row('free', 0, null), row(NO_CAMPAIGN, 500, 9)])
+    expect(twelve.best.map((r) => r.key)).toEqual(['c11', 'c10', 'c09', 'c08', 'c07'])
+    expect(twelve.worst.map((r) => r.key)).toEqual(['c00', 'c01', 'c02', 'c03', 'c04'])
+    // five campaigns: the upper three are the best, the lower two the worst
+    const five = bestAndWorst(rows.slice(0, 5))
+    expect(five.best.map((r) => r.key)).toEqual(['c04', 'c03', 'c02'])
+    expect(five.worst.map((r) => r.key)).toEqual(['c00', 'c01'])
+    expect(bestAndWorst([row('only', 1000, -0.5)])).toEqual({ best: [row('only', 1000, -0.5)], worst: [] })
   })
 })

@@ -98,5 +98,6 @@ export const analysisEn = {
   'analysis.review.used': 'Used',
   'analysis.review.openChannels': 'Channels',
   'analysis.review.noCampaigns': 'No campaign had spend in this period.',
+  'analysis.review.fewCampaigns': 'Too few campaigns with spend to list the worst apart from the best.',
   'analysis.selected': 'Shown in the chart',
 } as const

@@ -100,5 +100,6 @@ export const analysisZhCN: Record<keyof typeof analysisEn, string> = {
   'analysis.review.used': '使用率',
   'analysis.review.openChannels': '渠道分析',
   'analysis.review.noCampaigns': '本期没有产生费用的活动。',
+  'analysis.review.fewCampaigns': '本期有费用的活动太少，不另列 ROI 最低者。',
   'analysis.selected': '图表所示',
 }

@@ -169,7 +169,11 @@ export default function ManagementReviewPage() {
         </section>
         <section className="card section" aria-labelledby="worst-h">
           <h2 id="worst-h">{t('analysis.review.worst')}</h2>
-          {r.worst.length ? campaignList(r.worst, 'worst-campaigns') : <p className="empty">{t('analysis.review.noCampaigns')}</p>}
+          {r.worst.length ? (
+            campaignList(r.worst, 'worst-campaigns')
+          ) : (
+            <p className="empty">{t(r.best.length ? 'analysis.review.fewCampaigns' : 'analysis.review.noCampaigns')}</p>
+          )}
         </section>
       </div>
 

@@ -153,6 +153,17 @@ export async function campaignResults(
 /** How many of the best and of the worst campaigns the review lists. */
 export const REVIEW_CAMPAIGNS = 5
 
+/**
+ * The review's best and worst campaigns by ROI (those with spend), best first and worst first.
+ * Never the same campaign in both: with fewer than twice the places, the upper half is the best
+ * and the rest the worst (one campaign alone is only the best).
+ */
+export function bestAndWorst(rows: readonly RoiRow[], places = REVIEW_CAMPAIGNS): { best: RoiRow[]; worst: RoiRow[] } {
+  const ranked = rows.filter((x) => x.key !== NO_CAMPAIGN && x.cost > 0 && x.roi != null).sort((a, b) => b.roi! - a.roi! || (a.key < b.key ? -1 : 1))
+  const best = ranked.slice(0, Math.min(places, Math.ceil(ranked.length / 2)))
+  return { best, worst: ranked.slice(best.length).slice(-places).reverse() }
+}
+
 export type ManagementReview = {
   ready: boolean
   storeIds: string[]
@@ -161,7 +172,7 @@ export type ManagementReview = {
   model: AttributionModel
   byStore: RoiReport | null
   byChannel: RoiReport | null
-  /** the campaigns with spend and an ROI, best first, and worst first: at most REVIEW_CAMPAIGNS each (a group runs thousands) */
+  /** the campaigns with spend and an ROI, best first, and worst first: at most REVIEW_CAMPAIGNS each (a group runs thousands), none in both */
   best: RoiRow[]
   worst: RoiRow[]
   /** the six months up to the period's end */
@@ -213,9 +224,7 @@ export async function managementReview(user: SessionUser, filters: { month?: str
     return { storeId, planned: mine.reduce((s, r) => s + r.planned, 0), actual: mine.reduce((s, r) => s + r.actual, 0) }
   })
   // the page shows the best and the worst campaigns by ROI: only those travel to it (a group runs thousands)
-  const ranked = (value?.byCampaign.rows ?? []).filter((x) => x.key !== NO_CAMPAIGN && x.cost > 0 && x.roi != null).sort((a, b) => b.roi! - a.roi! || (a.key < b.key ? -1 : 1))
-  const best = ranked.slice(0, REVIEW_CAMPAIGNS)
-  const worst = ranked.slice(-REVIEW_CAMPAIGNS).reverse()
+  const { best, worst } = bestAndWorst(value?.byCampaign.rows ?? [])
   const ids = [...new Set([...best, ...worst].map((r) => r.key))]
   const named = ids.length ? await db.select({ id: campaigns.id, name: campaigns.name, storeId: campaigns.storeId }).from(campaigns).where(inArray(campaigns.id, ids)) : []
   const rest = value ? { byStore: value.byStore, byChannel: value.byChannel, byMonth: value.byMonth } : {}
