@@ -55,7 +55,7 @@ function timeBucket(days: number): TimeBucket {
   return '31+'
 }
 
-export type AttributionReportParams = ConversionPathsParams & Omit<AttributionOptions, 'lookback'> & { replicates?: number }
+export type AttributionReportParams = Omit<ConversionPathsParams, 'dimension'> & { dimension: PathDimension } & Omit<AttributionOptions, 'lookback'> & { replicates?: number }
 
 /** The report (kept until the analytical store changes: analytics/result-cache.ts). */
 export async function attributionReport(c: AnalyticsConnection, params: AttributionReportParams): Promise<AttributionReport> {

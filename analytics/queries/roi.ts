@@ -6,7 +6,9 @@ import { attributeModel, type AttributionModel, type AttributionOptions } from '
 import { bootstrapCredits, type Interval } from '../attribution/bootstrap'
 import { type ConversionPath, preparePaths } from '../attribution/paths'
 import { CONVERSION_KINDS, NO_CHANNEL, NO_MEDIUM, type ConversionKind, type PathDimension } from '../attribution/vocabulary'
-import { conversionPaths, conversionsByPlace, type ConvertedJourney } from './conversion-paths'
+import { CAMPAIGN_CHANNEL, conversionPaths, conversionsByPlace, keyPart, type ConvertedJourney } from './conversion-paths'
+
+type ReadDimension = PathDimension | typeof CAMPAIGN_CHANNEL
 
 /**
  * ROI per campaign, channel, store or month (SPEC §4, ADR 023) for stores and a period of the
@@ -143,8 +145,13 @@ const monthFormats = new Map<string, Intl.DateTimeFormat>()
  * The paths the model credits for one kind of conversion: by campaign or channel as the
  * touches say; by store or month, one touch standing for where the conversion happened.
  */
-function pathsFor(by: RoiDimension, converted: readonly ConvertedJourney[], nulls: readonly ConversionPath[], timeZone: string): Array<ConversionPath & { revenue: number }> {
-  if (by === 'campaign' || by === 'channel' || by === 'medium') return [...converted, ...nulls.map((x) => ({ ...x, revenue: 0 }))]
+function pathsFor(by: RoiDimension, converted: readonly ConvertedJourney[], nulls: readonly ConversionPath[], timeZone: string, part: 0 | 1 | null): Array<ConversionPath & { revenue: number }> {
+  if (by === 'campaign' || by === 'channel' || by === 'medium') {
+    if (part === null) return [...converted, ...nulls.map((x) => ({ ...x, revenue: 0 }))]
+    // paths keyed by campaign and channel at once: this dimension's part of each key
+    const keys = (channels: readonly string[]) => channels.map((k) => keyPart(k, part))
+    return [...converted.map((x) => ({ ...x, channels: keys(x.channels) })), ...nulls.map((x) => ({ ...x, channels: keys(x.channels), revenue: 0 }))]
+  }
   return converted.map((p) => {
     const key = by === 'store' ? p.storeId : monthOf(p.convertedAt, timeZone)
     return { channels: [key], touchedAt: [p.convertedAt], convertedAt: p.convertedAt, conversions: 1, value: p.value, revenue: p.revenue }
@@ -166,8 +173,9 @@ async function funnels<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<R
   // only the Markov chain reads the journeys that did not convert; store and month rows read no touches
   const withNulls = p.model === 'markov' && p.options?.includeNulls !== false
   const touched = dims.some((by) => by !== 'store' && by !== 'month')
+  const split = dims.includes('campaign' as D) && dims.includes('channel' as D)
   for (const kind of CONVERSION_KINDS) {
-    const read = new Map<PathDimension, Awaited<ReturnType<typeof conversionPaths>>>()
+    const read = new Map<ReadDimension, Awaited<ReturnType<typeof conversionPaths>>>()
     for (const by of dims) {
       // the paths the model credits (each with its revenue), and every conversion on one key for the whole period's interval
       let paths: Array<ConversionPath & { revenue: number }>
@@ -182,10 +190,11 @@ async function funnels<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<R
         )
         whole = placed.map((r) => ({ channels: [TOTAL], conversions: r.conversions, value: r.value }))
       } else {
-        const dimension: PathDimension = by === 'campaign' || by === 'medium' ? by : 'channel'
+        // by campaign and by channel both: one read keyed by the two, split here
+        const dimension: ReadDimension = by === 'medium' ? 'medium' : split ? CAMPAIGN_CHANNEL : by === 'campaign' ? 'campaign' : 'channel'
         let result = read.get(dimension) ?? (by === 'store' || by === 'month' ? read.values().next().value : undefined)
         if (!result) read.set(dimension, (result = await conversionPaths(c, { storeIds: p.storeIds, from, to, kind, dimension, read: withNulls ? 'paths' : 'converted' })))
-        paths = pathsFor(by, result.converted, result.nulls, p.timeZone)
+        paths = pathsFor(by, result.converted, result.nulls, p.timeZone, dimension === CAMPAIGN_CHANNEL ? (by === 'campaign' ? 0 : 1) : null)
         whole = result.converted.map((x) => ({ channels: [TOTAL], conversions: 1, value: x.value }))
       }
       if (!paths.some((x) => x.conversions > 0)) continue
