@@ -209,17 +209,19 @@ WITH ${touchesSql(dimension)}, ${conversionsSql(kind)},
 in_period AS (
   SELECT * FROM conv WHERE converted_at >= $from::TIMESTAMPTZ AND converted_at < $to::TIMESTAMPTZ
 )
-SELECT CAST(c.store_id AS VARCHAR) AS store_id, CAST(c.lead_id AS VARCHAR) AS lead_id, c.sale_key,
-       CAST(epoch_ms(c.converted_at) AS DOUBLE) AS converted_at, CAST(c.value AS DOUBLE) AS value, CAST(c.revenue AS DOUBLE) AS revenue,
+-- each row a ConvertedJourney as it is: the names and types the app reads, no copy made of it there
+SELECT CAST(c.store_id AS VARCHAR) AS "storeId", CAST(c.lead_id AS VARCHAR) AS "leadId", c.sale_key AS "saleKey",
+       CAST(epoch_ms(c.converted_at) AS DOUBLE) AS "convertedAt", CAST(1 AS DOUBLE) AS conversions,
+       CAST(c.value AS DOUBLE) AS value, CAST(c.revenue AS DOUBLE) AS revenue,
        -- a conversion no touch reached in the window still counts: it came by itself
-       coalesce(list(t.key ORDER BY t."at", t.id) FILTER (WHERE t.id IS NOT NULL), [${noTouchKey(dimension)}]) AS keys,
-       coalesce(list(CAST(epoch_ms(t."at") AS DOUBLE) ORDER BY t."at", t.id) FILTER (WHERE t.id IS NOT NULL), [CAST(epoch_ms(any_value(c.converted_at)) AS DOUBLE)]) AS times
+       coalesce(list(t.key ORDER BY t."at", t.id) FILTER (WHERE t.id IS NOT NULL), [${noTouchKey(dimension)}]) AS channels,
+       coalesce(list(CAST(epoch_ms(t."at") AS DOUBLE) ORDER BY t."at", t.id) FILTER (WHERE t.id IS NOT NULL), [CAST(epoch_ms(any_value(c.converted_at)) AS DOUBLE)]) AS "touchedAt"
 FROM in_period c
 LEFT JOIN stores st ON st.id = c.store_id
 LEFT JOIN touch t ON t.lead_id = c.lead_id AND t.opportunity = c.opportunity
   AND t."at" <= c.converted_at AND t."at" > c.converted_at - ${LOOKBACK}
 GROUP BY ALL
-ORDER BY converted_at, lead_id, sale_key`
+ORDER BY "convertedAt", "leadId", "saleKey"`
 
 /**
  * The conversions of the period counted where or when they happened (`conversionsByPlace`): for
@@ -274,15 +276,16 @@ paths AS (
 )
 SELECT keys, CAST(count(*) AS DOUBLE) AS nulls FROM paths GROUP BY keys ORDER BY keys`
 
-const convertedRow = z.object({
-  store_id: z.string(),
-  lead_id: z.string(),
-  sale_key: z.string().nullable(),
-  converted_at: z.number(),
+const convertedRow: z.ZodType<ConvertedJourney> = z.object({
+  storeId: z.string(),
+  leadId: z.string(),
+  saleKey: z.string().nullable(),
+  convertedAt: z.number(),
+  conversions: z.number(),
   value: z.number(),
   revenue: z.number(),
-  keys: z.array(z.string()),
-  times: z.array(z.number()),
+  channels: z.array(z.string()),
+  touchedAt: z.array(z.number()),
 })
 const nullRow = z.object({ keys: z.array(z.string()), nulls: z.number() })
 
@@ -313,22 +316,10 @@ export async function conversionPaths(c: AnalyticsConnection, params: Conversion
   const convertedRows = await runQuery(c, pathsQuery(params.kind, params.dimension), bound)
   const nullRows = read === 'paths' ? await runQuery(c, nullsQuery(params.kind, params.dimension), bound) : []
   return {
-    converted: convertedRows.map(journey),
+    converted: convertedRows,
     nulls: nullRows.map((r) => ({ channels: r.keys, conversions: 0, nulls: r.nulls })),
   }
 }
-
-const journey = (r: z.output<typeof convertedRow>): ConvertedJourney => ({
-  storeId: r.store_id,
-  leadId: r.lead_id,
-  saleKey: r.sale_key,
-  channels: r.keys,
-  touchedAt: r.times,
-  convertedAt: r.converted_at,
-  conversions: 1,
-  value: r.value,
-  revenue: r.revenue,
-})
 
 /** Conversions of one kind counted by store or by month (in `timeZone`), with their value and revenue. */
 export type PlacedConversions = {

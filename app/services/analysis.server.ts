@@ -225,7 +225,7 @@ export async function managementReview(user: SessionUser, filters: { month?: str
   })
   // the page shows the best and the worst campaigns by ROI: only those travel to it (a group runs thousands)
   const { best, worst } = bestAndWorst(value?.byCampaign.rows ?? [])
-  const ids = [...new Set([...best, ...worst].map((r) => r.key))]
+  const ids = [...best, ...worst].map((r) => r.key)
   const named = ids.length ? await db.select({ id: campaigns.id, name: campaigns.name, storeId: campaigns.storeId }).from(campaigns).where(inArray(campaigns.id, ids)) : []
   const rest = value ? { byStore: value.byStore, byChannel: value.byChannel, byMonth: value.byMonth } : {}
   return {
