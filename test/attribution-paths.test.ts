@@ -384,6 +384,61 @@ describe('ROI per channel, campaign, store and month', () => {
   })
 })
 
+describe('ROI filtered to one channel', () => {
+  const roi = (p: Partial<RoiParams>) =>
+    withAnalytics((c) =>
+      roiReport(c, { storeIds: [storeA], from: FROM, to: TO, fromDay: '2026-10-01', toDay: '2026-11-01', by: 'channel', model: 'lastNonDirect', timeZone: 'Asia/Shanghai', replicates: 100, channel: 'douyin', ...p }),
+    )
+
+  beforeAll(async () => {
+    // the 抖音 placement's spend and the venue's, as in the unfiltered report
+    const db = await getDb()
+    if ((await db.select().from(spendEntries).where(eq(spendEntries.campaignId, campaignX))).length) return
+    await db.insert(mediaPlacements).values({ campaignId: campaignX, position: 0, medium: 'douyin', platform: '本地推', purpose: 'promotion', nature: 'soft', costFen: 500_000 })
+    await syncPlanCostLines(db, campaignX)
+    const placementLine = (await db.select().from(budgetLines).where(eq(budgetLines.campaignId, campaignX))).find((b) => b.placementId)!
+    await db.insert(spendEntries).values({ campaignId: campaignX, budgetLineId: placementLine.id, spentOn: '2026-10-03', amountFen: 200_000, subsidyFen: 50_000 })
+    await refreshLineActuals(db, { campaignId: campaignX })
+    await syncNow(dataDir)
+  })
+
+  it('by channel: only the channel’s row, its spend and its credit, and the totals are its own', async () => {
+    const r = await roi({})
+    expect(r.rows.map((x) => x.key)).toEqual(['douyin'])
+    expect(r.rows[0]).toMatchObject({ leads: 0, visits: 1, testDrives: 1, orders: 1, deliveries: 1, grossProfit: 300_000, cost: 200_000, subsidy: 50_000 })
+    expect(r.totals).toMatchObject({ visits: 1, orders: 1, grossProfit: 300_000, cost: 200_000 })
+    expect(r.totals.roiInterval).toEqual(r.rows[0]!.roiInterval)
+    // a channel with no spend and no credit in the period: nothing to show
+    expect((await roi({ channel: 'radio' })).rows).toEqual([])
+  })
+
+  it('by campaign: each campaign’s credit through the channel, against its spend on that medium only', async () => {
+    const r = await roi({ by: 'campaign' })
+    // 王芳's visit and order: last non-direct passes over the campaign's walk-in (direct) to its 抖音 visit
+    expect(r.rows).toEqual([expect.objectContaining({ key: campaignX, visits: 1, orders: 1, grossProfit: 300_000, cost: 200_000 })])
+    // the venue (no medium) is not 抖音's cost
+    expect(r.totals.cost).toBe(200_000)
+    // through 微信 the campaign earned nothing and spent nothing: no row
+    expect((await roi({ by: 'campaign', channel: 'wechat' })).rows.find((x) => x.key === campaignX)).toBeUndefined()
+  })
+
+  it('by store: the channel’s credit when each store’s journeys are credited on their own', async () => {
+    for (const model of ['lastNonDirect', 'markov', 'shapley'] as const) {
+      const r = await roi({ by: 'store', storeIds: [storeA, storeB], model })
+      expect(r.rows).toEqual([expect.objectContaining({ key: storeA, cost: 200_000 })])
+      expect(r.rows[0]!.orders).toBeGreaterThan(0)
+      expect(r.rows[0]!.orders).toBeLessThanOrEqual(1)
+    }
+    // under last non-direct, as the store's own channel row says
+    const own = (await roi({ by: 'channel', storeIds: [storeA] })).rows[0]!
+    expect((await roi({ by: 'store', storeIds: [storeA, storeB] })).rows[0]).toMatchObject({ visits: own.visits, orders: own.orders, grossProfit: own.grossProfit })
+  })
+
+  it('by month it refuses: each month is asked for by channel', async () => {
+    await expect(roi({ by: 'month' })).rejects.toThrow(/by month/)
+  })
+})
+
 describe('the post-campaign evaluation fills itself', () => {
   it('shows what the campaign brought against its targets, its cost and ROI, and a chart', async () => {
     const db = await getDb()
@@ -499,6 +554,56 @@ describe('the management ROI review', () => {
     expect(one.data.review.byStore.totals).toMatchObject({ cost: 0, orders: 0 })
     expect((await settle(() => reviewLoader({ request: get('/analysis/review?store=nope', executive), params: {}, context: {} }))).status).toBe(400)
     expect((await settle(() => reviewLoader({ request: get('/analysis/review', frontDesk), params: {}, context: {} }))).status).toBe(403)
+  })
+})
+
+describe('the management ROI review filtered to one channel', () => {
+  it('shows that channel’s spend and return per store, its campaigns, its months and its placements’ budget', async () => {
+    const group = await getDb().then((db) => db.select({ groupId: stores.groupId }).from(stores).where(eq(stores.id, storeA)))
+    const executive = await signIn((await createUser(group[0]!.groupId, 'executive', [])).id)
+    const res = await settle(() => reviewLoader({ request: get('/analysis/review?month=2026-10&model=lastNonDirect&channel=douyin', executive), params: {}, context: {} }))
+    expect(res.status).toBe(200)
+    const { review, trend } = res.data
+    expect(review.channel).toBe('douyin')
+    // store A: the 抖音 placement's 2,000 against the visit, the order and its 3,000 of gross profit
+    expect(review.byStore.rows).toEqual([expect.objectContaining({ key: storeA, cost: 200_000, visits: 1, orders: 1, grossProfit: 300_000 })])
+    expect(review.byChannel.rows.map((r: { key: string }) => r.key)).toEqual(['douyin'])
+    expect(review.best).toEqual([expect.objectContaining({ key: campaignX, cost: 200_000, orders: 1 })])
+    // September had no 抖音 spend and no 抖音 credit: October alone
+    expect(review.byMonth.rows.map((r: { key: string; cost: number; grossProfit: number }) => [r.key, r.cost, r.grossProfit])).toEqual([['2026-10', 200_000, 300_000]])
+    expect(trend).toContain('<svg')
+    // the budget of the 抖音 placement only (not the venue)
+    expect(review.budgets.find((b: { storeId: string }) => b.storeId === storeA)).toEqual({ storeId: storeA, planned: 500_000, actual: 200_000 })
+    // a channel with nothing in the period: empty rows, no error
+    const radio = await settle(() => reviewLoader({ request: get('/analysis/review?month=2026-10&channel=radio', executive), params: {}, context: {} }))
+    expect(radio.status).toBe(200)
+    expect(radio.data.review.byStore.rows).toEqual([])
+    expect(radio.data.review.budgets.find((b: { storeId: string }) => b.storeId === storeA)).toEqual({ storeId: storeA, planned: 0, actual: 0 })
+    // a channel that does not exist is a bad request naming the field
+    const bad = await settle(() => reviewLoader({ request: get('/analysis/review?channel=%3Cscript%3E', executive), params: {}, context: {} }))
+    expect(bad.status).toBe(400)
+  })
+
+  it('the channel page filtered to one channel: its row, the campaigns’ credit through it and the paths that touched it', async () => {
+    const page = (q: string) => settle(() => channelsLoader({ request: get(`/analysis/channels?month=2026-10&model=lastNonDirect&${q}`, specialist), params: {}, context: {} }))
+    const byChannel = (await page('conversion=order&channel=douyin')).data.analysis
+    expect(byChannel.report.keys).toEqual(['douyin'])
+    expect(byChannel.report.credits.lastNonDirect.douyin.conversions).toBe(1)
+    expect(byChannel.report.topPaths).toEqual([{ keys: ['douyin', 'direct'], conversions: 1, value: 300_000 }])
+    expect(byChannel.roi.rows.map((r: { key: string }) => r.key)).toEqual(['douyin'])
+    const byCampaign = (await page('conversion=order&by=campaign&channel=douyin')).data.analysis
+    // the campaign, and the 抖音 touches that carried none (the anonymous visitor's)
+    expect(byCampaign.report.keys.sort()).toEqual([NO_CAMPAIGN, campaignX].sort())
+    expect(byCampaign.report.credits.lastNonDirect[NO_CAMPAIGN].conversions).toBe(0)
+    expect(byCampaign.report.credits.lastNonDirect[campaignX].conversions).toBe(1)
+    // the path by campaign: the 抖音 visit and the walk-in, both the campaign's
+    expect(byCampaign.report.topPaths[0].keys).toEqual([campaignX, campaignX])
+    expect(byCampaign.campaignNames[campaignX]).toBe('国庆车展')
+    // leads through 微信: 李强's, whose path never touched 抖音
+    const wechat = (await page('conversion=lead&channel=wechat')).data.analysis
+    expect(wechat.report.totals.conversions).toBe(1)
+    expect((await page('conversion=lead&channel=douyin')).data.analysis.report.totals.conversions).toBe(0)
+    expect((await page('channel=nope')).status).toBe(400)
   })
 })
 

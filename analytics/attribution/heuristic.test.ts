@@ -67,6 +67,15 @@ describe('last non-direct touch', () => {
       ['walk_in', 2, 10],
     ])
   })
+
+  it('passes over every key the predicate calls direct (keys of a campaign and a channel)', () => {
+    const prepared = preparePaths([path('c1:douyin>c2:direct>c2:direct', 1, 8), path('c2:direct', 1, 2)])
+    const credits = lastNonDirect(prepared, { isDirect: (key) => key.endsWith(':direct') })
+    expect(rows(credits)).toEqual([
+      ['c1:douyin', 1, 8],
+      ['c2:direct', 1, 2],
+    ])
+  })
 })
 
 describe('linear', () => {

@@ -52,13 +52,14 @@ export const DEFAULT_DIRECT_CHANNEL = 'direct'
  * path of direct touches only credits direct: someone has to get the conversion, and
  * dropping it would break the totals.
  */
-export function lastNonDirect(prepared: PreparedPaths, options: { directChannel?: string } = {}): ChannelCredits {
+export function lastNonDirect(prepared: PreparedPaths, options: { directChannel?: string; isDirect?: (key: string) => boolean } = {}): ChannelCredits {
   const direct = (options.directChannel ?? DEFAULT_DIRECT_CHANNEL).trim()
   if (direct === '') throw new AttributionInputError('the direct channel needs a name')
+  const isDirect = options.isDirect ?? ((key: string) => key === direct)
   return creditByTouch(prepared, (path) => {
     let last = path.channels.length - 1
     for (let i = last; i >= 0; i--) {
-      if (path.channels[i] !== direct) {
+      if (!isDirect(path.channels[i]!)) {
         last = i
         break
       }

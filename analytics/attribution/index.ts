@@ -48,6 +48,8 @@ export type AttributionOptions = {
   includeNulls?: boolean
   /** the channel last non-direct passes over (default `direct`) */
   directChannel?: string
+  /** instead of one channel, the keys last non-direct passes over (for keys of two parts: a medium and a channel) */
+  isDirect?: (key: string) => boolean
   /** time decay's half-life for paths with times, in days (default 7) */
   halfLifeDays?: number
   /** time decay's half-life for paths without times, in touches (default 7) */
@@ -86,7 +88,7 @@ export function attributePrepared(prepared: PreparedPaths, options: Omit<Attribu
     credits: {
       firstTouch: firstTouch(prepared),
       lastTouch: lastTouch(prepared),
-      lastNonDirect: lastNonDirect(prepared, { directChannel: options.directChannel ?? DEFAULT_DIRECT_CHANNEL }),
+      lastNonDirect: lastNonDirect(prepared, { directChannel: options.directChannel ?? DEFAULT_DIRECT_CHANNEL, isDirect: options.isDirect }),
       linear: linear(prepared),
       timeDecay: timeDecay(prepared, {
         halfLifeDays: options.halfLifeDays ?? DEFAULT_HALF_LIFE_DAYS,
@@ -114,7 +116,7 @@ export function attributeModel(prepared: PreparedPaths, model: AttributionModel,
     case 'lastTouch':
       return lastTouch(prepared)
     case 'lastNonDirect':
-      return lastNonDirect(prepared, { directChannel: options.directChannel ?? DEFAULT_DIRECT_CHANNEL })
+      return lastNonDirect(prepared, { directChannel: options.directChannel ?? DEFAULT_DIRECT_CHANNEL, isDirect: options.isDirect })
     case 'linear':
       return linear(prepared)
     case 'timeDecay':

@@ -1,10 +1,10 @@
 import type { AnalyticsConnection } from '../duckdb'
 import { cachedResult } from '../result-cache'
 import { NO_MEDIUM } from '../attribution/vocabulary'
-import { ATTRIBUTION_MODELS, attributePrepared, type AttributionModel, type AttributionOptions } from '../attribution'
+import { ATTRIBUTION_MODELS, DEFAULT_DIRECT_CHANNEL, attributePrepared, type AttributionModel, type AttributionOptions } from '../attribution'
 import { bootstrapCredits, type CreditInterval } from '../attribution/bootstrap'
 import { type ConversionPath, preparePaths } from '../attribution/paths'
-import { conversionPaths, type ConversionKind, type ConversionPathsParams, type PathDimension } from './conversion-paths'
+import { CAMPAIGN_CHANNEL, MEDIUM_CHANNEL, conversionPaths, keyPart, type ConversionKind, type ConversionPathsParams, type PathDimension } from './conversion-paths'
 
 /**
  * The model comparison of SPEC §4 (ADR 022) for stores and a period: every model's credits
@@ -55,7 +55,24 @@ function timeBucket(days: number): TimeBucket {
   return '31+'
 }
 
-export type AttributionReportParams = Omit<ConversionPathsParams, 'dimension'> & { dimension: PathDimension } & Omit<AttributionOptions, 'lookback'> & { replicates?: number }
+export type AttributionReportParams = Omit<ConversionPathsParams, 'dimension'> & { dimension: PathDimension } & Omit<AttributionOptions, 'lookback' | 'isDirect'> & {
+  replicates?: number
+  /** only this channel: by channel its one row; by campaign or medium the credit of their touches on it; the paths that touched it */
+  channel?: string
+}
+
+/**
+ * What a report filtered to one channel shows of the keys its models credited: by channel the
+ * channel's own; by campaign or medium (paths keyed by them and the channel at once) the first
+ * part of the keys on that channel. Null for a key the report leaves out.
+ */
+export type ReportView = { row: (key: string) => string | null; label: (key: string) => string }
+
+export function channelView(dimension: PathDimension, channel: string): ReportView {
+  return dimension === 'channel'
+    ? { row: (key) => (key === channel ? key : null), label: (key) => key }
+    : { row: (key) => (keyPart(key, 1) === channel ? keyPart(key, 0) : null), label: (key) => keyPart(key, 0) }
+}
 
 /** The report (kept until the analytical store changes: analytics/result-cache.ts). */
 export async function attributionReport(c: AnalyticsConnection, params: AttributionReportParams): Promise<AttributionReport> {
@@ -64,11 +81,16 @@ export async function attributionReport(c: AnalyticsConnection, params: Attribut
 }
 
 async function computeAttributionReport(c: AnalyticsConnection, params: AttributionReportParams): Promise<AttributionReport> {
-  const { converted, nulls } = await conversionPaths(c, params)
-  // by medium, last non-direct passes over the touches that came through no placement
+  const { channel, ...rest } = params
+  const filtered = channel !== undefined && params.dimension !== 'channel'
+  const dimension = !filtered ? params.dimension : params.dimension === 'campaign' ? CAMPAIGN_CHANNEL : MEDIUM_CHANNEL
+  const { converted, nulls } = await conversionPaths(c, { ...rest, dimension })
+  // by medium, last non-direct passes over the touches that came through no placement; by campaign
+  // filtered to a channel, over the campaigns' direct touches (as ROI by campaign does: roi.ts)
   const directChannel = params.directChannel ?? (params.dimension === 'medium' ? NO_MEDIUM : undefined)
-  const options = { order: params.order, includeNulls: params.includeNulls, halfLifeDays: params.halfLifeDays, directChannel }
-  return reportFromPaths(params.kind, params.dimension, converted, nulls, options, params.replicates)
+  const isDirect = !filtered ? undefined : params.dimension === 'medium' ? (key: string) => keyPart(key, 0) === NO_MEDIUM : (key: string) => keyPart(key, 1) === DEFAULT_DIRECT_CHANNEL
+  const options = { order: params.order, includeNulls: params.includeNulls, halfLifeDays: params.halfLifeDays, directChannel, isDirect }
+  return reportFromPaths(params.kind, params.dimension, converted, nulls, options, params.replicates, channel === undefined ? undefined : channelView(params.dimension, channel))
 }
 
 type Converted = ConversionPath & { touchedAt: readonly number[]; convertedAt: number; revenue: number }
@@ -81,6 +103,7 @@ export function reportFromPaths(
   nulls: readonly ConversionPath[],
   options: Omit<AttributionOptions, 'lookback'> = {},
   replicates?: number,
+  view?: ReportView,
 ): AttributionReport {
   const prepared = preparePaths([...converted, ...nulls])
   const point = attributePrepared(prepared, options)
@@ -90,16 +113,24 @@ export function reportFromPaths(
     : null
   const intervals = bootstrapCredits(prepared, { ...options, replicates })
 
+  // the keys shown, each with the key the models credited (filtered to a channel: its keys only, by their first part)
+  const shown: Array<[row: string, key: string]> = []
+  for (const key of prepared.channels) {
+    const row = view ? view.row(key) : key
+    if (row !== null) shown.push([row, key])
+  }
+  shown.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  const touchesShown = (p: ConversionPath) => !view || p.channels.some((key) => view.row(key) !== null)
   const credits = {} as AttributionReport['credits']
   const leaders = {} as AttributionReport['leaders']
   for (const model of ATTRIBUTION_MODELS) {
     const rows: Record<string, ReportCredit> = {}
-    for (const key of prepared.channels) {
+    for (const [row, key] of shown) {
       const credit = point.credits[model].get(key)!
-      rows[key] = { conversions: credit.conversions, value: credit.value, revenue: byRevenue?.credits[model].get(key)?.value ?? 0, interval: intervals[model].get(key)! }
+      rows[row] = { conversions: credit.conversions, value: credit.value, revenue: byRevenue?.credits[model].get(key)?.value ?? 0, interval: intervals[model].get(key)! }
     }
     credits[model] = rows
-    const ranked = prepared.channels.map((key) => [key, rows[key]!] as const).sort((a, b) => b[1].conversions - a[1].conversions || (a[0] < b[0] ? -1 : 1))
+    const ranked = shown.map(([row]) => [row, rows[row]!] as const).sort((a, b) => b[1].conversions - a[1].conversions || (a[0] < b[0] ? -1 : 1))
     const [first, second] = ranked
     leaders[model] = first && first[1].conversions > 0 ? { key: first[0], clear: !second || first[1].interval.conversions.low > second[1].interval.conversions.high } : null
   }
@@ -108,9 +139,16 @@ export function reportFromPaths(
   const lengths = new Map<number, number>()
   const times = new Map<TimeBucket, number>()
   let revenue = 0
+  let conversions = 0
+  let value = 0
+  // filtered to a channel, the paths that touched it, each touch by its first part
   for (const p of converted) {
-    const id = JSON.stringify(p.channels)
-    const entry = counts.get(id) ?? { keys: [...p.channels], conversions: 0, value: 0 }
+    if (!touchesShown(p)) continue
+    const keys = view ? p.channels.map(view.label) : [...p.channels]
+    conversions += p.conversions
+    value += p.value ?? 0
+    const id = JSON.stringify(keys)
+    const entry = counts.get(id) ?? { keys, conversions: 0, value: 0 }
     entry.conversions += p.conversions
     entry.value += p.value ?? 0
     counts.set(id, entry)
@@ -125,12 +163,17 @@ export function reportFromPaths(
   return {
     kind,
     dimension,
-    totals: { conversions: prepared.totals.conversions, value: prepared.totals.value, revenue, nulls: prepared.totals.nulls },
-    keys: [...prepared.channels],
+    // filtered to a channel: the conversions whose paths touched it
+    totals: view ? { conversions, value, revenue, nulls: prepared.totals.nulls } : { conversions: prepared.totals.conversions, value: prepared.totals.value, revenue, nulls: prepared.totals.nulls },
+    keys: shown.map(([row]) => row),
     credits,
     leaders,
-    tooFew: prepared.totals.conversions < TOO_FEW_CONVERSIONS,
-    markov: { order: point.markov.order, removalEffects: Object.fromEntries(point.markov.removalEffects), conversionProbability: point.markov.conversionProbability },
+    tooFew: (view ? conversions : prepared.totals.conversions) < TOO_FEW_CONVERSIONS,
+    markov: {
+      order: point.markov.order,
+      removalEffects: Object.fromEntries(shown.map(([row, key]) => [row, point.markov.removalEffects.get(key)!])),
+      conversionProbability: point.markov.conversionProbability,
+    },
     topPaths,
     pathLengths: Array.from({ length: PATH_LENGTH_CAP }, (_, i) => ({ touches: i + 1, conversions: lengths.get(i + 1) ?? 0 })),
     timeToConvert: TIME_BUCKETS.map((bucket) => ({ bucket, conversions: times.get(bucket) ?? 0 })),

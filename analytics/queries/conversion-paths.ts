@@ -45,7 +45,7 @@ export type ConversionPathsParams = {
   from: string
   to: string
   kind: ConversionKind
-  dimension: PathDimension | typeof CAMPAIGN_CHANNEL
+  dimension: KeyDimension
   /** touches at most this many days before the conversion count (default: each store's setting, 30 unless changed) */
   lookbackDays?: number | null
   /**
@@ -90,29 +90,43 @@ const longestWindow = defineQuery<{ storeIds: ReturnType<typeof sqlList> }>()({
 })
 
 /**
- * Paths keyed by campaign and channel at once, `campaign␟channel` (KEY_SEPARATOR between): read
- * once where a report needs both, then split by `keyPart` — the same touches in the same order
- * as the two reads would give.
+ * Paths keyed by a first part and the channel at once, `first␟channel` (KEY_SEPARATOR between),
+ * split by `keyPart`: by campaign and channel, read once where a report needs both (the same
+ * touches in the same order as the two reads would give), and by campaign, medium or store
+ * and channel where a report is filtered to one channel.
  */
 export const CAMPAIGN_CHANNEL = 'campaignChannel'
+export const MEDIUM_CHANNEL = 'mediumChannel'
+export const STORE_CHANNEL = 'storeChannel'
+export type CompositeDimension = typeof CAMPAIGN_CHANNEL | typeof MEDIUM_CHANNEL | typeof STORE_CHANNEL
 export const KEY_SEPARATOR = '\u001f'
-type KeyDimension = PathDimension | typeof CAMPAIGN_CHANNEL
+export type KeyDimension = PathDimension | CompositeDimension
 
-/** The campaign (0) or channel (1) of a `campaignChannel` key. */
+/** The first part (campaign, medium or store: 0) or the channel (1) of a composite key. */
 export function keyPart(key: string, part: 0 | 1) {
   const at = key.indexOf(KEY_SEPARATOR)
   return part === 0 ? key.slice(0, at) : key.slice(at + 1)
 }
 
+/** The composite key of a first part and a channel. */
+export const compositeKey = (first: string, channel: string) => `${first}${KEY_SEPARATOR}${channel}`
+
 const CAMPAIGN_KEY = `coalesce(CAST(t.campaign_id AS VARCHAR), '${NO_CAMPAIGN}')`
+// a medium is a name the store typed: the separator cannot be part of it
+const MEDIUM_KEY = `coalesce(replace(mp.medium, chr(31), ' '), '${NO_MEDIUM}')`
 const keyOf = (dimension: KeyDimension) =>
   dimension === 'channel'
     ? 't.channel'
     : dimension === 'medium'
-      ? `coalesce(mp.medium, '${NO_MEDIUM}')`
+      ? MEDIUM_KEY
       : dimension === CAMPAIGN_CHANNEL
         ? `${CAMPAIGN_KEY} || chr(31) || t.channel`
-        : CAMPAIGN_KEY
+        : dimension === MEDIUM_CHANNEL
+          ? `${MEDIUM_KEY} || chr(31) || t.channel`
+          : dimension === STORE_CHANNEL
+            ? `CAST(t.store_id AS VARCHAR) || chr(31) || t.channel`
+            : CAMPAIGN_KEY
+const withMedium = (dimension: KeyDimension) => dimension === 'medium' || dimension === MEDIUM_CHANNEL
 
 /**
  * Where each lead's opportunities begin (a restart after a purchase or a loss: ADR 017),
@@ -135,7 +149,17 @@ const opportunityJoin = (alias: string, at: string) =>
 
 /** The key of a conversion that no touch reached in the window: it came by itself. */
 const noTouchKey = (dimension: KeyDimension) =>
-  dimension === 'channel' ? `'direct'` : dimension === 'medium' ? `'${NO_MEDIUM}'` : dimension === CAMPAIGN_CHANNEL ? `'${NO_CAMPAIGN}' || chr(31) || 'direct'` : `'${NO_CAMPAIGN}'`
+  dimension === 'channel'
+    ? `'direct'`
+    : dimension === 'medium'
+      ? `'${NO_MEDIUM}'`
+      : dimension === CAMPAIGN_CHANNEL
+        ? `'${NO_CAMPAIGN}' || chr(31) || 'direct'`
+        : dimension === MEDIUM_CHANNEL
+          ? `'${NO_MEDIUM}' || chr(31) || 'direct'`
+          : dimension === STORE_CHANNEL
+            ? `CAST(any_value(c.store_id) AS VARCHAR) || chr(31) || 'direct'`
+            : `'${NO_CAMPAIGN}'`
 
 /** Identifying touches: the ones that make a lead (SPEC §3). */
 const IDENTIFYING = `('web_form', 'walk_in', 'call', 'platform_lead', 'manual')`
@@ -151,7 +175,7 @@ touch AS (
   SELECT t.id, t.store_id, t.lead_id, t.site_id, t.visitor_key, t.kind, t."at", ${keyOf(dimension)} AS key,
          coalesce(o.opportunity, 1) AS opportunity
   FROM touchpoints t
-  ${opportunityJoin('t', '"at"')}${dimension === 'medium' ? ' LEFT JOIN media_placements mp ON mp.id = t.placement_id' : ''}
+  ${opportunityJoin('t', '"at"')}${withMedium(dimension) ? ' LEFT JOIN media_placements mp ON mp.id = t.placement_id' : ''}
   WHERE list_contains($storeIds::UUID[], t.store_id) AND t."at" < $to::TIMESTAMPTZ AND t."at" >= $since::TIMESTAMPTZ
 )`
 

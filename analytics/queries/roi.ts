@@ -2,13 +2,11 @@ import { z } from 'zod'
 import { sqlList, type AnalyticsConnection } from '../duckdb'
 import { defineQuery, runQuery, type AnalyticsQuery } from '../query'
 import { cachedResult } from '../result-cache'
-import { attributeModel, type AttributionModel, type AttributionOptions } from '../attribution'
+import { attributeModel, DEFAULT_DIRECT_CHANNEL, type AttributionModel, type AttributionOptions } from '../attribution'
 import { bootstrapCredits, type Interval } from '../attribution/bootstrap'
 import { type ConversionPath, preparePaths } from '../attribution/paths'
 import { CONVERSION_KINDS, NO_CHANNEL, NO_MEDIUM, type ConversionKind, type PathDimension } from '../attribution/vocabulary'
-import { CAMPAIGN_CHANNEL, conversionPaths, conversionsByPlace, keyPart, type ConvertedJourney } from './conversion-paths'
-
-type ReadDimension = PathDimension | typeof CAMPAIGN_CHANNEL
+import { CAMPAIGN_CHANNEL, MEDIUM_CHANNEL, STORE_CHANNEL, conversionPaths, conversionsByPlace, keyPart, type ConvertedJourney, type KeyDimension } from './conversion-paths'
 
 /**
  * ROI per campaign, channel, store or month (SPEC §4, ADR 023) for stores and a period of the
@@ -21,6 +19,13 @@ type ReadDimension = PathDimension | typeof CAMPAIGN_CHANNEL
  * up to the store's totals); per store and per month they are counted where they happened.
  * Cost that is not a media placement's (venue, gifts …) has no channel: per channel it is the
  * row `NO_CHANNEL`.
+ *
+ * Filtered to one channel (`channel`), every figure is that channel's: its spend (the placements
+ * of that medium), and the conversions the model credits to its touches — per campaign (or
+ * medium) the credit of the campaign's touches on the channel, from paths keyed by campaign and
+ * channel at once; per store the channel's credit when the model runs on that store's journeys
+ * alone, as the store's own channel page shows it. By month it is not offered here: the caller
+ * asks for each month by channel (a month's chain is its own, as per store).
  */
 
 export const ROI_DIMENSIONS = ['campaign', 'channel', 'medium', 'store', 'month'] as const
@@ -74,35 +79,44 @@ export type RoiParams = {
   replicates?: number
   /** the model's options (Markov order and nulls, time decay's half-life): those of the page's model comparison */
   options?: Pick<AttributionOptions, 'order' | 'includeNulls' | 'halfLifeDays'>
+  /** only this channel's spend and credit (not by month) */
+  channel?: string
 }
 
 const costRow = z.object({ key: z.string(), cost: z.number(), subsidy: z.number() })
 
+// a medium is a name the store typed: the separator of composite keys cannot be part of it (conversion-paths.ts)
+const MEDIUM_OF_COST = `coalesce(replace(p.medium, chr(31), ' '), '${NO_CHANNEL}')`
+
 const costKey: Record<RoiDimension, string> = {
   campaign: 'CAST(e.campaign_id AS VARCHAR)',
-  channel: `coalesce(p.medium, '${NO_CHANNEL}')`,
-  medium: `coalesce(p.medium, '${NO_CHANNEL}')`,
+  channel: MEDIUM_OF_COST,
+  medium: MEDIUM_OF_COST,
   store: 'CAST(c.store_id AS VARCHAR)',
   month: `strftime(e.spent_on, '%Y-%m')`,
 }
 
-const costQueries = Object.fromEntries(
-  ROI_DIMENSIONS.map((by) => [
-    by,
-    defineQuery<{ storeIds: ReturnType<typeof sqlList>; fromDay: string; toDay: string }>()({
-      name: `roi.cost.${by}`,
-      sql: `
-        SELECT ${costKey[by]} AS key, CAST(sum(e.amount_fen) AS DOUBLE) AS cost, CAST(sum(e.subsidy_fen) AS DOUBLE) AS subsidy
-        FROM spend_entries e
-        JOIN campaigns c ON c.id = e.campaign_id
-        LEFT JOIN budget_lines b ON b.id = e.budget_line_id
-        LEFT JOIN media_placements p ON p.id = b.placement_id
-        WHERE list_contains($storeIds::UUID[], c.store_id) AND e.spent_on >= CAST($fromDay AS DATE) AND e.spent_on < CAST($toDay AS DATE)
-        GROUP BY ALL`,
-      row: costRow,
-    }),
-  ]),
-) as Record<RoiDimension, AnalyticsQuery<{ storeIds: ReturnType<typeof sqlList>; fromDay: string; toDay: string }, z.output<typeof costRow>>>
+type CostParams = { storeIds: ReturnType<typeof sqlList>; fromDay: string; toDay: string; channel?: string }
+
+const costQuery = (by: RoiDimension, filtered: boolean) =>
+  defineQuery<CostParams>()({
+    name: `roi.cost.${by}${filtered ? '.channel' : ''}`,
+    sql: `
+      SELECT ${costKey[by]} AS key, CAST(sum(e.amount_fen) AS DOUBLE) AS cost, CAST(sum(e.subsidy_fen) AS DOUBLE) AS subsidy
+      FROM spend_entries e
+      JOIN campaigns c ON c.id = e.campaign_id
+      LEFT JOIN budget_lines b ON b.id = e.budget_line_id
+      LEFT JOIN media_placements p ON p.id = b.placement_id
+      WHERE list_contains($storeIds::UUID[], c.store_id) AND e.spent_on >= CAST($fromDay AS DATE) AND e.spent_on < CAST($toDay AS DATE)
+        ${filtered ? `AND ${MEDIUM_OF_COST} = $channel` : ''}
+      GROUP BY ALL`,
+    row: costRow,
+  })
+
+const costQueries = Object.fromEntries(ROI_DIMENSIONS.map((by) => [by, { all: costQuery(by, false), channel: costQuery(by, true) }])) as Record<
+  RoiDimension,
+  Record<'all' | 'channel', AnalyticsQuery<CostParams, z.output<typeof costRow>>>
+>
 
 const targetRow = z.object({
   key: z.string(),
@@ -163,6 +177,45 @@ type PeriodFunnels = { funnels: Map<string, Funnel>; grossProfit: Map<string, In
 const TOTAL = '*'
 
 /**
+ * Last non-direct by medium passes over the touches that came through no placement; filtered to
+ * a channel, by campaign it passes over the campaign's direct touches (so the campaigns' rows of a
+ * channel add up to the channel's own row, as the models that credit touch by touch give it).
+ */
+function optionsFor(by: RoiDimension, channel: string | undefined, shared: AttributionOptions): AttributionOptions {
+  if (by === 'medium') return channel === undefined ? { ...shared, directChannel: NO_MEDIUM } : { ...shared, isDirect: (key) => keyPart(key, 0) === NO_MEDIUM }
+  if (by === 'campaign' && channel !== undefined) return { ...shared, isDirect: (key) => keyPart(key, 1) === DEFAULT_DIRECT_CHANNEL }
+  return shared
+}
+
+/** Which keyed paths a dimension reads: with a channel filter, its key and the channel's at once. */
+function readDimension(by: RoiDimension, split: boolean, channel: string | undefined): KeyDimension {
+  if (channel !== undefined) return by === 'campaign' ? CAMPAIGN_CHANNEL : by === 'medium' ? MEDIUM_CHANNEL : by === 'store' ? STORE_CHANNEL : 'channel'
+  return by === 'medium' ? 'medium' : split ? CAMPAIGN_CHANNEL : by === 'campaign' ? 'campaign' : 'channel'
+}
+
+type KeyedPaths = Array<ConversionPath & { revenue: number }>
+
+/**
+ * The groups the model runs on, and which of its keys become which row: one group and every
+ * key as it is, or, filtered to a channel, only that channel's keys — per store one group of
+ * the store's journeys each, keyed by channel alone.
+ */
+function creditGroups(by: RoiDimension, paths: KeyedPaths, channel: string | undefined): Array<{ paths: KeyedPaths; row: (key: string) => string | null }> {
+  if (channel === undefined) return [{ paths, row: (key) => key }]
+  if (by === 'channel') return [{ paths, row: (key) => (key === channel ? key : null) }]
+  if (by !== 'store') return [{ paths, row: (key) => (keyPart(key, 1) === channel ? keyPart(key, 0) : null) }]
+  const byStore = new Map<string, KeyedPaths>()
+  for (const path of paths) {
+    // every touch of a journey is its store's: the first names it
+    const store = keyPart(path.channels[0]!, 0)
+    let group = byStore.get(store)
+    if (!group) byStore.set(store, (group = []))
+    group.push({ ...path, channels: path.channels.map((k) => keyPart(k, 1)) })
+  }
+  return [...byStore].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([store, group]) => ({ paths: group, row: (key) => (key === channel ? store : null) }))
+}
+
+/**
  * The funnel of each key of each dimension asked for, over [from, to): the paths are read once
  * per kind of conversion and key (campaign, or channel — which the store and month rows also
  * use) and credited by the one model asked for.
@@ -170,15 +223,17 @@ const TOTAL = '*'
 async function funnels<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<RoiParams, 'by'>, dims: readonly D[], from: string, to: string, withIntervals: boolean): Promise<Map<D, PeriodFunnels>> {
   const out = new Map<D, PeriodFunnels>(dims.map((d) => [d, { funnels: new Map(), grossProfit: null, totalGrossProfit: null }]))
   const shared = { order: 1 as const, ...p.options }
+  const channel = p.channel
+  if (channel !== undefined && dims.includes('month' as D)) throw new RangeError('ROI by month is not filtered by channel: ask for each month by channel')
   // only the Markov chain reads the journeys that did not convert; store and month rows read no touches
   const withNulls = p.model === 'markov' && p.options?.includeNulls !== false
-  const touched = dims.some((by) => by !== 'store' && by !== 'month')
+  const touched = channel !== undefined || dims.some((by) => by !== 'store' && by !== 'month')
   const split = dims.includes('campaign' as D) && dims.includes('channel' as D)
   for (const kind of CONVERSION_KINDS) {
-    const read = new Map<ReadDimension, Awaited<ReturnType<typeof conversionPaths>>>()
+    const read = new Map<KeyDimension, Awaited<ReturnType<typeof conversionPaths>>>()
     for (const by of dims) {
       // the paths the model credits (each with its revenue), and every conversion on one key for the whole period's interval
-      let paths: Array<ConversionPath & { revenue: number }>
+      let paths: KeyedPaths
       let whole: ConversionPath[]
       if (!touched) {
         // store and month rows alone read no touches: the conversions counted where and when they happened
@@ -191,10 +246,10 @@ async function funnels<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<R
         whole = placed.map((r) => ({ channels: [TOTAL], conversions: r.conversions, value: r.value }))
       } else {
         // by campaign and by channel both: one read keyed by the two, split here
-        const dimension: ReadDimension = by === 'medium' ? 'medium' : split ? CAMPAIGN_CHANNEL : by === 'campaign' ? 'campaign' : 'channel'
-        let result = read.get(dimension) ?? (by === 'store' || by === 'month' ? read.values().next().value : undefined)
+        const dimension = readDimension(by, split, channel)
+        let result = read.get(dimension) ?? (channel === undefined && (by === 'store' || by === 'month') ? read.values().next().value : undefined)
         if (!result) read.set(dimension, (result = await conversionPaths(c, { storeIds: p.storeIds, from, to, kind, dimension, read: withNulls ? 'paths' : 'converted' })))
-        paths = pathsFor(by, result.converted, result.nulls, p.timeZone, dimension === CAMPAIGN_CHANNEL ? (by === 'campaign' ? 0 : 1) : null)
+        paths = pathsFor(channel === undefined ? by : 'campaign', result.converted, result.nulls, p.timeZone, channel === undefined && dimension === CAMPAIGN_CHANNEL ? (by === 'campaign' ? 0 : 1) : null)
         whole = result.converted.map((x) => ({ channels: [TOTAL], conversions: 1, value: x.value }))
       }
       if (!paths.some((x) => x.conversions > 0)) continue
@@ -204,21 +259,40 @@ async function funnels<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<R
         if (!f) target.funnels.set(key, (f = emptyFunnel()))
         return f
       }
-      const prepared = preparePaths(paths)
       // by medium, last non-direct passes over the touches that came through no placement
-      const options = by === 'medium' ? { ...shared, directChannel: NO_MEDIUM } : shared
-      const credits = attributeModel(prepared, p.model, options)
-      for (const [key, credit] of credits) at(key)[FUNNEL_FIELD[kind]] += credit.conversions
-      if (kind !== 'order') continue
-      for (const [key, credit] of credits) at(key).grossProfit += credit.value
-      // revenue is credited as gross profit is: the same paths, valued by revenue
-      const byRevenue = attributeModel(preparePaths(paths.map((x) => ({ ...x, value: x.revenue }))), p.model, options)
-      for (const [key, credit] of byRevenue) at(key).revenue += credit.value
-      if (withIntervals) {
-        const intervals = bootstrapCredits(prepared, { ...options, replicates: p.replicates, models: [p.model] })[p.model]
-        target.grossProfit = new Map([...intervals].map(([key, i]) => [key, i.value]))
-        // the whole period's: every conversion on one key, resampled the same way
-        target.totalGrossProfit = bootstrapCredits(preparePaths(whole), { replicates: p.replicates, models: ['firstTouch'] }).firstTouch.get(TOTAL)!.value
+      const options = optionsFor(by, channel, shared)
+      const intervals = new Map<string, Interval>()
+      for (const group of creditGroups(by, paths, channel)) {
+        if (!group.paths.some((x) => x.conversions > 0)) continue
+        const prepared = preparePaths(group.paths)
+        const credits = attributeModel(prepared, p.model, options)
+        for (const [key, credit] of credits) {
+          const row = group.row(key)
+          if (row !== null) at(row)[FUNNEL_FIELD[kind]] += credit.conversions
+        }
+        if (kind !== 'order') continue
+        for (const [key, credit] of credits) {
+          const row = group.row(key)
+          if (row !== null) at(row).grossProfit += credit.value
+        }
+        // revenue is credited as gross profit is: the same paths, valued by revenue
+        const byRevenue = attributeModel(preparePaths(group.paths.map((x) => ({ ...x, value: x.revenue }))), p.model, options)
+        for (const [key, credit] of byRevenue) {
+          const row = group.row(key)
+          if (row !== null) at(row).revenue += credit.value
+        }
+        if (withIntervals) {
+          for (const [key, i] of bootstrapCredits(prepared, { ...options, replicates: p.replicates, models: [p.model] })[p.model]) {
+            const row = group.row(key)
+            if (row !== null) intervals.set(row, i.value)
+          }
+        }
+      }
+      if (kind === 'order' && withIntervals) {
+        target.grossProfit = intervals
+        // the whole period's: every conversion on one key, resampled the same way; filtered to a channel, its row's (one row) or none
+        if (channel === undefined) target.totalGrossProfit = bootstrapCredits(preparePaths(whole), { replicates: p.replicates, models: ['firstTouch'] }).firstTouch.get(TOTAL)!.value
+        else if (by === 'channel') target.totalGrossProfit = intervals.get(channel) ?? null
       }
     }
   }
@@ -249,8 +323,10 @@ async function computeRoiReports<D extends RoiDimension>(c: AnalyticsConnection,
   const prior = await funnels(c, p, dims, priorFrom, p.from, false)
   const out = {} as Record<D, RoiReport>
   for (const by of dims) {
-    const cost = await runQuery(c, costQueries[by], { storeIds, fromDay: p.fromDay, toDay: p.toDay })
-    const priorCost = await runQuery(c, costQueries[by], { storeIds, fromDay: priorFromDay, toDay: p.fromDay })
+    const costs = costQueries[by][p.channel === undefined ? 'all' : 'channel']
+    const bound = (fromDay: string, toDay: string): CostParams => (p.channel === undefined ? { storeIds, fromDay, toDay } : { storeIds, fromDay, toDay, channel: p.channel })
+    const cost = await runQuery(c, costs, bound(p.fromDay, p.toDay))
+    const priorCost = await runQuery(c, costs, bound(priorFromDay, p.fromDay))
     const report = roiRows(by, p.model, cost, priorCost, current.get(by)!, prior.get(by)!)
     if (by === 'campaign') {
       const ids = report.rows.map((r) => r.key).filter((k) => /^[0-9a-f-]{36}$/.test(k))

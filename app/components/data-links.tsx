@@ -20,7 +20,7 @@ export function DataLinks({ chart, analysis }: { chart: string; analysis: { conv
       nulls: analysis.includeNulls ? 'with' : 'without',
       halfLife: String(analysis.halfLifeDays),
     })
-    for (const key of ['store', 'month']) {
+    for (const key of ['store', 'month', 'channel']) {
       const value = params.get(key)
       if (value) q.set(key, value)
     }

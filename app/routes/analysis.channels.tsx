@@ -7,6 +7,7 @@ import { ChartSvg } from '../components/charts/chart-svg'
 import { FilterActions, FilterSelect } from '../components/filter-select'
 import { translator, type MessageKey, type Translate } from '../i18n'
 import { ATTRIBUTION_MODELS, ChannelAnalysisSchema, CONVERSION_KINDS, PATH_DIMENSIONS } from '../schemas/analysis'
+import { CHANNELS } from '../../db/schema/enums'
 import { channelAnalysis, type ChannelAnalysis } from '../services/analysis.server'
 import { CHART_FONT, renderChartSvg } from '../services/charts.server'
 import { requireUserWithPermission } from '../utils/auth.server'
@@ -107,6 +108,13 @@ export default function ChannelAnalysisPage() {
         </div>
         {select('conversion', 'analysis.filter.conversion', a.conversion, CONVERSION_KINDS.map((k) => ({ value: k, label: t(`analysis.conversion.${k}`) })))}
         {select('by', 'analysis.filter.by', a.by, PATH_DIMENSIONS.map((k) => ({ value: k, label: t(`analysis.by.${k}`) })))}
+        <FilterSelect
+          id="af-channel"
+          name="channel"
+          label={t('analysis.filter.channel')}
+          value={a.channel ?? ''}
+          options={CHANNELS.map((k) => ({ value: k, label: pathKeyLabel('channel', k, t) }))}
+        />
         {select('model', 'analysis.filter.model', a.model, ATTRIBUTION_MODELS.map((k) => ({ value: k, label: t(`analysis.model.${k}`) })))}
         {select('order', 'analysis.filter.order', String(a.order), ['1', '2', '3'].map((k) => ({ value: k, label: k })))}
         {select('nulls', 'analysis.filter.nulls', a.includeNulls ? 'with' : 'without', [
@@ -163,6 +171,12 @@ export default function ChannelAnalysisPage() {
               <dd>{num(r.totals.nulls)}</dd>
             </div>
           </dl>
+
+          {a.channel ? (
+            <p className="alert alert-info" data-testid="channel-only">
+              {t('analysis.channelOnly', { channel: pathKeyLabel('channel', a.channel, t), total: num(r.totals.conversions) })}
+            </p>
+          ) : null}
 
           {r.tooFew ? (
             <div className="alert alert-warning" role="status" data-testid="too-few">
@@ -224,7 +238,7 @@ export default function ChannelAnalysisPage() {
 
           <section className="card section" aria-labelledby="comparison-h">
             <h2 id="comparison-h">{t('analysis.comparison')}</h2>
-            <p className="muted small">{t('analysis.comparisonHint', { by: t(`analysis.by.${a.by}`), total: num(r.totals.conversions) })}</p>
+            {a.channel ? null : <p className="muted small">{t('analysis.comparisonHint', { by: t(`analysis.by.${a.by}`), total: num(r.totals.conversions) })}</p>}
             <DataLinks chart="comparison" analysis={a} />
             <div className="table-wrap">
               <table className="comparison" data-testid="model-comparison">

@@ -1,6 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
-import { z } from 'zod'
 import { trendSpec } from '../../analytics/charts/attribution'
 import { pathKeyLabel } from '../utils/analysis-labels'
 import type { RoiRow } from '../../analytics/queries/roi'
@@ -9,9 +8,8 @@ import { FilterActions, FilterSelect } from '../components/filter-select'
 import { RoiTable } from '../components/roi-table'
 import { StaleNotice } from '../components/stale-notice'
 import { translator } from '../i18n'
-import { ATTRIBUTION_MODELS } from '../schemas/analysis'
-import { queryChoice, queryId } from '../schemas/fields'
-import { queryMonth } from '../schemas/sales'
+import { ATTRIBUTION_MODELS, ReviewSchema } from '../schemas/analysis'
+import { CHANNELS } from '../../db/schema/enums'
 import { managementReview } from '../services/analysis.server'
 import { CHART_FONT, renderChartSvg } from '../services/charts.server'
 import { requireUserWithPermission } from '../utils/auth.server'
@@ -25,8 +23,6 @@ import { useI18n } from '../utils/use-root'
  * against return per store and per channel, the best and worst campaigns, the month trend,
  * budget against actual — each store leading to its channel page, each campaign to its page.
  */
-const ReviewSchema = z.object({ month: queryMonth, model: queryChoice(ATTRIBUTION_MODELS), store: queryId })
-
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'analysis:read')
   const filters = parseQuery(request, ReviewSchema, user)
@@ -95,6 +91,7 @@ export default function ManagementReviewPage() {
             {t('analysis.filter.monthHint')}
           </span>
         </div>
+        <FilterSelect id="rf-channel" name="channel" label={t('analysis.filter.channel')} value={r.channel ?? ''} options={CHANNELS.map((k) => ({ value: k, label: channelLabel(k) }))} />
         <div className="field">
           <label htmlFor="rf-model">{t('analysis.filter.model')}</label>
           <select id="rf-model" name="model" defaultValue={r.model}>
@@ -114,6 +111,11 @@ export default function ManagementReviewPage() {
       ) : null}
       <StaleNotice report={r.byStore} />
       <p className="muted small">{t('analysis.review.hint', { model })}</p>
+      {r.channel ? (
+        <p className="alert alert-info" data-testid="channel-only">
+          {t('analysis.review.channelOnly', { channel: channelLabel(r.channel), model })}
+        </p>
+      ) : null}
 
       {r.byStore ? (
         <RoiTable
@@ -127,7 +129,7 @@ export default function ManagementReviewPage() {
             {stores.filter((s) => r.storeIds.includes(s.id)).map((s, i) => (
               <span key={s.id}>
                 {i ? ' · ' : ''}
-                <Link to={`/analysis/channels?store=${s.id}${params.get('month') ? `&month=${params.get('month')}` : ''}&model=${r.model}`} data-testid="drill-store">
+                <Link to={`/analysis/channels?store=${s.id}${params.get('month') ? `&month=${params.get('month')}` : ''}&model=${r.model}${r.channel ? `&channel=${r.channel}` : ''}`} data-testid="drill-store">
                   {s.name} → {t('analysis.review.openChannels')}
                 </Link>
               </span>

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ATTRIBUTION_MODELS, CONVERSION_KINDS, PATH_DIMENSIONS } from '../../analytics/attribution/vocabulary'
+import { CHANNELS } from '../../db/schema/enums'
 import { queryChoice, queryId } from './fields'
 import { queryMonth } from './sales'
 
@@ -14,6 +15,8 @@ export const ChannelAnalysisSchema = z.object({
   month: queryMonth,
   conversion: queryChoice(CONVERSION_KINDS),
   by: queryChoice(PATH_DIMENSIONS),
+  /** only this channel: its row, its campaigns' or media's credit through it, the paths that touched it */
+  channel: queryChoice(CHANNELS),
   model: queryChoice(ATTRIBUTION_MODELS),
   order: queryChoice(['1', '2', '3']),
   /** the Markov chain with the journeys that did not convert (default) or without them */
@@ -25,6 +28,10 @@ export const ChannelAnalysisSchema = z.object({
   ),
 })
 export type ChannelAnalysisFilters = z.output<typeof ChannelAnalysisSchema>
+
+/** The management review's query string. */
+export const ReviewSchema = z.object({ month: queryMonth, model: queryChoice(ATTRIBUTION_MODELS), store: queryId, channel: queryChoice(CHANNELS) })
+export type ReviewFilters = z.output<typeof ReviewSchema>
 
 /** The model the page shows first: position-based weighs the touch that found the person and the one that brought them in. */
 export const DEFAULT_MODEL = 'positionBased'

@@ -2,11 +2,12 @@ import { and, gte, inArray, lt, sql } from 'drizzle-orm'
 import { getDb } from '../../db/client'
 import { campaigns } from '../../db/schema'
 import { attributionReport, type AttributionReport } from '../../analytics/queries/attribution-report'
-import { roiReport, roiReports, type RoiReport, type RoiRow } from '../../analytics/queries/roi'
+import { roiReport, roiReports, type RoiParams, type RoiReport, type RoiRow } from '../../analytics/queries/roi'
+import type { AnalyticsConnection } from '../../analytics/duckdb'
 import { NO_CAMPAIGN, type ConversionKind, type PathDimension } from '../../analytics/attribution/vocabulary'
 import type { AttributionModel } from '../../analytics/attribution/vocabulary'
 import { DEFAULT_HALF_LIFE_DAYS, type MarkovOrder } from '../../analytics/attribution'
-import { DEFAULT_MODEL, type ChannelAnalysisFilters } from '../schemas/analysis'
+import { DEFAULT_MODEL, type ChannelAnalysisFilters, type ReviewFilters } from '../schemas/analysis'
 import type { SessionUser } from '../utils/auth.server'
 import { zonedDay, zonedDayRange } from '../utils/zoned-time'
 import { readMatches } from './matchback.server'
@@ -27,6 +28,8 @@ export type ChannelAnalysis = {
   to: string
   conversion: ConversionKind
   by: PathDimension
+  /** only this channel (the page's filter), or every one */
+  channel: string | null
   model: AttributionModel
   order: MarkovOrder
   /** whether the Markov chain counts the journeys that did not convert */
@@ -69,6 +72,7 @@ export async function channelAnalysis(user: SessionUser, filters: ChannelAnalysi
     to,
     conversion: filters.conversion ?? 'lead',
     by: filters.by ?? 'channel',
+    channel: filters.channel ?? null,
     model: filters.model ?? DEFAULT_MODEL,
     order: Number(filters.order ?? '1') as MarkovOrder,
     includeNulls: filters.nulls !== 'without',
@@ -88,6 +92,7 @@ export async function channelAnalysis(user: SessionUser, filters: ChannelAnalysi
       order: base.order,
       includeNulls: base.includeNulls,
       halfLifeDays: base.halfLifeDays,
+      ...(base.channel ? { channel: base.channel } : {}),
     }),
     roi: await roiReport(c, {
       storeIds: base.storeIds,
@@ -99,6 +104,7 @@ export async function channelAnalysis(user: SessionUser, filters: ChannelAnalysi
       model: base.model,
       timeZone,
       options: { order: base.order, includeNulls: base.includeNulls, halfLifeDays: base.halfLifeDays },
+      ...(base.channel ? { channel: base.channel } : {}),
     }),
   }))
   const report = value?.report ?? null
@@ -170,12 +176,14 @@ export type ManagementReview = {
   from: string
   to: string
   model: AttributionModel
+  /** only this channel (the page's filter), or every one */
+  channel: string | null
   byStore: RoiReport | null
   byChannel: RoiReport | null
   /** the campaigns with spend and an ROI, best first, and worst first: at most REVIEW_CAMPAIGNS each (a group runs thousands), none in both */
   best: RoiRow[]
   worst: RoiRow[]
-  /** the six months up to the period's end */
+  /** the six months up to the period's end (filtered to a channel, each month credited on its own) */
   byMonth: RoiReport | null
   campaigns: Record<string, { name: string; storeId: string }>
   /** per store, the budget of the campaigns that ran in the period: planned against actual */
@@ -187,14 +195,15 @@ export type ManagementReview = {
  * return per store and per channel, the best and worst campaigns, the month trend, budget
  * against actual — each row leading down to the store's channel page or the campaign.
  */
-export async function managementReview(user: SessionUser, filters: { month?: string; model?: AttributionModel; store?: string }, now = new Date()): Promise<ManagementReview> {
+export async function managementReview(user: SessionUser, filters: ReviewFilters, now = new Date()): Promise<ManagementReview> {
   // one store of those the user reads, or all of them
   const stores = analysisStores(user, filters.store)
   const timeZone = stores[0]?.timeZone ?? 'Asia/Shanghai'
   const { from, to } = analysisPeriod(filters.month, timeZone, now)
   const model = filters.model ?? DEFAULT_MODEL
+  const channel = filters.channel ?? null
   const storeIds = stores.map((s) => s.id)
-  const empty = { storeIds, from, to, model, byStore: null, byChannel: null, best: [], worst: [], byMonth: null, campaigns: {}, budgets: [] }
+  const empty = { storeIds, from, to, model, channel, byStore: null, byChannel: null, best: [], worst: [], byMonth: null, campaigns: {}, budgets: [] }
   if (!stores.length) return { ...empty, ready: true }
   const instant = (day: string) => zonedDayRange(day, timeZone)!.start.toISOString()
   const monthStart = (day: string, back: number) => {
@@ -203,19 +212,27 @@ export async function managementReview(user: SessionUser, filters: { month?: str
   }
   const trendFrom = monthStart(new Date(Date.parse(`${to}T00:00:00Z`) - DAY).toISOString().slice(0, 10), 5)
   const base = { storeIds, from: instant(from), to: instant(to), fromDay: from, toDay: to, model, timeZone }
+  const only = channel ? { channel } : {}
   const { ready, value } = await readMatches(null, async (c) => {
-    const { store, channel, campaign } = await roiReports(c, base, ['store', 'channel', 'campaign'])
-    return { byStore: store, byChannel: channel, byCampaign: campaign, byMonth: await roiReport(c, { ...base, from: instant(trendFrom), fromDay: trendFrom, by: 'month' }) }
+    const { store, channel: byChannel, campaign } = await roiReports(c, { ...base, ...only }, ['store', 'channel', 'campaign'])
+    const byMonth = channel
+      ? await channelMonths(c, base, channel, trendFrom, to, (day) => instant(day))
+      : await roiReport(c, { ...base, from: instant(trendFrom), fromDay: trendFrom, by: 'month' })
+    return { byStore: store, byChannel, byCampaign: campaign, byMonth }
   })
   const db = await getDb()
+  // filtered to a channel: the budget lines of that medium's placements
+  const line = channel
+    ? sql`b.campaign_id = "campaigns"."id" and b.placement_id in (select p.id from media_placements p where p.campaign_id = "campaigns"."id" and p.medium = ${channel})`
+    : sql`b.campaign_id = "campaigns"."id"`
   const ran = await db
     .select({
       id: campaigns.id,
       name: campaigns.name,
       storeId: campaigns.storeId,
       // qualified by hand: inside a subquery drizzle writes bare column names, and "id" would be the line's
-      planned: sql<number>`coalesce((select sum(b.planned_fen) from budget_lines b where b.campaign_id = "campaigns"."id"), 0)`.mapWith(Number),
-      actual: sql<number>`coalesce((select sum(b.actual_fen) from budget_lines b where b.campaign_id = "campaigns"."id"), 0)`.mapWith(Number),
+      planned: sql<number>`coalesce((select sum(b.planned_fen) from budget_lines b where ${line}), 0)`.mapWith(Number),
+      actual: sql<number>`coalesce((select sum(b.actual_fen) from budget_lines b where ${line}), 0)`.mapWith(Number),
     })
     .from(campaigns)
     .where(and(inArray(campaigns.storeId, storeIds), lt(campaigns.startDate, to), gte(campaigns.endDate, from), inArray(campaigns.status, ['approved', 'running', 'completed', 'evaluated'])))
@@ -236,5 +253,60 @@ export async function managementReview(user: SessionUser, filters: { month?: str
     worst,
     campaigns: Object.fromEntries(named.map((c) => [c.id, { name: c.name, storeId: c.storeId }])),
     budgets,
+  }
+}
+
+/**
+ * One channel's month trend: each month of [fromDay, toDay) on its own, by channel and filtered
+ * to it — a month's journeys credited alone, as the channel page shows that month — one row per
+ * month, keyed by the month.
+ */
+async function channelMonths(
+  c: AnalyticsConnection,
+  base: Omit<RoiParams, 'by' | 'channel'>,
+  channel: string,
+  fromDay: string,
+  toDay: string,
+  instant: (day: string) => string,
+): Promise<RoiReport> {
+  const rows: RoiRow[] = []
+  const reports: RoiReport[] = []
+  for (let day = fromDay; day < toDay; ) {
+    const [y, m] = day.split('-').map(Number) as [number, number]
+    const next = new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10)
+    const end = next < toDay ? next : toDay
+    const report = await roiReport(c, { ...base, from: instant(day), to: instant(end), fromDay: day, toDay: end, by: 'channel', channel })
+    reports.push(report)
+    const row = report.rows.find((r) => r.key === channel)
+    if (row) rows.push({ ...row, key: day.slice(0, 7) })
+    day = next
+  }
+  const sum = (field: 'leads' | 'visits' | 'testDrives' | 'orders' | 'deliveries' | 'revenue' | 'grossProfit' | 'cost' | 'subsidy') => rows.reduce((s, r) => s + r[field], 0)
+  const f = { leads: sum('leads'), visits: sum('visits'), testDrives: sum('testDrives'), orders: sum('orders'), deliveries: sum('deliveries'), revenue: sum('revenue'), grossProfit: sum('grossProfit') }
+  const cost = sum('cost')
+  const per = (n: number) => (n > 0 && cost > 0 ? cost / n : null)
+  const totals: RoiRow = {
+    key: '',
+    ...f,
+    cost,
+    subsidy: sum('subsidy'),
+    netCost: cost - sum('subsidy'),
+    costPerLead: per(f.leads),
+    costPerVisit: per(f.visits),
+    costPerOrder: per(f.orders),
+    roas: cost > 0 ? f.revenue / cost : null,
+    roi: cost > 0 ? (f.grossProfit - cost) / cost : null,
+    // the months were credited apart: no one interval covers their sum
+    roiInterval: null,
+    prior: reports[0]!.totals.prior,
+    targets: null,
+  }
+  return {
+    by: 'month',
+    model: base.model,
+    rows,
+    totals,
+    asOf: Math.min(...reports.map((r) => r.asOf)),
+    stale: reports.some((r) => r.stale),
   }
 }
