@@ -73,6 +73,20 @@ describe('attribution and ROI (zh-CN)', () => {
     }
     expect(await best.count()).toBeGreaterThan(0)
     expect(await page.getByTestId('stores-table').locator('tbody tr').count()).toBe(2)
+    // one channel only: 汽车之家's spend and return, its one row in the channel table
+    await page.locator('#rf-channel').selectOption('autohome')
+    await page.getByRole('button', { name: t('common.filter') }).click()
+    await page.waitForURL(/channel=autohome/)
+    await page.getByTestId('channel-only').waitFor({ timeout: 30_000 })
+    expect(await page.getByTestId('channels-table').locator('tbody tr').allInnerTexts()).toEqual([expect.stringContaining(t('leads.channel.autohome'))])
+    // down to a store's channels, still 汽车之家 only …
+    await page.getByTestId('drill-store').first().click()
+    await expectHeading(page, t('analysis.channels.title'))
+    expect(page.url()).toMatch(/channel=autohome/)
+    await page.goBack()
+    await page.locator('#rf-channel').selectOption('')
+    await page.getByRole('button', { name: t('common.filter') }).click()
+    await page.waitForURL((url) => !url.search.includes('channel=autohome'))
     // down to a store's channels …
     await page.getByTestId('drill-store').first().click()
     await expectHeading(page, t('analysis.channels.title'))
