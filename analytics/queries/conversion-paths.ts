@@ -72,8 +72,8 @@ export type ConvertedJourney = ConversionPath & {
 export type ConversionPathsResult = {
   /** one per conversion: `conversions` 1 */
   converted: ConvertedJourney[]
-  /** one per distinct path of journeys that did not convert: `conversions` 0, `nulls` ≥ 1 */
-  nulls: ConversionPath[]
+  /** one per store and distinct path of journeys that did not convert: `conversions` 0, `nulls` ≥ 1 */
+  nulls: Array<ConversionPath & { storeId: string }>
 }
 
 /** The window before a conversion (or a journey's end) as an interval: the asked-for days, else the store's (`st`), else 30. */
@@ -92,13 +92,12 @@ const longestWindow = defineQuery<{ storeIds: ReturnType<typeof sqlList> }>()({
 /**
  * Paths keyed by a first part and the channel at once, `first␟channel` (KEY_SEPARATOR between),
  * split by `keyPart`: by campaign and channel, read once where a report needs both (the same
- * touches in the same order as the two reads would give), and by campaign, medium or store
- * and channel where a report is filtered to one channel.
+ * touches in the same order as the two reads would give), and by campaign or medium and
+ * channel where a report is filtered to one channel.
  */
 export const CAMPAIGN_CHANNEL = 'campaignChannel'
 export const MEDIUM_CHANNEL = 'mediumChannel'
-export const STORE_CHANNEL = 'storeChannel'
-export type CompositeDimension = typeof CAMPAIGN_CHANNEL | typeof MEDIUM_CHANNEL | typeof STORE_CHANNEL
+export type CompositeDimension = typeof CAMPAIGN_CHANNEL | typeof MEDIUM_CHANNEL
 export const KEY_SEPARATOR = '\u001f'
 export type KeyDimension = PathDimension | CompositeDimension
 
@@ -123,9 +122,7 @@ const keyOf = (dimension: KeyDimension) =>
         ? `${CAMPAIGN_KEY} || chr(31) || t.channel`
         : dimension === MEDIUM_CHANNEL
           ? `${MEDIUM_KEY} || chr(31) || t.channel`
-          : dimension === STORE_CHANNEL
-            ? `CAST(t.store_id AS VARCHAR) || chr(31) || t.channel`
-            : CAMPAIGN_KEY
+          : CAMPAIGN_KEY
 const withMedium = (dimension: KeyDimension) => dimension === 'medium' || dimension === MEDIUM_CHANNEL
 
 /**
@@ -157,9 +154,7 @@ const noTouchKey = (dimension: KeyDimension) =>
         ? `'${NO_CAMPAIGN}' || chr(31) || 'direct'`
         : dimension === MEDIUM_CHANNEL
           ? `'${NO_MEDIUM}' || chr(31) || 'direct'`
-          : dimension === STORE_CHANNEL
-            ? `CAST(any_value(c.store_id) AS VARCHAR) || chr(31) || 'direct'`
-            : `'${NO_CAMPAIGN}'`
+          : `'${NO_CAMPAIGN}'`
 
 /** Identifying touches: the ones that make a lead (SPEC §3). */
 const IDENTIFYING = `('web_form', 'walk_in', 'call', 'platform_lead', 'manual')`
@@ -282,7 +277,7 @@ open_journey AS (
 ),
 -- a person's journey by their lead, an anonymous visitor's by site and visitor key: two equi-joins
 paths AS (
-  SELECT list(t.key ORDER BY t."at", t.id) AS keys
+  SELECT j.store_id, list(t.key ORDER BY t."at", t.id) AS keys
   FROM open_journey j
   LEFT JOIN stores st ON st.id = j.store_id
   JOIN touch t ON t.lead_id = j.lead_id AND t.opportunity = j.opportunity
@@ -290,7 +285,7 @@ paths AS (
   WHERE j.lead_id IS NOT NULL
   GROUP BY j.store_id, j.lead_id, j.opportunity
   UNION ALL
-  SELECT list(t.key ORDER BY t."at", t.id) AS keys
+  SELECT j.store_id, list(t.key ORDER BY t."at", t.id) AS keys
   FROM open_journey j
   LEFT JOIN stores st ON st.id = j.store_id
   JOIN touch t ON t.lead_id IS NULL AND t.site_id IS NOT DISTINCT FROM j.site_id AND t.visitor_key = j.visitor_key
@@ -298,7 +293,7 @@ paths AS (
   WHERE j.lead_id IS NULL
   GROUP BY j.store_id, j.site_id, j.visitor_key
 )
-SELECT keys, CAST(count(*) AS DOUBLE) AS nulls FROM paths GROUP BY keys ORDER BY keys`
+SELECT keys, CAST(store_id AS VARCHAR) AS "storeId", CAST(count(*) AS DOUBLE) AS nulls FROM paths GROUP BY keys, store_id ORDER BY keys, "storeId"`
 
 const convertedRow: z.ZodType<ConvertedJourney> = z.object({
   storeId: z.string(),
@@ -311,7 +306,7 @@ const convertedRow: z.ZodType<ConvertedJourney> = z.object({
   channels: z.array(z.string()),
   touchedAt: z.array(z.number()),
 })
-const nullRow = z.object({ keys: z.array(z.string()), nulls: z.number() })
+const nullRow = z.object({ keys: z.array(z.string()), storeId: z.string(), nulls: z.number() })
 
 function pathsQuery(kind: ConversionKind, dimension: KeyDimension) {
   return defineQuery<Params>()({ name: `attribution.paths.${kind}.${dimension}`, sql: pathsSql(kind, dimension), row: convertedRow, check: 'first' })
@@ -341,7 +336,7 @@ export async function conversionPaths(c: AnalyticsConnection, params: Conversion
   const nullRows = read === 'paths' ? await runQuery(c, nullsQuery(params.kind, params.dimension), bound) : []
   return {
     converted: convertedRows,
-    nulls: nullRows.map((r) => ({ channels: r.keys, conversions: 0, nulls: r.nulls })),
+    nulls: nullRows.map((r) => ({ channels: r.keys, storeId: r.storeId, conversions: 0, nulls: r.nulls })),
   }
 }
 

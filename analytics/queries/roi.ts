@@ -6,7 +6,7 @@ import { attributeModel, DEFAULT_DIRECT_CHANNEL, type AttributionModel, type Att
 import { bootstrapCredits, type Interval } from '../attribution/bootstrap'
 import { type ConversionPath, preparePaths } from '../attribution/paths'
 import { CONVERSION_KINDS, NO_CHANNEL, NO_MEDIUM, type ConversionKind, type PathDimension } from '../attribution/vocabulary'
-import { CAMPAIGN_CHANNEL, MEDIUM_CHANNEL, STORE_CHANNEL, conversionPaths, conversionsByPlace, keyPart, type ConvertedJourney, type KeyDimension } from './conversion-paths'
+import { CAMPAIGN_CHANNEL, MEDIUM_CHANNEL, conversionPaths, conversionsByPlace, keyPart, type ConvertedJourney, type KeyDimension } from './conversion-paths'
 
 /**
  * ROI per campaign, channel, store or month (SPEC §4, ADR 023) for stores and a period of the
@@ -81,6 +81,8 @@ export type RoiParams = {
   options?: Pick<AttributionOptions, 'order' | 'includeNulls' | 'halfLifeDays'>
   /** only this channel's spend and credit (not by month) */
   channel?: string
+  /** false: leave out the period before (its figures 0), for a caller that shows no lift */
+  prior?: boolean
 }
 
 const costRow = z.object({ key: z.string(), cost: z.number(), subsidy: z.number() })
@@ -159,8 +161,8 @@ const monthFormats = new Map<string, Intl.DateTimeFormat>()
  * The paths the model credits for one kind of conversion: by campaign or channel as the
  * touches say; by store or month, one touch standing for where the conversion happened.
  */
-function pathsFor(by: RoiDimension, converted: readonly ConvertedJourney[], nulls: readonly ConversionPath[], timeZone: string, part: 0 | 1 | null): Array<ConversionPath & { revenue: number }> {
-  if (by === 'campaign' || by === 'channel' || by === 'medium') {
+function pathsFor(by: RoiDimension, converted: readonly ConvertedJourney[], nulls: ReadonlyArray<ConversionPath & { storeId: string }>, timeZone: string, part: 0 | 1 | null, filtered: boolean): KeyedPaths {
+  if (filtered || by === 'campaign' || by === 'channel' || by === 'medium') {
     if (part === null) return [...converted, ...nulls.map((x) => ({ ...x, revenue: 0 }))]
     // paths keyed by campaign and channel at once: this dimension's part of each key
     const keys = (channels: readonly string[]) => channels.map((k) => keyPart(k, part))
@@ -187,13 +189,22 @@ function optionsFor(by: RoiDimension, channel: string | undefined, shared: Attri
   return shared
 }
 
-/** Which keyed paths a dimension reads: with a channel filter, its key and the channel's at once. */
+/**
+ * Which keyed paths a dimension reads: filtered to a channel, its key and the channel's at once
+ * (by campaign, channel and store all one read, keyed by campaign and channel).
+ */
 function readDimension(by: RoiDimension, split: boolean, channel: string | undefined): KeyDimension {
-  if (channel !== undefined) return by === 'campaign' ? CAMPAIGN_CHANNEL : by === 'medium' ? MEDIUM_CHANNEL : by === 'store' ? STORE_CHANNEL : 'channel'
+  if (channel !== undefined) return by === 'medium' ? MEDIUM_CHANNEL : CAMPAIGN_CHANNEL
   return by === 'medium' ? 'medium' : split ? CAMPAIGN_CHANNEL : by === 'campaign' ? 'campaign' : 'channel'
 }
 
-type KeyedPaths = Array<ConversionPath & { revenue: number }>
+/** Which part of a composite key a dimension credits: the first (campaign), the channel, or the whole key (filtered: the rows pick their part). */
+function partFor(by: RoiDimension, dimension: KeyDimension, channel: string | undefined): 0 | 1 | null {
+  if (channel !== undefined) return by === 'channel' || by === 'store' ? 1 : null
+  return dimension === CAMPAIGN_CHANNEL ? (by === 'campaign' ? 0 : 1) : null
+}
+
+type KeyedPaths = Array<ConversionPath & { revenue: number; storeId?: string }>
 
 /**
  * The groups the model runs on, and which of its keys become which row: one group and every
@@ -206,11 +217,9 @@ function creditGroups(by: RoiDimension, paths: KeyedPaths, channel: string | und
   if (by !== 'store') return [{ paths, row: (key) => (keyPart(key, 1) === channel ? keyPart(key, 0) : null) }]
   const byStore = new Map<string, KeyedPaths>()
   for (const path of paths) {
-    // every touch of a journey is its store's: the first names it
-    const store = keyPart(path.channels[0]!, 0)
-    let group = byStore.get(store)
-    if (!group) byStore.set(store, (group = []))
-    group.push({ ...path, channels: path.channels.map((k) => keyPart(k, 1)) })
+    let group = byStore.get(path.storeId!)
+    if (!group) byStore.set(path.storeId!, (group = []))
+    group.push(path)
   }
   return [...byStore].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([store, group]) => ({ paths: group, row: (key) => (key === channel ? store : null) }))
 }
@@ -249,7 +258,7 @@ async function funnels<D extends RoiDimension>(c: AnalyticsConnection, p: Omit<R
         const dimension = readDimension(by, split, channel)
         let result = read.get(dimension) ?? (channel === undefined && (by === 'store' || by === 'month') ? read.values().next().value : undefined)
         if (!result) read.set(dimension, (result = await conversionPaths(c, { storeIds: p.storeIds, from, to, kind, dimension, read: withNulls ? 'paths' : 'converted' })))
-        paths = pathsFor(channel === undefined ? by : 'campaign', result.converted, result.nulls, p.timeZone, channel === undefined && dimension === CAMPAIGN_CHANNEL ? (by === 'campaign' ? 0 : 1) : null)
+        paths = pathsFor(by, result.converted, result.nulls, p.timeZone, partFor(by, dimension, channel), channel !== undefined)
         whole = result.converted.map((x) => ({ channels: [TOTAL], conversions: 1, value: x.value }))
       }
       if (!paths.some((x) => x.conversions > 0)) continue
@@ -320,13 +329,14 @@ async function computeRoiReports<D extends RoiDimension>(c: AnalyticsConnection,
   const priorFromDay = new Date(Date.parse(`${p.fromDay}T00:00:00Z`) - daySpan).toISOString().slice(0, 10)
   const storeIds = sqlList([...p.storeIds])
   const current = await funnels(c, p, dims, p.from, p.to, true)
-  const prior = await funnels(c, p, dims, priorFrom, p.from, false)
+  const noPrior = (): PeriodFunnels => ({ funnels: new Map(), grossProfit: null, totalGrossProfit: null })
+  const prior = p.prior === false ? new Map(dims.map((d) => [d, noPrior()])) : await funnels(c, p, dims, priorFrom, p.from, false)
   const out = {} as Record<D, RoiReport>
   for (const by of dims) {
     const costs = costQueries[by][p.channel === undefined ? 'all' : 'channel']
     const bound = (fromDay: string, toDay: string): CostParams => (p.channel === undefined ? { storeIds, fromDay, toDay } : { storeIds, fromDay, toDay, channel: p.channel })
     const cost = await runQuery(c, costs, bound(p.fromDay, p.toDay))
-    const priorCost = await runQuery(c, costs, bound(priorFromDay, p.fromDay))
+    const priorCost = p.prior === false ? [] : await runQuery(c, costs, bound(priorFromDay, p.fromDay))
     const report = roiRows(by, p.model, cost, priorCost, current.get(by)!, prior.get(by)!)
     if (by === 'campaign') {
       const ids = report.rows.map((r) => r.key).filter((k) => /^[0-9a-f-]{36}$/.test(k))

@@ -275,7 +275,8 @@ async function channelMonths(
     const [y, m] = day.split('-').map(Number) as [number, number]
     const next = new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10)
     const end = next < toDay ? next : toDay
-    const report = await roiReport(c, { ...base, from: instant(day), to: instant(end), fromDay: day, toDay: end, by: 'channel', channel })
+    // the trend shows no lift: the month before each is not read
+    const report = await roiReport(c, { ...base, from: instant(day), to: instant(end), fromDay: day, toDay: end, by: 'channel', channel, prior: false })
     reports.push(report)
     const row = report.rows.find((r) => r.key === channel)
     if (row) rows.push({ ...row, key: day.slice(0, 7) })
