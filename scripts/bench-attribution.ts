@@ -401,6 +401,16 @@ async function benchPages(input: { manifest: Manifest; live: AnalyticsDb; databa
     const storeA = benchStore(manifest)
     const pages = [
       { name: `Management ROI review, all ${manifest.stores.length} stores (/analysis/review), ${BENCH_PERIOD.month}`, url: `/analysis/review?month=${BENCH_PERIOD.month}`, expect: 'data-testid="drill-store"' },
+      {
+        name: `Management ROI review, all ${manifest.stores.length} stores, the Markov model (/analysis/review?model=markov), ${BENCH_PERIOD.month}`,
+        url: `/analysis/review?month=${BENCH_PERIOD.month}&model=markov`,
+        expect: 'data-testid="drill-store"',
+      },
+      {
+        name: `Management ROI review, all ${manifest.stores.length} stores, one channel (/analysis/review?channel=autohome), ${BENCH_PERIOD.month}`,
+        url: `/analysis/review?month=${BENCH_PERIOD.month}&channel=autohome`,
+        expect: 'data-testid="channel-only"',
+      },
       { name: `Channel and media page of one store, orders (/analysis/channels), ${BENCH_PERIOD.month}`, url: `/analysis/channels?store=${storeA}&month=${BENCH_PERIOD.month}&conversion=order`, expect: 'data-testid="model-comparison"' },
       { name: `Campaign list (/campaigns), ${manifest.created.campaigns.toLocaleString('en')} campaigns`, url: '/campaigns', expect: '/campaigns/' },
     ]
