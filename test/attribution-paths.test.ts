@@ -602,6 +602,10 @@ describe('the management ROI review filtered to one channel', () => {
     // the path by campaign: the 抖音 visit and the walk-in, both the campaign's
     expect(byCampaign.report.topPaths[0].keys).toEqual([campaignX, campaignX])
     expect(byCampaign.campaignNames[campaignX]).toBe('国庆车展')
+    // by medium: the 抖音 touches came through no placement of the store
+    const byMedium = (await page('conversion=order&by=medium&channel=douyin')).data.analysis
+    expect(byMedium.report.keys).toEqual([NO_MEDIUM])
+    expect(byMedium.roi.rows.find((r: { key: string }) => r.key === 'douyin')).toMatchObject({ cost: 200_000, orders: 0 })
     // leads through 微信: 李强's, whose path never touched 抖音
     const wechat = (await page('conversion=lead&channel=wechat')).data.analysis
     expect(wechat.report.totals.conversions).toBe(1)
