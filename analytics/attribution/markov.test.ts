@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { firstTouch, lastTouch } from './heuristic'
-import { type MarkovOrder, markovModel } from './markov'
+import { AbsorptionSolver } from './absorption'
+import { type MarkovOrder, markovChain, markovModel } from './markov'
 import { type ChannelCredits, type ConversionPath, preparePaths } from './paths'
-import { path, randomPaths, round, rows, solveDense } from './test-support'
+import { path, randomPaths, round, rows, seededRandom, solveDense } from './test-support'
 
 const effects = (map: ReadonlyMap<string, number>) => [...map].map(([channel, e]) => [channel, round(e)])
 
@@ -256,4 +257,94 @@ describe('against a plain dense solve of the same definition', () => {
       })
     }
   }
+})
+
+/** The removal effects as they were first computed: one elimination of the whole chain per channel. */
+function oneEliminationPerChannel(paths: readonly ConversionPath[], order: MarkovOrder, includeNulls: boolean) {
+  const prepared = preparePaths(paths)
+  const chain = markovChain(prepared, order, includeNulls)
+  const solver = new AbsorptionSolver(chain)
+  const base = solver.conversionProbability()
+  const kept = new Uint8Array(chain.stateCount)
+  return new Map(
+    prepared.channels.map((channel, id) => {
+      kept.fill(1)
+      let holding = 0
+      chain.stateChannels.forEach((ids, state) => {
+        if (ids.includes(id)) {
+          kept[state] = 0
+          holding++
+        }
+      })
+      return [channel, base > 0 && holding > 0 ? Math.min(1, Math.max(0, 1 - solver.conversionProbability(kept) / base)) : 0]
+    }),
+  )
+}
+
+/**
+ * A dealer group in small: each store's journeys touch only its own campaigns (`s2_channel_03`),
+ * so the chain falls apart into one block per store; `shared` adds a campaign every store runs
+ * to a share of the paths (at order 1 it joins the stores, at orders 2 and 3 it holds states in several).
+ */
+function storePaths(seed: number, stores: number, channels: number, shared = 0): ConversionPath[] {
+  const random = seededRandom(seed)
+  return Array.from({ length: stores }, (_, store) =>
+    randomPaths(seed * 31 + store, { paths: 40 + 15 * store, channels: channels + store, goOn: 0.55, maxTouches: 6 }).map((p) => {
+      const names = p.channels.map((c) => `s${store}_${c}`)
+      if (random() < shared) names.splice(Math.floor(random() * (names.length + 1)), 0, 'portal')
+      return { ...p, channels: names }
+    }),
+  ).flat()
+}
+
+/** 1e-12 of the larger effect, or 1e-15 near 0: one elimination per channel takes 1 − without / base. */
+function expectSameEffects(actual: ReadonlyMap<string, number>, expected: ReadonlyMap<string, number>) {
+  expect([...actual.keys()]).toEqual([...expected.keys()])
+  for (const [channel, effect] of expected) {
+    const got = actual.get(channel)!
+    expect(Math.abs(got - effect), channel).toBeLessThanOrEqual(1e-12 * Math.max(got, effect) + 1e-15)
+  }
+}
+
+describe('removal effects by components', () => {
+  for (const order of [1, 2, 3] as const) {
+    for (const includeNulls of [true, false]) {
+      it(`match one elimination per channel at order ${order} ${includeNulls ? 'with' : 'without'} nulls: stores apart, one store, a campaign in every store`, () => {
+        for (const paths of [storePaths(order, 6, 5), storePaths(order + 10, 1, 9), storePaths(order + 20, 4, 6, 0.3)]) {
+          expectSameEffects(markovModel(preparePaths(paths), { order, includeNulls }).removalEffects, oneEliminationPerChannel(paths, order, includeNulls))
+        }
+      })
+    }
+  }
+
+  it('match one elimination per channel on stores of many campaigns (order 1: each store one block solved by its inverse)', () => {
+    const paths = [0, 1].flatMap((store) =>
+      randomPaths(41 + store, { paths: 1500, channels: 60, goOn: 0.7, maxTouches: 6 }).map((p) => ({ ...p, channels: p.channels.map((c) => `s${store}_${c}`) })),
+    )
+    expectSameEffects(markovModel(preparePaths(paths), { order: 1 }).removalEffects, oneEliminationPerChannel(paths, 1, true))
+  })
+
+  it('give 1 to a campaign every conversion passes through last, in its store and in the group', () => {
+    const store = storePaths(5, 1, 6).map((p) => (p.conversions > 0 ? { ...p, channels: [...p.channels, 'close'] } : p))
+    for (const order of [1, 2, 3] as const) {
+      expect(markovModel(preparePaths(store), { order }).removalEffects.get('close')).toBe(1)
+      const group = store.concat(storePaths(6, 3, 5).map((p) => ({ ...p, channels: p.channels.map((c) => `other_${c}`) })))
+      const result = markovModel(preparePaths(group), { order })
+      expectSameEffects(result.removalEffects, oneEliminationPerChannel(group, order, true))
+      expect(result.removalEffects.get('close')).toBeLessThan(1)
+    }
+  })
+
+  it('give the same bits every time', () => {
+    const paths = storePaths(9, 5, 12, 0.2)
+    for (const order of [1, 2, 3] as const) {
+      const first = markovModel(preparePaths(paths), { order })
+      for (let i = 0; i < 2; i++) {
+        const again = markovModel(preparePaths([...paths].reverse()), { order })
+        expect(Object.is(again.conversionProbability, first.conversionProbability)).toBe(true)
+        for (const [channel, effect] of first.removalEffects) expect(Object.is(again.removalEffects.get(channel), effect)).toBe(true)
+        for (const [channel, credit] of first.credits) expect(again.credits.get(channel)).toStrictEqual(credit)
+      }
+    }
+  })
 })
