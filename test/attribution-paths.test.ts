@@ -376,6 +376,19 @@ describe('ROI per channel, campaign, store and month', () => {
     }
   })
 
+  it('by campaign over several stores: the touches without a campaign are one row, the Markov chain by store', async () => {
+    for (const model of ['markov', 'linear'] as const) {
+      const r = await roi({ by: 'campaign', storeIds: [storeA, storeB], model })
+      const keys = r.rows.map((x) => x.key)
+      expect(new Set(keys).size).toBe(keys.length)
+      expect(keys).toContain(NO_CAMPAIGN)
+      // store B's walk-in carried no campaign: its lead is in that row
+      expect(r.rows.find((x) => x.key === NO_CAMPAIGN)!.leads).toBeGreaterThanOrEqual(1)
+      expect(r.rows.reduce((sum, x) => sum + x.leads, 0)).toBeCloseTo(3, 9)
+      expect(r.totals.leads).toBe(3)
+    }
+  })
+
   it('every model gives the same totals; only the split between channels changes', async () => {
     const first = await roi({ model: 'firstTouch' })
     expect(first.totals).toMatchObject({ leads: 2, orders: 1, grossProfit: 300_000 })

@@ -97,6 +97,23 @@ describe('bootstrap intervals', () => {
     }
   })
 
+  it('sums the credits of the channels of one group in each replicate before taking the interval', () => {
+    const input = [path('a1>b', 12, 1200), path('a2>b', 7, 700), path('a1', 5, 500, 3), path('b>a2', 9, 900, 4)]
+    const prepared = preparePaths(input)
+    const grouped = bootstrapCredits(prepared, { replicates: 100, models: ['linear'], groupBy: (c) => (c.startsWith('a') ? 'a' : c) }).linear
+    expect([...grouped.keys()].sort()).toEqual(['a', 'b'])
+    // every replicate's credits add up to its conversions: one group of everything is the total's interval
+    const all = bootstrapCredits(prepared, { replicates: 100, models: ['linear'], groupBy: () => '*' }).linear.get('*')!
+    const random = seededRandom(1)
+    const totals = Array.from({ length: 100 }, () => resample(prepared, random).totals.conversions).sort((x, y) => x - y)
+    expect(all.conversions.low).toBeCloseTo(quantile(totals, 0.05), 9)
+    expect(all.conversions.high).toBeCloseTo(quantile(totals, 0.95), 9)
+    // a group's interval is not the sum of its members' intervals (their ups and downs offset)
+    const apart = bootstrapCredits(prepared, { replicates: 100, models: ['linear'] }).linear
+    const a = grouped.get('a')!.conversions
+    expect(a.high - a.low).toBeLessThan(apart.get('a1')!.conversions.high - apart.get('a1')!.conversions.low + apart.get('a2')!.conversions.high - apart.get('a2')!.conversions.low)
+  })
+
   it('refuses a replicate count or level that cannot make an interval', () => {
     const prepared = preparePaths([path('a', 1)])
     expect(() => bootstrapCredits(prepared, { replicates: 1 })).toThrow(/replicates/)

@@ -29,6 +29,11 @@ export type BootstrapOptions = Omit<AttributionOptions, 'lookback'> & {
   seed?: number
   /** only these models (default every one); the others' maps are empty */
   models?: readonly AttributionModel[]
+  /**
+   * the key each channel's credit is summed into, per replicate, before the interval is taken
+   * (default each channel its own): for one key split into several for the model's sake
+   */
+  groupBy?: (channel: string) => string
 }
 
 export const DEFAULT_REPLICATES = 200
@@ -69,20 +74,37 @@ export function bootstrapCredits(prepared: PreparedPaths, options: BootstrapOpti
   if (!(Number.isInteger(replicates) && replicates >= 2)) throw new RangeError(`replicates must be a whole number ≥ 2, not ${replicates}`)
   if (!(level > 0 && level < 1)) throw new RangeError(`level must be between 0 and 1, not ${level}`)
   const random = seededRandom(options.seed ?? 1)
-  const channels = prepared.channels
-  // samples[model][channel] = [conversions of each replicate], [value of each replicate]
+  // the keys of the intervals: the channels, or the groups they are summed into
+  const groupOf = options.groupBy ?? ((channel: string) => channel)
+  const index = new Map<string, number>()
+  const into = prepared.channels.map((channel) => {
+    const key = groupOf(channel)
+    let i = index.get(key)
+    if (i === undefined) index.set(key, (i = index.size))
+    return i
+  })
+  const channels = [...index.keys()]
+  // samples[model][key] = [conversions of each replicate], [value of each replicate]
   const samples = Object.fromEntries(ATTRIBUTION_MODELS.map((m) => [m, channels.map(() => ({ conversions: [] as number[], value: [] as number[] }))])) as Record<
     AttributionModel,
     Array<{ conversions: number[]; value: number[] }>
   >
+  const conversions = new Float64Array(channels.length)
+  const value = new Float64Array(channels.length)
   for (let r = 0; r < replicates; r++) {
     const replicate = resample(prepared, random)
     for (const model of models) {
       const credits: ChannelCredits | null = replicate.paths.length ? attributeModel(replicate, model, options) : null
-      channels.forEach((channel, i) => {
+      conversions.fill(0)
+      value.fill(0)
+      prepared.channels.forEach((channel, i) => {
         const credit = credits?.get(channel)
-        samples[model][i]!.conversions.push(credit?.conversions ?? 0)
-        samples[model][i]!.value.push(credit?.value ?? 0)
+        conversions[into[i]!]! += credit?.conversions ?? 0
+        value[into[i]!]! += credit?.value ?? 0
+      })
+      channels.forEach((_, i) => {
+        samples[model][i]!.conversions.push(conversions[i]!)
+        samples[model][i]!.value.push(value[i]!)
       })
     }
   }
