@@ -600,6 +600,21 @@ describe('the management ROI review filtered to one channel', () => {
     expect(bad.status).toBe(400)
   })
 
+  it('the channel page by campaign over several stores: the touches without a campaign one row, every model adding up', async () => {
+    const group = await getDb().then((db) => db.select({ groupId: stores.groupId }).from(stores).where(eq(stores.id, storeA)))
+    const executive = await signIn((await createUser(group[0]!.groupId, 'executive', [])).id)
+    const res = await settle(() => channelsLoader({ request: get('/analysis/channels?month=2026-10&conversion=lead&by=campaign&model=markov', executive), params: {}, context: {} }))
+    const report = res.data.analysis.report
+    expect(report.keys.filter((k: string) => k === NO_CAMPAIGN)).toHaveLength(1)
+    expect(report.keys.some((k: string) => k.includes('\u001e'))).toBe(false)
+    for (const model of ATTRIBUTION_MODELS) {
+      const credited = Object.values(report.credits[model] as Record<string, { conversions: number }>).reduce((sum, c) => sum + c.conversions, 0)
+      expect(credited).toBeCloseTo(report.totals.conversions, 9)
+    }
+    // store B's walk-in had no campaign: its lead is the row's
+    expect(report.credits.markov[NO_CAMPAIGN].conversions).toBeGreaterThanOrEqual(1)
+  })
+
   it('the channel page filtered to one channel: its row, the campaigns’ credit through it and the paths that touched it', async () => {
     const page = (q: string) => settle(() => channelsLoader({ request: get(`/analysis/channels?month=2026-10&model=lastNonDirect&${q}`, specialist), params: {}, context: {} }))
     const byChannel = (await page('conversion=order&channel=douyin')).data.analysis

@@ -4,7 +4,7 @@ import { NO_MEDIUM } from '../attribution/vocabulary'
 import { ATTRIBUTION_MODELS, DEFAULT_DIRECT_CHANNEL, attributePrepared, type AttributionModel, type AttributionOptions } from '../attribution'
 import { bootstrapCredits, type CreditInterval } from '../attribution/bootstrap'
 import { type ConversionPath, preparePaths } from '../attribution/paths'
-import { CAMPAIGN_CHANNEL, MEDIUM_CHANNEL, conversionPaths, keyPart, type ConversionKind, type ConversionPathsParams, type PathDimension } from './conversion-paths'
+import { CAMPAIGN_CHANNEL, MEDIUM_CHANNEL, conversionPaths, keyPart, noCampaignPerStore, storeKeyMerged, type ConversionKind, type ConversionPathsParams, type PathDimension } from './conversion-paths'
 
 /**
  * The model comparison of SPEC §4 (ADR 022) for stores and a period: every model's credits
@@ -90,7 +90,7 @@ async function computeAttributionReport(c: AnalyticsConnection, params: Attribut
   const directChannel = params.directChannel ?? (params.dimension === 'medium' ? NO_MEDIUM : undefined)
   const isDirect = !filtered ? undefined : params.dimension === 'medium' ? (key: string) => keyPart(key, 0) === NO_MEDIUM : (key: string) => keyPart(key, 1) === DEFAULT_DIRECT_CHANNEL
   const options = { order: params.order, includeNulls: params.includeNulls, halfLifeDays: params.halfLifeDays, directChannel, isDirect }
-  return reportFromPaths(params.kind, params.dimension, converted, nulls, options, params.replicates, channel === undefined ? undefined : channelView(params.dimension, channel))
+  return reportFromPaths(params.kind, params.dimension, converted, nulls, options, params.replicates, channel === undefined ? undefined : channelView(params.dimension, channel), params.dimension === 'campaign' && params.storeIds.length > 1)
 }
 
 type Converted = ConversionPath & { touchedAt: readonly number[]; convertedAt: number; revenue: number }
@@ -104,30 +104,44 @@ export function reportFromPaths(
   options: Omit<AttributionOptions, 'lookback'> = {},
   replicates?: number,
   view?: ReportView,
+  /** by campaign over several stores: the touches without a campaign keyed per store for the models, one row (conversion-paths.ts) */
+  perStore = false,
 ): AttributionReport {
-  const prepared = preparePaths([...converted, ...nulls])
+  const modelled = perStore ? noCampaignPerStore([...converted, ...nulls]) : [...converted, ...nulls]
+  const prepared = preparePaths(modelled)
   const point = attributePrepared(prepared, options)
   // revenue is credited as gross profit is (every model is linear in a path's value): the same paths, valued by revenue
   const byRevenue = converted.some((p) => p.revenue !== 0)
-    ? attributePrepared(preparePaths([...converted.map((p) => ({ ...p, value: p.revenue })), ...nulls]), options)
+    ? attributePrepared(preparePaths(modelled.map((p) => ('revenue' in p ? { ...p, value: (p as Converted).revenue } : p))), options)
     : null
-  const intervals = bootstrapCredits(prepared, { ...options, replicates })
+  const intervals = bootstrapCredits(prepared, { ...options, replicates, groupBy: perStore ? storeKeyMerged : undefined })
 
-  // the keys shown, each with the key the models credited (filtered to a channel: its keys only, by their first part)
-  const shown: Array<[row: string, key: string]> = []
+  // the keys shown, each with the key the models credited (filtered to a channel: its keys only, by their first part) and
+  // the keys summed into it (one, but the store's keys of the touches without a campaign)
+  const members = new Map<string, { row: string; keys: string[] }>()
   for (const key of prepared.channels) {
-    const row = view ? view.row(key) : key
-    if (row !== null) shown.push([row, key])
+    const merged = storeKeyMerged(key)
+    const row = view ? view.row(merged) : merged
+    if (row === null) continue
+    const entry = members.get(merged)
+    if (entry) entry.keys.push(key)
+    else members.set(merged, { row, keys: [key] })
   }
-  shown.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  const shown = [...members].map(([merged, m]) => [m.row, merged, m.keys] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  const sum = (credits: ReadonlyMap<string, { conversions: number; value: number }> | undefined, keys: readonly string[], field: 'conversions' | 'value') =>
+    keys.reduce((total, key) => total + (credits?.get(key)?.[field] ?? 0), 0)
   const touchesShown = (p: ConversionPath) => !view || p.channels.some((key) => view.row(key) !== null)
   const credits = {} as AttributionReport['credits']
   const leaders = {} as AttributionReport['leaders']
   for (const model of ATTRIBUTION_MODELS) {
     const rows: Record<string, ReportCredit> = {}
-    for (const [row, key] of shown) {
-      const credit = point.credits[model].get(key)!
-      rows[row] = { conversions: credit.conversions, value: credit.value, revenue: byRevenue?.credits[model].get(key)?.value ?? 0, interval: intervals[model].get(key)! }
+    for (const [row, merged, keys] of shown) {
+      rows[row] = {
+        conversions: sum(point.credits[model], keys, 'conversions'),
+        value: sum(point.credits[model], keys, 'value'),
+        revenue: sum(byRevenue?.credits[model], keys, 'value'),
+        interval: intervals[model].get(merged)!,
+      }
     }
     credits[model] = rows
     const ranked = shown.map(([row]) => [row, rows[row]!] as const).sort((a, b) => b[1].conversions - a[1].conversions || (a[0] < b[0] ? -1 : 1))
@@ -171,7 +185,8 @@ export function reportFromPaths(
     tooFew: (view ? conversions : prepared.totals.conversions) < TOO_FEW_CONVERSIONS,
     markov: {
       order: point.markov.order,
-      removalEffects: Object.fromEntries(shown.map(([row, key]) => [row, point.markov.removalEffects.get(key)!])),
+      // the store's keys of one row are in chains apart: removing them all loses the sum of what each loses
+      removalEffects: Object.fromEntries(shown.map(([row, , keys]) => [row, keys.reduce((total, key) => total + point.markov.removalEffects.get(key)!, 0)])),
       conversionProbability: point.markov.conversionProbability,
     },
     topPaths,

@@ -110,6 +110,32 @@ export function keyPart(key: string, part: 0 | 1) {
 /** The composite key of a first part and a channel. */
 export const compositeKey = (first: string, channel: string) => `${first}${KEY_SEPARATOR}${channel}`
 
+// marks a store's own key for the touches without a campaign (not a character of a campaign id or a channel)
+const STORE_MARK = '\u001e'
+const NO_CAMPAIGN_IN_STORE = `${NO_CAMPAIGN}${STORE_MARK}`
+const noCampaign = (key: string) => key === NO_CAMPAIGN || key.startsWith(`${NO_CAMPAIGN}${KEY_SEPARATOR}`)
+
+/**
+ * By campaign over several stores, the touches without a campaign keyed per store: one key for
+ * all of them would be a state every store's journeys pass through, tying the stores' Markov
+ * chains into one (and letting a journey walk from one store's campaigns into another's). Per
+ * store, the chain falls apart into the stores' own (../attribution/absorption.ts);
+ * `storeKeyMerged` takes the key back to NO_CAMPAIGN for the row.
+ */
+export function noCampaignPerStore<P extends ConversionPath & { storeId?: string }>(paths: readonly P[]): P[] {
+  return paths.map((x) =>
+    x.storeId === undefined || !x.channels.some(noCampaign)
+      ? x
+      : { ...x, channels: x.channels.map((k) => (noCampaign(k) ? `${NO_CAMPAIGN_IN_STORE}${x.storeId}${k.slice(NO_CAMPAIGN.length)}` : k)) },
+  )
+}
+
+export function storeKeyMerged(key: string): string {
+  if (!key.startsWith(NO_CAMPAIGN_IN_STORE)) return key
+  const rest = key.indexOf(KEY_SEPARATOR)
+  return rest < 0 ? NO_CAMPAIGN : `${NO_CAMPAIGN}${key.slice(rest)}`
+}
+
 const CAMPAIGN_KEY = `coalesce(CAST(t.campaign_id AS VARCHAR), '${NO_CAMPAIGN}')`
 // a medium is a name the store typed: the separator cannot be part of it
 const MEDIUM_KEY = `coalesce(replace(mp.medium, chr(31), ' '), '${NO_MEDIUM}')`

@@ -5,8 +5,8 @@ import { cachedResult } from '../result-cache'
 import { attributeModel, DEFAULT_DIRECT_CHANNEL, type AttributionModel, type AttributionOptions } from '../attribution'
 import { bootstrapCredits, type Interval } from '../attribution/bootstrap'
 import { type ConversionPath, preparePaths } from '../attribution/paths'
-import { CONVERSION_KINDS, NO_CAMPAIGN, NO_CHANNEL, NO_MEDIUM, type ConversionKind, type PathDimension } from '../attribution/vocabulary'
-import { CAMPAIGN_CHANNEL, KEY_SEPARATOR, MEDIUM_CHANNEL, conversionPaths, conversionsByPlace, keyPart, type ConvertedJourney, type KeyDimension } from './conversion-paths'
+import { CONVERSION_KINDS, NO_CHANNEL, NO_MEDIUM, type ConversionKind, type PathDimension } from '../attribution/vocabulary'
+import { CAMPAIGN_CHANNEL, MEDIUM_CHANNEL, conversionPaths, noCampaignPerStore, storeKeyMerged, conversionsByPlace, keyPart, type ConvertedJourney, type KeyDimension } from './conversion-paths'
 
 /**
  * ROI per campaign, channel, store or month (SPEC §4, ADR 023) for stores and a period of the
@@ -206,31 +206,6 @@ function partFor(by: RoiDimension, dimension: KeyDimension, channel: string | un
 
 type KeyedPaths = Array<ConversionPath & { revenue: number; storeId?: string }>
 
-// marks a store's own key for the touches without a campaign (not a character of a campaign id or a channel)
-const STORE_MARK = '\u001e'
-const NO_CAMPAIGN_IN_STORE = `${NO_CAMPAIGN}${STORE_MARK}`
-const noCampaign = (key: string) => key === NO_CAMPAIGN || key.startsWith(`${NO_CAMPAIGN}${KEY_SEPARATOR}`)
-
-/**
- * By campaign over several stores, the touches without a campaign keyed per store: one key for
- * all of them would be a state every store's journeys pass through, tying the stores' Markov
- * chains into one (and letting a journey walk from one store's campaigns into another's). Per
- * store, the chain falls apart into the stores' own (analytics/attribution/absorption.ts);
- * `storeKeyMerged` takes the key back to NO_CAMPAIGN for the row.
- */
-function noCampaignPerStore(paths: KeyedPaths): KeyedPaths {
-  return paths.map((x) =>
-    x.storeId === undefined || !x.channels.some(noCampaign)
-      ? x
-      : { ...x, channels: x.channels.map((k) => (noCampaign(k) ? `${NO_CAMPAIGN_IN_STORE}${x.storeId}${k.slice(NO_CAMPAIGN.length)}` : k)) },
-  )
-}
-
-function storeKeyMerged(key: string): string {
-  if (!key.startsWith(NO_CAMPAIGN_IN_STORE)) return key
-  const rest = key.indexOf(KEY_SEPARATOR)
-  return rest < 0 ? NO_CAMPAIGN : `${NO_CAMPAIGN}${key.slice(rest)}`
-}
 
 /**
  * The groups the model runs on, and which of its keys become which row: one group and every
