@@ -354,12 +354,9 @@ async function computeRoiReports<D extends RoiDimension>(c: AnalyticsConnection,
   return out
 }
 
-function roiRows(by: RoiDimension, model: AttributionModel, cost: Array<z.output<typeof costRow>>, priorCost: Array<z.output<typeof costRow>>, current: PeriodFunnels, prior: PeriodFunnels): RoiReport {
-  const costs = new Map(cost.map((r) => [r.key, r]))
-  const priorCosts = new Map(priorCost.map((r) => [r.key, r.cost]))
-  // touches without a campaign are the key NO_CAMPAIGN; cost that is no placement's, per channel, NO_CHANNEL
-  const keys = [...new Set([...costs.keys(), ...current.funnels.keys()])].sort()
-  const row = (key: string, f: Funnel, spent: { cost: number; subsidy: number }, gpInterval: Interval | null, priorFunnel: Funnel, priorSpent: number): RoiRow => ({
+/** One row's figures from its funnel and spend (and the gross profit's interval, when there is one). */
+export function roiRow(key: string, f: Funnel, spent: { cost: number; subsidy: number }, gpInterval: Interval | null, priorFunnel: Funnel, priorSpent: number): RoiRow {
+  return {
     key,
     ...f,
     cost: spent.cost,
@@ -373,12 +370,21 @@ function roiRows(by: RoiDimension, model: AttributionModel, cost: Array<z.output
     roiInterval: spent.cost > 0 && gpInterval ? { low: (gpInterval.low - spent.cost) / spent.cost, high: (gpInterval.high - spent.cost) / spent.cost } : null,
     prior: { ...priorFunnel, cost: priorSpent },
     targets: null,
-  })
+  }
+}
+
+export const sumFunnels = (rs: readonly Funnel[]): Funnel =>
+  rs.reduce((a, f) => ({ leads: a.leads + f.leads, visits: a.visits + f.visits, testDrives: a.testDrives + f.testDrives, orders: a.orders + f.orders, deliveries: a.deliveries + f.deliveries, revenue: a.revenue + f.revenue, grossProfit: a.grossProfit + f.grossProfit }), emptyFunnel())
+
+function roiRows(by: RoiDimension, model: AttributionModel, cost: Array<z.output<typeof costRow>>, priorCost: Array<z.output<typeof costRow>>, current: PeriodFunnels, prior: PeriodFunnels): RoiReport {
+  const costs = new Map(cost.map((r) => [r.key, r]))
+  const priorCosts = new Map(priorCost.map((r) => [r.key, r.cost]))
+  // touches without a campaign are the key NO_CAMPAIGN; cost that is no placement's, per channel, NO_CHANNEL
+  const keys = [...new Set([...costs.keys(), ...current.funnels.keys()])].sort()
   const rows = keys.map((key) =>
-    row(key, current.funnels.get(key) ?? emptyFunnel(), costs.get(key) ?? { cost: 0, subsidy: 0 }, current.grossProfit?.get(key) ?? null, prior.funnels.get(key) ?? emptyFunnel(), priorCosts.get(key) ?? 0),
+    roiRow(key, current.funnels.get(key) ?? emptyFunnel(), costs.get(key) ?? { cost: 0, subsidy: 0 }, current.grossProfit?.get(key) ?? null, prior.funnels.get(key) ?? emptyFunnel(), priorCosts.get(key) ?? 0),
   )
-  const sum = (rs: Funnel[]) => rs.reduce((a, f) => ({ leads: a.leads + f.leads, visits: a.visits + f.visits, testDrives: a.testDrives + f.testDrives, orders: a.orders + f.orders, deliveries: a.deliveries + f.deliveries, revenue: a.revenue + f.revenue, grossProfit: a.grossProfit + f.grossProfit }), emptyFunnel())
   const totalSpent = { cost: cost.reduce((s, r) => s + r.cost, 0), subsidy: cost.reduce((s, r) => s + r.subsidy, 0) }
-  const totals = row('', sum([...current.funnels.values()]), totalSpent, current.totalGrossProfit, sum([...prior.funnels.values()]), priorCost.reduce((s, r) => s + r.cost, 0))
+  const totals = roiRow('', sumFunnels([...current.funnels.values()]), totalSpent, current.totalGrossProfit, sumFunnels([...prior.funnels.values()]), priorCost.reduce((s, r) => s + r.cost, 0))
   return { by, model, rows, totals, asOf: Date.now(), stale: false }
 }

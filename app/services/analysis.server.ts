@@ -2,7 +2,7 @@ import { and, gte, inArray, lt, sql } from 'drizzle-orm'
 import { getDb } from '../../db/client'
 import { campaigns } from '../../db/schema'
 import { attributionReport, type AttributionReport } from '../../analytics/queries/attribution-report'
-import { roiReport, roiReports, type RoiParams, type RoiReport, type RoiRow } from '../../analytics/queries/roi'
+import { roiReport, roiReports, roiRow, sumFunnels, type RoiParams, type RoiReport, type RoiRow } from '../../analytics/queries/roi'
 import type { AnalyticsConnection } from '../../analytics/duckdb'
 import { NO_CAMPAIGN, type ConversionKind, type PathDimension } from '../../analytics/attribution/vocabulary'
 import type { AttributionModel } from '../../analytics/attribution/vocabulary'
@@ -282,26 +282,8 @@ async function channelMonths(
     if (row) rows.push({ ...row, key: day.slice(0, 7) })
     day = next
   }
-  const sum = (field: 'leads' | 'visits' | 'testDrives' | 'orders' | 'deliveries' | 'revenue' | 'grossProfit' | 'cost' | 'subsidy') => rows.reduce((s, r) => s + r[field], 0)
-  const f = { leads: sum('leads'), visits: sum('visits'), testDrives: sum('testDrives'), orders: sum('orders'), deliveries: sum('deliveries'), revenue: sum('revenue'), grossProfit: sum('grossProfit') }
-  const cost = sum('cost')
-  const per = (n: number) => (n > 0 && cost > 0 ? cost / n : null)
-  const totals: RoiRow = {
-    key: '',
-    ...f,
-    cost,
-    subsidy: sum('subsidy'),
-    netCost: cost - sum('subsidy'),
-    costPerLead: per(f.leads),
-    costPerVisit: per(f.visits),
-    costPerOrder: per(f.orders),
-    roas: cost > 0 ? f.revenue / cost : null,
-    roi: cost > 0 ? (f.grossProfit - cost) / cost : null,
-    // the months were credited apart: no one interval covers their sum
-    roiInterval: null,
-    prior: reports[0]!.totals.prior,
-    targets: null,
-  }
+  // the months were credited apart: no one interval covers their sum
+  const totals = roiRow('', sumFunnels(rows), { cost: rows.reduce((t, r) => t + r.cost, 0), subsidy: rows.reduce((t, r) => t + r.subsidy, 0) }, null, reports[0]!.totals.prior, reports[0]!.totals.prior.cost)
   return {
     by: 'month',
     model: base.model,
