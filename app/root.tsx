@@ -102,6 +102,11 @@ function Shell({ children }: { children: ReactNode }) {
         </a>
         {user ? (
           <nav aria-label={t('nav.menu')} className="mainnav">
+            {user.role === 'sales' ? null : (
+              <NavLink to="/" end>
+                {t('workbench.nav')}
+              </NavLink>
+            )}
             <NavLink to="/campaigns" end>
               {t('nav.campaigns')}
             </NavLink>

@@ -83,7 +83,7 @@ describe('sign-in', () => {
   it('does not redirect off-site after signing in', async () => {
     const user = await createUser(groupId, 'sales', [storeId])
     const res = await attempt({ email: user.email, password: TEST_PASSWORD, redirectTo: '//evil.example/phish' })
-    expect(res.headers.get('location')).toBe('/campaigns')
+    expect(res.headers.get('location')).toBe('/')
   })
 
   it('answers a wrong password with 401 and the generic message', async () => {

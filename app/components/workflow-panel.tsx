@@ -30,7 +30,7 @@ export function WorkflowPanel({
   return (
     <>
       {actions.length ? (
-        <section className="card no-print" aria-labelledby="wf-h">
+        <section className="card no-print" aria-labelledby="wf-h" id="workflow">
           <h2 id="wf-h">{t('campaign.workflow')}</h2>
           {plain.map((action) => (
             <Form method="post" key={action} style={{ marginBottom: 8 }}>

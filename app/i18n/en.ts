@@ -2,6 +2,7 @@ import { analysisEn } from './analysis.en'
 import { adminEn } from './admin.en'
 import { importsEn } from './imports.en'
 import { jobsEn } from './jobs.en'
+import { workbenchEn } from './workbench.en'
 import { leadsEn } from './leads.en'
 import { linksEn } from './links.en'
 import { matchbackEn } from './matchback.en'
@@ -401,6 +402,7 @@ const en = {
   ...salesEn,
   ...analysisEn,
   ...jobsEn,
+  ...workbenchEn,
   ...matchbackEn,
 } as const
 

@@ -2,6 +2,7 @@ import { analysisZhCN } from './analysis.zh-CN'
 import { adminZhCN } from './admin.zh-CN'
 import { importsZhCN } from './imports.zh-CN'
 import { jobsZhCN } from './jobs.zh-CN'
+import { workbenchZhCN } from './workbench.zh-CN'
 import { leadsZhCN } from './leads.zh-CN'
 import { linksZhCN } from './links.zh-CN'
 import { matchbackZhCN } from './matchback.zh-CN'
@@ -401,6 +402,7 @@ const zhCN: Record<MessageKey, string> = {
   ...salesZhCN,
   ...analysisZhCN,
   ...jobsZhCN,
+  ...workbenchZhCN,
   ...matchbackZhCN,
 }
 

@@ -13,7 +13,7 @@ import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  if (await getUser(request)) throw redirect('/campaigns')
+  if (await getUser(request)) throw redirect('/')
   return null
 }
 
@@ -29,7 +29,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!userId) return data({ errors: { _form: 'login.invalid' } }, { status: 401 })
   await recordLogin(userId, ip)
   const cookie = await createSession(request, userId)
-  return redirect(safeRedirectPath(redirectTo, '/campaigns'), { headers: { 'Set-Cookie': cookie } })
+  return redirect(safeRedirectPath(redirectTo, '/'), { headers: { 'Set-Cookie': cookie } })
 }
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'login.title')
