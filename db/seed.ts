@@ -2,6 +2,7 @@ import { and, count, eq, isNotNull } from 'drizzle-orm'
 import type { DbOrTx, Db } from './client'
 import { refreshLineActuals, syncPlanCostLines } from './plan-costs'
 import {
+  auditLog,
   budgetLines,
   campaignTasks,
   campaignTransitions,
@@ -17,7 +18,9 @@ import {
 import type { CampaignForm, CampaignPurpose, CampaignStatus, Medium, Role } from './schema/enums'
 import { seedCapture, type CaptureSeedOptions, type SeedCampaign } from './seed-capture'
 
-export const DEMO_PASSWORD = 'roadshow-demo'
+import { DEMO_PASSWORD } from './demo'
+
+export { DEMO_PASSWORD }
 
 type SeedOptions = {
   hashPassword: (password: string) => Promise<string>
@@ -144,6 +147,18 @@ const TASK_TEMPLATES = [
   ['试驾车辆准备', '展厅经理'],
 ] as const
 
+/** the workflow step (app/utils/permissions.ts) that leads to a status, as the audit log names it */
+const TRANSITION_ACTION: Record<CampaignStatus, string> = {
+  draft: 'reopen',
+  submitted: 'submit',
+  returned: 'return',
+  approved: 'approve',
+  running: 'start',
+  completed: 'complete',
+  evaluated: 'evaluate',
+  cancelled: 'cancel',
+}
+
 const ORDER: CampaignStatus[] = ['draft', 'submitted', 'approved', 'running', 'completed', 'evaluated']
 
 /**
@@ -187,6 +202,19 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, deriveUtm,
   const manager = byEmail.get('manager@roadshow.demo')!
   const specialists = [byEmail.get('specialist@roadshow.demo')!, byEmail.get('specialist.nb@roadshow.demo')!]
   const seeded: SeedCampaign[] = []
+  // the history the audit log shows (SPEC §8): what each person did, on the day they did it
+  const admin = byEmail.get('admin@roadshow.demo')!
+  const history: Array<typeof auditLog.$inferInsert> = [
+    ...storeRows.map((st) => ({ at: new Date(base.getTime() - 120 * DAY), userId: admin.id, storeId: st.id, action: 'store.create', entityType: 'store', entityId: st.id, after: { name: st.name, brand: st.brand, city: st.city } })),
+    ...people.map(([email, name, role, storeIds], i) => ({
+      at: new Date(base.getTime() - 119 * DAY + i * 60_000),
+      userId: admin.id,
+      action: 'user.create',
+      entityType: 'user',
+      entityId: byEmail.get(email)!.id,
+      after: { email, name, role, storeIds },
+    })),
+  ]
 
   for (const plan of PLANS) {
     const storeId = plan.store === 0 ? hz.id : nb.id
@@ -194,7 +222,8 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, deriveUtm,
     const start = day(base, plan.offset)
     const end = day(base, plan.offset + plan.length - 1)
     const [t0, t1, t2, t3, t4, t5, t6] = plan.targets
-    const created = new Date(base.getTime() + (plan.offset - 30) * DAY)
+    // planned a month ahead, and never later than a week ago: the demo's history is in the past
+    const created = new Date(base.getTime() + Math.min(plan.offset - 30, -8) * DAY + 2 * 3_600_000)
     const [campaign] = await tx
       .insert(campaigns)
       .values({
@@ -230,6 +259,7 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, deriveUtm,
       })
       .returning()
     const campaignId = campaign!.id
+    history.push({ at: created, userId: owner.id, storeId, action: 'campaign.create', entityType: 'campaign', entityId: campaignId, after: { name: plan.name, form: plan.form, startDate: start, endDate: end } })
     if (plan.theme) {
       await tx.insert(campaignTasks).values(
         TASK_TEMPLATES.map(([title, who], i) => ({
@@ -292,12 +322,37 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, deriveUtm,
       }
     }
     if (spend.length) {
-      await tx.insert(spendEntries).values(spend)
+      const entries = await tx.insert(spendEntries).values(spend).returning({ id: spendEntries.id })
+      spend.forEach((e, i) =>
+        history.push({
+          // recorded the morning of the day it was paid (Shanghai), never after now
+          at: new Date(Math.min(Date.parse(`${e.spentOn}T02:00:00Z`), today.getTime())),
+          userId: owner.id,
+          storeId,
+          action: 'campaign.spend.add',
+          entityType: 'campaign',
+          entityId: campaignId,
+          after: { entryId: entries[i]!.id, budgetLineId: e.budgetLineId, spentOn: e.spentOn, amountFen: e.amountFen, subsidyFen: e.subsidyFen },
+        }),
+      )
       await refreshLineActuals(tx, { campaignId })
     }
     // the workflow history that leads to the seeded status
     const steps: Array<[CampaignStatus | null, CampaignStatus, string, string]> = []
-    const at = (n: number) => new Date(created.getTime() + n * DAY)
+    // submitted the day after it was written, decided the day after that, started on its first
+    // day, completed the day after its last, evaluated a week later: never after today
+    const dayOf = (d: string, hour: number) => new Date(Date.parse(`${d}T00:00:00Z`) + hour * 3_600_000)
+    const stepAt: Record<CampaignStatus, Date> = {
+      draft: created,
+      submitted: new Date(created.getTime() + DAY),
+      returned: new Date(created.getTime() + 2 * DAY),
+      approved: new Date(created.getTime() + 2 * DAY),
+      cancelled: new Date(created.getTime() + 2 * DAY),
+      running: new Date(Math.max(created.getTime() + 3 * DAY, dayOf(start, 1).getTime())),
+      completed: dayOf(day(new Date(Date.parse(`${end}T00:00:00Z`)), 1), 2),
+      evaluated: new Date(Math.min(dayOf(end, 7 * 24 + 3).getTime(), base.getTime() - 3_600_000)),
+    }
+    const at = (status: CampaignStatus) => stepAt[status]
     if (plan.status !== 'draft') {
       steps.push(['draft', 'submitted', owner.id, ''])
       if (plan.status === 'returned') steps.push(['submitted', 'returned', manager.id, plan.returnComment ?? ''])
@@ -312,10 +367,23 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, deriveUtm,
     }
     if (steps.length) {
       await tx.insert(campaignTransitions).values(
-        steps.map(([fromStatus, toStatus, userId, comment], i) => ({ campaignId, fromStatus, toStatus, userId, comment, at: at(i + 1) })),
+        steps.map(([fromStatus, toStatus, userId, comment]) => ({ campaignId, fromStatus, toStatus, userId, comment, at: at(toStatus) })),
+      )
+      steps.forEach(([fromStatus, toStatus, userId, comment]) =>
+        history.push({
+          at: at(toStatus),
+          userId,
+          storeId,
+          action: `campaign.${TRANSITION_ACTION[toStatus]}`,
+          entityType: 'campaign',
+          entityId: campaignId,
+          before: { status: fromStatus },
+          after: { status: toStatus, comment: comment || undefined },
+        }),
       )
     }
   }
+  await tx.insert(auditLog).values(history)
   const capture = await seedCapture(tx, {
     stores: [
       { id: hz.id, name: hz.name, host: 'www.hz-vw.example', consultantIds: [byEmail.get('sales@roadshow.demo')!.id] },

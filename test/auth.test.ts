@@ -5,6 +5,8 @@ import { users } from '../db/schema'
 import * as login from '../app/routes/login'
 import * as logout from '../app/routes/logout'
 import { getUser } from '../app/utils/auth.server'
+import { hashPassword } from '../app/utils/password.server'
+import { DEMO_PASSWORD } from '../db/demo'
 import { translator } from '../app/i18n'
 import { createGroup, createStore, createUser, get, post, signIn, TEST_PASSWORD } from './factories'
 import { acceptCookie, anonymous, settle, withHeaders } from './http'
@@ -174,18 +176,18 @@ describe('sign-in', () => {
     const user = await createUser(groupId, 'specialist', [storeId])
     const cases: Array<[string, string]> = [
       ['/campaigns/timeline?from=2026-01-01#top', '/campaigns/timeline?from=2026-01-01#top'],
-      ['/\t/evil.example/phish', '/campaigns'],
-      ['//evil.example', '/campaigns'],
-      ['/\\evil.example', '/campaigns'],
-      ['/\\/evil.example', '/campaigns'],
-      ['/./\/evil.example', '/campaigns'],
-      ['/.//evil.example', '/campaigns'],
-      ['/\nSet-Cookie: x=1', '/campaigns'],
-      ['/\r\n/evil.example', '/campaigns'],
-      ['/\u0000/evil.example', '/campaigns'],
-      ['https://evil.example/', '/campaigns'],
-      ['javascript:alert(1)', '/campaigns'],
-      [' /\t/evil.example', '/campaigns'],
+      ['/\t/evil.example/phish', '/'],
+      ['//evil.example', '/'],
+      ['/\\evil.example', '/'],
+      ['/\\/evil.example', '/'],
+      ['/./\/evil.example', '/'],
+      ['/.//evil.example', '/'],
+      ['/\nSet-Cookie: x=1', '/'],
+      ['/\r\n/evil.example', '/'],
+      ['/\u0000/evil.example', '/'],
+      ['https://evil.example/', '/'],
+      ['javascript:alert(1)', '/'],
+      [' /\t/evil.example', '/'],
     ]
     for (const [redirectTo, expected] of cases) {
       const res = await attempt({ email: user.email, password: TEST_PASSWORD, redirectTo })
@@ -220,5 +222,30 @@ describe('sign-out', () => {
     const res = await settle(() => logout.action({ request: post('/logout', {}, browser, { csrf: false }), ...ctx }))
     expect(res.status).toBe(403)
     expect(await getUser(get('/', browser))).not.toBeNull()
+  })
+})
+
+describe('the demo accounts on the sign-in page', () => {
+  it('are named only while they are active and still open with the demo password', async () => {
+    const db = await getDb()
+    const page = async () => (await settle(() => login.loader({ request: get('/login', anonymous()), ...ctx }))).data.demo
+    // the demo accounts are tried in this file's database alone: none yet
+    expect(await page()).toEqual({ password: '', accounts: [] })
+    const hash = await hashPassword(DEMO_PASSWORD)
+    const [manager] = await db.insert(users).values({ groupId, email: 'manager@roadshow.demo', name: '王经理', role: 'manager', passwordHash: hash }).returning()
+    await db.insert(users).values({ groupId, email: 'exec@roadshow.demo', name: '赵总', role: 'executive', passwordHash: hash })
+    // another account with the same password is not a demo account
+    await db.insert(users).values({ groupId, email: 'someone@dealer.example', name: '某人', role: 'manager', passwordHash: hash })
+    expect(await page()).toEqual({
+      password: DEMO_PASSWORD,
+      accounts: [
+        { email: 'exec@roadshow.demo', role: 'executive' },
+        { email: 'manager@roadshow.demo', role: 'manager' },
+      ],
+    })
+    // the administrator gives the manager a password of their own and switches the executive off
+    await db.update(users).set({ passwordHash: await hashPassword('a-password-of-their-own') }).where(eq(users.id, manager!.id))
+    await db.update(users).set({ active: false }).where(eq(users.email, 'exec@roadshow.demo'))
+    expect(await page()).toEqual({ password: '', accounts: [] })
   })
 })

@@ -20,14 +20,28 @@ const list = async (query: ReturnType<typeof sql>) => {
   return (Array.isArray(result) ? result : result.rows ?? []).map((r) => Object.values(r)[0])
 }
 
+const SEEDED_AT = '2026-11-23T04:00:00Z'
+
 describe('the demo seed', () => {
   it('fills every part of the product once, and only into an empty database', async () => {
     const db = await getDb()
-    const first = await seedDemoIfEmpty(db, { hashPassword, hashPhone, deriveUtm, today: new Date('2026-11-23T04:00:00Z') })
+    const first = await seedDemoIfEmpty(db, { hashPassword, hashPhone, deriveUtm, today: new Date(SEEDED_AT) })
     expect(first).toMatchObject({ stores: 2, users: 6, campaigns: 12 })
     expect((await list(sql`select distinct status from campaigns order by 1`)).sort()).toEqual(
       ['approved', 'cancelled', 'completed', 'draft', 'evaluated', 'returned', 'running', 'submitted'].sort(),
     )
+    // the demo's history is in the past and in the audit log: every campaign written, every step of its workflow, the spend
+    expect((await list(sql`select count(*)::int from audit_log where at > ${SEEDED_AT}::timestamptz`))[0]).toBe(0)
+    expect((await list(sql`select count(*)::int from campaign_transitions where at > ${SEEDED_AT}::timestamptz`))[0]).toBe(0)
+    expect((await list(sql`select count(*)::int from campaigns where created_at > ${SEEDED_AT}::timestamptz`))[0]).toBe(0)
+    expect((await list(sql`select count(distinct entity_id)::int from audit_log where action = 'campaign.create'`))[0]).toBe(12)
+    expect((await list(sql`select count(*)::int from campaign_transitions t where not exists (
+      select 1 from audit_log a where a.entity_id = t.campaign_id::text and a.at = t.at and a.after->>'status' = t.to_status)`))[0]).toBe(0)
+    expect((await list(sql`select count(*)::int from spend_entries e where not exists (
+      select 1 from audit_log a where a.action = 'campaign.spend.add' and a.after->>'entryId' = e.id::text)`))[0]).toBe(0)
+    // each step after the one before it, a campaign started no earlier than its first day
+    expect((await list(sql`select count(*)::int from campaign_transitions t join campaigns c on c.id = t.campaign_id
+      where t.at < c.created_at or (t.to_status = 'running' and t.at < c.start_date::timestamptz - interval '8 hours')`))[0]).toBe(0)
     expect((await list(sql`select distinct status from leads`)).sort()).toEqual(
       ['contacted', 'delivered', 'lost', 'new', 'ordered', 'test_drive', 'visited'].sort(),
     )

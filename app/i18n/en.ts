@@ -86,7 +86,7 @@ const en = {
   'login.submit': 'Sign in',
   'login.invalid': 'Email or password is incorrect.',
   'login.throttled': 'Too many failed sign-ins. Wait 15 minutes and try again.',
-  'login.demo': 'Demo accounts use the password roadshow-demo.',
+  'login.demo': 'Demo accounts, each with the password {password}:',
   'logout.done': 'You have signed out.',
 
   'account.title': 'My account',

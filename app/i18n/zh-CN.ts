@@ -87,7 +87,7 @@ const zhCN: Record<MessageKey, string> = {
   'login.submit': '登录',
   'login.invalid': '邮箱或密码不正确。',
   'login.throttled': '登录失败次数过多，请 15 分钟后再试。',
-  'login.demo': '演示账户的密码均为 roadshow-demo。',
+  'login.demo': '演示账户（密码均为 {password}）：',
   'logout.done': '您已退出登录。',
 
   'account.title': '我的账户',

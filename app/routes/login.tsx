@@ -1,9 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
-import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react'
+import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react'
 import { CsrfInput } from '../components/csrf-input'
 import { FieldError } from '../components/field-error'
 import { LoginSchema } from '../schemas/auth'
+import { openDemoAccounts } from '../services/demo.server'
 import { recordLogin } from '../services/users.server'
 import { beginLoginAttempt, createSession, getUser, normalizeEmail, verifyLogin } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
@@ -14,7 +15,8 @@ import { useI18n } from '../utils/use-root'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   if (await getUser(request)) throw redirect('/')
-  return null
+  // the demo's accounts, named only while they still open with the demo password
+  return { demo: await openDemoAccounts() }
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -37,6 +39,7 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'login.tit
 export default function Login() {
   const { t } = useI18n()
   const actionData = useActionData<typeof action>()
+  const { demo } = useLoaderData<typeof loader>()
   const errors: Record<string, string> = actionData?.errors ?? {}
   const [params] = useSearchParams()
   const busy = useNavigation().state !== 'idle'
@@ -83,9 +86,18 @@ export default function Login() {
           {t('login.submit')}
         </button>
       </Form>
-      <p className="muted small" style={{ marginTop: 16 }}>
-        {t('login.demo')}
-      </p>
+      {demo.accounts.length ? (
+        <div className="muted small demo-accounts" data-testid="demo-accounts">
+          <p>{t('login.demo', { password: demo.password })}</p>
+          <ul>
+            {demo.accounts.map((a) => (
+              <li key={a.email}>
+                <code>{a.email}</code> · {t(`role.${a.role}`)}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
     </div>
   )
 }
