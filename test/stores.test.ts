@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../db/client'
-import { auditLog, stores, userStores } from '../db/schema'
+import { auditLog, campaigns, stores, userStores } from '../db/schema'
 import * as edit from '../app/routes/admin.stores.$storeId'
 import * as list from '../app/routes/admin.stores._index'
 import * as create from '../app/routes/admin.stores.new'
@@ -43,6 +43,20 @@ describe('stores', () => {
       [[storeA, true], [storeB, false]].sort(),
     )
     expect(seen.data.canCreate).toBe(false)
+  })
+
+  it('counts each store’s people and campaigns', async () => {
+    const db = await getDb()
+    await db.insert(campaigns).values([
+      { storeId: storeA, name: '国庆车展', form: 'auto_show', status: 'draft', startDate: '2026-10-01', endDate: '2026-10-05' },
+      { storeId: storeA, name: '双十一', form: 'online', status: 'running', startDate: '2026-11-01', endDate: '2026-11-11' },
+      { storeId: storeB, name: '小区外展', form: 'community', status: 'approved', startDate: '2026-12-01', endDate: '2026-12-02' },
+    ])
+    const seen = await settle(() => list.loader({ request: get('/admin/stores', groupAdmin), params: {}, ...ctx }))
+    const counts = Object.fromEntries(seen.data.stores.map((s: { id: string; people: number; campaigns: number }) => [s.id, [s.people, s.campaigns]]))
+    // store A: both admins and the manager; store B: the group admin
+    expect(counts[storeA]).toEqual([3, 2])
+    expect(counts[storeB]).toEqual([1, 1])
   })
 
   it('edits a store’s time zone and currency, with an audit entry', async () => {

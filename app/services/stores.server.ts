@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { getDb } from '../../db/client'
-import { campaigns, stores, userStores } from '../../db/schema'
+import { stores, userStores } from '../../db/schema'
 import type { StoreInput } from '../schemas/store'
 import type { SessionUser } from '../utils/auth.server'
 import { forbidden, notFound } from '../utils/http.server'
@@ -19,8 +19,10 @@ export async function listGroupStores(admin: SessionUser) {
       city: stores.city,
       timeZone: stores.timeZone,
       currency: stores.currency,
-      people: sql<number>`(select count(*) from ${userStores} where ${userStores.storeId} = ${stores.id})`.mapWith(Number),
-      campaigns: sql<number>`(select count(*) from ${campaigns} where ${campaigns.storeId} = ${stores.id})`.mapWith(Number),
+      // qualified by hand: inside a subquery drizzle writes bare column names, and a bare "id" is
+      // the campaign's own (every count was 0)
+      people: sql<number>`(select count(*) from user_stores us where us.store_id = "stores"."id")`.mapWith(Number),
+      campaigns: sql<number>`(select count(*) from campaigns c where c.store_id = "stores"."id")`.mapWith(Number),
     })
     .from(stores)
     .where(eq(stores.groupId, admin.groupId))
