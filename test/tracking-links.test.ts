@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { getDb } from '../db/client'
 import { auditLog, linkClicks, stores, trackingLinks } from '../db/schema'
 import * as detail from '../app/routes/campaigns.$campaignId._index'
@@ -11,6 +11,7 @@ import * as qrPng from '../app/routes/r.$code_.qr[.]png'
 import * as qrSvg from '../app/routes/r.$code_.qr[.]svg'
 import { renderLinkQr } from '../app/services/link-qr.server'
 import { hashIp } from '../app/utils/phone-hash.server'
+import { forgetEnv } from '../app/utils/env.server'
 import { planFields } from './campaign-fixtures'
 import { createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
 import { anonymous, settle, withHeaders } from './http'
@@ -311,6 +312,22 @@ describe('QR codes and the poster', () => {
     const proxied = await qr(qrSvg, codes[0]!, overHttps, '', 'https://roadshow.example.cn')
     expect(proxied.headers.get('content-type')).toContain('image/svg+xml')
     expect(await proxied.text()).toBe(await renderLinkQr(`https://roadshow.example.cn/r/${codes[0]}`, 'svg'))
+  })
+
+  it('uses PUBLIC_URL when set: a QR code printed from a laptop on the LAN still opens on a customer’s phone', async () => {
+    vi.stubEnv('PUBLIC_URL', 'https://roadshow.example.cn/')
+    forgetEnv()
+    try {
+      const lan = await qr(qrSvg, codes[0]!, specialist, '', 'http://192.168.1.20:3000')
+      expect(await lan.text()).toBe(await renderLinkQr(`https://roadshow.example.cn/r/${codes[0]}`, 'svg'))
+      const printed = await settle(() => poster.loader(args(new Request(`http://192.168.1.20:3000/r/${codes[0]}/poster`, { headers: { cookie: specialist.cookie } }), { code: codes[0]! })))
+      expect(printed.data.shortUrl).toBe(`https://roadshow.example.cn/r/${codes[0]}`)
+      const listed = await section(specialist, campaignId)
+      expect(listed.rows[0]!.link!.shortUrl).toBe(`https://roadshow.example.cn/r/${codes[0]}`)
+    } finally {
+      vi.unstubAllEnvs()
+      forgetEnv()
+    }
   })
 
   it('downloads as a file named after the campaign and medium', async () => {

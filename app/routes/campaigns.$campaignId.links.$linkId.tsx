@@ -5,7 +5,7 @@ import { CsrfInput } from '../components/csrf-input'
 import { FieldError } from '../components/field-error'
 import type { MessageKey } from '../i18n'
 import { TrackingLinkSchema } from '../schemas/tracking-link'
-import { getLinkForEdit, requestOrigin, shortUrlFor, updateLink } from '../services/tracking-links.server'
+import { getLinkForEdit, publicOrigin, shortUrlFor, updateLink } from '../services/tracking-links.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { formToObject, toFieldErrors } from '../utils/form'
@@ -23,7 +23,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     campaign: { id: link.campaignId, name: campaignName },
     placement: medium ? { medium, platform: platform ?? '' } : null,
-    shortUrl: shortUrlFor(requestOrigin(request), link.code),
+    shortUrl: shortUrlFor(publicOrigin(request), link.code),
     values: { destinationUrl, utmSource, utmMedium, utmCampaign, utmContent, active: active ? 'on' : '' } as Values,
   }
 }

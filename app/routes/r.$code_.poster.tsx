@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import type { MessageKey } from '../i18n'
-import { getLinkByCode, requestOrigin, shortUrlFor } from '../services/tracking-links.server'
+import { getLinkByCode, publicOrigin, shortUrlFor } from '../services/tracking-links.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
@@ -15,7 +15,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     campaign: { id: link.campaignId, name: campaignName, theme: campaignTheme },
     storeName,
     placement: medium ? { medium, platform: platform ?? '' } : null,
-    shortUrl: shortUrlFor(requestOrigin(request), link.code),
+    shortUrl: shortUrlFor(publicOrigin(request), link.code),
   }
 }
 

@@ -3,7 +3,7 @@ import { QrQuerySchema } from '../schemas/tracking-link'
 import type { SessionUser } from '../utils/auth.server'
 import { parseQuery } from '../utils/input.server'
 import { slugify } from '../utils/utm'
-import { getLinkByCode, requestOrigin, shortUrlFor } from './tracking-links.server'
+import { getLinkByCode, publicOrigin, shortUrlFor } from './tracking-links.server'
 
 export type QrFormat = 'png' | 'svg'
 
@@ -33,7 +33,7 @@ export function attachmentHeader(baseName: string, asciiFallback: string, ext: s
 export async function linkQrResponse(user: SessionUser, request: Request, code: string, format: QrFormat) {
   const { download } = parseQuery(request, QrQuerySchema, user)
   const { link, campaignName, medium } = await getLinkByCode(user, code)
-  const body = await renderLinkQr(shortUrlFor(requestOrigin(request), link.code), format)
+  const body = await renderLinkQr(shortUrlFor(publicOrigin(request), link.code), format)
   const headers = new Headers({
     'Content-Type': format === 'png' ? 'image/png' : 'image/svg+xml; charset=utf-8',
     // behind the sign-in: no shared cache may keep it

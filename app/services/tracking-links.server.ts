@@ -8,6 +8,7 @@ import { canReadStore, canWriteStore, type SessionUser } from '../utils/auth.ser
 import { isBotAgent } from '../utils/bots'
 import { toFieldErrors, type FieldErrors } from '../utils/form'
 import { clientIp, forbidden, notFound } from '../utils/http.server'
+import { getEnv } from '../utils/env.server'
 import { describeError, log } from '../utils/logger.server'
 import { roleCan } from '../utils/permissions'
 import { hashIp } from '../utils/phone-hash.server'
@@ -41,9 +42,13 @@ export function shortUrlFor(origin: string, code: string) {
   return `${origin}/r/${code}`
 }
 
-/** The origin people reach this app at, as the request came in (behind a proxy: TRUST_PROXY). */
-export function requestOrigin(request: Request) {
-  return new URL(request.url).origin
+/**
+ * The origin customers reach this app at: PUBLIC_URL when set — a QR code printed from a staff
+ * laptop on a LAN address must still open on a customer's phone — else the address the request
+ * came in on (behind a proxy: TRUST_PROXY).
+ */
+export function publicOrigin(request: Request) {
+  return getEnv().PUBLIC_URL ?? new URL(request.url).origin
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -222,7 +227,7 @@ async function linkRows(campaignId: string): Promise<LinkRow[]> {
 export async function trackingLinksSection(user: SessionUser, campaignId: string, request: Request) {
   const campaign = await readableCampaign(user, campaignId)
   const rows = await linkRows(campaignId)
-  const origin = requestOrigin(request)
+  const origin = publicOrigin(request)
   return {
     rows: rows.map((r) => ({
       ...r,

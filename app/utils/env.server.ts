@@ -94,3 +94,8 @@ export function getEnv(): Env {
   cached ??= parseEnv()
   return cached
 }
+
+/** Reads the environment again on the next getEnv() (for tests that change it). */
+export function forgetEnv() {
+  cached = undefined
+}
