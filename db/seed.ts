@@ -177,8 +177,8 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, deriveUtm,
   const storeRows = await tx
     .insert(stores)
     .values([
-      { groupId: group!.id, name: '杭州西湖大众4S店', brand: '大众', city: '杭州', websiteUrl: 'https://www.hz-vw.example/' },
-      { groupId: group!.id, name: '宁波鄞州大众4S店', brand: '大众', city: '宁波', websiteUrl: 'https://www.nb-vw.example/' },
+      { groupId: group!.id, name: '杭州西湖大众4S店', brand: '大众', city: '杭州', websiteUrl: 'https://www.hz-vw.example/', address: '杭州市西湖区天目山路 398 号', hotline: '0571-8521 6666' },
+      { groupId: group!.id, name: '宁波鄞州大众4S店', brand: '大众', city: '宁波', websiteUrl: 'https://www.nb-vw.example/', address: '宁波市鄞州区首南中路 1088 号', hotline: '0574-8788 9999' },
     ])
     .returning()
   const [hz, nb] = storeRows as [typeof storeRows[number], typeof storeRows[number]]

@@ -72,6 +72,20 @@ describe('stores', () => {
     expect((entry!.after as { timeZone: string }).timeZone).toBe('Asia/Urumqi')
   })
 
+  it('keeps the showroom address and hotline for the posters, and refuses a hotline no one can dial', async () => {
+    const save = (fields: Record<string, string>) =>
+      settle(() => edit.action({ request: post(`/admin/stores/${storeA}`, storeFields(fields), groupAdmin), params: { storeId: storeA }, ...ctx }))
+    const bad = await save({ address: '温州市龙湾区永强大道 1 号', hotline: 'call us!' })
+    expect(bad.status).toBe(400)
+    expect(bad.data.errors).toEqual({ hotline: 'stores.badHotline' })
+    expect((await save({ address: '温州市龙湾区永强大道 1 号', hotline: '0577-8666 8888' })).status).toBe(302)
+    const db = await getDb()
+    const [row] = await db.select().from(stores).where(eq(stores.id, storeA))
+    expect(row).toMatchObject({ address: '温州市龙湾区永强大道 1 号', hotline: '0577-8666 8888' })
+    const form = await settle(() => edit.loader({ request: get(`/admin/stores/${storeA}`, groupAdmin), params: { storeId: storeA }, ...ctx }))
+    expect(form.data.values).toMatchObject({ address: '温州市龙湾区永强大道 1 号', hotline: '0577-8666 8888' })
+  })
+
   it('refuses an unknown time zone or currency and changes nothing', async () => {
     const db = await getDb()
     const [before] = await db.select().from(stores).where(eq(stores.id, storeA))

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { getDb } from '../db/client'
-import { auditLog, linkClicks, stores, trackingLinks } from '../db/schema'
+import { auditLog, linkClicks, promotionPolicies, stores, trackingLinks } from '../db/schema'
 import * as detail from '../app/routes/campaigns.$campaignId._index'
 import * as editLink from '../app/routes/campaigns.$campaignId.links.$linkId'
 import * as create from '../app/routes/campaigns.new'
@@ -351,13 +351,22 @@ describe('QR codes and the poster', () => {
     expect(posterB.status).toBe(404)
   })
 
-  it('prints a poster with the campaign, the QR code and the short URL', async () => {
-    const res = await settle(() => poster.loader(args(get(`/r/${codes[1]}/poster`, sales), { code: codes[1]! })))
+  it('prints a poster with the campaign, its dates and offers, the QR code, the short URL and how to reach the showroom', async () => {
+    const db = await getDb()
+    const get1 = () => settle(() => poster.loader(args(get(`/r/${codes[1]}/poster`, sales), { code: codes[1]! })))
+    // before the store has an address and hotline, the poster has none to print
+    expect((await get1()).data.store).toEqual({ name: '杭州店', address: '', hotline: '' })
+    await db.update(stores).set({ address: '杭州市西湖区文三路 88 号', hotline: '0571-8888 6666' }).where(eq(stores.id, storeA))
+    await db.insert(promotionPolicies).values({ campaignId, position: 5, kind: 'internal', description: '每成交一台奖励顾问 300 元', unitCostFen: 30_000, expectedUnits: 5 })
+    const res = await get1()
     expect(res.status).toBe(200)
-    expect(res.data).toMatchObject({
+    expect(res.data).toEqual({
       code: codes[1],
       active: true,
-      campaign: { id: campaignId, name: '途观L 金秋品鉴会', theme: '金秋礼遇' },
+      campaign: { id: campaignId, name: '途观L 金秋品鉴会', theme: '金秋礼遇', startDate: '2026-10-01', endDate: '2026-10-03' },
+      // the offers to customers (外促), never the consultants' incentives (内促)
+      offers: ['到店礼'],
+      store: { name: '杭州店', address: '杭州市西湖区文三路 88 号', hotline: '0571-8888 6666' },
       placement: { medium: 'outdoor', platform: '万达广场海报' },
       shortUrl: `http://localhost/r/${codes[1]}`,
     })

@@ -6,7 +6,7 @@ import { CsrfInput } from './csrf-input'
 import { FieldError } from './field-error'
 import { FormErrors } from './form-errors'
 
-export type StoreFormValues = { name?: string; brand?: string; city?: string; timeZone?: string; currency?: string; matchbackWindowDays?: string; attributionLookbackDays?: string }
+export type StoreFormValues = { name?: string; brand?: string; city?: string; address?: string; hotline?: string; timeZone?: string; currency?: string; matchbackWindowDays?: string; attributionLookbackDays?: string }
 
 const FIELDS: Array<[keyof StoreFormValues, MessageKey]> = [
   ['name', 'stores.name'],
@@ -32,6 +32,21 @@ export function StoreForm({ values, errors, submitLabel }: { values: StoreFormVa
             <FieldError id={`${name}-error`} message={errors[name]} />
           </div>
         ))}
+      </div>
+      <div className="grid grid-2">
+        <div className="field">
+          <label htmlFor="address">{t('stores.address')}</label>
+          <input id="address" name="address" type="text" autoComplete="street-address" defaultValue={values.address} aria-describedby={`address-hint${errors.address ? ' address-error' : ''}`} aria-invalid={errors.address ? true : undefined} />
+          <span className="hint" id="address-hint">
+            {t('stores.addressHint')}
+          </span>
+          <FieldError id="address-error" message={errors.address} />
+        </div>
+        <div className="field">
+          <label htmlFor="hotline">{t('stores.hotline')}</label>
+          <input id="hotline" name="hotline" type="tel" inputMode="tel" defaultValue={values.hotline} {...invalid('hotline')} />
+          <FieldError id="hotline-error" message={errors.hotline} />
+        </div>
       </div>
       <div className="grid grid-2">
         <div className="field">

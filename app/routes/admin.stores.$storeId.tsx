@@ -13,8 +13,8 @@ import { useI18n } from '../utils/use-root'
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const admin = await requireUserWithPermission(request, 'store:manage')
-  const { id, name, brand, city, timeZone, currency, matchbackWindowDays, attributionLookbackDays } = await getManagedStore(admin, params.storeId!)
-  return { id, values: { name, brand, city, timeZone, currency, matchbackWindowDays: String(matchbackWindowDays), attributionLookbackDays: String(attributionLookbackDays) } }
+  const { id, name, brand, city, address, hotline, timeZone, currency, matchbackWindowDays, attributionLookbackDays } = await getManagedStore(admin, params.storeId!)
+  return { id, values: { name, brand, city, address, hotline, timeZone, currency, matchbackWindowDays: String(matchbackWindowDays), attributionLookbackDays: String(attributionLookbackDays) } }
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {

@@ -1,22 +1,14 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import type { MessageKey } from '../i18n'
-import { getLinkByCode, publicOrigin, shortUrlFor } from '../services/tracking-links.server'
+import { getPoster, publicOrigin } from '../services/tracking-links.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'campaign:read')
-  const { link, campaignName, campaignTheme, storeName, medium, platform } = await getLinkByCode(user, params.code ?? '')
-  return {
-    code: link.code,
-    active: link.active,
-    campaign: { id: link.campaignId, name: campaignName, theme: campaignTheme },
-    storeName,
-    placement: medium ? { medium, platform: platform ?? '' } : null,
-    shortUrl: shortUrlFor(publicOrigin(request), link.code),
-  }
+  return getPoster(user, params.code ?? '', publicOrigin(request))
 }
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'links.poster')
@@ -24,7 +16,7 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'links.pos
 /** A poster for a 小区外展 or an auto show: the campaign, a big QR code and the short URL, on one A4 page. */
 export default function LinkPoster() {
   const d = useLoaderData<typeof loader>()
-  const { t } = useI18n()
+  const { t, day } = useI18n()
   return (
     <>
       <div className="no-print">
@@ -53,12 +45,30 @@ export default function LinkPoster() {
         <p className="muted small">{t('links.posterHint')}</p>
       </div>
       <article className="poster">
-        <p className="poster-store">{d.storeName}</p>
+        <p className="poster-store">{d.store.name}</p>
         <h1>{d.campaign.name}</h1>
         {d.campaign.theme ? <p className="poster-theme">{d.campaign.theme}</p> : null}
+        <p className="poster-dates">
+          {d.campaign.startDate === d.campaign.endDate ? day(d.campaign.startDate) : `${day(d.campaign.startDate)} – ${day(d.campaign.endDate)}`}
+        </p>
+        {d.offers.length ? (
+          <ul className="poster-offers" aria-label={t('links.posterOffers')}>
+            {d.offers.map((offer) => (
+              <li key={offer}>{offer}</li>
+            ))}
+          </ul>
+        ) : null}
         <img className="poster-qr" src={`/r/${d.code}/qr.svg`} alt={t('links.qrAlt', { name: d.campaign.name })} width={420} height={420} />
         <p className="poster-cta">{t('links.posterScan')}</p>
         <p className="poster-url">{d.shortUrl}</p>
+        {d.store.address || d.store.hotline ? (
+          <p className="poster-contact">
+            {d.store.address ? <span>{t('links.posterAddress', { address: d.store.address })}</span> : null}
+            {d.store.hotline ? <span>{t('links.posterHotline', { hotline: d.store.hotline })}</span> : null}
+          </p>
+        ) : (
+          <p className="muted small no-print">{t('links.posterNoContact')}</p>
+        )}
         {d.placement ? (
           <p className="muted small no-print">
             {t(`medium.${d.placement.medium}` as MessageKey)}

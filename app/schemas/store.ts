@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { requiredText } from './fields'
+import { requiredText, text } from './fields'
 
 const TIME_ZONES = new Set(Intl.supportedValuesOf('timeZone'))
 // Intl lists canonical zones; also accept the common alias UTC
@@ -21,6 +21,9 @@ export const StoreSchema = z.object({
   name: requiredText(100),
   brand: requiredText(60),
   city: requiredText(60),
+  /** printed on campaign posters: where the showroom is and the number customers call */
+  address: text(200),
+  hotline: text(40).refine((v) => !v || /^[0-9+()\- ]{5,40}$/.test(v), 'stores.badHotline'),
   timeZone: z
     .string({ error: 'validation.required' })
     .trim()

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto'
 import { and, asc, count, countDistinct, eq, inArray, isNull, type SQL } from 'drizzle-orm'
 import { getDb } from '../../db/client'
-import { campaigns, linkClicks, mediaPlacements, stores, trackingLinks } from '../../db/schema'
+import { campaigns, linkClicks, mediaPlacements, promotionPolicies, stores, trackingLinks } from '../../db/schema'
 import type { Medium } from '../../db/schema/enums'
 import { EnsureLinksSchema, isWebUrl, type TrackingLinkInput } from '../schemas/tracking-link'
 import { canReadStore, canWriteStore, type SessionUser } from '../utils/auth.server'
@@ -245,7 +245,11 @@ const linkWithContext = {
   link: trackingLinks,
   campaignName: campaigns.name,
   campaignTheme: campaigns.theme,
+  campaignStart: campaigns.startDate,
+  campaignEnd: campaigns.endDate,
   storeName: stores.name,
+  storeAddress: stores.address,
+  storeHotline: stores.hotline,
   medium: mediaPlacements.medium,
   platform: mediaPlacements.platform,
 }
@@ -268,6 +272,29 @@ export async function getLinkByCode(user: SessionUser, code: string) {
   const row = await selectLink(eq(trackingLinks.code, code))
   if (!row || !canReadStore(user, row.link.storeId)) notFound()
   return row
+}
+
+/**
+ * What a printed poster says beside its QR code (SPEC §3): the campaign, its theme and dates, the
+ * offers to customers (外促), and where the showroom is and the number to call.
+ */
+export async function getPoster(user: SessionUser, code: string, origin: string) {
+  const row = await getLinkByCode(user, code)
+  const db = await getDb()
+  const offers = await db
+    .select({ description: promotionPolicies.description })
+    .from(promotionPolicies)
+    .where(and(eq(promotionPolicies.campaignId, row.link.campaignId), eq(promotionPolicies.kind, 'external')))
+    .orderBy(asc(promotionPolicies.position))
+  return {
+    code: row.link.code,
+    active: row.link.active,
+    campaign: { id: row.link.campaignId, name: row.campaignName, theme: row.campaignTheme, startDate: row.campaignStart, endDate: row.campaignEnd },
+    offers: offers.map((o) => o.description).filter(Boolean),
+    store: { name: row.storeName, address: row.storeAddress, hotline: row.storeHotline },
+    placement: row.medium ? { medium: row.medium, platform: row.platform ?? '' } : null,
+    shortUrl: shortUrlFor(origin, row.link.code),
+  }
 }
 
 /** A link of the campaign for its edit form: readable store or 404, then manage rights or 403. */

@@ -34,6 +34,9 @@ export const stores = pgTable('stores', {
   currency: text('currency').notNull().default('CNY'),
   /** the store's own website: where tracking links lead unless a placement says otherwise */
   websiteUrl: text('website_url'),
+  /** where customers find the showroom and the number they call: printed on campaign posters */
+  address: text('address').notNull().default(''),
+  hotline: text('hotline').notNull().default(''),
   /** matchback (SPEC §4): a sale counts for a lead whose first touch lies at most this many days before it */
   matchbackWindowDays: integer('matchback_window_days').notNull().default(180),
   /** attribution (SPEC §4, ADR 022): touches at most this many days before a conversion are on its path */
