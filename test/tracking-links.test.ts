@@ -246,12 +246,23 @@ describe('the short redirect /r/<code>', () => {
     const id = await createCampaign(specialist)
     await ensure(specialist, id)
     const { code, id: linkId } = (await section(specialist, id)).rows[1]!.link!
+    // three phones at an auto show, all on the venue's Wi-Fi (one address); the first scans twice
+    const first = await scan(code, CHROME, '203.0.113.1')
+    const cookie = first.headers.get('set-cookie')!
+    expect(cookie).toMatch(/^rs_lv=[A-Za-z0-9_-]{22}; Path=\/r; Max-Age=\d+; HttpOnly; SameSite=Lax$/)
+    const again = await scan(code, CHROME, '203.0.113.1', { cookie: cookie.split(';')[0]! })
+    // a browser that already has its id is not given another
+    expect(again.headers.get('set-cookie')).toBeNull()
     await scan(code, CHROME, '203.0.113.1')
     await scan(code, CHROME, '203.0.113.1')
-    await scan(code, CHROME, '203.0.113.2')
+    // a made-up id is not taken: the browser gets a fresh one
+    expect((await scan(code, CHROME, '203.0.113.1', { cookie: 'rs_lv=../../etc' })).headers.get('set-cookie')).toMatch(/^rs_lv=/)
     await scan(code, BAIDU, '203.0.113.3')
+    // a click recorded before browsers had ids counts by its address
+    const db = await getDb()
+    await db.insert(linkClicks).values({ linkId, ipHash: hashIp('203.0.113.7') })
     const row = (await section(sales, id)).rows.find((r) => r.link?.id === linkId)!
-    expect(row).toMatchObject({ clicks: 3, visitors: 2 })
+    expect(row).toMatchObject({ clicks: 6, visitors: 5 })
   })
 
   it('answers an unknown, malformed or switched-off code with a friendly 404 page', async () => {

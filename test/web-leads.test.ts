@@ -240,6 +240,22 @@ describe('refused', () => {
     expect(statuses).toEqual([201, 201, 429])
   })
 
+  it('a crowd on one venue Wi-Fi: forty visitors from one address all get through; each visitor and each site has its own limit', async () => {
+    const ip = '203.0.113.60'
+    const crowd = []
+    for (let i = 0; i < 40; i++) crowd.push((await submit(person({ visitorId: `vcrowd${String(i).padStart(6, '0')}` }), { ip })).status)
+    expect(crowd.every((s) => s === 201)).toBe(true)
+    // one visitor sending again and again is held to their own five
+    const again = []
+    for (let i = 0; i < 6; i++) again.push((await submit(person({ visitorId: 'vrepeat000001' }), { ip: '203.0.113.61' })).status)
+    expect(again).toEqual([201, 201, 201, 201, 201, 429])
+    // the site's own ceiling holds across addresses and visitors
+    setWebIntakeLimits({ leadsSite: [0.001, 2] })
+    const spread = []
+    for (let i = 0; i < 3; i++) spread.push((await submit(person({ visitorId: `vspread00000${i}` }), { ip: `198.51.100.${70 + i}` })).status)
+    expect(spread).toEqual([201, 201, 429])
+  })
+
   it('a body over the cap: 413', async () => {
     const res = await submit(person({ message: 'x'.repeat(20_000) }))
     expect(res.status).toBe(413)

@@ -17,6 +17,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       'Cache-Control': 'no-store',
       // the landing page may see that the visit came through our link (not on https → http)
       'Referrer-Policy': 'no-referrer-when-downgrade',
+      ...(target.setCookie ? { 'Set-Cookie': target.setCookie } : {}),
     },
   })
 }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto'
-import { and, asc, count, countDistinct, eq, inArray, isNull, type SQL } from 'drizzle-orm'
+import { and, asc, count, countDistinct, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import { getDb } from '../../db/client'
 import { campaigns, linkClicks, mediaPlacements, promotionPolicies, stores, trackingLinks } from '../../db/schema'
 import type { Medium } from '../../db/schema/enums'
@@ -7,7 +7,7 @@ import { EnsureLinksSchema, isWebUrl, type TrackingLinkInput } from '../schemas/
 import { canReadStore, canWriteStore, type SessionUser } from '../utils/auth.server'
 import { isBotAgent } from '../utils/bots'
 import { toFieldErrors, type FieldErrors } from '../utils/form'
-import { clientIp, forbidden, notFound } from '../utils/http.server'
+import { clientIp, forbidden, isSecureRequest, notFound, readCookie } from '../utils/http.server'
 import { getEnv } from '../utils/env.server'
 import { describeError, log } from '../utils/logger.server'
 import { roleCan } from '../utils/permissions'
@@ -200,7 +200,7 @@ async function linkRows(campaignId: string): Promise<LinkRow[]> {
   ])
   const counts = links.length
     ? await db
-        .select({ linkId: linkClicks.linkId, clicks: count(), visitors: countDistinct(linkClicks.ipHash) })
+        .select({ linkId: linkClicks.linkId, clicks: count(), visitors: countDistinct(sql`coalesce(${linkClicks.visitorKey}, ${linkClicks.ipHash})`) })
         .from(linkClicks)
         .where(inArray(linkClicks.linkId, links.map((l) => l.id)))
         .groupBy(linkClicks.linkId)
@@ -339,12 +339,28 @@ const cap = (value: string | null, max: number) => (value ? value.slice(0, max) 
 const isPrefetch = (request: Request) =>
   /prefetch|prerender/i.test(`${request.headers.get('sec-purpose') ?? ''} ${request.headers.get('purpose') ?? ''} ${request.headers.get('x-moz') ?? ''}`)
 
+/** The short links' browser id: a random first-party cookie, sent back only to /r/ (the redirects). */
+export const LINK_VISITOR_COOKIE = 'rs_lv'
+const LINK_VISITOR = /^[A-Za-z0-9_-]{22}$/
+const LINK_VISITOR_MAX_AGE = 400 * 86_400
+
+/** The browser's id from its cookie, or a new one with the cookie that keeps it. */
+function linkVisitor(request: Request): { key: string; setCookie: string | null } {
+  const known = readCookie(request, LINK_VISITOR_COOKIE)
+  if (known && LINK_VISITOR.test(known)) return { key: known, setCookie: null }
+  const key = crypto.randomBytes(16).toString('base64url')
+  const secure = isSecureRequest(request) ? '; Secure' : ''
+  return { key, setCookie: `${LINK_VISITOR_COOKIE}=${key}; Path=/r; Max-Age=${LINK_VISITOR_MAX_AGE}; HttpOnly; SameSite=Lax${secure}` }
+}
+
 /**
  * The public redirect: where an active link leads (with its UTM parameters), counting the
  * click first unless a crawler or a prefetch asked. One indexed read, at most one insert.
- * Null when the code is unknown or the link is switched off.
+ * Null when the code is unknown or the link is switched off. A counted click carries the
+ * browser's id (set as a cookie on its first click), so that distinct visitors are people,
+ * not addresses: a whole auto show on one Wi-Fi is one address.
  */
-export async function resolveAndCountClick(code: string, request: Request): Promise<{ location: string; counted: boolean } | null> {
+export async function resolveAndCountClick(code: string, request: Request): Promise<{ location: string; counted: boolean; setCookie: string | null } | null> {
   if (!CODE_PATTERN.test(code)) return null
   const db = await getDb()
   const [link] = await db
@@ -368,20 +384,21 @@ export async function resolveAndCountClick(code: string, request: Request): Prom
   }
   const userAgent = request.headers.get('user-agent')
   const counted = request.method === 'GET' && !isBotAgent(userAgent) && !isPrefetch(request)
-  if (counted) {
-    const ip = clientIp(request)
-    try {
-      await db.insert(linkClicks).values({
-        linkId: link.id,
-        referrer: cap(request.headers.get('referer'), 1000),
-        userAgent: cap(userAgent, 500),
-        ipHash: ip && ip !== 'unknown' ? hashIp(ip) : null,
-      })
-    } catch (error) {
-      // the person who scanned still reaches the landing page; the lost count is logged
-      log('error', 'link click not recorded', { linkId: link.id, error: describeError(error) })
-      return { location, counted: false }
-    }
+  if (!counted) return { location, counted, setCookie: null }
+  const ip = clientIp(request)
+  const visitor = linkVisitor(request)
+  try {
+    await db.insert(linkClicks).values({
+      linkId: link.id,
+      referrer: cap(request.headers.get('referer'), 1000),
+      userAgent: cap(userAgent, 500),
+      ipHash: ip && ip !== 'unknown' ? hashIp(ip) : null,
+      visitorKey: visitor.key,
+    })
+  } catch (error) {
+    // the person who scanned still reaches the landing page; the lost count is logged
+    log('error', 'link click not recorded', { linkId: link.id, error: describeError(error) })
+    return { location, counted: false, setCookie: null }
   }
-  return { location, counted }
+  return { location, counted, setCookie: visitor.setCookie }
 }

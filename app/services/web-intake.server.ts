@@ -153,7 +153,7 @@ function originAllowed(site: ActiveSite, origin: string | null, pageUrls: string
 // ---------------------------------------------------------------------------------------
 // Rate limits
 
-type Limits = { collectIp: TokenBuckets; collectSite: TokenBuckets; leadsIp: TokenBuckets }
+type Limits = { collectIp: TokenBuckets; collectSite: TokenBuckets; leadsIp: TokenBuckets; leadsVisitor: TokenBuckets; leadsSite: TokenBuckets }
 let limits: Limits | undefined
 
 function getLimits(): Limits {
@@ -163,20 +163,34 @@ function getLimits(): Limits {
       collectIp: new TokenBuckets({ rate: env.COLLECT_IP_RATE, burst: env.COLLECT_IP_BURST }),
       collectSite: new TokenBuckets({ rate: env.COLLECT_SITE_RATE, burst: env.COLLECT_SITE_BURST }),
       leadsIp: new TokenBuckets({ rate: env.LEADS_IP_PER_MINUTE / 60, burst: env.LEADS_IP_BURST }),
+      leadsVisitor: new TokenBuckets({ rate: env.LEADS_VISITOR_PER_MINUTE / 60, burst: env.LEADS_VISITOR_BURST }),
+      leadsSite: new TokenBuckets({ rate: env.LEADS_SITE_PER_MINUTE / 60, burst: env.LEADS_SITE_BURST }),
     }
   }
   return limits
 }
 
 /** Other limits than the environment's (tests, the benchmark); `undefined` goes back to the environment's. */
-export function setWebIntakeLimits(next?: { collectIp?: [rate: number, burst: number]; collectSite?: [number, number]; leadsIp?: [number, number] }) {
+export function setWebIntakeLimits(next?: {
+  collectIp?: [rate: number, burst: number]
+  collectSite?: [number, number]
+  leadsIp?: [number, number]
+  leadsVisitor?: [number, number]
+  leadsSite?: [number, number]
+}) {
   if (!next) {
     limits = undefined
     return
   }
   const base = getLimits()
   const make = (v: [number, number] | undefined, fallback: TokenBuckets) => (v ? new TokenBuckets({ rate: v[0], burst: v[1] }) : fallback)
-  limits = { collectIp: make(next.collectIp, base.collectIp), collectSite: make(next.collectSite, base.collectSite), leadsIp: make(next.leadsIp, base.leadsIp) }
+  limits = {
+    collectIp: make(next.collectIp, base.collectIp),
+    collectSite: make(next.collectSite, base.collectSite),
+    leadsIp: make(next.leadsIp, base.leadsIp),
+    leadsVisitor: make(next.leadsVisitor, base.leadsVisitor),
+    leadsSite: make(next.leadsSite, base.leadsSite),
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -367,7 +381,17 @@ export async function handleWebLead(request: Request): Promise<Response> {
     return html ? redirectTo(formPagePath(site.siteKey, { sent: '1' })) : reply(200, { ok: true, message: t('sites.form.thanks') }, cors)
   }
 
-  const wait = takeAll([[getLimits().leadsIp, clientIp(request)]], 1)
+  // each visitor (the snippet's first-party id) and each site has its own allowance; the address's
+  // is a ceiling sized for a crowd on one venue Wi-Fi, for posts that carry made-up ids
+  const limit = getLimits()
+  const wait = takeAll(
+    [
+      [limit.leadsIp, clientIp(request)],
+      [limit.leadsSite, site.id],
+      ...(input.visitorId ? ([[limit.leadsVisitor, `${site.id} ${input.visitorId}`]] as Array<[TokenBuckets, string]>) : []),
+    ],
+    1,
+  )
   if (wait) return fail(429, 'rate_limited', t('sites.form.tooMany'), cors, {}, { 'Retry-After': String(wait) })
 
   try {

@@ -71,8 +71,17 @@ const EnvSchema = DbEnvSchema.extend(AnalyticsEnvSchema.shape).extend({
   COLLECT_SITE_RATE: z.coerce.number().positive().default(1000),
   COLLECT_SITE_BURST: z.coerce.number().int().min(1).default(5000),
   /** web lead form posts per client address: a burst, refilled at this many per minute */
-  LEADS_IP_BURST: z.coerce.number().int().min(1).default(10),
-  LEADS_IP_PER_MINUTE: z.coerce.number().positive().default(2),
+  /**
+   * Web lead form posts (SPEC §3): a crowd at an auto show shares one venue Wi-Fi or carrier NAT
+   * address, so each visitor and each site has a limit of its own and the address's is a ceiling
+   * sized for a crowd
+   */
+  LEADS_IP_BURST: z.coerce.number().int().min(1).default(60),
+  LEADS_IP_PER_MINUTE: z.coerce.number().positive().default(30),
+  LEADS_VISITOR_BURST: z.coerce.number().int().min(1).default(5),
+  LEADS_VISITOR_PER_MINUTE: z.coerce.number().positive().default(2),
+  LEADS_SITE_BURST: z.coerce.number().int().min(1).default(600),
+  LEADS_SITE_PER_MINUTE: z.coerce.number().positive().default(300),
   /** background jobs (imports) one app process runs side by side (docs/decisions/014-background-jobs.md) */
   JOB_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
   JOB_START_DELAY_S: z.coerce.number().int().min(0).max(600).default(0),

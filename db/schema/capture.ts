@@ -84,6 +84,12 @@ export const linkClicks = pgTable(
     userAgent: text('user_agent'),
     /** keyed hash of the client address: counts distinct people without keeping the address */
     ipHash: text('ip_hash'),
+    /**
+     * the browser's random id (a first-party cookie of the short links): a crowd on one venue
+     * Wi-Fi or carrier NAT shares one address, so people are counted by this id, by address only
+     * for the clicks recorded before it existed
+     */
+    visitorKey: text('visitor_key'),
     /** kept true by a trigger on every write (analytics sync, ADR 013) */
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
