@@ -180,6 +180,43 @@ describe('two people editing at once', () => {
 })
 
 describe('the approval workflow', () => {
+  it('shows the manager the budget, the targets and what changed since the return; after the decision, the next plan waiting', async () => {
+    const id = await createCampaign(specialist, { name: '春季品鉴会' })
+    expect((await step(specialist, id, 'submit')).status).toBe(302)
+    const first = (await loadDetail(manager, id)).body
+    // a first submission: the whole plan is new
+    expect(first.approval.sinceReturn).toBeNull()
+    expect(first.approval.budget.planned).toBe(first.budget.planned)
+    expect(first.approval.budget.planned).toBeGreaterThan(0)
+    // the specialist sees no approval facts: they cannot approve
+    expect((await loadDetail(specialist, id)).body.approval).toBeNull()
+    expect((await step(manager, id, 'return', '主题再聚焦一些，线索目标提高')).status).toBe(302)
+    const version = String((await loadDetail(specialist, id)).body.campaign.version)
+    const saved = await outcome(() =>
+      edit.action(args(post(`/campaigns/${id}/edit`, planFields(storeA, { name: '春季品鉴会', theme: '春暖花开 途观L 品鉴日', targetLeads: '200', version }), specialist), { campaignId: id })),
+    )
+    expect(saved.status).toBe(302)
+    expect((await step(specialist, id, 'submit')).status).toBe(302)
+    // another plan waits behind this one
+    const other = await createCampaign(specialist, { name: '五一车展' })
+    expect((await step(specialist, other, 'submit')).status).toBe(302)
+    const before = planFields(storeA, {})
+    const seen = (await loadDetail(manager, id)).body
+    expect(seen.approval.sinceReturn.comment).toBe('主题再聚焦一些，线索目标提高')
+    expect(seen.approval.sinceReturn.changes).toEqual([
+      { part: 'theme', before: before.theme, after: '春暖花开 途观L 品鉴日', list: false },
+      { part: 'targetLeads', before: Number(before.targetLeads), after: 200, list: false },
+    ])
+    // approved: the notice leads to the plan waiting longest (another store's plans are not this manager's queue unless theirs)
+    expect((await step(manager, id, 'approve', '同意')).status).toBe(302)
+    const after = await outcome(() => detail.loader(args(get(`/campaigns/${id}?notice=approve`, manager), { campaignId: id })))
+    expect(after.body.nextWaiting).not.toBeNull()
+    expect(after.body.nextWaiting.id).not.toBe(id)
+    const waiting = await getDb().then((db) => db.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.status, 'submitted')))
+    expect(waiting.map((w) => w.id)).toContain(after.body.nextWaiting.id)
+    expect(after.body.approval).toBeNull()
+  })
+
   it('goes draft → submitted → returned → submitted → approved, by role, with history', async () => {
     const id = await createCampaign(specialist)
     expect((await step(specialist, id, 'approve')).status).toBe(403)

@@ -24,7 +24,8 @@ export function FilterSelect({
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <select id={id} name={name} defaultValue={value}>
+      {/* keyed by the value: a link to another filter remakes it, so it shows what the list is filtered by */}
+      <select id={id} name={name} defaultValue={value} key={value}>
         {all ? <option value="">{t('common.all')}</option> : null}
         {options.map((o) => (
           <option key={o.value} value={o.value}>

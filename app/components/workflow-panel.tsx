@@ -6,17 +6,128 @@ import { useI18n } from '../utils/use-root'
 import { CsrfInput } from './csrf-input'
 import { FieldError } from './field-error'
 import { StatusBadge } from './status-badge'
+import type { MessageKey } from '../i18n'
+import type { PlanChange, SinceReturn } from '../services/campaign-approval.server'
 
 type HistoryEntry = { id: number; fromStatus: CampaignStatus | null; toStatus: CampaignStatus; comment: string; at: Date | string; userName: string | null }
 
+type Targets = {
+  targetLeads: number | null
+  targetVisits: number | null
+  targetTestDrives: number | null
+  targetOrders: number | null
+  targetDeliveries: number | null
+  targetRevenueFen: number | null
+  targetGrossProfitFen: number | null
+}
+
+export type ApprovalFacts = {
+  budget: { planned: number; subsidy: number; netCost: number }
+  sinceReturn: SinceReturn | null
+  campaign: Targets & { store: { currency: string; timeZone: string } }
+}
+
+const COUNT_TARGETS = [
+  ['targetLeads', 'campaign.field.targetLeads'],
+  ['targetVisits', 'campaign.field.targetVisits'],
+  ['targetTestDrives', 'campaign.field.targetTestDrives'],
+  ['targetOrders', 'campaign.field.targetOrders'],
+  ['targetDeliveries', 'campaign.field.targetDeliveries'],
+] as const
+
+/** What a manager weighs before deciding: the budget, the targets and what changed since the plan was returned. */
+function ApprovalFactsBlock({ facts }: { facts: ApprovalFacts }) {
+  const { t, money, num, moment } = useI18n()
+  const c = facts.campaign
+  const currency = c.store.currency
+  const targets = COUNT_TARGETS.filter(([k]) => c[k] != null)
+  const since = facts.sinceReturn
+  const partLabel = (part: PlanChange['part']) => t(PART_LABEL[part])
+  const show = (ch: PlanChange, v: string | number | null) =>
+    v == null ? '—' : ch.list ? t('campaign.approval.items', { count: Number(v) }) : ch.part.endsWith('Fen') ? money(Number(v), currency) : String(v)
+  return (
+    <div className="approval-facts" data-testid="approval-facts">
+      <dl className="props">
+        <dt>{t('campaign.approval.budget')}</dt>
+        <dd>
+          {money(facts.budget.planned, currency)}
+          {facts.budget.subsidy ? <span className="muted small"> · {t('campaign.approval.subsidy', { amount: money(facts.budget.subsidy, currency) })}</span> : null}
+        </dd>
+        <dt>{t('campaign.section.targets')}</dt>
+        <dd>
+          {targets.length || c.targetRevenueFen != null || c.targetGrossProfitFen != null ? (
+            <ul className="plain">
+              {targets.map(([k, label]) => (
+                <li key={k}>
+                  {t(label)} {num(c[k])}
+                </li>
+              ))}
+              {c.targetRevenueFen != null ? <li>{t('campaign.approval.revenue', { amount: money(c.targetRevenueFen, currency) })}</li> : null}
+              {c.targetGrossProfitFen != null ? <li>{t('campaign.approval.grossProfit', { amount: money(c.targetGrossProfitFen, currency) })}</li> : null}
+            </ul>
+          ) : (
+            <span className="muted">{t('campaign.approval.noTargets')}</span>
+          )}
+        </dd>
+      </dl>
+      <h3 className="small">{t('campaign.approval.changes')}</h3>
+      {since ? (
+        <>
+          <p className="muted small">{t('campaign.approval.returnedAt', { at: moment(since.returnedAt, c.store.timeZone) })}</p>
+          {since.changes.length ? (
+            <ul className="changes" data-testid="plan-changes">
+              {since.changes.map((ch) => (
+                <li key={ch.part}>
+                  <strong>{partLabel(ch.part)}</strong>: <del>{show(ch, ch.before)}</del> → <ins>{show(ch, ch.after)}</ins>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="small">{t('campaign.approval.unchanged')}</p>
+          )}
+        </>
+      ) : (
+        <p className="muted small">{t('campaign.approval.first')}</p>
+      )}
+    </div>
+  )
+}
+
+const PART_LABEL: Record<PlanChange['part'], MessageKey> = {
+  name: 'campaign.field.name',
+  form: 'campaign.field.form',
+  ownerId: 'campaign.field.owner',
+  models: 'campaign.field.models',
+  background: 'campaign.section.background',
+  purposes: 'campaign.section.purposes',
+  theme: 'campaign.field.theme',
+  warmupStart: 'campaign.field.warmupStart',
+  startDate: 'campaign.field.startDate',
+  endDate: 'campaign.field.endDate',
+  executionContent: 'campaign.section.execution',
+  tasks: 'campaign.section.tasks',
+  targetLeads: 'campaign.field.targetLeads',
+  targetVisits: 'campaign.field.targetVisits',
+  targetTestDrives: 'campaign.field.targetTestDrives',
+  targetOrders: 'campaign.field.targetOrders',
+  targetDeliveries: 'campaign.field.targetDeliveries',
+  targetRevenueFen: 'campaign.field.targetRevenue',
+  targetGrossProfitFen: 'campaign.field.targetGrossProfit',
+  placements: 'campaign.section.media',
+  promotions: 'campaign.section.promotions',
+  budgetLines: 'campaign.section.budget',
+}
+
 /** The next steps this user may take, each a small form, and the history of steps taken. */
 export function WorkflowPanel({
+  approval,
   actions,
   version,
   history,
   timeZone,
   error,
 }: {
+  approval?: ApprovalFacts | null
   actions: CampaignAction[]
   version: number
   history: HistoryEntry[]
@@ -32,6 +143,7 @@ export function WorkflowPanel({
       {actions.length ? (
         <section className="card no-print" aria-labelledby="wf-h" id="workflow">
           <h2 id="wf-h">{t('campaign.workflow')}</h2>
+          {approval ? <ApprovalFactsBlock facts={approval} /> : null}
           {plain.map((action) => (
             <Form method="post" key={action} style={{ marginBottom: 8 }}>
               <CsrfInput />
@@ -43,7 +155,8 @@ export function WorkflowPanel({
             </Form>
           ))}
           {withComment.length ? (
-            <Form method="post">
+            // a new form after each step (the version moves): the comment box starts empty
+            <Form method="post" key={version}>
               <CsrfInput />
               <input type="hidden" name="intent" value="transition" />
               <input type="hidden" name="version" value={version} />

@@ -125,7 +125,7 @@ export default function AuditLog() {
         <span className="muted">{t('audit.count', { count: total })}</span>
       </div>
       <p className="muted small">{t('audit.scopeHint')}</p>
-      <Form method="get" className="card filters">
+      <Form method="get" key={params.toString()} className="card filters">
         <div className="field">
           <label htmlFor="entity">{t('audit.filterEntity')}</label>
           <select id="entity" name="entity" defaultValue={query.entity ?? ''}>

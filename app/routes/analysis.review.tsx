@@ -82,7 +82,7 @@ export default function ManagementReviewPage() {
           {t('analysis.period', { from: day(r.from), to: day(lastDay) })}
         </span>
       </div>
-      <Form method="get" className="card filters" role="search">
+      <Form method="get" key={params.toString()} className="card filters" role="search">
         {stores.length > 1 ? <FilterSelect name="store" label={t('common.store')} value={params.get('store') ?? ''} options={stores.map((s) => ({ value: s.id, label: s.name }))} /> : null}
         <div className="field">
           <label htmlFor="rf-month">{t('analysis.filter.month')}</label>

@@ -12,6 +12,7 @@ import { WorkflowPanel } from '../components/workflow-panel'
 import type { MessageKey } from '../i18n'
 import { ExecutionUpdateSchema, SpendEntrySchema, TransitionSchema } from '../schemas/campaign'
 import { addSpendEntry, budgetSummary, captureSummary, cloneCampaign, deleteSpendEntry, getCampaign, transitionCampaign, updateExecution } from '../services/campaigns.server'
+import { changesSinceReturn, nextWaitingPlan } from '../services/campaign-approval.server'
 import { ensureLinksForCampaign, ensureLinksFromForm, trackingLinksSection } from '../services/tracking-links.server'
 import { canWriteStore, requireUser, requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
@@ -30,10 +31,18 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const canWrite = roleCan(user.role, 'campaign:write') && canWriteStore(user, campaign.storeId)
   const showBudget = roleCan(user.role, 'budget:read')
   const lastReturn = campaign.status === 'returned' ? campaign.history.find((h) => h.toStatus === 'returned') : undefined
+  const actions = canWriteStore(user, campaign.storeId) ? availableActions(user.role, campaign.status) : []
+  const notice = new URL(request.url).searchParams.get('notice')
   return {
     campaign: showBudget ? campaign : { ...campaign, budgetLines: [], spendEntries: [] },
     budget: showBudget ? budgetSummary(campaign.budgetLines, campaign.spendEntries) : null,
-    actions: canWriteStore(user, campaign.storeId) ? availableActions(user.role, campaign.status) : [],
+    actions,
+    // beside the approve / return buttons: the budget, the targets and what changed since the plan was returned
+    approval: actions.includes('approve')
+      ? { budget: budgetSummary(campaign.budgetLines, campaign.spendEntries), sinceReturn: await changesSinceReturn(campaign.id) }
+      : null,
+    // after a decision, the queue goes on
+    nextWaiting: (notice === 'approve' || notice === 'return') && roleCan(user.role, 'campaign:approve') ? await nextWaitingPlan(user, campaign.id) : null,
     canEditPlan: canWrite && PLAN_EDITABLE.includes(campaign.status),
     canEditExecution: canWrite && EXECUTION_EDITABLE.includes(campaign.status),
     canClone: canWrite,
@@ -178,6 +187,16 @@ export default function CampaignPage() {
       {notice ? (
         <div className="alert alert-success" role="status">
           {t(notice)}
+          {d.nextWaiting ? (
+            <>
+              {' '}
+              <Link to={`/campaigns/${d.nextWaiting.id}#workflow`} data-testid="next-waiting">
+                {t('campaign.approval.next', { name: d.nextWaiting.name })}
+              </Link>
+            </>
+          ) : noticeKey === 'approve' || noticeKey === 'return' ? (
+            <> {t('campaign.approval.queueEmpty')}</>
+          ) : null}
         </div>
       ) : null}
       {noticeKey === 'not-editable' ? (
@@ -216,6 +235,7 @@ export default function CampaignPage() {
         </div>
         <aside>
           <WorkflowPanel
+            approval={d.approval ? { ...d.approval, campaign: c } : null}
             actions={d.actions}
             version={c.version}
             history={c.history}

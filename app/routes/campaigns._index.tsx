@@ -56,7 +56,7 @@ export default function Campaigns() {
           ) : null}
         </div>
       </div>
-      <Form method="get" className="card filters" role="search">
+      <Form method="get" key={params.toString()} className="card filters" role="search">
         <div className="field">
           <label htmlFor="q">{t('campaigns.searchLabel')}</label>
           <input id="q" name="q" type="search" maxLength={100} defaultValue={p('q')} />

@@ -77,7 +77,7 @@ export default function Timeline() {
           </Link>
         </div>
       </div>
-      <Form method="get" className="card filters">
+      <Form method="get" key={params.toString()} className="card filters">
         <div className="field">
           <label htmlFor="from">{t('common.from')}</label>
           <input id="from" name="from" type="date" defaultValue={d.from} />

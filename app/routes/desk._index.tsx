@@ -117,7 +117,7 @@ export default function Desk() {
       ) : (
         <p className="muted small">{t('desk.readOnly')}</p>
       )}
-      <Form method="get" className="desk-day">
+      <Form method="get" key={params.toString()} className="desk-day">
         {d.stores.length > 1 ? (
           <div className="field">
             <label htmlFor="desk-store">{t('common.store')}</label>

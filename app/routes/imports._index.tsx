@@ -64,7 +64,7 @@ export default function Imports() {
       </div>
       <SalesImportJobs jobs={d.open} title={t('imports.jobs.title')} />
       {d.stores.length > 1 || d.seesSales ? (
-        <Form method="get" className="card filters" role="search">
+        <Form method="get" key={params.toString()} className="card filters" role="search">
           {d.stores.length > 1 ? (
             <FilterSelect name="store" label={t('common.store')} value={params.get('store') ?? ''} options={d.stores.map((s) => ({ value: s.id, label: s.name }))} />
           ) : null}

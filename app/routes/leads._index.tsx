@@ -72,7 +72,7 @@ export default function Leads() {
           {t('leads.notice.erased')}
         </div>
       ) : null}
-      <Form method="get" className="card filters" role="search">
+      <Form method="get" key={params.toString()} className="card filters" role="search">
         <div className="field">
           <label htmlFor="lf-q">{t('leads.searchLabel')}</label>
           <input id="lf-q" name="q" type="search" maxLength={60} defaultValue={p('q')} aria-describedby="lf-q-hint" />

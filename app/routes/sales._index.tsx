@@ -63,7 +63,7 @@ export default function Sales() {
           {t('sales.notReady')}
         </div>
       ) : null}
-      <Form method="get" className="card filters" role="search">
+      <Form method="get" key={params.toString()} className="card filters" role="search">
         {d.stores.length > 1 ? <FilterSelect name="store" label={t('common.store')} value={p('store')} options={d.stores.map((s) => ({ value: s.id, label: s.name }))} /> : null}
         <div className="field">
           <label htmlFor="sf-month">{t('sales.filter.month')}</label>
