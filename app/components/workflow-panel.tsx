@@ -43,6 +43,7 @@ function ApprovalFactsBlock({ facts }: { facts: ApprovalFacts }) {
   const targets = COUNT_TARGETS.filter(([k]) => c[k] != null)
   const since = facts.sinceReturn
   const partLabel = (part: PlanChange['part']) => t(PART_LABEL[part])
+  const listEdited = (ch: PlanChange) => ch.list && ch.before === ch.after
   const show = (ch: PlanChange, v: string | number | null) =>
     v == null ? '—' : ch.list ? t('campaign.approval.items', { count: Number(v) }) : ch.part.endsWith('Fen') ? money(Number(v), currency) : String(v)
   return (
@@ -78,7 +79,14 @@ function ApprovalFactsBlock({ facts }: { facts: ApprovalFacts }) {
             <ul className="changes" data-testid="plan-changes">
               {since.changes.map((ch) => (
                 <li key={ch.part}>
-                  <strong>{partLabel(ch.part)}</strong>: <del>{show(ch, ch.before)}</del> → <ins>{show(ch, ch.after)}</ins>
+                  <strong>{partLabel(ch.part)}</strong>:{' '}
+                  {listEdited(ch) ? (
+                    t('campaign.approval.edited')
+                  ) : (
+                    <>
+                      <del>{show(ch, ch.before)}</del> → <ins>{show(ch, ch.after)}</ins>
+                    </>
+                  )}
                 </li>
               ))}
             </ul>

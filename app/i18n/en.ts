@@ -299,6 +299,7 @@ const en = {
   'campaign.approval.unchanged': 'Nothing in the plan has changed since it was returned.',
   'campaign.approval.first': 'First submission: the whole plan is new.',
   'campaign.approval.items': '{count} rows',
+  'campaign.approval.edited': 'rows edited',
   'campaign.approval.next': 'Next plan waiting: {name} →',
   'campaign.approval.queueEmpty': 'No other plan is waiting for approval.',
   'campaign.historyEmpty': 'No workflow steps yet.',

@@ -30,7 +30,6 @@ export const workbenchEn = {
   'workbench.tasks.overdue': 'Overdue',
   'workbench.tasks.due': 'Due {day}',
   'workbench.tasks.count': '{count} open',
-  'workbench.newCampaign': 'New campaign',
   'workbench.kpis.mine': 'My campaigns, last 90 days',
   'workbench.kpis.mine.none': 'None of your campaigns has leads or spend in the last 90 days yet.',
   'workbench.kpis.leadTarget': 'Leads vs target',

@@ -31,7 +31,6 @@ export const workbenchZhCN: Record<keyof typeof workbenchEn, string> = {
   'workbench.tasks.overdue': '已逾期',
   'workbench.tasks.due': '{day} 到期',
   'workbench.tasks.count': '{count} 项未完成',
-  'workbench.newCampaign': '新建活动',
   'workbench.kpis.mine': '我的活动（近 90 天）',
   'workbench.kpis.mine.none': '近 90 天您的活动还没有线索或费用。',
   'workbench.kpis.leadTarget': '线索达成',

@@ -300,6 +300,7 @@ const zhCN: Record<MessageKey, string> = {
   'campaign.approval.unchanged': '退回后方案没有修改。',
   'campaign.approval.first': '首次提交：整份方案均为新内容。',
   'campaign.approval.items': '{count} 行',
+  'campaign.approval.edited': '内容有修改',
   'campaign.approval.next': '下一个待审批方案：{name} →',
   'campaign.approval.queueEmpty': '没有其他待审批的方案了。',
   'campaign.historyEmpty': '还没有流程记录。',

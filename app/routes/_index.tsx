@@ -56,7 +56,7 @@ export default function WorkbenchPage() {
         </div>
         {canPlan ? (
           <Link to="/campaigns/new" className="btn btn-primary">
-            {t('workbench.newCampaign')}
+            + {t('campaigns.new')}
           </Link>
         ) : null}
       </div>

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { translator, type MessageKey } from '../../app/i18n'
-import { DEMO_STORES, DEMO_USERS, errorsOf, newPage, setupE2E, signIn, type E2ELocale } from './harness'
+import { DEMO_STORES, DEMO_USERS, errorsOf, expectHeading, newPage, setupE2E, signIn, type E2ELocale } from './harness'
 
 // SPEC §2 end to end: a specialist plans a campaign with all ten parts and submits it;
 // the manager returns it with a comment; the specialist edits and resubmits; the manager
@@ -101,10 +101,23 @@ describe.each(['zh-CN', 'en'] as const)('in %s', (locale: E2ELocale) => {
     await specialist.getByRole('button', { name: t('campaign.action.submit'), exact: true }).click()
     await specialist.getByText(t('campaign.actionDone.submit')).waitFor()
 
-    // the manager approves
-    await openCampaign(manager, name)
+    // the manager finds it on the workbench among the plans waiting, sees what changed since the return, and approves
+    await manager.goto('/')
+    await expectHeading(manager, t('workbench.title'))
+    await manager.getByTestId('todo-approval').getByRole('link', { name: `${t('workbench.todo.review')}: ${name}` }).click()
+    const facts = manager.getByTestId('approval-facts')
+    await facts.waitFor()
+    expect(await facts.getByTestId('plan-changes').innerText()).toContain(t('campaign.section.budget'))
+    await manager.getByLabel(t('campaign.commentLabel')).fill('同意')
     await manager.getByRole('button', { name: t('campaign.action.approve'), exact: true }).click()
     await manager.getByText(t('campaign.actionDone.approve')).waitFor()
+    // the comment box is empty again, and the notice leads on to the next plan waiting (the demo's 年终冲量 团购会)
+    expect(await manager.locator('#wf-comment').inputValue()).toBe('')
+    expect(await manager.getByRole('link', { name: t('campaign.approval.next', { name: '年终冲量 团购会' }) }).count()).toBe(1)
+    // the queue link in the navigation shows its filter chosen on the list
+    await manager.locator('nav a[href="/campaigns?status=submitted"]').click()
+    await manager.waitForURL(/status=submitted/)
+    expect(await manager.locator('#status').inputValue()).toBe('submitted')
 
     // the specialist sees it approved, with the whole history
     await openCampaign(specialist, name)

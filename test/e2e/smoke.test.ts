@@ -14,18 +14,22 @@ import {
 // The production build on a fresh embedded database, in a real Chromium.
 const e2e = setupE2E()
 
-const TEXT: Record<E2ELocale, { campaigns: string; notFound: string }> = {
-  'zh-CN': { campaigns: '活动策划', notFound: '页面不存在' },
-  en: { campaigns: 'Campaigns', notFound: 'Page not found' },
+const TEXT: Record<E2ELocale, { workbench: string; returned: string; notFound: string }> = {
+  'zh-CN': { workbench: '工作台', returned: '被退回的方案', notFound: '页面不存在' },
+  en: { workbench: 'Workbench', returned: 'Plans returned to you', notFound: 'Page not found' },
 }
 
 describe.each(['zh-CN', 'en'] as const)('in %s', (locale) => {
-  it('a specialist signs in and lands on the campaign list', async () => {
+  it('a specialist signs in and lands on their workbench, the plan returned to them first', async () => {
     const page = await newPage(locale)
     await signIn(page, DEMO_USERS.specialist)
-    expect(new URL(page.url()).pathname).toBe('/campaigns')
+    expect(new URL(page.url()).pathname).toBe('/')
     expect(await page.locator('html').getAttribute('lang')).toBe(locale)
-    await expectHeading(page, TEXT[locale].campaigns)
+    await expectHeading(page, TEXT[locale].workbench)
+    // the demo's 元旦媒体试驾会 was returned to them with the manager's comment
+    const returned = page.getByTestId('todo-returned')
+    expect(await returned.getByRole('heading').innerText()).toContain(TEXT[locale].returned)
+    expect(await returned.innerText()).toContain('媒体名单请补充本地自媒体')
     expect(errorsOf(page)).toEqual([])
     // scripts run under a Content-Security-Policy with a fresh nonce per response; the page still hydrates
     const response = await page.goto('/campaigns')
