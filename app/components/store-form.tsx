@@ -1,6 +1,7 @@
 import { Form, Link, useNavigation } from '@remix-run/react'
 import type { MessageKey } from '../i18n'
 import { COMMON_CURRENCIES, COMMON_TIME_ZONES, LOOKBACK_MAX, LOOKBACK_MIN, MATCHBACK_WINDOW_MAX, MATCHBACK_WINDOW_MIN } from '../schemas/store'
+import { formatCurrencyName, formatTimeZone } from '../utils/format'
 import { useI18n } from '../utils/use-root'
 import { CsrfInput } from './csrf-input'
 import { FieldError } from './field-error'
@@ -16,8 +17,9 @@ const FIELDS: Array<[keyof StoreFormValues, MessageKey]> = [
 
 /** Create or edit a store: name, brand, city, time zone, currency and the matchback window. */
 export function StoreForm({ values, errors, submitLabel }: { values: StoreFormValues; errors: Record<string, string>; submitLabel: string }) {
-  const { t } = useI18n()
+  const { t, locale } = useI18n()
   const busy = useNavigation().state === 'submitting'
+  const currencies = [...COMMON_CURRENCIES, ...Intl.supportedValuesOf('currency').filter((c) => !(COMMON_CURRENCIES as readonly string[]).includes(c))]
   const zones = [...COMMON_TIME_ZONES, ...Intl.supportedValuesOf('timeZone').filter((z) => !(COMMON_TIME_ZONES as readonly string[]).includes(z))]
   const invalid = (name: string) => (errors[name] ? { 'aria-invalid': true as const, 'aria-describedby': `${name}-error` } : {})
   return (
@@ -60,7 +62,7 @@ export function StoreForm({ values, errors, submitLabel }: { values: StoreFormVa
           >
             {zones.map((z) => (
               <option key={z} value={z}>
-                {z}
+                {formatTimeZone(z, locale)}
               </option>
             ))}
           </select>
@@ -71,12 +73,13 @@ export function StoreForm({ values, errors, submitLabel }: { values: StoreFormVa
         </div>
         <div className="field">
           <label htmlFor="currency">{t('stores.currency')}</label>
-          <input id="currency" name="currency" type="text" list="currencies" defaultValue={values.currency ?? 'CNY'} maxLength={3} {...invalid('currency')} />
-          <datalist id="currencies">
-            {COMMON_CURRENCIES.map((c) => (
-              <option key={c} value={c} />
+          <select id="currency" name="currency" defaultValue={(values.currency ?? 'CNY').toUpperCase()} {...invalid('currency')}>
+            {currencies.map((c) => (
+              <option key={c} value={c}>
+                {formatCurrencyName(c, locale)}
+              </option>
             ))}
-          </datalist>
+          </select>
           <FieldError id="currency-error" message={errors.currency} />
         </div>
         <DaysField name="matchbackWindowDays" label={t('matchback.store.window')} hint={t('matchback.store.windowHint')} min={MATCHBACK_WINDOW_MIN} max={MATCHBACK_WINDOW_MAX} value={values.matchbackWindowDays ?? '180'} error={errors.matchbackWindowDays} />

@@ -7,6 +7,7 @@ import { requireUserWithPermission } from '../utils/auth.server'
 import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
+import { formatCurrencyName, formatTimeZone } from '../utils/format'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const admin = await requireUserWithPermission(request, 'store:manage')
@@ -22,7 +23,7 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'stores.ti
 
 export default function Stores() {
   const d = useLoaderData<typeof loader>()
-  const { t, num } = useI18n()
+  const { t, num, locale } = useI18n()
   return (
     <>
       <div className="page-head">
@@ -63,8 +64,8 @@ export default function Stores() {
                 </td>
                 <td>{s.brand}</td>
                 <td>{s.city}</td>
-                <td>{s.timeZone}</td>
-                <td>{s.currency}</td>
+                <td>{formatTimeZone(s.timeZone, locale)}</td>
+                <td>{formatCurrencyName(s.currency, locale)}</td>
                 <td className="num">{num(s.people)}</td>
                 <td className="num">{num(s.campaigns)}</td>
               </tr>

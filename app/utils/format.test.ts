@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fenToYuanInput, formatChange, formatDay, formatMoment, formatMoney, formatPercent, parseYuanToFen } from './format'
+import { fenToYuanInput, formatCurrencyName, formatTimeZone, formatChange, formatDay, formatMoment, formatMoney, formatPercent, parseYuanToFen } from './format'
 
 describe('money', () => {
   it('shows fen as ¥ with two decimals in both languages', () => {
@@ -39,19 +39,30 @@ describe('time', () => {
   it('shows a UTC moment in the store time zone', () => {
     // 16:30 UTC is 00:30 the next day in Shanghai
     const text = formatMoment(new Date('2026-03-01T16:30:00Z'), 'en', 'Asia/Shanghai')
-    expect(text).toContain('03/02/2026')
-    expect(text).toContain('00:30')
+    expect(text).toBe('Mar 2, 2026, 00:30')
   })
 
   it('reads as people write it, in both languages: no "GMT+8" or other zone label', () => {
     const at = new Date('2026-03-01T16:30:00Z')
-    expect(formatMoment(at, 'zh-CN', 'Asia/Shanghai')).toBe('2026/03/02 00:30')
-    expect(formatMoment(at, 'en', 'Asia/Shanghai')).toBe('03/02/2026, 00:30')
+    expect(formatMoment(at, 'zh-CN', 'Asia/Shanghai')).toBe('2026年3月2日 00:30')
+    expect(formatMoment(at, 'en', 'Asia/Shanghai')).toBe('Mar 2, 2026, 00:30')
+    expect(formatMoment(new Date('2026-11-29T06:05:00Z'), 'zh-CN', 'Asia/Shanghai')).toBe('2026年11月29日 14:05')
     expect(formatMoment(at, 'zh-CN', 'Asia/Urumqi')).not.toMatch(/GMT|UTC|CST/)
   })
 
   it('shows a plan day without shifting it', () => {
     expect(formatDay('2026-03-01', 'en')).toBe('Mar 1, 2026')
     expect(formatDay('2026-03-01', 'zh-CN')).toBe('2026年3月1日')
+  })
+})
+
+describe('time zones and currencies', () => {
+  it('are named in the reader’s language, not by their codes alone', () => {
+    expect(formatTimeZone('Asia/Shanghai', 'zh-CN')).toBe('中国标准时间（上海）')
+    expect(formatTimeZone('Asia/Shanghai', 'en')).toBe('China Standard Time (Shanghai)')
+    expect(formatTimeZone('Asia/Urumqi', 'zh-CN')).toBe('乌鲁木齐时间')
+    expect(formatTimeZone('UTC', 'en')).toBe('Coordinated Universal Time (UTC)')
+    expect(formatCurrencyName('CNY', 'zh-CN')).toBe('人民币 (CNY)')
+    expect(formatCurrencyName('HKD', 'en')).toBe('Hong Kong Dollar (HKD)')
   })
 })

@@ -57,9 +57,10 @@ export function formatDay(day: string | null | undefined, locale: Locale) {
 export function formatMoment(at: Date | string | null | undefined, locale: Locale, timeZone = 'Asia/Shanghai') {
   if (!at) return '—'
   return new Intl.DateTimeFormat(locale, {
+    // 2026年11月29日 14:05 · Nov 29, 2026, 14:05
     year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
+    month: 'short',
+    day: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
     hourCycle: 'h23',
@@ -84,4 +85,37 @@ export function fenToYuanInput(fen: number | null | undefined) {
   const sign = fen < 0 ? '-' : ''
   const abs = Math.abs(fen)
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`
+}
+
+// the cities of the time zones Chinese dealer groups have stores in, as Chinese readers name them
+const ZONE_CITY_ZH: Record<string, string> = { Shanghai: '上海', Urumqi: '乌鲁木齐', Hong_Kong: '香港', Macau: '澳门', Taipei: '台北', Chongqing: '重庆', Harbin: '哈尔滨' }
+
+/**
+ * A time zone by its name in the reader's language (SPEC §6: no developer vocabulary):
+ * 中国标准时间（上海）, China Standard Time (Shanghai). Several zones share a name, so the city
+ * the zone is named after follows it.
+ */
+export function formatTimeZone(zone: string, locale: Locale) {
+  if (zone === 'UTC') return locale === 'zh-CN' ? '协调世界时（UTC）' : 'Coordinated Universal Time (UTC)'
+  let name = zone
+  try {
+    name = new Intl.DateTimeFormat(locale, { timeZone: zone, timeZoneName: 'longGeneric' }).formatToParts(new Date(0)).find((p) => p.type === 'timeZoneName')?.value ?? zone
+  } catch {
+    return zone
+  }
+  const cityKey = zone.split('/').pop() ?? zone
+  const city = locale === 'zh-CN' ? (ZONE_CITY_ZH[cityKey] ?? cityKey.replace(/_/g, ' ')) : cityKey.replace(/_/g, ' ')
+  // Ürümqi Time, 乌鲁木齐时间: the name says the city already
+  if (name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').includes(city)) return name
+  return locale === 'zh-CN' ? `${name}（${city}）` : `${name} (${city})`
+}
+
+/** A currency by its name in the reader's language, with its code: 人民币 (CNY), Chinese Yuan (CNY). */
+export function formatCurrencyName(code: string, locale: Locale) {
+  try {
+    const name = new Intl.DisplayNames(locale, { type: 'currency' }).of(code)
+    return name && name !== code ? `${name} (${code})` : code
+  } catch {
+    return code
+  }
 }
