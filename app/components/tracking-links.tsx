@@ -69,6 +69,16 @@ function EnsureForm({ section, errors, values }: { section: Section; errors: Rec
   )
 }
 
+/** Where a link leads, as a person reads an address: host and path, without its parameters. */
+function landingPage(url: string) {
+  try {
+    const u = new URL(url)
+    return `${u.host}${u.pathname === '/' ? '' : u.pathname}`
+  } catch {
+    return url
+  }
+}
+
 function LinkCells({ row, index, campaignId, canManage }: { row: Row; index: number; campaignId: string; canManage: boolean }) {
   const { t, num } = useI18n()
   const link = row.link!
@@ -89,9 +99,14 @@ function LinkCells({ row, index, campaignId, canManage }: { row: Row; index: num
         <div className="small muted break-all">
           <span>{t('links.leadsTo')}</span>{' '}
           <a href={link.fullUrl} target="_blank" rel="noopener noreferrer">
-            {link.fullUrl}
+            {landingPage(link.fullUrl)}
           </a>
         </div>
+        {/* the UTM parameters are for whoever reads the website's analytics, not for every reader */}
+        <details className="small muted link-details">
+          <summary>{t('links.details')}</summary>
+          <span className="break-all">{link.fullUrl}</span>
+        </details>
       </td>
       <td className="num">{num(row.clicks)}</td>
       <td className="num">{num(row.visitors)}</td>

@@ -306,10 +306,9 @@ const en = {
   'campaign.created': 'Campaign created.',
   'campaign.updated': 'Plan saved.',
   'campaign.stale':
-    'Someone else saved this plan while you were editing it (now version {version}). Your changes are still below and were not saved: review them against the latest plan, then save again.',
+    'Someone else saved this plan while you were editing it. Your changes are still below and were not saved: review them against the latest plan, then save again.',
   'campaign.staleOpenLatest': 'Open the latest version in a new tab',
   'campaign.notEditable': 'This plan is {status} and can no longer be edited. Return or reopen it first.',
-  'campaign.version': 'Version {version}',
   'campaign.lastUpdated': 'Last saved {when}',
   'campaign.createdBy': 'Created by {name}',
   'campaign.plannedTotal': 'Planned',

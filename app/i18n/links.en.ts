@@ -11,6 +11,7 @@ export const linksEn = {
   'links.posterAddress': 'Showroom: {address}',
   'links.posterHotline': 'Hotline: {hotline}',
   'links.posterNoContact': 'The store has no address or hotline yet: an administrator adds them under Stores, and the poster prints them.',
+  'links.details': 'Full address with its tracking parameters',
   'links.shortUrlFor': 'Short link of {name}',
   'links.clicks': 'Clicks',
   'links.visitors': 'Visitors',

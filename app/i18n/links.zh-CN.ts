@@ -11,6 +11,7 @@ export const linksZhCN: Record<keyof typeof linksEn, string> = {
   'links.posterAddress': '展厅地址：{address}',
   'links.posterHotline': '销售热线：{hotline}',
   'links.posterNoContact': '门店尚未填写地址和销售热线：管理员在“门店”中补充后，海报会一并印出。',
+  'links.details': '完整地址（含追踪参数）',
   'links.shortUrlFor': '{name} 的短链接',
   'links.clicks': '点击',
   'links.visitors': '访客',

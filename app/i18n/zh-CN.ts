@@ -307,10 +307,9 @@ const zhCN: Record<MessageKey, string> = {
   'campaign.created': '活动已创建。',
   'campaign.updated': '策划方案已保存。',
   'campaign.stale':
-    '在您编辑期间，其他人已保存了该方案（当前为第 {version} 版）。您的修改仍保留在下方，尚未保存：请对照最新方案核对后再保存。',
+    '在您编辑期间，其他人已保存了该方案。您的修改仍保留在下方，尚未保存：请对照最新方案核对后再保存。',
   'campaign.staleOpenLatest': '在新标签页打开最新版本',
   'campaign.notEditable': '该方案状态为「{status}」，不能再编辑。请先退回或重新打开。',
-  'campaign.version': '第 {version} 版',
   'campaign.lastUpdated': '最后保存于 {when}',
   'campaign.createdBy': '创建人：{name}',
   'campaign.plannedTotal': '预算',

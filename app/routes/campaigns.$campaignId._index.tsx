@@ -156,7 +156,7 @@ export default function CampaignPage() {
           </h1>
           <p className="muted small" style={{ margin: '4px 0 0' }}>
             {t(`form.${c.form}`)} · {c.store.name} · {day(c.startDate)} – {day(c.endDate)} · {t('campaign.field.owner')}{' '}
-            {c.ownerName ?? '—'} · {t('campaign.version', { version: c.version })} ·{' '}
+            {c.ownerName ?? '—'} ·{' '}
             {t('campaign.lastUpdated', { when: moment(c.updatedAt, c.store.timeZone) })}
           </p>
         </div>
