@@ -87,6 +87,61 @@ function LanguageSwitch() {
   )
 }
 
+type NavItem = { to: string; label: string; end?: boolean; count?: number; countLabel?: string }
+
+/**
+ * The main navigation: a row of links on a laptop; on a phone a menu button that names the page
+ * one is on, opening the links below it (a checkbox and CSS: it works before JavaScript loads).
+ */
+function MainNav({ user }: { user: NonNullable<RootData['user']> }) {
+  const { t } = useI18n()
+  const { pathname } = useLocation()
+  const can = (p: Parameters<typeof roleCan>[1]) => roleCan(user.role, p)
+  const items: NavItem[] = [
+    ...(user.role === 'sales' ? [] : [{ to: '/', label: t('workbench.nav'), end: true }]),
+    { to: '/campaigns', label: t('nav.campaigns'), end: true },
+    ...(user.awaitingApproval
+      ? [{ to: '/campaigns?status=submitted', label: t('status.submitted'), count: user.awaitingApproval, countLabel: t('nav.awaitingApproval', { count: user.awaitingApproval }) }]
+      : []),
+    { to: '/campaigns/timeline', label: t('nav.timeline') },
+    ...(can('lead:read') ? [{ to: '/leads', label: t('leads.nav') }] : []),
+    ...(can('sales:read') ? [{ to: '/sales', label: t('sales.nav') }] : []),
+    ...(can('analysis:read') ? [{ to: '/analysis/channels', label: t('analysis.nav') }, { to: '/analysis/review', label: t('analysis.review.nav') }] : []),
+    ...(['sales', 'manager', 'admin'].includes(user.role) ? [{ to: '/desk', label: t('desk.nav') }] : []),
+    ...(can('import:run') ? [{ to: '/imports', label: t('imports.nav') }] : []),
+    ...(can('user:manage') ? [{ to: '/admin/users', label: t('nav.users') }] : []),
+    ...(can('store:manage') ? [{ to: '/admin/stores', label: t('nav.stores') }] : []),
+    ...(can('site:manage') ? [{ to: '/admin/sites', label: t('nav.sites') }] : []),
+    ...(can('audit:read') ? [{ to: '/admin/audit', label: t('nav.audit') }] : []),
+  ]
+  // the page one is on: the longest item that is this path or leads into it
+  const current = items
+    .filter((i) => !i.to.includes('?'))
+    .filter((i) => (i.end ? pathname === i.to : pathname === i.to || pathname.startsWith(`${i.to}/`)))
+    .sort((a, b) => b.to.length - a.to.length)[0]
+  return (
+    <>
+      <input key={pathname} type="checkbox" id="nav-toggle" className="nav-toggle" aria-controls="mainnav" aria-label={t('nav.menu')} />
+      <label htmlFor="nav-toggle" className="nav-burger" aria-hidden="true">
+        <span className="nav-burger-icon">☰</span> {current?.label ?? t('nav.menu')}
+      </label>
+      <nav aria-label={t('nav.menu')} className="mainnav" id="mainnav">
+        {items.map((i) =>
+          i.count ? (
+            <Link key={i.to} to={i.to} aria-label={i.countLabel}>
+              {i.label} <span className="nav-count">{i.count}</span>
+            </Link>
+          ) : (
+            <NavLink key={i.to} to={i.to} end={i.end}>
+              {i.label}
+            </NavLink>
+          ),
+        )}
+      </nav>
+    </>
+  )
+}
+
 function Shell({ children }: { children: ReactNode }) {
   const { user } = useRootData()
   const { t } = useI18n()
@@ -100,34 +155,8 @@ function Shell({ children }: { children: ReactNode }) {
           <img src="/favicon.svg" alt="" width={22} height={22} />
           <span>{t('app.name')}</span>
         </a>
-        {user ? (
-          <nav aria-label={t('nav.menu')} className="mainnav">
-            {user.role === 'sales' ? null : (
-              <NavLink to="/" end>
-                {t('workbench.nav')}
-              </NavLink>
-            )}
-            <NavLink to="/campaigns" end>
-              {t('nav.campaigns')}
-            </NavLink>
-            {user.awaitingApproval ? (
-              <Link to="/campaigns?status=submitted" aria-label={t('nav.awaitingApproval', { count: user.awaitingApproval })}>
-                {t('status.submitted')} <span className="nav-count">{user.awaitingApproval}</span>
-              </Link>
-            ) : null}
-            <NavLink to="/campaigns/timeline">{t('nav.timeline')}</NavLink>
-            {roleCan(user.role, 'lead:read') ? <NavLink to="/leads">{t('leads.nav')}</NavLink> : null}
-            {roleCan(user.role, 'sales:read') ? <NavLink to="/sales">{t('sales.nav')}</NavLink> : null}
-            {roleCan(user.role, 'analysis:read') ? <NavLink to="/analysis/channels">{t('analysis.nav')}</NavLink> : null}
-            {roleCan(user.role, 'analysis:read') ? <NavLink to="/analysis/review">{t('analysis.review.nav')}</NavLink> : null}
-            {['sales', 'manager', 'admin'].includes(user.role) ? <NavLink to="/desk">{t('desk.nav')}</NavLink> : null}
-            {roleCan(user.role, 'import:run') ? <NavLink to="/imports">{t('imports.nav')}</NavLink> : null}
-            {roleCan(user.role, 'user:manage') ? <NavLink to="/admin/users">{t('nav.users')}</NavLink> : null}
-            {roleCan(user.role, 'store:manage') ? <NavLink to="/admin/stores">{t('nav.stores')}</NavLink> : null}
-            {roleCan(user.role, 'site:manage') ? <NavLink to="/admin/sites">{t('nav.sites')}</NavLink> : null}
-            {roleCan(user.role, 'audit:read') ? <NavLink to="/admin/audit">{t('nav.audit')}</NavLink> : null}
-          </nav>
-        ) : (
+        {user ? <MainNav user={user} /> : null}
+        {user ? null : (
           <span className="spacer" />
         )}
         <div className="topbar-end">

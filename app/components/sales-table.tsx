@@ -37,7 +37,7 @@ export function SalesTable({ rows, showStore, linkLeads }: { rows: Row[]; showSt
   )
   return (
     <div className="table-wrap">
-      <table className="sales-table">
+      <table className="sales-table cards">
         <thead>
           <tr>
             {sort('date', t('sales.col.date'))}
@@ -62,21 +62,35 @@ export function SalesTable({ rows, showStore, linkLeads }: { rows: Row[]; showSt
                 {day(r.invoice_date ?? r.order_date)}
                 {!r.invoice_date && r.order_date ? <div className="small muted">{t('sales.col.orderDateOnly')}</div> : null}
               </td>
-              <td>
+              <td data-label={t('sales.col.car')}>
                 {[r.series, r.model].filter(Boolean).join(' ') || '—'}
                 {r.trim || r.color ? <div className="small muted">{[r.trim, r.color].filter(Boolean).join(' · ')}</div> : null}
                 <div className="small muted show-sm">{[r.consultant, r.phone_masked].filter(Boolean).join(' · ')}</div>
               </td>
-              <td className="num">
+              <td className="num" data-label={t('sales.field.transactionPrice')}>
                 {money(r.transaction_price_fen, r.currency)}
                 {r.payment_method ? <div className="small muted">{t(`sales.payment.${r.payment_method as 'full' | 'loan' | 'lease'}`)}</div> : null}
               </td>
-              <td className="num hide-sm">{money(r.gross_profit_fen, r.currency)}</td>
-              <td className="nowrap hide-sm">{r.phone_masked ?? '—'}</td>
-              <td className="hide-sm">{r.consultant ?? '—'}</td>
-              <td className="nowrap">{match(r)}</td>
-              <td className="hide-sm small break-all">{r.vin ?? r.order_no ?? '—'}</td>
-              {showStore ? <td className="hide-sm">{r.storeName}</td> : null}
+              <td className="num hide-sm" data-label={t('sales.field.grossProfit')}>
+                {money(r.gross_profit_fen, r.currency)}
+              </td>
+              <td className="nowrap hide-sm" data-label={t('sales.field.phone')}>
+                {r.phone_masked ?? '—'}
+              </td>
+              <td className="hide-sm" data-label={t('sales.field.consultant')}>
+                {r.consultant ?? '—'}
+              </td>
+              <td className="nowrap" data-label={t('matchback.col.status')}>
+                {match(r)}
+              </td>
+              <td className="hide-sm small break-all" data-label={t('sales.col.id')}>
+                {r.vin ?? r.order_no ?? '—'}
+              </td>
+              {showStore ? (
+                <td className="hide-sm" data-label={t('common.store')}>
+                  {r.storeName}
+                </td>
+              ) : null}
             </tr>
           ))}
         </tbody>

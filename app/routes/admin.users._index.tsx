@@ -89,7 +89,7 @@ export default function Users() {
         </div>
       ) : (
         <div className="table-wrap">
-          <table>
+          <table className="cards">
             <thead>
               <tr>
                 {COLUMNS.map(([column, key]) => (
@@ -110,15 +110,19 @@ export default function Users() {
                     <Link to={`/admin/users/${user.id}`}>{user.name}</Link>
                     {user.isSelf ? <span className="muted small"> ({t('users.you')})</span> : null}
                   </td>
-                  <td className="nowrap">{user.email}</td>
-                  <td className="nowrap">{t(`role.${user.role}`)}</td>
-                  <td className="nowrap">
+                  <td className="nowrap" data-label={t(COLUMNS[1]![1])}>
+                    {user.email}
+                  </td>
+                  <td className="nowrap" data-label={t(COLUMNS[2]![1])}>
+                    {t(`role.${user.role}`)}
+                  </td>
+                  <td data-label={t('users.stores')}>
                     {user.role === 'executive' ? t('users.allStores') : user.stores.join('、') || '—'}
                     {user.role !== 'executive' && user.otherStores ? (
                       <span className="muted small"> {t('users.otherStores', { count: user.otherStores })}</span>
                     ) : null}
                   </td>
-                  <td>
+                  <td data-label={t('common.status')}>
                     <span className={user.active ? 'badge badge-completed' : 'badge badge-cancelled'}>
                       {user.active ? t('users.active') : t('users.inactive')}
                     </span>

@@ -89,7 +89,7 @@ export default function Campaigns() {
       {d.rows.length ? (
         <>
           <div className="table-wrap">
-            <table>
+            <table className="cards">
               <thead>
                 <tr>
                   <SortHeader column="name" defaultSort="startDate">
@@ -126,18 +126,24 @@ export default function Campaigns() {
                         <Link to={`/campaigns/${r.id}`}>{r.name}</Link>
                         {r.models.length ? <div className="small muted">{r.models.join(' · ')}</div> : null}
                       </td>
-                      <td className="hide-sm">{r.storeName}</td>
-                      <td className="hide-sm">{t(`form.${r.form}`)}</td>
-                      <td className="nowrap">
+                      <td className="hide-sm" data-label={t('common.store')}>
+                        {r.storeName}
+                      </td>
+                      <td className="hide-sm" data-label={t('campaigns.form')}>
+                        {t(`form.${r.form}`)}
+                      </td>
+                      <td className="nowrap" data-label={t('campaigns.dates')}>
                         {day(r.startDate)}
                         <div className="small muted">– {day(r.endDate)}</div>
                       </td>
-                      <td>
+                      <td data-label={t('common.status')}>
                         <StatusBadge status={r.status} />
                       </td>
-                      <td className="hide-sm">{r.ownerName ?? '—'}</td>
+                      <td className="hide-sm" data-label={t('campaigns.owner')}>
+                        {r.ownerName ?? '—'}
+                      </td>
                       {d.showBudget ? (
-                        <td className="num">
+                        <td className="num" data-label={t('campaigns.budget')}>
                           {money(r.plannedFen, r.currency)}
                           {r.actualFen != null ? (
                             <div className={`small ${over ? 'error-text' : 'muted'}`}>

@@ -86,7 +86,7 @@ export default function Imports() {
       {d.imports.length ? (
         <>
           <div className="table-wrap">
-            <table>
+            <table className="cards">
               <thead>
                 <tr>
                   <th scope="col">{t('imports.col.when')}</th>
@@ -120,22 +120,34 @@ export default function Imports() {
                 {d.imports.map((i) => (
                   <tr key={i.id}>
                     <td className="nowrap">{moment(i.createdAt, i.timeZone)}</td>
-                    <td>
+                    <td data-label={t('imports.col.file')}>
                       <Link to={i.kind === 'sales' ? `/sales/imports/${i.id}` : `/imports/${i.id}`}>{i.fileName}</Link>
                     </td>
-                    {d.seesSales ? <td>{t(i.kind === 'sales' ? 'sales.kind.sales' : 'sales.kind.leads')}</td> : null}
-                    <td className="hide-sm">{i.storeName}</td>
-                    <td className="hide-sm">
+                    {d.seesSales ? <td data-label={t('sales.kind.label')}>{t(i.kind === 'sales' ? 'sales.kind.sales' : 'sales.kind.leads')}</td> : null}
+                    <td className="hide-sm" data-label={t('imports.col.store')}>
+                      {i.storeName}
+                    </td>
+                    <td className="hide-sm" data-label={t('imports.col.platform')}>
                       {i.kind === 'sales' ? '—' : i.platform ? t(`imports.platform.${i.platform as LeadPlatform}`) : t('imports.platform.unknown')}
                     </td>
-                    <td>
+                    <td data-label={t('imports.col.status')}>
                       <ImportStatusBadge status={i.status} />
                     </td>
-                    <td className="num">{num(i.rowsImported)}</td>
-                    <td className="num hide-sm">{i.kind === 'sales' ? '—' : num(i.rowsMerged)}</td>
-                    <td className="num hide-sm">{num(i.rowsSkipped)}</td>
-                    <td className="num">{num(i.rowsFailed)}</td>
-                    <td className="hide-sm">{i.createdBy ?? t('imports.detail.system')}</td>
+                    <td className="num" data-label={t(d.kind === 'leads' || !d.seesSales ? 'imports.col.imported' : 'sales.kind.imported')}>
+                      {num(i.rowsImported)}
+                    </td>
+                    <td className="num hide-sm" data-label={t('imports.col.merged')}>
+                      {i.kind === 'sales' ? '—' : num(i.rowsMerged)}
+                    </td>
+                    <td className="num hide-sm" data-label={t('imports.col.skipped')}>
+                      {num(i.rowsSkipped)}
+                    </td>
+                    <td className="num" data-label={t('imports.col.failed')}>
+                      {num(i.rowsFailed)}
+                    </td>
+                    <td className="hide-sm" data-label={t('imports.col.by')}>
+                      {i.createdBy ?? t('imports.detail.system')}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -99,7 +99,7 @@ export default function Leads() {
       {d.rows.length ? (
         <>
           <div className="table-wrap">
-            <table>
+            <table className="cards">
               <thead>
                 <tr>
                   <SortHeader column="name" defaultSort="lastTouchAt">
@@ -136,19 +136,19 @@ export default function Leads() {
                       <Link to={`/leads/${r.id}`}>{r.name || t('leads.noName')}</Link>
                       {r.modelOfInterest || r.city ? <div className="small muted">{[r.modelOfInterest, r.city].filter(Boolean).join(' · ')}</div> : null}
                     </td>
-                    <td className="nowrap">{r.phone || <span className="muted">{t('leads.noPhone')}</span>}</td>
-                    <td>
+                    <td className="nowrap" data-label={t('leads.field.phone')}>{r.phone || <span className="muted">{t('leads.noPhone')}</span>}</td>
+                    <td data-label={t('common.status')}>
                       <LeadStatusBadge status={r.status} />
                       {r.grade ? <span className="small muted"> {r.grade}</span> : null}
                       {r.status === 'lost' && r.lostToBrand ? (
                         <div className="small muted">{t('leads.detail.lostTo', { brand: r.lostToBrand, model: r.lostToModel ?? '' })}</div>
                       ) : null}
                     </td>
-                    <td>
+                    <td data-label={t('leads.field.firstChannel')}>
                       {r.firstChannel ? t(`leads.channel.${r.firstChannel}`) : '—'}
                       {r.campaignName ? <div className="small muted">{r.campaignName}</div> : null}
                     </td>
-                    <td className="num">
+                    <td className="num" data-label={t('leads.field.visits')}>
                       {r.visits}
                       {r.lastVisitType ? (
                         <div className="small muted">
@@ -156,10 +156,20 @@ export default function Leads() {
                         </div>
                       ) : null}
                     </td>
-                    <td className="hide-sm">{r.consultantName ?? '—'}</td>
-                    <td className="hide-sm nowrap small">{moment(r.firstTouchAt, r.timeZone)}</td>
-                    <td className="nowrap small">{moment(r.lastTouchAt, r.timeZone)}</td>
-                    {d.stores.length > 1 ? <td className="hide-sm">{r.storeName}</td> : null}
+                    <td className="hide-sm" data-label={t('leads.field.consultant')}>
+                      {r.consultantName ?? '—'}
+                    </td>
+                    <td className="hide-sm nowrap small" data-label={t('leads.field.firstTouch')}>
+                      {moment(r.firstTouchAt, r.timeZone)}
+                    </td>
+                    <td className="nowrap small" data-label={t('leads.field.lastTouch')}>
+                      {moment(r.lastTouchAt, r.timeZone)}
+                    </td>
+                    {d.stores.length > 1 ? (
+                      <td className="hide-sm" data-label={t('common.store')}>
+                        {r.storeName}
+                      </td>
+                    ) : null}
                   </tr>
                 ))}
               </tbody>
