@@ -138,7 +138,7 @@ export default function CampaignPage() {
   const d = useLoaderData<typeof loader>()
   const actionData = useActionData<typeof action>()
   const [params] = useSearchParams()
-  const { t, day, moment } = useI18n()
+  const { t, day, moment, money, num } = useI18n()
   const c = d.campaign
   const executionValues = actionData && 'executionValues' in actionData ? (actionData.executionValues as ExecutionValues) : undefined
   const spendValues = actionData && 'spendValues' in actionData ? (actionData.spendValues as SpendValues) : undefined
@@ -214,7 +214,40 @@ export default function CampaignPage() {
           {t(...(splitMessage(actionData.errors._form) as [MessageKey, Record<string, string>]))}
         </div>
       ) : null}
-      <div className="layout-side">
+      {/* the figures the campaign is judged on, at the top (on a phone too) */}
+      <dl className="grid stats key-figures" data-testid="key-figures">
+        {d.budget ? (
+          <div className="stat">
+            <dt>{t('campaign.key.budget')}</dt>
+            <dd>{money(d.budget.planned, c.store.currency)}</dd>
+          </div>
+        ) : null}
+        {d.budget ? (
+          <div className="stat">
+            <dt>{t('campaign.key.spent')}</dt>
+            <dd className={d.budget.overBy ? 'error-text' : undefined}>{d.budget.actual == null ? '—' : money(d.budget.actual, c.store.currency)}</dd>
+          </div>
+        ) : null}
+        {d.capture ? (
+          <div className="stat">
+            <dt>{t('campaign.key.leads')}</dt>
+            <dd>
+              {num(d.capture.leads)}
+              {c.targetLeads ? <small className="muted small"> / {num(c.targetLeads)}</small> : null}
+            </dd>
+          </div>
+        ) : null}
+        {d.capture?.sales ? (
+          <div className="stat">
+            <dt>{t('campaign.key.orders')}</dt>
+            <dd>
+              {num(d.capture.sales.orders)}
+              {c.targetOrders ? <small className="muted small"> / {num(c.targetOrders)}</small> : null}
+            </dd>
+          </div>
+        ) : null}
+      </dl>
+      <div className="layout-side campaign-layout">
         <div>
           <PlanParts c={c} showBudget={d.showBudget} />
           {d.budget ? <BudgetTable c={c} summary={d.budget} /> : <p className="muted small">{t('campaign.hiddenBudget')}</p>}

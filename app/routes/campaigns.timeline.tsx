@@ -14,6 +14,7 @@ import { resolveLocale } from '../utils/i18n.server'
 import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
+import { timelineWeeks } from '../utils/timeline'
 import { zonedDay } from '../utils/zoned-time'
 
 const STATUS_COLORS: Record<(typeof CAMPAIGN_STATUSES)[number], string> = {
@@ -95,7 +96,7 @@ export default function Timeline() {
           </button>
         </div>
       </Form>
-      <section className="card timeline-chart">
+      <section className="card timeline-chart timeline-gantt">
         <p className="muted small">{t('campaigns.timelineRange', { from: day(d.from), to: day(d.to) })}</p>
         {d.svg ? (
           <ChartSvg svg={d.svg} title={t('campaigns.timeline')} />
@@ -104,7 +105,27 @@ export default function Timeline() {
         )}
       </section>
       {d.rows.length ? (
-        <div className="table-wrap">
+        <ol className="week-list" data-testid="timeline-weeks" aria-label={t('campaigns.timeline')}>
+          {timelineWeeks(d.rows, d.from, d.to).map((w) => (
+            <li key={w.start} className="card">
+              <h2 className="small">{t('campaigns.timelineWeek', { from: day(w.start), to: day(w.end) })}</h2>
+              <ul>
+                {w.rows.map((r) => (
+                  <li key={r.id}>
+                    <Link to={`/campaigns/${r.id}`}>{r.name}</Link> <StatusBadge status={r.status} />
+                    <div className="small muted">
+                      {day(r.startDate)} – {day(r.endDate)}
+                      {r.warmupStart && r.warmupStart < r.startDate && r.startDate > w.end ? ` · ${t('campaigns.timelineWarmup')}` : ''} · {r.storeName}
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            </li>
+          ))}
+        </ol>
+      ) : null}
+      {d.rows.length ? (
+        <div className="table-wrap timeline-table">
           <table>
             <caption className="visually-hidden">{t('campaigns.timeline')}</caption>
             <thead>
