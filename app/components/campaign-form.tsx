@@ -135,7 +135,7 @@ function RowsEditor({
   return (
     <>
       {rows.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table-edit">
             <thead>
               <tr>
@@ -467,7 +467,7 @@ export function CampaignForm({ values, errors, stores, owners, version, submitLa
           <h2 id="budget-h">{t('campaign.section.budget')}</h2>
           <p className="muted small">{t('campaign.budgetFromPlan')}</p>
           {costLines.length ? (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="plan-cost-lines" data-testid="plan-cost-lines">
                 <caption className="visually-hidden">{t('campaign.budgetPlanLines')}</caption>
                 <tbody>

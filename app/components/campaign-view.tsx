@@ -63,7 +63,7 @@ export function PlanParts({ c, showBudget }: { c: CampaignData; showBudget: bool
       <section className="card" aria-labelledby="p6">
         <h2 id="p6">{t('campaign.section.tasks')}</h2>
         {c.tasks.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table>
               <thead>
                 <tr>
@@ -107,7 +107,7 @@ export function PlanParts({ c, showBudget }: { c: CampaignData; showBudget: bool
       <section className="card" aria-labelledby="p8">
         <h2 id="p8">{t('campaign.section.media')}</h2>
         {c.placements.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table>
               <thead>
                 <tr>
@@ -152,7 +152,7 @@ export function PlanParts({ c, showBudget }: { c: CampaignData; showBudget: bool
       <section className="card" aria-labelledby="p9">
         <h2 id="p9">{t('campaign.section.promotions')}</h2>
         {c.promotions.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table>
               <thead>
                 <tr>
@@ -242,7 +242,7 @@ export function BudgetTable({ c, summary }: { c: CampaignData; summary: BudgetSu
         </div>
       ) : null}
       {c.budgetLines.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>

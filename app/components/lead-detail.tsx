@@ -151,7 +151,7 @@ export function TouchpointTable({ lead }: { lead: Lead }) {
       <h2 id="tp-h">
         {t('leads.detail.touchpoints')} <span className="muted small">({lead.touchpoints.length})</span>
       </h2>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table>
           <thead>
             <tr>
@@ -202,7 +202,7 @@ export function VisitTable({ lead }: { lead: Lead }) {
         {t('leads.detail.visits')} <span className="muted small">({lead.visits.length})</span>
       </h2>
       {lead.visits.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>
@@ -455,7 +455,7 @@ export function MatchedSales({ lead, sales, canReview }: { lead: Lead; sales: Le
       {sales === null ? (
         <p className="muted">{t('matchback.lead.notReady')}</p>
       ) : sales.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="cards-narrow">
             <thead>
               <tr>

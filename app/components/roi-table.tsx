@@ -91,7 +91,7 @@ export function RoiTable({ roi, label, currency, title, children, id = 'roi' }: 
       <p className="muted small">{title}</p>
       {children}
       {roi.rows.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table data-testid={`${id}-table`}>
             <thead>
               <tr>

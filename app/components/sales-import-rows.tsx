@@ -18,7 +18,7 @@ export function SalesImportRowsTable({ rows }: { rows: SalesImportRow[] }) {
   const { t } = useI18n()
   const reason = useRowReason()
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table className="sales-rows">
         <thead>
           <tr>

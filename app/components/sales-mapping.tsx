@@ -121,7 +121,7 @@ export function SalesMappingForm(props: {
             </li>
           ) : null}
         </ul>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="sales-mapping-table">
             <thead>
               <tr>
@@ -180,7 +180,7 @@ export function SalesMappingForm(props: {
       <section className="card" aria-labelledby="sample-title">
         <h2 id="sample-title">{t('sales.preview.sample', { count: p.sample.length })}</h2>
         {p.sample.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table>
               <thead>
                 <tr>

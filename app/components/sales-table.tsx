@@ -36,7 +36,7 @@ export function SalesTable({ rows, showStore, linkLeads }: { rows: Row[]; showSt
     </SortHeader>
   )
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table className="sales-table cards">
         <thead>
           <tr>

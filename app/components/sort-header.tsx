@@ -29,7 +29,7 @@ export function SortHeader({
   next.delete('notice')
   return (
     <th scope="col" className={className} aria-sort={active ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
-      <Link to={`?${next}`} aria-sort={active ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+      <Link to={`?${next}`} className={active ? 'sorted' : undefined}>
         {children}
         {active ? <span aria-hidden="true">{dir === 'asc' ? ' ↑' : ' ↓'}</span> : null}
         {active ? <span className="visually-hidden"> ({t(dir === 'asc' ? 'common.sortAsc' : 'common.sortDesc')})</span> : null}

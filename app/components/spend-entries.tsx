@@ -33,7 +33,7 @@ export function SpendEntries({ c, canEdit, errors, values, today }: { c: Campaig
       <h2 id="spend-h">{t('campaign.spend.title')}</h2>
       <p className="muted small">{t('campaign.spend.hint')}</p>
       {c.spendEntries.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table data-testid="spend-entries">
             <thead>
               <tr>

@@ -151,7 +151,7 @@ export function TrackingLinks({ campaignId, section, errors }: { campaignId: str
       ) : (
         <>
           {!hasLinks && !section.canManage ? <p className="muted">{t('links.noneYet')}</p> : null}
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table>
               <thead>
                 <tr>

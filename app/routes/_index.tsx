@@ -258,7 +258,7 @@ function ChannelsCard({ wb }: { wb: Workbench }) {
       </p>
       <StaleNotice report={c} timeZone={wb.timeZone} />
       {c.rows.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>
@@ -297,7 +297,7 @@ function MyCampaigns({ wb }: { wb: Workbench }) {
       <h2 id="mine-h">{t('workbench.kpis.mine')}</h2>
       <StaleNotice report={k} timeZone={wb.timeZone} />
       {k.rows.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>
@@ -382,7 +382,7 @@ function GroupSummary({ wb }: { wb: Workbench }) {
         </Stat>
       </dl>
       {active.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>

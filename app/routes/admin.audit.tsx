@@ -160,7 +160,7 @@ export default function AuditLog() {
           ) : null}
         </div>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>

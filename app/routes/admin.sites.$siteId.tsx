@@ -148,7 +148,7 @@ export default function SitePage() {
         ) : (
           <>
             <h3 id="touches-title">{t('sites.recentTouches')}</h3>
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table aria-labelledby="touches-title">
                 <thead>
                   <tr>
@@ -181,7 +181,7 @@ export default function SitePage() {
             <h3 id="views-title" style={{ marginTop: 'var(--s4)' }}>
               {t('sites.recentPageViews')}
             </h3>
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table aria-labelledby="views-title">
                 <thead>
                   <tr>

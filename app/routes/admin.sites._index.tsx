@@ -46,7 +46,7 @@ export default function Sites() {
           ) : null}
         </div>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>

@@ -42,7 +42,7 @@ export default function Stores() {
         </div>
       ) : null}
       {!d.canCreate ? <p className="muted small">{t('stores.onlyGroupAdmin')}</p> : null}
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table>
           <thead>
             <tr>

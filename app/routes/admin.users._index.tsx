@@ -88,7 +88,7 @@ export default function Users() {
           </Link>
         </div>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="cards">
             <thead>
               <tr>

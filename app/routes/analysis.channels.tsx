@@ -195,7 +195,7 @@ export default function ChannelAnalysisPage() {
                 {t(r.leaders[a.model]!.clear ? 'analysis.leader.clear' : 'analysis.leader.unclear', { key: label(r.leaders[a.model]!.key) })}
               </p>
             ) : null}
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table>
                 <thead>
                   <tr>
@@ -240,7 +240,7 @@ export default function ChannelAnalysisPage() {
             <h2 id="comparison-h">{t('analysis.comparison')}</h2>
             {a.channel ? null : <p className="muted small">{t('analysis.comparisonHint', { by: t(`analysis.by.${a.by}`), total: num(r.totals.conversions) })}</p>}
             <DataLinks chart="comparison" analysis={a} />
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="comparison" data-testid="model-comparison">
                 <thead>
                   <tr>
@@ -278,7 +278,7 @@ export default function ChannelAnalysisPage() {
           <section className="card section" aria-labelledby="paths-h">
             <h2 id="paths-h">{t('analysis.topPaths')}</h2>
             <DataLinks chart="paths" analysis={a} />
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table>
                 <thead>
                   <tr>

@@ -140,7 +140,7 @@ export default function ManagementReviewPage() {
 
       <section className="card section" aria-labelledby="budget-review-h">
         <h2 id="budget-review-h">{t('analysis.review.budget')}</h2>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>

@@ -143,7 +143,7 @@ export default function Evaluation() {
 
       <section className="card" aria-labelledby="measured-h">
         <h2 id="measured-h">{t('evaluation.measured')}</h2>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>

@@ -88,7 +88,7 @@ export default function Campaigns() {
       </Form>
       {d.rows.length ? (
         <>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="cards">
               <thead>
                 <tr>

@@ -125,7 +125,7 @@ export default function Timeline() {
         </ol>
       ) : null}
       {d.rows.length ? (
-        <div className="table-wrap timeline-table">
+        <div className="table-wrap timeline-table" tabIndex={0}>
           <table>
             <caption className="visually-hidden">{t('campaigns.timeline')}</caption>
             <thead>

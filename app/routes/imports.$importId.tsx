@@ -164,7 +164,7 @@ export default function ImportSummary() {
             {i.counts.failed > failed.length ? (
               <p className="muted small">{t('imports.detail.moreFailed', { shown: failed.length, total: i.counts.failed })}</p>
             ) : null}
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table>
                 <thead>
                   <tr>

@@ -85,7 +85,7 @@ export default function Imports() {
       ) : null}
       {d.imports.length ? (
         <>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="cards">
               <thead>
                 <tr>

@@ -179,7 +179,7 @@ function Preview(props: {
       </div>
       <h3>{t('imports.preview.mapping')}</h3>
       <p className="muted small">{t('imports.preview.mappingHint')}</p>
-      <div className="table-wrap" style={{ marginBottom: 16 }}>
+      <div className="table-wrap" tabIndex={0} style={{ marginBottom: 16 }}>
         <table className="table-edit">
           <thead>
             <tr>

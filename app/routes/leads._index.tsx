@@ -98,7 +98,7 @@ export default function Leads() {
       </Form>
       {d.rows.length ? (
         <>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="cards">
               <thead>
                 <tr>

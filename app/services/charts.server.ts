@@ -36,12 +36,25 @@ const KEPT_CHARTS = 256
 const rendered = new Map<string, Promise<string>>()
 
 async function draw(spec: TopLevelSpec): Promise<string> {
-  const view = new View(parse(compile(spec, { logger: quiet }).spec), { renderer: 'none', logLevel: ErrorLevel })
+  // the page's <figure role="img"> names the chart; its marks are no separate images (axe svg-img-alt)
+  const quietSpec = { ...spec, config: { ...spec.config, aria: false } } as TopLevelSpec
+  const view = new View(parse(compile(quietSpec, { logger: quiet }).spec), { renderer: 'none', logLevel: ErrorLevel })
   try {
-    return await view.toSVG()
+    return presentational(await view.toSVG())
   } finally {
     view.finalize()
   }
+}
+
+/**
+ * The chart's SVG without ARIA roles of its own: the page's <figure role="img" aria-label> names
+ * the chart, and vega's per-mark roles (graphics-object, graphics-symbol) read to a screen reader
+ * as unnamed images (axe svg-img-alt). The data is in the table and the downloads beside it.
+ */
+export function presentational(svg: string) {
+  return svg
+    .replace(/\s(?:role|aria-roledescription|aria-label)="[^"]*"/g, '')
+    .replace(/^<svg\b/, '<svg aria-hidden="true" focusable="false"')
 }
 
 /** The font stack of the app's stylesheet, so chart text matches the page. */

@@ -1,0 +1,150 @@
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { DEMO_USERS, errorsOf, newPage, setupE2E, signIn, type E2ELocale } from './harness'
+
+// SPEC §6 over every page, as each role sees it, in both languages: at 390 px no page scrolls
+// sideways, and an automated accessibility audit (axe-core, WCAG 2.1 A/AA) finds no serious or
+// critical violation — on a phone and on a laptop.
+setupE2E()
+
+const PHONE = { width: 390, height: 844 }
+const LAPTOP = { width: 1366, height: 800 }
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+type Finding = { page: string; problem: string }
+
+/** Every finding in full on the console (the assertion's diff is cut short). */
+function report(findings: Finding[]) {
+  for (const f of findings) console.error(`[a11y] ${f.page}: ${f.problem}`)
+}
+
+/** The first link on `listPath` whose address matches `pattern`: a real record to open. */
+async function firstLink(page: Page, listPath: string, pattern: RegExp) {
+  await page.goto(listPath)
+  const hrefs = await page.locator('main a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))
+  const href = hrefs.find((h) => pattern.test(h))
+  if (!href) throw new Error(`no link like ${pattern} on ${listPath}`)
+  return href
+}
+
+/** Width and accessibility of the page now shown; what is wrong, one line each. */
+async function audit(page: Page, label: string, viewport: { width: number }): Promise<Finding[]> {
+  const findings: Finding[] = []
+  const width = await page.evaluate(() => document.documentElement.scrollWidth)
+  if (width > viewport.width) {
+    // name the widest element, so that the finding says where to look
+    const culprit = await page.evaluate((max) => {
+      const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}`
+      // the first element, in page order, that sticks out and is not inside a box that scrolls or clips it
+      for (const el of Array.from(document.querySelectorAll('body *'))) {
+        const r = el.getBoundingClientRect()
+        if (r.right <= max + 1 || getComputedStyle(el).position === 'fixed') continue
+        let clipped = false
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+          if (getComputedStyle(a).overflowX !== 'visible') clipped = true
+        }
+        if (clipped) continue
+        const path: string[] = []
+        for (let a: Element | null = el; a && a !== document.body && path.length < 4; a = a.parentElement) path.unshift(name(a))
+        return `${path.join(' > ')} reaches ${Math.round(r.right)} px`
+      }
+      return 'no single element'
+    }, viewport.width)
+    findings.push({ page: label, problem: `scrolls sideways: ${width} px wide (${culprit})` })
+  }
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource)
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> }> } }).axe
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] })
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
+  })
+  for (const v of violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) {
+    findings.push({ page: label, problem: `${v.impact} ${v.id} (${v.help}): ${v.targets.join(', ')}` })
+  }
+  return findings
+}
+
+async function visitAll(locale: E2ELocale, email: string, paths: (page: Page) => Promise<string[]>) {
+  const page = await newPage(locale, { viewport: LAPTOP })
+  await signIn(page, email)
+  const list = await paths(page)
+  const findings: Finding[] = []
+  for (const viewport of [PHONE, LAPTOP]) {
+    await page.setViewportSize(viewport)
+    for (const path of list) {
+      const response = await page.goto(path)
+      expect(response?.status(), `${path} answers`).toBeLessThan(400)
+      findings.push(...(await audit(page, `${path} at ${viewport.width} px`, viewport)))
+    }
+  }
+  expect(errorsOf(page)).toEqual([])
+  return findings
+}
+
+describe.each(['zh-CN', 'en'] as const)('every page in %s', (locale) => {
+  it('the administrator’s and the manager’s pages: no sideways scroll at 390 px, no serious accessibility violation', async () => {
+    const findings = await visitAll(locale, DEMO_USERS.admin, async (page) => {
+      const campaign = await firstLink(page, '/campaigns?status=completed', /^\/campaigns\/[0-9a-f-]{36}$/)
+      const draft = await firstLink(page, '/campaigns?status=draft', /^\/campaigns\/[0-9a-f-]{36}$/)
+      const lead = await firstLink(page, '/leads', /^\/leads\/[0-9a-f-]{36}$/)
+      const user = await firstLink(page, '/admin/users', /^\/admin\/users\/[0-9a-f-]{36}$/)
+      const store = await firstLink(page, '/admin/stores', /^\/admin\/stores\/[0-9a-f-]{36}$/)
+      const site = await firstLink(page, '/admin/sites', /^\/admin\/sites\/[0-9a-f-]{36}$/)
+      await page.goto(campaign)
+      const poster = (await page.locator('a[href$="/poster"]').first().getAttribute('href')) ?? ''
+      return [
+        '/',
+        '/campaigns',
+        '/campaigns/timeline',
+        '/campaigns/new',
+        campaign,
+        `${campaign}/evaluation`,
+        `${campaign}/print`,
+        draft,
+        `${draft}/edit`,
+        ...(poster ? [poster] : []),
+        '/leads',
+        '/leads/new',
+        lead,
+        '/sales',
+        '/sales/import',
+        '/sales/matches',
+        '/analysis/channels',
+        '/analysis/review',
+        '/desk',
+        '/desk/walk-in',
+        '/desk/call',
+        '/imports',
+        '/imports/new',
+        '/admin/users',
+        '/admin/users/new',
+        user,
+        '/admin/stores',
+        '/admin/stores/new',
+        store,
+        '/admin/sites',
+        '/admin/sites/new',
+        site,
+        '/admin/audit',
+        '/account',
+      ]
+    })
+    report(findings)
+    expect(findings).toEqual([])
+  })
+
+  it('the executive’s and the front desk’s home pages, and the sign-in page', async () => {
+    const findings = [
+      ...(await visitAll(locale, DEMO_USERS.executive, async () => ['/', '/analysis/review', '/campaigns'])),
+      ...(await visitAll(locale, DEMO_USERS.specialist, async () => ['/', '/campaigns'])),
+      ...(await visitAll(locale, DEMO_USERS.sales, async () => ['/desk', '/leads'])),
+    ]
+    const anonymous = await newPage(locale, { viewport: PHONE })
+    await anonymous.goto('/login')
+    findings.push(...(await audit(anonymous, '/login at 390 px', PHONE)))
+    report(findings)
+    expect(findings).toEqual([])
+  })
+})
