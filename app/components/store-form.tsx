@@ -1,7 +1,6 @@
 import { Form, Link, useNavigation } from '@remix-run/react'
 import type { MessageKey } from '../i18n'
-import { COMMON_CURRENCIES, COMMON_TIME_ZONES, LOOKBACK_MAX, LOOKBACK_MIN, MATCHBACK_WINDOW_MAX, MATCHBACK_WINDOW_MIN } from '../schemas/store'
-import { formatCurrencyName, formatTimeZone } from '../utils/format'
+import { LOOKBACK_MAX, LOOKBACK_MIN, MATCHBACK_WINDOW_MAX, MATCHBACK_WINDOW_MIN } from '../schemas/store'
 import { useI18n } from '../utils/use-root'
 import { CsrfInput } from './csrf-input'
 import { FieldError } from './field-error'
@@ -16,11 +15,20 @@ const FIELDS: Array<[keyof StoreFormValues, MessageKey]> = [
 ]
 
 /** Create or edit a store: name, brand, city, time zone, currency and the matchback window. */
-export function StoreForm({ values, errors, submitLabel }: { values: StoreFormValues; errors: Record<string, string>; submitLabel: string }) {
-  const { t, locale } = useI18n()
+export function StoreForm({
+  values,
+  errors,
+  submitLabel,
+  choices,
+}: {
+  values: StoreFormValues
+  errors: Record<string, string>
+  submitLabel: string
+  /** the time zones and currencies, named on the server (app/utils/store-choices.server.ts) */
+  choices: { zones: Array<{ value: string; label: string }>; currencies: Array<{ value: string; label: string }> }
+}) {
+  const { t } = useI18n()
   const busy = useNavigation().state === 'submitting'
-  const currencies = [...COMMON_CURRENCIES, ...Intl.supportedValuesOf('currency').filter((c) => !(COMMON_CURRENCIES as readonly string[]).includes(c))]
-  const zones = [...COMMON_TIME_ZONES, ...Intl.supportedValuesOf('timeZone').filter((z) => !(COMMON_TIME_ZONES as readonly string[]).includes(z))]
   const invalid = (name: string) => (errors[name] ? { 'aria-invalid': true as const, 'aria-describedby': `${name}-error` } : {})
   return (
     <Form method="post" noValidate className="card">
@@ -60,9 +68,9 @@ export function StoreForm({ values, errors, submitLabel }: { values: StoreFormVa
             aria-invalid={errors.timeZone ? true : undefined}
             aria-describedby={`timeZone-hint${errors.timeZone ? ' timeZone-error' : ''}`}
           >
-            {zones.map((z) => (
-              <option key={z} value={z}>
-                {formatTimeZone(z, locale)}
+            {choices.zones.map((z) => (
+              <option key={z.value} value={z.value}>
+                {z.label}
               </option>
             ))}
           </select>
@@ -74,9 +82,9 @@ export function StoreForm({ values, errors, submitLabel }: { values: StoreFormVa
         <div className="field">
           <label htmlFor="currency">{t('stores.currency')}</label>
           <select id="currency" name="currency" defaultValue={(values.currency ?? 'CNY').toUpperCase()} {...invalid('currency')}>
-            {currencies.map((c) => (
-              <option key={c} value={c}>
-                {formatCurrencyName(c, locale)}
+            {choices.currencies.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
               </option>
             ))}
           </select>

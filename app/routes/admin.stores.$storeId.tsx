@@ -10,11 +10,13 @@ import { formToObject, toFieldErrors } from '../utils/form'
 import { clientIp } from '../utils/http.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
+import { storeChoices } from '../utils/store-choices.server'
+import { resolveLocale } from '../utils/i18n.server'
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const admin = await requireUserWithPermission(request, 'store:manage')
   const { id, name, brand, city, address, hotline, timeZone, currency, matchbackWindowDays, attributionLookbackDays } = await getManagedStore(admin, params.storeId!)
-  return { id, values: { name, brand, city, address, hotline, timeZone, currency, matchbackWindowDays: String(matchbackWindowDays), attributionLookbackDays: String(attributionLookbackDays) } }
+  return { id, choices: storeChoices(resolveLocale(request, admin.locale)), values: { name, brand, city, address, hotline, timeZone, currency, matchbackWindowDays: String(matchbackWindowDays), attributionLookbackDays: String(attributionLookbackDays) } }
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -39,7 +41,7 @@ export default function EditStore() {
         <Link to="/admin/stores">{t('stores.title')}</Link> / {d.values.name}
       </div>
       <h1>{t('stores.edit')}</h1>
-      <StoreForm values={a?.values ?? d.values} errors={a?.errors ?? {}} submitLabel={t('common.save')} />
+      <StoreForm choices={d.choices} values={a?.values ?? d.values} errors={a?.errors ?? {}} submitLabel={t('common.save')} />
     </>
   )
 }

@@ -7,13 +7,16 @@ import { requireUserWithPermission } from '../utils/auth.server'
 import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
+import { resolveLocale } from '../utils/i18n.server'
 import { formatCurrencyName, formatTimeZone } from '../utils/format'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const admin = await requireUserWithPermission(request, 'store:manage')
   const { notice } = parseQuery(request, NoticeQuerySchema, admin)
+  const locale = resolveLocale(request, admin.locale)
   return {
-    stores: await listGroupStores(admin),
+    // named on the server: the browser's ICU names zones differently from Node's
+    stores: (await listGroupStores(admin)).map((s) => ({ ...s, timeZoneLabel: formatTimeZone(s.timeZone, locale), currencyLabel: formatCurrencyName(s.currency, locale) })),
     canCreate: (await adminScope(admin)).wholeGroup,
     notice: notice === 'created' || notice === 'updated' ? notice : null,
   }
@@ -23,7 +26,7 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'stores.ti
 
 export default function Stores() {
   const d = useLoaderData<typeof loader>()
-  const { t, num, locale } = useI18n()
+  const { t, num } = useI18n()
   return (
     <>
       <div className="page-head">
@@ -64,8 +67,8 @@ export default function Stores() {
                 </td>
                 <td>{s.brand}</td>
                 <td>{s.city}</td>
-                <td>{formatTimeZone(s.timeZone, locale)}</td>
-                <td>{formatCurrencyName(s.currency, locale)}</td>
+                <td>{s.timeZoneLabel}</td>
+                <td>{s.currencyLabel}</td>
                 <td className="num">{num(s.people)}</td>
                 <td className="num">{num(s.campaigns)}</td>
               </tr>

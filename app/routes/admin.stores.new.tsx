@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
-import { Link, useActionData } from '@remix-run/react'
+import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { StoreForm, type StoreFormValues } from '../components/store-form'
 import { StoreSchema } from '../schemas/store'
 import { createStore } from '../services/stores.server'
@@ -11,6 +11,8 @@ import { formToObject, toFieldErrors } from '../utils/form'
 import { clientIp, forbidden } from '../utils/http.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
+import { storeChoices } from '../utils/store-choices.server'
+import { resolveLocale } from '../utils/i18n.server'
 
 async function requireGroupAdmin(request: Request) {
   const admin = await requireUserWithPermission(request, 'store:manage')
@@ -19,8 +21,8 @@ async function requireGroupAdmin(request: Request) {
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireGroupAdmin(request)
-  return null
+  const admin = await requireGroupAdmin(request)
+  return { choices: storeChoices(resolveLocale(request, admin.locale)) }
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -43,7 +45,7 @@ export default function NewStore() {
         <Link to="/admin/stores">{t('stores.title')}</Link> / {t('stores.new')}
       </div>
       <h1>{t('stores.new')}</h1>
-      <StoreForm values={a?.values ?? {}} errors={a?.errors ?? {}} submitLabel={t('stores.create')} />
+      <StoreForm choices={useLoaderData<typeof loader>().choices} values={a?.values ?? {}} errors={a?.errors ?? {}} submitLabel={t('stores.create')} />
     </>
   )
 }
