@@ -117,7 +117,7 @@ function MainNav({ user }: { user: NonNullable<RootData['user']> }) {
   // the page one is on: the longest item that is this path or leads into it
   const current = items
     .filter((i) => !i.to.includes('?'))
-    .filter((i) => (i.end ? pathname === i.to : pathname === i.to || pathname.startsWith(`${i.to}/`)))
+    .filter((i) => (i.to === '/' ? pathname === '/' : pathname === i.to || pathname.startsWith(`${i.to}/`)))
     .sort((a, b) => b.to.length - a.to.length)[0]
   return (
     <>
