@@ -61,3 +61,38 @@ for (const dir of ['src', 'cjs/src', 'cf/src']) {
   if (changed) fs.writeFileSync(file, text)
 }
 if (patched) console.log(`patch-dependencies: postgres connection.js patched (${patched} patches)`)
+
+// react-dom 18.3.1 (facebook/react#31134, #27554; fixed in React 19, which Remix v2 cannot use):
+// renderToPipeableStream encodes text into a 2048-byte view; when the next character does not
+// fit, it flushes the *whole* view, unwritten tail included, so one or two NUL bytes land in the
+// HTML wherever a multi-byte character meets the view's end. Chinese pages meet it often: in an
+// attribute the browser reads the NULs as U+FFFD (a link named "途观L ��金秋试驾日"), in text they
+// break hydration (React error #425). The flush writes only the bytes written.
+const REACT_PATCHES = [
+  {
+    file: 'react-dom/cjs/react-dom-server.node.production.min.js',
+    original: 'd<b.length&&(t(a,k),k=new Uint8Array(2048)',
+    patched: 'd<b.length&&(t(a,k.subarray(0,l)),k=new Uint8Array(2048)',
+  },
+  {
+    file: 'react-dom/cjs/react-dom-server.node.development.js',
+    original: `  if (read < stringChunk.length) {
+    writeToDestination(destination, currentView);`,
+    patched: `  if (read < stringChunk.length) {
+    writeToDestination(destination, currentView.subarray(0, writtenBytes));`,
+  },
+]
+let reactPatched = 0
+for (const patch of REACT_PATCHES) {
+  const file = path.join(root, 'node_modules', patch.file)
+  if (!fs.existsSync(file)) continue
+  const text = fs.readFileSync(file, 'utf8')
+  if (text.includes(patch.patched)) continue
+  if (!text.includes(patch.original)) {
+    console.warn(`patch-dependencies: ${patch.file} changed upstream; check whether facebook/react#31134 is fixed and drop the patch`)
+    continue
+  }
+  fs.writeFileSync(file, text.replace(patch.original, patch.patched))
+  reactPatched++
+}
+if (reactPatched) console.log(`patch-dependencies: react-dom server patched (${reactPatched} files)`)

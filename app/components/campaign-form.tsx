@@ -77,20 +77,25 @@ function Field({
   label,
   error,
   hint,
+  required,
   children,
 }: {
   name: string
   label: string
   error?: string
   hint?: string
-  children: (props: { id: string; name: string; 'aria-invalid'?: boolean; 'aria-describedby'?: string }) => ReactNode
+  /** marked on the label (a dot, not text) and told to screen readers by aria-required */
+  required?: boolean
+  children: (props: { id: string; name: string; 'aria-invalid'?: boolean; 'aria-describedby'?: string; 'aria-required'?: true }) => ReactNode
 }) {
   const id = `f-${name}`
   const describedBy = [error ? `${id}-error` : null, hint ? `${id}-hint` : null].filter(Boolean).join(' ') || undefined
   return (
     <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {children({ id, name, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy })}
+      <label htmlFor={id} className={required ? 'required' : undefined}>
+        {label}
+      </label>
+      {children({ id, name, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy, ...(required ? { 'aria-required': true as const } : {}) })}
       {hint ? (
         <span className="hint" id={`${id}-hint`}>
           {hint}
@@ -99,6 +104,84 @@ function Field({
       <FieldError id={`${id}-error`} message={error} />
     </div>
   )
+}
+
+/** The top-level fields' labels, for the error summary. */
+const FIELD_LABELS: Record<string, MessageKey> = {
+  name: 'campaign.field.name',
+  storeId: 'campaign.field.store',
+  form: 'campaign.field.form',
+  ownerId: 'campaign.field.owner',
+  models: 'campaign.field.models',
+  background: 'campaign.field.background',
+  purposes: 'campaign.field.purposes',
+  theme: 'campaign.field.theme',
+  warmupStart: 'campaign.field.warmupStart',
+  startDate: 'campaign.field.startDate',
+  endDate: 'campaign.field.endDate',
+  executionContent: 'campaign.field.executionContent',
+  targetLeads: 'campaign.field.targetLeads',
+  targetVisits: 'campaign.field.targetVisits',
+  targetTestDrives: 'campaign.field.targetTestDrives',
+  targetOrders: 'campaign.field.targetOrders',
+  targetDeliveries: 'campaign.field.targetDeliveries',
+  targetRevenueFen: 'campaign.field.targetRevenue',
+  targetGrossProfitFen: 'campaign.field.targetGrossProfit',
+}
+const LIST_LABELS: Record<RowList, MessageKey> = {
+  tasks: 'campaign.section.tasks',
+  placements: 'campaign.section.media',
+  promotions: 'campaign.section.promotions',
+  budgetLines: 'campaign.section.budget',
+}
+const LIST_SECTIONS: Record<RowList, string> = { tasks: 'tasks', placements: 'media', promotions: 'promotions', budgetLines: 'budget' }
+const COLUMN_LABELS: Record<string, MessageKey> = {
+  title: 'campaign.field.taskTitle',
+  owner: 'campaign.field.taskOwner',
+  dueDate: 'campaign.field.taskDue',
+  status: 'campaign.field.taskStatus',
+  medium: 'campaign.field.medium',
+  platform: 'campaign.field.platform',
+  purpose: 'campaign.field.adPurpose',
+  nature: 'campaign.field.nature',
+  audience: 'campaign.field.audience',
+  startDate: 'campaign.field.placementStart',
+  endDate: 'campaign.field.placementEnd',
+  costFen: 'campaign.field.cost',
+  kind: 'campaign.field.promotionKind',
+  unitCostFen: 'campaign.field.unitCost',
+  expectedUnits: 'campaign.field.expectedUnits',
+  category: 'campaign.field.category',
+  plannedFen: 'campaign.field.planned',
+  vendor: 'campaign.field.vendor',
+  subsidyFen: 'campaign.field.subsidy',
+}
+
+/** Each field with an error, named as the form labels it and linked to it, in the form's order. */
+export function errorLinks(errors: FieldErrors, t: (key: MessageKey, vars?: Record<string, string | number>) => string) {
+  const order = (key: string) => {
+    const top = key.split('.')[0]!
+    const i = Object.keys(FIELD_LABELS).indexOf(top)
+    return i >= 0 ? i : Object.keys(FIELD_LABELS).length + Object.keys(LIST_LABELS).indexOf(top)
+  }
+  return Object.keys(errors)
+    .filter((k) => k !== '_form')
+    .sort((a, b) => order(a) - order(b))
+    .map((key) => {
+      const row = /^(tasks|placements|promotions|budgetLines)\.(\d+)\.(\w+)$/.exec(key)
+      if (row) {
+        const [, list, i, column] = row as unknown as [string, RowList, string, string]
+        const columnLabel = column === 'description' ? (list === 'promotions' ? 'campaign.field.promotionDescription' : 'campaign.field.budgetDescription') : COLUMN_LABELS[column]
+        return {
+          key,
+          href: `#${list}-${i}-${column}`,
+          label: `${t(LIST_LABELS[list])} · ${t('campaign.row', { n: Number(i) + 1 })} · ${columnLabel ? t(columnLabel) : column}`,
+        }
+      }
+      if (key in LIST_LABELS) return { key, href: `#${LIST_SECTIONS[key as RowList]}`, label: t(LIST_LABELS[key as RowList]) }
+      if (key === 'purposes') return { key, href: '#purposes', label: t('campaign.field.purposes') }
+      return { key, href: `#f-${key}`, label: FIELD_LABELS[key] ? t(FIELD_LABELS[key]!) : key }
+    })
 }
 
 type Column = {
@@ -162,6 +245,7 @@ function RowsEditor({
                     const name = `${list}[${i}].${c.key}`
                     const error = errors[`${list}.${i}.${c.key}`]
                     const common = {
+                      id: `${list}-${i}-${c.key}`,
                       name,
                       defaultValue: row.values[c.key] ?? '',
                       'aria-labelledby': `${list}-h-${c.key} ${list}-r-${i}`,
@@ -284,15 +368,18 @@ export function CampaignForm({ values, errors, stores, owners, version, submitLa
         <CsrfInput />
         {version ? <input type="hidden" name="version" value={version} /> : null}
         {notice}
-        <FormErrors errors={errors} />
+        <FormErrors errors={errors} fields={errorLinks(errors, t)} />
+        <p className="muted small">
+          <span className="required-dot" aria-hidden="true" /> {t('campaign.requiredNote')}
+        </p>
 
         <section className="card section" id="basics" aria-labelledby="basics-h">
           <h2 id="basics-h">{t('campaign.section.basics')}</h2>
           <div className="grid grid-2">
-            <Field name="name" label={t('campaign.field.name')} error={errors.name}>
+            <Field required name="name" label={t('campaign.field.name')} error={errors.name}>
               {(p) => <input {...p} type="text" defaultValue={values.name} maxLength={120} />}
             </Field>
-            <Field name="storeId" label={t('campaign.field.store')} error={errors.storeId}>
+            <Field required name="storeId" label={t('campaign.field.store')} error={errors.storeId}>
               {(p) => (
                 <select {...p} defaultValue={values.storeId}>
                   {stores.map((s) => (
@@ -303,7 +390,7 @@ export function CampaignForm({ values, errors, stores, owners, version, submitLa
                 </select>
               )}
             </Field>
-            <Field name="form" label={t('campaign.field.form')} error={errors.form}>
+            <Field required name="form" label={t('campaign.field.form')} error={errors.form}>
               {(p) => (
                 <select {...p} defaultValue={values.form ?? 'in_store'}>
                   {opt('form', CAMPAIGN_FORMS).map((o) => (
@@ -342,7 +429,7 @@ export function CampaignForm({ values, errors, stores, owners, version, submitLa
         <section className="card section" id="purposes" aria-labelledby="purposes-h">
           <h2 id="purposes-h">{t('campaign.section.purposes')}</h2>
           <fieldset aria-describedby={errors.purposes ? 'f-purposes-error' : undefined}>
-            <legend>{t('campaign.field.purposes')}</legend>
+            <legend className="required">{t('campaign.field.purposes')}</legend>
             <div className="checks">
               {opt('purpose', CAMPAIGN_PURPOSES).map((o) => (
                 <label key={o.value} className="check">
@@ -368,10 +455,10 @@ export function CampaignForm({ values, errors, stores, owners, version, submitLa
             <Field name="warmupStart" label={t('campaign.field.warmupStart')} error={errors.warmupStart}>
               {(p) => <input {...p} type="date" defaultValue={values.warmupStart} />}
             </Field>
-            <Field name="startDate" label={t('campaign.field.startDate')} error={errors.startDate}>
+            <Field required name="startDate" label={t('campaign.field.startDate')} error={errors.startDate}>
               {(p) => <input {...p} type="date" defaultValue={values.startDate} />}
             </Field>
-            <Field name="endDate" label={t('campaign.field.endDate')} error={errors.endDate}>
+            <Field required name="endDate" label={t('campaign.field.endDate')} error={errors.endDate}>
               {(p) => <input {...p} type="date" defaultValue={values.endDate} />}
             </Field>
           </div>
@@ -490,7 +577,7 @@ export function CampaignForm({ values, errors, stores, owners, version, submitLa
             addLabel={t('campaign.addBudgetLine')}
             emptyText={t('campaign.noBudget')}
             columns={[
-              { key: 'category', label: 'campaign.field.category', type: 'select', options: opt('budgetCategory', BUDGET_CATEGORIES) },
+              { key: 'category', label: 'campaign.field.category', type: 'select', options: [{ value: '', label: t('campaign.chooseCategory') }, ...opt('budgetCategory', BUDGET_CATEGORIES)] },
               { key: 'description', label: 'campaign.field.budgetDescription', type: 'text', width: 160 },
               { key: 'plannedFen', label: 'campaign.field.planned', type: 'money' },
               { key: 'vendor', label: 'campaign.field.vendor', type: 'text', width: 120 },

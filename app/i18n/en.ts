@@ -291,6 +291,8 @@ const en = {
   'campaign.print': 'Printable plan',
   'campaign.evaluation': 'Evaluation',
   'campaign.history': 'History',
+  'campaign.chooseCategory': 'Choose…',
+  'campaign.requiredNote': 'Fields marked with a red dot are required.',
   'campaign.key.budget': 'Budget',
   'campaign.key.spent': 'Spent',
   'campaign.key.leads': 'Leads (target)',

@@ -292,6 +292,8 @@ const zhCN: Record<MessageKey, string> = {
   'campaign.print': '打印策划方案',
   'campaign.evaluation': '效果评估',
   'campaign.history': '审批记录',
+  'campaign.chooseCategory': '请选择…',
+  'campaign.requiredNote': '带红点的为必填项。',
   'campaign.key.budget': '预算',
   'campaign.key.spent': '实际花费',
   'campaign.key.leads': '线索（目标）',

@@ -13,15 +13,15 @@ import { useI18n } from '../utils/use-root'
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'campaign:write')
   const choices = await planFormChoices(user)
-  const today = new Date().toISOString().slice(0, 10)
   return {
     ...choices,
     values: {
       storeId: user.stores[0]?.id,
       ownerId: user.role === 'specialist' ? user.id : '',
       form: 'in_store',
-      startDate: today,
-      endDate: today,
+      // dates start empty: a date already filled in is a date nobody chose
+      startDate: '',
+      endDate: '',
       purposes: [],
       tasks: [],
       placements: [],

@@ -35,7 +35,8 @@ export const EMPTY_ROWS: Record<RowList, RowValues> = {
   tasks: { title: '', owner: '', dueDate: '', status: 'todo' },
   placements: { medium: 'autohome', platform: '', purpose: 'promotion', nature: 'hard', audience: '', startDate: '', endDate: '', costFen: '' },
   promotions: { kind: 'external', description: '', unitCostFen: '', expectedUnits: '' },
-  budgetLines: { category: 'venue', description: '', plannedFen: '', vendor: '', subsidyFen: '' },
+  // the category is chosen, not defaulted: an unchosen one is an error, not a silent 'venue'
+  budgetLines: { category: '', description: '', plannedFen: '', vendor: '', subsidyFen: '' },
 }
 
 const str = (v: number | null | undefined) => (v == null ? '' : String(v))

@@ -67,6 +67,8 @@ describe.each(['zh-CN', 'en'] as const)('in %s', (locale: E2ELocale) => {
     await cell(specialist, t, 'campaign.field.expectedUnits', 1).fill('60')
 
     await specialist.getByRole('button', { name: `+ ${t('campaign.addBudgetLine')}` }).click()
+    // the category is chosen, never defaulted
+    await cell(specialist, t, 'campaign.field.category', 1, 'combobox').selectOption({ label: t('budgetCategory.venue') })
     await cell(specialist, t, 'campaign.field.budgetDescription', 1).fill('线上投放')
     await cell(specialist, t, 'campaign.field.planned', 1).fill('16500')
 
@@ -141,8 +143,12 @@ describe.each(['zh-CN', 'en'] as const)('in %s', (locale: E2ELocale) => {
     await expect.poll(() => nameField.getAttribute('aria-invalid')).toBe('true')
     const described = await nameField.getAttribute('aria-describedby')
     expect(await page.locator(`#${described!.split(' ')[0]}`).innerText()).toBe(t('validation.required'))
-    await page.getByText(t('validation.endBeforeStart')).waitFor()
-    await page.getByText(t('validation.atLeastOnePurpose')).waitFor()
+    await page.getByText(t('validation.endBeforeStart'), { exact: true }).waitFor()
+    // the summary above the form names each field and leads to it
+    const summary = page.getByTestId('error-summary')
+    expect(await summary.getByRole('link', { name: t('campaign.field.name'), exact: true }).getAttribute('href')).toBe('#f-name')
+    expect(await summary.getByRole('link', { name: t('campaign.field.endDate'), exact: true }).getAttribute('href')).toBe('#f-endDate')
+    await page.getByText(t('validation.atLeastOnePurpose'), { exact: true }).waitFor()
     expect(await page.getByLabel(t('campaign.field.theme'), { exact: true }).inputValue()).toBe('保留我输入的主题')
   })
 })
