@@ -1,5 +1,5 @@
 import { Form, useNavigation } from '@remix-run/react'
-import { useCallback, useRef, useState, type ReactNode } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react'
 import {
   AD_NATURES,
   AD_PURPOSES,
@@ -318,7 +318,18 @@ function RowsEditor({
   )
 }
 
-export function CampaignForm({ values, errors, stores, owners, version, submitLabel, cancelHref, notice }: Props) {
+/** The error key of a form control's name: `placements[0].costFen` → `placements.0.costFen`, `purposes[]` → `purposes`. */
+export function errorKeyOf(name: string) {
+  return name.replace(/\[(\d+)\]\./g, '.$1.').replace(/\[\]$/, '')
+}
+
+export function CampaignForm({ values, errors: serverErrors, stores, owners, version, submitLabel, cancelHref, notice }: Props) {
+  // a field the person has changed since the server answered is no longer shown as wrong: the
+  // summary, the section dots and the field's own message follow as the fields are fixed
+  const [fixed, setFixed] = useState<ReadonlySet<string>>(() => new Set())
+  const answer = JSON.stringify(serverErrors)
+  useEffect(() => setFixed(new Set()), [answer])
+  const errors = useMemo(() => Object.fromEntries(Object.entries(serverErrors).filter(([k]) => !fixed.has(k))) as FieldErrors, [serverErrors, fixed])
   const { t, money } = useI18n()
   const busy = useNavigation().state === 'submitting'
   const formRef = useRef<HTMLFormElement>(null)
@@ -336,6 +347,12 @@ export function CampaignForm({ values, errors, stores, owners, version, submitLa
     setProgress(planProgress(current))
     setCostLines(planCostLines(current))
   }, [])
+  const onFormChange = (e: FormEvent<HTMLFormElement>) => {
+    const name = (e.target as HTMLInputElement).name
+    const key = name ? errorKeyOf(name) : ''
+    if (key && key in serverErrors && !fixed.has(key)) setFixed((prev) => new Set(prev).add(key))
+    recompute()
+  }
   const setList = (list: RowList) => (next: KeyedRow[]) => {
     setRows((r) => ({ ...r, [list]: next }))
     setTimeout(recompute)
@@ -345,7 +362,7 @@ export function CampaignForm({ values, errors, stores, owners, version, submitLa
   const partDone: Record<string, boolean> = { basics: true, ...progress.parts }
 
   return (
-    <Form method="post" ref={formRef} onChange={recompute} noValidate className="plan-layout">
+    <Form method="post" ref={formRef} onChange={onFormChange} noValidate className="plan-layout">
       <aside className="plan-toc no-print" aria-label={t('campaign.progress', { done: progress.done, total: progress.total })}>
         <strong className="small">{t('campaign.progress', { done: progress.done, total: progress.total })}</strong>
         <div className="progress" style={{ marginTop: 6 }} aria-hidden="true">

@@ -148,6 +148,11 @@ describe.each(['zh-CN', 'en'] as const)('in %s', (locale: E2ELocale) => {
     const summary = page.getByTestId('error-summary')
     expect(await summary.getByRole('link', { name: t('campaign.field.name'), exact: true }).getAttribute('href')).toBe('#f-name')
     expect(await summary.getByRole('link', { name: t('campaign.field.endDate'), exact: true }).getAttribute('href')).toBe('#f-endDate')
+    // fixing a field takes it off the summary and off the field at once
+    await nameField.fill('途观L 品鉴会')
+    await nameField.blur()
+    await expect.poll(() => summary.getByRole('link', { name: t('campaign.field.name'), exact: true }).count()).toBe(0)
+    expect(await nameField.getAttribute('aria-invalid')).toBeNull()
     await page.getByText(t('validation.atLeastOnePurpose'), { exact: true }).waitFor()
     expect(await page.getByLabel(t('campaign.field.theme'), { exact: true }).inputValue()).toBe('保留我输入的主题')
   })
