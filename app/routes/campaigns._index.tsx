@@ -1,6 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
 import { CAMPAIGN_FORMS, CAMPAIGN_STATUSES } from '../../db/schema/enums'
+import { DateRange } from '../components/date-range'
+import { zonedDay } from '../utils/zoned-time'
 import { FilterActions, FilterSelect } from '../components/filter-select'
 import { Pager, SortHeader } from '../components/sort-header'
 import { StatusBadge } from '../components/status-badge'
@@ -28,6 +30,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     owners,
     canCreate: roleCan(user.role, 'campaign:write'),
     showBudget,
+    today: zonedDay(new Date(), user.stores[0]?.timeZone ?? 'Asia/Shanghai'),
   }
 }
 
@@ -76,14 +79,7 @@ export default function Campaigns() {
           <label htmlFor="model">{t('campaigns.model')}</label>
           <input id="model" name="model" type="text" maxLength={60} defaultValue={p('model')} />
         </div>
-        <div className="field">
-          <label htmlFor="from">{t('campaigns.periodFrom')}</label>
-          <input id="from" name="from" type="date" defaultValue={p('from')} />
-        </div>
-        <div className="field">
-          <label htmlFor="to">{t('campaigns.periodTo')}</label>
-          <input id="to" name="to" type="date" defaultValue={p('to')} />
-        </div>
+        <DateRange id="cf-period" label={t('range.period')} from={p('from')} to={p('to')} today={d.today} fromLabel={t('campaigns.periodFrom')} toLabel={t('campaigns.periodTo')} />
         <FilterActions resetTo="/campaigns" />
       </Form>
       {d.rows.length ? (

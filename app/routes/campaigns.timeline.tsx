@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
 import { campaignTimelineSpec } from '../../analytics/charts/campaign-timeline'
 import { CAMPAIGN_STATUSES } from '../../db/schema/enums'
 import { ChartSvg } from '../components/charts/chart-svg'
+import { DateRange } from '../components/date-range'
 import { FilterSelect } from '../components/filter-select'
 import { StatusBadge } from '../components/status-badge'
 import { translator } from '../i18n'
@@ -59,7 +60,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
         ),
       )
     : null
-  return { from, to, rows, svg, stores: user.stores.map((s) => ({ id: s.id, name: s.name })) }
+  return { from, to, rows, svg, stores: user.stores.map((s) => ({ id: s.id, name: s.name })), today }
 }
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'campaigns.timeline')
@@ -79,14 +80,7 @@ export default function Timeline() {
         </div>
       </div>
       <Form method="get" key={params.toString()} className="card filters">
-        <div className="field">
-          <label htmlFor="from">{t('common.from')}</label>
-          <input id="from" name="from" type="date" defaultValue={d.from} />
-        </div>
-        <div className="field">
-          <label htmlFor="to">{t('common.to')}</label>
-          <input id="to" name="to" type="date" defaultValue={d.to} />
-        </div>
+        <DateRange id="tf-period" label={t('range.period')} from={d.from} to={d.to} today={d.today} />
         {d.stores.length > 1 ? (
           <FilterSelect name="store" label={t('common.store')} value={params.get('store') ?? ''} options={d.stores.map((s) => ({ value: s.id, label: s.name }))} />
         ) : null}

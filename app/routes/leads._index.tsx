@@ -2,7 +2,9 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
 import { LEAD_GRADES, LEAD_STATUSES } from '../../db/schema/enums'
 import { LeadStatusBadge, useChannelOptions } from '../components/lead-fields'
+import { DateRange } from '../components/date-range'
 import { FilterActions, FilterSelect } from '../components/filter-select'
+import { zonedDay } from '../utils/zoned-time'
 import { Pager, SortHeader } from '../components/sort-header'
 import { LeadFiltersSchema } from '../schemas/lead'
 import { canSeeFullPhone, listConsultants, listLeadCampaigns, listLeads } from '../services/leads.server'
@@ -26,6 +28,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   exportQuery.delete('page')
   exportQuery.delete('notice')
   return {
+    today: zonedDay(new Date(), user.stores[0]?.timeZone ?? 'Asia/Shanghai'),
     ...list,
     page: Math.min(filters.page, list.pages),
     filtered: [...url.searchParams.keys()].some((k) => !['sort', 'dir', 'page', 'notice'].includes(k) && url.searchParams.get(k)),
@@ -86,14 +89,7 @@ export default function Leads() {
         {select('campaign', t('leads.field.campaign'), d.campaigns.map((c) => ({ value: c.id, label: c.name })))}
         {select('consultant', t('leads.field.consultant'), d.consultants.map((c) => ({ value: c.id, label: c.name })))}
         {select('grade', t('leads.field.grade'), LEAD_GRADES.map((g) => ({ value: g, label: g })))}
-        <div className="field">
-          <label htmlFor="lf-from">{t('leads.field.from')}</label>
-          <input id="lf-from" name="from" type="date" defaultValue={p('from')} />
-        </div>
-        <div className="field">
-          <label htmlFor="lf-to">{t('leads.field.to')}</label>
-          <input id="lf-to" name="to" type="date" defaultValue={p('to')} />
-        </div>
+        <DateRange id="lf-period" label={t('range.period')} from={p('from')} to={p('to')} today={d.today} fromLabel={t('leads.field.from')} toLabel={t('leads.field.to')} />
         <FilterActions resetTo="/leads" />
       </Form>
       {d.rows.length ? (

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { translator } from '../../app/i18n'
 import {
   DEMO_USERS,
   errorsOf,
@@ -43,6 +44,14 @@ describe.each(['zh-CN', 'en'] as const)('in %s', (locale) => {
       return (window as unknown as { __injected?: boolean }).__injected === true
     })
     expect(blocked).toBe(false)
+    // a period is one tap: "last 90 days" fills both days and filters the list
+    const t = translator(locale)
+    await page.getByRole('link', { name: t('range.last90'), exact: true }).click()
+    await page.waitForURL(/from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}/)
+    const url = new URL(page.url())
+    expect(await page.locator('#cf-period-from').inputValue()).toBe(url.searchParams.get('from'))
+    expect(await page.locator('#cf-period-to').inputValue()).toBe(url.searchParams.get('to'))
+    expect(await page.getByRole('link', { name: t('range.last90'), exact: true }).getAttribute('aria-current')).toBe('true')
   })
 
   it('a page that does not exist shows the friendly error page with status 404', async () => {
