@@ -13,6 +13,8 @@ import {
 import type { MessageKey } from '../i18n'
 import {
   EMPTY_ROWS,
+  FIELD_LABELS,
+  LIST_LABELS,
   planCostLines,
   planProgress,
   type PlanFormValues,
@@ -106,34 +108,6 @@ function Field({
   )
 }
 
-/** The top-level fields' labels, for the error summary. */
-const FIELD_LABELS: Record<string, MessageKey> = {
-  name: 'campaign.field.name',
-  storeId: 'campaign.field.store',
-  form: 'campaign.field.form',
-  ownerId: 'campaign.field.owner',
-  models: 'campaign.field.models',
-  background: 'campaign.field.background',
-  purposes: 'campaign.field.purposes',
-  theme: 'campaign.field.theme',
-  warmupStart: 'campaign.field.warmupStart',
-  startDate: 'campaign.field.startDate',
-  endDate: 'campaign.field.endDate',
-  executionContent: 'campaign.field.executionContent',
-  targetLeads: 'campaign.field.targetLeads',
-  targetVisits: 'campaign.field.targetVisits',
-  targetTestDrives: 'campaign.field.targetTestDrives',
-  targetOrders: 'campaign.field.targetOrders',
-  targetDeliveries: 'campaign.field.targetDeliveries',
-  targetRevenueFen: 'campaign.field.targetRevenue',
-  targetGrossProfitFen: 'campaign.field.targetGrossProfit',
-}
-const LIST_LABELS: Record<RowList, MessageKey> = {
-  tasks: 'campaign.section.tasks',
-  placements: 'campaign.section.media',
-  promotions: 'campaign.section.promotions',
-  budgetLines: 'campaign.section.budget',
-}
 const LIST_SECTIONS: Record<RowList, string> = { tasks: 'tasks', placements: 'media', promotions: 'promotions', budgetLines: 'budget' }
 const COLUMN_LABELS: Record<string, MessageKey> = {
   title: 'campaign.field.taskTitle',

@@ -8,6 +8,7 @@ import { FieldError } from './field-error'
 import { StatusBadge } from './status-badge'
 import type { MessageKey } from '../i18n'
 import type { PlanChange, SinceReturn } from '../services/campaign-approval.server'
+import { FIELD_LABELS, LIST_LABELS } from '../utils/campaign-form-values'
 
 type HistoryEntry = { id: number; fromStatus: CampaignStatus | null; toStatus: CampaignStatus; comment: string; at: Date | string; userName: string | null }
 
@@ -101,29 +102,13 @@ function ApprovalFactsBlock({ facts }: { facts: ApprovalFacts }) {
   )
 }
 
+// what changed is told by section where a section is one field
 const PART_LABEL: Record<PlanChange['part'], MessageKey> = {
-  name: 'campaign.field.name',
-  form: 'campaign.field.form',
-  ownerId: 'campaign.field.owner',
-  models: 'campaign.field.models',
+  ...(FIELD_LABELS as Record<Exclude<PlanChange['part'], keyof typeof LIST_LABELS>, MessageKey>),
+  ...LIST_LABELS,
   background: 'campaign.section.background',
   purposes: 'campaign.section.purposes',
-  theme: 'campaign.field.theme',
-  warmupStart: 'campaign.field.warmupStart',
-  startDate: 'campaign.field.startDate',
-  endDate: 'campaign.field.endDate',
   executionContent: 'campaign.section.execution',
-  tasks: 'campaign.section.tasks',
-  targetLeads: 'campaign.field.targetLeads',
-  targetVisits: 'campaign.field.targetVisits',
-  targetTestDrives: 'campaign.field.targetTestDrives',
-  targetOrders: 'campaign.field.targetOrders',
-  targetDeliveries: 'campaign.field.targetDeliveries',
-  targetRevenueFen: 'campaign.field.targetRevenue',
-  targetGrossProfitFen: 'campaign.field.targetGrossProfit',
-  placements: 'campaign.section.media',
-  promotions: 'campaign.section.promotions',
-  budgetLines: 'campaign.section.budget',
 }
 
 /** The next steps this user may take, each a small form, and the history of steps taken. */

@@ -1,3 +1,4 @@
+import type { MessageKey } from '../i18n'
 import { fenToYuanInput } from './format'
 
 /** The raw string shape of the plan form, as submitted and as re-rendered after an error. */
@@ -164,4 +165,34 @@ export function planCostLines(v: PlanFormValues): Array<{ kind: 'media' | 'promo
     ...(v.placements ?? []).map((p) => ({ kind: 'media' as const, medium: p.medium, text: p.platform ?? '', yuan: yuan(p.costFen) })),
     ...(v.promotions ?? []).map((p) => ({ kind: 'promotion' as const, text: p.description ?? '', yuan: yuan(p.unitCostFen) * yuan(p.expectedUnits) })),
   ]
+}
+
+/** The plan's top-level fields as the form labels them (the error summary, what changed since a return). */
+export const FIELD_LABELS: Record<string, MessageKey> = {
+  name: 'campaign.field.name',
+  storeId: 'campaign.field.store',
+  form: 'campaign.field.form',
+  ownerId: 'campaign.field.owner',
+  models: 'campaign.field.models',
+  background: 'campaign.field.background',
+  purposes: 'campaign.field.purposes',
+  theme: 'campaign.field.theme',
+  warmupStart: 'campaign.field.warmupStart',
+  startDate: 'campaign.field.startDate',
+  endDate: 'campaign.field.endDate',
+  executionContent: 'campaign.field.executionContent',
+  targetLeads: 'campaign.field.targetLeads',
+  targetVisits: 'campaign.field.targetVisits',
+  targetTestDrives: 'campaign.field.targetTestDrives',
+  targetOrders: 'campaign.field.targetOrders',
+  targetDeliveries: 'campaign.field.targetDeliveries',
+  targetRevenueFen: 'campaign.field.targetRevenue',
+  targetGrossProfitFen: 'campaign.field.targetGrossProfit',
+}
+/** The plan's row lists, named by their sections. */
+export const LIST_LABELS: Record<RowList, MessageKey> = {
+  tasks: 'campaign.section.tasks',
+  placements: 'campaign.section.media',
+  promotions: 'campaign.section.promotions',
+  budgetLines: 'campaign.section.budget',
 }
