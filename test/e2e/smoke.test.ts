@@ -49,7 +49,8 @@ describe.each(['zh-CN', 'en'] as const)('in %s', (locale) => {
     await page.getByRole('link', { name: t('range.last90'), exact: true }).click()
     await page.waitForURL(/from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}/)
     const url = new URL(page.url())
-    expect(await page.locator('#cf-period-from').inputValue()).toBe(url.searchParams.get('from'))
+    // the filter form is remade when the new list has rendered
+    await expect.poll(() => page.locator('#cf-period-from').inputValue()).toBe(url.searchParams.get('from'))
     expect(await page.locator('#cf-period-to').inputValue()).toBe(url.searchParams.get('to'))
     expect(await page.getByRole('link', { name: t('range.last90'), exact: true }).getAttribute('aria-current')).toBe('true')
   })
