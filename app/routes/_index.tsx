@@ -11,6 +11,7 @@ import { pathKeyLabel } from '../utils/analysis-labels'
 import { pageTitle } from '../utils/meta'
 import { roleCan } from '../utils/permissions'
 import { useI18n } from '../utils/use-root'
+import { addDays } from '../utils/days'
 
 /**
  * 工作台 (SPEC §6): each role lands on what it should do next and the figures it is judged on.
@@ -143,7 +144,7 @@ function TaskBlock({ wb }: { wb: Workbench }) {
         {t('workbench.tasks')} <span className="nav-count">{wb.tasks.count}</span>
       </h3>
       <p className="muted small">
-        {day(wb.weekStart)} – {day(new Date(Date.parse(`${wb.weekEnd}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10))}
+        {day(wb.weekStart)} – {day(addDays(wb.weekEnd, -1))}
       </p>
       <ul className="todo-list">
         {wb.tasks.items.map((task) => (
@@ -165,6 +166,22 @@ function TaskBlock({ wb }: { wb: Workbench }) {
         ))}
       </ul>
     </div>
+  )
+}
+
+/** A table's header: the row label's column, then the figures' columns (right-aligned). */
+function HeadRow({ first, nums }: { first: string; nums: string[] }) {
+  return (
+    <thead>
+      <tr>
+        <th scope="col">{first}</th>
+        {nums.map((label) => (
+          <th key={label} scope="col" className="num">
+            {label}
+          </th>
+        ))}
+      </tr>
+    </thead>
   )
 }
 
@@ -226,7 +243,7 @@ function Versus({ now, last, format }: { now: number | null; last: number | null
 function ChannelsCard({ wb }: { wb: Workbench }) {
   const { t, day, money, num } = useI18n()
   const c = wb.channels!
-  const lastDay = (to: string) => day(new Date(Date.parse(`${to}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10))
+  const lastDay = (to: string) => day(addDays(to, -1))
   const row = (x: ChannelMonth, label: string, total = false) => (
     <tr key={x.channel || 'total'} className={total ? 'total' : undefined}>
       <th scope="row">{label}</th>
@@ -260,23 +277,7 @@ function ChannelsCard({ wb }: { wb: Workbench }) {
       {c.rows.length ? (
         <div className="table-wrap" tabIndex={0}>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('analysis.by.channel')}</th>
-                <th scope="col" className="num">
-                  {t('analysis.conversion.lead')}
-                </th>
-                <th scope="col" className="num">
-                  {t('analysis.roi.cpl')}
-                </th>
-                <th scope="col" className="num">
-                  {t('analysis.conversion.order')}
-                </th>
-                <th scope="col" className="num">
-                  {t('analysis.review.spend')}
-                </th>
-              </tr>
-            </thead>
+            <HeadRow first={t('analysis.by.channel')} nums={[t('analysis.conversion.lead'), t('analysis.roi.cpl'), t('analysis.conversion.order'), t('analysis.review.spend')]} />
             <tbody>{c.rows.map((x) => row(x, pathKeyLabel('channel', x.channel, t)))}</tbody>
             <tfoot>{row(c.total, t('workbench.channels.total'), true)}</tfoot>
           </table>
@@ -299,29 +300,7 @@ function MyCampaigns({ wb }: { wb: Workbench }) {
       {k.rows.length ? (
         <div className="table-wrap" tabIndex={0}>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('campaign.field.name')}</th>
-                <th scope="col" className="num">
-                  {t('analysis.conversion.lead')}
-                </th>
-                <th scope="col" className="num">
-                  {t('workbench.kpis.leadTarget')}
-                </th>
-                <th scope="col" className="num">
-                  {t('analysis.conversion.order')}
-                </th>
-                <th scope="col" className="num">
-                  {t('analysis.review.spend')}
-                </th>
-                <th scope="col" className="num">
-                  {t('analysis.roi.cpl')}
-                </th>
-                <th scope="col" className="num">
-                  ROI
-                </th>
-              </tr>
-            </thead>
+            <HeadRow first={t('campaign.field.name')} nums={[t('analysis.conversion.lead'), t('workbench.kpis.leadTarget'), t('analysis.conversion.order'), t('analysis.review.spend'), t('analysis.roi.cpl'), 'ROI']} />
             <tbody>
               {k.rows.map((r) => (
                 <tr key={r.key}>
@@ -349,7 +328,7 @@ function MyCampaigns({ wb }: { wb: Workbench }) {
 function GroupSummary({ wb }: { wb: Workbench }) {
   const { t, day, money, num, pct } = useI18n()
   const g = wb.group
-  const lastDay = day(new Date(Date.parse(`${wb.month.to}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10))
+  const lastDay = day(addDays(wb.month.to, -1))
   if (!g) return null
   const r = g.report
   const tot = r.totals
@@ -384,26 +363,7 @@ function GroupSummary({ wb }: { wb: Workbench }) {
       {active.length ? (
         <div className="table-wrap" tabIndex={0}>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('common.store')}</th>
-                <th scope="col" className="num">
-                  {t('analysis.review.spend')}
-                </th>
-                <th scope="col" className="num">
-                  {t('analysis.conversion.lead')}
-                </th>
-                <th scope="col" className="num">
-                  {t('analysis.conversion.order')}
-                </th>
-                <th scope="col" className="num">
-                  {t('analysis.col.value')}
-                </th>
-                <th scope="col" className="num">
-                  ROI
-                </th>
-              </tr>
-            </thead>
+            <HeadRow first={t('common.store')} nums={[t('analysis.review.spend'), t('analysis.conversion.lead'), t('analysis.conversion.order'), t('analysis.col.value'), 'ROI']} />
             <tbody>
               {active.map((x) => (
                 <tr key={x.key}>

@@ -8,6 +8,7 @@ import { DEFAULT_MODEL } from '../schemas/analysis'
 import type { SessionUser } from '../utils/auth.server'
 import { zonedDay, zonedDayRange } from '../utils/zoned-time'
 import { readMatches } from './matchback.server'
+import { addDays, monthStart, mondayOf } from '../utils/days'
 
 /**
  * The workbench (工作台, SPEC §6): what each role opens Roadshow to — its to-dos, each leading
@@ -88,25 +89,18 @@ export type Workbench = {
   group: { report: RoiReport; names: Record<string, string> } | null
 }
 
-const DAY = 86_400_000
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const shift = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10)
-const monthStart = (day: string, back = 0) => {
-  const [y, m] = day.split('-').map(Number) as [number, number]
-  return new Date(Date.UTC(y, m - 1 - back, 1)).toISOString().slice(0, 10)
-}
 
 /** The local days the workbench counts over: this week (Monday first) and the month so far against last month's same days. */
 export function workbenchPeriods(today: string) {
-  const weekday = (new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7 // Monday 0
-  const weekStart = shift(today, -weekday)
+  const weekStart = mondayOf(today)
   const from = monthStart(today)
-  const to = shift(today, 1)
+  const to = addDays(today, 1)
   const lastFrom = monthStart(today, 1)
   // the same number of days of last month, never past its end (31 March against February)
-  const days = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY)
-  const lastTo = shift(lastFrom, days) < from ? shift(lastFrom, days) : from
-  return { weekStart, weekEnd: shift(weekStart, 7), month: { from, to, lastFrom, lastTo } }
+  const sameDay = addDays(lastFrom, Number(today.slice(8, 10)))
+  const lastTo = sameDay < from ? sameDay : from
+  return { weekStart, weekEnd: addDays(weekStart, 7), month: { from, to, lastFrom, lastTo } }
 }
 
 const storeList = (ids: readonly string[]) =>
@@ -265,7 +259,7 @@ async function monthBudget(storeIds: readonly string[], month: Workbench['month'
       select c.id from campaigns c
       where c.store_id in (${storeList(storeIds)})
         and c.status in ('approved', 'running', 'completed', 'evaluated')
-        and c.start_date < ${monthStart(shift(month.to, 31))}::date and c.end_date >= ${month.from}::date
+        and c.start_date < ${monthStart(month.from, -1)}::date and c.end_date >= ${month.from}::date
     )
     select spent.spent_month, spent.spent_last,
       coalesce((select sum(b.planned_fen) from budget_lines b where b.campaign_id in (select id from running)), 0) as planned,
@@ -336,8 +330,8 @@ export async function workbench(user: SessionUser, now = new Date()): Promise<Wo
   const model = DEFAULT_MODEL
   if (role === 'specialist') {
     // the specialist's campaigns over the last 90 days, as the channel page counts them
-    const from = shift(today, -89)
-    const to = shift(today, 1)
+    const from = addDays(today, -89)
+    const to = addDays(today, 1)
     const { ready, value } = await readMatches(null, (c) =>
       roiReport(c, { storeIds, from: instant(from), to: instant(to), fromDay: from, toDay: to, by: 'campaign', model, timeZone, prior: false }),
     )

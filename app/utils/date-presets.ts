@@ -1,10 +1,4 @@
-/** Day arithmetic on `YYYY-MM-DD` local days (no time zone: the store's calendar). */
-const DAY = 86_400_000
-const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10)
-const monthStart = (day: string, back = 0) => {
-  const [y, m] = day.split('-').map(Number) as [number, number]
-  return new Date(Date.UTC(y, m - 1 - back, 1)).toISOString().slice(0, 10)
-}
+import { addDays, monthStart } from './days'
 
 export const RANGE_PRESETS = ['thisMonth', 'lastMonth', 'thisQuarter', 'last90'] as const
 export type RangePreset = (typeof RANGE_PRESETS)[number]
