@@ -104,7 +104,6 @@ describe('planning a campaign', () => {
     expect(res.body.errors).toMatchObject({
       name: 'validation.required',
       endDate: 'validation.endBeforeStart',
-      purposes: 'validation.atLeastOnePurpose',
       'placements.0.costFen': 'validation.money',
       'tasks.0.owner': 'validation.required',
       targetLeads: 'validation.integer',
@@ -113,6 +112,46 @@ describe('planning a campaign', () => {
     expect(res.body.values['placements'][0].costFen).toBe('12,000.999')
     const [after] = await db.select({ n: count() }).from(campaigns)
     expect(after!.n).toBe(before!.n)
+  })
+
+  it('saves a draft with only a name, and submits it only once form, purposes and dates are filled in', async () => {
+    const created = await outcome(() =>
+      create.action(args(post('/campaigns/new', { storeId: storeA, name: '只写了名字的草稿', form: '', startDate: '', endDate: '' }, specialist))),
+    )
+    expect(created.status, JSON.stringify(created.body?.errors)).toBe(302)
+    const id = created.location!.match(/campaigns\/([0-9a-f-]{36})/)![1]!
+    const db = await getDb()
+    const [row] = await db.select().from(campaigns).where(eq(campaigns.id, id))
+    expect(row).toMatchObject({ status: 'draft', form: null, startDate: null, endDate: null, purposes: [] })
+
+    // the page names what is missing before it may go to approval, each linking into the form
+    const page = await loadDetail(specialist, id)
+    expect(page.body.gaps).toEqual({
+      form: 'validation.required',
+      purposes: 'validation.atLeastOnePurpose',
+      startDate: 'validation.required',
+      endDate: 'validation.required',
+    })
+    // the list, the timeline and the home page take a draft without dates in their stride
+    const listed = await outcome(() => list.loader(args(get('/campaigns?q=只写了名字', specialist))))
+    expect(listed.status).toBe(200)
+    expect(listed.body.rows.map((r: { id: string }) => r.id)).toEqual([id])
+    expect((await outcome(() => timeline.loader(args(get('/campaigns/timeline', specialist))))).status).toBe(200)
+
+    // submitting is refused, naming the gaps, and the draft stays a draft
+    const refused = await step(specialist, id, 'submit')
+    expect(refused.status).toBe(400)
+    expect(refused.body.workflowError).toEqual({ action: 'submit', message: 'campaign.submitIncomplete' })
+    const [still] = await db.select({ status: campaigns.status }).from(campaigns).where(eq(campaigns.id, id))
+    expect(still!.status).toBe('draft')
+
+    // filled in, it goes
+    const saved = await outcome(() =>
+      edit.action(args(post(`/campaigns/${id}/edit`, { ...planFields(storeA, { name: '只写了名字的草稿' }), version: '1' }, specialist), { campaignId: id })),
+    )
+    expect(saved.status, JSON.stringify(saved.body?.errors)).toBe(302)
+    expect((await loadDetail(specialist, id)).body.gaps).toEqual({})
+    expect((await step(specialist, id, 'submit')).status).toBe(302)
   })
 
   it('adds and removes rows without JavaScript, saving nothing', async () => {

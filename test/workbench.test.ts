@@ -30,7 +30,7 @@ let manager: SessionUser
 let executive: SessionUser
 const c: Record<string, string> = {}
 
-async function campaign(key: string, status: CampaignStatus, ownerId: string, startDate: string, endDate: string, storeId = storeA, extra: Partial<typeof campaigns.$inferInsert> = {}) {
+async function campaign(key: string, status: CampaignStatus, ownerId: string, startDate: string | null, endDate: string | null, storeId = storeA, extra: Partial<typeof campaigns.$inferInsert> = {}) {
   const db = await getDb()
   const [row] = await db
     .insert(campaigns)
@@ -65,6 +65,8 @@ beforeAll(async () => {
   await transition(c['春季试驾会']!, 'submitted', 'returned', at(11, 10), '场地费过高，请压缩后再提交')
   await campaign('元旦车展', 'draft', s1.id, '2026-12-20', '2027-01-03')
   await campaign('小区外展', 'draft', s1.id, '2026-12-05', '2026-12-06')
+  // a draft saved with only its name (ADR 027)
+  await campaign('车主野餐（想法）', 'draft', s1.id, null, null, storeA, { form: null })
   await campaign('冬季保养季', 'submitted', s1.id, '2026-12-10', '2026-12-31')
   await transition(c['冬季保养季']!, 'draft', 'submitted', at(11, 12))
   await campaign('双十一直播', 'running', s1.id, '2026-11-10', '2026-11-30')
@@ -131,8 +133,8 @@ describe("the specialist's workbench", () => {
     const names = Object.fromEntries(wb.todos.map((x) => [x.kind, [x.count, x.items.map((i) => i.name)]]))
     expect(names).toEqual({
       returned: [1, ['春季试驾会']],
-      // the soonest first; the other specialist's draft is not theirs
-      draft: [2, ['小区外展', '元旦车展']],
+      // the soonest first, a draft without dates last; the other specialist's draft is not theirs
+      draft: [3, ['小区外展', '元旦车展', '车主野餐（想法）']],
       // running with no actual spend: 抖音团购 has spend recorded
       noSpend: [1, ['双十一直播']],
       evaluate: [1, ['国庆车展']],

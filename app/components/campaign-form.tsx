@@ -383,7 +383,8 @@ export function CampaignForm({ values, errors: serverErrors, stores, owners, ver
             </Field>
             <Field required name="form" label={t('campaign.field.form')} error={errors.form}>
               {(p) => (
-                <select {...p} defaultValue={values.form ?? 'in_store'}>
+                <select {...p} defaultValue={values.form ?? ''}>
+                  <option value="">{t('campaign.chooseCategory')}</option>
                   {opt('form', CAMPAIGN_FORMS).map((o) => (
                     <option key={o.value} value={o.value}>
                       {o.label}

@@ -3,6 +3,7 @@ import type { CampaignStatus } from '../../db/schema/enums'
 import type { CampaignAction } from '../utils/permissions'
 import { CAMPAIGN_WORKFLOW } from '../utils/permissions'
 import { useI18n } from '../utils/use-root'
+import { errorLinks } from './campaign-form'
 import { CsrfInput } from './csrf-input'
 import { FieldError } from './field-error'
 import { StatusBadge } from './status-badge'
@@ -115,6 +116,8 @@ const PART_LABEL: Record<PlanChange['part'], MessageKey> = {
 export function WorkflowPanel({
   approval,
   actions,
+  gaps = {},
+  editHref,
   version,
   history,
   timeZone,
@@ -122,6 +125,10 @@ export function WorkflowPanel({
 }: {
   approval?: ApprovalFacts | null
   actions: CampaignAction[]
+  /** what the plan still lacks before it may be submitted (field → message) */
+  gaps?: Record<string, string>
+  /** where the plan is edited, when this user may: each lacking field links into the form */
+  editHref?: string
   version: number
   history: HistoryEntry[]
   timeZone: string
@@ -137,6 +144,16 @@ export function WorkflowPanel({
         <section className="card no-print" aria-labelledby="wf-h" id="workflow">
           <h2 id="wf-h">{t('campaign.workflow')}</h2>
           {approval ? <ApprovalFactsBlock facts={approval} /> : null}
+          {Object.keys(gaps).length ? (
+            <div className={`alert small ${error?.action === 'submit' ? 'alert-danger' : 'alert-warning'}`} role={error?.action === 'submit' ? 'alert' : undefined} data-testid="plan-gaps">
+              <p style={{ margin: 0 }}>{t(error?.action === 'submit' ? 'campaign.submitIncomplete' : 'campaign.beforeSubmit')}</p>
+              <ul>
+                {errorLinks(gaps, t).map((g) => (
+                  <li key={g.key}>{editHref ? <a href={`${editHref}${g.href}`}>{g.label}</a> : g.label}</li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           {plain.map((action) => (
             <Form method="post" key={action} style={{ marginBottom: 8 }}>
               <CsrfInput />

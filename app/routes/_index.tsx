@@ -108,7 +108,7 @@ function TodoBlock({ kind, count, items, own }: { kind: TodoKind; count: number;
             <div className="todo-main">
               <Link to={todoHref[kind](c.id)}>{c.name}</Link>
               <span className="muted small">
-                {c.storeName} · {day(c.startDate)} – {day(c.endDate)}
+                {c.storeName} · {c.startDate || c.endDate ? `${day(c.startDate)} – ${day(c.endDate)}` : t('campaign.datesNotSet')}
                 {!own && c.ownerName ? ` · ${c.ownerName}` : ''}
               </span>
               {kind === 'approval' ? (

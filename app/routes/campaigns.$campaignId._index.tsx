@@ -10,7 +10,7 @@ import { StatusBadge } from '../components/status-badge'
 import { TrackingLinks } from '../components/tracking-links'
 import { WorkflowPanel } from '../components/workflow-panel'
 import type { MessageKey } from '../i18n'
-import { ExecutionUpdateSchema, SpendEntrySchema, TransitionSchema } from '../schemas/campaign'
+import { ExecutionUpdateSchema, planGaps, SpendEntrySchema, TransitionSchema } from '../schemas/campaign'
 import { addSpendEntry, budgetSummary, captureSummary, cloneCampaign, deleteSpendEntry, getCampaign, transitionCampaign, updateExecution } from '../services/campaigns.server'
 import { changesSinceReturn, nextWaitingPlan } from '../services/campaign-approval.server'
 import { ensureLinksForCampaign, ensureLinksFromForm, trackingLinksSection } from '../services/tracking-links.server'
@@ -37,6 +37,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     campaign: showBudget ? campaign : { ...campaign, budgetLines: [], spendEntries: [] },
     budget: showBudget ? budgetSummary(campaign.budgetLines, campaign.spendEntries) : null,
     actions,
+    // what a draft still lacks before it may go to approval, beside the submit button
+    gaps: actions.includes('submit') ? planGaps(campaign) : {},
     // beside the approve / return buttons: the budget, the targets and what changed since the plan was returned
     approval: actions.includes('approve')
       ? { budget: budgetSummary(campaign.budgetLines, campaign.spendEntries), sinceReturn: await changesSinceReturn(campaign.id) }
@@ -68,8 +70,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
     // an approved plan's placements are final: give each its tracking link (SPEC §3) when the store has a website
     if (result.ok && result.status === 'approved') await ensureLinksForCampaign(user, id, {}, ip)
     if (result.ok) return redirect(`/campaigns/${id}?notice=${parsed.data.action}`)
-    const message = result.reason === 'comment-required' ? 'campaign.commentRequired' : `campaign.actionNotAllowed?status=${result.status}`
-    return data({ workflowError: { action: parsed.data.action, message }, errors: {} as FieldErrors }, { status: result.reason === 'comment-required' ? 400 : 409 })
+    const message =
+      result.reason === 'comment-required'
+        ? 'campaign.commentRequired'
+        : result.reason === 'incomplete'
+          ? 'campaign.submitIncomplete'
+          : `campaign.actionNotAllowed?status=${result.status}`
+    return data({ workflowError: { action: parsed.data.action, message }, errors: {} as FieldErrors }, { status: result.reason === 'not-allowed' ? 409 : 400 })
   }
   if (intent === 'execution') {
     // what the user typed stays on the page when it is refused
@@ -155,7 +162,8 @@ export default function CampaignPage() {
             {c.name} <StatusBadge status={c.status} />
           </h1>
           <p className="muted small" style={{ margin: '4px 0 0' }}>
-            {t(`form.${c.form}`)} · {c.store.name} · {day(c.startDate)} – {day(c.endDate)} · {t('campaign.field.owner')}{' '}
+            {c.form ? t(`form.${c.form}`) : t('campaign.formNotSet')} · {c.store.name} ·{' '}
+            {c.startDate || c.endDate ? `${day(c.startDate)} – ${day(c.endDate)}` : t('campaign.datesNotSet')} · {t('campaign.field.owner')}{' '}
             {c.ownerName ?? '—'} ·{' '}
             {t('campaign.lastUpdated', { when: moment(c.updatedAt, c.store.timeZone) })}
           </p>
@@ -270,6 +278,8 @@ export default function CampaignPage() {
           <WorkflowPanel
             approval={d.approval ? { ...d.approval, campaign: c } : null}
             actions={d.actions}
+            gaps={d.gaps}
+            editHref={d.canEditPlan ? 'edit' : undefined}
             version={c.version}
             history={c.history}
             timeZone={c.store.timeZone}

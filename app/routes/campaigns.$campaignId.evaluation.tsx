@@ -36,9 +36,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   }
   // measured once the campaign has run; the analytical store being unavailable is no reason to fail the page
   let results: CampaignResults | null = null
-  if (['running', 'completed', 'evaluated'].includes(c.status)) {
+  if (['running', 'completed', 'evaluated'].includes(c.status) && c.startDate && c.endDate) {
     try {
-      results = await campaignResults(c)
+      results = await campaignResults({ ...c, startDate: c.startDate, endDate: c.endDate })
     } catch (error) {
       log('warn', 'evaluation: measured results unavailable', { error: describeError(error) })
     }

@@ -45,7 +45,7 @@ export default function PrintablePlan() {
         </h1>
         <dl className="props">
           <dt>{t('campaign.field.form')}</dt>
-          <dd>{t(`form.${c.form}` as MessageKey)}</dd>
+          <dd>{c.form ? t(`form.${c.form}`) : '—'}</dd>
           <dt>{t('campaign.field.owner')}</dt>
           <dd>{c.ownerName ?? '—'}</dd>
           <dt>{t('campaign.field.models')}</dt>

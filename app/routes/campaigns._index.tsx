@@ -126,11 +126,17 @@ export default function Campaigns() {
                         {r.storeName}
                       </td>
                       <td className="hide-sm" data-label={t('campaigns.form')}>
-                        {t(`form.${r.form}`)}
+                        {r.form ? t(`form.${r.form}`) : '—'}
                       </td>
                       <td className="nowrap" data-label={t('campaigns.dates')}>
-                        {day(r.startDate)}
-                        <div className="small muted">– {day(r.endDate)}</div>
+                        {r.startDate || r.endDate ? (
+                          <>
+                            {day(r.startDate)}
+                            <div className="small muted">– {day(r.endDate)}</div>
+                          </>
+                        ) : (
+                          <span className="muted">{t('campaign.datesNotSet')}</span>
+                        )}
                       </td>
                       <td data-label={t('common.status')}>
                         <StatusBadge status={r.status} />

@@ -18,8 +18,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     values: {
       storeId: user.stores[0]?.id,
       ownerId: user.role === 'specialist' ? user.id : '',
-      form: 'in_store',
-      // dates start empty: a date already filled in is a date nobody chose
+      // form and dates start empty: a value already filled in is a value nobody chose
+      form: '',
       startDate: '',
       endDate: '',
       purposes: [],

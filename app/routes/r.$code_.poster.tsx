@@ -48,9 +48,11 @@ export default function LinkPoster() {
         <p className="poster-store">{d.store.name}</p>
         <h1>{d.campaign.name}</h1>
         {d.campaign.theme ? <p className="poster-theme">{d.campaign.theme}</p> : null}
-        <p className="poster-dates">
-          {d.campaign.startDate === d.campaign.endDate ? day(d.campaign.startDate) : `${day(d.campaign.startDate)} – ${day(d.campaign.endDate)}`}
-        </p>
+        {d.campaign.startDate && d.campaign.endDate ? (
+          <p className="poster-dates">
+            {d.campaign.startDate === d.campaign.endDate ? day(d.campaign.startDate) : `${day(d.campaign.startDate)} – ${day(d.campaign.endDate)}`}
+          </p>
+        ) : null}
         {d.offers.length ? (
           <ul className="poster-offers" aria-label={t('links.posterOffers')}>
             {d.offers.map((offer) => (

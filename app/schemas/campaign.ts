@@ -76,12 +76,21 @@ const DATE_FIELDS = ['warmupStart', 'startDate', 'endDate']
 const datesParsed = (issues: ReadonlyArray<{ path?: PropertyKey[] }>) =>
   !issues.some((i) => DATE_FIELDS.includes(String(i.path?.[0])))
 
-/** The ten parts of a campaign plan as the form submits them. */
+/**
+ * The ten parts of a campaign plan as the form submits them. A draft saves with only a
+ * store and a name: what is typed must be valid, but the parts a plan needs before it
+ * goes to approval (form, purposes, dates) may still be empty — `planGaps` names them,
+ * and submitting refuses a plan that has any.
+ */
 export const CampaignPlanSchema = z
   .object({
     storeId: z.uuid('validation.choice'),
     name: requiredText(120),
-    form: choice(CAMPAIGN_FORMS),
+    form: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v : null))
+      .pipe(choice(CAMPAIGN_FORMS).nullable()),
     ownerId: z
       .string()
       .optional()
@@ -95,11 +104,11 @@ export const CampaignPlanSchema = z
         [...new Set((v ?? '').split(/[,，、;；]/).map((m) => m.trim()).filter(Boolean))].slice(0, 20),
       ),
     background: text(5000),
-    purposes: z.preprocess((v) => v ?? [], z.array(choice(CAMPAIGN_PURPOSES)).min(1, 'validation.atLeastOnePurpose')),
+    purposes: z.preprocess((v) => v ?? [], z.array(choice(CAMPAIGN_PURPOSES)).max(CAMPAIGN_PURPOSES.length)),
     theme: text(200),
     warmupStart: optionalDay,
-    startDate: day,
-    endDate: day,
+    startDate: optionalDay,
+    endDate: optionalDay,
     executionContent: text(10000),
     targetLeads: optionalCount,
     targetVisits: optionalCount,
@@ -126,6 +135,27 @@ export const CampaignPlanSchema = z
   })
 
 export type CampaignPlanInput = z.output<typeof CampaignPlanSchema>
+
+/** What a plan must have before it goes to approval, beyond what a draft needs. */
+type PlanEssentials = {
+  form: string | null
+  purposes: readonly string[]
+  startDate: string | null
+  endDate: string | null
+}
+
+/**
+ * The required parts a saved draft still lacks, as field errors (field → message key),
+ * in the order the form shows them. Empty when the plan may be submitted.
+ */
+export function planGaps(plan: PlanEssentials): Record<string, string> {
+  const gaps: Record<string, string> = {}
+  if (!plan.form) gaps.form = 'validation.required'
+  if (!plan.purposes.length) gaps.purposes = 'validation.atLeastOnePurpose'
+  if (!plan.startDate) gaps.startDate = 'validation.required'
+  if (!plan.endDate) gaps.endDate = 'validation.required'
+  return gaps
+}
 export type CampaignPurposeValue = (typeof CAMPAIGN_PURPOSES)[number]
 
 export const VersionSchema = z.coerce.number({ error: 'validation.invalid' }).int().min(1)

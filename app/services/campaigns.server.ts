@@ -19,7 +19,7 @@ import {
   users,
 } from '../../db/schema'
 import type { CampaignStatus } from '../../db/schema/enums'
-import type { CampaignFilters, CampaignPlanInput, SpendEntryInput } from '../schemas/campaign'
+import { planGaps, type CampaignFilters, type CampaignPlanInput, type SpendEntryInput } from '../schemas/campaign'
 import type { SessionUser } from '../utils/auth.server'
 import { canReadStore, canWriteStore } from '../utils/auth.server'
 import { forbidden, notFound } from '../utils/http.server'
@@ -102,7 +102,7 @@ export async function listCampaigns(user: SessionUser, f: CampaignFilters) {
 /** Campaigns overlapping [from, to] for the timeline. */
 export async function listCampaignsInPeriod(user: SessionUser, from: string, to: string, storeId?: string) {
   const db = await getDb()
-  return db
+  const rows = await db
     .select({
       id: campaigns.id,
       name: campaigns.name,
@@ -118,6 +118,8 @@ export async function listCampaignsInPeriod(user: SessionUser, from: string, to:
     .where(and(...filterConditions(user, { from, to, store: storeId })))
     .orderBy(asc(campaigns.startDate), asc(campaigns.name))
     .limit(500)
+  // a draft without dates overlaps no period (the filter above leaves it out)
+  return rows.flatMap((r) => (r.startDate && r.endDate ? [{ ...r, startDate: r.startDate, endDate: r.endDate }] : []))
 }
 
 /** People who can own a campaign in the user's stores (specialists, managers, admins). */
@@ -381,6 +383,10 @@ export type TransitionResult =
   | { ok: true; status: CampaignStatus }
   | { ok: false; reason: 'not-allowed'; status: CampaignStatus }
   | { ok: false; reason: 'comment-required' }
+  | { ok: false; reason: 'incomplete'; gaps: Record<string, string> }
+
+/** A plan goes to approval only with what a draft may leave empty filled in (planGaps). */
+const PLAN_COMPLETE = sql`${campaigns.form} is not null and ${campaigns.startDate} is not null and ${campaigns.endDate} is not null and jsonb_array_length(${campaigns.purposes}) > 0`
 
 export async function transitionCampaign(
   user: SessionUser,
@@ -395,16 +401,24 @@ export async function transitionCampaign(
     forbidden('Your role may not take this step.')
   }
   if (rule.commentRequired && !comment.trim()) return { ok: false, reason: 'comment-required' }
+  const gaps = action === 'submit' ? planGaps(campaign) : {}
+  if (Object.keys(gaps).length) return { ok: false, reason: 'incomplete', gaps }
   const db = await getDb()
   return db.transaction(async (tx) => {
-    // the state check and the change are one statement: two clicks cannot both win
+    // the state check and the change are one statement: two clicks cannot both win, and a
+    // draft emptied by a save a moment ago is not submitted on what this request read
     const moved = await tx
       .update(campaigns)
       .set({ status: rule.to, ...campaignChanged() })
-      .where(and(eq(campaigns.id, id), inArray(campaigns.status, [...rule.from])))
+      .where(and(eq(campaigns.id, id), inArray(campaigns.status, [...rule.from]), action === 'submit' ? PLAN_COMPLETE : undefined))
       .returning({ status: campaigns.status })
     if (!moved.length) {
-      const [current] = await tx.select({ status: campaigns.status }).from(campaigns).where(eq(campaigns.id, id))
+      const [current] = await tx
+        .select({ status: campaigns.status, form: campaigns.form, purposes: campaigns.purposes, startDate: campaigns.startDate, endDate: campaigns.endDate })
+        .from(campaigns)
+        .where(eq(campaigns.id, id))
+      const lacking = action === 'submit' && current && rule.from.includes(current.status) ? planGaps(current) : {}
+      if (Object.keys(lacking).length) return { ok: false, reason: 'incomplete', gaps: lacking } as const
       return { ok: false, reason: 'not-allowed', status: current?.status ?? campaign.status } as const
     }
     await tx.insert(campaignTransitions).values({ campaignId: id, fromStatus: campaign.status, toStatus: rule.to, userId: user.id, comment: comment.trim() })

@@ -29,8 +29,9 @@ export type TodoCampaign = {
   name: string
   storeName: string
   ownerName: string | null
-  startDate: string
-  endDate: string
+  /** empty while the plan is a draft without dates */
+  startDate: string | null
+  endDate: string | null
   plannedFen: number | null
   currency: string
   /** the manager's comment when the plan was returned */
@@ -118,8 +119,8 @@ const todoRow = z.object({
   name: z.string(),
   store_name: z.string(),
   owner_name: z.string().nullable(),
-  start_date: z.string(),
-  end_date: z.string(),
+  start_date: z.string().nullable(),
+  end_date: z.string().nullable(),
   planned_fen: z.coerce.number().nullable(),
   currency: z.string(),
   comment: z.string().nullable(),

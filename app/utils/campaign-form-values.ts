@@ -45,15 +45,15 @@ const str = (v: number | null | undefined) => (v == null ? '' : String(v))
 type CampaignLike = {
   storeId: string
   name: string
-  form: string
+  form: string | null
   ownerId: string | null
   models: string[]
   background: string
   purposes: string[]
   theme: string
   warmupStart: string | null
-  startDate: string
-  endDate: string
+  startDate: string | null
+  endDate: string | null
   executionContent: string
   targetLeads: number | null
   targetVisits: number | null
@@ -72,15 +72,15 @@ export function campaignToFormValues(c: CampaignLike): PlanFormValues {
   return {
     storeId: c.storeId,
     name: c.name,
-    form: c.form,
+    form: c.form ?? '',
     ownerId: c.ownerId ?? '',
     models: c.models.join(', '),
     background: c.background,
     purposes: c.purposes,
     theme: c.theme,
     warmupStart: c.warmupStart ?? '',
-    startDate: c.startDate,
-    endDate: c.endDate,
+    startDate: c.startDate ?? '',
+    endDate: c.endDate ?? '',
     executionContent: c.executionContent,
     targetLeads: str(c.targetLeads),
     targetVisits: str(c.targetVisits),

@@ -31,14 +31,15 @@ export const campaigns = pgTable(
       .notNull()
       .references(() => stores.id),
     name: text('name').notNull(),
-    form: text('form').$type<CampaignForm>().notNull(),
+    // form and dates may be empty while the plan is a draft (planGaps names them before it is submitted)
+    form: text('form').$type<CampaignForm>(),
     status: text('status').$type<CampaignStatus>().notNull().default('draft'),
     background: text('background').notNull().default(''),
     purposes: jsonb('purposes').$type<CampaignPurpose[]>().notNull().default([]),
     theme: text('theme').notNull().default(''),
     warmupStart: date('warmup_start'),
-    startDate: date('start_date').notNull(),
-    endDate: date('end_date').notNull(),
+    startDate: date('start_date'),
+    endDate: date('end_date'),
     executionContent: text('execution_content').notNull().default(''),
     models: jsonb('models').$type<string[]>().notNull().default([]),
     ownerId: uuid('owner_id').references(() => users.id),

@@ -153,7 +153,29 @@ describe.each(['zh-CN', 'en'] as const)('in %s', (locale: E2ELocale) => {
     await nameField.blur()
     await expect.poll(() => summary.getByRole('link', { name: t('campaign.field.name'), exact: true }).count()).toBe(0)
     expect(await nameField.getAttribute('aria-invalid')).toBeNull()
-    await page.getByText(t('validation.atLeastOnePurpose'), { exact: true }).waitFor()
     expect(await page.getByLabel(t('campaign.field.theme'), { exact: true }).inputValue()).toBe('保留我输入的主题')
+  })
+
+  it('saves a draft with only a name and names, beside submit, what the plan still needs', async () => {
+    const draftName = locale === 'en' ? 'Idea: owners club picnic' : '想法：车主俱乐部野餐'
+    const page = await newPage(locale)
+    await signIn(page, DEMO_USERS.specialist)
+    await page.goto('/campaigns/new')
+    await page.getByLabel(t('campaign.field.name'), { exact: true }).fill(draftName)
+    await page.getByRole('button', { name: t('campaign.create'), exact: true }).click()
+    await page.getByRole('heading', { level: 1, name: new RegExp(draftName) }).waitFor()
+    const gaps = page.getByTestId('plan-gaps')
+    for (const field of ['campaign.field.form', 'campaign.field.purposes', 'campaign.field.startDate', 'campaign.field.endDate'] as const) {
+      await gaps.getByRole('link', { name: t(field), exact: true }).waitFor()
+    }
+    // submitting anyway is refused and the plan stays a draft
+    await page.getByRole('button', { name: t('campaign.action.submit'), exact: true }).click()
+    await gaps.getByText(t('campaign.submitIncomplete')).waitFor()
+    expect(await statusShown(page, t)).toBe(t('status.draft'))
+    // each gap leads to its field in the form
+    await gaps.getByRole('link', { name: t('campaign.field.startDate'), exact: true }).click()
+    await page.waitForURL(/\/edit#f-startDate$/)
+    await page.getByLabel(t('campaign.field.startDate'), { exact: true }).waitFor()
+    expect(errorsOf(page)).toEqual([])
   })
 })
