@@ -217,6 +217,17 @@ describe('the channel page (渠道与媒体分析)', () => {
     expect(charts.credits).toContain('抖音')
   })
 
+  it('takes a period of days as well as a month: the same October gives the same credits', async () => {
+    const byMonth = (await page('?month=2026-10&conversion=order&model=lastNonDirect')).data.analysis
+    const byDays = (await page('?from=2026-10-01&to=2026-10-31&conversion=order&model=lastNonDirect')).data.analysis
+    expect(byDays).toMatchObject({ from: '2026-10-01', to: '2026-11-01' })
+    expect(byDays.report.credits).toEqual(byMonth.report.credits)
+    // the order of 20 October falls outside the first half of the month
+    const firstHalf = (await page('?from=2026-10-01&to=2026-10-15&conversion=order')).data.analysis
+    expect(firstHalf).toMatchObject({ from: '2026-10-01', to: '2026-10-16' })
+    expect(firstHalf.report.totals.conversions).toBe(0)
+  })
+
   it('keyed by campaign, names the campaigns', async () => {
     const res = await page('?month=2026-10&conversion=visit&by=campaign')
     expect(res.data.analysis.campaignNames).toEqual({ [campaignX]: '国庆车展' })
@@ -236,6 +247,13 @@ describe('the channel page (渠道与媒体分析)', () => {
     expect(bad.status).toBe(400)
     expect(String(bad.data)).toContain('model')
     expect((await page('?month=2026-13')).status).toBe(400)
+    const backwards = await page('?from=2026-10-31&to=2026-10-01')
+    expect(backwards.status).toBe(400)
+    expect(String(backwards.data)).toContain('to')
+    // a decade of journeys is refused, not computed
+    const decade = await page('?from=2016-01-01&to=2026-10-31')
+    expect(decade.status).toBe(400)
+    expect(String(decade.data)).toContain('from')
     const halfLife = await page('?halfLife=0')
     expect(halfLife.status).toBe(400)
     expect(String(halfLife.data)).toContain('halfLife')

@@ -353,9 +353,16 @@ describe('the sales list', () => {
     expect(res.data.choices.models).toContain('ID.4 CROZZ')
   })
 
-  it('filters by month, series or model, consultant and store; sorts; pages', async () => {
+  it('filters by period (days or a month), series or model, consultant and store; sorts; pages', async () => {
     expect((await list('?month=2026-10')).data.total).toBe(5)
     expect((await list('?month=2026-09')).data.total).toBe(0)
+    // a range of days, both ends included: the sale invoiced on 15 October is in a one-day period of that day
+    expect((await list('?from=2026-10-01&to=2026-10-31')).data.total).toBe(5)
+    const oneDay = await list('?from=2026-10-15&to=2026-10-15')
+    expect(oneDay.data.rows.map((r: { vin: string }) => r.vin)).toContain('LSVAX60E7R2111111')
+    const dayOf = (r: { invoice_date: string | null; order_date: string | null }) => r.invoice_date ?? r.order_date
+    expect(oneDay.data.rows.every((r: { invoice_date: string | null; order_date: string | null }) => dayOf(r) === '2026-10-15')).toBe(true)
+    expect((await list('?from=2026-10-16&to=2026-10-14')).status).toBe(400)
     expect((await list('?model=ID.4%20CROZZ')).data.rows.map((r: { vin: string }) => r.vin)).toEqual(['LSVAX60E7R2111111'])
     expect((await list(`?consultant=${encodeURIComponent('王强')}`)).data.total).toBe(2)
     expect((await list(`?store=${storeB}`)).data.total).toBe(0)

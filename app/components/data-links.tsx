@@ -3,7 +3,7 @@ import { useI18n } from '../utils/use-root'
 
 /**
  * The download links of one chart's data (SPEC §4): CSV, Arrow and Parquet, for the page's
- * filters as shown — the store and month as the address has them, the rest as the page
+ * filters as shown — the store and period as the address has them, the rest as the page
  * resolved them (defaults included), so the file holds exactly what the chart draws.
  */
 export function DataLinks({ chart, analysis }: { chart: string; analysis: { conversion: string; by: string; model: string; order: number; includeNulls: boolean; halfLifeDays: number } }) {
@@ -20,7 +20,7 @@ export function DataLinks({ chart, analysis }: { chart: string; analysis: { conv
       nulls: analysis.includeNulls ? 'with' : 'without',
       halfLife: String(analysis.halfLifeDays),
     })
-    for (const key of ['store', 'month', 'channel']) {
+    for (const key of ['store', 'from', 'to', 'month', 'channel']) {
       const value = params.get(key)
       if (value) q.set(key, value)
     }

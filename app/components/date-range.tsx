@@ -9,7 +9,26 @@ import { useI18n } from '../utils/use-root'
  * quarter, the last 90 days — one tap away. The presets are links, so they work before
  * JavaScript loads; the days are the store's (`today` from the loader).
  */
-export function DateRange({ id, label, from, to, today, fromLabel, toLabel }: { id: string; label: string; from: string; to: string; today: string; fromLabel?: string; toLabel?: string }) {
+export function DateRange({
+  id,
+  label,
+  from,
+  to,
+  today,
+  fromLabel,
+  toLabel,
+  hint,
+}: {
+  id: string
+  label: string
+  from: string
+  to: string
+  today: string
+  fromLabel?: string
+  toLabel?: string
+  /** what the days are counted by, when it is not obvious */
+  hint?: string
+}) {
   const { t } = useI18n()
   const [params] = useSearchParams()
   const href = (range: { from: string; to: string }) => {
@@ -18,16 +37,23 @@ export function DateRange({ id, label, from, to, today, fromLabel, toLabel }: { 
     next.set('to', range.to)
     next.delete('page')
     next.delete('notice')
+    // a month from an older link gives way to the days chosen
+    next.delete('month')
     return `?${next}`
   }
   return (
-    <fieldset className="field date-range" aria-describedby={`${id}-presets`}>
+    <fieldset className="field date-range" aria-describedby={hint ? `${id}-hint ${id}-presets` : `${id}-presets`}>
       <legend>{label}</legend>
       <div className="date-range-inputs">
         <input id={`${id}-from`} name="from" type="date" defaultValue={from} aria-label={fromLabel ?? t('common.from')} max={to || undefined} />
         <span aria-hidden="true">–</span>
         <input id={`${id}-to`} name="to" type="date" defaultValue={to} aria-label={toLabel ?? t('common.to')} min={from || undefined} />
       </div>
+      {hint ? (
+        <span className="hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
       <div className="date-range-presets small" id={`${id}-presets`}>
         {RANGE_PRESETS.map((p) => {
           const range = presetRange(p, today)

@@ -4,8 +4,6 @@ export const analysisEn = {
   'analysis.channels.title': 'Channel and media analysis',
   'analysis.store.lookback': 'Attribution lookback (days)',
   'analysis.store.lookbackHint': 'Touches at most this many days before a conversion count on its path (default 30).',
-  'analysis.filter.month': 'Month',
-  'analysis.filter.monthHint': 'Blank: the last 90 days',
   'analysis.filter.conversion': 'Conversion',
   'analysis.filter.by': 'Credit to',
   'analysis.filter.model': 'Model',

@@ -6,8 +6,6 @@ export const analysisZhCN: Record<keyof typeof analysisEn, string> = {
   'analysis.channels.title': '渠道与媒体分析',
   'analysis.store.lookback': '归因回溯窗口（天）',
   'analysis.store.lookbackHint': '转化前多少天以内的接触计入其转化路径（默认 30 天）。',
-  'analysis.filter.month': '月份',
-  'analysis.filter.monthHint': '留空：最近 90 天',
   'analysis.filter.conversion': '转化',
   'analysis.filter.by': '归因到',
   'analysis.filter.model': '归因模型',

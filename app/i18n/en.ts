@@ -118,6 +118,7 @@ const en = {
   'validation.warmupAfterStart': 'The warm-up must start before the campaign starts.',
   'validation.atLeastOnePurpose': 'Choose at least one purpose.',
   'validation.invalid': 'This value is not valid.',
+  'validation.periodTooLong': 'Choose a period of at most {max} days.',
   'validation.range': 'Enter a whole number from {min} to {max}.',
   'validation.once': 'Give this value only once.',
   'validation.emailTaken': 'Another user already has this email.',

@@ -119,6 +119,7 @@ const zhCN: Record<MessageKey, string> = {
   'validation.warmupAfterStart': '预热须在活动开始之前。',
   'validation.atLeastOnePurpose': '请至少选择一项活动目的。',
   'validation.invalid': '此值无效。',
+  'validation.periodTooLong': '期间最长 {max} 天，请缩短。',
   'validation.range': '请输入 {min} 到 {max} 之间的整数。',
   'validation.once': '此项只能出现一次。',
   'validation.emailTaken': '该邮箱已被其他用户使用。',

@@ -265,7 +265,7 @@ function ChannelsCard({ wb }: { wb: Workbench }) {
     <section className="card" aria-labelledby="channels-h" data-testid="workbench-channels">
       <div className="card-head">
         <h2 id="channels-h">{t('workbench.channels')}</h2>
-        <Link to="/analysis/channels" className="actions small">
+        <Link to={`/analysis/channels?from=${wb.month.from}&to=${addDays(wb.month.to, -1)}`} className="actions small">
           {t('analysis.nav')}
         </Link>
       </div>
@@ -337,7 +337,7 @@ function GroupSummary({ wb }: { wb: Workbench }) {
     <section className="card" aria-labelledby="group-h" data-testid="workbench-group">
       <div className="card-head">
         <h2 id="group-h">{t('workbench.group')}</h2>
-        <Link to="/analysis/review" className="actions btn btn-sm">
+        <Link to={`/analysis/review?from=${wb.month.from}&to=${addDays(wb.month.to, -1)}`} className="actions btn btn-sm">
           {t('workbench.group.open')}
         </Link>
       </div>
@@ -368,7 +368,7 @@ function GroupSummary({ wb }: { wb: Workbench }) {
               {active.map((x) => (
                 <tr key={x.key}>
                   <th scope="row">
-                    <Link to={`/analysis/review?store=${x.key}`}>{g.names[x.key] ?? x.key}</Link>
+                    <Link to={`/analysis/review?store=${x.key}&from=${wb.month.from}&to=${addDays(wb.month.to, -1)}`}>{g.names[x.key] ?? x.key}</Link>
                   </th>
                   <td className="num">{money(x.cost, wb.currency)}</td>
                   <td className="num">{num(x.leads)}</td>

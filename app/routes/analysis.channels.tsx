@@ -4,9 +4,10 @@ import { DataLinks } from '../components/data-links'
 import { StaleNotice } from '../components/stale-notice'
 import { bucketsSpec, creditsSpec } from '../../analytics/charts/attribution'
 import { ChartSvg } from '../components/charts/chart-svg'
+import { DateRange } from '../components/date-range'
 import { FilterActions, FilterSelect } from '../components/filter-select'
 import { translator, type MessageKey, type Translate } from '../i18n'
-import { ATTRIBUTION_MODELS, ChannelAnalysisSchema, CONVERSION_KINDS, PATH_DIMENSIONS } from '../schemas/analysis'
+import { ATTRIBUTION_MODELS, ChannelAnalysisQuery, CONVERSION_KINDS, PATH_DIMENSIONS } from '../schemas/analysis'
 import { CHANNELS } from '../../db/schema/enums'
 import { channelAnalysis, type ChannelAnalysis } from '../services/analysis.server'
 import { CHART_FONT, renderChartSvg } from '../services/charts.server'
@@ -15,6 +16,7 @@ import { resolveLocale } from '../utils/i18n.server'
 import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
+import { storeToday } from '../utils/zoned-time'
 import { pathKeyLabel } from '../utils/analysis-labels'
 import { RoiTable } from '../components/roi-table'
 
@@ -29,7 +31,7 @@ const keyLabel = (a: Pick<ChannelAnalysis, 'by' | 'campaignNames'>, key: string,
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'analysis:read')
-  const filters = parseQuery(request, ChannelAnalysisSchema, user)
+  const filters = parseQuery(request, ChannelAnalysisQuery, user)
   const analysis = await channelAnalysis(user, filters)
   const t = translator(resolveLocale(request, user.locale))
   const report = analysis.report
@@ -68,6 +70,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     charts,
     stores: user.stores.map((s) => ({ id: s.id, name: s.name })),
     currency: user.stores.find((s) => s.id === analysis.storeIds[0])?.currency ?? 'CNY',
+    today: storeToday(user.stores),
   }
 }
 
@@ -76,7 +79,7 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'analysis.
 const fixed = (n: number) => (Math.abs(n) < 0.05 ? '0' : n.toFixed(1))
 
 export default function ChannelAnalysisPage() {
-  const { analysis: a, charts, stores, currency } = useLoaderData<typeof loader>()
+  const { analysis: a, charts, stores, currency, today } = useLoaderData<typeof loader>()
   const [params] = useSearchParams()
   const { t, num, money, day, pct } = useI18n()
   const r = a.report
@@ -95,17 +98,11 @@ export default function ChannelAnalysisPage() {
           {t('analysis.period', { from: day(a.from), to: day(lastDay) })}
         </span>
       </div>
-      <Form method="get" className="card filters" role="search">
+      <Form method="get" key={params.toString()} className="card filters" role="search">
         {stores.length > 1
           ? select('store', 'common.store', params.get('store') ?? '', stores.map((s) => ({ value: s.id, label: s.name })), true)
           : null}
-        <div className="field">
-          <label htmlFor="af-month">{t('analysis.filter.month')}</label>
-          <input id="af-month" name="month" type="month" min="2000-01" max="2100-12" defaultValue={params.get('month') ?? ''} aria-describedby="af-month-hint" />
-          <span id="af-month-hint" className="hint">
-            {t('analysis.filter.monthHint')}
-          </span>
-        </div>
+        <DateRange id="af-period" label={t('range.period')} from={a.from} to={lastDay} today={today} />
         {select('conversion', 'analysis.filter.conversion', a.conversion, CONVERSION_KINDS.map((k) => ({ value: k, label: t(`analysis.conversion.${k}`) })))}
         {select('by', 'analysis.filter.by', a.by, PATH_DIMENSIONS.map((k) => ({ value: k, label: t(`analysis.by.${k}`) })))}
         <FilterSelect

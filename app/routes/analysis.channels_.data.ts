@@ -2,6 +2,8 @@ import type { LoaderFunctionArgs } from '@remix-run/node'
 import { z } from 'zod'
 import { translator } from '../i18n'
 import { ChannelAnalysisSchema } from '../schemas/analysis'
+import { periodChecks } from '../schemas/fields'
+import { MAX_PERIOD_DAYS } from '../utils/period'
 import { chartDataResponse, chartTable, CHART_DATA, DATA_FORMATS } from '../services/analysis-data.server'
 import { channelAnalysis } from '../services/analysis.server'
 import { requireUserWithPermission } from '../utils/auth.server'
@@ -12,7 +14,7 @@ import { parseQuery } from '../utils/input.server'
 const DownloadSchema = ChannelAnalysisSchema.extend({
   chart: z.enum(CHART_DATA, { error: 'validation.choice' }),
   format: z.enum(DATA_FORMATS, { error: 'validation.choice' }),
-})
+}).superRefine(periodChecks(MAX_PERIOD_DAYS))
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'analysis:read')

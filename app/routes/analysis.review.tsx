@@ -4,6 +4,7 @@ import { trendSpec } from '../../analytics/charts/attribution'
 import { pathKeyLabel } from '../utils/analysis-labels'
 import type { RoiRow } from '../../analytics/queries/roi'
 import { ChartSvg } from '../components/charts/chart-svg'
+import { DateRange } from '../components/date-range'
 import { FilterActions, FilterSelect } from '../components/filter-select'
 import { RoiTable } from '../components/roi-table'
 import { StaleNotice } from '../components/stale-notice'
@@ -17,6 +18,7 @@ import { resolveLocale } from '../utils/i18n.server'
 import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
+import { storeToday } from '../utils/zoned-time'
 
 /**
  * 集团投入产出总览 (SPEC §4): all stores of the group the user reads on one page — spend
@@ -43,13 +45,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
     review,
     trend,
     stores: user.stores.map((s) => ({ id: s.id, name: s.name, currency: s.currency })),
+    today: storeToday(user.stores),
   }
 }
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'analysis.review.title')
 
 export default function ManagementReviewPage() {
-  const { review: r, trend, stores } = useLoaderData<typeof loader>()
+  const { review: r, trend, stores, today } = useLoaderData<typeof loader>()
   const [params] = useSearchParams()
   const { t, money, day, pct } = useI18n()
   const currency = stores[0]?.currency ?? 'CNY'
@@ -84,13 +87,7 @@ export default function ManagementReviewPage() {
       </div>
       <Form method="get" key={params.toString()} className="card filters" role="search">
         {stores.length > 1 ? <FilterSelect name="store" label={t('common.store')} value={params.get('store') ?? ''} options={stores.map((s) => ({ value: s.id, label: s.name }))} /> : null}
-        <div className="field">
-          <label htmlFor="rf-month">{t('analysis.filter.month')}</label>
-          <input id="rf-month" name="month" type="month" min="2000-01" max="2100-12" defaultValue={params.get('month') ?? ''} aria-describedby="rf-month-hint" />
-          <span id="rf-month-hint" className="hint">
-            {t('analysis.filter.monthHint')}
-          </span>
-        </div>
+        <DateRange id="rf-period" label={t('range.period')} from={r.from} to={lastDay} today={today} />
         <FilterSelect id="rf-channel" name="channel" label={t('analysis.filter.channel')} value={r.channel ?? ''} options={CHANNELS.map((k) => ({ value: k, label: channelLabel(k) }))} />
         <div className="field">
           <label htmlFor="rf-model">{t('analysis.filter.model')}</label>
@@ -129,7 +126,7 @@ export default function ManagementReviewPage() {
             {stores.filter((s) => r.storeIds.includes(s.id)).map((s, i) => (
               <span key={s.id}>
                 {i ? ' · ' : ''}
-                <Link to={`/analysis/channels?store=${s.id}${params.get('month') ? `&month=${params.get('month')}` : ''}&model=${r.model}${r.channel ? `&channel=${r.channel}` : ''}`} data-testid="drill-store">
+                <Link to={`/analysis/channels?store=${s.id}&from=${r.from}&to=${lastDay}&model=${r.model}${r.channel ? `&channel=${r.channel}` : ''}`} data-testid="drill-store">
                   {s.name} → {t('analysis.review.openChannels')}
                 </Link>
               </span>

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
 import { CAMPAIGN_FORMS, CAMPAIGN_STATUSES } from '../../db/schema/enums'
 import { DateRange } from '../components/date-range'
-import { zonedDay } from '../utils/zoned-time'
+import { storeToday } from '../utils/zoned-time'
 import { FilterActions, FilterSelect } from '../components/filter-select'
 import { Pager, SortHeader } from '../components/sort-header'
 import { StatusBadge } from '../components/status-badge'
@@ -30,7 +30,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     owners,
     canCreate: roleCan(user.role, 'campaign:write'),
     showBudget,
-    today: zonedDay(new Date(), user.stores[0]?.timeZone ?? 'Asia/Shanghai'),
+    today: storeToday(user.stores),
   }
 }
 

@@ -4,7 +4,7 @@ import { LEAD_GRADES, LEAD_STATUSES } from '../../db/schema/enums'
 import { LeadStatusBadge, useChannelOptions } from '../components/lead-fields'
 import { DateRange } from '../components/date-range'
 import { FilterActions, FilterSelect } from '../components/filter-select'
-import { zonedDay } from '../utils/zoned-time'
+import { storeToday } from '../utils/zoned-time'
 import { Pager, SortHeader } from '../components/sort-header'
 import { LeadFiltersSchema } from '../schemas/lead'
 import { canSeeFullPhone, listConsultants, listLeadCampaigns, listLeads } from '../services/leads.server'
@@ -28,7 +28,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   exportQuery.delete('page')
   exportQuery.delete('notice')
   return {
-    today: zonedDay(new Date(), user.stores[0]?.timeZone ?? 'Asia/Shanghai'),
+    today: storeToday(user.stores),
     ...list,
     page: Math.min(filters.page, list.pages),
     filtered: [...url.searchParams.keys()].some((k) => !['sort', 'dir', 'page', 'notice'].includes(k) && url.searchParams.get(k)),

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
+import { DateRange } from '../components/date-range'
 import { FilterActions, FilterSelect } from '../components/filter-select'
 import { SalesImportJobs } from '../components/sales-import-jobs'
 import { Pager } from '../components/sort-header'
@@ -11,6 +12,7 @@ import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { roleCan } from '../utils/permissions'
 import { useI18n } from '../utils/use-root'
+import { storeToday } from '../utils/zoned-time'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'sales:read')
@@ -22,10 +24,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
     ...list,
     open,
     canImport,
-    filtered: ['store', 'month', 'model', 'consultant', 'match'].some((k) => url.searchParams.get(k)),
+    filtered: ['store', 'from', 'to', 'month', 'model', 'consultant', 'match'].some((k) => url.searchParams.get(k)),
     canReview: roleCan(user.role, 'sales:review'),
     canOpenLeads: roleCan(user.role, 'lead:read'),
     stores: user.stores.map((s) => ({ id: s.id, name: s.name })),
+    // the presets' days are the store's
+    today: storeToday(user.stores),
   }
 }
 
@@ -65,13 +69,7 @@ export default function Sales() {
       ) : null}
       <Form method="get" key={params.toString()} className="card filters" role="search">
         {d.stores.length > 1 ? <FilterSelect name="store" label={t('common.store')} value={p('store')} options={d.stores.map((s) => ({ value: s.id, label: s.name }))} /> : null}
-        <div className="field">
-          <label htmlFor="sf-month">{t('sales.filter.month')}</label>
-          <input id="sf-month" name="month" type="month" min="2000-01" max="2100-12" defaultValue={p('month')} aria-describedby="sf-month-hint" />
-          <span id="sf-month-hint" className="hint">
-            {t('sales.filter.monthHint')}
-          </span>
-        </div>
+        <DateRange id="sf-period" label={t('sales.filter.period')} from={p('from')} to={p('to')} today={d.today} hint={t('sales.filter.periodHint')} />
         <FilterSelect name="model" label={t('sales.filter.model')} value={p('model')} options={options(d.choices.models)} />
         <FilterSelect name="consultant" label={t('sales.field.consultant')} value={p('consultant')} options={options(d.choices.consultants)} />
         <FilterSelect

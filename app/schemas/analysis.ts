@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import { ATTRIBUTION_MODELS, CONVERSION_KINDS, PATH_DIMENSIONS } from '../../analytics/attribution/vocabulary'
 import { CHANNELS } from '../../db/schema/enums'
-import { queryChoice, queryId } from './fields'
-import { queryMonth } from './sales'
+import { MAX_PERIOD_DAYS } from '../utils/period'
+import { periodChecks, periodQuery, queryChoice, queryId } from './fields'
 
 /** The vocabulary of the analysis pages (SPEC §4), shared by the pages and the services. */
 
@@ -11,8 +11,8 @@ export { ATTRIBUTION_MODELS, CONVERSION_KINDS, PATH_DIMENSIONS }
 /** The channel page's query string: a bad value answers 400 naming it. */
 export const ChannelAnalysisSchema = z.object({
   store: queryId,
-  /** a month (`2026-10`); absent: the last 90 days */
-  month: queryMonth,
+  /** first and last day, or a month (`2026-10`); absent: the last 90 days */
+  ...periodQuery,
   conversion: queryChoice(CONVERSION_KINDS),
   by: queryChoice(PATH_DIMENSIONS),
   /** only this channel: its row, its campaigns' or media's credit through it, the paths that touched it */
@@ -27,10 +27,13 @@ export const ChannelAnalysisSchema = z.object({
     z.coerce.number({ error: 'validation.range?min=1&max=90' }).int('validation.range?min=1&max=90').min(1, 'validation.range?min=1&max=90').max(90, 'validation.range?min=1&max=90').optional(),
   ),
 })
+export const ChannelAnalysisQuery = ChannelAnalysisSchema.superRefine(periodChecks(MAX_PERIOD_DAYS))
 export type ChannelAnalysisFilters = z.output<typeof ChannelAnalysisSchema>
 
 /** The management review's query string. */
-export const ReviewSchema = z.object({ month: queryMonth, model: queryChoice(ATTRIBUTION_MODELS), store: queryId, channel: queryChoice(CHANNELS) })
+export const ReviewSchema = z
+  .object({ ...periodQuery, model: queryChoice(ATTRIBUTION_MODELS), store: queryId, channel: queryChoice(CHANNELS) })
+  .superRefine(periodChecks(MAX_PERIOD_DAYS))
 export type ReviewFilters = z.output<typeof ReviewSchema>
 
 /** The model the page shows first: position-based weighs the touch that found the person and the one that brought them in. */

@@ -139,3 +139,31 @@ export const queryFlag = z.preprocess(blankToUndefined, z.literal('1', { error: 
 
 /** A page whose only query is the notice a redirect put there. */
 export const NoticeQuerySchema = z.object({ notice: queryNotice })
+
+/** A month as <input type="month"> sends it, and as older links carry it: `2026-10`. */
+export const queryMonth = z.preprocess(
+  blankToUndefined,
+  z
+    .string({ error: 'validation.invalid' })
+    .regex(/^(20\d\d|2100)-(0[1-9]|1[0-2])$/, 'sales.validation.month')
+    .optional(),
+)
+
+/** A period of a page's query string (app/utils/period.ts): first and last day, or a month. */
+export const periodQuery = { from: queryDay, to: queryDay, month: queryMonth }
+
+/**
+ * The checks of a period: the last day not before the first, and — where each day costs
+ * computation, as on the analysis pages — no longer than `maxDays` (counted to today when the
+ * last day is left open).
+ */
+export function periodChecks(maxDays?: number) {
+  return (v: { from?: string; to?: string }, ctx: z.RefinementCtx) => {
+    if (v.from && v.to && v.to < v.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'validation.endBeforeStart' })
+    else if (maxDays && v.from) {
+      const last = v.to ?? new Date().toISOString().slice(0, 10)
+      const days = (Date.parse(`${last}T00:00:00Z`) - Date.parse(`${v.from}T00:00:00Z`)) / 86_400_000 + 1
+      if (days > maxDays) ctx.addIssue({ code: 'custom', path: ['from'], message: `validation.periodTooLong?max=${maxDays}` })
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { queryChoice, queryId, queryPage, queryText } from './fields'
+import { periodChecks, periodQuery, queryChoice, queryId, queryPage, queryText } from './fields'
 
 /** The vocabulary of the sales pages, shared by the forms (browser) and the services (server). */
 
@@ -16,26 +16,19 @@ export const SALES_PAGE_SIZE = 50
 export const SALE_MATCH_STATUSES = ['matched', 'review', 'unmatched'] as const
 export type SaleMatchStatus = (typeof SALE_MATCH_STATUSES)[number]
 
-/** A month as <input type="month"> sends it: `2026-10`. */
-export const queryMonth = z.preprocess(
-  (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-  z
-    .string({ error: 'validation.invalid' })
-    .regex(/^(20\d\d|2100)-(0[1-9]|1[0-2])$/, 'sales.validation.month')
-    .optional(),
-)
-
 /** The sales list's query string: a bad value answers 400 naming it. */
-export const SalesListFiltersSchema = z.object({
-  store: queryId,
-  month: queryMonth,
-  model: queryText(200),
-  consultant: queryText(200),
-  match: queryChoice(SALE_MATCH_STATUSES),
-  sort: queryChoice(SALES_SORTS),
-  dir: queryChoice(['asc', 'desc']),
-  page: queryPage(100_000),
-})
+export const SalesListFiltersSchema = z
+  .object({
+    store: queryId,
+    ...periodQuery,
+    model: queryText(200),
+    consultant: queryText(200),
+    match: queryChoice(SALE_MATCH_STATUSES),
+    sort: queryChoice(SALES_SORTS),
+    dir: queryChoice(['asc', 'desc']),
+    page: queryPage(100_000),
+  })
+  .superRefine(periodChecks())
 export type SalesListFilters = z.output<typeof SalesListFiltersSchema>
 
 /** The upload step's fields besides the file. */

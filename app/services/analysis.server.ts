@@ -11,7 +11,8 @@ import { DEFAULT_MODEL, type ChannelAnalysisFilters, type ReviewFilters } from '
 import type { SessionUser } from '../utils/auth.server'
 import { zonedDay, zonedDayRange } from '../utils/zoned-time'
 import { readMatches } from './matchback.server'
-import { monthRange } from './sales.server'
+import { addDays } from '../utils/days'
+import { queryPeriod, type PeriodQuery } from '../utils/period'
 
 /**
  * What the analysis pages read (SPEC §4, ADR 022): the model comparison of the channel page,
@@ -50,22 +51,16 @@ export function analysisStores(user: SessionUser, store: string | undefined) {
   return user.stores.filter((s) => !store || s.id === store)
 }
 
-/** The local days [from, to) of a month, or of the 90 days up to and including today. */
-export function analysisPeriod(month: string | undefined, timeZone: string, now = new Date()): { from: string; to: string } {
-  if (month) {
-    const [from, to] = monthRange(month)
-    return { from, to }
-  }
+/** The local days [from, to) the filters ask for (first and last day, or a month), else the 90 days up to and including today. */
+export function analysisPeriod(filters: PeriodQuery, timeZone: string, now = new Date()): { from: string; to: string } {
   const today = zonedDay(now, timeZone)
-  const to = new Date(Date.parse(`${today}T00:00:00Z`) + DAY).toISOString().slice(0, 10)
-  const from = new Date(Date.parse(`${to}T00:00:00Z`) - 90 * DAY).toISOString().slice(0, 10)
-  return { from, to }
+  return queryPeriod(filters, today) ?? { from: addDays(today, -89), to: addDays(today, 1) }
 }
 
 export async function channelAnalysis(user: SessionUser, filters: ChannelAnalysisFilters, now = new Date()): Promise<ChannelAnalysis> {
   const stores = analysisStores(user, filters.store)
   const timeZone = stores[0]?.timeZone ?? 'Asia/Shanghai'
-  const { from, to } = analysisPeriod(filters.month, timeZone, now)
+  const { from, to } = analysisPeriod(filters, timeZone, now)
   const base = {
     storeIds: stores.map((s) => s.id),
     from,
@@ -199,7 +194,7 @@ export async function managementReview(user: SessionUser, filters: ReviewFilters
   // one store of those the user reads, or all of them
   const stores = analysisStores(user, filters.store)
   const timeZone = stores[0]?.timeZone ?? 'Asia/Shanghai'
-  const { from, to } = analysisPeriod(filters.month, timeZone, now)
+  const { from, to } = analysisPeriod(filters, timeZone, now)
   const model = filters.model ?? DEFAULT_MODEL
   const channel = filters.channel ?? null
   const storeIds = stores.map((s) => s.id)

@@ -19,6 +19,8 @@ import type { SaleField } from '../../analytics/ingest/sales-record'
 import { SALES_PAGE_SIZE, type SalesListFilters } from '../schemas/sales'
 import { canReadStore, type SessionUser } from '../utils/auth.server'
 import { notFound } from '../utils/http.server'
+import { queryPeriod } from '../utils/period'
+import { zonedDay } from '../utils/zoned-time'
 import { describeImportJob, getJob, jobCreatorName, listOpenJobs, type ImportJob } from './jobs.server'
 import { SALES_IMPORT_JOB } from './sales-import-job.server'
 import type { SalesImportInput } from './sales-import.server'
@@ -47,19 +49,14 @@ export type SalesList = {
   toReview: number
 }
 
-/** `2026-10` → ['2026-10-01', '2026-11-01'] */
-export function monthRange(month: string): [string, string] {
-  const [y, m] = month.split('-').map(Number) as [number, number]
-  const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`
-  return [`${month}-01`, `${next}-01`]
-}
 
 export async function listSales(user: SessionUser, filters: SalesListFilters): Promise<SalesList> {
   const readable = user.stores.filter((s) => !filters.store || s.id === filters.store)
   const byId = new Map(readable.map((s) => [s.id, s]))
   const empty: SalesList = { ready: true, rows: [], total: 0, revenueFen: null, profitFen: null, page: 1, pages: 1, choices: { models: [], consultants: [] }, toReview: 0 }
   if (!readable.length) return empty
-  const [from, to] = filters.month ? monthRange(filters.month) : [null, null]
+  const period = queryPeriod(filters, zonedDay(new Date(), readable[0]!.timeZone))
+  const [from, to] = period ? [period.from, period.to] : [null, null]
   const filter: SalesListFilter = {
     storeIds: readable.map((s) => s.id),
     from,

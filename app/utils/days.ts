@@ -12,3 +12,6 @@ export function monthStart(day: string, back = 0) {
 
 /** The Monday of the week of `day`. */
 export const mondayOf = (day: string) => addDays(day, -((new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7))
+
+/** How many days from `from` to `to` (negative when `to` comes first). */
+export const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY)

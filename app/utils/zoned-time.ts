@@ -57,3 +57,6 @@ export function zonedDayRange(day: string, timeZone: string): { start: Date; end
   const end = zonedLocalToUtc(`${next.toISOString().slice(0, 10)}T00:00`, timeZone)
   return end ? { start, end } : null
 }
+
+/** Today in the calendar of the user's (first) store: the day a page's period presets count from. */
+export const storeToday = (stores: ReadonlyArray<{ timeZone: string }>, now = new Date()) => zonedDay(now, stores[0]?.timeZone ?? 'Asia/Shanghai')

@@ -93,9 +93,11 @@ describe('importing a DMS sales export (zh-CN)', () => {
     // the sales list: filtered to September, the masked phone, the amount in yuan
     await page.getByRole('link', { name: t('sales.detail.seeSales') }).click()
     await expectHeading(page, t('sales.title'))
-    await page.getByLabel(t('sales.filter.month'), { exact: true }).fill('2026-09')
+    const period = page.getByRole('group', { name: t('sales.filter.period') })
+    await period.getByLabel(t('common.from'), { exact: true }).fill('2026-09-01')
+    await period.getByLabel(t('common.to'), { exact: true }).fill('2026-09-30')
     await page.getByRole('button', { name: t('common.filter'), exact: true }).click()
-    await page.waitForURL(/month=2026-09/)
+    await page.waitForURL(/from=2026-09-01&to=2026-09-30/)
     // the demo store may have sales of its own: at least the 40,000 of this file
     const count = await page.getByText(/^共 [\d,]+ 台$/).innerText()
     expect(Number(count.replace(/\D/g, ''))).toBeGreaterThanOrEqual(40_000)
