@@ -170,6 +170,61 @@ let rowSeq = 0
 type KeyedRow = { key: string; values: RowValues }
 const keyed = (rows: RowValues[] | undefined): KeyedRow[] => (rows ?? []).map((values) => ({ key: values.id ?? `n${rowSeq++}`, values }))
 
+/** One field of a plan row: a select or an input named `list[i].key`, with its error under it. */
+function RowControl({ list, i, column: c, row, error, labelledBy }: { list: RowList; i: number; column: Column; row: KeyedRow; error?: string; labelledBy: string }) {
+  const common = {
+    id: `${list}-${i}-${c.key}`,
+    name: `${list}[${i}].${c.key}`,
+    defaultValue: row.values[c.key] ?? '',
+    // the column and the row: "渠道 第 1 行"
+    'aria-labelledby': labelledBy,
+    'aria-invalid': error ? true : undefined,
+    'aria-describedby': error ? `${list}-${i}-${c.key}-error` : undefined,
+  }
+  return (
+    <>
+      {c.type === 'select' ? (
+        <select {...common}>
+          {c.options!.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input
+          {...common}
+          type={c.type === 'date' ? 'date' : 'text'}
+          inputMode={c.type === 'money' ? 'decimal' : c.type === 'count' ? 'numeric' : undefined}
+          className={c.type === 'money' || c.type === 'count' ? 'num' : undefined}
+        />
+      )}
+      <FieldError id={`${list}-${i}-${c.key}-error`} message={error} />
+    </>
+  )
+}
+
+/** Removes a row: in the page with JavaScript, through the server (`remove:list:i`) without. */
+function RemoveRow({ list, i, onRemove }: { list: RowList; i: number; onRemove: () => void }) {
+  const { t } = useI18n()
+  return (
+    <button
+      type="submit"
+      name="intent"
+      value={`remove:${list}:${i}`}
+      formNoValidate
+      className="btn btn-ghost btn-sm btn-danger"
+      aria-label={t('campaign.removeRow', { n: i + 1 })}
+      onClick={(e) => {
+        e.preventDefault()
+        onRemove()
+      }}
+    >
+      ×
+    </button>
+  )
+}
+
 /** An editable list of rows (tasks, placements, …) that works with and without JavaScript. */
 function RowsEditor({
   list,
@@ -179,6 +234,7 @@ function RowsEditor({
   addLabel,
   emptyText,
   onChange,
+  stacked = false,
 }: {
   list: RowList
   columns: Column[]
@@ -187,11 +243,38 @@ function RowsEditor({
   addLabel: string
   emptyText: string
   onChange: (rows: KeyedRow[]) => void
+  /** each row a card of labelled fields that wrap to the width (a list too wide for a table row) */
+  stacked?: boolean
 }) {
   const { t } = useI18n()
+  const remove = (row: KeyedRow) => () => onChange(rows.filter((r) => r.key !== row.key))
   return (
     <>
-      {rows.length ? (
+      {rows.length && stacked ? (
+        <ol className="row-cards" data-testid={`${list}-rows`}>
+          {rows.map((row, i) => (
+            <li key={row.key} className="row-card">
+              <div className="row-card-head">
+                <strong className="small" id={`${list}-r-${i}`}>
+                  {t('campaign.row', { n: i + 1 })}
+                </strong>
+                {row.values.id ? <input type="hidden" name={`${list}[${i}].id`} value={row.values.id} /> : null}
+                <RemoveRow list={list} i={i} onRemove={remove(row)} />
+              </div>
+              <div className="row-card-fields">
+                {columns.map((c) => (
+                  <div key={c.key} className="field">
+                    <label id={`${list}-${i}-l-${c.key}`} htmlFor={`${list}-${i}-${c.key}`}>
+                      {t(c.label)}
+                    </label>
+                    <RowControl list={list} i={i} column={c} row={row} error={errors[`${list}.${i}.${c.key}`]} labelledBy={`${list}-${i}-l-${c.key} ${list}-r-${i}`} />
+                  </div>
+                ))}
+              </div>
+            </li>
+          ))}
+        </ol>
+      ) : rows.length ? (
         <div className="table-wrap" tabIndex={0}>
           <table className="table-edit">
             <thead>
@@ -215,54 +298,13 @@ function RowsEditor({
                     <span className="visually-hidden">{t('campaign.row', { n: i + 1 })}</span>
                     {row.values.id ? <input type="hidden" name={`${list}[${i}].id`} value={row.values.id} /> : null}
                   </td>
-                  {columns.map((c) => {
-                    const name = `${list}[${i}].${c.key}`
-                    const error = errors[`${list}.${i}.${c.key}`]
-                    const common = {
-                      id: `${list}-${i}-${c.key}`,
-                      name,
-                      defaultValue: row.values[c.key] ?? '',
-                      'aria-labelledby': `${list}-h-${c.key} ${list}-r-${i}`,
-                      'aria-invalid': error ? true : undefined,
-                      'aria-describedby': error ? `${list}-${i}-${c.key}-error` : undefined,
-                    }
-                    return (
-                      <td key={c.key}>
-                        {c.type === 'select' ? (
-                          <select {...common}>
-                            {c.options!.map((o) => (
-                              <option key={o.value} value={o.value}>
-                                {o.label}
-                              </option>
-                            ))}
-                          </select>
-                        ) : (
-                          <input
-                            {...common}
-                            type={c.type === 'date' ? 'date' : 'text'}
-                            inputMode={c.type === 'money' ? 'decimal' : c.type === 'count' ? 'numeric' : undefined}
-                            className={c.type === 'money' || c.type === 'count' ? 'num' : undefined}
-                          />
-                        )}
-                        <FieldError id={`${list}-${i}-${c.key}-error`} message={error} />
-                      </td>
-                    )
-                  })}
+                  {columns.map((c) => (
+                    <td key={c.key}>
+                      <RowControl list={list} i={i} column={c} row={row} error={errors[`${list}.${i}.${c.key}`]} labelledBy={`${list}-h-${c.key} ${list}-r-${i}`} />
+                    </td>
+                  ))}
                   <td>
-                    <button
-                      type="submit"
-                      name="intent"
-                      value={`remove:${list}:${i}`}
-                      formNoValidate
-                      className="btn btn-ghost btn-sm btn-danger"
-                      aria-label={t('campaign.removeRow', { n: i + 1 })}
-                      onClick={(e) => {
-                        e.preventDefault()
-                        onChange(rows.filter((r) => r.key !== row.key))
-                      }}
-                    >
-                      ×
-                    </button>
+                    <RemoveRow list={list} i={i} onRemove={remove(row)} />
                   </td>
                 </tr>
               ))}
@@ -506,6 +548,7 @@ export function CampaignForm({ values, errors: serverErrors, stores, owners, ver
           <h2 id="media-h">{t('campaign.section.media')}</h2>
           <RowsEditor
             list="placements"
+            stacked
             rows={rows.placements}
             errors={errors}
             onChange={setList('placements')}

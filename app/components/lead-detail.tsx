@@ -77,7 +77,7 @@ export function LeadSummary({ lead }: { lead: Lead }) {
         </dl>
       </div>
       <span className="muted small" style={{ marginLeft: 'auto' }}>
-        {t('leads.detail.version', { version: lead.version })}
+        {t('campaign.lastUpdated', { when: moment(lead.updatedAt, lead.store.timeZone) })}
       </span>
     </div>
   )
@@ -159,7 +159,6 @@ export function TouchpointTable({ lead }: { lead: Lead }) {
               <th scope="col">{t('leads.detail.kind')}</th>
               <th scope="col">{t('leads.field.channel')}</th>
               <th scope="col">{t('leads.field.campaign')}</th>
-              <th scope="col">{t('leads.detail.utm')}</th>
               <th scope="col">{t('leads.detail.details')}</th>
             </tr>
           </thead>
@@ -181,8 +180,16 @@ export function TouchpointTable({ lead }: { lead: Lead }) {
                   <td>{t(`leads.kind.${tp.kind}`)}</td>
                   <td>{t(`leads.channel.${tp.channel}`)}</td>
                   <td>{tp.campaignId && tp.campaignName ? <Link to={`/campaigns/${tp.campaignId}`}>{tp.campaignName}</Link> : '—'}</td>
-                  <td className="small break-all">{utm.length ? utm.join(' / ') : '—'}</td>
-                  <td className="small">{facts.length ? facts.join(' · ') : '—'}</td>
+                  <td className="small">
+                    {facts.length ? facts.join(' · ') : utm.length ? null : '—'}
+                    {/* the address's tracking parameters, for whoever checks how an ad was tagged */}
+                    {utm.length ? (
+                      <details className="break-all">
+                        <summary>{t('leads.detail.utm')}</summary>
+                        {utm.join(' / ')}
+                      </details>
+                    ) : null}
+                  </td>
                 </tr>
               )
             })}

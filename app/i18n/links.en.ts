@@ -2,7 +2,7 @@
 export const linksEn = {
   'links.title': 'Tracking links & QR codes',
   'links.intro':
-    'Each media placement gets a short link that counts clicks and scans, then opens the landing page with UTM parameters. Put the link in online ads; print the QR code on posters and offline media.',
+    'Each media placement gets a short link that counts clicks and scans, then opens the landing page marked with where the visitor came from. Put the link in online ads; print the QR code on posters and offline media.',
   'links.noPlacements': 'No media placements yet. Add placements to the plan (part 8) to get their tracking links.',
   'links.noneYet': 'No tracking links yet. A market specialist or manager of the store can create them.',
   'links.placement': 'Placement',
@@ -23,7 +23,7 @@ export const linksEn = {
     'Clicks count every visit through the link (scans included), without crawlers; visitors count different devices and networks. Counts update on each page load.',
   'links.destinationUrl': 'Landing page',
   'links.destinationHint': "Where the new links lead, e.g. the campaign page on the store's website. Each link can be changed afterwards.",
-  'links.destinationEditHint': 'An http or https address. The UTM parameters below are added to it; its own parameters are kept.',
+  'links.destinationEditHint': 'An http or https address. Its own parameters are kept.',
   'links.destinationRequired': 'Enter the landing page the links lead to (the store has no website on record).',
   'links.badUrl': 'Enter a full web address starting with http:// or https://, e.g. https://www.example-4s.cn/event',
   'links.ensure': 'Create the {count} missing link(s)',
@@ -43,6 +43,7 @@ export const linksEn = {
   'links.placementRemoved': 'Placement removed from the plan',
   'links.editTitle': 'Edit tracking link',
   'links.utm': 'UTM parameters',
+  'links.utmHint': 'Added to the landing page address, so that web analytics can tell this placement apart. Filled in from the placement; change them only to match a tagging scheme of your own.',
   'links.utmSource': 'Source',
   'links.utmMedium': 'Medium',
   'links.utmCampaign': 'Campaign',

@@ -2,7 +2,7 @@ import type { linksEn } from './links.en'
 
 export const linksZhCN: Record<keyof typeof linksEn, string> = {
   'links.title': '追踪链接与二维码',
-  'links.intro': '每个媒体投放都有一个短链接：统计点击与扫码次数，再带上 UTM 参数打开落地页。线上广告放链接，海报和线下媒体印二维码。',
+  'links.intro': '每个媒体投放都有一个短链接：统计点击与扫码次数，再打开落地页并注明访客从哪里来。线上广告放链接，海报和线下媒体印二维码。',
   'links.noPlacements': '暂无媒体投放。在方案第 8 部分（广宣设定）添加投放后即可生成追踪链接。',
   'links.noneYet': '尚未生成追踪链接。本店的市场专员或市场经理可以生成。',
   'links.placement': '投放',
@@ -22,7 +22,7 @@ export const linksZhCN: Record<keyof typeof linksEn, string> = {
   'links.countingHint': '点击数包括每一次通过链接的访问（含扫码），不含搜索引擎爬虫；访客数按不同设备和网络去重。每次打开页面时更新。',
   'links.destinationUrl': '落地页',
   'links.destinationHint': '新链接打开的网址，例如本店官网上的活动页。每个链接之后都可以单独修改。',
-  'links.destinationEditHint': '以 http 或 https 开头的网址。下面的 UTM 参数会追加在后面，网址原有的参数保留。',
+  'links.destinationEditHint': '以 http 或 https 开头的网址。网址原有的参数保留。',
   'links.destinationRequired': '请填写链接要打开的落地页（本店尚未登记官网）。',
   'links.badUrl': '请输入以 http:// 或 https:// 开头的完整网址，例如 https://www.example-4s.cn/event',
   'links.ensure': '生成缺少的 {count} 个链接',
@@ -42,6 +42,7 @@ export const linksZhCN: Record<keyof typeof linksEn, string> = {
   'links.placementRemoved': '该投放已从方案中删除',
   'links.editTitle': '编辑追踪链接',
   'links.utm': 'UTM 参数',
+  'links.utmHint': '追加在落地页网址后面，供网站统计区分这个投放。已按投放自动填写；只有需要与自己的标记规则一致时才修改。',
   'links.utmSource': '来源',
   'links.utmMedium': '媒介',
   'links.utmCampaign': '活动',

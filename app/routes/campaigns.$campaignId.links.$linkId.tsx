@@ -89,8 +89,12 @@ export default function EditTrackingLink() {
           </span>
           <FieldError id="destinationUrl-error" message={errors.destinationUrl} />
         </div>
+        {/* the tracking parameters are for whoever tags ads: folded away unless one of them needs fixing */}
+        <details open={UTM_FIELDS.some(([name]) => errors[name]) || undefined}>
+          <summary>{t('links.utm')}</summary>
+          <p className="hint">{t('links.utmHint')}</p>
         <fieldset>
-          <legend>{t('links.utm')}</legend>
+          <legend className="visually-hidden">{t('links.utm')}</legend>
           <div className="grid grid-2">
             {UTM_FIELDS.map(([name, label, param]) => (
               <div className="field" key={name}>
@@ -103,6 +107,7 @@ export default function EditTrackingLink() {
             ))}
           </div>
         </fieldset>
+        </details>
         <div className="field">
           <label className="check" htmlFor="active">
             <input id="active" name="active" type="checkbox" defaultChecked={values.active === 'on'} aria-describedby="active-hint" />

@@ -60,6 +60,19 @@ describe.each(['zh-CN', 'en'] as const)('in %s', (locale: E2ELocale) => {
     await cell(specialist, t, 'campaign.field.medium', 1, 'combobox').selectOption({ label: t('medium.autohome') })
     await cell(specialist, t, 'campaign.field.platform', 1).fill('本地商家页')
     await cell(specialist, t, 'campaign.field.cost', 1).fill('12000')
+    // the media placement's eight fields fit their card on a laptop and on a phone: nothing to scroll sideways
+    for (const viewport of [{ width: 1366, height: 800 }, { width: 390, height: 844 }]) {
+      await specialist.setViewportSize(viewport)
+      const fits = await specialist.getByTestId('placements-rows').evaluate((list) => {
+        const card = list.closest('section')!.getBoundingClientRect()
+        return [...list.querySelectorAll('input, select, button')].every((el) => {
+          const box = el.getBoundingClientRect()
+          return box.left >= card.left && box.right <= card.right
+        })
+      })
+      expect(fits, `placements at ${viewport.width} px`).toBe(true)
+    }
+    await specialist.setViewportSize({ width: 1280, height: 800 })
 
     await specialist.getByRole('button', { name: `+ ${t('campaign.addPromotion')}` }).click()
     await cell(specialist, t, 'campaign.field.promotionDescription', 1).fill('到店礼')
