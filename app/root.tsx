@@ -107,6 +107,7 @@ function MainNav({ user }: { user: NonNullable<RootData['user']> }) {
     ...(can('lead:read') ? [{ to: '/leads', label: t('leads.nav') }] : []),
     ...(can('sales:read') ? [{ to: '/sales', label: t('sales.nav') }] : []),
     ...(can('analysis:read') ? [{ to: '/analysis/channels', label: t('analysis.nav') }, { to: '/analysis/review', label: t('analysis.review.nav') }] : []),
+    ...(can('competitor:read') ? [{ to: '/competitors', label: t('competitors.nav') }] : []),
     ...(['sales', 'manager', 'admin'].includes(user.role) ? [{ to: '/desk', label: t('desk.nav') }] : []),
     ...(can('import:run') ? [{ to: '/imports', label: t('imports.nav') }] : []),
     ...(can('user:manage') ? [{ to: '/admin/users', label: t('nav.users') }] : []),

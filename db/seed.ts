@@ -17,6 +17,7 @@ import {
 } from './schema'
 import type { CampaignForm, CampaignPurpose, CampaignStatus, Medium, Role } from './schema/enums'
 import { seedCapture, type CaptureSeedOptions, type SeedCampaign } from './seed-capture'
+import { seedCompetitors } from './seed-competitors'
 
 import { DEMO_PASSWORD } from './demo'
 
@@ -394,5 +395,18 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, deriveUtm,
     deriveUtm,
     now: today,
   })
-  return { stores: storeRows.length, users: userRows.length, campaigns: PLANS.length, ...capture, specialistId: byEmail.get('specialist@roadshow.demo')!.id }
+  const competitors = await seedCompetitors(tx, {
+    groupId: group!.id,
+    storeIds: [hz.id, nb.id],
+    observerIds: [byEmail.get('specialist@roadshow.demo')!.id, byEmail.get('sales@roadshow.demo')!.id, byEmail.get('specialist.nb@roadshow.demo')!.id],
+    today: base,
+  })
+  return {
+    stores: storeRows.length,
+    users: userRows.length,
+    campaigns: PLANS.length,
+    ...capture,
+    competitorObservations: competitors.observations,
+    specialistId: byEmail.get('specialist@roadshow.demo')!.id,
+  }
 }

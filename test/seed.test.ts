@@ -75,6 +75,12 @@ describe('the demo seed', () => {
         where t.utm_source is distinct from l.utm_source or t.utm_campaign is distinct from l.utm_campaign`))[0],
     ).toBe(0)
     expect((await list(sql`select count(*)::int from link_clicks`))[0]).toBeGreaterThan(0)
+    // competitor intelligence: the segments of the demo brand, and a year of observations, none in the future
+    expect((await list(sql`select name from model_segments`)).sort()).toEqual(['中型SUV', '中型轿车', '纯电SUV', '紧凑型轿车'].sort())
+    expect((await list(sql`select count(*)::int from segment_models where ours and brand = '大众'`))[0]).toBeGreaterThan(5)
+    expect((await list(sql`select count(*)::int from competitor_observations where seen_on > now()::date or transaction_price_fen <> list_price_fen - discount_fen`))[0]).toBe(0)
+    expect((await list(sql`select count(distinct store_id)::int from competitor_observations`))[0]).toBe(2)
+    expect((await list(sql`select (max(seen_on) - min(seen_on))::int from competitor_observations`))[0]).toBeGreaterThan(300)
     expect(await seedDemoIfEmpty(db, { hashPassword, hashPhone, deriveUtm })).toBeNull()
 
     // each store's DMS sales export: it imports without a rejected row, and its buyers are partly the seeded leads

@@ -75,18 +75,21 @@ export function TextField({
   inputMode,
   autoComplete,
   maxLength = 60,
+  list,
 }: {
   name: string
   label: string
   values: Values
   errors?: FieldErrors
-  type?: 'text' | 'tel' | 'datetime-local' | 'number' | 'search'
+  type?: 'text' | 'tel' | 'datetime-local' | 'date' | 'number' | 'search'
   hint?: string
   optional?: boolean
   required?: boolean
-  inputMode?: 'numeric' | 'tel' | 'text'
+  inputMode?: 'numeric' | 'decimal' | 'tel' | 'text'
   autoComplete?: string
   maxLength?: number
+  /** suggestions offered as one types (a <datalist>) */
+  list?: string
 }) {
   return (
     <FormField name={name} label={label} errors={errors} hint={hint} optional={optional}>
@@ -98,7 +101,8 @@ export function TextField({
           required={required}
           inputMode={inputMode}
           autoComplete={autoComplete}
-          maxLength={type === 'datetime-local' || type === 'number' ? undefined : maxLength}
+          maxLength={type === 'datetime-local' || type === 'date' || type === 'number' ? undefined : maxLength}
+          list={list}
         />
       )}
     </FormField>

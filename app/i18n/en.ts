@@ -1,3 +1,4 @@
+import { competitorsEn } from './competitors.en'
 import { analysisEn } from './analysis.en'
 import { adminEn } from './admin.en'
 import { importsEn } from './imports.en'
@@ -433,6 +434,7 @@ const en = {
   ...jobsEn,
   ...workbenchEn,
   ...matchbackEn,
+  ...competitorsEn,
 } as const
 
 export default en

@@ -1,3 +1,4 @@
+import { competitorsZhCN } from './competitors.zh-CN'
 import { analysisZhCN } from './analysis.zh-CN'
 import { adminZhCN } from './admin.zh-CN'
 import { importsZhCN } from './imports.zh-CN'
@@ -433,6 +434,7 @@ const zhCN: Record<MessageKey, string> = {
   ...jobsZhCN,
   ...workbenchZhCN,
   ...matchbackZhCN,
+  ...competitorsZhCN,
 }
 
 export default zhCN

@@ -36,10 +36,19 @@ export function importFilePath(hash: string, ext: KeptFileExt) {
 export async function keepImportFile(bytes: Uint8Array, ext: KeptFileExt) {
   const hash = sha256(bytes)
   const target = importFilePath(hash, ext)
+  await writeFileOnce(target, bytes)
+  return { hash, path: target }
+}
+
+/**
+ * Writes content-addressed bytes to `target` unless they are there already: a temporary name in
+ * the same directory, synced, then renamed, so a reader never sees half a file.
+ */
+export async function writeFileOnce(target: string, bytes: Uint8Array) {
   await fs.mkdir(path.dirname(target), { recursive: true })
   try {
     await fs.access(target)
-    return { hash, path: target }
+    return
   } catch {
     // not kept yet
   }
@@ -52,7 +61,6 @@ export async function keepImportFile(bytes: Uint8Array, ext: KeptFileExt) {
     await handle.close()
   }
   await fs.rename(temp, target)
-  return { hash, path: target }
 }
 
 /** The kept file's bytes, or null when there is no such file. */

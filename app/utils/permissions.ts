@@ -29,6 +29,11 @@ export const PERMISSIONS = {
   'sales:import': ['admin', 'manager', 'specialist'],
   /** attribution, ROI and the reports built on them (SPEC §4) */
   'analysis:read': ['admin', 'manager', 'specialist', 'executive'],
+  // SPEC §5: competitors' prices and promotions, seen by specialists and consultants alike
+  'competitor:read': ['admin', 'manager', 'specialist', 'sales', 'executive'],
+  'competitor:write': ['admin', 'manager', 'specialist', 'sales'],
+  /** the group's model segments (our models against the competitors') */
+  'segment:manage': ['admin', 'manager'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof PERMISSIONS

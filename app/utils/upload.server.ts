@@ -5,6 +5,8 @@ import { badInput, fieldsWithNul, unreadableForm } from './input.server'
 
 /** The upload was larger than allowed: nothing of it was kept. */
 export class UploadTooLargeError extends Error {
+  /** the text fields read before the file, so that a form can come back with what was typed */
+  fields: Record<string, string> = {}
   constructor(public readonly limit: number) {
     super(`The upload is larger than ${limit} bytes.`)
     this.name = 'UploadTooLargeError'
@@ -48,7 +50,11 @@ export async function readMutationUpload(request: Request, options: { fileField:
     formData = await unstable_parseMultipartFormData(request, handler)
   } catch (error) {
     // a refusal or a too-large upload goes on; a body that is no multipart form is a 400
-    if (error instanceof Response || error instanceof UploadTooLargeError) throw error
+    if (error instanceof UploadTooLargeError) {
+      error.fields = Object.fromEntries([...fields].filter(([name]) => name !== CSRF_FIELD))
+      throw error
+    }
+    if (error instanceof Response) throw error
     unreadableForm(request)
   }
   checkCsrf(request, formData)

@@ -84,3 +84,7 @@ export const VISIT_TYPES = ['first', 'return'] as const
 export const LEAD_PLATFORMS = ['autohome', 'bitauto', 'dongchedi', 'other'] as const
 export const IMPORT_KINDS = ['leads', 'sales', 'competitors', 'market'] as const
 export const IMPORT_ROW_OUTCOMES = ['imported', 'merged', 'duplicate', 'skipped', 'failed'] as const
+
+/** Where a competitor's price or promotion was seen (竞品信息, SPEC §5). */
+export const SEEN_AT = ['store', 'auto_show', 'website', 'platform', 'other'] as const
+export type SeenAt = (typeof SEEN_AT)[number]

@@ -1,0 +1,32 @@
+import { PHOTO_MAX_BYTES } from '../schemas/competitor'
+import { readMutationForm } from '../utils/csrf.server'
+import { formToObject } from '../utils/form'
+import { readMutationUpload, UploadTooLargeError } from '../utils/upload.server'
+import type { PhotoUpload } from './competitors.server'
+
+export type ObservationFormValues = Record<string, string | undefined>
+
+/**
+ * Reads the observation form (multipart: the fields, then the photo). A photo over the limit is
+ * not kept, and the form comes back with what was typed and the photo's error.
+ */
+export async function readObservationForm(
+  request: Request,
+): Promise<{ kind: 'read'; values: ObservationFormValues; photo: PhotoUpload; removePhoto: boolean } | { kind: 'too-large'; values: ObservationFormValues }> {
+  // a form without a photo may come url-encoded (a script, or a browser that sends no file part)
+  if (!(request.headers.get('content-type') ?? '').startsWith('multipart/form-data')) {
+    const values = formToObject(await readMutationForm(request)) as ObservationFormValues
+    return { kind: 'read', values, photo: null, removePhoto: values.removePhoto === 'yes' }
+  }
+  try {
+    const form = await readMutationUpload(request, { fileField: 'photo', maxFileBytes: PHOTO_MAX_BYTES })
+    const file = form.get('photo')
+    form.delete('photo')
+    const values = formToObject(form) as ObservationFormValues
+    const photo = file instanceof File && file.size > 0 ? { bytes: new Uint8Array(await file.arrayBuffer()) } : null
+    return { kind: 'read', values, photo, removePhoto: values.removePhoto === 'yes' }
+  } catch (error) {
+    if (error instanceof UploadTooLargeError) return { kind: 'too-large', values: error.fields }
+    throw error
+  }
+}

@@ -1,0 +1,66 @@
+import { getDb } from '../../db/client'
+import { competitorObservations } from '../../db/schema'
+import { READERS, type Case, type Ctx, type Who } from './types'
+
+// Competitor intelligence (SPEC §5): read by every role of the store ('competitor:read'),
+// recorded by all but the executive ('competitor:write'); segments kept by managers.
+const RECORDERS: Who[] = ['admin', 'manager', 'specialist', 'sales']
+const SEGMENT_KEEPERS: Who[] = ['admin', 'manager']
+
+async function observationOfStoreA(ctx: Ctx) {
+  const db = await getDb()
+  const [row] = await db
+    .insert(competitorObservations)
+    .values({ storeId: ctx.storeA, brand: '日产', model: '轩逸', transactionPriceFen: 9_980_000, seenAt: 'store', seenOn: '2026-11-20' })
+    .returning({ id: competitorObservations.id })
+  return row!.id
+}
+
+const observationFields = (c: Ctx) => ({
+  storeId: c.storeA,
+  brand: '丰田',
+  model: '卡罗拉',
+  transactionPriceFen: '99800',
+  seenAt: 'auto_show',
+  seenOn: '2026-11-21',
+})
+const observationParams = (path: string) => ({ observationId: path.split('/')[2]! })
+
+export const cases: Case[] = [
+  { route: 'competitors._index.tsx', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors' },
+  { route: 'competitors.new.tsx', method: 'GET', allowed: [...RECORDERS, 'otherStoreSpecialist'], path: () => '/competitors/new' },
+  // store A's observation: only store A's recorders (the store-B specialist may record, but not for store A)
+  { route: 'competitors.new.tsx', method: 'POST', allowed: RECORDERS, path: () => '/competitors/new', fields: observationFields },
+  {
+    route: 'competitors.$observationId.tsx',
+    method: 'GET',
+    allowed: READERS,
+    path: async (c) => `/competitors/${await observationOfStoreA(c)}`,
+    params: observationParams,
+  },
+  {
+    route: 'competitors.$observationId.tsx',
+    method: 'POST',
+    allowed: RECORDERS,
+    path: async (c) => `/competitors/${await observationOfStoreA(c)}`,
+    params: observationParams,
+    fields: (c) => ({ ...observationFields(c), version: '1' }),
+  },
+  {
+    route: 'competitors.$observationId_.photo.ts',
+    method: 'GET',
+    // there is no photo: whoever may read the observation is answered 404 all the same, and the
+    // photo's own scope is tested with a real picture in test/competitors.test.ts
+    allowed: [],
+    path: async (c) => `/competitors/${await observationOfStoreA(c)}/photo`,
+    params: observationParams,
+  },
+  { route: 'competitors.segments.tsx', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/segments' },
+  {
+    route: 'competitors.segments.tsx',
+    method: 'POST',
+    allowed: SEGMENT_KEEPERS,
+    path: () => '/competitors/segments',
+    fields: () => ({ intent: 'save', name: `紧凑型轿车 ${crypto.randomUUID().slice(0, 8)}`, ours: '大众 朗逸', theirs: '日产 轩逸\n丰田 卡罗拉' }),
+  },
+]
