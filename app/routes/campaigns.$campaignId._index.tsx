@@ -279,7 +279,7 @@ export default function CampaignPage() {
             approval={d.approval ? { ...d.approval, campaign: c } : null}
             actions={d.actions}
             gaps={d.gaps}
-            editHref={d.canEditPlan ? 'edit' : undefined}
+            editHref={d.canEditPlan ? `/campaigns/${c.id}/edit` : undefined}
             version={c.version}
             history={c.history}
             timeZone={c.store.timeZone}

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
 import { SEEN_AT } from '../../db/schema/enums'
+import { CompetitorTabs } from '../components/competitor-tabs'
 import { DateRange } from '../components/date-range'
 import { FilterActions, FilterSelect } from '../components/filter-select'
 import { Pager } from '../components/sort-header'
@@ -48,9 +49,6 @@ export default function Competitors() {
           {t('competitors.count', { count: num(d.total) })}
         </span>
         <div className="actions">
-          <Link to="/competitors/segments" className="btn">
-            {t('segments.nav')}
-          </Link>
           {d.canRecord ? (
             <Link to="/competitors/new" className="btn btn-primary">
               + {t('competitors.newShort')}
@@ -58,6 +56,7 @@ export default function Competitors() {
           ) : null}
         </div>
       </div>
+      <CompetitorTabs />
       {notice ? (
         <div className="alert alert-success" role="status">
           {t(notice)}

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react'
+import { CompetitorTabs } from '../components/competitor-tabs'
 import { CsrfInput } from '../components/csrf-input'
 import { FieldError } from '../components/field-error'
 import { SegmentSchema } from '../schemas/competitor'
@@ -60,6 +61,7 @@ export default function Segments() {
         <Link to="/competitors">{t('competitors.title')}</Link> / {t('segments.title')}
       </div>
       <h1>{t('segments.title')}</h1>
+      <CompetitorTabs />
       <p className="muted">{t('segments.intro')}</p>
       {notice ? (
         <div className="alert alert-success" role="status">

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { SEEN_AT } from '../../db/schema/enums'
+import { MAX_PERIOD_DAYS } from '../utils/period'
 import { choice, day, optionalDay, optionalMoney, periodChecks, periodQuery, queryChoice, queryId, queryPage, queryText, requiredText, text } from './fields'
 
 /** The vocabulary of the competitor pages (竞品信息, SPEC §5), shared by the forms and the services. */
@@ -107,3 +108,8 @@ export const SegmentSchema = z
     if (both.length) ctx.addIssue({ code: 'custom', path: ['theirs'], message: `competitors.validation.bothSides?model=${both[0]!.brand} ${both[0]!.model}` })
   })
 export type SegmentInput = z.output<typeof SegmentSchema>
+
+/** The query string of the competitor analyses: store, segment and period (default: the last twelve months). */
+export const SegmentAnalysisSchema = z
+  .object({ store: queryId, segment: queryId, ...periodQuery })
+  .superRefine(periodChecks(MAX_PERIOD_DAYS))

@@ -91,6 +91,7 @@ async function adminPages(page: Page) {
   const user = await firstLink(page, '/admin/users', /^\/admin\/users\/[0-9a-f-]{36}$/)
   const store = await firstLink(page, '/admin/stores', /^\/admin\/stores\/[0-9a-f-]{36}$/)
   const site = await firstLink(page, '/admin/sites', /^\/admin\/sites\/[0-9a-f-]{36}$/)
+  const observation = await firstLink(page, '/competitors', /^\/competitors\/[0-9a-f-]{36}$/)
   await page.goto(campaign)
   const poster = (await page.locator('a[href$="/poster"]').first().getAttribute('href')) ?? ''
   return [
@@ -112,6 +113,12 @@ async function adminPages(page: Page) {
     '/sales/matches',
     '/analysis/channels',
     '/analysis/review',
+    '/competitors',
+    '/competitors/new',
+    observation,
+    '/competitors/segments',
+    '/competitors/price',
+    '/competitors/promotions',
     '/desk',
     '/desk/walk-in',
     '/desk/call',
@@ -142,7 +149,7 @@ describe.each(['zh-CN', 'en'] as const)('every page in %s', (locale) => {
     const findings = [
       ...(await visitAll(locale, DEMO_USERS.executive, async () => ['/', '/analysis/review', '/campaigns'])),
       ...(await visitAll(locale, DEMO_USERS.specialist, async () => ['/', '/campaigns'])),
-      ...(await visitAll(locale, DEMO_USERS.sales, async () => ['/desk', '/leads'])),
+      ...(await visitAll(locale, DEMO_USERS.sales, async () => ['/desk', '/leads', '/competitors/new'])),
     ]
     const anonymous = await newPage(locale, { viewport: PHONE })
     await anonymous.goto('/login')
@@ -164,7 +171,10 @@ async function unreachable(page: Page, label: string): Promise<Finding[]> {
     for (const el of Array.from(document.querySelectorAll<HTMLElement>(selector))) {
       el.removeAttribute('data-kb')
       const style = getComputedStyle(el)
-      const shown = el.getClientRects().length > 0 && style.visibility !== 'hidden'
+      // inside a closed disclosure only its own summary is shown (the rest is there, but not rendered)
+      const folded = el.closest('details:not([open])')
+      const inFold = folded !== null && !(el.tagName === 'SUMMARY' && el.parentElement === folded)
+      const shown = !inFold && el.getClientRects().length > 0 && style.visibility !== 'hidden' && el.checkVisibility({ visibilityProperty: true })
       const disabled = (el as HTMLButtonElement).disabled || el.closest('[aria-hidden="true"], [inert]') !== null
       if (!shown || disabled || el.getAttribute('tabindex') === '-1') continue
       // Tab stops at one radio of a group (arrows move within it): the checked one, else the first

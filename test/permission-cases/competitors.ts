@@ -55,6 +55,11 @@ export const cases: Case[] = [
     path: async (c) => `/competitors/${await observationOfStoreA(c)}/photo`,
     params: observationParams,
   },
+  // the analyses: every reader, the store-B specialist over store B only (test/competitor-analysis.test.ts)
+  { route: 'competitors.price.tsx', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/price' },
+  { route: 'competitors.price_.data.ts', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/price/data?format=csv' },
+  { route: 'competitors.promotions.tsx', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/promotions' },
+  { route: 'competitors.promotions_.data.ts', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/promotions/data?format=csv' },
   { route: 'competitors.segments.tsx', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/segments' },
   {
     route: 'competitors.segments.tsx',

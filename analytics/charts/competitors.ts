@@ -1,0 +1,68 @@
+import type { TopLevelSpec } from 'vega-lite'
+
+/**
+ * The charts of competitor intelligence (SPEC §5): every spec takes its rows already labelled in
+ * the reader's language, and the same rows are what the chart's data download holds.
+ */
+
+export type PriceRow = { month: string; label: string; side: string; ours: boolean; yuan: number; n: number }
+
+/**
+ * Price position: each model's median transaction price per month as a line, ours solid and
+ * thick, the competitors' dashed — where our price sits among theirs, month by month.
+ */
+export function pricePositionSpec(rows: readonly PriceRow[], o: { font: string; title: string; axis: string }): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 640,
+    height: 260,
+    config: { font: o.font, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 }, legend: { orient: 'right', title: null, labelLimit: 160 } },
+    title: { text: o.title, anchor: 'start', fontSize: 14 },
+    data: { values: rows.map((r) => ({ ...r })) },
+    mark: { type: 'line', point: true, interpolate: 'monotone' },
+    encoding: {
+      x: { field: 'month', type: 'ordinal', sort: 'ascending', title: null, axis: { labelAngle: 0 } },
+      y: { field: 'yuan', type: 'quantitative', title: o.axis, scale: { zero: false }, axis: { format: ',.0f' } },
+      color: { field: 'label', type: 'nominal', sort: { field: 'ours', order: 'descending' } },
+      strokeDash: { field: 'side', type: 'nominal', legend: null },
+      strokeWidth: { condition: { test: 'datum.ours', value: 3 }, value: 1.5 },
+      tooltip: [
+        { field: 'label', type: 'nominal' },
+        { field: 'month', type: 'ordinal' },
+        { field: 'yuan', type: 'quantitative', format: ',.0f' },
+        { field: 'n', type: 'quantitative' },
+      ],
+    },
+  }
+}
+
+export type PromotionBar = { row: string; side: string; ours: boolean; start: string; endExclusive: string; detail: string }
+
+/**
+ * Promotion timeline: the competitors' promotions (by model) against our campaigns, one bar per
+ * row over the period — which of theirs ran while ours did. Calendar days: UTC time scales.
+ */
+export function promotionTimelineSpec(rows: readonly PromotionBar[], o: { font: string; title: string; from: string; toExclusive: string; ourLabel: string; theirLabel: string }): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 640,
+    height: { step: 24 },
+    config: { font: o.font, view: { stroke: null }, axis: { labelFontSize: 12, gridColor: '#eef0f3' }, legend: { orient: 'bottom', title: null } },
+    title: { text: o.title, anchor: 'start', fontSize: 14 },
+    data: { values: rows.map((r) => ({ ...r })) },
+    mark: { type: 'bar', cornerRadius: 3, height: 14, clip: true },
+    encoding: {
+      y: { field: 'row', type: 'nominal', sort: null, title: null, axis: { labelLimit: 240 } },
+      x: {
+        field: 'start',
+        type: 'temporal',
+        title: null,
+        scale: { type: 'utc', domain: [Date.parse(`${o.from}T00:00:00Z`), Date.parse(`${o.toExclusive}T00:00:00Z`)] },
+        axis: { format: '%-m/%-d', orient: 'top', grid: true },
+      },
+      x2: { field: 'endExclusive' },
+      color: { field: 'side', type: 'nominal', scale: { domain: [o.ourLabel, o.theirLabel], range: ['#1d4ed8', '#f59e0b'] } },
+      tooltip: [{ field: 'row', type: 'nominal' }, { field: 'detail', type: 'nominal' }],
+    },
+  }
+}

@@ -1,0 +1,191 @@
+import { and, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm'
+import { sqlList, withAnalytics } from '../../analytics/duckdb'
+import { runQuery } from '../../analytics/query'
+import { ourPricesByMonth } from '../../analytics/queries/price-position'
+import { salesViewPresent } from '../../analytics/queries/sales-list'
+import type { DataTable } from '../../analytics/export/data-table'
+import { getDb } from '../../db/client'
+import { campaigns, competitorObservations } from '../../db/schema'
+import type { Translate } from '../i18n'
+import type { SessionUser } from '../utils/auth.server'
+import { addDays, monthStart } from '../utils/days'
+import { queryPeriod, type PeriodQuery } from '../utils/period'
+import { storeToday } from '../utils/zoned-time'
+import { analysisStores } from './analysis.server'
+import { listSegments, type Segment } from './competitors.server'
+
+/**
+ * The analyses of competitor intelligence (SPEC §5, ADR 028), for the stores the user reads and
+ * one model segment of the group. Our side comes from the analytical store (the imported DMS
+ * sales), the competitors' from the observations in Postgres (a store records a few a week).
+ */
+
+export type SegmentFilters = PeriodQuery & { store?: string; segment?: string }
+
+/** The period asked for, else the twelve months up to today (the store's calendar): [from, to). */
+function competitorPeriod(filters: PeriodQuery, today: string) {
+  return queryPeriod(filters, today) ?? { from: monthStart(today, 11), to: addDays(today, 1) }
+}
+
+export type PricePoint = { month: string; brand: string; model: string; ours: boolean; medianFen: number; n: number }
+
+export type PricePosition = {
+  /** false until the analytical store has the imported sales (the first sync after a start) */
+  ready: boolean
+  from: string
+  to: string
+  storeIds: string[]
+  segments: Array<{ id: string; name: string }>
+  segment: Segment | null
+  points: PricePoint[]
+}
+
+/**
+ * Price position: per month, the median transaction price of each of the segment's models — ours
+ * from our sales, the competitors' from what was seen (an observation without a transaction
+ * price, only a promotion, is not a price point).
+ */
+export async function pricePosition(user: SessionUser, filters: SegmentFilters, now = new Date()): Promise<PricePosition> {
+  const stores = analysisStores(user, filters.store)
+  const { from, to } = competitorPeriod(filters, storeToday(stores.length ? stores : user.stores, now))
+  const segments = await listSegments(user)
+  const segment = segments.find((s) => s.id === filters.segment) ?? segments[0] ?? null
+  const base = { from, to, storeIds: stores.map((s) => s.id), segments: segments.map(({ id, name }) => ({ id, name })), segment }
+  if (!segment || !stores.length) return { ...base, ready: true, points: [] }
+
+  const db = await getDb()
+  const key = sql<string>`${competitorObservations.brand} || ' ' || ${competitorObservations.model}`
+  const theirs = await db
+    .select({
+      month: sql<string>`to_char(${competitorObservations.seenOn}, 'YYYY-MM')`,
+      brand: competitorObservations.brand,
+      model: competitorObservations.model,
+      medianFen: sql<number>`round(percentile_cont(0.5) within group (order by ${competitorObservations.transactionPriceFen}))`.mapWith(Number),
+      n: sql<number>`count(*)`.mapWith(Number),
+    })
+    .from(competitorObservations)
+    .where(
+      and(
+        inArray(competitorObservations.storeId, base.storeIds),
+        gte(competitorObservations.seenOn, from),
+        lt(competitorObservations.seenOn, to),
+        isNotNull(competitorObservations.transactionPriceFen),
+        inArray(key, segment.theirs.length ? segment.theirs.map((m) => `${m.brand} ${m.model}`) : ['']),
+      ),
+    )
+    .groupBy(sql`1`, competitorObservations.brand, competitorObservations.model)
+
+  // our models by name: a segment lists them with our brand, the DMS export by series or model alone
+  const brandOf = new Map(segment.ours.map((m) => [m.model, m.brand]))
+  const ours = await withAnalytics(async (c) => {
+    const [present] = await runQuery(c, salesViewPresent, {})
+    if (!present?.n) return null
+    return runQuery(c, ourPricesByMonth, { storeIds: sqlList(base.storeIds), models: sqlList(segment.ours.map((m) => m.model)), from, to })
+  })
+  const points: PricePoint[] = [
+    ...(ours ?? []).map((r) => ({ month: r.month, brand: brandOf.get(r.model) ?? '', model: r.model, ours: true, medianFen: r.median_fen, n: r.n })),
+    ...theirs.map((r) => ({ ...r, ours: false })),
+  ].sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : Number(b.ours) - Number(a.ours) || (a.model < b.model ? -1 : 1)))
+  return { ...base, ready: ours !== null, points }
+}
+
+/** The price position's rows as the chart draws them and the download holds them. */
+export function pricePositionTable(p: PricePosition, t: Translate): DataTable {
+  return {
+    columns: [
+      { name: 'month', type: 'text' },
+      { name: 'segment', type: 'text' },
+      { name: 'brand', type: 'text' },
+      { name: 'model', type: 'text' },
+      { name: 'side', type: 'text' },
+      { name: 'median_transaction_price_fen', type: 'number' },
+      { name: 'observations', type: 'number' },
+    ],
+    rows: p.points.map((x) => [x.month, p.segment?.name ?? '', x.brand, x.model, t(x.ours ? 'competitors.price.ours' : 'competitors.price.theirs'), x.medianFen, x.n]),
+  }
+}
+
+export type CompetitorPromotion = { brand: string; model: string; promotion: string; start: string; end: string; sightings: number; firstSeen: string }
+export type OurCampaign = { id: string; name: string; start: string; end: string; status: string; models: string[] }
+
+export type PromotionTimeline = {
+  from: string
+  to: string
+  storeIds: string[]
+  segments: Array<{ id: string; name: string }>
+  /** null: every competitor and every campaign */
+  segment: Segment | null
+  promotions: CompetitorPromotion[]
+  campaigns: OurCampaign[]
+}
+
+/**
+ * Promotion timeline: what competitors ran — each promotion seen, with its period (a sighting
+ * without one counts for its day) — against our campaigns that were approved or ran, over the
+ * period; within a segment, only its competitors' models and the campaigns that promote one of
+ * its models of ours or no model in particular.
+ */
+export async function promotionTimeline(user: SessionUser, filters: SegmentFilters, now = new Date()): Promise<PromotionTimeline> {
+  const stores = analysisStores(user, filters.store)
+  const { from, to } = competitorPeriod(filters, storeToday(stores.length ? stores : user.stores, now))
+  const segments = await listSegments(user)
+  const segment = filters.segment ? (segments.find((s) => s.id === filters.segment) ?? null) : null
+  const base = { from, to, storeIds: stores.map((s) => s.id), segments: segments.map(({ id, name }) => ({ id, name })), segment }
+  if (!stores.length) return { ...base, promotions: [], campaigns: [] }
+  const db = await getDb()
+  const o = competitorObservations
+  const start = sql<string>`coalesce(${o.promotionStart}, ${o.seenOn})`
+  const end = sql<string>`coalesce(${o.promotionEnd}, ${o.promotionStart}, ${o.seenOn})`
+  const theirs = segment ? segment.theirs.map((m) => `${m.brand} ${m.model}`) : null
+  const promotions = await db
+    .select({
+      brand: o.brand,
+      model: o.model,
+      promotion: o.promotion,
+      start: sql<string>`(${start})::text`,
+      end: sql<string>`(${end})::text`,
+      sightings: sql<number>`count(*)`.mapWith(Number),
+      firstSeen: sql<string>`min(${o.seenOn})::text`,
+    })
+    .from(o)
+    .where(
+      and(
+        inArray(o.storeId, base.storeIds),
+        sql`${o.promotion} <> ''`,
+        sql`${end} >= ${from}::date`,
+        sql`${start} < ${to}::date`,
+        theirs ? inArray(sql`${o.brand} || ' ' || ${o.model}`, theirs.length ? theirs : ['']) : undefined,
+      ),
+    )
+    .groupBy(o.brand, o.model, o.promotion, sql`4`, sql`5`)
+    .orderBy(sql`4`, o.brand, o.model)
+    .limit(300)
+  const ours = segment ? segment.ours.map((m) => m.model) : null
+  const ran = await db
+    .select({ id: campaigns.id, name: campaigns.name, start: sql<string>`${campaigns.startDate}::text`, end: sql<string>`${campaigns.endDate}::text`, status: campaigns.status, models: campaigns.models })
+    .from(campaigns)
+    .where(
+      and(
+        inArray(campaigns.storeId, base.storeIds),
+        inArray(campaigns.status, ['approved', 'running', 'completed', 'evaluated']),
+        gte(campaigns.endDate, from),
+        lt(campaigns.startDate, to),
+        ours ? sql`(jsonb_array_length(${campaigns.models}) = 0 or ${campaigns.models} ?| ${sql.raw('array')}[${sql.join(ours.length ? ours.map((m) => sql`${m}`) : [sql`''`], sql`, `)}]::text[])` : undefined,
+      ),
+    )
+    .orderBy(campaigns.startDate, campaigns.name)
+    .limit(200)
+  return { ...base, promotions, campaigns: ran.map((c) => ({ ...c, start: c.start!, end: c.end! })) }
+}
+
+/** The promotion timeline's rows as the download holds them. */
+export function promotionTimelineTable(p: PromotionTimeline, t: Translate): DataTable {
+  const text = (name: string) => ({ name, type: 'text' as const })
+  return {
+    columns: [text('side'), text('brand'), text('model'), text('name'), text('start'), text('end'), { name: 'sightings', type: 'number' }],
+    rows: [
+      ...p.campaigns.map((c) => [t('competitors.promotions.ours'), '', c.models.join('、'), c.name, c.start, c.end, null] as Array<string | number | null>),
+      ...p.promotions.map((x) => [t('competitors.promotions.theirs'), x.brand, x.model, x.promotion, x.start, x.end, x.sightings]),
+    ],
+  }
+}
