@@ -5,7 +5,11 @@ import * as price from '../app/routes/competitors.price'
 import * as priceData from '../app/routes/competitors.price_.data'
 import * as promotions from '../app/routes/competitors.promotions'
 import * as segments from '../app/routes/competitors.segments'
-import { importSaleLines, syncNow, useAnalyticsDataDir } from './analytics-fixtures'
+import { eq } from 'drizzle-orm'
+import { leads } from '../db/schema'
+import * as conquestPage from '../app/routes/competitors.conquest'
+import { moveStatus } from '../app/services/leads.server'
+import { arrive, importSaleLines, syncNow, useAnalyticsDataDir } from './analytics-fixtures'
 import { createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
 import { settle } from './http'
 
@@ -58,6 +62,28 @@ beforeAll(async () => {
     { order: 'A-7', date: '2026-09-28', model: '朗逸', price: 90000 },
   ])
   await importSaleLines(storeB, [{ order: 'B-1', date: '2026-10-06', model: '朗逸', price: 50000 }])
+  // leads lost (战败): to 轩逸 twice and 卡罗拉 once in the period, to 思域 (outside the segment),
+  // for price and for budget without a competitor; one before the period, one that came back,
+  // one of store B
+  let n = 0
+  const lose = async (storeId: string, at: string, lost: { reason: string; brand?: string; model?: string }, cameBack?: string) => {
+    const { leadId } = await arrive(storeId, { name: `客户${++n}`, phone: `1390000${String(n).padStart(4, '0')}` }, new Date('2026-09-01T02:00:00Z'))
+    const db = await getDb()
+    await db.transaction(async (tx) => {
+      const [lead] = await tx.select().from(leads).where(eq(leads.id, leadId))
+      await moveStatus(tx, lead!, 'lost', { userId: null, at: new Date(`${at}T04:00:00Z`), lost: { brand: '', model: '', ...lost } })
+      if (cameBack) await moveStatus(tx, { id: leadId, status: 'lost' }, 'contacted', { userId: null, at: new Date(`${cameBack}T04:00:00Z`) })
+    })
+  }
+  await lose(storeA, '2026-10-10', { reason: 'competitor', brand: '日产', model: '轩逸' })
+  await lose(storeA, '2026-10-11', { reason: 'competitor', brand: '日产', model: '轩逸' })
+  await lose(storeA, '2026-11-03', { reason: 'competitor', brand: '丰田', model: '卡罗拉' })
+  await lose(storeA, '2026-10-15', { reason: 'competitor', brand: '本田', model: '思域' })
+  await lose(storeA, '2026-10-12', { reason: 'price' })
+  await lose(storeA, '2026-10-20', { reason: 'no_budget' })
+  await lose(storeA, '2026-09-20', { reason: 'competitor', brand: '日产', model: '轩逸' })
+  await lose(storeA, '2026-10-05', { reason: 'competitor', brand: '日产', model: '轩逸' }, '2026-10-06')
+  await lose(storeB, '2026-10-10', { reason: 'competitor', brand: '日产', model: '轩逸' })
   await syncNow(dataDir)
 
   // what was seen: 轩逸 in October 99,800 and 95,800 (median 97,800); 卡罗拉 in November 107,800;
@@ -142,5 +168,35 @@ describe('promotion timeline (促销时间线)', () => {
     // a period that ends before the promotion starts leaves it out
     const early = (await load('?from=2026-10-01&to=2026-10-12')).data.timeline
     expect(early.promotions.map((x: { model: string }) => x.model)).toEqual(['思域'])
+  })
+})
+
+describe('conquest (战败分析)', () => {
+  const load = (q: string) => settle(() => conquestPage.loader(args(get(`/competitors/conquest${q}`, specialist))))
+
+  it('counts the leads still lost in the period by the competitor model they went to', async () => {
+    const res = await load(`?segment=${segmentId}&from=2026-10-01&to=2026-11-30`)
+    expect(res.status).toBe(200)
+    const p = res.data.conquest
+    expect(p).toMatchObject({ ready: true, total: 3, otherwise: [] })
+    expect(p.toCompetitors).toEqual([
+      { brand: '日产', model: '轩逸', reason: 'competitor', leads: 2 },
+      { brand: '丰田', model: '卡罗拉', reason: 'competitor', leads: 1 },
+    ])
+    expect(res.data.svg).toContain('轩逸')
+  })
+
+  it('without a segment: every competitor, and the losses without one by reason', async () => {
+    const p = (await load('?from=2026-10-01&to=2026-11-30')).data.conquest
+    expect(p.toCompetitors.map((r: { model: string; leads: number }) => [r.model, r.leads])).toEqual([
+      ['轩逸', 2],
+      ['卡罗拉', 1],
+      ['思域', 1],
+    ])
+    expect(p.otherwise).toEqual([
+      { reason: 'no_budget', leads: 1 },
+      { reason: 'price', leads: 1 },
+    ])
+    expect(p.total).toBe(6)
   })
 })

@@ -66,3 +66,24 @@ export function promotionTimelineSpec(rows: readonly PromotionBar[], o: { font: 
     },
   }
 }
+
+export type LostBar = { label: string; reason: string; leads: number }
+
+/** Conquest: leads lost per competitor model as stacked bars, one colour per reason given. */
+export function conquestSpec(rows: readonly LostBar[], o: { font: string; title: string; axis: string }): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 560,
+    height: { step: 24 },
+    config: { font: o.font, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 }, legend: { orient: 'bottom', title: null } },
+    title: { text: o.title, anchor: 'start', fontSize: 14 },
+    data: { values: rows.map((r) => ({ ...r })) },
+    mark: { type: 'bar', cornerRadiusEnd: 2 },
+    encoding: {
+      y: { field: 'label', type: 'nominal', sort: '-x', title: null, axis: { labelLimit: 200 } },
+      x: { field: 'leads', type: 'quantitative', aggregate: 'sum', title: o.axis, axis: { tickMinStep: 1, format: 'd' } },
+      color: { field: 'reason', type: 'nominal' },
+      tooltip: [{ field: 'label', type: 'nominal' }, { field: 'reason', type: 'nominal' }, { field: 'leads', type: 'quantitative' }],
+    },
+  }
+}

@@ -8,6 +8,7 @@ export function CompetitorTabs() {
     { to: '/competitors', label: t('competitors.tab.observations'), end: true },
     { to: '/competitors/price', label: t('competitors.tab.price') },
     { to: '/competitors/promotions', label: t('competitors.tab.promotions') },
+    { to: '/competitors/conquest', label: t('competitors.tab.conquest') },
     { to: '/competitors/segments', label: t('competitors.tab.segments') },
   ]
   return (

@@ -1,16 +1,20 @@
 import { and, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm'
 import { sqlList, withAnalytics } from '../../analytics/duckdb'
 import { runQuery } from '../../analytics/query'
+import { leadTablesPresent, lostLeads } from '../../analytics/queries/conquest'
 import { ourPricesByMonth } from '../../analytics/queries/price-position'
 import { salesViewPresent } from '../../analytics/queries/sales-list'
 import type { DataTable } from '../../analytics/export/data-table'
 import { getDb } from '../../db/client'
 import { campaigns, competitorObservations } from '../../db/schema'
+import { LOST_REASONS } from '../../db/schema/enums'
+
+type LostReason = (typeof LOST_REASONS)[number]
 import type { Translate } from '../i18n'
 import type { SessionUser } from '../utils/auth.server'
 import { addDays, monthStart } from '../utils/days'
 import { queryPeriod, type PeriodQuery } from '../utils/period'
-import { storeToday } from '../utils/zoned-time'
+import { storeToday, zonedDayRange } from '../utils/zoned-time'
 import { analysisStores } from './analysis.server'
 import { listSegments, type Segment } from './competitors.server'
 
@@ -187,5 +191,68 @@ export function promotionTimelineTable(p: PromotionTimeline, t: Translate): Data
       ...p.campaigns.map((c) => [t('competitors.promotions.ours'), '', c.models.join('、'), c.name, c.start, c.end, null] as Array<string | number | null>),
       ...p.promotions.map((x) => [t('competitors.promotions.theirs'), x.brand, x.model, x.promotion, x.start, x.end, x.sightings]),
     ],
+  }
+}
+
+export type LostRow = { brand: string; model: string; reason: string; leads: number }
+
+export type Conquest = {
+  ready: boolean
+  from: string
+  to: string
+  storeIds: string[]
+  segments: Array<{ id: string; name: string }>
+  segment: Segment | null
+  /** lost to a named competitor, by brand, model and reason, most first */
+  toCompetitors: LostRow[]
+  /** lost without a competitor named, by reason */
+  otherwise: Array<{ reason: string; leads: number }>
+  total: number
+}
+
+/**
+ * Conquest: which competitors took our leads in the period, and why — from the consultants'
+ * lost-lead records (战败: brand, model and reason), in the analytical store.
+ */
+export async function conquest(user: SessionUser, filters: SegmentFilters, now = new Date()): Promise<Conquest> {
+  const stores = analysisStores(user, filters.store)
+  const timeZone = stores[0]?.timeZone ?? user.stores[0]?.timeZone ?? 'Asia/Shanghai'
+  const { from, to } = competitorPeriod(filters, storeToday(stores.length ? stores : user.stores, now))
+  const segments = await listSegments(user)
+  const segment = filters.segment ? (segments.find((s) => s.id === filters.segment) ?? null) : null
+  const base = { from, to, storeIds: stores.map((s) => s.id), segments: segments.map(({ id, name }) => ({ id, name })), segment }
+  const empty = { toCompetitors: [], otherwise: [], total: 0 }
+  if (!stores.length) return { ...base, ready: true, ...empty }
+  const rows = await withAnalytics(async (c) => {
+    const [present] = await runQuery(c, leadTablesPresent, {})
+    if ((present?.n ?? 0) < 2) return null
+    return runQuery(c, lostLeads, {
+      storeIds: sqlList(base.storeIds),
+      from: zonedDayRange(from, timeZone)!.start.toISOString(),
+      to: zonedDayRange(to, timeZone)!.start.toISOString(),
+      pairs: sqlList(segment ? segment.theirs.map((m) => `${m.brand} ${m.model}`) : []),
+      anyPair: !segment,
+    })
+  })
+  if (!rows) return { ...base, ready: false, ...empty }
+  const named = rows.filter((r) => r.brand || r.model)
+  const otherwise = new Map<string, number>()
+  for (const r of rows.filter((x) => !x.brand && !x.model)) otherwise.set(r.reason, (otherwise.get(r.reason) ?? 0) + r.leads)
+  return {
+    ...base,
+    ready: true,
+    toCompetitors: named,
+    otherwise: [...otherwise].map(([reason, leads]) => ({ reason, leads })).sort((a, b) => b.leads - a.leads),
+    total: rows.reduce((s, r) => s + r.leads, 0),
+  }
+}
+
+/** Conquest's rows as the download holds them. */
+export function conquestTable(p: Conquest, t: Translate): DataTable {
+  const text = (name: string) => ({ name, type: 'text' as const })
+  const reason = (r: string) => (LOST_REASONS.includes(r as LostReason) ? t(`leads.lostReason.${r as LostReason}`) : r)
+  return {
+    columns: [text('brand'), text('model'), text('reason_key'), text('reason'), { name: 'leads', type: 'number' }],
+    rows: [...p.toCompetitors.map((r) => [r.brand, r.model, r.reason, reason(r.reason), r.leads]), ...p.otherwise.map((r) => ['', '', r.reason, reason(r.reason), r.leads])],
   }
 }

@@ -119,6 +119,7 @@ async function adminPages(page: Page) {
     '/competitors/segments',
     '/competitors/price',
     '/competitors/promotions',
+    '/competitors/conquest',
     '/desk',
     '/desk/walk-in',
     '/desk/call',

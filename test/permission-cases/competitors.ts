@@ -60,6 +60,8 @@ export const cases: Case[] = [
   { route: 'competitors.price_.data.ts', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/price/data?format=csv' },
   { route: 'competitors.promotions.tsx', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/promotions' },
   { route: 'competitors.promotions_.data.ts', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/promotions/data?format=csv' },
+  { route: 'competitors.conquest.tsx', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/conquest' },
+  { route: 'competitors.conquest_.data.ts', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/conquest/data?format=csv' },
   { route: 'competitors.segments.tsx', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/segments' },
   {
     route: 'competitors.segments.tsx',

@@ -1,0 +1,142 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { Form, useLoaderData, useSearchParams } from '@remix-run/react'
+import { conquestSpec } from '../../analytics/charts/competitors'
+import { LOST_REASONS } from '../../db/schema/enums'
+import { ChartSvg } from '../components/charts/chart-svg'
+import { CompetitorTabs } from '../components/competitor-tabs'
+import { DateRange } from '../components/date-range'
+import { FilterActions, FilterSelect } from '../components/filter-select'
+import { translator, type Translate } from '../i18n'
+import { SegmentAnalysisSchema } from '../schemas/competitor'
+import { conquest } from '../services/competitor-analysis.server'
+import { CHART_FONT, renderChartSvg } from '../services/charts.server'
+import { requireUserWithPermission } from '../utils/auth.server'
+import { addDays } from '../utils/days'
+import { resolveLocale } from '../utils/i18n.server'
+import { parseQuery } from '../utils/input.server'
+import { pageTitle } from '../utils/meta'
+import { useI18n } from '../utils/use-root'
+import { storeToday } from '../utils/zoned-time'
+
+const reasonLabel = (t: Translate, reason: string) => ((LOST_REASONS as readonly string[]).includes(reason) ? t(`leads.lostReason.${reason as (typeof LOST_REASONS)[number]}`) : reason)
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'competitor:read')
+  const filters = parseQuery(request, SegmentAnalysisSchema, user)
+  const p = await conquest(user, filters)
+  const t = translator(resolveLocale(request, user.locale))
+  const svg = p.toCompetitors.length
+    ? await renderChartSvg(
+        conquestSpec(
+          p.toCompetitors.map((r) => ({ label: `${r.brand} ${r.model}`.trim(), reason: reasonLabel(t, r.reason), leads: r.leads })),
+          { font: CHART_FONT, title: t('competitors.conquest.chartTitle'), axis: t('competitors.conquest.axis') },
+        ),
+      )
+    : null
+  return { conquest: p, svg, stores: user.stores.map((s) => ({ id: s.id, name: s.name })), today: storeToday(user.stores) }
+}
+
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'competitors.tab.conquest')
+
+export default function ConquestPage() {
+  const { conquest: p, svg, stores, today } = useLoaderData<typeof loader>()
+  const [params] = useSearchParams()
+  const { t, day, num } = useI18n()
+  const lastDay = addDays(p.to, -1)
+  const download = (format: string) => {
+    const q = new URLSearchParams(params)
+    q.set('format', format)
+    return `/competitors/conquest/data?${q}`
+  }
+  return (
+    <>
+      <div className="page-head">
+        <h1>{t('competitors.title')}</h1>
+        <span className="muted" style={{ alignSelf: 'center' }}>
+          {t('analysis.period', { from: day(p.from), to: day(lastDay) })}
+        </span>
+      </div>
+      <CompetitorTabs />
+      <Form method="get" key={params.toString()} className="card filters" role="search">
+        {stores.length > 1 ? <FilterSelect name="store" label={t('common.store')} value={params.get('store') ?? ''} options={stores.map((s) => ({ value: s.id, label: s.name }))} /> : null}
+        <div className="field">
+          <label htmlFor="segment">{t('segments.name')}</label>
+          <select id="segment" name="segment" defaultValue={p.segment?.id ?? ''} key={p.segment?.id ?? ''}>
+            <option value="">{t('competitors.promotions.allSegments')}</option>
+            {p.segments.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <DateRange id="cq-period" label={t('range.period')} from={p.from} to={lastDay} today={today} />
+        <FilterActions resetTo="/competitors/conquest" />
+      </Form>
+      {!p.ready ? (
+        <div className="alert alert-info" role="status">
+          {t('analysis.notReady')}
+        </div>
+      ) : null}
+      <section className="card" aria-labelledby="cq-h">
+        <h2 id="cq-h">{t('competitors.conquest.title')}</h2>
+        <p className="muted small">
+          {t('competitors.conquest.intro')} {t('competitors.conquest.total', { count: num(p.total) })}
+        </p>
+        {svg ? <ChartSvg svg={svg} title={t('competitors.conquest.chartTitle')} /> : null}
+        <p className="small no-print data-links">
+          {t('analysis.download')}:{' '}
+          <a href={download('csv')} download data-format="csv">
+            CSV
+          </a>{' '}
+          ·{' '}
+          <a href={download('arrow')} download data-format="arrow">
+            Arrow
+          </a>{' '}
+          ·{' '}
+          <a href={download('parquet')} download data-format="parquet">
+            Parquet
+          </a>
+        </p>
+        {p.toCompetitors.length ? (
+          <div className="table-wrap" tabIndex={0}>
+            <table data-testid="conquest">
+              <thead>
+                <tr>
+                  <th scope="col">{t('competitors.col.car')}</th>
+                  <th scope="col">{t('competitors.col.reason')}</th>
+                  <th scope="col" className="num">
+                    {t('competitors.col.leads')}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {p.toCompetitors.map((r, i) => (
+                  <tr key={i}>
+                    <td>{`${r.brand} ${r.model}`.trim()}</td>
+                    <td>{reasonLabel(t, r.reason)}</td>
+                    <td className="num">{num(r.leads)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : (
+          <p className="empty">{t('competitors.conquest.empty')}</p>
+        )}
+        {p.otherwise.length ? (
+          <>
+            <h3 className="small">{t('competitors.conquest.otherwise')}</h3>
+            <ul className="plain-list small">
+              {p.otherwise.map((r) => (
+                <li key={r.reason}>
+                  {reasonLabel(t, r.reason)}: {num(r.leads)}
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : null}
+      </section>
+    </>
+  )
+}
