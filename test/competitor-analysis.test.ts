@@ -9,6 +9,8 @@ import { eq } from 'drizzle-orm'
 import { leads } from '../db/schema'
 import * as conquestPage from '../app/routes/competitors.conquest'
 import { moveStatus } from '../app/services/leads.server'
+import { competitorsDuring } from '../app/services/competitor-analysis.server'
+import { loadSessionUser } from '../app/utils/auth.server'
 import { arrive, importSaleLines, syncNow, useAnalyticsDataDir } from './analytics-fixtures'
 import { createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
 import { settle } from './http'
@@ -24,6 +26,7 @@ let storeA: string
 let storeB: string
 let specialist: Browser
 let segmentId: string
+let specialistId: string
 
 async function observe(storeId: string, brand: string, model: string, seenOn: string, prices: { transaction?: number; list?: number; promotion?: string; from?: string; until?: string }) {
   const db = await getDb()
@@ -45,7 +48,8 @@ beforeAll(async () => {
   const group = await createGroup()
   storeA = (await createStore(group.id, '杭州西湖大众4S店')).id
   storeB = (await createStore(group.id, '宁波鄞州大众4S店')).id
-  specialist = await signIn((await createUser(group.id, 'specialist', [storeA])).id)
+  specialistId = (await createUser(group.id, 'specialist', [storeA])).id
+  specialist = await signIn(specialistId)
   const manager = await signIn((await createUser(group.id, 'manager', [storeA, storeB])).id)
   const made = await settle(() => segments.action(args(post('/competitors/segments', { intent: 'save', name: '紧凑型轿车', ours: '大众 朗逸', theirs: '日产 轩逸\n丰田 卡罗拉' }, manager))))
   segmentId = made.headers.get('location')!.split('#segment-')[1]!
@@ -198,5 +202,30 @@ describe('conquest (战败分析)', () => {
       { reason: 'price', leads: 1 },
     ])
     expect(p.total).toBe(6)
+  })
+})
+
+describe('what competitors did while a campaign ran', () => {
+  it('lists the promotions that overlapped it and each rival model’s price before against during, within the segments of its models', async () => {
+    const user = (await loadSessionUser(specialistId))!
+    const during = await competitorsDuring(user, { storeId: storeA, warmupStart: null, startDate: '2026-10-15', endDate: '2026-11-05', models: ['朗逸'] })
+    expect(during!.segments).toEqual(['紧凑型轿车'])
+    expect(during!.promotions.map((p) => [p.model, p.promotion, p.start, p.end])).toEqual([
+      ['卡罗拉', '0 首付', '2026-10-15', '2026-10-31'],
+      ['轩逸', '置换补贴 8000 元', '2026-11-05', '2026-11-05'],
+    ])
+    // 轩逸: 99,800 on 8 October (before), 95,800 on 22 October (during); 卡罗拉 only during
+    const moves = [...during!.priceMoves].sort((a, b) => a.model.localeCompare(b.model))
+    expect(moves).toEqual(
+      [
+        { brand: '日产', model: '轩逸', beforeFen: 9_980_000, duringFen: 9_580_000, sightings: 2 },
+        { brand: '丰田', model: '卡罗拉', beforeFen: null, duringFen: 10_780_000, sightings: 1 },
+      ].sort((a, b) => a.model.localeCompare(b.model)),
+    )
+    // a campaign of a model in no segment: nothing to compare, and it says so
+    const other = await competitorsDuring(user, { storeId: storeA, warmupStart: null, startDate: '2026-10-15', endDate: '2026-11-05', models: ['途昂'] })
+    expect(other).toEqual({ segments: [], promotions: [], priceMoves: [] })
+    // a draft without dates: nothing at all
+    expect(await competitorsDuring(user, { storeId: storeA, warmupStart: null, startDate: null, endDate: null, models: [] })).toBeNull()
   })
 })

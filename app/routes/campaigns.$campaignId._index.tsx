@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react'
 import { BudgetTable, PlanParts } from '../components/campaign-view'
+import { CompetitorsDuringCard } from '../components/competitors-during'
 import { CaptureSummary } from '../components/capture-summary'
 import { CsrfInput } from '../components/csrf-input'
 import { ExecutionForm, type ExecutionValues } from '../components/execution-form'
@@ -13,6 +14,7 @@ import type { MessageKey } from '../i18n'
 import { ExecutionUpdateSchema, planGaps, SpendEntrySchema, TransitionSchema } from '../schemas/campaign'
 import { addSpendEntry, budgetSummary, captureSummary, cloneCampaign, deleteSpendEntry, getCampaign, transitionCampaign, updateExecution } from '../services/campaigns.server'
 import { changesSinceReturn, nextWaitingPlan } from '../services/campaign-approval.server'
+import { competitorsDuring } from '../services/competitor-analysis.server'
 import { ensureLinksForCampaign, ensureLinksFromForm, trackingLinksSection } from '../services/tracking-links.server'
 import { canWriteStore, requireUser, requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
@@ -51,6 +53,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     canEvaluate: canWrite && (campaign.status === 'completed' || campaign.status === 'evaluated'),
     showBudget,
     capture: ['approved', 'running', 'completed', 'evaluated'].includes(campaign.status) ? await captureSummary(campaign.id) : null,
+    // what competitors did meanwhile, once the campaign runs (SPEC §5)
+    competitors:
+      ['running', 'completed', 'evaluated'].includes(campaign.status) && roleCan(user.role, 'competitor:read') ? await competitorsDuring(user, campaign) : null,
     lastReturn: lastReturn ? { comment: lastReturn.comment, userName: lastReturn.userName } : null,
     trackingLinks: await trackingLinksSection(user, campaign.id, request),
     today: zonedDay(new Date(), campaign.store.timeZone),
@@ -286,6 +291,7 @@ export default function CampaignPage() {
             error={actionData?.workflowError ?? undefined}
           />
           {d.capture ? <CaptureSummary campaignId={c.id} counts={d.capture} /> : null}
+          {d.competitors ? <CompetitorsDuringCard during={d.competitors} currency={c.store.currency} /> : null}
           {c.status === 'completed' || c.status === 'evaluated' ? (
             <section className="card">
               <h2>{t('campaign.evaluation')}</h2>

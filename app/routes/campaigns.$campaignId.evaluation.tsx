@@ -1,6 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react'
+import { CompetitorsDuringCard } from '../components/competitors-during'
+import { competitorsDuring } from '../services/competitor-analysis.server'
 import { CsrfInput } from '../components/csrf-input'
 import { FieldError } from '../components/field-error'
 import { StatusBadge } from '../components/status-badge'
@@ -76,6 +78,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     budget,
     open,
     canWrite: open && roleCan(user.role, 'campaign:write') && canWriteStore(user, c.storeId),
+    competitors: roleCan(user.role, 'competitor:read') ? await competitorsDuring(user, c) : null,
   }
 }
 
@@ -211,6 +214,8 @@ export default function Evaluation() {
         {row && row.roiInterval && row.roiInterval.low < 0 && row.roiInterval.high > 0 ? <p className="small">{t('analysis.roi.unsure')}</p> : null}
         {d.chart ? <ChartSvg className="fit" svg={d.chart} title={t('evaluation.attainmentChart')} /> : null}
       </section>
+
+      {d.competitors ? <CompetitorsDuringCard during={d.competitors} currency={d.currency} /> : null}
 
       <Form method="post" className="card" aria-labelledby="summary-h">
         <h2 id="summary-h">{t('evaluation.analysis')}</h2>

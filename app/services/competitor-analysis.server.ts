@@ -256,3 +256,55 @@ export function conquestTable(p: Conquest, t: Translate): DataTable {
     rows: [...p.toCompetitors.map((r) => [r.brand, r.model, r.reason, reason(r.reason), r.leads]), ...p.otherwise.map((r) => ['', '', r.reason, reason(r.reason), r.leads])],
   }
 }
+
+export type PriceMove = { brand: string; model: string; beforeFen: number | null; duringFen: number | null; sightings: number }
+
+export type CompetitorsDuring = {
+  /** the segments of the campaign's models (every segment when it promotes no model in particular) */
+  segments: string[]
+  promotions: CompetitorPromotion[]
+  /** each competitor model's median seen transaction price in the 30 days before the campaign and during it */
+  priceMoves: PriceMove[]
+}
+
+/**
+ * What competitors did while a campaign ran (SPEC §5 where it meets campaigns): the promotions
+ * seen at the campaign's store that overlapped it, and the price moves of the competitor models in
+ * the segments of the models it promoted — their median seen transaction price in the 30 days
+ * before against during. Null when the campaign has no dates yet.
+ */
+export async function competitorsDuring(
+  user: SessionUser,
+  campaign: { storeId: string; warmupStart: string | null; startDate: string | null; endDate: string | null; models: string[] },
+): Promise<CompetitorsDuring | null> {
+  if (!campaign.startDate || !campaign.endDate) return null
+  const start = campaign.warmupStart && campaign.warmupStart < campaign.startDate ? campaign.warmupStart : campaign.startDate
+  const all = await listSegments(user)
+  const segments = campaign.models.length ? all.filter((s) => s.ours.some((m) => campaign.models.includes(m.model))) : all
+  const pairs = [...new Set(segments.flatMap((s) => s.theirs.map((m) => `${m.brand} ${m.model}`)))]
+  if (!pairs.length) return { segments: segments.map((s) => s.name), promotions: [], priceMoves: [] }
+  const timeline = await promotionTimeline(user, { store: campaign.storeId, from: start, to: campaign.endDate })
+  const promotions = timeline.promotions.filter((p) => pairs.includes(`${p.brand} ${p.model}`))
+  const db = await getDb()
+  const o = competitorObservations
+  const before = addDays(start, -30)
+  const median = (from: string, to: string) =>
+    sql<number | null>`round(percentile_cont(0.5) within group (order by ${o.transactionPriceFen}) filter (where ${o.seenOn} >= ${from}::date and ${o.seenOn} < ${to}::date))`.mapWith((v) =>
+      v === null ? null : Number(v),
+    )
+  const moves = await db
+    .select({ brand: o.brand, model: o.model, beforeFen: median(before, start), duringFen: median(start, addDays(campaign.endDate, 1)), sightings: sql<number>`count(*)`.mapWith(Number) })
+    .from(o)
+    .where(
+      and(
+        inArray(o.storeId, analysisStores(user, campaign.storeId).map((s) => s.id)),
+        isNotNull(o.transactionPriceFen),
+        gte(o.seenOn, before),
+        sql`${o.seenOn} <= ${campaign.endDate}::date`,
+        inArray(sql`${o.brand} || ' ' || ${o.model}`, pairs),
+      ),
+    )
+    .groupBy(o.brand, o.model)
+    .orderBy(o.brand, o.model)
+  return { segments: segments.map((s) => s.name), promotions, priceMoves: moves }
+}

@@ -1,0 +1,64 @@
+import { Link } from '@remix-run/react'
+import type { CompetitorsDuring } from '../services/competitor-analysis.server'
+import { useI18n } from '../utils/use-root'
+
+/** What competitors did while the campaign ran: their promotions then, and their prices before against during. */
+export function CompetitorsDuringCard({ during, currency }: { during: CompetitorsDuring; currency: string }) {
+  const { t, day, money, num, pct } = useI18n()
+  const price = (fen: number | null) => (fen === null ? '—' : money(fen, currency))
+  const nothing = !during.promotions.length && !during.priceMoves.length
+  return (
+    <section className="card" aria-labelledby="cd-h" data-testid="competitors-during">
+      <h2 id="cd-h">{t('competitors.during.title')}</h2>
+      <p className="muted small">
+        {during.segments.length ? t('competitors.during.segments', { segments: during.segments.join('、') }) : t('competitors.during.noSegment')}{' '}
+        <Link to="/competitors/promotions">{t('competitors.tab.promotions')} →</Link>
+      </p>
+      {nothing ? <p className="empty">{t('competitors.during.nothing')}</p> : null}
+      {during.promotions.length ? (
+        <ul className="plain-list small">
+          {during.promotions.map((p, i) => (
+            <li key={i}>
+              <strong>
+                {p.brand} {p.model}
+              </strong>
+              ：{p.promotion} <span className="muted">({p.start === p.end ? day(p.start) : `${day(p.start)} – ${day(p.end)}`})</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {during.priceMoves.length ? (
+        <div className="table-wrap" tabIndex={0}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('competitors.col.car')}</th>
+                <th scope="col" className="num">
+                  {t('competitors.during.before')}
+                </th>
+                <th scope="col" className="num">
+                  {t('competitors.during.while')}
+                </th>
+                <th scope="col" className="num">
+                  {t('competitors.during.change')}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {during.priceMoves.map((m) => (
+                <tr key={`${m.brand} ${m.model}`}>
+                  <th scope="row">
+                    {m.brand} {m.model} <span className="muted small">({t('competitors.during.sightings', { count: num(m.sightings) })})</span>
+                  </th>
+                  <td className="num">{price(m.beforeFen)}</td>
+                  <td className="num">{price(m.duringFen)}</td>
+                  <td className="num">{m.beforeFen && m.duringFen !== null ? pct((m.duringFen - m.beforeFen) / m.beforeFen) : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  )
+}
