@@ -113,8 +113,8 @@ describe('a lead’s edit form opened before another write', () => {
     const row = await expectStaleLeadSave(manager, id, opened, { city: '宁波', consultantId: '' })
     expect(row).toMatchObject({ consultantId: salesId, city: '', status: 'visited' })
     expectMoved(row.updatedAt)
-    // the conflict message the form shows
-    expect(translator('en')('leads.detail.stale', { version: row.version })).toContain(String(row.version))
+    // the conflict message the form shows says what happened in the reader's words (no version number)
+    expect(translator('en')('leads.detail.stale')).toContain('Someone else changed this lead')
     // saving again against the version shown now is deliberate, and goes through
     const again = await leadAction(manager, id, { ...opened, version: String(row.version), city: '宁波', consultantId: salesId })
     expect(again.status).toBe(302)

@@ -102,6 +102,8 @@ export const SegmentSchema = z
     theirs: modelLines,
   })
   .superRefine((v, ctx) => {
+    // a list that did not parse has its own message already
+    if (!Array.isArray(v.ours) || !Array.isArray(v.theirs)) return
     if (!v.ours.length) ctx.addIssue({ code: 'custom', path: ['ours'], message: 'competitors.validation.oursRequired' })
     if (!v.theirs.length) ctx.addIssue({ code: 'custom', path: ['theirs'], message: 'competitors.validation.theirsRequired' })
     const both = v.ours.filter((o) => v.theirs.some((t) => t.brand === o.brand && t.model === o.model))
