@@ -7,7 +7,6 @@ import { useI18n } from '../utils/use-root'
  * resolved them (defaults included), so the file holds exactly what the chart draws.
  */
 export function DataLinks({ chart, analysis }: { chart: string; analysis: { conversion: string; by: string; model: string; order: number; includeNulls: boolean; halfLifeDays: number } }) {
-  const { t } = useI18n()
   const [params] = useSearchParams()
   const href = (format: string) => {
     const q = new URLSearchParams({
@@ -26,6 +25,12 @@ export function DataLinks({ chart, analysis }: { chart: string; analysis: { conv
     }
     return `/analysis/channels/data?${q.toString()}`
   }
+  return <FormatLinks href={href} chart={chart} />
+}
+
+/** "Download: CSV · Arrow · Parquet" — the links of one table's data, `href(format)` each. */
+export function FormatLinks({ href, chart }: { href: (format: 'csv' | 'arrow' | 'parquet') => string; chart?: string }) {
+  const { t } = useI18n()
   return (
     <p className="small no-print data-links">
       {t('analysis.download')}:{' '}

@@ -1,17 +1,14 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { Form, useLoaderData, useSearchParams } from '@remix-run/react'
+import { useLoaderData } from '@remix-run/react'
 import { conquestSpec } from '../../analytics/charts/competitors'
 import { LOST_REASONS } from '../../db/schema/enums'
 import { ChartSvg } from '../components/charts/chart-svg'
-import { CompetitorTabs } from '../components/competitor-tabs'
-import { DateRange } from '../components/date-range'
-import { FilterActions, FilterSelect } from '../components/filter-select'
+import { AnalysisDownloads, CompetitorAnalysisHead } from '../components/competitor-analysis-head'
 import { translator, type Translate } from '../i18n'
 import { SegmentAnalysisSchema } from '../schemas/competitor'
 import { conquest } from '../services/competitor-analysis.server'
 import { CHART_FONT, renderChartSvg } from '../services/charts.server'
 import { requireUserWithPermission } from '../utils/auth.server'
-import { addDays } from '../utils/days'
 import { resolveLocale } from '../utils/i18n.server'
 import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
@@ -40,39 +37,10 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'competito
 
 export default function ConquestPage() {
   const { conquest: p, svg, stores, today } = useLoaderData<typeof loader>()
-  const [params] = useSearchParams()
-  const { t, day, num } = useI18n()
-  const lastDay = addDays(p.to, -1)
-  const download = (format: string) => {
-    const q = new URLSearchParams(params)
-    q.set('format', format)
-    return `/competitors/conquest/data?${q}`
-  }
+  const { t, num } = useI18n()
   return (
     <>
-      <div className="page-head">
-        <h1>{t('competitors.title')}</h1>
-        <span className="muted" style={{ alignSelf: 'center' }}>
-          {t('analysis.period', { from: day(p.from), to: day(lastDay) })}
-        </span>
-      </div>
-      <CompetitorTabs />
-      <Form method="get" key={params.toString()} className="card filters" role="search">
-        {stores.length > 1 ? <FilterSelect name="store" label={t('common.store')} value={params.get('store') ?? ''} options={stores.map((s) => ({ value: s.id, label: s.name }))} /> : null}
-        <div className="field">
-          <label htmlFor="segment">{t('segments.name')}</label>
-          <select id="segment" name="segment" defaultValue={p.segment?.id ?? ''} key={p.segment?.id ?? ''}>
-            <option value="">{t('competitors.promotions.allSegments')}</option>
-            {p.segments.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <DateRange id="cq-period" label={t('range.period')} from={p.from} to={lastDay} today={today} />
-        <FilterActions resetTo="/competitors/conquest" />
-      </Form>
+      <CompetitorAnalysisHead analysis={p} stores={stores} today={today} allSegments />
       {!p.ready ? (
         <div className="alert alert-info" role="status">
           {t('analysis.notReady')}
@@ -84,20 +52,7 @@ export default function ConquestPage() {
           {t('competitors.conquest.intro')} {t('competitors.conquest.total', { count: num(p.total) })}
         </p>
         {svg ? <ChartSvg svg={svg} title={t('competitors.conquest.chartTitle')} /> : null}
-        <p className="small no-print data-links">
-          {t('analysis.download')}:{' '}
-          <a href={download('csv')} download data-format="csv">
-            CSV
-          </a>{' '}
-          ·{' '}
-          <a href={download('arrow')} download data-format="arrow">
-            Arrow
-          </a>{' '}
-          ·{' '}
-          <a href={download('parquet')} download data-format="parquet">
-            Parquet
-          </a>
-        </p>
+        <AnalysisDownloads path="/competitors/conquest/data" />
         {p.toCompetitors.length ? (
           <div className="table-wrap" tabIndex={0}>
             <table data-testid="conquest">

@@ -1,16 +1,13 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { Form, useLoaderData, useSearchParams } from '@remix-run/react'
+import { useLoaderData } from '@remix-run/react'
 import { pricePositionSpec } from '../../analytics/charts/competitors'
 import { ChartSvg } from '../components/charts/chart-svg'
-import { CompetitorTabs } from '../components/competitor-tabs'
-import { DateRange } from '../components/date-range'
-import { FilterActions, FilterSelect } from '../components/filter-select'
+import { AnalysisDownloads, CompetitorAnalysisHead } from '../components/competitor-analysis-head'
 import { translator } from '../i18n'
 import { SegmentAnalysisSchema } from '../schemas/competitor'
 import { pricePosition } from '../services/competitor-analysis.server'
 import { CHART_FONT, renderChartSvg } from '../services/charts.server'
 import { requireUserWithPermission } from '../utils/auth.server'
-import { addDays } from '../utils/days'
 import { resolveLocale } from '../utils/i18n.server'
 import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
@@ -43,34 +40,14 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'competito
 
 export default function PricePositionPage() {
   const { price: p, svg, stores, today } = useLoaderData<typeof loader>()
-  const [params] = useSearchParams()
-  const { t, day, money, num } = useI18n()
+  const { t, money, num } = useI18n()
   const currency = stores[0]?.currency ?? 'CNY'
-  const lastDay = addDays(p.to, -1)
   const months = [...new Set(p.points.map((x) => x.month))]
   const models = [...new Map(p.points.map((x) => [`${x.brand} ${x.model}`, x])).values()].sort((a, b) => Number(b.ours) - Number(a.ours))
   const cell = (month: string, m: { brand: string; model: string }) => p.points.find((x) => x.month === month && x.brand === m.brand && x.model === m.model)
-  const download = (format: string) => {
-    const q = new URLSearchParams(params)
-    q.set('format', format)
-    if (p.segment) q.set('segment', p.segment.id)
-    return `/competitors/price/data?${q}`
-  }
   return (
     <>
-      <div className="page-head">
-        <h1>{t('competitors.title')}</h1>
-        <span className="muted" style={{ alignSelf: 'center' }}>
-          {t('analysis.period', { from: day(p.from), to: day(lastDay) })}
-        </span>
-      </div>
-      <CompetitorTabs />
-      <Form method="get" key={params.toString()} className="card filters" role="search">
-        {stores.length > 1 ? <FilterSelect name="store" label={t('common.store')} value={params.get('store') ?? ''} options={stores.map((s) => ({ value: s.id, label: s.name }))} /> : null}
-        <FilterSelect name="segment" label={t('segments.name')} value={p.segment?.id ?? ''} all={false} options={p.segments.map((s) => ({ value: s.id, label: s.name }))} />
-        <DateRange id="pp-period" label={t('range.period')} from={p.from} to={lastDay} today={today} />
-        <FilterActions resetTo="/competitors/price" />
-      </Form>
+      <CompetitorAnalysisHead analysis={p} stores={stores} today={today} />
       {!p.ready ? (
         <div className="alert alert-info" role="status">
           {t('analysis.notReady')}
@@ -83,20 +60,7 @@ export default function PricePositionPage() {
           <h2 id="pp-h">{t('competitors.price.title', { segment: p.segment.name })}</h2>
           <p className="muted small">{t('competitors.price.intro')}</p>
           {svg ? <ChartSvg svg={svg} title={t('competitors.price.chartTitle', { segment: p.segment.name })} /> : null}
-          <p className="small no-print data-links">
-            {t('analysis.download')}:{' '}
-            <a href={download('csv')} download data-format="csv">
-              CSV
-            </a>{' '}
-            ·{' '}
-            <a href={download('arrow')} download data-format="arrow">
-              Arrow
-            </a>{' '}
-            ·{' '}
-            <a href={download('parquet')} download data-format="parquet">
-              Parquet
-            </a>
-          </p>
+          <AnalysisDownloads path="/competitors/price/data" segment={p.segment.id} />
           <div className="table-wrap" tabIndex={0}>
             <table data-testid="price-table">
               <thead>

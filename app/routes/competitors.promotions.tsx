@@ -1,10 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
+import { Link, useLoaderData } from '@remix-run/react'
 import { promotionTimelineSpec } from '../../analytics/charts/competitors'
 import { ChartSvg } from '../components/charts/chart-svg'
-import { CompetitorTabs } from '../components/competitor-tabs'
-import { DateRange } from '../components/date-range'
-import { FilterActions, FilterSelect } from '../components/filter-select'
+import { AnalysisDownloads, CompetitorAnalysisHead } from '../components/competitor-analysis-head'
 import { translator } from '../i18n'
 import { SegmentAnalysisSchema } from '../schemas/competitor'
 import { promotionTimeline } from '../services/competitor-analysis.server'
@@ -38,58 +36,16 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'competito
 
 export default function PromotionTimelinePage() {
   const { timeline: p, svg, stores, today } = useLoaderData<typeof loader>()
-  const [params] = useSearchParams()
   const { t, day, num } = useI18n()
-  const lastDay = addDays(p.to, -1)
   const during = (x: { start: string; end: string }) => p.campaigns.filter((c) => c.start <= x.end && c.end >= x.start)
-  const download = (format: string) => {
-    const q = new URLSearchParams(params)
-    q.set('format', format)
-    return `/competitors/promotions/data?${q}`
-  }
   return (
     <>
-      <div className="page-head">
-        <h1>{t('competitors.title')}</h1>
-        <span className="muted" style={{ alignSelf: 'center' }}>
-          {t('analysis.period', { from: day(p.from), to: day(lastDay) })}
-        </span>
-      </div>
-      <CompetitorTabs />
-      <Form method="get" key={params.toString()} className="card filters" role="search">
-        {stores.length > 1 ? <FilterSelect name="store" label={t('common.store')} value={params.get('store') ?? ''} options={stores.map((s) => ({ value: s.id, label: s.name }))} /> : null}
-        <div className="field">
-          <label htmlFor="segment">{t('segments.name')}</label>
-          <select id="segment" name="segment" defaultValue={p.segment?.id ?? ''} key={p.segment?.id ?? ''}>
-            <option value="">{t('competitors.promotions.allSegments')}</option>
-            {p.segments.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <DateRange id="pt-period" label={t('range.period')} from={p.from} to={lastDay} today={today} />
-        <FilterActions resetTo="/competitors/promotions" />
-      </Form>
+      <CompetitorAnalysisHead analysis={p} stores={stores} today={today} allSegments />
       <section className="card" aria-labelledby="pt-h">
         <h2 id="pt-h">{t('competitors.promotions.title')}</h2>
         <p className="muted small">{t('competitors.promotions.intro')}</p>
         {svg ? <ChartSvg svg={svg} title={t('competitors.promotions.chartTitle')} /> : null}
-        <p className="small no-print data-links">
-          {t('analysis.download')}:{' '}
-          <a href={download('csv')} download data-format="csv">
-            CSV
-          </a>{' '}
-          ·{' '}
-          <a href={download('arrow')} download data-format="arrow">
-            Arrow
-          </a>{' '}
-          ·{' '}
-          <a href={download('parquet')} download data-format="parquet">
-            Parquet
-          </a>
-        </p>
+        <AnalysisDownloads path="/competitors/promotions/data" />
         {p.promotions.length ? (
           <div className="table-wrap" tabIndex={0}>
             <table className="cards" data-testid="promotions">
