@@ -51,7 +51,7 @@ export default function ConquestPage() {
         <p className="muted small">
           {t('competitors.conquest.intro')} {t('competitors.conquest.total', { count: num(p.total) })}
         </p>
-        {svg ? <ChartSvg svg={svg} title={t('competitors.conquest.chartTitle')} /> : null}
+        {svg ? <ChartSvg className="fit" svg={svg} title={t('competitors.conquest.chartTitle')} /> : null}
         <AnalysisDownloads path="/competitors/conquest/data" />
         {p.toCompetitors.length ? (
           <div className="table-wrap" tabIndex={0}>

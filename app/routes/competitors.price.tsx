@@ -59,7 +59,7 @@ export default function PricePositionPage() {
         <section className="card" aria-labelledby="pp-h">
           <h2 id="pp-h">{t('competitors.price.title', { segment: p.segment.name })}</h2>
           <p className="muted small">{t('competitors.price.intro')}</p>
-          {svg ? <ChartSvg svg={svg} title={t('competitors.price.chartTitle', { segment: p.segment.name })} /> : null}
+          {svg ? <ChartSvg className="fit" svg={svg} title={t('competitors.price.chartTitle', { segment: p.segment.name })} /> : null}
           <AnalysisDownloads path="/competitors/price/data" segment={p.segment.id} />
           <div className="table-wrap" tabIndex={0}>
             <table data-testid="price-table">

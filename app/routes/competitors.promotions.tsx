@@ -44,7 +44,7 @@ export default function PromotionTimelinePage() {
       <section className="card" aria-labelledby="pt-h">
         <h2 id="pt-h">{t('competitors.promotions.title')}</h2>
         <p className="muted small">{t('competitors.promotions.intro')}</p>
-        {svg ? <ChartSvg svg={svg} title={t('competitors.promotions.chartTitle')} /> : null}
+        {svg ? <ChartSvg className="fit" svg={svg} title={t('competitors.promotions.chartTitle')} /> : null}
         <AnalysisDownloads path="/competitors/promotions/data" />
         {p.promotions.length ? (
           <div className="table-wrap" tabIndex={0}>
