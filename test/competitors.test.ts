@@ -189,6 +189,24 @@ describe('the list and the edit', () => {
   })
 })
 
+describe('deleting an observation recorded by mistake', () => {
+  it('is for the store’s recorders, and the audit log keeps what it was', async () => {
+    expect((await record(specialist, seen({ model: '骐达' }))).status).toBe(302)
+    const db = await getDb()
+    const [row] = await db.select().from(competitorObservations).where(eq(competitorObservations.model, '骐达'))
+    const remove = (who: Browser) => settle(() => detail.action(args(post(`/competitors/${row!.id}`, { intent: 'delete' }, who), { observationId: row!.id })))
+    expect((await remove(specialistB)).status).toBe(404)
+    expect((await remove(executive)).status).toBe(403)
+    expect((await db.select().from(competitorObservations).where(eq(competitorObservations.id, row!.id))).length).toBe(1)
+    const done = await remove(sales)
+    expect(done.status).toBe(302)
+    expect(done.headers.get('location')).toBe('/competitors?notice=deleted')
+    expect((await db.select().from(competitorObservations).where(eq(competitorObservations.id, row!.id))).length).toBe(0)
+    const [audit] = await db.select().from(auditLog).where(eq(auditLog.action, 'competitor.delete'))
+    expect(audit).toMatchObject({ entityId: row!.id, before: expect.objectContaining({ model: '骐达', brand: '日产' }) })
+  })
+})
+
 describe('model segments', () => {
   const postSegment = (fields: Record<string, string>, who: Browser) => outcome(() => segments.action(args(post('/competitors/segments', fields, who))))
 

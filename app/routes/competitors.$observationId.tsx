@@ -1,10 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
-import { Link, useActionData, useLoaderData } from '@remix-run/react'
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
+import { CsrfInput } from '../components/csrf-input'
 import { ObservationForm, type ObservationValues } from '../components/observation-form'
 import { ObservationSchema } from '../schemas/competitor'
 import { VersionSchema } from '../schemas/campaign'
-import { getObservation, knownBrandsAndModels, updateObservation, type ObservationDetail } from '../services/competitors.server'
+import { deleteObservation, getObservation, knownBrandsAndModels, updateObservation, type ObservationDetail } from '../services/competitors.server'
 import { readObservationForm } from '../services/observation-form.server'
 import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
 import { toFieldErrors, type FieldErrors } from '../utils/form'
@@ -70,6 +71,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'competitor:write')
   const form = await readObservationForm(request)
+  if (form.kind === 'read' && form.intent === 'delete') {
+    await deleteObservation(user, params.observationId!, clientIp(request))
+    return redirect('/competitors?notice=deleted')
+  }
   if (form.kind === 'too-large') return data({ values: form.values, errors: { photo: 'competitors.validation.photoTooLarge' } as FieldErrors, stale: false }, { status: 413 })
   const version = VersionSchema.safeParse(form.values.version)
   if (!version.success) badInput(request, [{ field: 'version', message: 'validation.invalid' }], user)
@@ -118,6 +123,22 @@ export default function ObservationPage() {
           submitLabel={t('common.save')}
           cancelHref="/competitors"
         />
+      ) : null}
+      {d.canEdit ? (
+        <Form method="post" className="no-print" style={{ marginTop: 'var(--s4)' }}>
+          <CsrfInput />
+          <button
+            type="submit"
+            name="intent"
+            value="delete"
+            className="btn btn-danger btn-sm"
+            onClick={(e) => {
+              if (!window.confirm(t('competitors.deleteConfirm'))) e.preventDefault()
+            }}
+          >
+            {t('competitors.delete')}
+          </button>
+        </Form>
       ) : (
         <ObservationFacts o={o} photo={photo} />
       )}

@@ -32,7 +32,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'competitors.title')
 
-const NOTICES = { created: 'competitors.created', updated: 'competitors.updated' } as const
+const NOTICES = { created: 'competitors.created', updated: 'competitors.updated', deleted: 'competitors.deleted' } as const
 
 export default function Competitors() {
   const d = useLoaderData<typeof loader>()

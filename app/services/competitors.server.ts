@@ -191,6 +191,18 @@ export async function updateObservation(
   })
 }
 
+/** Deletes an observation recorded by mistake (the audit log keeps what it was). */
+export async function deleteObservation(user: SessionUser, id: string, ip: string) {
+  const before = await getObservation(user, id)
+  requireStoreAccess(user, before.storeId, 'write')
+  const db = await getDb()
+  await db.transaction(async (tx) => {
+    await tx.delete(competitorObservations).where(eq(competitorObservations.id, id))
+    const { storeName: _s, currency: _c, timeZone: _t, seenBy: _b, ...was } = before
+    await recordAudit(tx, { userId: user.id, storeId: before.storeId, action: 'competitor.delete', entityType: 'competitor_observation', entityId: id, before: was, ip })
+  })
+}
+
 // ---------------------------------------------------------------------------------------
 // Model segments: the group's, read by everyone who reads competitor data, kept by managers
 

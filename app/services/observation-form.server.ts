@@ -12,11 +12,12 @@ export type ObservationFormValues = Record<string, string | undefined>
  */
 export async function readObservationForm(
   request: Request,
-): Promise<{ kind: 'read'; values: ObservationFormValues; photo: PhotoUpload; removePhoto: boolean } | { kind: 'too-large'; values: ObservationFormValues }> {
+): Promise<{ kind: 'read'; intent: string; values: ObservationFormValues; photo: PhotoUpload; removePhoto: boolean } | { kind: 'too-large'; values: ObservationFormValues }> {
   // a form without a photo may come url-encoded (a script, or a browser that sends no file part)
   if (!(request.headers.get('content-type') ?? '').startsWith('multipart/form-data')) {
-    const values = formToObject(await readMutationForm(request)) as ObservationFormValues
-    return { kind: 'read', values, photo: null, removePhoto: values.removePhoto === 'yes' }
+    const form = await readMutationForm(request)
+    const values = formToObject(form) as ObservationFormValues
+    return { kind: 'read', intent: String(form.get('intent') ?? 'save'), values, photo: null, removePhoto: values.removePhoto === 'yes' }
   }
   try {
     const form = await readMutationUpload(request, { fileField: 'photo', maxFileBytes: PHOTO_MAX_BYTES })
@@ -24,7 +25,7 @@ export async function readObservationForm(
     form.delete('photo')
     const values = formToObject(form) as ObservationFormValues
     const photo = file instanceof File && file.size > 0 ? { bytes: new Uint8Array(await file.arrayBuffer()) } : null
-    return { kind: 'read', values, photo, removePhoto: values.removePhoto === 'yes' }
+    return { kind: 'read', intent: String(form.get('intent') ?? 'save'), values, photo, removePhoto: values.removePhoto === 'yes' }
   } catch (error) {
     if (error instanceof UploadTooLargeError) return { kind: 'too-large', values: error.fields }
     throw error
