@@ -104,6 +104,7 @@ describe('recording what a competitor offers', () => {
       [{ seenOn: '2026-02-30' }, { seenOn: 'validation.date' }],
       [{ seenAt: 'rumour' }, { seenAt: 'validation.choice' }],
       [{ model: 'x'.repeat(61) }, { model: 'validation.tooLong?max=60' }],
+      [{ seenOn: '2099-01-01' }, { seenOn: 'competitors.validation.seenInFuture' }],
     ]
     for (const [over, errors] of cases) {
       const res = await record(specialist, seen(over))

@@ -100,7 +100,7 @@ export function ObservationForm({
           </figure>
         ) : null}
         <FormField name="photo" label={t('competitors.field.photo')} errors={errors} optional hint={t('competitors.field.photoHint')}>
-          {(p) => <input {...p} type="file" accept="image/jpeg,image/png,image/webp" capture="environment" />}
+          {(p) => <input {...p} type="file" accept="image/jpeg,image/png,image/webp" />}
         </FormField>
       </section>
       <div className="form-actions form-sticky">

@@ -58,6 +58,7 @@ export const competitorsEn = {
   'competitors.validation.nothingSeen': 'Enter a price, a discount or a promotion: there is nothing to record otherwise.',
   'competitors.validation.discountMismatch': 'List price minus transaction price is not this discount: correct one of the three, or leave the discount empty.',
   'competitors.validation.discountTooLarge': 'The discount is larger than the list price.',
+  'competitors.validation.seenInFuture': 'A sighting cannot be dated after today.',
   'competitors.validation.photo': 'This file is not a JPEG, PNG or WebP picture.',
   'competitors.validation.photoTooLarge': 'The photo is larger than 8 MB.',
   'competitors.validation.brandAndModel': 'Write the brand, a space and the model: “{line}” has no space.',

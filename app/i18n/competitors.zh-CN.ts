@@ -59,6 +59,7 @@ export const competitorsZhCN: Record<keyof typeof competitorsEn, string> = {
   'competitors.validation.nothingSeen': '请填写价格、优惠或促销政策中的至少一项，否则没有可记录的内容。',
   'competitors.validation.discountMismatch': '指导价减成交价与优惠不符：请改正其中一项，或不填优惠。',
   'competitors.validation.discountTooLarge': '优惠大于指导价。',
+  'competitors.validation.seenInFuture': '日期不能晚于今天。',
   'competitors.validation.photo': '该文件不是 JPEG、PNG 或 WebP 图片。',
   'competitors.validation.photoTooLarge': '照片超过 8 MB。',
   'competitors.validation.brandAndModel': '请写品牌、空格、车型：“{line}”中没有空格。',

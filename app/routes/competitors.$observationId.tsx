@@ -3,12 +3,11 @@ import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { CsrfInput } from '../components/csrf-input'
 import { ObservationForm, type ObservationValues } from '../components/observation-form'
-import { ObservationSchema } from '../schemas/competitor'
 import { VersionSchema } from '../schemas/campaign'
 import { deleteObservation, getObservation, knownBrandsAndModels, updateObservation, type ObservationDetail } from '../services/competitors.server'
-import { readObservationForm } from '../services/observation-form.server'
+import { parseObservation, readObservationForm } from '../services/observation-form.server'
 import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
-import { toFieldErrors, type FieldErrors } from '../utils/form'
+import type { FieldErrors } from '../utils/form'
 import { fenToYuanInput } from '../utils/format'
 import { clientIp } from '../utils/http.server'
 import { badInput } from '../utils/input.server'
@@ -78,9 +77,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (form.kind === 'too-large') return data({ values: form.values, errors: { photo: 'competitors.validation.photoTooLarge' } as FieldErrors, stale: false }, { status: 413 })
   const version = VersionSchema.safeParse(form.values.version)
   if (!version.success) badInput(request, [{ field: 'version', message: 'validation.invalid' }], user)
-  const parsed = ObservationSchema.safeParse(form.values)
-  if (!parsed.success) return data({ values: form.values, errors: toFieldErrors(parsed.error), stale: false }, { status: 400 })
-  const result = await updateObservation(user, params.observationId!, parsed.data, version.data, form.photo, form.removePhoto, clientIp(request))
+  const parsed = parseObservation(user, form.values)
+  if (!parsed.ok) return data({ values: form.values, errors: parsed.errors, stale: false }, { status: 400 })
+  const result = await updateObservation(user, params.observationId!, parsed.input, version.data, form.photo, form.removePhoto, clientIp(request))
   if (result.ok) return redirect(`/competitors?notice=updated`)
   if (result.reason === 'stale') return data({ values: { ...form.values, version: String(result.version) }, errors: {} as FieldErrors, stale: true }, { status: 409 })
   return data({ values: form.values, errors: { photo: 'competitors.validation.photo' } as FieldErrors, stale: false }, { status: 400 })

@@ -2,11 +2,10 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data, redirect } from '@remix-run/node'
 import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { ObservationForm } from '../components/observation-form'
-import { ObservationSchema } from '../schemas/competitor'
 import { createObservation, knownBrandsAndModels } from '../services/competitors.server'
-import { readObservationForm } from '../services/observation-form.server'
+import { parseObservation, readObservationForm } from '../services/observation-form.server'
 import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
-import { toFieldErrors, type FieldErrors } from '../utils/form'
+import type { FieldErrors } from '../utils/form'
 import { clientIp } from '../utils/http.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
@@ -27,9 +26,9 @@ export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'competitor:write')
   const form = await readObservationForm(request)
   if (form.kind === 'too-large') return data({ values: form.values, errors: { photo: 'competitors.validation.photoTooLarge' } as FieldErrors }, { status: 413 })
-  const parsed = ObservationSchema.safeParse(form.values)
-  if (!parsed.success) return data({ values: form.values, errors: toFieldErrors(parsed.error) }, { status: 400 })
-  const result = await createObservation(user, parsed.data, form.photo, clientIp(request))
+  const parsed = parseObservation(user, form.values)
+  if (!parsed.ok) return data({ values: form.values, errors: parsed.errors }, { status: 400 })
+  const result = await createObservation(user, parsed.input, form.photo, clientIp(request))
   if (!result.ok) return data({ values: form.values, errors: { photo: 'competitors.validation.photo' } as FieldErrors }, { status: 400 })
   return redirect(`/competitors?notice=created`)
 }

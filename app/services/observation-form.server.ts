@@ -1,6 +1,8 @@
-import { PHOTO_MAX_BYTES } from '../schemas/competitor'
+import { ObservationSchema, PHOTO_MAX_BYTES, type ObservationInput } from '../schemas/competitor'
+import type { SessionUser } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
-import { formToObject } from '../utils/form'
+import { formToObject, toFieldErrors, type FieldErrors } from '../utils/form'
+import { storeToday } from '../utils/zoned-time'
 import { readMutationUpload, UploadTooLargeError } from '../utils/upload.server'
 import type { PhotoUpload } from './competitors.server'
 
@@ -30,4 +32,16 @@ export async function readObservationForm(
     if (error instanceof UploadTooLargeError) return { kind: 'too-large', values: error.fields }
     throw error
   }
+}
+
+/**
+ * The observation the form describes, or its errors by field. Beyond the schema: a sighting is
+ * not dated after today in its store's calendar (a day typed a year ahead is a typo).
+ */
+export function parseObservation(user: SessionUser, values: ObservationFormValues): { ok: true; input: ObservationInput } | { ok: false; errors: FieldErrors } {
+  const parsed = ObservationSchema.safeParse(values)
+  if (!parsed.success) return { ok: false, errors: toFieldErrors(parsed.error) }
+  const store = user.stores.find((s) => s.id === parsed.data.storeId)
+  if (parsed.data.seenOn > storeToday(store ? [store] : user.stores)) return { ok: false, errors: { seenOn: 'competitors.validation.seenInFuture' } }
+  return { ok: true, input: parsed.data }
 }
