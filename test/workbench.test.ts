@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../db/client'
-import { budgetLines, campaignTasks, campaignTransitions, campaigns, mediaPlacements, spendEntries } from '../db/schema'
+import { budgetLines, campaignTasks, campaignTransitions, campaigns, competitorObservations, mediaPlacements, spendEntries } from '../db/schema'
 import { refreshLineActuals, syncPlanCostLines } from '../db/plan-costs'
 import type { CampaignStatus } from '../db/schema/enums'
 import { loader } from '../app/routes/_index'
@@ -223,5 +223,30 @@ describe('the home page', () => {
     expect(home.status).toBe(200)
     expect(home.data.wb.role).toBe('manager')
     expect(home.data.wb.todos.every((x: { count: number }) => x.count === 0)).toBe(true)
+  })
+})
+
+describe('competitors’ promotions running now', () => {
+  it('shows the specialist and the manager what rivals run today at their stores, newest sighting first', async () => {
+    const db = await getDb()
+    const seen = (storeId: string, model: string, promotion: string, seenOn: string, from: string | null, until: string | null) => ({
+      storeId, brand: '日产', model, promotion, seenOn, promotionStart: from, promotionEnd: until, seenAt: 'store' as const,
+    })
+    await db.insert(competitorObservations).values([
+      // today is 18 November
+      seen(storeA, '轩逸', '置换补贴 8000 元', '2026-11-10', '2026-11-01', '2026-11-30'),
+      seen(storeA, '天籁', '0 首付', '2026-11-16', null, null),
+      seen(storeA, '奇骏', '送保养', '2026-10-20', null, null),
+      seen(storeA, '逍客', '国庆特惠', '2026-10-01', '2026-10-01', '2026-10-07'),
+      seen(storeA, '骐达', '双十二预售', '2026-11-17', '2026-12-01', '2026-12-12'),
+      seen(storeB, '楼兰', '宁波专享', '2026-11-17', null, null),
+    ])
+    const wb = await workbench(specialist, NOW)
+    expect(wb.rivalPromotions).toEqual([
+      { brand: '日产', model: '天籁', promotion: '0 首付', until: null, lastSeen: '2026-11-16' },
+      { brand: '日产', model: '轩逸', promotion: '置换补贴 8000 元', until: '2026-11-30', lastSeen: '2026-11-10' },
+    ])
+    expect((await workbench(manager, NOW)).rivalPromotions.map((p) => p.model)).toEqual(['天籁', '轩逸'])
+    expect((await workbench(executive, NOW)).rivalPromotions).toEqual([])
   })
 })

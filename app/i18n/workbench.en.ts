@@ -51,4 +51,7 @@ export const workbenchEn = {
   'workbench.preparing': 'The figures are being prepared from the sales data; they appear on a reload in a moment.',
   'workbench.noStores': 'Your account belongs to no store yet. Ask an administrator to add you to one.',
   'workbench.vsLast': 'vs last: {value}',
+  'workbench.rivals': 'Competitors’ promotions running now',
+  'workbench.rivals.until': 'until {day}',
+  'workbench.rivals.seen': 'seen {day}',
 } as const

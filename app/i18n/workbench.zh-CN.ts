@@ -52,4 +52,7 @@ export const workbenchZhCN: Record<keyof typeof workbenchEn, string> = {
   'workbench.preparing': '正在根据销售数据计算指标，请稍后刷新页面。',
   'workbench.noStores': '您的账号尚未分配门店，请联系管理员。',
   'workbench.vsLast': '上月：{value}',
+  'workbench.rivals': '竞品正在进行的促销',
+  'workbench.rivals.until': '至 {day}',
+  'workbench.rivals.seen': '{day} 看到',
 }

@@ -87,7 +87,34 @@ export default function WorkbenchPage() {
       {wb.budget ? <BudgetCard wb={wb} /> : null}
       {wb.channels ? <ChannelsCard wb={wb} /> : null}
       {wb.campaignKpis ? <MyCampaigns wb={wb} /> : null}
+      {wb.rivalPromotions.length ? <RivalPromotions wb={wb} /> : null}
     </>
+  )
+}
+
+/** What competitors are running today, as seen at the stores: a glance, leading to the timeline. */
+function RivalPromotions({ wb }: { wb: Workbench }) {
+  const { t, day } = useI18n()
+  return (
+    <section className="card" aria-labelledby="rivals-h" data-testid="workbench-rivals">
+      <div className="card-head">
+        <h2 id="rivals-h">{t('workbench.rivals')}</h2>
+        <Link to="/competitors/promotions" className="actions small">
+          {t('competitors.tab.promotions')}
+        </Link>
+      </div>
+      <ul className="plain-list">
+        {wb.rivalPromotions.map((p) => (
+          <li key={`${p.brand} ${p.model} ${p.promotion}`}>
+            <strong>
+              {p.brand} {p.model}
+            </strong>
+            ：{p.promotion}{' '}
+            <span className="muted small">{p.until ? t('workbench.rivals.until', { day: day(p.until) }) : t('workbench.rivals.seen', { day: day(p.lastSeen) })}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
   )
 }
 

@@ -269,3 +269,37 @@ export async function deleteSegment(user: SessionUser, id: string, ip: string) {
     await recordAudit(tx, { userId: user.id, action: 'segment.delete', entityType: 'model_segment', entityId: id, before: { name: gone[0]!.name }, ip })
   })
 }
+
+export type RunningPromotion = { brand: string; model: string; promotion: string; until: string | null; lastSeen: string }
+
+/**
+ * The competitors' promotions running today at the stores (the workbench's glance): those whose
+ * period includes today, and — for a sighting without a period — seen in the last two weeks.
+ * The most recently seen first.
+ */
+export async function promotionsRunning(storeIds: string[], today: string, limit = 5): Promise<RunningPromotion[]> {
+  if (!storeIds.length) return []
+  const db = await getDb()
+  const o = competitorObservations
+  const fortnightAgo = new Date(Date.parse(`${today}T00:00:00Z`) - 13 * 86_400_000).toISOString().slice(0, 10)
+  return db
+    .select({
+      brand: o.brand,
+      model: o.model,
+      promotion: o.promotion,
+      until: sql<string | null>`max(${o.promotionEnd})::text`,
+      lastSeen: sql<string>`max(${o.seenOn})::text`,
+    })
+    .from(o)
+    .where(
+      and(
+        inArray(o.storeId, storeIds),
+        sql`${o.promotion} <> ''`,
+        sql`coalesce(${o.promotionStart}, ${o.seenOn}) <= ${today}::date`,
+        sql`(${o.promotionEnd} >= ${today}::date or (${o.promotionEnd} is null and ${o.seenOn} >= ${fortnightAgo}::date))`,
+      ),
+    )
+    .groupBy(o.brand, o.model, o.promotion)
+    .orderBy(sql`max(${o.seenOn}) desc`, o.brand, o.model)
+    .limit(limit)
+}

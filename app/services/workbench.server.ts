@@ -4,9 +4,11 @@ import { getDb, rowsOf } from '../../db/client'
 import { roiReport, type RoiReport, type RoiRow } from '../../analytics/queries/roi'
 import type { Role } from '../../db/schema/enums'
 import type { AttributionModel } from '../../analytics/attribution/vocabulary'
+import { promotionsRunning, type RunningPromotion } from './competitors.server'
 import { DEFAULT_MODEL } from '../schemas/analysis'
 import type { SessionUser } from '../utils/auth.server'
 import { zonedDay, zonedDayRange } from '../utils/zoned-time'
+import { roleCan } from '../utils/permissions'
 import { readMatches } from './matchback.server'
 import { addDays, monthStart, mondayOf } from '../utils/days'
 
@@ -88,6 +90,8 @@ export type Workbench = {
   channels: { rows: ChannelMonth[]; total: ChannelMonth; stale: boolean; asOf: number } | null
   /** the executive's group: this month by store, with the same length of time before */
   group: { report: RoiReport; names: Record<string, string> } | null
+  /** competitors' promotions running today at the stores (specialist, manager, admin) */
+  rivalPromotions: RunningPromotion[]
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -319,8 +323,11 @@ export async function workbench(user: SessionUser, now = new Date()): Promise<Wo
     campaignKpis: null,
     channels: null,
     group: null,
+    rivalPromotions: [],
   }
   if (!storeIds.length) return base
+  // what competitors are running today: the specialist plans against it, the manager weighs it
+  if (plans && roleCan(role, 'competitor:read')) base.rivalPromotions = await promotionsRunning(storeIds, today)
   if (plans) {
     base.todos = await campaignTodos(storeIds, ownerId, kinds)
     base.tasks = await dueTasks(storeIds, ownerId, today, weekEnd)
