@@ -118,7 +118,7 @@ export default function Evaluation() {
     a ? (values.checks ?? []).includes(c) : saved ? Boolean((d.checklist as Record<string, boolean>)[c]) : Boolean((d.suggested as Record<string, boolean>)[c])
   const row = d.results?.row ?? null
   return (
-    <>
+    <div className="report">
       <div className="breadcrumb">
         <Link to="/campaigns">{t('campaigns.title')}</Link> / <Link to={`/campaigns/${d.id}`}>{d.name}</Link>
       </div>
@@ -235,11 +235,14 @@ export default function Evaluation() {
             <span className="hint" id="analysis-hint">
               {t('evaluation.analysisHint')}
             </span>
+            {/* on paper the text itself, not a box that cuts it off */}
+            <div className="print-only pre">{(values.analysis ?? d.analysis) || '—'}</div>
             <FieldError id="analysis-error" message={errors.analysis} />
           </div>
           <div className="field">
             <label htmlFor="lessons">{t('evaluation.lessons')}</label>
             <textarea id="lessons" name="lessons" rows={4} defaultValue={values.lessons ?? d.lessons} />
+            <div className="print-only pre">{(values.lessons ?? d.lessons) || '—'}</div>
             <FieldError id="lessons-error" message={errors.lessons} />
           </div>
           <fieldset>
@@ -262,6 +265,6 @@ export default function Evaluation() {
           ) : null}
         </fieldset>
       </Form>
-    </>
+    </div>
   )
 }

@@ -30,6 +30,10 @@ describe('attribution and ROI (zh-CN)', () => {
     expect(await roi.innerText()).toMatch(/-?\d+%.*\(.*%.*–.*%\)/)
     expect(await page.getByTestId('actual-orders').innerText()).toMatch(/^\d+(\.\d)?$/)
     expect(await page.locator('figure.chart svg').count()).toBe(1)
+    // the report prints on one A4 page, what competitors did meanwhile included
+    await page.getByTestId('competitors-during').waitFor()
+    const pdf = (await page.pdf({ format: 'A4', printBackground: true })).toString('latin1')
+    expect(pdf.match(/\/Type\s*\/Page[^s]/g)?.length, 'pages of the printed evaluation').toBe(1)
 
     // the channel page: every model side by side, the chart showing the chosen one
     await page.goto('/analysis/channels?conversion=order')
