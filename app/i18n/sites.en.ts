@@ -3,7 +3,7 @@ export const sitesEn = {
   'nav.sites': 'Websites',
   'sites.title': 'Websites',
   'sites.intro':
-    "A store's own website carries the tracking snippet: its page views arrive here with their UTM parameters and click ids, and its lead form makes leads that keep how the visitor found the store.",
+    "A store's own website carries the tracking snippet: its page views arrive here with the ad or link that brought each visitor, and its lead form makes leads that keep how the visitor found the store.",
   'sites.new': 'Register a website',
   'sites.edit': 'Website',
   'sites.create': 'Register website',
@@ -48,7 +48,7 @@ export const sitesEn = {
   'sites.col.time': 'Time',
   'sites.col.kind': 'Type',
   'sites.col.channel': 'Channel',
-  'sites.col.utm': 'UTM source / medium / campaign',
+  'sites.col.utm': 'Tracking parameters (UTM source / medium / campaign)',
   'sites.col.page': 'Page',
   'sites.col.referrer': 'Referrer',
   'sites.col.visitor': 'Visitor',

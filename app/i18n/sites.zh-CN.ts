@@ -3,7 +3,7 @@ import type { sitesEn } from './sites.en'
 export const sitesZhCN: Record<keyof typeof sitesEn, string> = {
   'nav.sites': '网站',
   'sites.title': '网站',
-  'sites.intro': '门店官网嵌入跟踪代码后，页面访问连同 UTM 参数和广告点击 ID 会记录到这里；网站留资表单生成的线索会保留访客的来源渠道。',
+  'sites.intro': '门店官网嵌入跟踪代码后，页面访问连同带来访客的广告或链接会记录到这里；网站留资表单生成的线索会保留访客的来源渠道。',
   'sites.new': '登记网站',
   'sites.edit': '网站',
   'sites.create': '登记网站',
@@ -45,7 +45,7 @@ export const sitesZhCN: Record<keyof typeof sitesEn, string> = {
   'sites.col.time': '时间',
   'sites.col.kind': '类型',
   'sites.col.channel': '渠道',
-  'sites.col.utm': 'UTM 来源 / 媒介 / 活动',
+  'sites.col.utm': '跟踪参数（UTM 来源 / 媒介 / 活动）',
   'sites.col.page': '页面',
   'sites.col.referrer': '来源页',
   'sites.col.visitor': '访客',

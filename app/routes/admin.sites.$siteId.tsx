@@ -74,8 +74,6 @@ export default function SitePage() {
   const { t, num, moment } = useI18n()
   const code = embedCode(base, site.siteKey)
   const values: SiteFormValues = a?.values ?? { name: site.name, origins: site.origins.join('\n'), active: site.active }
-  const utm = (r: { utmSource: string | null; utmMedium: string | null; utmCampaign: string | null }) =>
-    [r.utmSource, r.utmMedium, r.utmCampaign].some(Boolean) ? [r.utmSource ?? '—', r.utmMedium ?? '—', r.utmCampaign ?? '—'].join(' / ') : '—'
   return (
     <>
       <div className="breadcrumb">
@@ -155,7 +153,6 @@ export default function SitePage() {
                     <th scope="col">{t('sites.col.time')}</th>
                     <th scope="col">{t('sites.col.kind')}</th>
                     <th scope="col">{t('sites.col.channel')}</th>
-                    <th scope="col">{t('sites.col.utm')}</th>
                     <th scope="col">{t('sites.col.page')}</th>
                     <th scope="col">{t('sites.col.visitor')}</th>
                     <th scope="col">{t('sites.col.lead')}</th>
@@ -167,8 +164,10 @@ export default function SitePage() {
                       <td className="nowrap">{moment(r.at, site.timeZone)}</td>
                       <td>{t((r.kind === 'web_visit' || r.kind === 'web_form' ? `sites.kind.${r.kind}` : 'sites.kind.other') as MessageKey)}</td>
                       <td>{t(`sites.channel.${r.channel}` as MessageKey)}</td>
-                      <td className="small">{utm(r)}</td>
-                      <td className="small">{path(r.url)}</td>
+                      <td className="small">
+                        {path(r.url)}
+                        <Tagging r={r} />
+                      </td>
                       <td className="small">
                         <code>{r.visitorKey?.slice(0, 8) ?? '—'}</code>
                       </td>
@@ -188,7 +187,6 @@ export default function SitePage() {
                     <th scope="col">{t('sites.col.time')}</th>
                     <th scope="col">{t('sites.col.page')}</th>
                     <th scope="col">{t('sites.col.referrer')}</th>
-                    <th scope="col">{t('sites.col.utm')}</th>
                     <th scope="col">{t('sites.col.visitor')}</th>
                   </tr>
                 </thead>
@@ -196,9 +194,11 @@ export default function SitePage() {
                   {activity.pageViews.map((r) => (
                     <tr key={r.id}>
                       <td className="nowrap">{moment(r.at, site.timeZone)}</td>
-                      <td className="small">{path(r.url)}</td>
+                      <td className="small">
+                        {path(r.url)}
+                        <Tagging r={r} />
+                      </td>
                       <td className="small">{r.referrer ?? '—'}</td>
-                      <td className="small">{utm(r)}</td>
                       <td className="small">
                         <code>{r.visitorKey.slice(0, 8)}</code>
                       </td>
@@ -214,5 +214,17 @@ export default function SitePage() {
       <h2>{t('common.edit')}</h2>
       <SiteForm values={values} errors={a?.errors ?? {}} submitLabel={t('common.save')} />
     </>
+  )
+}
+
+/** A visit's tracking parameters (source / medium / campaign), folded away: for whoever checks how an ad was tagged. */
+function Tagging({ r }: { r: { utmSource: string | null; utmMedium: string | null; utmCampaign: string | null } }) {
+  const { t } = useI18n()
+  if (![r.utmSource, r.utmMedium, r.utmCampaign].some(Boolean)) return null
+  return (
+    <details className="break-all">
+      <summary>{t('sites.col.utm')}</summary>
+      {[r.utmSource ?? '—', r.utmMedium ?? '—', r.utmCampaign ?? '—'].join(' / ')}
+    </details>
   )
 }
