@@ -5,7 +5,7 @@ import { CsrfInput } from '../components/csrf-input'
 import { FieldError } from '../components/field-error'
 import { useClock } from '../components/lead-fields'
 import { DeskQuerySchema, LeftAtSchema } from '../schemas/lead'
-import { deskStores, setVisitLeftAt, storeToday, trafficSheet } from '../services/front-desk.server'
+import { deskStores, setVisitLeftAt, trafficSheet } from '../services/front-desk.server'
 import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { formToObject, toFieldErrors } from '../utils/form'
@@ -14,7 +14,7 @@ import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { roleCan } from '../utils/permissions'
 import { useI18n } from '../utils/use-root'
-import { utcToZonedLocal } from '../utils/zoned-time'
+import { utcToZonedLocal, zonedDay } from '../utils/zoned-time'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'lead:read')
@@ -23,7 +23,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const writable = deskStores(user, 'write')
   const store = stores.find((s) => s.id === query.store) ?? writable[0] ?? stores[0]
   if (!store) return { sheet: null, stores: [], canWrite: false, today: '', nowLocal: '' }
-  const today = storeToday(store.timeZone)
+  const today = zonedDay(new Date(), store.timeZone)
   const sheet = await trafficSheet(user, store.id, query.day ?? today)
   return {
     sheet,

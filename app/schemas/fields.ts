@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { daysBetween } from '../utils/days'
 import { parseYuanToFen } from '../utils/format'
 
 // Field parsers shared by the forms. Every message is an i18n key (see app/i18n).
@@ -162,7 +163,7 @@ export function periodChecks(maxDays?: number) {
     if (v.from && v.to && v.to < v.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'validation.endBeforeStart' })
     else if (maxDays && v.from) {
       const last = v.to ?? new Date().toISOString().slice(0, 10)
-      const days = (Date.parse(`${last}T00:00:00Z`) - Date.parse(`${v.from}T00:00:00Z`)) / 86_400_000 + 1
+      const days = daysBetween(v.from, last) + 1
       if (days > maxDays) ctx.addIssue({ code: 'custom', path: ['from'], message: `validation.periodTooLong?max=${maxDays}` })
     }
   }

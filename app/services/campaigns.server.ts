@@ -32,6 +32,7 @@ import {
 } from '../utils/permissions'
 import { recordAudit } from './audit.server'
 import { campaignMatchedSales } from './matchback.server'
+import { NO_STORE } from '../utils/ids'
 
 export const PAGE_SIZE = 20
 
@@ -43,7 +44,7 @@ const actualTotal = sql<number | null>`(select sum(${budgetLines.actualFen}) fro
 
 function filterConditions(user: SessionUser, f: Partial<CampaignFilters>): SQL[] {
   const allowed = readableStoreIds(user)
-  const conditions: SQL[] = [inArray(campaigns.storeId, allowed.length ? allowed : ['00000000-0000-0000-0000-000000000000'])]
+  const conditions: SQL[] = [inArray(campaigns.storeId, allowed.length ? allowed : [NO_STORE])]
   if (f.store) conditions.push(eq(campaigns.storeId, f.store))
   if (f.status) conditions.push(eq(campaigns.status, f.status))
   if (f.form) conditions.push(eq(campaigns.form, f.form))

@@ -26,10 +26,26 @@ import { listSegments, type Segment } from './competitors.server'
 
 export type SegmentFilters = PeriodQuery & { store?: string; segment?: string }
 
-/** The period asked for, else the twelve months up to today (the store's calendar): [from, to). */
-function competitorPeriod(filters: PeriodQuery, today: string) {
-  return queryPeriod(filters, today) ?? { from: monthStart(today, 11), to: addDays(today, 1) }
+/**
+ * What an analysis reads: the stores (the one asked for, if the user reads it, else all they
+ * read), the period asked for — else the twelve months up to today in the stores' calendar,
+ * [from, to) — and the segment asked for. Without one, `firstSegment` takes the group's first
+ * (the price position compares within one segment); otherwise every competitor counts.
+ */
+async function analysisScope(user: SessionUser, filters: SegmentFilters, now: Date, firstSegment: boolean) {
+  const stores = analysisStores(user, filters.store)
+  const today = storeToday(stores.length ? stores : user.stores, now)
+  const { from, to } = queryPeriod(filters, today) ?? { from: monthStart(today, 11), to: addDays(today, 1) }
+  const all = await listSegments(user)
+  const segment = all.find((s) => s.id === filters.segment) ?? (firstSegment ? (all[0] ?? null) : null)
+  return { stores, base: { from, to, storeIds: stores.map((s) => s.id), segments: all.map(({ id, name }) => ({ id, name })), segment } }
 }
+
+/** "brand model" of each model: how the analyses match observations and lost leads to a segment. */
+const pairsOf = (models: ReadonlyArray<{ brand: string; model: string }>) => models.map((m) => `${m.brand} ${m.model}`)
+
+/** The observation's "brand model" is one of these (none: no row; an empty IN list is not SQL). */
+const observedAs = (pairs: readonly string[]) => inArray(sql`${competitorObservations.brand} || ' ' || ${competitorObservations.model}`, pairs.length ? [...pairs] : [''])
 
 export type PricePoint = { month: string; brand: string; model: string; ours: boolean; medianFen: number; n: number }
 
@@ -50,15 +66,11 @@ export type PricePosition = {
  * price, only a promotion, is not a price point).
  */
 export async function pricePosition(user: SessionUser, filters: SegmentFilters, now = new Date()): Promise<PricePosition> {
-  const stores = analysisStores(user, filters.store)
-  const { from, to } = competitorPeriod(filters, storeToday(stores.length ? stores : user.stores, now))
-  const segments = await listSegments(user)
-  const segment = segments.find((s) => s.id === filters.segment) ?? segments[0] ?? null
-  const base = { from, to, storeIds: stores.map((s) => s.id), segments: segments.map(({ id, name }) => ({ id, name })), segment }
+  const { stores, base } = await analysisScope(user, filters, now, true)
+  const { from, to, segment } = base
   if (!segment || !stores.length) return { ...base, ready: true, points: [] }
 
   const db = await getDb()
-  const key = sql<string>`${competitorObservations.brand} || ' ' || ${competitorObservations.model}`
   const theirs = await db
     .select({
       month: sql<string>`to_char(${competitorObservations.seenOn}, 'YYYY-MM')`,
@@ -74,7 +86,7 @@ export async function pricePosition(user: SessionUser, filters: SegmentFilters, 
         gte(competitorObservations.seenOn, from),
         lt(competitorObservations.seenOn, to),
         isNotNull(competitorObservations.transactionPriceFen),
-        inArray(key, segment.theirs.length ? segment.theirs.map((m) => `${m.brand} ${m.model}`) : ['']),
+        observedAs(pairsOf(segment.theirs)),
       ),
     )
     .groupBy(sql`1`, competitorObservations.brand, competitorObservations.model)
@@ -124,24 +136,16 @@ export type PromotionTimeline = {
 }
 
 /**
- * Promotion timeline: what competitors ran — each promotion seen, with its period (a sighting
- * without one counts for its day) — against our campaigns that were approved or ran, over the
- * period; within a segment, only its competitors' models and the campaigns that promote one of
- * its models of ours or no model in particular.
+ * The promotions seen at the stores that overlap [from, to): one row per model, promotion and
+ * period, with how often and first when it was seen; a sighting without a period counts for its
+ * day. `pairs` narrows to those models ("brand model"); null: every competitor.
  */
-export async function promotionTimeline(user: SessionUser, filters: SegmentFilters, now = new Date()): Promise<PromotionTimeline> {
-  const stores = analysisStores(user, filters.store)
-  const { from, to } = competitorPeriod(filters, storeToday(stores.length ? stores : user.stores, now))
-  const segments = await listSegments(user)
-  const segment = filters.segment ? (segments.find((s) => s.id === filters.segment) ?? null) : null
-  const base = { from, to, storeIds: stores.map((s) => s.id), segments: segments.map(({ id, name }) => ({ id, name })), segment }
-  if (!stores.length) return { ...base, promotions: [], campaigns: [] }
+async function competitorPromotions(storeIds: string[], from: string, to: string, pairs: string[] | null): Promise<CompetitorPromotion[]> {
   const db = await getDb()
   const o = competitorObservations
   const start = sql<string>`coalesce(${o.promotionStart}, ${o.seenOn})`
   const end = sql<string>`coalesce(${o.promotionEnd}, ${o.promotionStart}, ${o.seenOn})`
-  const theirs = segment ? segment.theirs.map((m) => `${m.brand} ${m.model}`) : null
-  const promotions = await db
+  return db
     .select({
       brand: o.brand,
       model: o.model,
@@ -152,18 +156,24 @@ export async function promotionTimeline(user: SessionUser, filters: SegmentFilte
       firstSeen: sql<string>`min(${o.seenOn})::text`,
     })
     .from(o)
-    .where(
-      and(
-        inArray(o.storeId, base.storeIds),
-        sql`${o.promotion} <> ''`,
-        sql`${end} >= ${from}::date`,
-        sql`${start} < ${to}::date`,
-        theirs ? inArray(sql`${o.brand} || ' ' || ${o.model}`, theirs.length ? theirs : ['']) : undefined,
-      ),
-    )
+    .where(and(inArray(o.storeId, storeIds), sql`${o.promotion} <> ''`, sql`${end} >= ${from}::date`, sql`${start} < ${to}::date`, pairs ? observedAs(pairs) : undefined))
     .groupBy(o.brand, o.model, o.promotion, sql`4`, sql`5`)
     .orderBy(sql`4`, o.brand, o.model)
     .limit(300)
+}
+
+/**
+ * Promotion timeline: what competitors ran — each promotion seen, with its period (a sighting
+ * without one counts for its day) — against our campaigns that were approved or ran, over the
+ * period; within a segment, only its competitors' models and the campaigns that promote one of
+ * its models of ours or no model in particular.
+ */
+export async function promotionTimeline(user: SessionUser, filters: SegmentFilters, now = new Date()): Promise<PromotionTimeline> {
+  const { stores, base } = await analysisScope(user, filters, now, false)
+  const { from, to, segment } = base
+  if (!stores.length) return { ...base, promotions: [], campaigns: [] }
+  const promotions = await competitorPromotions(base.storeIds, from, to, segment ? pairsOf(segment.theirs) : null)
+  const db = await getDb()
   const ours = segment ? segment.ours.map((m) => m.model) : null
   const ran = await db
     .select({ id: campaigns.id, name: campaigns.name, start: sql<string>`${campaigns.startDate}::text`, end: sql<string>`${campaigns.endDate}::text`, status: campaigns.status, models: campaigns.models })
@@ -215,12 +225,9 @@ export type Conquest = {
  * lost-lead records (战败: brand, model and reason), in the analytical store.
  */
 export async function conquest(user: SessionUser, filters: SegmentFilters, now = new Date()): Promise<Conquest> {
-  const stores = analysisStores(user, filters.store)
-  const timeZone = stores[0]?.timeZone ?? user.stores[0]?.timeZone ?? 'Asia/Shanghai'
-  const { from, to } = competitorPeriod(filters, storeToday(stores.length ? stores : user.stores, now))
-  const segments = await listSegments(user)
-  const segment = filters.segment ? (segments.find((s) => s.id === filters.segment) ?? null) : null
-  const base = { from, to, storeIds: stores.map((s) => s.id), segments: segments.map(({ id, name }) => ({ id, name })), segment }
+  const { stores, base } = await analysisScope(user, filters, now, false)
+  const { from, to, segment } = base
+  const timeZone = stores[0]?.timeZone ?? 'Asia/Shanghai'
   const empty = { toCompetitors: [], otherwise: [], total: 0 }
   if (!stores.length) return { ...base, ready: true, ...empty }
   const rows = await withAnalytics(async (c) => {
@@ -230,7 +237,7 @@ export async function conquest(user: SessionUser, filters: SegmentFilters, now =
       storeIds: sqlList(base.storeIds),
       from: zonedDayRange(from, timeZone)!.start.toISOString(),
       to: zonedDayRange(to, timeZone)!.start.toISOString(),
-      pairs: sqlList(segment ? segment.theirs.map((m) => `${m.brand} ${m.model}`) : []),
+      pairs: sqlList(segment ? pairsOf(segment.theirs) : []),
       anyPair: !segment,
     })
   })
@@ -281,10 +288,10 @@ export async function competitorsDuring(
   const start = campaign.warmupStart && campaign.warmupStart < campaign.startDate ? campaign.warmupStart : campaign.startDate
   const all = await listSegments(user)
   const segments = campaign.models.length ? all.filter((s) => s.ours.some((m) => campaign.models.includes(m.model))) : all
-  const pairs = [...new Set(segments.flatMap((s) => s.theirs.map((m) => `${m.brand} ${m.model}`)))]
+  const pairs = [...new Set(segments.flatMap((s) => pairsOf(s.theirs)))]
   if (!pairs.length) return { segments: segments.map((s) => s.name), promotions: [], priceMoves: [] }
-  const timeline = await promotionTimeline(user, { store: campaign.storeId, from: start, to: campaign.endDate })
-  const promotions = timeline.promotions.filter((p) => pairs.includes(`${p.brand} ${p.model}`))
+  const storeIds = analysisStores(user, campaign.storeId).map((s) => s.id)
+  const promotions = await competitorPromotions(storeIds, start, addDays(campaign.endDate, 1), pairs)
   const db = await getDb()
   const o = competitorObservations
   const before = addDays(start, -30)
@@ -297,11 +304,11 @@ export async function competitorsDuring(
     .from(o)
     .where(
       and(
-        inArray(o.storeId, analysisStores(user, campaign.storeId).map((s) => s.id)),
+        inArray(o.storeId, storeIds),
         isNotNull(o.transactionPriceFen),
         gte(o.seenOn, before),
         sql`${o.seenOn} <= ${campaign.endDate}::date`,
-        inArray(sql`${o.brand} || ' ' || ${o.model}`, pairs),
+        observedAs(pairs),
       ),
     )
     .groupBy(o.brand, o.model)

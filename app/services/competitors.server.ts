@@ -5,10 +5,12 @@ import { competitorObservations, modelSegments, segmentModels, stores, users } f
 import type { ObservationFilters, ObservationInput, SegmentInput } from '../schemas/competitor'
 import { requireStoreAccess, type SessionUser } from '../utils/auth.server'
 import { notFound } from '../utils/http.server'
+import { addDays } from '../utils/days'
 import { queryPeriod } from '../utils/period'
 import { storeToday } from '../utils/zoned-time'
 import { recordAudit } from './audit.server'
 import { keepPhoto, photoTypeOf, type PhotoType } from './photos.server'
+import { isUuid, NO_STORE } from '../utils/ids'
 
 /**
  * Competitor intelligence (竞品信息, SPEC §5, ADR 028): what competitors offer as specialists
@@ -18,8 +20,6 @@ import { keepPhoto, photoTypeOf, type PhotoType } from './photos.server'
 
 export const OBSERVATIONS_PAGE_SIZE = 30
 
-const isUuid = (v: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v)
-const NO_STORE = '00000000-0000-0000-0000-000000000000'
 
 function observationConditions(user: SessionUser, f: Partial<ObservationFilters>): SQL[] {
   const readable = user.stores.map((s) => s.id)
@@ -119,6 +119,11 @@ export async function getObservation(user: SessionUser, id: string) {
 
 export type ObservationDetail = Awaited<ReturnType<typeof getObservation>>
 
+/** The observation's own columns, without what the page joins to it: what the audit log keeps. */
+function asRecorded({ storeName: _s, currency: _c, timeZone: _t, seenBy: _b, ...row }: ObservationDetail) {
+  return row
+}
+
 /** A photo as the form sent it: kept only when its bytes are a picture. */
 export type PhotoUpload = { bytes: Uint8Array } | null
 
@@ -185,8 +190,7 @@ export async function updateObservation(
       const [current] = await tx.select({ version: competitorObservations.version }).from(competitorObservations).where(eq(competitorObservations.id, id))
       return { ok: false, reason: 'stale', version: current?.version ?? version } as const
     }
-    const { storeName: _s, currency: _c, timeZone: _t, seenBy: _b, ...was } = before
-    await recordAudit(tx, { userId: user.id, storeId: input.storeId, action: 'competitor.update', entityType: 'competitor_observation', entityId: id, before: was, after: input, ip })
+    await recordAudit(tx, { userId: user.id, storeId: input.storeId, action: 'competitor.update', entityType: 'competitor_observation', entityId: id, before: asRecorded(before), after: input, ip })
     return { ok: true, id } as const
   })
 }
@@ -198,8 +202,7 @@ export async function deleteObservation(user: SessionUser, id: string, ip: strin
   const db = await getDb()
   await db.transaction(async (tx) => {
     await tx.delete(competitorObservations).where(eq(competitorObservations.id, id))
-    const { storeName: _s, currency: _c, timeZone: _t, seenBy: _b, ...was } = before
-    await recordAudit(tx, { userId: user.id, storeId: before.storeId, action: 'competitor.delete', entityType: 'competitor_observation', entityId: id, before: was, ip })
+    await recordAudit(tx, { userId: user.id, storeId: before.storeId, action: 'competitor.delete', entityType: 'competitor_observation', entityId: id, before: asRecorded(before), ip })
   })
 }
 
@@ -281,7 +284,7 @@ export async function promotionsRunning(storeIds: string[], today: string, limit
   if (!storeIds.length) return []
   const db = await getDb()
   const o = competitorObservations
-  const fortnightAgo = new Date(Date.parse(`${today}T00:00:00Z`) - 13 * 86_400_000).toISOString().slice(0, 10)
+  const fortnightAgo = addDays(today, -13)
   return db
     .select({
       brand: o.brand,

@@ -10,7 +10,7 @@ import { atLeast } from '../utils/lead-lifecycle'
 import { roleCan } from '../utils/permissions'
 import { displayPhone, parsePhone } from '../utils/phone'
 import { hashPhone } from '../utils/phone-hash.server'
-import { zonedDay, zonedDayRange, zonedLocalToUtc } from '../utils/zoned-time'
+import { zonedDayRange, zonedLocalToUtc } from '../utils/zoned-time'
 import { recordAudit } from './audit.server'
 import { leadChanged, recordArrival } from './lead-intake.server'
 import { phoneRecordAllowance, takePhoneLookup, type Throttled } from './phone-lookups.server'
@@ -238,10 +238,6 @@ export async function setVisitLeftAt(user: SessionUser, visitId: string, leftLoc
   })
 }
 
-/** Today in the store's calendar. */
-export function storeToday(timeZone: string, now = new Date()) {
-  return zonedDay(now, timeZone)
-}
 
 /**
  * 展厅客流量表: the day's walk-ins and calls of one store, in its time zone, with the

@@ -32,14 +32,13 @@ import { queueKeptFileErasure } from './kept-file-erasure.server'
 import { saleKeysOfLead } from './matchback.server'
 import { leadChanged, recordArrival, refreshTouchSummary } from './lead-intake.server'
 import { phoneRecordAllowance, type Throttled } from './phone-lookups.server'
+import { isUuid, NO_STORE } from '../utils/ids'
 
 export const LEADS_PAGE_SIZE = 20
 /** An export is one file a person opens in Excel: beyond this, narrow the filters. */
 export const LEADS_EXPORT_LIMIT = 50_000
 
 type LeadRow = typeof leads.$inferSelect
-const NO_STORE = '00000000-0000-0000-0000-000000000000'
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 // ---------------------------------------------------------------------------------------
 // Personal data: who sees what
@@ -86,7 +85,7 @@ function requireLeadManage(user: SessionUser, storeId: string) {
 
 /** A lead the user may read, or 404: another store's lead is not confirmed to exist. */
 async function readableLead(db: DbOrTx, user: SessionUser, id: string, options: { lock?: boolean } = {}) {
-  if (!UUID.test(id)) notFound()
+  if (!isUuid(id)) notFound()
   const query = db.select().from(leads).where(eq(leads.id, id))
   const [row] = options.lock ? await query.for('update') : await query
   if (!row || !canReadStore(user, row.storeId)) notFound()
@@ -477,7 +476,7 @@ export async function findMergeCandidates(user: SessionUser, leadId: string, q: 
 
 /** The one candidate picked for a merge: another open lead of the same store, or null. */
 export async function getMergeCandidate(user: SessionUser, leadId: string, candidateId: string) {
-  if (!UUID.test(candidateId) || candidateId === leadId) return null
+  if (!isUuid(candidateId) || candidateId === leadId) return null
   const db = await getDb()
   const lead = await readableLead(db, user, leadId)
   const [row] = await db

@@ -6,6 +6,7 @@ import type { SiteInput } from '../schemas/site'
 import { requireStoreAccess, type SessionUser } from '../utils/auth.server'
 import { notFound } from '../utils/http.server'
 import { recordAudit } from './audit.server'
+import { isUuid } from '../utils/ids'
 
 /**
  * The store websites that carry the tracking snippet (SPEC §3). Managed by 'site:manage'
@@ -18,7 +19,6 @@ export function newSiteKey() {
   return crypto.randomBytes(12).toString('base64url')
 }
 
-const isUuid = (v: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v)
 
 export async function listSites(user: SessionUser) {
   const storeIds = user.stores.map((s) => s.id)

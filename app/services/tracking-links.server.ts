@@ -14,6 +14,7 @@ import { roleCan } from '../utils/permissions'
 import { hashIp } from '../utils/phone-hash.server'
 import { deriveUtm, withUtm, type Utm } from '../utils/utm'
 import { recordAudit } from './audit.server'
+import { isUuid } from '../utils/ids'
 
 /**
  * Tracking links (SPEC §3): each media placement of a campaign gets a short `/r/<code>`
@@ -51,7 +52,6 @@ export function publicOrigin(request: Request) {
   return getEnv().PUBLIC_URL ?? new URL(request.url).origin
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 function requireManage(user: SessionUser, storeId: string) {
   if (!roleCan(user.role, 'link:manage') || !canWriteStore(user, storeId)) forbidden('You may not manage the tracking links of this store.')
@@ -63,7 +63,7 @@ export function canManageLinks(user: SessionUser, storeId: string) {
 
 /** The campaign, if the user may read its store; another store's campaign is "not found". */
 async function readableCampaign(user: SessionUser, campaignId: string) {
-  if (!UUID.test(campaignId)) notFound()
+  if (!isUuid(campaignId)) notFound()
   const db = await getDb()
   const [row] = await db
     .select({ id: campaigns.id, name: campaigns.name, storeId: campaigns.storeId, websiteUrl: stores.websiteUrl })
@@ -299,7 +299,7 @@ export async function getPoster(user: SessionUser, code: string, origin: string)
 
 /** A link of the campaign for its edit form: readable store or 404, then manage rights or 403. */
 export async function getLinkForEdit(user: SessionUser, campaignId: string, linkId: string) {
-  if (!UUID.test(linkId) || !UUID.test(campaignId)) notFound()
+  if (!isUuid(linkId) || !isUuid(campaignId)) notFound()
   const row = await selectLink(eq(trackingLinks.id, linkId))
   if (!row || row.link.campaignId !== campaignId || !canReadStore(user, row.link.storeId)) notFound()
   requireManage(user, row.link.storeId)

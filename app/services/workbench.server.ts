@@ -11,6 +11,7 @@ import { zonedDay, zonedDayRange } from '../utils/zoned-time'
 import { roleCan } from '../utils/permissions'
 import { readMatches } from './matchback.server'
 import { addDays, monthStart, mondayOf } from '../utils/days'
+import { isUuid } from '../utils/ids'
 
 /**
  * The workbench (工作台, SPEC §6): what each role opens Roadshow to — its to-dos, each leading
@@ -94,7 +95,6 @@ export type Workbench = {
   rivalPromotions: RunningPromotion[]
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** The local days the workbench counts over: this week (Monday first) and the month so far against last month's same days. */
 export function workbenchPeriods(today: string) {
@@ -347,7 +347,7 @@ export async function workbench(user: SessionUser, now = new Date()): Promise<Wo
     if (value) {
       const db = await getDb()
       // a campaign's id (the touches without a campaign are nobody's)
-      const ids = value.rows.map((r) => r.key).filter((k) => UUID.test(k))
+      const ids = value.rows.map((r) => r.key).filter(isUuid)
       const owned = ids.length
         ? new Set(
             z
