@@ -170,6 +170,13 @@ describe('the list and the edit', () => {
     expect((await page(`?store=${storeB}`, manager)).rows.map((r: { model: string }) => r.model)).toEqual(['思域'])
     const bad = await outcome(() => list.loader(args(get('/competitors?seenAt=rumour', specialist))))
     expect(bad.status).toBe(400)
+    // sorted by transaction price, cheapest first, an observation without a price last
+    const byPrice = (await page('?sort=price&dir=asc')).rows.map((r: { transactionPriceFen: number | null }) => r.transactionPriceFen)
+    const priced = byPrice.filter((p: number | null) => p !== null)
+    expect(priced).toEqual([...priced].sort((a: number, b: number) => a - b))
+    expect(byPrice.indexOf(null) === -1 || byPrice.slice(byPrice.indexOf(null)).every((p: number | null) => p === null)).toBe(true)
+    expect((await page('?sort=car&dir=asc')).rows[0]).toMatchObject({ brand: '丰田', model: '卡罗拉' })
+    expect((await outcome(() => list.loader(args(get('/competitors?sort=rumour', specialist))))).status).toBe(400)
   })
 
   it('edits an observation, refusing a save made on an older version and keeping what was typed', async () => {

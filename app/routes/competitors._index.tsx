@@ -4,7 +4,7 @@ import { SEEN_AT } from '../../db/schema/enums'
 import { CompetitorTabs } from '../components/competitor-tabs'
 import { DateRange } from '../components/date-range'
 import { FilterActions, FilterSelect } from '../components/filter-select'
-import { Pager } from '../components/sort-header'
+import { Pager, SortHeader } from '../components/sort-header'
 import { ObservationFiltersSchema } from '../schemas/competitor'
 import { knownBrandsAndModels, listObservations } from '../services/competitors.server'
 import { requireUserWithPermission } from '../utils/auth.server'
@@ -70,6 +70,8 @@ export default function Competitors() {
         {d.stores.length > 1 ? <FilterSelect name="store" label={t('common.store')} value={p('store')} options={d.stores.map((s) => ({ value: s.id, label: s.name }))} /> : null}
         <FilterSelect name="brand" label={t('competitors.filter.brand')} value={p('brand')} options={d.brands.map((b) => ({ value: b, label: b }))} />
         <FilterSelect name="seenAt" label={t('competitors.field.seenAt')} value={p('seenAt')} options={SEEN_AT.map((s) => ({ value: s, label: t(`competitors.seenAt.${s}`) }))} />
+        {p('sort') ? <input type="hidden" name="sort" value={p('sort')} /> : null}
+        {p('dir') ? <input type="hidden" name="dir" value={p('dir')} /> : null}
         <DateRange id="cf-period" label={t('competitors.filter.period')} from={p('from')} to={p('to')} today={d.today} />
         <FilterActions resetTo="/competitors" showReset={d.filtered} />
       </Form>
@@ -79,15 +81,19 @@ export default function Competitors() {
             <table className="cards" data-testid="observations">
               <thead>
                 <tr>
-                  <th scope="col">{t('competitors.col.car')}</th>
-                  <th scope="col" className="num">
+                  <SortHeader column="car" defaultSort="seenOn" defaultDir="asc">
+                    {t('competitors.col.car')}
+                  </SortHeader>
+                  <SortHeader column="price" defaultSort="seenOn" className="num">
                     {t('competitors.col.price')}
-                  </th>
-                  <th scope="col" className="num">
+                  </SortHeader>
+                  <SortHeader column="discount" defaultSort="seenOn" className="num">
                     {t('competitors.col.discount')}
-                  </th>
+                  </SortHeader>
                   <th scope="col">{t('competitors.col.promotion')}</th>
-                  <th scope="col">{t('competitors.col.seen')}</th>
+                  <SortHeader column="seenOn" defaultSort="seenOn">
+                    {t('competitors.col.seen')}
+                  </SortHeader>
                 </tr>
               </thead>
               <tbody>

@@ -53,6 +53,8 @@ export const ObservationSchema = z
   }))
 export type ObservationInput = z.output<typeof ObservationSchema>
 
+export const OBSERVATION_SORTS = ['seenOn', 'car', 'price', 'discount'] as const
+
 /** The observation list's query string. */
 export const ObservationFiltersSchema = z
   .object({
@@ -61,6 +63,8 @@ export const ObservationFiltersSchema = z
     brand: queryText(40),
     seenAt: queryChoice(SEEN_AT),
     q: queryText(100),
+    sort: queryChoice(OBSERVATION_SORTS).transform((v) => v ?? 'seenOn'),
+    dir: queryChoice(['asc', 'desc']).transform((v) => v ?? 'desc'),
     page: queryPage(10_000),
   })
   .superRefine(periodChecks())

@@ -44,6 +44,13 @@ function observationConditions(user: SessionUser, f: Partial<ObservationFilters>
   return conditions
 }
 
+const SORT_COLUMNS: Record<ObservationFilters['sort'], SQL> = {
+  seenOn: sql`${competitorObservations.seenOn}`,
+  car: sql`${competitorObservations.brand} || ' ' || ${competitorObservations.model}`,
+  price: sql`${competitorObservations.transactionPriceFen}`,
+  discount: sql`${competitorObservations.discountFen}`,
+}
+
 export async function listObservations(user: SessionUser, f: ObservationFilters) {
   const db = await getDb()
   const where = and(...observationConditions(user, f))
@@ -75,7 +82,8 @@ export async function listObservations(user: SessionUser, f: ObservationFilters)
     .innerJoin(stores, eq(stores.id, competitorObservations.storeId))
     .leftJoin(users, eq(users.id, competitorObservations.seenById))
     .where(where)
-    .orderBy(desc(competitorObservations.seenOn), desc(competitorObservations.createdAt))
+    // without a value (no price seen) last either way; then the newest sighting
+    .orderBy(sql`${SORT_COLUMNS[f.sort]} ${sql.raw(f.dir === 'asc' ? 'asc' : 'desc')} nulls last`, desc(competitorObservations.seenOn), desc(competitorObservations.createdAt))
     .limit(OBSERVATIONS_PAGE_SIZE)
     .offset((page - 1) * OBSERVATIONS_PAGE_SIZE)
   return { rows, total: total?.n ?? 0, page, pages }
