@@ -25,7 +25,7 @@ const PRICES: Record<string, number> = { 途观L: 265_800, 迈腾: 209_900, 探�
 const CONSULTANTS = ['李娜', '陈刚', '王强', '赵敏']
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高'
 const VIN_CHARS = '0123456789ABCDEFGHJKLMNPRSTUVWXYZ'
-const HEADERS = ['序号', '车架号', '订单号', '订单日期', '开票日期', '交车日期', '车系', '车型', '指导价', '成交价', '毛利', '客户姓名', '联系电话', '销售顾问', '付款方式', '是否置换']
+const HEADERS = ['序号', '车架号', '订单号', '订单日期', '开票日期', '交车日期', '车系', '车型', '指导价', '成交价', '毛利', '客户姓名', '联系电话', '销售顾问', '付款方式', '是否置换', '置换品牌', '置换车型']
 
 /** The seed's deterministic random numbers (mulberry32, the one generator of analytics/attribution/random.ts): the same day seeds the same data. */
 export const prng = seededRandom
@@ -42,6 +42,12 @@ function vin(body16: string) {
   return chars.join('')
 }
 
+/** Cars buyers trade in, as consultants type them: mostly rivals of the demo segments, some of our own brand, some with the year or without a brand. */
+const TRADE_INS: Array<[brand: string, model: string]> = [
+  ['日产', '轩逸 2017款'], ['丰田', '卡罗拉'], ['本田', '思域'], ['本田', '雅阁 2015款'], ['丰田', '凯美瑞'], ['日产', '天籁'],
+  ['本田', 'CR-V'], ['丰田', 'RAV4荣放'], ['', '东风日产奇骏'], ['别克', '英朗'], ['吉利', '帝豪'], ['大众', '宝来'], ['大众', '朗逸 2016款'],
+]
+
 const localDate = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10)
 const field = (v: string | number) => {
   const s = String(v)
@@ -51,6 +57,8 @@ const field = (v: string | number) => {
 export function demoSalesExports(buyers: SeedBuyer[], stores: Array<{ id: string; name: string }>, now: Date, usedPhones: Set<string>): SeedSalesExport[] {
   const r = prng(Number(localDate(now.getTime()).replace(/-/g, '')) + 7)
   const pick = <T>(list: readonly T[]) => list[Math.floor(r() * list.length)]!
+  // the traded-in cars from a sequence of their own: the rest of the export is as it was without them
+  const tradeInRandom = prng(Number(localDate(now.getTime()).replace(/-/g, '')) + 13)
   const DAY = 86_400_000
   let serial = 0
   return stores.map((store, s) => {
@@ -102,7 +110,11 @@ export function demoSalesExports(buyers: SeedBuyer[], stores: Array<{ id: string
         phone,
         pick(CONSULTANTS),
         pick(['全款', '贷款', '分期']),
-        r() < 0.2 ? '是' : '否',
+        ...(() => {
+          if (r() >= 0.2) return ['否', '', '']
+          const [brand, model] = TRADE_INS[Math.floor(tradeInRandom() * TRADE_INS.length)]!
+          return ['是', brand, model]
+        })(),
       ])
     }
     const lines = [

@@ -61,13 +61,33 @@ export async function setLeadStatus(leadId: string, to: 'delivered' | 'lost', at
 }
 
 export const SALES_HEADER = '车架号,订单号,开票日期,车型,成交价,毛利,客户姓名,手机'
-export type SaleLine = { vin?: string; order: string; date: string; model?: string; price?: number; profit?: number; name?: string; phone?: string }
-const csvLine = (s: SaleLine) =>
-  [s.vin ?? '', s.order, s.date, s.model ?? '朗逸', s.price ?? 150000, s.profit ?? 3000, s.name ?? '', s.phone ?? ''].map((v) => (String(v).includes(',') ? `"${v}"` : v)).join(',')
+export type SaleLine = {
+  vin?: string
+  order: string
+  date: string
+  model?: string
+  price?: number
+  profit?: number
+  name?: string
+  phone?: string
+  /** 置换品牌 / 置换车型: the car the buyer traded in */
+  tradeIn?: { brand?: string; model?: string }
+}
+const TRADE_IN_HEADER = ',置换品牌,置换车型'
+const csvLine = (s: SaleLine, tradeIns: boolean) =>
+  [
+    s.vin ?? '', s.order, s.date, s.model ?? '朗逸', s.price ?? 150000, s.profit ?? 3000, s.name ?? '', s.phone ?? '',
+    ...(tradeIns ? [s.tradeIn?.brand ?? '', s.tradeIn?.model ?? ''] : []),
+  ]
+    .map((v) => (String(v).includes(',') ? `"${v}"` : v))
+    .join(',')
 
 /** Imports a DMS export of these sales (UTF-8 CSV, Chinese headers) into the store; every row must be accepted. */
 export async function importSaleLines(storeId: string, lines: SaleLine[], name = 'sales.csv') {
-  const bytes = Buffer.from([SALES_HEADER, ...lines.map(csvLine)].join('\r\n') + '\r\n', 'utf8')
+  // the trade-in columns only when a line has one: the other tests' files stay as they were
+  const tradeIns = lines.some((l) => l.tradeIn)
+  const header = tradeIns ? SALES_HEADER + TRADE_IN_HEADER : SALES_HEADER
+  const bytes = Buffer.from([header, ...lines.map((l) => csvLine(l, tradeIns))].join('\r\n') + '\r\n', 'utf8')
   const kept = await keepImportFile(bytes, 'csv')
   const result = await runSalesImport({ storeId, fileHash: kept.hash, ext: 'csv', fileName: name, mapping: null, createdById: null })
   expect(result.rejected, 'every sale row is accepted').toBe(0)

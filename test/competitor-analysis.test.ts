@@ -8,6 +8,7 @@ import * as segments from '../app/routes/competitors.segments'
 import { eq } from 'drizzle-orm'
 import { leads } from '../db/schema'
 import * as conquestPage from '../app/routes/competitors.conquest'
+import * as tradeInsData from '../app/routes/competitors.conquest_.trade-ins'
 import { moveStatus } from '../app/services/leads.server'
 import { competitorsDuring } from '../app/services/competitor-analysis.server'
 import { loadSessionUser } from '../app/utils/auth.server'
@@ -56,16 +57,19 @@ beforeAll(async () => {
 
   // our sales in store A: October 100,000 / 104,000 / 110,000 (median 104,000); November
   // 98,000 / 102,000 (median 100,000); a 速腾 (not in the segment) and store B's 朗逸 do not count
+  // trade-ins (置换品牌 / 置换车型), as DMS exports write them: a 轩逸 with its year, a 卡罗拉 with the
+  // brand in the model column, a 东风日产 轩逸, our own brand's 宝来 (loyalty, not conquest), a 思域
+  // (outside the segment); one before the period, one of store B
   await importSaleLines(storeA, [
-    { order: 'A-1', date: '2026-10-05', model: '朗逸', price: 100000 },
-    { order: 'A-2', date: '2026-10-20', model: '朗逸', price: 104000 },
-    { order: 'A-3', date: '2026-10-25', model: '朗逸', price: 110000 },
-    { order: 'A-4', date: '2026-11-03', model: '朗逸', price: 98000 },
-    { order: 'A-5', date: '2026-11-10', model: '朗逸', price: 102000 },
+    { order: 'A-1', date: '2026-10-05', model: '朗逸', price: 100000, tradeIn: { brand: '日产', model: '轩逸 2018款' } },
+    { order: 'A-2', date: '2026-10-20', model: '朗逸', price: 104000, tradeIn: { model: '丰田卡罗拉' } },
+    { order: 'A-3', date: '2026-10-25', model: '朗逸', price: 110000, tradeIn: { brand: '大众', model: '宝来' } },
+    { order: 'A-4', date: '2026-11-03', model: '朗逸', price: 98000, tradeIn: { brand: '本田', model: '思域' } },
+    { order: 'A-5', date: '2026-11-10', model: '朗逸', price: 102000, tradeIn: { brand: '东风日产', model: '轩逸' } },
     { order: 'A-6', date: '2026-10-10', model: '速腾', price: 150000 },
-    { order: 'A-7', date: '2026-09-28', model: '朗逸', price: 90000 },
+    { order: 'A-7', date: '2026-09-28', model: '朗逸', price: 90000, tradeIn: { brand: '日产', model: '轩逸' } },
   ])
-  await importSaleLines(storeB, [{ order: 'B-1', date: '2026-10-06', model: '朗逸', price: 50000 }])
+  await importSaleLines(storeB, [{ order: 'B-1', date: '2026-10-06', model: '朗逸', price: 50000, tradeIn: { brand: '日产', model: '轩逸' } }])
   // leads lost (战败): to 轩逸 twice and 卡罗拉 once in the period, to 思域 (outside the segment),
   // for price and for budget without a competitor; one before the period, one that came back,
   // one of store B
@@ -202,6 +206,34 @@ describe('conquest (战败分析)', () => {
       { reason: 'price', leads: 1 },
     ])
     expect(p.total).toBe(6)
+  })
+
+  it('counts our buyers who traded in a competitor’s car, by the segment’s model it is', async () => {
+    const res = await load(`?segment=${segmentId}&from=2026-10-01&to=2026-11-30`)
+    const p = res.data.conquest
+    // 轩逸 2018款 and 东风日产 轩逸 are both the segment's 日产 轩逸; 丰田卡罗拉 its 丰田 卡罗拉; the 宝来 is
+    // ours, the 思域 outside the segment, A-7 before the period, B-1 another store's
+    expect(p.salesReady).toBe(true)
+    expect(p.tradeIns).toEqual([
+      { brand: '日产', model: '轩逸', buyers: 2 },
+      { brand: '丰田', model: '卡罗拉', buyers: 1 },
+    ])
+    expect(p.tradeInTotal).toBe(3)
+    expect(res.data.tradeInSvg).toContain('卡罗拉')
+  })
+
+  it('without a segment: every competitor car traded in, as the exports name it, and its download', async () => {
+    const p = (await load('?from=2026-10-01&to=2026-11-30')).data.conquest
+    expect(p.tradeIns).toEqual([
+      { brand: '', model: '丰田卡罗拉', buyers: 1 },
+      { brand: '东风日产', model: '轩逸', buyers: 1 },
+      { brand: '日产', model: '轩逸 2018款', buyers: 1 },
+      { brand: '本田', model: '思域', buyers: 1 },
+    ])
+    const csv = await settle(() => tradeInsData.loader(args(get('/competitors/conquest/trade-ins?from=2026-10-01&to=2026-11-30&format=csv', specialist))))
+    expect(csv.status).toBe(200)
+    const lines = String(csv.data).replace(/^\uFEFF/, '').trim().split('\r\n')
+    expect(lines).toEqual(['traded_in_brand,traded_in_model,buyers', ',丰田卡罗拉,1', '东风日产,轩逸,1', '日产,轩逸 2018款,1', '本田,思域,1'])
   })
 })
 

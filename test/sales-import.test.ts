@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getDb, getDbHandle } from '../db/client'
 import { importRows, imports, jobs } from '../db/schema'
 import { AnalyticsDb, openLive, setAnalyticsDbOpener, closeAnalyticsDb } from '../analytics/duckdb'
-import { defineQuery, runQuery } from '../analytics/query'
+import { defineQuery, runQuery, runStatement } from '../analytics/query'
 import { pgSource } from '../analytics/sync/source'
 import { syncAnalytics } from '../analytics/sync/sync'
 import { rebuildAnalytics } from '../analytics/sync/rebuild'
@@ -18,6 +18,7 @@ import { keepSalesUpload, salesFileExt, startSalesImport } from '../app/services
 import { rememberedSalesMapping } from '../app/services/sales-mappings.server'
 import { loadSessionUser, type SessionUser } from '../app/utils/auth.server'
 import { hashPhone } from '../app/utils/phone-hash.server'
+import { eraseFromSalesFile } from '../analytics/ingest/sales-erasure'
 import { createGroup, createStore, createUser } from './factories'
 import { embeddedDatabase, runCli } from './cli'
 
@@ -253,6 +254,44 @@ describe('the sales import', () => {
     } finally {
       await copy.close()
     }
+  })
+
+  it('reads a file written before the trade-in car columns: matched by name, its trade-ins empty; superseded and erased as any other', async () => {
+    const store = (await createStore((await createGroup()).id)).id
+    const first = await importBytes(
+      store,
+      Buffer.from(['车架号,订单号,开票日期,成交价,客户姓名,手机', 'LFV2A21K0G3012345,SO-1,2026-10-03,106800,张伟,13812341234', ',SO-2,2026-10-04,148800,王芳,13900001111'].join('\n')),
+      'october-old.csv',
+    )
+    // the file as the format before 置换品牌 / 置换车型 wrote it
+    const oldFile = path.join(dataDir, first.parquetPath!)
+    await duck.withConnection(async (c) => {
+      const temp = `${oldFile}.old.parquet`
+      await runStatement(c, "test.old-format", `COPY (SELECT * EXCLUDE (trade_in_brand, trade_in_model) FROM read_parquet('${oldFile.replaceAll("'", "''")}')) TO '${temp.replaceAll("'", "''")}' (FORMAT parquet)`)
+      fs.renameSync(temp, oldFile)
+    })
+    const describe = (file: string) =>
+      duck.withConnection((c) => runQuery(c, defineQuery()({ name: 'test.describe.file', sql: `DESCRIBE SELECT * FROM read_parquet('${file.replaceAll("'", "''")}')` }), {}))
+    expect((await describe(oldFile)).map((r) => r.column_name)).not.toContain('trade_in_model')
+    const second = await importBytes(
+      store,
+      Buffer.from(['车架号,订单号,开票日期,成交价,置换品牌,置换车型', ',SO-2,2026-10-04,147800,日产,轩逸', 'LSVAL6BR0N2054322,SO-4,2026-10-06,99800,本田,思域'].join('\n')),
+      'october-corrected.csv',
+    )
+    expect(second).toMatchObject({ imported: 2, superseded: 1 })
+    await sync()
+    expect((await currentSales(store)).map((s) => [s.sale_key, s.trade_in_brand, s.trade_in_model])).toEqual([
+      ['order:SO-2', '日产', '轩逸'],
+      ['vin:LFV2A21K0G3012345', null, null],
+      ['vin:LSVAL6BR0N2054322', '本田', '思域'],
+    ])
+    // an erasure writes the old file again with its own columns
+    const changed = await duck.withConnection((c) => eraseFromSalesFile(c, oldFile, store, { phoneHashes: [hashPhone('13812341234')], saleKeys: [] }))
+    expect(changed).toBe(1)
+    expect((await describe(oldFile)).map((r) => r.column_name)).not.toContain('trade_in_model')
+    await sync()
+    const [erased] = (await currentSales(store)).filter((s) => s.sale_key === 'vin:LFV2A21K0G3012345')
+    expect(erased).toMatchObject({ phone_hash: null, name_key: null, trade_in_model: null })
   })
 
   it('killed half-way it registers nothing and keeps no file; a retry succeeds', async () => {

@@ -87,3 +87,23 @@ export function conquestSpec(rows: readonly LostBar[], o: { font: string; title:
     },
   }
 }
+
+export type TradeInBar = { label: string; buyers: number }
+
+/** Conquest's other half: our buyers by the competitor's car they traded in, as bars. */
+export function tradeInSpec(rows: readonly TradeInBar[], o: { font: string; title: string; axis: string }): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 560,
+    height: { step: 24 },
+    config: { font: o.font, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 } },
+    title: { text: o.title, anchor: 'start', fontSize: 14 },
+    data: { values: rows.map((r) => ({ ...r })) },
+    mark: { type: 'bar', cornerRadiusEnd: 2, color: '#0f766e' },
+    encoding: {
+      y: { field: 'label', type: 'nominal', sort: '-x', title: null, axis: { labelLimit: 200 } },
+      x: { field: 'buyers', type: 'quantitative', title: o.axis, axis: { tickMinStep: 1, format: 'd' } },
+      tooltip: [{ field: 'label', type: 'nominal' }, { field: 'buyers', type: 'quantitative' }],
+    },
+  }
+}

@@ -4,7 +4,6 @@ import crypto from 'node:crypto'
 import { sqlList, type AnalyticsConnection } from '../duckdb'
 import { fileLiteral } from '../file-literal'
 import { runQuery, runStatement, defineQuery } from '../query'
-import { SALE_ROW_COLUMNS } from './sales-parquet'
 
 /**
  * A person's erasure reaching the kept sales files (SPEC §8, PIPL; docs/decisions/008).
@@ -30,7 +29,7 @@ export type ErasureKeys = {
 const affectedFilesQuery = (files: string[]) =>
   defineQuery<{ storeId: string; hashes: ReturnType<typeof sqlList>; saleKeys: ReturnType<typeof sqlList> }>()({
     name: 'sales.erasure.files',
-    sql: `SELECT DISTINCT filename AS file FROM read_parquet([${files.map((f) => fileLiteral(f, '.parquet')).join(', ')}], filename = true)
+    sql: `SELECT DISTINCT filename AS file FROM read_parquet([${files.map((f) => fileLiteral(f, '.parquet')).join(', ')}], filename = true, union_by_name = true)
           WHERE store_id = $storeId::UUID
             AND (phone_hash IN (SELECT unnest($hashes::VARCHAR[])) OR sale_key IN (SELECT unnest($saleKeys::VARCHAR[])))
             AND (phone_hash IS NOT NULL OR phone_masked IS NOT NULL OR name_key IS NOT NULL)`,
@@ -63,9 +62,8 @@ export async function eraseFromSalesFile(c: AnalyticsConnection, file: string, s
   )
   const changed = Number((counted as { n?: unknown } | undefined)?.n ?? 0)
   if (!changed) return 0
-  const select = SALE_ROW_COLUMNS.map(([name]) =>
-    (PERSONAL_COLUMNS as readonly string[]).includes(name) ? `CASE WHEN ${person} THEN NULL ELSE ${name} END AS ${name}` : name,
-  ).join(', ')
+  // the file's own columns, whatever version of the format wrote it; only the identifiers change
+  const select = `* REPLACE (${PERSONAL_COLUMNS.map((name) => `CASE WHEN ${person} THEN NULL ELSE ${name} END AS ${name}`).join(', ')})`
   const temp = path.join(path.dirname(file), `${path.basename(file, '.parquet')}.erase-${crypto.randomBytes(4).toString('hex')}.tmp.parquet`)
   try {
     await runStatement(c, 'sales.erasure.rewrite', `COPY (SELECT ${select} FROM read_parquet(${source}) ORDER BY row_number) TO ${fileLiteral(temp)} (FORMAT parquet, COMPRESSION zstd)`)

@@ -29,7 +29,7 @@ const EMPTY: SaleRecord = {
   vin: null, orderNo: null, invoiceDate: null, orderDate: null, deliveryDate: null, brand: null, series: null, model: null, trim: null, color: null,
   listPriceFen: null, transactionPriceFen: null, discountFen: null, grossProfitFen: null, accessoriesRevenueFen: null, financeIncomeFen: null,
   insuranceIncomeFen: null, warrantyIncomeFen: null, customerName: null, nameKey: null, phone: null, phoneMasked: null, consultant: null,
-  paymentMethod: null, tradeIn: null, source: null,
+  paymentMethod: null, tradeIn: null, source: null, tradeInBrand: null, tradeInModel: null,
 }
 
 describe('sales fixtures', () => {
@@ -61,7 +61,7 @@ describe('sales fixtures', () => {
   it('reads the GB18030 CSV with other Chinese headers and every value-added column', async () => {
     const { table, guess, result } = await importFile('dms-sales-gbk.csv')
     expect(table.encoding).toBe('gb18030')
-    expect(guess.columns).toHaveLength(24)
+    expect(guess.columns).toHaveLength(26)
     expect(guess.unmapped.map((u) => u.header)).toEqual(['备注'])
     expect(table.skipped.map((s) => [s.rowNumber, s.why])).toEqual([[3, 'blank'], [5, 'total']])
     expect(result.rejected).toEqual([])
@@ -71,7 +71,7 @@ describe('sales fixtures', () => {
       listPriceFen: 20_990_000, transactionPriceFen: 18_680_000, discountFen: 2_310_000, grossProfitFen: 650_000,
       accessoriesRevenueFen: 380_000, financeIncomeFen: 200_000, insuranceIncomeFen: 150_000, warrantyIncomeFen: 80_000,
       customerName: '周杰', nameKey: '周杰', phone: '13700003333', phoneMasked: '137****3333', consultant: '王强',
-      paymentMethod: 'loan', tradeIn: true, source: '抖音直播',
+      paymentMethod: 'loan', tradeIn: true, source: '抖音直播', tradeInBrand: '本田', tradeInModel: '雅阁 2019款',
     })
     expect(byRow(result).get(4)).toMatchObject({ vin: 'LSVAX60E7R2111111', invoiceDate: '2026-10-15', grossProfitFen: -300_000, accessoriesRevenueFen: 0, warrantyIncomeFen: null })
   })

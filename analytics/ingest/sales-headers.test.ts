@@ -46,9 +46,13 @@ describe('matchSalesField', () => {
   it('is less sure of a guess from part of a header, and leaves other columns alone', () => {
     expect(matchSalesField('实际开票日期')).toMatchObject({ field: 'invoiceDate', confidence: 0.6 })
     expect(matchSalesField('日期')).toMatchObject({ field: 'invoiceDate', confidence: 0.5 })
-    for (const other of ['序号', '置换车型', '二手车评估价', '赠送精品', '精品成本', '客户类型', '销售门店', '身份证号', '车型代码', '备注', '', '贷款银行']) {
+    for (const other of ['序号', '置换车型评估', '二手车评估价', '赠送精品', '精品成本', '客户类型', '销售门店', '身份证号', '车型代码', '备注', '', '贷款银行']) {
       expect(fieldOf(other), other).toBeNull()
     }
+    // the traded-in car is named by its own columns, never taken for the car sold (conquest, SPEC §5)
+    expect(matchSalesField('置换车型')).toMatchObject({ field: 'tradeInModel', confidence: 1 })
+    expect(matchSalesField('置换品牌')).toMatchObject({ field: 'tradeInBrand', confidence: 1 })
+    expect(matchSalesField('二手车车型')).toMatchObject({ field: 'tradeInModel', confidence: 1 })
     expect(isKnownSalesHeader('车架号')).toBe(true)
     expect(isKnownSalesHeader('备注')).toBe(false)
   })

@@ -69,6 +69,11 @@ const ALIASES: Record<SaleField, Array<string | [string, number]>> = {
   ],
   paymentMethod: ['付款方式', '购买方式', '支付方式', '购车方式', '付款类型', '按揭全款', '全款按揭', '贷款全款', 'paymentmethod', 'paymenttype', 'payment', 'purchasetype'],
   tradeIn: ['置换', '是否置换', '二手车置换', '是否二手车置换', '置换情况', '置换标识', '置换业务', 'tradein', 'istradein', 'tradeinflag'],
+  tradeInBrand: ['置换品牌', '置换车品牌', '旧车品牌', '二手车品牌', '原车品牌', '置换车辆品牌', 'tradeinbrand', 'oldcarbrand', 'tradeinmake'],
+  tradeInModel: [
+    '置换车型', '置换车系', '置换车辆', '置换车辆车型', '旧车车型', '旧车车系', '二手车车型', '二手车车系', '原车车型', '原车车系',
+    'tradeinmodel', 'tradeinvehicle', 'tradeincar', 'oldcarmodel',
+  ],
   source: [
     '客户来源', '信息来源', '线索来源', '来源', '来源渠道', '获客渠道', '客源渠道', '客户渠道', '来店渠道', '渠道', '信息渠道', '集客渠道', '客户来源渠道',
     'source', 'leadsource', 'customersource', 'channel',

@@ -79,7 +79,7 @@ const countSupersededQuery = (fresh: string, earlier: string[]) =>
   defineQuery<{ storeId: string }>()({
     name: 'sales.superseded.count',
     sql: `SELECT count(DISTINCT n.sale_key)::INTEGER AS n FROM read_parquet(${fileLiteral(fresh)}) n
-          WHERE n.sale_key IN (SELECT sale_key FROM read_parquet([${earlier.map((f) => fileLiteral(f)).join(', ')}]) WHERE store_id = $storeId::UUID)`,
+          WHERE n.sale_key IN (SELECT sale_key FROM read_parquet([${earlier.map((f) => fileLiteral(f)).join(', ')}], union_by_name = true) WHERE store_id = $storeId::UUID)`,
   })
 
 /** How many sales of the store, in earlier imports' files, the new file's rows supersede (same key). */

@@ -37,6 +37,8 @@ export const SALE_FIELDS = [
   'paymentMethod',
   'tradeIn',
   'source',
+  'tradeInBrand',
+  'tradeInModel',
 ] as const
 export type SaleField = (typeof SALE_FIELDS)[number]
 
@@ -109,6 +111,10 @@ export const SaleRecordSchema = z
     tradeIn: z.boolean().nullable(),
     /** 客户来源 as the DMS records it (its words, not Roadshow's channels) */
     source: text.nullable(),
+    /** 置换品牌: the brand of the car the buyer traded in (conquest: buyers who came from a competitor) */
+    tradeInBrand: text.nullable(),
+    /** 置换车型: its model (some exports write brand and model in this one column) */
+    tradeInModel: text.nullable(),
   })
   .refine((r) => r.vin !== null || r.orderNo !== null, { message: 'sales.reason.idMissing', path: ['vin'] })
   .refine((r) => r.invoiceDate !== null || r.orderDate !== null, { message: 'sales.reason.dateMissing', path: ['invoiceDate'] })

@@ -49,6 +49,9 @@ export const STAGED_COLUMNS = [
   ['payment_method', 'VARCHAR'],
   ['trade_in', 'BOOLEAN'],
   ['source', 'VARCHAR'],
+  // added after the first files were written: a view reads older files by column name (ADR 015)
+  ['trade_in_brand', 'VARCHAR'],
+  ['trade_in_model', 'VARCHAR'],
 ] as const
 
 const COMMA = 44
@@ -276,6 +279,8 @@ export class SalesStage {
     this.str(r.paymentMethod)
     this.bool(r.tradeIn)
     this.str(r.source)
+    this.str(r.tradeInBrand)
+    this.str(r.tradeInModel)
     this.end()
   }
 }

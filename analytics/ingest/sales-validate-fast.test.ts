@@ -87,8 +87,8 @@ const USUAL: Record<string, () => string | null> = {
   tradeIn: () => pick(['是', '否']),
 }
 
-const HEADERS = ['序号', '车架号', '订单号', '开票日期', '订单日期', '交车日期', '品牌', '车系', '车型', '颜色', '指导价', '成交价', '优惠金额', '毛利', '精品收入', '金融收入', '保险返利', '客户姓名', '手机', '销售顾问', '付款方式', '是否置换', '客户来源']
-const KINDS = ['seq', 'vin', 'order', 'date', 'date', 'date', 'text', 'text', 'text', 'text', 'money', 'money', 'money', 'money', 'money', 'money', 'money', 'name', 'phone', 'text', 'payment', 'tradeIn', 'text']
+const HEADERS = ['序号', '车架号', '订单号', '开票日期', '订单日期', '交车日期', '品牌', '车系', '车型', '颜色', '指导价', '成交价', '优惠金额', '毛利', '精品收入', '金融收入', '保险返利', '客户姓名', '手机', '销售顾问', '付款方式', '是否置换', '客户来源', '置换品牌', '置换车型']
+const KINDS = ['seq', 'vin', 'order', 'date', 'date', 'date', 'text', 'text', 'text', 'text', 'money', 'money', 'money', 'money', 'money', 'money', 'money', 'name', 'phone', 'text', 'payment', 'tradeIn', 'text', 'text', 'text']
 
 /** 'all': every cell drawn from every form; 'one': one cell so, the others usual */
 function makeRows(kinds: readonly string[], count: number, mode: 'all' | 'one'): TableRow[] {

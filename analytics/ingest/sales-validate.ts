@@ -195,6 +195,8 @@ export function createSalesValidator(options: SalesValidatorOptions) {
     paymentMethod: ix('paymentMethod'),
     tradeIn: ix('tradeIn'),
     source: ix('source'),
+    tradeInBrand: ix('tradeInBrand'),
+    tradeInModel: ix('tradeInModel'),
   }
 
   const scale = (field: SaleField): MoneyScale => scaleOf[field] ?? 1
@@ -417,6 +419,8 @@ export function createSalesValidator(options: SalesValidatorOptions) {
       paymentMethod,
       tradeIn,
       source: text(cells, I.source, 'source'),
+      tradeInBrand: text(cells, I.tradeInBrand, 'tradeInBrand'),
+      tradeInModel: text(cells, I.tradeInModel, 'tradeInModel'),
     }
 
     // the same sale twice in one file: the second is refused, naming the first
@@ -690,6 +694,8 @@ export function createSalesValidator(options: SalesValidatorOptions) {
       stage.bool(t)
     }
     if (!putText(stage, I.source, 200)) return false
+    if (!putText(stage, I.tradeInBrand, 200)) return false
+    if (!putText(stage, I.tradeInModel, 200)) return false
     stage.end()
 
     if (vinSlot >= 0) vinsSeen.add(vinSlot, vinText, vinFrom, vinTo, rowNumber)

@@ -30,6 +30,27 @@ ORDER BY leads DESC, brand, model, reason`,
   row: z.object({ brand: z.string(), model: z.string(), reason: z.string(), leads: z.number() }),
 })
 
+/**
+ * Conquest's other half (SPEC §5, "buyers who came from a competitor brand"): our sales in a
+ * period whose buyer traded in a car, by the traded-in brand and model as the DMS export names
+ * them (置换品牌 / 置换车型; either may be missing, and some exports write both in the model
+ * column). The current row of each sale (`sales`), dated by its invoice, else its order.
+ */
+export const tradedIn = defineQuery<{ storeIds: SqlList; from: string; to: string }>()({
+  name: 'competitors.tradedIn',
+  sql: `
+SELECT coalesce(nullif(trim(s.trade_in_brand), ''), '') AS brand,
+       coalesce(nullif(trim(s.trade_in_model), ''), '') AS model,
+       CAST(count(*) AS INTEGER) AS buyers
+FROM sales s
+WHERE list_contains($storeIds::UUID[], s.store_id)
+  AND coalesce(s.invoice_date, s.order_date) >= CAST($from AS DATE) AND coalesce(s.invoice_date, s.order_date) < CAST($to AS DATE)
+  AND (nullif(trim(s.trade_in_brand), '') IS NOT NULL OR nullif(trim(s.trade_in_model), '') IS NOT NULL)
+GROUP BY 1, 2
+ORDER BY buyers DESC, brand, model`,
+  row: z.object({ brand: z.string(), model: z.string(), buyers: z.number() }),
+})
+
 /** Whether the sync has made the lead tables yet (the first sync after a start). */
 export const leadTablesPresent = defineQuery()({
   name: 'competitors.leadTablesPresent',

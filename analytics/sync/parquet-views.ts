@@ -88,11 +88,14 @@ export function parquetFiles(resolved: readonly ResolvedParquetView[]): ParquetF
   return out
 }
 
-/** The file list as a view's definition takes it; a zero-row table of the declared columns when there is no file, so queries still bind. */
+/**
+ * The file list as a view's definition takes it, its columns matched by name: a column added
+ * to the format later (e.g. the sales' trade-in brand and model) reads as NULL from the files
+ * written before it. A zero-row table of the declared columns when there is no file, so queries still bind. */
 async function createView(c: AnalyticsConnection, { view, files }: ResolvedParquetView) {
   if (files.length) {
     const list = files.map(pathLiteral).join(', ')
-    await runStatement(c, `views.create.${view.name}`, `CREATE OR REPLACE VIEW ${ident(view.name)} AS SELECT * FROM read_parquet([${list}])`)
+    await runStatement(c, `views.create.${view.name}`, `CREATE OR REPLACE VIEW ${ident(view.name)} AS SELECT * FROM read_parquet([${list}], union_by_name = true)`)
   } else {
     const empty = ident(`_empty_${view.name}`)
     await runStatement(c, `views.empty.${view.name}`, `CREATE OR REPLACE TABLE ${empty} (${view.emptyColumns})`)
@@ -157,7 +160,7 @@ export async function updateParquetViews(
       let scope: string | undefined
       if (!replaced) {
         scope = '_latest_keys'
-        const list = added.length ? `read_parquet([${added.map(pathLiteral).join(', ')}])` : `(SELECT ${keys} FROM ${ident(t.name)} LIMIT 0)`
+        const list = added.length ? `read_parquet([${added.map(pathLiteral).join(', ')}], union_by_name = true)` : `(SELECT ${keys} FROM ${ident(t.name)} LIMIT 0)`
         await runStatement(c, 'views.latest.keys', `CREATE OR REPLACE TEMP TABLE ${scope} AS SELECT DISTINCT ${keys} FROM ${list}`)
       }
       // the rows as they are now and as the table has them, for the keys looked at; what differs changed

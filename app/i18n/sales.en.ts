@@ -24,6 +24,8 @@ export const salesEn = {
   'sales.field.consultant': 'Sales consultant',
   'sales.field.paymentMethod': 'Payment method',
   'sales.field.tradeIn': 'Trade-in',
+  'sales.field.tradeInBrand': 'Trade-in brand',
+  'sales.field.tradeInModel': 'Trade-in model',
   'sales.field.source': 'Customer source',
 
   'sales.payment.full': 'Full payment',

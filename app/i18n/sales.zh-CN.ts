@@ -26,6 +26,8 @@ export const salesZhCN: Record<keyof typeof salesEn, string> = {
   'sales.field.consultant': '销售顾问',
   'sales.field.paymentMethod': '付款方式',
   'sales.field.tradeIn': '置换',
+  'sales.field.tradeInBrand': '置换品牌',
+  'sales.field.tradeInModel': '置换车型',
   'sales.field.source': '客户来源',
 
   'sales.payment.full': '全款',

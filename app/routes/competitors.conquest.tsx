@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
-import { conquestSpec } from '../../analytics/charts/competitors'
+import { conquestSpec, tradeInSpec } from '../../analytics/charts/competitors'
 import { LOST_REASONS } from '../../db/schema/enums'
 import { ChartSvg } from '../components/charts/chart-svg'
 import { AnalysisDownloads, CompetitorAnalysisHead } from '../components/competitor-analysis-head'
@@ -17,6 +17,8 @@ import { storeToday } from '../utils/zoned-time'
 
 const reasonLabel = (t: Translate, reason: string) => ((LOST_REASONS as readonly string[]).includes(reason) ? t(`leads.lostReason.${reason as (typeof LOST_REASONS)[number]}`) : reason)
 
+const carLabel = (r: { brand: string; model: string }) => `${r.brand} ${r.model}`.trim()
+
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'competitor:read')
   const filters = parseQuery(request, SegmentAnalysisSchema, user)
@@ -30,13 +32,21 @@ export async function loader({ request }: LoaderFunctionArgs) {
         ),
       )
     : null
-  return { conquest: p, svg, stores: user.stores.map((s) => ({ id: s.id, name: s.name })), today: storeToday(user.stores) }
+  const tradeInSvg = p.tradeIns.length
+    ? await renderChartSvg(
+        tradeInSpec(
+          p.tradeIns.map((r) => ({ label: carLabel(r), buyers: r.buyers })),
+          { font: CHART_FONT, title: t('competitors.tradeIns.chartTitle'), axis: t('competitors.tradeIns.axis') },
+        ),
+      )
+    : null
+  return { conquest: p, svg, tradeInSvg, stores: user.stores.map((s) => ({ id: s.id, name: s.name })), today: storeToday(user.stores) }
 }
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'competitors.tab.conquest')
 
 export default function ConquestPage() {
-  const { conquest: p, svg, stores, today } = useLoaderData<typeof loader>()
+  const { conquest: p, svg, tradeInSvg, stores, today } = useLoaderData<typeof loader>()
   const { t, num } = useI18n()
   return (
     <>
@@ -91,6 +101,44 @@ export default function ConquestPage() {
             </ul>
           </>
         ) : null}
+      </section>
+      <section className="card" aria-labelledby="ti-h">
+        <h2 id="ti-h">{t('competitors.tradeIns.title')}</h2>
+        <p className="muted small">
+          {t('competitors.tradeIns.intro')} {p.tradeInTotal ? t('competitors.tradeIns.total', { count: num(p.tradeInTotal) }) : null}
+        </p>
+        {!p.salesReady ? (
+          <p className="muted small" role="status">
+            {t('competitors.tradeIns.notReady')}
+          </p>
+        ) : p.tradeIns.length ? (
+          <>
+            {tradeInSvg ? <ChartSvg className="fit" svg={tradeInSvg} title={t('competitors.tradeIns.chartTitle')} /> : null}
+            <AnalysisDownloads path="/competitors/conquest/trade-ins" />
+            <div className="table-wrap" tabIndex={0}>
+              <table data-testid="trade-ins">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('competitors.col.tradedIn')}</th>
+                    <th scope="col" className="num">
+                      {t('competitors.col.buyers')}
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {p.tradeIns.map((r, i) => (
+                    <tr key={i}>
+                      <td>{carLabel(r)}</td>
+                      <td className="num">{num(r.buyers)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
+        ) : (
+          <p className="empty">{t('competitors.tradeIns.empty')}</p>
+        )}
       </section>
     </>
   )

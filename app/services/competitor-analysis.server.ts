@@ -1,7 +1,7 @@
 import { and, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm'
 import { sqlList, withAnalytics } from '../../analytics/duckdb'
 import { runQuery } from '../../analytics/query'
-import { leadTablesPresent, lostLeads } from '../../analytics/queries/conquest'
+import { leadTablesPresent, lostLeads, tradedIn } from '../../analytics/queries/conquest'
 import { ourPricesByMonth } from '../../analytics/queries/price-position'
 import { salesViewPresent } from '../../analytics/queries/sales-list'
 import type { DataTable } from '../../analytics/export/data-table'
@@ -38,7 +38,7 @@ async function analysisScope(user: SessionUser, filters: SegmentFilters, now: Da
   const { from, to } = queryPeriod(filters, today) ?? { from: monthStart(today, 11), to: addDays(today, 1) }
   const all = await listSegments(user)
   const segment = all.find((s) => s.id === filters.segment) ?? (firstSegment ? (all[0] ?? null) : null)
-  return { stores, base: { from, to, storeIds: stores.map((s) => s.id), segments: all.map(({ id, name }) => ({ id, name })), segment } }
+  return { stores, allSegments: all, base: { from, to, storeIds: stores.map((s) => s.id), segments: all.map(({ id, name }) => ({ id, name })), segment } }
 }
 
 /** "brand model" of each model: how the analyses match observations and lost leads to a segment. */
@@ -218,6 +218,44 @@ export type Conquest = {
   /** lost without a competitor named, by reason */
   otherwise: Array<{ reason: string; leads: number }>
   total: number
+  /** false until the analytical store has the imported sales */
+  salesReady: boolean
+  /** our buyers in the period who traded in a competitor's car (the segment's, when one is chosen), by that car, most first */
+  tradeIns: TradeInRow[]
+  /** all of them */
+  tradeInTotal: number
+}
+
+export type TradeInRow = { brand: string; model: string; buyers: number }
+
+const carKey = (text: string) => text.replace(/\s+/g, '').toLowerCase()
+
+/** Two brand names for one brand: the same, or one inside the other (东风日产 and 日产). */
+const sameBrand = (a: string, b: string) => Boolean(a && b) && (a === b || a.includes(b) || b.includes(a))
+
+/**
+ * Whether a traded-in car, as a DMS export names it, is this brand and model: the brand when
+ * the export gives one (else perhaps written before the model: 本田雅阁), and a model that
+ * begins with the model's name (雅阁 2019款 is a 雅阁).
+ */
+export function tradedInCarIs(car: { brand: string; model: string }, target: { brand: string; model: string }): boolean {
+  const brand = carKey(car.brand)
+  let model = carKey(car.model)
+  const targetBrand = carKey(target.brand)
+  const targetModel = carKey(target.model)
+  if (!targetModel) return false
+  if (brand) {
+    if (!sameBrand(brand, targetBrand)) return false
+  } else if (targetBrand && model.startsWith(targetBrand)) model = model.slice(targetBrand.length)
+  return model.startsWith(targetModel)
+}
+
+/** Whether a traded-in car is one of ours: a brand of the stores or of our side of a segment, or one of our segment models. */
+function tradedInOurs(car: { brand: string; model: string }, ourBrands: readonly string[], ourModels: ReadonlyArray<{ brand: string; model: string }>) {
+  const brand = carKey(car.brand)
+  const model = carKey(car.model)
+  if (ourBrands.some((b) => (brand ? sameBrand(brand, b) : model.startsWith(b)))) return true
+  return ourModels.some((m) => tradedInCarIs(car, m))
 }
 
 /**
@@ -225,32 +263,60 @@ export type Conquest = {
  * lost-lead records (战败: brand, model and reason), in the analytical store.
  */
 export async function conquest(user: SessionUser, filters: SegmentFilters, now = new Date()): Promise<Conquest> {
-  const { stores, base } = await analysisScope(user, filters, now, false)
+  const { stores, allSegments, base } = await analysisScope(user, filters, now, false)
   const { from, to, segment } = base
   const timeZone = stores[0]?.timeZone ?? 'Asia/Shanghai'
-  const empty = { toCompetitors: [], otherwise: [], total: 0 }
+  const empty = { toCompetitors: [], otherwise: [], total: 0, salesReady: true, tradeIns: [], tradeInTotal: 0 }
   if (!stores.length) return { ...base, ready: true, ...empty }
-  const rows = await withAnalytics(async (c) => {
-    const [present] = await runQuery(c, leadTablesPresent, {})
-    if ((present?.n ?? 0) < 2) return null
-    return runQuery(c, lostLeads, {
-      storeIds: sqlList(base.storeIds),
-      from: zonedDayRange(from, timeZone)!.start.toISOString(),
-      to: zonedDayRange(to, timeZone)!.start.toISOString(),
-      pairs: sqlList(segment ? pairsOf(segment.theirs) : []),
-      anyPair: !segment,
-    })
+  const found = await withAnalytics(async (c) => {
+    const [leadTables] = await runQuery(c, leadTablesPresent, {})
+    const [salesTable] = await runQuery(c, salesViewPresent, {})
+    const lost =
+      (leadTables?.n ?? 0) < 2
+        ? null
+        : await runQuery(c, lostLeads, {
+            storeIds: sqlList(base.storeIds),
+            from: zonedDayRange(from, timeZone)!.start.toISOString(),
+            to: zonedDayRange(to, timeZone)!.start.toISOString(),
+            pairs: sqlList(segment ? pairsOf(segment.theirs) : []),
+            anyPair: !segment,
+          })
+    // sales are dated by their store's calendar day, as the period is
+    const traded = (salesTable?.n ?? 0) > 0 ? await runQuery(c, tradedIn, { storeIds: sqlList(base.storeIds), from, to }) : null
+    return { lost, traded }
   })
-  if (!rows) return { ...base, ready: false, ...empty }
+  const rows = found.lost ?? []
   const named = rows.filter((r) => r.brand || r.model)
   const otherwise = new Map<string, number>()
   for (const r of rows.filter((x) => !x.brand && !x.model)) otherwise.set(r.reason, (otherwise.get(r.reason) ?? 0) + r.leads)
+  // a trade-in of our own brand is loyalty, not conquest; with a segment, only its competitors' cars
+  const ourBrands = [...new Set([...stores.map((s) => s.brand), ...allSegments.flatMap((x) => x.ours.map((m) => m.brand))].map(carKey).filter(Boolean))]
+  const ourModels = segment ? segment.ours : []
+  const theirs = (found.traded ?? []).filter((car) => !tradedInOurs(car, ourBrands, ourModels))
+  // within a segment, each car counts for the segment's model it is (轩逸 2018款 and 东风日产 轩逸 are both 日产 轩逸)
+  const tradeIns: TradeInRow[] = segment
+    ? segment.theirs
+        .map((m) => ({ brand: m.brand, model: m.model, buyers: theirs.filter((car) => tradedInCarIs(car, m)).reduce((n, car) => n + car.buyers, 0) }))
+        .filter((r) => r.buyers > 0)
+        .sort((a, b) => b.buyers - a.buyers)
+    : theirs
   return {
     ...base,
-    ready: true,
+    ready: found.lost !== null,
     toCompetitors: named,
     otherwise: [...otherwise].map(([reason, leads]) => ({ reason, leads })).sort((a, b) => b.leads - a.leads),
     total: rows.reduce((s, r) => s + r.leads, 0),
+    salesReady: found.traded !== null,
+    tradeIns,
+    tradeInTotal: tradeIns.reduce((s, r) => s + r.buyers, 0),
+  }
+}
+
+/** The trade-ins' rows as their download holds them. */
+export function tradeInTable(p: Conquest): DataTable {
+  return {
+    columns: [{ name: 'traded_in_brand', type: 'text' }, { name: 'traded_in_model', type: 'text' }, { name: 'buyers', type: 'number' }],
+    rows: p.tradeIns.map((r) => [r.brand, r.model, r.buyers]),
   }
 }
 
