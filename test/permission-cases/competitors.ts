@@ -62,6 +62,7 @@ export const cases: Case[] = [
   { route: 'competitors.promotions_.data.ts', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/promotions/data?format=csv' },
   { route: 'competitors.conquest.tsx', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/conquest' },
   { route: 'competitors.conquest_.data.ts', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/conquest/data?format=csv' },
+  { route: 'competitors.conquest_.trade-ins.ts', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/conquest/trade-ins?format=csv' },
   { route: 'competitors.segments.tsx', method: 'GET', allowed: [...READERS, 'otherStoreSpecialist'], path: () => '/competitors/segments' },
   {
     route: 'competitors.segments.tsx',
