@@ -13,10 +13,16 @@ import { startHousekeeping, stopHousekeeping } from './services/housekeeping.ser
 import { startJobRunner, stopJobRunner } from './services/jobs-runner.server'
 import { failInterruptedImports } from './services/lead-import.server'
 import { failInterruptedSalesImports } from './services/sales-import.server'
+import { failInterruptedObservationImports } from './services/observation-import.server'
 // registers the sales_import job kind with the runner (ADR 014)
 import { queueSeedSalesImports } from './services/sales-import-job.server'
+import { queueSeedMarketImports } from './services/market-import-job.server'
 // registers the lead-platform import's job kind
 import './services/lead-import-job.server'
+// registers the market-data import's job kind
+import './services/market-import-job.server'
+// registers the competitor-observation import's job kind
+import './services/observation-import-job.server'
 import './services/kept-file-erasure.server'
 import { getEnv } from './utils/env.server'
 import { NonceProvider } from './utils/nonce'
@@ -49,15 +55,17 @@ export async function startup() {
     const seeded = await seedDemoIfEmpty(handle.db, { hashPassword, hashPhone, deriveUtm })
     if (seeded) {
       // the sales exports hold names and phones: only the counts are logged
-      const { salesExports, specialistId, ...counts } = seeded
+      const { salesExports, marketExports, specialistId, ...counts } = seeded
       log('info', 'demo data seeded', counts)
       await queueSeedSalesImports(salesExports, specialistId)
+      await queueSeedMarketImports(marketExports, specialistId)
     }
   }
   log('info', 'database ready', { kind: handle.kind })
   // imports a killed process left running (导入中) are marked failed, with the reason, and can be retried
   await failInterruptedImports()
   await failInterruptedSalesImports({ atStart: true })
+  await failInterruptedObservationImports()
   startHousekeeping()
   // background jobs (imports): the embedded database has one process, so whatever it left running is dead
   await startJobRunner({ concurrency: env.JOB_CONCURRENCY, recoverAll: handle.kind === 'pglite', startDelayMs: env.JOB_START_DELAY_S * 1000 })

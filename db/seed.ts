@@ -18,6 +18,7 @@ import {
 import type { CampaignForm, CampaignPurpose, CampaignStatus, Medium, Role } from './schema/enums'
 import { seedCapture, type CaptureSeedOptions, type SeedCampaign } from './seed-capture'
 import { seedCompetitors } from './seed-competitors'
+import { demoMarketExports } from './seed-market'
 
 import { DEMO_PASSWORD } from './demo'
 
@@ -407,6 +408,8 @@ export async function seedDemo(tx: DbOrTx, { hashPassword, hashPhone, deriveUtm,
     campaigns: PLANS.length,
     ...capture,
     competitorObservations: competitors.observations,
+    // a year of the region's registrations, imported into each store on first run
+    marketExports: demoMarketExports([hz, nb], base),
     specialistId: byEmail.get('specialist@roadshow.demo')!.id,
   }
 }

@@ -12,6 +12,10 @@ import { JobError } from '../app/services/jobs.server'
 import { keepImportFile } from '../app/services/import-files.server'
 import { runSalesImport, type SalesImportResult } from '../app/services/sales-import.server'
 import { salesFileExt } from '../app/services/sales-import-job.server'
+import { MARKET_MEASURES, type MarketMeasure } from '../app/schemas/market'
+import { runMarketImport, type MarketImportResult } from '../app/services/market-import.server'
+import { marketFileExt } from '../app/services/market-import-job.server'
+import { observationFileExt, runObservationImport, type ObservationImportResult } from '../app/services/observation-import.server'
 
 /**
  * `npm run import -- leads FILE --store <store id or name> [--platform auto|autohome|bitauto|dongchedi|other]
@@ -20,7 +24,9 @@ import { salesFileExt } from '../app/services/sales-import-job.server'
  */
 const USAGE =
   'Usage: npm run import -- leads FILE --store <store id or name> [--platform auto|autohome|bitauto|dongchedi|other] [--user <email>] [--json]\n' +
-  '       npm run import -- sales FILE --store <store id or name> [--user <email>] [--json]'
+  '       npm run import -- sales FILE --store <store id or name> [--user <email>] [--json]\n' +
+  '       npm run import -- market FILE --store <store id or name> [--measure registrations|sales] [--user <email>] [--json]\n' +
+  '       npm run import -- observations FILE --store <store id or name> [--user <email>] [--json]'
 
 const t = translator('en')
 const say = (message: string | null) => {
@@ -37,6 +43,7 @@ async function main(): Promise<number> {
     options: {
       store: { type: 'string' },
       platform: { type: 'string', default: 'auto' },
+      measure: { type: 'string' },
       user: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -47,17 +54,16 @@ async function main(): Promise<number> {
     return 0
   }
   const [kind, file] = positionals
-  if (kind !== 'leads' && kind !== 'sales') {
-    throw new UsageError(
-      kind === 'competitors' || kind === 'market'
-        ? `Imports of ${kind} are not available yet: only lead-platform exports (leads) and sales exports (sales) are.\n${USAGE}`
-        : USAGE,
-    )
+  if (kind !== 'leads' && kind !== 'sales' && kind !== 'market' && kind !== 'observations') {
+    throw new UsageError(kind === 'competitors' ? `Competitor observations import as “observations”.\n${USAGE}` : USAGE)
   }
   if (!file) throw new UsageError(`Name the file to import.\n${USAGE}`)
   if (!values.store) throw new UsageError(`Name the store with --store.\n${USAGE}`)
   if (!(PLATFORM_CHOICES as readonly string[]).includes(values.platform!)) {
     throw new UsageError(`--platform must be one of ${PLATFORM_CHOICES.join(', ')}.`)
+  }
+  if (values.measure !== undefined && !(MARKET_MEASURES as readonly string[]).includes(values.measure)) {
+    throw new UsageError(`--measure must be one of ${MARKET_MEASURES.join(', ')}.`)
   }
   let bytes: Buffer
   try {
@@ -90,6 +96,29 @@ async function main(): Promise<number> {
       const kept = await keepImportFile(bytes, ext)
       const result = await runSalesImport({ storeId: store.id, fileHash: kept.hash, ext, fileName: path.basename(file).slice(0, 255), mapping: null, createdById: userId })
       reportSales(result, store.name, path.basename(file), values.json!)
+      return 0
+    }
+    if (kind === 'market') {
+      // the job's handler, run inline; without --measure the file's headers say it (销量: sales), else registrations
+      const kept = await keepImportFile(bytes, marketFileExt(bytes))
+      const result = await runMarketImport({
+        storeId: store.id,
+        fileHash: kept.hash,
+        ext: marketFileExt(bytes),
+        fileName: path.basename(file).slice(0, 255),
+        measure: (values.measure as MarketMeasure | undefined) ?? null,
+        mapping: null,
+        createdById: userId,
+      })
+      reportMarket(result, store.name, path.basename(file), values.json!)
+      return 0
+    }
+    if (kind === 'observations') {
+      // the job's handler, run inline; the mapping is the store's remembered one, else the guess
+      const ext = observationFileExt(bytes)
+      const kept = await keepImportFile(bytes, ext)
+      const result = await runObservationImport({ storeId: store.id, fileHash: kept.hash, ext, fileName: path.basename(file).slice(0, 255), mapping: null, createdById: userId, ip: null })
+      reportObservations(result, store.name, path.basename(file), values.json!)
       return 0
     }
     const result = await importLeadFile({
@@ -148,6 +177,41 @@ function reportSales(result: SalesImportResult, storeName: string, fileName: str
   )
   for (const row of result.firstRejected) console.log(`  row ${row.rowNumber}${row.column ? `, ${row.column}` : ''}: ${say(row.reason)}`)
   if (result.rejected > result.firstRejected.length) console.log('  … every rejected row is listed in the import report')
+}
+
+function reportMarket(result: MarketImportResult, storeName: string, fileName: string, json: boolean) {
+  if (json) {
+    console.log(JSON.stringify({ ok: true, ...result }))
+    return
+  }
+  console.log(
+    result.reused
+      ? `${fileName} was already imported into ${storeName} (import ${result.importId}): nothing changed.`
+      : `Imported ${fileName} into ${storeName} (import ${result.importId}, ${result.measure}).`,
+  )
+  const s = result.skipped
+  console.log(
+    `  ${result.imported} rows imported (${result.figures} figures; months ${result.months.join(', ') || 'none'}), ${result.rejected} rows rejected, ` +
+      `skipped ${s.title} title, ${s.blank} blank and ${s.total} totals rows`,
+  )
+  for (const row of result.firstRejected) console.log(`  row ${row.rowNumber}${row.column ? `, ${row.column}` : ''}: ${say(row.reason)}`)
+  if (result.rejected > result.firstRejected.length) console.log('  … every rejected row is listed in the import report')
+}
+
+function reportObservations(result: ObservationImportResult, storeName: string, fileName: string, json: boolean) {
+  if (json) {
+    console.log(JSON.stringify({ ok: true, ...result }))
+    return
+  }
+  console.log(
+    result.reused
+      ? `${fileName} was already imported into ${storeName} (import ${result.importId}): nothing changed.`
+      : `Imported ${fileName} into ${storeName} (import ${result.importId}).`,
+  )
+  const s = result.skipped
+  console.log(`  ${result.imported} observations imported, ${result.failed} rows refused, skipped ${s.title} title, ${s.blank} blank and ${s.total} totals rows`)
+  for (const row of result.firstFailed) console.log(`  row ${row.rowNumber}${row.column ? `, ${row.column}` : ''}: ${say(row.reason)}`)
+  if (result.failed > result.firstFailed.length) console.log('  … every refused row is listed on the import page and in its download')
 }
 
 try {

@@ -6,6 +6,7 @@ import { deriveUtm } from '../app/utils/utm'
 import iconv from 'iconv-lite'
 import { keepImportFile } from '../app/services/import-files.server'
 import { runSalesImport } from '../app/services/sales-import.server'
+import { runMarketImport } from '../app/services/market-import.server'
 
 // `npm run db:seed`: migrates, then seeds the demo dealer group into an empty database.
 const handle = await openDatabase()
@@ -14,14 +15,21 @@ try {
   const result = await seedDemoIfEmpty(handle.db, { hashPassword, hashPhone, deriveUtm })
   if (result) {
     // the stores' sales exports are imported here, as the server would in the background
-    const { salesExports, specialistId, ...counts } = result
+    const { salesExports, marketExports, specialistId, ...counts } = result
     let sales = 0
     for (const e of salesExports) {
       const kept = await keepImportFile(iconv.encode(e.csv, 'gb18030'), 'csv')
       const imported = await runSalesImport({ storeId: e.storeId, fileHash: kept.hash, ext: 'csv', fileName: e.fileName, mapping: null, createdById: specialistId })
       sales += imported.imported
     }
-    console.log(`Seeded ${JSON.stringify({ ...counts, sales })}`)
+    // and the region's market data
+    let marketFigures = 0
+    for (const e of marketExports) {
+      const kept = await keepImportFile(iconv.encode(e.csv, 'gb18030'), 'csv')
+      const imported = await runMarketImport({ storeId: e.storeId, fileHash: kept.hash, ext: 'csv', fileName: e.fileName, measure: 'registrations', mapping: null, createdById: specialistId })
+      marketFigures += imported.figures
+    }
+    console.log(`Seeded ${JSON.stringify({ ...counts, sales, marketFigures })}`)
   } else console.log('The database already has data: nothing seeded.')
 } finally {
   await handle.close()

@@ -256,7 +256,7 @@ describe('what competitors did while a campaign ran', () => {
     )
     // a campaign of a model in no segment: nothing to compare, and it says so
     const other = await competitorsDuring(user, { storeId: storeA, warmupStart: null, startDate: '2026-10-15', endDate: '2026-11-05', models: ['途昂'] })
-    expect(other).toEqual({ segments: [], promotions: [], priceMoves: [] })
+    expect(other).toEqual({ segments: [], promotions: [], priceMoves: [], shareChanges: [] })
     // a draft without dates: nothing at all
     expect(await competitorsDuring(user, { storeId: storeA, warmupStart: null, startDate: null, endDate: null, models: [] })).toBeNull()
   })

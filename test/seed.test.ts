@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { closeAnalyticsDb } from '../analytics/duckdb'
 import { keepImportFile } from '../app/services/import-files.server'
 import { runSalesImport } from '../app/services/sales-import.server'
+import { runMarketImport } from '../app/services/market-import.server'
 import { parsePhone } from '../app/utils/phone'
 import { getDb } from '../db/client'
 import { seedDemoIfEmpty } from '../db/seed'
@@ -98,6 +99,17 @@ describe('the demo seed', () => {
         const known = await list(sql`select count(*)::int from leads where store_id = ${e.storeId} and phone_hash in (select jsonb_array_elements_text(${JSON.stringify(full)}::jsonb))`)
         expect(known[0]).toBeGreaterThan(2)
         expect(known[0]).toBeLessThan(full.length)
+      }
+      // the region's market data: a year of registrations for both cities, every row imported,
+      // every model of the demo segments in it
+      expect(first!.marketExports).toHaveLength(2)
+      for (const e of first!.marketExports) {
+        const kept = await keepImportFile(iconv.encode(e.csv, 'gb18030'), 'csv')
+        const result = await runMarketImport({ storeId: e.storeId, fileHash: kept.hash, ext: 'csv', fileName: e.fileName, measure: null, mapping: null, createdById: null })
+        expect(result).toMatchObject({ rejected: 0, measure: 'registrations', skipped: { title: 1, total: 1 } })
+        expect(result.months).toEqual(['2025-11', '2025-12', ...Array.from({ length: 10 }, (_, i) => `2026-${String(i + 1).padStart(2, '0')}`)])
+        const segmentModels = await list(sql`select model from segment_models`)
+        for (const model of segmentModels) expect(e.csv, String(model)).toContain(`,${model},`)
       }
     } finally {
       await closeAnalyticsDb()

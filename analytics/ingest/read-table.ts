@@ -79,7 +79,8 @@ const HEADER_SEARCH_ROWS = 30
 /** an .xlsx is a zip: its unpacked size is capped too, against zip bombs */
 const MAX_UNZIPPED_FACTOR = 20
 
-const TOTAL_ROW = /^(合\s*计|总\s*计|小\s*计|共\s*计|(grand\s+|sub)?totals?\b|sum\b)/i
+/** The first text of a totals row: 合计, 总计, 小计, 共计, Total, Subtotal, Grand total, Sum. */
+export const TOTAL_ROW = /^(合\s*计|总\s*计|小\s*计|共\s*计|(grand\s+|sub)?totals?\b|sum\b)/i
 
 
 export async function readTable(input: Uint8Array, options: ReadTableOptions): Promise<Table> {

@@ -3,6 +3,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import type { AnalyticsConnection } from '../duckdb'
 import { analyticsLog, defineQuery, runQuery, runStatement } from '../query'
+import { MARKET_PARQUET_VIEW } from './market-views'
 import { SALES_PARQUET_VIEW } from './sales-views'
 import type { PgSource } from './source'
 import { ident } from './tables'
@@ -38,7 +39,7 @@ export type ParquetView = {
  */
 export type LatestTable = { name: string; key: readonly string[]; order: string; columns: readonly string[] }
 
-export const PARQUET_VIEWS: ParquetView[] = [SALES_PARQUET_VIEW]
+export const PARQUET_VIEWS: ParquetView[] = [SALES_PARQUET_VIEW, MARKET_PARQUET_VIEW]
 
 export type ResolvedParquetView = { view: ParquetView; files: string[] }
 

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import { Form, useLocation, useSearchParams } from '@remix-run/react'
 import { addDays } from '../utils/days'
 import { useI18n } from '../utils/use-root'
@@ -12,7 +13,20 @@ type Analysis = { from: string; to: string; segments: Array<{ id: string; name: 
  * The head every competitor analysis shares: the title with the period shown, the tabs, and the
  * filters — store, segment (or every competitor, where the analysis allows it) and period.
  */
-export function CompetitorAnalysisHead({ analysis: a, stores, today, allSegments = false }: { analysis: Analysis; stores: Array<{ id: string; name: string }>; today: string; allSegments?: boolean }) {
+export function CompetitorAnalysisHead({
+  analysis: a,
+  stores,
+  today,
+  allSegments = false,
+  children,
+}: {
+  analysis: Analysis
+  stores: Array<{ id: string; name: string }>
+  today: string
+  allSegments?: boolean
+  /** the analysis's own filters, after the segment */
+  children?: ReactNode
+}) {
   const [params] = useSearchParams()
   const { pathname } = useLocation()
   const { t, day } = useI18n()
@@ -29,6 +43,7 @@ export function CompetitorAnalysisHead({ analysis: a, stores, today, allSegments
       <Form method="get" key={params.toString()} className="card filters" role="search">
         {stores.length > 1 ? <FilterSelect name="store" label={t('common.store')} value={params.get('store') ?? ''} options={stores.map((s) => ({ value: s.id, label: s.name }))} /> : null}
         <FilterSelect name="segment" label={t('segments.name')} value={a.segment?.id ?? ''} all={allSegments} options={a.segments.map((s) => ({ value: s.id, label: s.name }))} />
+        {children}
         <DateRange id="ca-period" label={t('range.period')} from={a.from} to={lastDay} today={today} />
         <FilterActions resetTo={pathname} />
       </Form>

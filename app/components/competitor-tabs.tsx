@@ -1,7 +1,7 @@
 import { NavLink } from '@remix-run/react'
 import { useI18n } from '../utils/use-root'
 
-/** The pages of competitor intelligence, one tap apart: what was seen, where our prices sit, the segments. */
+/** The pages of competitor intelligence, one tap apart: what was seen, where our prices sit, the market data, the segments. */
 export function CompetitorTabs() {
   const { t } = useI18n()
   const tabs = [
@@ -9,6 +9,8 @@ export function CompetitorTabs() {
     { to: '/competitors/price', label: t('competitors.tab.price') },
     { to: '/competitors/promotions', label: t('competitors.tab.promotions') },
     { to: '/competitors/conquest', label: t('competitors.tab.conquest') },
+    { to: '/competitors/share', label: t('competitors.tab.share') },
+    { to: '/competitors/market', label: t('market.tab') },
     { to: '/competitors/segments', label: t('competitors.tab.segments') },
   ]
   return (

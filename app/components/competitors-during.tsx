@@ -6,7 +6,13 @@ import { useI18n } from '../utils/use-root'
 export function CompetitorsDuringCard({ during, currency }: { during: CompetitorsDuring; currency: string }) {
   const { t, day, money, num, pct } = useI18n()
   const price = (fen: number | null) => (fen === null ? '—' : money(fen, currency))
-  const nothing = !during.promotions.length && !during.priceMoves.length
+  const nothing = !during.promotions.length && !during.priceMoves.length && !during.shareChanges.length
+  const share = (x: number | null) => (x === null ? t('competitors.during.noShare') : `${(x * 100).toFixed(1)}%`)
+  const points = (a: number | null, b: number | null) => (a === null || b === null ? '—' : `${b >= a ? '+' : ''}${((b - a) * 100).toFixed(1)} pt`)
+  const month = (m: string) => m.slice(0, 7)
+  const lastMonth = (to: string) => month(new Date(Date.parse(`${to}T00:00:00Z`) - 86_400_000).toISOString())
+  // one month shows as itself, more as first – last
+  const monthsOf = ([from, to]: [string, string]) => (month(from) === lastMonth(to) ? month(from) : `${month(from)} – ${lastMonth(to)}`)
   return (
     <section className="card" aria-labelledby="cd-h" data-testid="competitors-during">
       <h2 id="cd-h">{t('competitors.during.title')}</h2>
@@ -58,6 +64,48 @@ export function CompetitorsDuringCard({ during, currency }: { during: Competitor
             </tbody>
           </table>
         </div>
+      ) : null}
+      {during.shareChanges.length ? (
+        <div className="table-wrap" tabIndex={0} data-testid="share-change">
+          <table>
+            <caption className="small">
+              {t('competitors.during.share', { city: during.shareChanges[0]!.city, measure: t(`market.measure.${during.shareChanges[0]!.measure}`) })}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('segments.name')}</th>
+                <th scope="col" className="num">
+                  {t('competitors.during.shareBefore', { months: monthsOf(during.shareChanges[0]!.months.before) })}
+                </th>
+                <th scope="col" className="num">
+                  {t('competitors.during.shareDuring', { months: monthsOf(during.shareChanges[0]!.months.during) })}
+                </th>
+                <th scope="col" className="num">
+                  {t('competitors.during.shareAfter', { months: monthsOf(during.shareChanges[0]!.months.after) })}
+                </th>
+                <th scope="col" className="num">
+                  {t('competitors.during.shareChange')}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {during.shareChanges.map((c) => (
+                <tr key={c.segment}>
+                  <th scope="row">{c.segment}</th>
+                  <td className="num">{share(c.before)}</td>
+                  <td className="num">{share(c.during)}</td>
+                  <td className="num">{share(c.after)}</td>
+                  <td className="num">{points(c.before, c.during)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {during.shareChanges.length ? (
+        <p className="small no-print">
+          <Link to="/competitors/share">{t('competitors.tab.share')} →</Link>
+        </p>
       ) : null}
     </section>
   )

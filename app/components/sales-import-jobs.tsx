@@ -7,8 +7,9 @@ type Serialized<T> = T extends Date ? string : T extends Array<infer U> ? Array<
 
 type OpenImportJob = Pick<SalesImportJob, 'job' | 'fileName' | 'storeName' | 'timeZone'>
 
-/** A job's own page: a lead import's, else a sales import's. */
-const jobPage = (job: { id: string; kind: string }) => (job.kind === 'lead_import' ? `/imports/jobs/${job.id}` : `/sales/jobs/${job.id}`)
+/** A job's own page: a lead import's, a market-data import's, a competitor-observation import's, else a sales import's. */
+const JOB_PAGES: Record<string, string> = { lead_import: '/imports/jobs', market_import: '/competitors/market/jobs', observation_import: '/competitors/jobs' }
+const jobPage = (job: { id: string; kind: string }) => `${JOB_PAGES[job.kind] ?? '/sales/jobs'}/${job.id}`
 
 /** Imports still running, or failed lately: where someone who closed the tab finds theirs again. */
 export function SalesImportJobs({ jobs, title }: { jobs: Array<Serialized<OpenImportJob>>; title?: string }) {

@@ -1,4 +1,5 @@
 import { competitorsEn } from './competitors.en'
+import { marketEn } from './market.en'
 import { analysisEn } from './analysis.en'
 import { adminEn } from './admin.en'
 import { importsEn } from './imports.en'
@@ -435,6 +436,7 @@ const en = {
   ...workbenchEn,
   ...matchbackEn,
   ...competitorsEn,
+  ...marketEn,
 } as const
 
 export default en

@@ -1,4 +1,5 @@
 import { competitorsZhCN } from './competitors.zh-CN'
+import { marketZhCN } from './market.zh-CN'
 import { analysisZhCN } from './analysis.zh-CN'
 import { adminZhCN } from './admin.zh-CN'
 import { importsZhCN } from './imports.zh-CN'
@@ -435,6 +436,7 @@ const zhCN: Record<MessageKey, string> = {
   ...workbenchZhCN,
   ...matchbackZhCN,
   ...competitorsZhCN,
+  ...marketZhCN,
 }
 
 export default zhCN

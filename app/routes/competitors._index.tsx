@@ -50,9 +50,14 @@ export default function Competitors() {
         </span>
         <div className="actions">
           {d.canRecord ? (
-            <Link to="/competitors/new" className="btn btn-primary">
-              + {t('competitors.newShort')}
-            </Link>
+            <>
+              <Link to="/competitors/import" className="btn">
+                {t('competitors.importShort')}
+              </Link>
+              <Link to="/competitors/new" className="btn btn-primary">
+                + {t('competitors.newShort')}
+              </Link>
+            </>
           ) : null}
         </div>
       </div>

@@ -19,8 +19,10 @@ import { useI18n } from '../utils/use-root'
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'import:run')
   const found = await getImport(user, params.importId ?? '')
-  // a sales import has its own page (counts, rejected rows, superseded sales)
+  // a sales import has its own page (counts, rejected rows, superseded sales), and so has a market-data import
   if (found.kind === 'sales') throw redirect(`/sales/imports/${found.id}`)
+  if (found.kind === 'market') throw redirect(`/competitors/market/imports/${found.id}`)
+  if (found.kind === 'observations') throw redirect(`/competitors/imports/${found.id}`)
   const failed = await listImportRows(user, found.id, { outcome: 'failed', limit: FAILED_ROWS_SHOWN })
   const { notice } = parseQuery(request, NoticeQuerySchema, user)
   // a failed import (an interrupted one included) runs again from its kept file, unless that file was imported since

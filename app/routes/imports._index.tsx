@@ -7,7 +7,9 @@ import { Pager } from '../components/sort-header'
 import { ImportListFiltersSchema, type LeadPlatform } from '../schemas/lead-import'
 import { listImports } from '../services/lead-import.server'
 import { listOpenSalesImportJobs } from '../services/sales.server'
+import { listOpenMarketImportJobs } from '../services/market.server'
 import { listOpenLeadImportJobs } from '../services/lead-import-job.server'
+import { listOpenObservationImportJobs } from '../services/observation-import-job.server'
 import { failInterruptedSalesImports } from '../services/sales-import.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { parseQuery } from '../utils/input.server'
@@ -18,16 +20,19 @@ import { useI18n } from '../utils/use-root'
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'import:run')
   const filters = parseQuery(request, ImportListFiltersSchema, user)
-  // sales imports are listed for the roles that see sales data (the front desk imports leads only)
+  // sales and market-data imports are listed for the roles that see sales data (the front desk imports leads only)
   const seesSales = roleCan(user.role, 'sales:read')
-  const kinds = (seesSales ? ['leads', 'sales'] : ['leads']).filter((k) => !filters.kind || k === filters.kind)
+  // competitor observations are imported by every role that imports (the executive does neither)
+  const kinds = (seesSales ? ['leads', 'sales', 'market', 'observations'] : ['leads', 'observations']).filter((k) => !filters.kind || k === filters.kind)
   if (seesSales) await failInterruptedSalesImports()
-  const [list, sales, leads] = await Promise.all([
+  const [list, sales, leads, market] = await Promise.all([
     listImports(user, { storeId: filters.store, page: filters.page, kinds }),
     seesSales && kinds.includes('sales') ? listOpenSalesImportJobs(user) : [],
     kinds.includes('leads') ? listOpenLeadImportJobs(user) : [],
+    seesSales && kinds.includes('market') ? listOpenMarketImportJobs(user) : [],
   ])
-  const open = [...leads, ...sales].sort((a, b) => b.job.createdAt.localeCompare(a.job.createdAt))
+  const observations = kinds.includes('observations') ? await listOpenObservationImportJobs(user) : []
+  const open = [...leads, ...sales, ...market, ...observations].sort((a, b) => b.job.createdAt.localeCompare(a.job.createdAt))
   return {
     ...list,
     open,
@@ -73,7 +78,7 @@ export default function Imports() {
               name="kind"
               label={t('sales.kind.label')}
               value={params.get('kind') ?? ''}
-              options={(['leads', 'sales'] as const).map((k) => ({ value: k, label: t(`sales.kind.${k}`) }))}
+              options={(['leads', 'sales', 'market', 'observations'] as const).map((k) => ({ value: k, label: t(k === 'observations' ? 'competitors.import.kind' : k === 'market' ? 'market.kind' : `sales.kind.${k}`) }))}
             />
           ) : null}
           <div className="form-actions">
@@ -121,14 +126,14 @@ export default function Imports() {
                   <tr key={i.id}>
                     <td className="nowrap">{moment(i.createdAt, i.timeZone)}</td>
                     <td data-label={t('imports.col.file')}>
-                      <Link to={i.kind === 'sales' ? `/sales/imports/${i.id}` : `/imports/${i.id}`}>{i.fileName}</Link>
+                      <Link to={i.kind === 'observations' ? `/competitors/imports/${i.id}` : i.kind === 'sales' ? `/sales/imports/${i.id}` : i.kind === 'market' ? `/competitors/market/imports/${i.id}` : `/imports/${i.id}`}>{i.fileName}</Link>
                     </td>
-                    {d.seesSales ? <td data-label={t('sales.kind.label')}>{t(i.kind === 'sales' ? 'sales.kind.sales' : 'sales.kind.leads')}</td> : null}
+                    {d.seesSales ? <td data-label={t('sales.kind.label')}>{t(i.kind === 'observations' ? 'competitors.import.kind' : i.kind === 'sales' ? 'sales.kind.sales' : i.kind === 'market' ? 'market.kind' : 'sales.kind.leads')}</td> : null}
                     <td className="hide-sm" data-label={t('imports.col.store')}>
                       {i.storeName}
                     </td>
                     <td className="hide-sm" data-label={t('imports.col.platform')}>
-                      {i.kind === 'sales' ? '—' : i.platform ? t(`imports.platform.${i.platform as LeadPlatform}`) : t('imports.platform.unknown')}
+                      {i.kind !== 'leads' ? '—' : i.platform ? t(`imports.platform.${i.platform as LeadPlatform}`) : t('imports.platform.unknown')}
                     </td>
                     <td data-label={t('imports.col.status')}>
                       <ImportStatusBadge status={i.status} />
@@ -137,7 +142,7 @@ export default function Imports() {
                       {num(i.rowsImported)}
                     </td>
                     <td className="num hide-sm" data-label={t('imports.col.merged')}>
-                      {i.kind === 'sales' ? '—' : num(i.rowsMerged)}
+                      {i.kind !== 'leads' ? '—' : num(i.rowsMerged)}
                     </td>
                     <td className="num hide-sm" data-label={t('imports.col.skipped')}>
                       {num(i.rowsSkipped)}

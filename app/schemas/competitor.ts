@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { SEEN_AT } from '../../db/schema/enums'
 import { MAX_PERIOD_DAYS } from '../utils/period'
+import { zonedDay } from '../utils/zoned-time'
 import { choice, day, optionalDay, optionalMoney, periodChecks, periodQuery, queryChoice, queryId, queryPage, queryText, requiredText, text } from './fields'
 
 /** The vocabulary of the competitor pages (竞品信息, SPEC §5), shared by the forms and the services. */
@@ -9,48 +10,89 @@ export { SEEN_AT }
 /** The largest photo an observation keeps: a phone's camera picture, not a video. */
 export const PHOTO_MAX_BYTES = 8 * 1024 * 1024
 
+/** The longest texts an observation keeps, whichever way it arrives (the form, an import). */
+export const OBSERVATION_TEXT_MAX = { brand: 40, model: 60, trim: 80, promotion: 500, place: 120, seenBy: 60, note: 1000 } as const
+
 /**
- * An observation as the form sends it. At least one thing seen — a price, a discount or a
- * promotion — or there is nothing to record. List price, transaction price and discount hang
- * together: given two, the third is worked out; given all three, they must agree.
+ * A car's list or transaction price lies between ¥10,000 and ¥20,000,000: outside it the amount
+ * is mistyped or in the wrong unit (12.98 meant 12.98万).
  */
+export const OBSERVATION_PRICE_MIN_FEN = 10_000 * 100
+export const OBSERVATION_PRICE_MAX_FEN = 20_000_000 * 100
+
+/** What an observation says it saw, in fen and calendar days: what the rules below look at. */
+export type ObservationFacts = {
+  listPriceFen: number | null
+  transactionPriceFen: number | null
+  discountFen: number | null
+  promotion: string
+  promotionStart: string | null
+  promotionEnd: string | null
+}
+
+/**
+ * The rules an observation keeps, from the form or from an import (one function for both): at
+ * least one thing seen — a price, a discount or a promotion — or there is nothing to record;
+ * prices a car can cost; list price, transaction price and discount hang together (given all
+ * three, they must agree; the discount is not larger than the list price); the promotion does
+ * not end before it starts. Messages are i18n keys, by field.
+ */
+export function checkObservationFacts(v: ObservationFacts, ctx: z.RefinementCtx) {
+  if (v.listPriceFen === null && v.transactionPriceFen === null && v.discountFen === null && !v.promotion) {
+    ctx.addIssue({ code: 'custom', path: ['transactionPriceFen'], message: 'competitors.validation.nothingSeen' })
+  }
+  for (const field of ['listPriceFen', 'transactionPriceFen'] as const) {
+    const fen = v[field]
+    if (fen !== null && (fen < OBSERVATION_PRICE_MIN_FEN || fen > OBSERVATION_PRICE_MAX_FEN)) {
+      ctx.addIssue({ code: 'custom', path: [field], message: `competitors.validation.priceImplausible?yuan=${fen / 100}` })
+    }
+  }
+  if (v.discountFen !== null && v.discountFen > OBSERVATION_PRICE_MAX_FEN) {
+    ctx.addIssue({ code: 'custom', path: ['discountFen'], message: `competitors.validation.priceImplausible?yuan=${v.discountFen / 100}` })
+  }
+  if (v.listPriceFen !== null && v.transactionPriceFen !== null && v.discountFen !== null && v.listPriceFen - v.transactionPriceFen !== v.discountFen) {
+    ctx.addIssue({ code: 'custom', path: ['discountFen'], message: 'competitors.validation.discountMismatch' })
+  }
+  if (v.listPriceFen !== null && v.discountFen !== null && v.discountFen > v.listPriceFen) {
+    ctx.addIssue({ code: 'custom', path: ['discountFen'], message: 'competitors.validation.discountTooLarge' })
+  }
+  if (v.promotionStart && v.promotionEnd && v.promotionEnd < v.promotionStart) {
+    ctx.addIssue({ code: 'custom', path: ['promotionEnd'], message: 'validation.endBeforeStart' })
+  }
+}
+
+/** The third of list price, transaction price and discount, worked out from the other two. */
+export function completePrices<T extends ObservationFacts>(v: T): T {
+  return {
+    ...v,
+    transactionPriceFen: v.transactionPriceFen ?? (v.listPriceFen !== null && v.discountFen !== null ? v.listPriceFen - v.discountFen : null),
+    discountFen: v.discountFen ?? (v.listPriceFen !== null && v.transactionPriceFen !== null ? v.listPriceFen - v.transactionPriceFen : null),
+  }
+}
+
+/** A sighting is not dated after today in its store's calendar (a day typed a year ahead is a typo). */
+export const seenInFuture = (seenOn: string, timeZone: string, now = new Date()) => seenOn > zonedDay(now, timeZone)
+
+/** An observation as the form sends it (the rules: checkObservationFacts). */
 export const ObservationSchema = z
   .object({
     storeId: z.uuid('validation.choice'),
-    brand: requiredText(40),
-    model: requiredText(60),
-    trim: text(80),
+    brand: requiredText(OBSERVATION_TEXT_MAX.brand),
+    model: requiredText(OBSERVATION_TEXT_MAX.model),
+    trim: text(OBSERVATION_TEXT_MAX.trim),
     listPriceFen: optionalMoney,
     transactionPriceFen: optionalMoney,
     discountFen: optionalMoney,
-    promotion: text(500),
+    promotion: text(OBSERVATION_TEXT_MAX.promotion),
     promotionStart: optionalDay,
     promotionEnd: optionalDay,
     seenAt: choice(SEEN_AT),
-    place: text(120),
+    place: text(OBSERVATION_TEXT_MAX.place),
     seenOn: day,
-    note: text(1000),
+    note: text(OBSERVATION_TEXT_MAX.note),
   })
-  .superRefine((v, ctx) => {
-    if (v.listPriceFen === null && v.transactionPriceFen === null && v.discountFen === null && !v.promotion) {
-      ctx.addIssue({ code: 'custom', path: ['transactionPriceFen'], message: 'competitors.validation.nothingSeen' })
-    }
-    if (v.listPriceFen !== null && v.transactionPriceFen !== null && v.discountFen !== null && v.listPriceFen - v.transactionPriceFen !== v.discountFen) {
-      ctx.addIssue({ code: 'custom', path: ['discountFen'], message: 'competitors.validation.discountMismatch' })
-    }
-    if (v.listPriceFen !== null && v.discountFen !== null && v.discountFen > v.listPriceFen) {
-      ctx.addIssue({ code: 'custom', path: ['discountFen'], message: 'competitors.validation.discountTooLarge' })
-    }
-    if (v.promotionStart && v.promotionEnd && v.promotionEnd < v.promotionStart) {
-      ctx.addIssue({ code: 'custom', path: ['promotionEnd'], message: 'validation.endBeforeStart' })
-    }
-  })
-  .transform((v) => ({
-    ...v,
-    // the third of list, transaction and discount from the other two
-    transactionPriceFen: v.transactionPriceFen ?? (v.listPriceFen !== null && v.discountFen !== null ? v.listPriceFen - v.discountFen : null),
-    discountFen: v.discountFen ?? (v.listPriceFen !== null && v.transactionPriceFen !== null ? v.listPriceFen - v.transactionPriceFen : null),
-  }))
+  .superRefine(checkObservationFacts)
+  .transform(completePrices)
 export type ObservationInput = z.output<typeof ObservationSchema>
 
 export const OBSERVATION_SORTS = ['seenOn', 'car', 'price', 'discount'] as const

@@ -30,7 +30,7 @@ export const ColumnMappingSchema = z.array(z.enum(LEAD_FIELDS).nullable()).max(5
 /** The import list's query string: a bad value answers 400 naming it. */
 export const ImportListFiltersSchema = z.object({
   store: queryId,
-  /** lead-platform or sales imports (both when absent) */
-  kind: queryChoice(['leads', 'sales']),
+  /** lead-platform, sales, market-data or competitor-observation imports (all when absent) */
+  kind: queryChoice(['leads', 'sales', 'market', 'observations']),
   page: queryPage(10_000),
 })

@@ -4,6 +4,9 @@ import { runQuery } from '../../analytics/query'
 import { leadTablesPresent, lostLeads, tradedIn } from '../../analytics/queries/conquest'
 import { ourPricesByMonth } from '../../analytics/queries/price-position'
 import { salesViewPresent } from '../../analytics/queries/sales-list'
+import { marketCities, marketViewPresent, MODEL_SEPARATOR, segmentUnits } from '../../analytics/queries/market-share'
+import type { AnalyticsConnection } from '../../analytics/duckdb'
+import { MARKET_MEASURES, type MarketMeasure } from '../../analytics/ingest/market-record'
 import type { DataTable } from '../../analytics/export/data-table'
 import { getDb } from '../../db/client'
 import { campaigns, competitorObservations } from '../../db/schema'
@@ -338,6 +341,8 @@ export type CompetitorsDuring = {
   promotions: CompetitorPromotion[]
   /** each competitor model's median seen transaction price in the 30 days before the campaign and during it */
   priceMoves: PriceMove[]
+  /** our share of each segment in the store's city, before, during and after the campaign, from the market data */
+  shareChanges: ShareChange[]
 }
 
 /**
@@ -355,8 +360,10 @@ export async function competitorsDuring(
   const all = await listSegments(user)
   const segments = campaign.models.length ? all.filter((s) => s.ours.some((m) => campaign.models.includes(m.model))) : all
   const pairs = [...new Set(segments.flatMap((s) => pairsOf(s.theirs)))]
-  if (!pairs.length) return { segments: segments.map((s) => s.name), promotions: [], priceMoves: [] }
-  const storeIds = analysisStores(user, campaign.storeId).map((s) => s.id)
+  const store = analysisStores(user, campaign.storeId)[0]
+  const storeIds = store ? [store.id] : []
+  const shareChanges = store ? await shareAroundCampaign(storeIds, store.city, segments, { start: campaign.startDate, end: campaign.endDate }) : []
+  if (!pairs.length) return { segments: segments.map((s) => s.name), promotions: [], priceMoves: [], shareChanges }
   const promotions = await competitorPromotions(storeIds, start, addDays(campaign.endDate, 1), pairs)
   const db = await getDb()
   const o = competitorObservations
@@ -379,5 +386,185 @@ export async function competitorsDuring(
     )
     .groupBy(o.brand, o.model)
     .orderBy(o.brand, o.model)
-  return { segments: segments.map((s) => s.name), promotions, priceMoves: moves }
+  return { segments: segments.map((s) => s.name), promotions, priceMoves: moves, shareChanges }
+}
+
+// ------------------------------------------------------------------ market share (ADR 028)
+
+export type MarketShareFilters = SegmentFilters & { city?: string; measure?: MarketMeasure }
+
+export type ShareRow = { month: string; brand: string; model: string; ours: boolean; units: number; share: number }
+export type OurShare = { month: string; units: number; total: number; share: number }
+
+export type MarketShare = {
+  /** false until the analytical store has the market views (the first sync after a start) */
+  ready: boolean
+  from: string
+  to: string
+  storeIds: string[]
+  segments: Array<{ id: string; name: string }>
+  segment: Segment | null
+  measure: MarketMeasure
+  /** the cities the stores' market data has (most units first); null city: all of them summed */
+  cities: Array<{ city: string; months: number }>
+  city: string | null
+  /** each segment model's units and share of the segment, by month */
+  rows: ShareRow[]
+  /** our models' units and share of the segment, by month (months without data are absent) */
+  ours: OurShare[]
+}
+
+/** The segment's models as the market-share query takes them. */
+const segmentModelList = (segment: Segment) =>
+  sqlList([
+    ...segment.ours.map((m) => [m.brand, m.model, 'ours'].join(MODEL_SEPARATOR)),
+    ...segment.theirs.map((m) => [m.brand, m.model, 'theirs'].join(MODEL_SEPARATOR)),
+  ])
+
+/** Each model's share of its month's segment units, and ours summed, from the query's rows. */
+function shares(rows: Array<{ month: string; brand: string; model: string; ours: boolean; units: number }>) {
+  const totals = new Map<string, { units: number; total: number }>()
+  for (const r of rows) {
+    const t = totals.get(r.month) ?? { units: 0, total: 0 }
+    t.total += r.units
+    if (r.ours) t.units += r.units
+    totals.set(r.month, t)
+  }
+  return {
+    rows: rows.map((r) => ({ month: r.month, brand: r.brand, model: r.model, ours: r.ours, units: r.units, share: totals.get(r.month)!.total ? r.units / totals.get(r.month)!.total : 0 })),
+    ours: [...totals].filter(([, t]) => t.total > 0).map(([month, t]) => ({ month, units: t.units, total: t.total, share: t.units / t.total })),
+  }
+}
+
+async function marketReady(c: AnalyticsConnection) {
+  const [present] = await runQuery(c, marketViewPresent, {})
+  return (present?.n ?? 0) > 0
+}
+
+/**
+ * Market share trend: within a segment and a city (or all the cities of the stores' market data,
+ * summed), each model's share of the segment's units by month — ours and the competitors' — from
+ * the imported market data alone (ADR 028). Insurance registrations (上险数) unless the filters ask
+ * for regional sales.
+ */
+export async function marketShare(user: SessionUser, filters: MarketShareFilters, now = new Date()): Promise<MarketShare> {
+  const { stores, base } = await analysisScope(user, filters, now, true)
+  const measure = filters.measure ?? 'registrations'
+  const { from, to, segment } = base
+  const empty = { measure, cities: [], city: null, rows: [], ours: [] }
+  if (!stores.length) return { ...base, ready: true, ...empty }
+  const storeIds = sqlList(base.storeIds)
+  const found = await withAnalytics(async (c) => {
+    if (!(await marketReady(c))) return null
+    const cities = await runQuery(c, marketCities, { storeIds, measure })
+    const city = filters.city && cities.some((x) => x.city === filters.city) ? filters.city : null
+    const rows = segment
+      ? await runQuery(c, segmentUnits, {
+          storeIds,
+          measure,
+          from: monthStart(from, 0),
+          to,
+          city: city ?? '',
+          anyCity: city === null,
+          byCity: false,
+          models: segmentModelList(segment),
+        })
+      : []
+    return { cities: cities.map(({ city, months }) => ({ city, months })), city, ...shares(rows) }
+  })
+  if (!found) return { ...base, ready: false, ...empty }
+  return { ...base, ready: true, measure, ...found }
+}
+
+/** The market share's rows as the download holds them. */
+export function marketShareTable(p: MarketShare, t: Translate): DataTable {
+  return {
+    columns: [
+      { name: 'month', type: 'text' },
+      { name: 'segment', type: 'text' },
+      { name: 'city', type: 'text' },
+      { name: 'brand', type: 'text' },
+      { name: 'model', type: 'text' },
+      { name: 'side', type: 'text' },
+      { name: 'units', type: 'number' },
+      { name: 'share', type: 'number' },
+    ],
+    rows: p.rows.map((r) => [
+      r.month,
+      p.segment?.name ?? '',
+      p.city ?? t('competitors.share.allCities'),
+      r.brand,
+      r.model,
+      r.ours ? t('competitors.price.ours') : t('competitors.price.theirs'),
+      r.units,
+      Math.round(r.share * 10_000) / 10_000,
+    ]),
+  }
+}
+
+export type ShareChange = {
+  segment: string
+  city: string
+  measure: MarketMeasure
+  /** our share of the segment over the months before the campaign, the campaign's months and the months after; null: no market data */
+  before: number | null
+  during: number | null
+  after: number | null
+  months: { before: [string, string]; during: [string, string]; after: [string, string] }
+}
+
+/**
+ * The share change around a campaign (SPEC §5 where it meets campaigns): in the store's city, for
+ * each segment of the campaign's models, our share of the segment's units over the campaign's
+ * months against as many months before and after, from the market data (registrations, else
+ * regional sales). Months are calendar months: market data comes by month.
+ */
+export async function shareAroundCampaign(
+  storeIds: string[],
+  city: string,
+  segments: readonly Segment[],
+  campaign: { start: string; end: string },
+): Promise<ShareChange[]> {
+  if (!segments.length || !storeIds.length) return []
+  const first = monthStart(campaign.start, 0)
+  const last = monthStart(campaign.end, 0)
+  const span = (Number(last.slice(0, 4)) - Number(first.slice(0, 4))) * 12 + Number(last.slice(5, 7)) - Number(first.slice(5, 7)) + 1
+  const windows = {
+    before: [monthStart(first, span), first] as [string, string],
+    during: [first, monthStart(last, -1)] as [string, string],
+    after: [monthStart(last, -1), monthStart(last, -1 - span)] as [string, string],
+  }
+  return withAnalytics(async (c) => {
+    if (!(await marketReady(c))) return []
+    const ids = sqlList(storeIds)
+    let measure: MarketMeasure | null = null
+    for (const m of MARKET_MEASURES) {
+      const cities = await runQuery(c, marketCities, { storeIds: ids, measure: m })
+      if (cities.some((x) => x.city === city)) {
+        measure = m
+        break
+      }
+    }
+    if (!measure) return []
+    const out: ShareChange[] = []
+    for (const segment of segments) {
+      const rows = await runQuery(c, segmentUnits, {
+        storeIds: ids,
+        measure,
+        from: windows.before[0],
+        to: windows.after[1],
+        city,
+        anyCity: false,
+        byCity: false,
+        models: segmentModelList(segment),
+      })
+      const shareOf = ([from, to]: [string, string]) => {
+        const inside = rows.filter((r) => r.month >= from.slice(0, 7) && r.month < to.slice(0, 7))
+        const total = inside.reduce((s, r) => s + r.units, 0)
+        return total ? inside.filter((r) => r.ours).reduce((s, r) => s + r.units, 0) / total : null
+      }
+      out.push({ segment: segment.name, city, measure, before: shareOf(windows.before), during: shareOf(windows.during), after: shareOf(windows.after), months: windows })
+    }
+    return out
+  })
 }

@@ -1,10 +1,14 @@
 import crypto from 'node:crypto'
+import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { inArray, lt } from 'drizzle-orm'
+import { and, eq, inArray, lt } from 'drizzle-orm'
 import { getDb } from '../../db/client'
 import { imports, importUploads } from '../../db/schema'
+import type { MessageKey } from '../i18n'
 import { getEnv } from '../utils/env.server'
+import { describeError, log } from '../utils/logger.server'
+import type { ReceivedFile } from '../utils/upload.server'
 
 /**
  * Uploaded exports are kept as they came, content-addressed: DATA_DIR/imports/<sha256>.<ext>.
@@ -116,4 +120,56 @@ export async function pruneUnconfirmedUploads(now = Date.now(), maxAgeMs = 86_40
     removed.push(c.name)
   }
   return removed
+}
+
+// ------------------------------------------------------------------ uploads (ADR 012)
+
+export type ImportUpload = typeof importUploads.$inferSelect
+
+/**
+ * The upload step's file (streamed to a temporary file by receiveUploadToDisk) under its
+ * content-addressed name, and the record of who uploaded it for which store and import kind
+ * (ADR 012): only that user may preview it again and confirm it, only into that store.
+ */
+export async function keepReceivedUpload(userId: string, storeId: string, kind: string, file: ReceivedFile, ext: KeptFileExt): Promise<ImportUpload> {
+  const target = importFilePath(file.hash, ext)
+  if (isFile(target)) await fs.rm(file.temp, { force: true })
+  else await fs.rename(file.temp, target)
+  const db = await getDb()
+  const [upload] = await db
+    .insert(importUploads)
+    .values({ storeId, uploadedById: userId, kind, fileName: file.fileName, fileHash: file.hash, ext, byteSize: file.size })
+    .returning()
+  await pruneUnconfirmedUploads().catch((error) => log('warn', 'could not prune old uploads', { error: describeError(error) }))
+  return upload!
+}
+
+function isFile(target: string) {
+  try {
+    return fsSync.statSync(target).isFile()
+  } catch {
+    return false
+  }
+}
+
+/** An upload that cannot be used: unknown (404), or someone else's or another store's (403); `error` says why in the user's language. */
+export class UploadRefused extends Error {
+  constructor(
+    readonly status: 400 | 403 | 404,
+    readonly error: { key: MessageKey; params: Record<string, string | number> },
+  ) {
+    super(error.key)
+  }
+}
+
+/** An upload of this kind can be previewed again and confirmed only by whoever uploaded it, into its store (ADR 012). */
+export async function requireOwnUpload(userId: string, uploadId: string, storeId: string, kind: string): Promise<ImportUpload> {
+  const db = await getDb()
+  const [upload] = await db.select().from(importUploads).where(and(eq(importUploads.id, uploadId), eq(importUploads.kind, kind)))
+  if (!upload) throw new UploadRefused(404, { key: 'imports.error.uploadNotFound', params: {} })
+  if (upload.uploadedById !== userId || upload.storeId !== storeId) {
+    log('warn', 'import of another upload refused', { kind, uploadId: upload.id, userId, storeId })
+    throw new UploadRefused(403, { key: 'imports.error.uploadNotYours', params: {} })
+  }
+  return upload
 }

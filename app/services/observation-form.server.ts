@@ -1,8 +1,7 @@
-import { ObservationSchema, PHOTO_MAX_BYTES, type ObservationInput } from '../schemas/competitor'
+import { ObservationSchema, PHOTO_MAX_BYTES, seenInFuture, type ObservationInput } from '../schemas/competitor'
 import type { SessionUser } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { formToObject, toFieldErrors, type FieldErrors } from '../utils/form'
-import { storeToday } from '../utils/zoned-time'
 import { readMutationUpload, UploadTooLargeError } from '../utils/upload.server'
 import type { PhotoUpload } from './competitors.server'
 
@@ -36,12 +35,12 @@ export async function readObservationForm(
 
 /**
  * The observation the form describes, or its errors by field. Beyond the schema: a sighting is
- * not dated after today in its store's calendar (a day typed a year ahead is a typo).
+ * not dated after today in its store's calendar (seenInFuture, as for an imported row).
  */
 export function parseObservation(user: SessionUser, values: ObservationFormValues): { ok: true; input: ObservationInput } | { ok: false; errors: FieldErrors } {
   const parsed = ObservationSchema.safeParse(values)
   if (!parsed.success) return { ok: false, errors: toFieldErrors(parsed.error) }
-  const store = user.stores.find((s) => s.id === parsed.data.storeId)
-  if (parsed.data.seenOn > storeToday(store ? [store] : user.stores)) return { ok: false, errors: { seenOn: 'competitors.validation.seenInFuture' } }
+  const store = user.stores.find((s) => s.id === parsed.data.storeId) ?? user.stores[0]
+  if (seenInFuture(parsed.data.seenOn, store?.timeZone ?? 'Asia/Shanghai')) return { ok: false, errors: { seenOn: 'competitors.validation.seenInFuture' } }
   return { ok: true, input: parsed.data }
 }

@@ -1,7 +1,5 @@
-import crypto from 'node:crypto'
 import fs from 'node:fs'
-import path from 'node:path'
-import { data, redirect, unstable_parseMultipartFormData, type UploadHandler } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
 import { and, desc, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import { getDb } from '../../db/client'
@@ -16,14 +14,14 @@ import { previewTableFile, TableStreamError, type TableRow } from '../../analyti
 import type { MessageKey } from '../i18n'
 import { SALES_IMPORT_MAX_BYTES, SalesConfirmSchema, SalesUploadSchema } from '../schemas/sales'
 import { requireStoreAccess, type SessionUser } from '../utils/auth.server'
-import { checkCsrf, CSRF_FIELD, readMutationForm } from '../utils/csrf.server'
+import { readMutationForm } from '../utils/csrf.server'
 import { forbidden } from '../utils/http.server'
-import { badFields, badInput, fieldsWithNul, unreadableForm } from '../utils/input.server'
+import { badFields, badInput } from '../utils/input.server'
 import { describeError, log } from '../utils/logger.server'
 import { roleCan } from '../utils/permissions'
 import { maskPhone, parsePhone } from '../utils/phone'
-import { UploadTooLargeError } from '../utils/upload.server'
-import { importFilePath, importsDir, pruneUnconfirmedUploads } from './import-files.server'
+import { receiveUploadToDisk, UploadTooLargeError, type ReceivedFile } from '../utils/upload.server'
+import { importFilePath, importsDir, keepReceivedUpload, requireOwnUpload, UploadRefused } from './import-files.server'
 import { salesFileExt, startSalesImport, type SalesExt } from './sales-import-job.server'
 import { rememberedSalesMapping } from './sales-mappings.server'
 
@@ -108,18 +106,7 @@ function readerError(error: unknown): FormError | null {
   return null
 }
 
-class UploadRefused extends Error {
-  constructor(
-    readonly status: 400 | 403 | 404,
-    readonly error: FormError,
-  ) {
-    super(error.key)
-  }
-}
-
 // ------------------------------------------------------------------ the upload, streamed to disk
-
-type Received = { temp: string; hash: string; size: number; head: Buffer; fileName: string }
 
 /**
  * Reads the multipart form, the file part streamed to a temporary file beside the kept
@@ -127,91 +114,20 @@ type Received = { temp: string; hash: string; size: number; head: Buffer; fileNa
  * file in the form: a post without a valid token, or for a store the user may not import
  * into, is refused before any of its file is written.
  */
-async function receiveUpload(request: Request, user: SessionUser): Promise<{ form: FormData; file: Received | null }> {
-  const contentType = request.headers.get('content-type') ?? ''
-  if (!contentType.startsWith('multipart/form-data')) forbidden('Expected a file upload.')
-  const fields = new Map<string, string>()
-  let file: Received | null = null
-  let parts = 0
-  const dir = importsDir()
-  const handler: UploadHandler = async ({ name, filename, data: chunks }) => {
-    if (++parts > 20) throw new UploadTooLargeError(20)
-    if (filename === undefined) {
-      let size = 0
-      const bytes: Uint8Array[] = []
-      for await (const chunk of chunks) {
-        size += chunk.byteLength
-        if (size > 16 * 1024) throw new UploadTooLargeError(16 * 1024)
-        bytes.push(chunk)
-      }
-      const text = Buffer.concat(bytes).toString('utf8')
-      fields.set(name, text)
-      return text
-    }
-    if (name !== 'file' || file) {
-      for await (const _ of chunks) void _
-      return undefined
-    }
-    const early = new FormData()
-    const token = fields.get(CSRF_FIELD)
-    if (token !== undefined) early.set(CSRF_FIELD, token)
-    checkCsrf(request, early)
-    const storeId = fields.get('storeId')
-    if (storeId && z.uuid().safeParse(storeId).success) requireSalesImporter(user, storeId)
-    fs.mkdirSync(dir, { recursive: true })
-    const temp = path.join(dir, `upload-${process.pid}-${crypto.randomBytes(8).toString('hex')}.tmp`)
-    const received: Received = { temp, hash: '', size: 0, head: Buffer.alloc(0), fileName: path.basename(filename || 'upload').slice(0, 255) }
-    file = received
-    const hash = crypto.createHash('sha256')
-    const handle = await fs.promises.open(temp, 'wx', 0o640)
-    try {
-      for await (const chunk of chunks) {
-        received.size += chunk.byteLength
-        if (received.size > SALES_IMPORT_MAX_BYTES) throw new UploadTooLargeError(SALES_IMPORT_MAX_BYTES)
-        if (received.head.length < 8) received.head = Buffer.concat([received.head, Buffer.from(chunk.subarray(0, 8))]).subarray(0, 8)
-        hash.update(chunk)
-        await handle.write(chunk)
-      }
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    received.hash = hash.digest('hex')
-    return received.fileName
-  }
-  let form: FormData
-  try {
-    form = await unstable_parseMultipartFormData(request, handler)
-  } catch (error) {
-    if (file) fs.rmSync((file as Received).temp, { force: true })
-    if (error instanceof Response || error instanceof UploadTooLargeError) throw error
-    unreadableForm(request)
-  }
-  try {
-    checkCsrf(request, form)
-    const withNul = fieldsWithNul(form)
-    if (withNul.length) badInput(request, withNul.map((field) => ({ field, message: 'validation.invalid' })), user)
-  } catch (error) {
-    if (file) fs.rmSync((file as Received).temp, { force: true })
-    throw error
-  }
-  return { form, file }
+function receiveUpload(request: Request, user: SessionUser) {
+  return receiveUploadToDisk(request, {
+    dir: importsDir(),
+    maxBytes: SALES_IMPORT_MAX_BYTES,
+    user,
+    authorize: (fields) => {
+      const storeId = fields.get('storeId')
+      if (storeId && z.uuid().safeParse(storeId).success) requireSalesImporter(user, storeId)
+    },
+  })
 }
 
 /** The received file under its content-addressed name, and the upload's record (ADR 012). */
-async function keepUpload(user: SessionUser, storeId: string, file: Received) {
-  const ext = salesFileExt(file.head)
-  const target = importFilePath(file.hash, ext)
-  if (fs.existsSync(target)) fs.rmSync(file.temp, { force: true })
-  else fs.renameSync(file.temp, target)
-  const db = await getDb()
-  const [upload] = await db
-    .insert(importUploads)
-    .values({ storeId, uploadedById: user.id, kind: 'sales', fileName: file.fileName, fileHash: file.hash, ext, byteSize: file.size })
-    .returning()
-  await pruneUnconfirmedUploads().catch((error) => log('warn', 'could not prune old uploads', { error: describeError(error) }))
-  return upload!
-}
+const keepUpload = (user: SessionUser, storeId: string, file: ReceivedFile) => keepReceivedUpload(user.id, storeId, 'sales', file, salesFileExt(file.head))
 
 // ------------------------------------------------------------------ the preview
 
@@ -334,16 +250,7 @@ async function previewUpload(user: SessionUser, upload: UploadRow, mapping?: Sal
 }
 
 /** An upload can be previewed again and confirmed only by whoever uploaded it, into its store (ADR 012). */
-async function requireUpload(user: SessionUser, uploadId: string, storeId: string): Promise<UploadRow> {
-  const db = await getDb()
-  const [upload] = await db.select().from(importUploads).where(and(eq(importUploads.id, uploadId), eq(importUploads.kind, 'sales')))
-  if (!upload) throw new UploadRefused(404, { key: 'imports.error.uploadNotFound', params: {} })
-  if (upload.uploadedById !== user.id || upload.storeId !== storeId) {
-    log('warn', 'sales import of another upload refused', { uploadId: upload.id, userId: user.id, storeId })
-    throw new UploadRefused(403, { key: 'imports.error.uploadNotYours', params: {} })
-  }
-  return upload
-}
+const requireUpload = (user: SessionUser, uploadId: string, storeId: string): Promise<UploadRow> => requireOwnUpload(user.id, uploadId, storeId, 'sales')
 
 // ------------------------------------------------------------------ the actions
 

@@ -56,3 +56,9 @@ export function splitMessage(message: string): [string, Record<string, string>] 
   const [key, query] = message.split('?')
   return [key!, Object.fromEntries(new URLSearchParams(query ?? ''))]
 }
+
+/** The other way: a key and its parameters as one message (`imports.reason.tooLong?max=40`), as import_rows.reason keeps it. */
+export function joinMessage(key: string, params?: Record<string, string | number>): string {
+  if (!params || !Object.keys(params).length) return key
+  return `${key}?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString()}`
+}

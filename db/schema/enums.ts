@@ -82,7 +82,7 @@ export const LEAD_GRADES = ['A', 'B', 'C'] as const
 export const LOST_REASONS = ['competitor', 'price', 'no_budget', 'postponed', 'unreachable', 'other'] as const
 export const VISIT_TYPES = ['first', 'return'] as const
 export const LEAD_PLATFORMS = ['autohome', 'bitauto', 'dongchedi', 'other'] as const
-export const IMPORT_KINDS = ['leads', 'sales', 'competitors', 'market'] as const
+export const IMPORT_KINDS = ['leads', 'sales', 'observations', 'market'] as const
 export const IMPORT_ROW_OUTCOMES = ['imported', 'merged', 'duplicate', 'skipped', 'failed'] as const
 
 /** Where a competitor's price or promotion was seen (竞品信息, SPEC §5). */
