@@ -108,11 +108,12 @@ export function tradeInSpec(rows: readonly TradeInBar[], o: { font: string; titl
   }
 }
 
-export type ShareBar = { month: string; label: string; ours: boolean; units: number; share: number }
+export type ShareBar = { month: string; label: string; ours: boolean; units: number; share: number; rank: number }
 
 /**
  * Market share: one bar per month holding the segment's units, each model its part of it (the
- * bar normalised to 100%), our models first, at the bottom — how our part moves month by month.
+ * bar normalised to 100%), in the same place every month (`rank`: our models first, at the
+ * bottom) — how our part moves month by month.
  */
 export function marketShareSpec(rows: readonly ShareBar[], o: { font: string; title: string; axis: string }): TopLevelSpec {
   return {
@@ -121,13 +122,13 @@ export function marketShareSpec(rows: readonly ShareBar[], o: { font: string; ti
     height: 260,
     config: { font: o.font, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 }, legend: { orient: 'right', title: null, labelLimit: 160 } },
     title: { text: o.title, anchor: 'start', fontSize: 14 },
-    data: { values: rows.map((r, i) => ({ ...r, order: r.ours ? 0 : 1 + i })) },
+    data: { values: rows.map((r) => ({ ...r })) },
     mark: { type: 'bar' },
     encoding: {
       x: { field: 'month', type: 'ordinal', sort: 'ascending', title: null, axis: { labelAngle: 0 } },
       y: { field: 'units', type: 'quantitative', stack: 'normalize', title: o.axis, axis: { format: '.0%' } },
-      color: { field: 'label', type: 'nominal', sort: { field: 'order', order: 'ascending' } },
-      order: { field: 'order', type: 'quantitative' },
+      color: { field: 'label', type: 'nominal', sort: { field: 'rank', order: 'ascending' } },
+      order: { field: 'rank', type: 'quantitative' },
       opacity: { condition: { test: 'datum.ours', value: 1 }, value: 0.65 },
       tooltip: [
         { field: 'label', type: 'nominal' },

@@ -128,7 +128,7 @@ export const competitorsEn = {
   'competitors.during.shareDuring': 'During ({months})',
   'competitors.during.shareAfter': 'After ({months})',
   'competitors.during.shareChange': 'Change',
-  'competitors.during.noShare': 'No market data for these months',
+  'competitors.during.noShare': 'no data',
   'competitors.col.reason': 'Reason',
   'competitors.col.leads': 'Leads',
   'competitors.during.title': 'What competitors did meanwhile',

@@ -129,7 +129,7 @@ export const competitorsZhCN: Record<keyof typeof competitorsEn, string> = {
   'competitors.during.shareDuring': '活动期间（{months}）',
   'competitors.during.shareAfter': '活动后（{months}）',
   'competitors.during.shareChange': '变化',
-  'competitors.during.noShare': '这些月份没有市场数据',
+  'competitors.during.noShare': '无数据',
   'competitors.col.reason': '原因',
   'competitors.col.leads': '线索数',
   'competitors.during.title': '竞品同期动态',

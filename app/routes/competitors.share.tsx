@@ -25,10 +25,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const p = await marketShare(user, filters)
   const t = translator(resolveLocale(request, user.locale))
   const label = (x: { brand: string; model: string; ours: boolean }) => `${carLabel(x)}${x.ours ? ` (${t('competitors.price.ours')})` : ''}`
+  // one place in every month's bar for each model: ours first, then the competitors by their units over the period
+  const totals = new Map<string, { ours: boolean; units: number }>()
+  for (const r of p.rows) totals.set(carLabel(r), { ours: r.ours, units: (totals.get(carLabel(r))?.units ?? 0) + r.units })
+  const rank = new Map([...totals].sort(([, a], [, b]) => Number(b.ours) - Number(a.ours) || b.units - a.units).map(([name], i) => [name, i]))
   const svg = p.rows.length
     ? await renderChartSvg(
         marketShareSpec(
-          p.rows.map((r) => ({ month: r.month, label: label(r), ours: r.ours, units: r.units, share: r.share })),
+          p.rows.map((r) => ({ month: r.month, label: label(r), ours: r.ours, units: r.units, share: r.share, rank: rank.get(carLabel(r))! })),
           { font: CHART_FONT, title: `${t('competitors.share.chartTitle')} · ${p.segment?.name ?? ''} · ${p.city ?? t('competitors.share.allCities')}`, axis: t('competitors.share.axis') },
         ),
       )

@@ -92,6 +92,7 @@ async function adminPages(page: Page) {
   const store = await firstLink(page, '/admin/stores', /^\/admin\/stores\/[0-9a-f-]{36}$/)
   const site = await firstLink(page, '/admin/sites', /^\/admin\/sites\/[0-9a-f-]{36}$/)
   const observation = await firstLink(page, '/competitors', /^\/competitors\/[0-9a-f-]{36}$/)
+  const marketImport = await firstLink(page, '/competitors/market', /^\/competitors\/market\/imports\/[0-9a-f-]{36}$/)
   await page.goto(campaign)
   const poster = (await page.locator('a[href$="/poster"]').first().getAttribute('href')) ?? ''
   return [
@@ -120,6 +121,11 @@ async function adminPages(page: Page) {
     '/competitors/price',
     '/competitors/promotions',
     '/competitors/conquest',
+    '/competitors/share',
+    '/competitors/import',
+    '/competitors/market',
+    '/competitors/market/import',
+    marketImport,
     '/desk',
     '/desk/walk-in',
     '/desk/call',
