@@ -1,20 +1,24 @@
-import type { MessageKey } from '../i18n'
-import type { SalesImportRow } from '../services/sales.server'
-import { splitMessage } from '../utils/form'
+import type { ReactNode } from 'react'
+import { rowReasonText } from '../utils/form'
 import { useI18n } from '../utils/use-root'
 
 /** A row outcome's reason (`sales.reason.dateInvalid?value=…`) in the user's language. */
 export function useRowReason() {
   const { t } = useI18n()
-  return (message: string | null) => {
-    if (!message) return ''
-    const [key, params] = splitMessage(message)
-    return t(key as MessageKey, params)
-  }
+  return (message: string | null) => rowReasonText(t, message)
 }
 
-/** Rows of a sales import with their number in the file, the column and the reason. */
-export function SalesImportRowsTable({ rows }: { rows: SalesImportRow[] }) {
+/**
+ * Rows of an import (sales, market data, competitor observations) with their number in the
+ * file, the column (`column` words it; the header as is, unless given) and the reason.
+ */
+export function SalesImportRowsTable({
+  rows,
+  column = (c) => c ?? '—',
+}: {
+  rows: ReadonlyArray<{ rowNumber: number; column: string | null; reason: string | null }>
+  column?: (column: string | null) => ReactNode
+}) {
   const { t } = useI18n()
   const reason = useRowReason()
   return (
@@ -33,7 +37,7 @@ export function SalesImportRowsTable({ rows }: { rows: SalesImportRow[] }) {
           {rows.map((r, i) => (
             <tr key={`${r.rowNumber}-${i}`}>
               <td className="num">{r.rowNumber}</td>
-              <td>{r.column ?? '—'}</td>
+              <td>{column(r.column)}</td>
               <td>{reason(r.reason)}</td>
             </tr>
           ))}

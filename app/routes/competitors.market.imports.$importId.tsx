@@ -1,9 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { headerLabel } from '../../analytics/ingest/market-record'
-import { formatBytes } from '../../analytics/ingest/sizes'
 import { ImportStatusBadge } from '../components/import-status'
-import { SalesImportRowsTable } from '../components/sales-import-rows'
+import { encodingLabel, ImportFactsCard, ImportMappingCard, ImportNotice, ImportOutcomes, ImportRowsSection, skippedRows } from '../components/import-summary'
 import type { MessageKey } from '../i18n'
 import { NoticeQuerySchema } from '../schemas/fields'
 import { getMarketImport } from '../services/market.server'
@@ -31,15 +30,14 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'market.de
 
 export default function MarketImportDetail() {
   const { import: i, rejected, canImport, notice } = useLoaderData<typeof loader>()
-  const { t, num, moment } = useI18n()
+  const { t, num } = useI18n()
   const c = i.counts
-  const skipped = c.skipped.title + c.skipped.blank + c.skipped.total
   const stats: Array<[MessageKey, number]> = [
     ['market.detail.rows', c.rows],
     ['market.detail.imported', c.imported],
     ['market.detail.rejected', c.rejected],
     ['market.detail.figures', c.figures],
-    ['market.detail.skipped', skipped],
+    ['market.detail.skipped', skippedRows(c.skipped)],
   ]
   return (
     <>
@@ -63,93 +61,36 @@ export default function MarketImportDetail() {
           ) : null}
         </div>
       </div>
-      {notice === 'done' ? (
-        <div className="alert alert-success" role="status">
-          {t('market.notice.done', { imported: num(c.imported), rejected: num(c.rejected) })}
-        </div>
-      ) : null}
-      {notice === 'again' ? (
-        <div className="alert alert-info" role="status">
-          {t('market.notice.again')}
-        </div>
-      ) : null}
+      <ImportNotice notice={notice} done={t('market.notice.done', { imported: num(c.imported), rejected: num(c.rejected) })} again={t('market.notice.again')} />
 
-      <section aria-labelledby="outcomes" className="card">
-        <h2 id="outcomes">{t('imports.detail.outcomes')}</h2>
-        <dl className="grid sales-stats">
-          {stats.map(([key, n]) => (
-            <div key={key} className="stat">
-              <dt>{t(key)}</dt>
-              <dd>{num(n)}</dd>
-            </div>
-          ))}
-        </dl>
-        {skipped ? (
-          <p className="small muted">{t('imports.preview.skipped', { title: c.skipped.title, blank: c.skipped.blank, total: c.skipped.total })}</p>
-        ) : null}
+      <ImportOutcomes stats={stats} skipped={c.skipped}>
         <p>
           <strong>{t('market.detail.months')}</strong> {i.months.length ? i.months.join(', ') : '—'}
         </p>
         <p className="small muted">{t('market.detail.supersedeNote')}</p>
-      </section>
+      </ImportOutcomes>
 
       <div className="grid grid-2">
-        <section className="card" aria-labelledby="facts">
-          <h2 id="facts">{t('market.detail.facts')}</h2>
-          <dl className="props">
-            <dt>{t('market.measure.label')}</dt>
-            <dd>{t(`market.measure.${i.measure}`)}</dd>
-            <dt>{t('imports.detail.store')}</dt>
-            <dd>{i.storeName}</dd>
-            <dt>{t('imports.preview.file')}</dt>
-            <dd className="break-all">
-              {i.fileName} <span className="muted small">({formatBytes(i.byteSize)})</span>
-            </dd>
-            <dt>{t('imports.detail.encoding')}</dt>
-            <dd>{encodingLabel(i.encoding, t)}</dd>
-            <dt>{t('imports.detail.by')}</dt>
-            <dd>{i.createdBy ?? t('imports.detail.system')}</dd>
-            <dt>{t('imports.detail.when')}</dt>
-            <dd>{moment(i.createdAt, i.timeZone)}</dd>
-          </dl>
-        </section>
-        <section className="card" aria-labelledby="mapping">
-          <h2 id="mapping">{t('market.detail.mapping')}</h2>
-          <p className="small muted">{t(i.layout === 'wide' ? 'market.detail.layoutWide' : 'market.detail.layoutLong')}</p>
-          <dl className="props">
-            {i.mapping
-              .filter((m) => m.field)
-              .map((m) => (
-                <div key={m.index} style={{ display: 'contents' }}>
-                  <dt>{m.month ? t('market.field.unitsOf', { month: m.month }) : t(`market.field.${m.field!}`)}</dt>
-                  <dd>{headerLabel(m.header) || t('imports.preview.column', { n: m.index + 1 })}</dd>
-                </div>
-              ))}
-          </dl>
-        </section>
+        <ImportFactsCard title={t('market.detail.facts')} facts={i} encoding={encodingLabel(i.encoding, t, { xlsx: 'market.format.xlsx' })} finished={false}>
+          <dt>{t('market.measure.label')}</dt>
+          <dd>{t(`market.measure.${i.measure}`)}</dd>
+        </ImportFactsCard>
+        <ImportMappingCard
+          title={t('market.detail.mapping')}
+          note={<p className="small muted">{t(i.layout === 'wide' ? 'market.detail.layoutWide' : 'market.detail.layoutLong')}</p>}
+          mapping={i.mapping}
+          field={(m) => (m.month ? t('market.field.unitsOf', { month: m.month }) : t(`market.field.${m.field!}`))}
+          column={(m) => headerLabel(m.header) || t('imports.preview.column', { n: m.index + 1 })}
+        />
       </div>
 
-      <section aria-labelledby="rejected">
-        <h2 id="rejected">{t('market.detail.rejectedRows')}</h2>
-        {rejected.length ? (
-          <>
-            {c.rejected > rejected.length || rejected.length >= REJECTED_ROWS_SHOWN ? (
-              <p className="muted small">{t('market.detail.moreRows', { shown: rejected.length })}</p>
-            ) : null}
-            <SalesImportRowsTable rows={rejected} />
-          </>
-        ) : (
-          <p className="muted">{t('market.detail.noRejected')}</p>
-        )}
-      </section>
+      <ImportRowsSection
+        id="rejected"
+        title={t('market.detail.rejectedRows')}
+        more={c.rejected > rejected.length || rejected.length >= REJECTED_ROWS_SHOWN ? t('market.detail.moreRows', { shown: rejected.length }) : null}
+        empty={t('market.detail.noRejected')}
+        rows={rejected}
+      />
     </>
   )
-}
-
-function encodingLabel(encoding: string | null, t: (key: MessageKey) => string) {
-  if (!encoding) return '—'
-  if (encoding === 'xlsx') return t('market.format.xlsx')
-  const key = `imports.encoding.${encoding}` as MessageKey
-  const text = t(key)
-  return text === key ? encoding : text
 }

@@ -1,10 +1,9 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { translator, type MessageKey } from '../i18n'
+import { translator } from '../i18n'
 import { getSalesImport, salesImportReportRows } from '../services/sales.server'
 import { requireUserWithPermission } from '../utils/auth.server'
-import { csvCell, UTF8_BOM } from '../utils/csv'
-import { splitMessage } from '../utils/form'
 import { resolveLocale } from '../utils/i18n.server'
+import { rejectsCsvResponse } from '../utils/rejects-csv.server'
 
 /**
  * The rows of a sales import that need a look — rejected, or imported with a warning — as
@@ -15,38 +14,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'sales:read')
   const found = await getSalesImport(user, params.importId ?? '')
   const t = translator(resolveLocale(request, user.locale))
-  const reason = (message: string | null) => {
-    if (!message) return ''
-    const [key, vars] = splitMessage(message)
-    return t(key as MessageKey, vars)
-  }
-  const line = (cells: Array<string | number>) => cells.map(csvCell).join(',') + '\r\n'
-  const rows = salesImportReportRows(found.id)
-  const encoder = new TextEncoder()
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(encoder.encode(UTF8_BOM + line([t('imports.report.row'), t('imports.report.outcome'), t('imports.report.column'), t('imports.report.reason')])))
-    },
-    async pull(controller) {
-      const next = await rows.next()
-      if (next.done) return controller.close()
-      let text = ''
-      for (const r of next.value) text += line([r.rowNumber, t(r.outcome === 'failed' ? 'sales.outcome.rejected' : 'sales.outcome.warning'), r.column ?? '', reason(r.reason)])
-      controller.enqueue(encoder.encode(text))
-    },
-    async cancel() {
-      await rows.return(undefined)
-    },
-  })
-  const base = found.fileName.replace(/\.[^.]+$/, '')
-  const fileName = `${base}-${t('sales.rejects.fileSuffix')}.csv`
-  const ascii = `sales-import-${found.id.slice(0, 8)}-rejects.csv`
-  return new Response(body, {
-    headers: {
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`,
-      'Cache-Control': 'no-store',
-      'X-Content-Type-Options': 'nosniff',
-    },
+  return rejectsCsvResponse({
+    t,
+    found,
+    kind: 'sales',
+    suffix: 'sales.rejects.fileSuffix',
+    header: ['imports.report.row', 'imports.report.outcome', 'imports.report.column', 'imports.report.reason'],
+    rows: salesImportReportRows(found.id),
+    cells: (r, reason) => [r.rowNumber, t(r.outcome === 'failed' ? 'sales.outcome.rejected' : 'sales.outcome.warning'), r.column ?? '', reason],
   })
 }

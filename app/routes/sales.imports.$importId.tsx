@@ -1,8 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
-import { formatBytes } from '../../analytics/ingest/sizes'
 import { ImportStatusBadge } from '../components/import-status'
-import { SalesImportRowsTable } from '../components/sales-import-rows'
+import { encodingLabel, ImportFactsCard, ImportMappingCard, ImportNotice, ImportOutcomes, ImportRowsSection, skippedRows } from '../components/import-summary'
 import type { MessageKey } from '../i18n'
 import { NoticeQuerySchema } from '../schemas/fields'
 import { getSalesImport, listSalesImportRows, REJECTED_ROWS_SHOWN } from '../services/sales.server'
@@ -30,15 +29,14 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'sales.det
 
 export default function SalesImportDetail() {
   const { import: i, rejected, warnings, canImport, notice } = useLoaderData<typeof loader>()
-  const { t, num, moment } = useI18n()
+  const { t, num } = useI18n()
   const c = i.counts
-  const skipped = c.skipped.title + c.skipped.blank + c.skipped.total
   const stats: Array<[MessageKey, number]> = [
     ['sales.detail.rows', c.rows],
     ['sales.detail.imported', c.imported],
     ['sales.detail.rejected', c.rejected],
     ['sales.detail.warnings', c.warnings],
-    ['sales.detail.skipped', skipped],
+    ['sales.detail.skipped', skippedRows(c.skipped)],
     ['sales.detail.superseded', c.superseded],
   ]
   return (
@@ -71,102 +69,46 @@ export default function SalesImportDetail() {
           ) : null}
         </div>
       </div>
-      {notice === 'done' ? (
-        <div className="alert alert-success" role="status">
-          {t('sales.notice.done', { imported: num(c.imported), rejected: num(c.rejected) })}
-        </div>
-      ) : null}
-      {notice === 'again' ? (
-        <div className="alert alert-info" role="status">
-          {t('sales.notice.again')}
-        </div>
-      ) : null}
+      <ImportNotice notice={notice} done={t('sales.notice.done', { imported: num(c.imported), rejected: num(c.rejected) })} again={t('sales.notice.again')} />
       {c.superseded ? (
         <div className="alert alert-info" role="status">
           {t('sales.detail.supersededNote', { count: num(c.superseded) })}
         </div>
       ) : null}
 
-      <section aria-labelledby="outcomes" className="card">
-        <h2 id="outcomes">{t('imports.detail.outcomes')}</h2>
-        <dl className="grid sales-stats">
-          {stats.map(([key, n]) => (
-            <div key={key} className="stat">
-              <dt>{t(key)}</dt>
-              <dd>{num(n)}</dd>
-            </div>
-          ))}
-        </dl>
-        {skipped ? (
-          <p className="small muted">{t('imports.preview.skipped', { title: c.skipped.title, blank: c.skipped.blank, total: c.skipped.total })}</p>
-        ) : null}
-      </section>
+      <ImportOutcomes stats={stats} skipped={c.skipped} />
 
       <div className="grid grid-2">
-        <section className="card" aria-labelledby="facts">
-          <h2 id="facts">{t('sales.detail.facts')}</h2>
-          <dl className="props">
-            <dt>{t('imports.detail.store')}</dt>
-            <dd>{i.storeName}</dd>
-            <dt>{t('imports.preview.file')}</dt>
-            <dd className="break-all">
-              {i.fileName} <span className="muted small">({formatBytes(i.byteSize)})</span>
-            </dd>
-            <dt>{t('imports.detail.encoding')}</dt>
-            <dd>{encodingLabel(i.encoding, t)}</dd>
-            <dt>{t('imports.detail.by')}</dt>
-            <dd>{i.createdBy ?? t('imports.detail.system')}</dd>
-            <dt>{t('imports.detail.when')}</dt>
-            <dd>{moment(i.createdAt, i.timeZone)}</dd>
-            <dt>{t('imports.detail.finished')}</dt>
-            <dd>{moment(i.finishedAt, i.timeZone)}</dd>
-          </dl>
-        </section>
-        <section className="card" aria-labelledby="mapping">
-          <h2 id="mapping">{t('sales.detail.mapping')}</h2>
-          <dl className="props">
-            {i.mapping
-              .filter((m) => m.field)
-              .map((m) => (
-                <div key={m.index} style={{ display: 'contents' }}>
-                  <dt>{t(`sales.field.${m.field!}`)}</dt>
-                  <dd>
-                    {m.header || t('imports.preview.column', { n: m.index + 1 })}
-                    {m.scale === 10_000 ? <span className="muted small"> ({t('sales.unit.wan')})</span> : null}
-                  </dd>
-                </div>
-              ))}
-          </dl>
-        </section>
+        <ImportFactsCard title={t('sales.detail.facts')} facts={i} encoding={encodingLabel(i.encoding, t, { parquet: 'sales.format.parquet' })} />
+        <ImportMappingCard
+          title={t('sales.detail.mapping')}
+          mapping={i.mapping}
+          field={(m) => t(`sales.field.${m.field!}`)}
+          column={(m) => (
+            <>
+              {m.header || t('imports.preview.column', { n: m.index + 1 })}
+              {m.scale === 10_000 ? <span className="muted small"> ({t('sales.unit.wan')})</span> : null}
+            </>
+          )}
+        />
       </div>
 
-      <section aria-labelledby="rejected">
-        <h2 id="rejected">{t('sales.detail.rejectedRows')}</h2>
-        {rejected.length ? (
-          <>
-            {c.rejected > rejected.length ? <p className="muted small">{t('sales.detail.moreRows', { shown: rejected.length, total: c.rejected })}</p> : null}
-            <SalesImportRowsTable rows={rejected} />
-          </>
-        ) : (
-          <p className="muted">{t('sales.detail.noRejected')}</p>
-        )}
-      </section>
+      <ImportRowsSection
+        id="rejected"
+        title={t('sales.detail.rejectedRows')}
+        more={c.rejected > rejected.length ? t('sales.detail.moreRows', { shown: rejected.length, total: c.rejected }) : null}
+        empty={t('sales.detail.noRejected')}
+        rows={rejected}
+      />
       {warnings.length ? (
-        <section aria-labelledby="warnings">
-          <h2 id="warnings">{t('sales.detail.warningRows')}</h2>
-          <p className="muted small">{t('sales.detail.warningHint')}</p>
-          {warnings.length >= REJECTED_ROWS_SHOWN ? <p className="muted small">{t('sales.detail.moreWarnings', { shown: warnings.length })}</p> : null}
-          <SalesImportRowsTable rows={warnings} />
-        </section>
+        <ImportRowsSection
+          id="warnings"
+          title={t('sales.detail.warningRows')}
+          hint={t('sales.detail.warningHint')}
+          more={warnings.length >= REJECTED_ROWS_SHOWN ? t('sales.detail.moreWarnings', { shown: warnings.length }) : null}
+          rows={warnings}
+        />
       ) : null}
     </>
   )
-}
-
-function encodingLabel(encoding: string | null, t: (key: MessageKey) => string) {
-  if (!encoding) return '—'
-  if (encoding === 'parquet') return t('sales.format.parquet')
-  const key = `imports.encoding.${encoding}` as MessageKey
-  const text = t(key)
-  return text === key ? encoding : text
 }

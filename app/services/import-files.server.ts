@@ -173,3 +173,26 @@ export async function requireOwnUpload(userId: string, uploadId: string, storeId
   }
   return upload
 }
+
+/** The files in `dir` whose names `wanted` takes; none when the folder is not there. */
+export function filesIn(dir: string, wanted: (name: string) => boolean) {
+  try {
+    return fsSync.readdirSync(dir).filter(wanted).map((name) => path.join(dir, name))
+  } catch {
+    return []
+  }
+}
+
+/**
+ * Removes what killed import runs left (temporary Parquet files, staged rows) once it is
+ * `maxAgeMs` old — an hour unless told: a live run writes or renames its files sooner.
+ */
+export function removeStaleFiles(files: readonly string[], maxAgeMs = 3_600_000) {
+  for (const file of files) {
+    try {
+      if (Date.now() - fsSync.statSync(file).mtimeMs > maxAgeMs) fsSync.rmSync(file, { force: true })
+    } catch {
+      // gone meanwhile
+    }
+  }
+}

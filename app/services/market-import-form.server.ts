@@ -1,22 +1,19 @@
 import fs from 'node:fs'
-import { data, redirect } from '@remix-run/node'
-import { and, desc, eq } from 'drizzle-orm'
+import { redirect } from '@remix-run/node'
 import { z } from 'zod'
-import { getDb } from '../../db/client'
-import { imports } from '../../db/schema'
 import { checkMarketMapping, guessMarketMapping, guessMarketMeasure, KNOWN_MARKET_HEADERS, type MarketColumn } from '../../analytics/ingest/market-headers'
 import { MARKET_FIELDS, type MarketField, type MarketMeasure } from '../../analytics/ingest/market-record'
 import { monthOfHeader } from '../../analytics/ingest/market-values'
-import { cellText, type Cell, type TableEncoding } from '../../analytics/ingest/read-table'
-import { formatBytes } from '../../analytics/ingest/sizes'
+import { cellText, type Cell } from '../../analytics/ingest/read-table'
 import { previewTableFile, TableStreamError, type TableRow } from '../../analytics/ingest/stream-table'
 import type { MessageKey } from '../i18n'
 import { MARKET_IMPORT_MAX_BYTES, MarketConfirmSchema, MarketUploadSchema } from '../schemas/market'
 import type { SessionUser } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
-import { badFields, badInput } from '../utils/input.server'
-import { receiveUploadToDisk, UploadTooLargeError, type ReceivedFile } from '../utils/upload.server'
-import { importFilePath, importsDir, keepReceivedUpload, requireOwnUpload, UploadRefused, type ImportUpload } from './import-files.server'
+import { badFields } from '../utils/input.server'
+import type { ReceivedFile } from '../utils/upload.server'
+import { importFilePath, keepReceivedUpload, requireOwnUpload, UploadRefused, type ImportUpload } from './import-files.server'
+import { columnSamples, failImport, fileFormError, findEarlierImport, isMultipart, PREVIEW_ROWS, readColumnMapping, receiveImportUpload, TABLE_READER_ERRORS, tableFacts, type FormError, type ImportActionData, type ImportPreview } from './import-form.server'
 import { marketFileExt, requireMarketImporter, startMarketImport } from './market-import-job.server'
 import { MARKET_IMPORT_KIND, offeredMarketMapping, type MarketExt } from './market-import.server'
 
@@ -30,10 +27,8 @@ import { MARKET_IMPORT_KIND, offeredMarketMapping, type MarketExt } from './mark
  * `market_import` job and goes to its progress page.
  */
 
-export type FormError = { key: MessageKey; params: Record<string, string | number> }
-
-export const PREVIEW_ROWS = 10
-const SAMPLES_PER_COLUMN = 3
+export type { FormError }
+export { PREVIEW_ROWS }
 
 export type MarketPreviewColumn = {
   index: number
@@ -46,72 +41,33 @@ export type MarketPreviewColumn = {
   samples: string[]
 }
 
-export type MarketPreview = {
-  uploadId: string
-  fileName: string
-  byteSize: number
-  ext: MarketExt
-  encoding: TableEncoding | null
-  delimiter: string | null
-  sheetName: string | null
-  headerRowNumber: number
-  headerRecognised: boolean
-  columns: MarketPreviewColumn[]
-  /** where the offered mapping came from */
-  source: 'remembered' | 'guessed'
+export type MarketPreview = ImportPreview<MarketExt, MarketPreviewColumn> & {
   /** what the file counts, as offered (the user's choice when the preview is shown again) */
   measure: MarketMeasure
-  sample: Array<{ rowNumber: number; cells: string[] }>
-  skipped: { title: number; blank: number; total: number }
-  /** the same file was imported into this store before */
-  earlier: { id: string; createdAt: Date } | null
 }
 
-export type MarketImportActionData =
-  | { step: 'upload'; error: FormError; storeId: string }
-  | { step: 'preview'; preview: MarketPreview; storeId: string; error: FormError | null }
+export type MarketImportActionData = ImportActionData<MarketPreview>
 
-const fail = (status: number, body: MarketImportActionData) => data(body, { status })
+const fail = failImport<MarketPreview>
 
 // ------------------------------------------------------------------ errors
 
 const READER_ERRORS: Partial<Record<TableStreamError['code'], MessageKey>> = {
-  empty: 'imports.error.empty',
-  tooLarge: 'imports.error.tooLarge',
-  tooManyRows: 'imports.error.tooManyRows',
-  unsupportedType: 'imports.error.unsupportedType',
-  oldExcel: 'imports.error.oldExcel',
-  binary: 'imports.error.binary',
-  undecodable: 'imports.error.undecodable',
+  ...TABLE_READER_ERRORS,
   noHeader: 'market.error.noHeader',
   noSheet: 'sales.error.noSheet',
   outOfMemory: 'sales.error.outOfMemory',
 }
 
-function readerError(error: unknown): FormError | null {
-  const limit = formatBytes(MARKET_IMPORT_MAX_BYTES)
-  if (error instanceof TableStreamError) {
-    const key = READER_ERRORS[error.code] ?? 'sales.error.unreadable'
-    return { key, params: key === 'imports.error.tooLarge' ? { size: `> ${limit}`, limit } : error.params }
-  }
-  if (error instanceof UploadTooLargeError) return { key: 'imports.error.tooLarge', params: { size: `> ${limit}`, limit } }
-  return null
-}
+/** An upload refused for its size names the file limit, whatever limit it broke. */
+const readerError = (error: unknown): FormError | null =>
+  fileFormError(error, {
+    maxBytes: MARKET_IMPORT_MAX_BYTES,
+    tableError: (e) => ({ key: READER_ERRORS[e.code] ?? 'sales.error.unreadable', params: e.params }),
+    uploadLimit: () => MARKET_IMPORT_MAX_BYTES,
+  })
 
 // ------------------------------------------------------------------ the upload, streamed to disk
-
-/** The form's file, streamed to disk; a store the user may not import into is refused before any of the file is written. */
-function receiveUpload(request: Request, user: SessionUser) {
-  return receiveUploadToDisk(request, {
-    dir: importsDir(),
-    maxBytes: MARKET_IMPORT_MAX_BYTES,
-    user,
-    authorize: (fields) => {
-      const storeId = fields.get('storeId')
-      if (storeId && z.uuid().safeParse(storeId).success) requireMarketImporter(user, storeId)
-    },
-  })
-}
 
 const keepUpload = (user: SessionUser, storeId: string, file: ReceivedFile) => keepReceivedUpload(user.id, storeId, MARKET_IMPORT_KIND, file, marketFileExt(file.head))
 
@@ -143,33 +99,20 @@ async function previewUpload(upload: ImportUpload, chosen?: { mapping: MarketCol
       field: mapped?.field ?? null,
       confidence: mapped && guessed && guessed.field === mapped.field && offered.source === 'guessed' ? guessed.confidence : null,
       month: monthOfHeader(header)?.slice(0, 7) ?? null,
-      samples: sample.map((r) => r.cells[index] ?? '').filter(Boolean).slice(0, SAMPLES_PER_COLUMN),
+      samples: columnSamples(sample, index),
     }
   })
-  const db = await getDb()
-  const [earlier] = await db
-    .select({ id: imports.id, createdAt: imports.createdAt })
-    .from(imports)
-    .where(and(eq(imports.storeId, upload.storeId), eq(imports.kind, MARKET_IMPORT_KIND), eq(imports.fileHash, upload.fileHash), eq(imports.status, 'done')))
-    .orderBy(desc(imports.createdAt))
-    .limit(1)
-  const counts = read.summary.skippedCounts
   return {
     uploadId: upload.id,
     fileName: upload.fileName,
     byteSize: upload.byteSize,
     ext,
-    encoding: read.head.format === 'xlsx' ? null : (read.summary.encoding ?? read.head.encoding),
-    delimiter: read.head.delimiter,
-    sheetName: read.head.sheetName,
-    headerRowNumber: read.head.headerRowNumber,
-    headerRecognised: read.head.headerRecognised,
+    ...tableFacts(read.head, read.summary),
     columns,
     source: offered.source,
     measure: chosen?.measure ?? guessMarketMeasure(headers, offered.columns),
     sample,
-    skipped: { title: counts.title ?? 0, blank: counts.blank ?? 0, total: counts.total ?? 0 },
-    earlier: earlier ?? null,
+    earlier: await findEarlierImport(upload.storeId, MARKET_IMPORT_KIND, upload.fileHash),
   }
 }
 
@@ -188,36 +131,20 @@ async function previewOrError(upload: ImportUpload, chosen?: { mapping: MarketCo
 
 export async function handleMarketImportAction(request: Request, user: SessionUser) {
   requireMarketImporter(user)
-  const multipart = (request.headers.get('content-type') ?? '').startsWith('multipart/form-data')
-  return multipart ? upload(request, user) : confirm(request, user)
+  return isMultipart(request) ? upload(request, user) : confirm(request, user)
 }
 
+/** The form's file, streamed to disk; a store the user may not import into is refused before any of the file is written. */
 async function upload(request: Request, user: SessionUser) {
-  let received: Awaited<ReturnType<typeof receiveUpload>>
-  try {
-    received = await receiveUpload(request, user)
-  } catch (error) {
-    const known = readerError(error)
-    if (!known) throw error
-    return fail(413, { step: 'upload', error: known, storeId: '' })
-  }
-  const { form, file } = received
-  const parsed = MarketUploadSchema.safeParse({ storeId: form.get('storeId') ?? undefined })
-  if (!parsed.success) {
-    if (file) fs.rmSync(file.temp, { force: true })
-    return fail(400, { step: 'upload', error: { key: 'market.import.error.noStore', params: {} }, storeId: '' })
-  }
-  const { storeId } = parsed.data
-  try {
-    requireMarketImporter(user, storeId)
-  } catch (error) {
-    if (file) fs.rmSync(file.temp, { force: true })
-    throw error
-  }
-  if (!file || file.size === 0) {
-    if (file) fs.rmSync(file.temp, { force: true })
-    return fail(400, { step: 'upload', error: { key: file ? 'imports.error.empty' : 'imports.error.noFile', params: {} }, storeId })
-  }
+  const received = await receiveImportUpload(request, user, {
+    maxBytes: MARKET_IMPORT_MAX_BYTES,
+    requireImporter: requireMarketImporter,
+    uploadSchema: MarketUploadSchema,
+    noStore: 'market.import.error.noStore',
+    fileError: readerError,
+  })
+  if ('status' in received) return fail(received.status, { step: 'upload', error: received.error, storeId: received.storeId })
+  const { storeId, file } = received
   const kept = await keepUpload(user, storeId, file)
   const shown = await previewOrError(kept)
   if (shown.error) return fail(400, { step: 'upload', error: shown.error, storeId })
@@ -228,20 +155,7 @@ const MappingFieldSchema = z.union([z.literal(''), z.enum(MARKET_FIELDS)], { err
 
 /** `map.0=brand&map.3=units` → the columns mapped; a value no select offers answers 400 naming its field. */
 function readMapping(request: Request, user: SessionUser, form: FormData): MarketColumn[] {
-  const problems: Array<{ field: string; message: string }> = []
-  const columns: MarketColumn[] = []
-  for (const [name, value] of form.entries()) {
-    const m = /^map\.(\d{1,3})$/.exec(name)
-    if (!m) continue
-    const field = MappingFieldSchema.safeParse(value)
-    if (!field.success) {
-      problems.push({ field: name, message: 'validation.choice' })
-      continue
-    }
-    if (field.data) columns.push({ index: Number(m[1]), field: field.data })
-  }
-  if (problems.length) badInput(request, problems, user)
-  return columns.sort((a, b) => a.index - b.index)
+  return readColumnMapping(request, user, form, MappingFieldSchema, (index, field): MarketColumn => ({ index, field }))
 }
 
 async function confirm(request: Request, user: SessionUser) {

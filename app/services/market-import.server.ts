@@ -26,7 +26,7 @@ import { MARKET_IMPORT_MAX_BYTES, MARKET_IMPORT_MAX_ROWS } from '../schemas/mark
 import { getEnv } from '../utils/env.server'
 import { log } from '../utils/logger.server'
 import { recordAudit } from './audit.server'
-import { importFilePath, isFileHash } from './import-files.server'
+import { filesIn, importFilePath, isFileHash, removeStaleFiles } from './import-files.server'
 import { findRememberedColumns, rememberImportMapping } from './import-mappings.server'
 import { JobError, type JobProgress } from './jobs.server'
 
@@ -434,19 +434,5 @@ function removeLeftovers() {
     ...filesIn(marketImportsDir(), (name) => name.endsWith('.tmp.parquet')),
     ...filesIn(tmpDir(), (name) => name.startsWith('market-') && name.endsWith('.csv')),
   ]
-  for (const file of leftovers) {
-    try {
-      if (Date.now() - fs.statSync(file).mtimeMs > 3_600_000) fs.rmSync(file, { force: true })
-    } catch {
-      // gone meanwhile
-    }
-  }
-}
-
-function filesIn(dir: string, wanted: (name: string) => boolean) {
-  try {
-    return fs.readdirSync(dir).filter(wanted).map((name) => path.join(dir, name))
-  } catch {
-    return []
-  }
+  removeStaleFiles(leftovers)
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import { data, redirect } from '@remix-run/node'
+import { redirect } from '@remix-run/node'
 import { z } from 'zod'
 import {
   checkObservationMapping,
@@ -11,17 +11,13 @@ import {
   type ObservationColumn,
   type ObservationField,
 } from '../../analytics/ingest/observation-headers'
-import { cellText as readerCellText, type Cell, type TableEncoding } from '../../analytics/ingest/read-table'
-import { formatBytes } from '../../analytics/ingest/sizes'
-import { TableStreamError } from '../../analytics/ingest/stream-table'
 import type { SeenAt } from '../../db/schema/enums'
-import type { MessageKey } from '../i18n'
 import type { SessionUser } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { clientIp } from '../utils/http.server'
-import { badFields, badInput } from '../utils/input.server'
-import { receiveUploadToDisk, UploadTooLargeError, type ReceivedFile } from '../utils/upload.server'
-import { importFilePath, importsDir, keepReceivedUpload, requireOwnUpload, UploadRefused, type ImportUpload } from './import-files.server'
+import { badFields } from '../utils/input.server'
+import { importFilePath, keepReceivedUpload, requireOwnUpload, UploadRefused, type ImportUpload } from './import-files.server'
+import { columnSamples, failImport, fileFormError, isMultipart, PREVIEW_ROWS, previewCellText, readColumnMapping, receiveImportUpload, tableFacts, type FormError, type ImportActionData, type ImportPreview } from './import-form.server'
 import { requireObservationImporter, startObservationImport } from './observation-import-job.server'
 import {
   columnValues,
@@ -46,60 +42,24 @@ import {
  * progress page.
  */
 
-export type FormError = { key: MessageKey; params: Record<string, string | number> }
-
-export const PREVIEW_ROWS = 10
-const SAMPLES_PER_COLUMN = 3
+export type { FormError }
+export { PREVIEW_ROWS }
 const SEEN_AT_VALUES_SHOWN = 20
 
 export type ObservationPreviewColumn = { index: number; header: string; field: ObservationField | null; unit: MoneyUnit; samples: string[] }
 
-export type ObservationPreview = {
-  uploadId: string
-  fileName: string
-  byteSize: number
-  ext: ObservationImportExt
-  encoding: TableEncoding | null
-  delimiter: string | null
-  sheetName: string | null
-  headerRowNumber: number
-  headerRecognised: boolean
+export type ObservationPreview = ImportPreview<ObservationImportExt, ObservationPreviewColumn> & {
   dataRows: number
-  columns: ObservationPreviewColumn[]
-  source: 'remembered' | 'guessed'
-  sample: Array<{ rowNumber: number; cells: string[] }>
-  skipped: { title: number; blank: number; total: number }
   /** the where-seen column's values and what each reads as (none when no column is offered for it) */
   seenAt: { header: string; values: Array<{ text: string; seenAt: SeenAt; known: boolean; rows: number }>; more: number } | null
-  /** the same file was imported into this store before: confirming changes nothing */
-  earlier: { id: string; createdAt: Date } | null
 }
 
-export type ObservationImportActionData =
-  | { step: 'upload'; error: FormError; storeId: string }
-  | { step: 'preview'; preview: ObservationPreview; storeId: string; error: FormError | null }
+export type ObservationImportActionData = ImportActionData<ObservationPreview>
 
-const fail = (status: number, body: ObservationImportActionData) => data(body, { status })
+const fail = failImport<ObservationPreview>
 
-function knownError(error: unknown): FormError | null {
-  if (error instanceof UploadRefused) return error.error
-  if (error instanceof TableStreamError) {
-    const e = sheetError(error)
-    if (e.key === 'imports.error.tooLarge') return { key: e.key, params: { size: `> ${formatBytes(OBSERVATION_IMPORT_MAX_BYTES)}`, limit: formatBytes(OBSERVATION_IMPORT_MAX_BYTES) } }
-    return e
-  }
-  if (error instanceof UploadTooLargeError) return { key: 'imports.error.tooLarge', params: { size: `> ${formatBytes(error.limit)}`, limit: formatBytes(error.limit) } }
-  return null
-}
-
-/** Date cells of an .xlsx carry the wall clock in their UTC fields. */
-function cellString(cell: Cell | undefined) {
-  if (cell instanceof Date) {
-    const iso = new Date(Math.round(cell.getTime() / 1000) * 1000).toISOString()
-    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`
-  }
-  return readerCellText(cell)
-}
+const knownError = (error: unknown): FormError | null =>
+  error instanceof UploadRefused ? error.error : fileFormError(error, { maxBytes: OBSERVATION_IMPORT_MAX_BYTES, tableError: sheetError })
 
 /** What an import of the upload would read, and the mapping to offer (`mapping`: the user's own, when shown again). */
 async function previewOf(upload: ImportUpload, sheet: ObservationSheet, mapping?: ObservationColumn[]): Promise<ObservationPreview> {
@@ -107,7 +67,7 @@ async function previewOf(upload: ImportUpload, sheet: ObservationSheet, mapping?
   const width = Math.max(head.headers.length, ...rows.slice(0, PREVIEW_ROWS).map((r) => r.cells.length))
   const headers = Array.from({ length: width }, (_, i) => head.headers[i] ?? '')
   const offered = mapping ? { columns: mapping, source: 'remembered' as const } : await offeredObservationMapping(upload.storeId, headers, columnValues(rows, width))
-  const sample = rows.slice(0, PREVIEW_ROWS).map((r) => ({ rowNumber: r.rowNumber, cells: headers.map((_, i) => cellString(r.cells[i])) }))
+  const sample = rows.slice(0, PREVIEW_ROWS).map((r) => ({ rowNumber: r.rowNumber, cells: headers.map((_, i) => previewCellText(r.cells[i])) }))
   const columns = headers.map((header, index): ObservationPreviewColumn => {
     const chosen = offered.columns.find((c) => c.index === index)
     return {
@@ -115,7 +75,7 @@ async function previewOf(upload: ImportUpload, sheet: ObservationSheet, mapping?
       header,
       field: chosen?.field ?? null,
       unit: chosen?.unit ?? 'yuan',
-      samples: sample.map((r) => r.cells[index] ?? '').filter(Boolean).slice(0, SAMPLES_PER_COLUMN),
+      samples: columnSamples(sample, index),
     }
   })
   // the where-seen words of the whole file, most rows first
@@ -124,7 +84,7 @@ async function previewOf(upload: ImportUpload, sheet: ObservationSheet, mapping?
   if (seenAtColumn) {
     const tally = new Map<string, number>()
     for (const r of rows) {
-      const text = cellString(r.cells[seenAtColumn.index]).trim()
+      const text = previewCellText(r.cells[seenAtColumn.index]).trim()
       tally.set(text, (tally.get(text) ?? 0) + 1)
     }
     const values = [...tally.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], 'zh-CN')).map(([text, n]) => ({ text, ...readSeenAt(text), rows: n }))
@@ -136,16 +96,11 @@ async function previewOf(upload: ImportUpload, sheet: ObservationSheet, mapping?
     fileName: upload.fileName,
     byteSize: upload.byteSize,
     ext: upload.ext as ObservationImportExt,
-    encoding: head.format === 'xlsx' ? null : (summary.encoding ?? head.encoding),
-    delimiter: head.delimiter,
-    sheetName: head.sheetName,
-    headerRowNumber: head.headerRowNumber,
-    headerRecognised: head.headerRecognised,
+    ...tableFacts(head, summary),
     dataRows: summary.dataRows,
     columns,
     source: offered.source,
     sample,
-    skipped: { title: summary.skippedCounts.title ?? 0, blank: summary.skippedCounts.blank ?? 0, total: summary.skippedCounts.total ?? 0 },
     seenAt,
     earlier: earlier ? { id: earlier.id, createdAt: earlier.createdAt } : null,
   }
@@ -155,48 +110,23 @@ async function previewOf(upload: ImportUpload, sheet: ObservationSheet, mapping?
 
 export async function handleObservationImportAction(request: Request, user: SessionUser) {
   requireObservationImporter(user)
-  const multipart = (request.headers.get('content-type') ?? '').startsWith('multipart/form-data')
-  return multipart ? upload(request, user) : confirm(request, user)
+  return isMultipart(request) ? upload(request, user) : confirm(request, user)
 }
 
 const UploadSchema = z.object({ storeId: z.uuid({ error: 'validation.required' }) })
 
 async function upload(request: Request, user: SessionUser) {
-  let received: { form: FormData; file: ReceivedFile | null }
-  try {
-    // the store comes before the file: one the user may not import into is refused before the file is written
-    received = await receiveUploadToDisk(request, {
-      dir: importsDir(),
-      maxBytes: OBSERVATION_IMPORT_MAX_BYTES,
-      user,
-      authorize: (fields) => {
-        const storeId = fields.get('storeId')
-        if (storeId && z.uuid().safeParse(storeId).success) requireObservationImporter(user, storeId)
-      },
-    })
-  } catch (error) {
-    const known = knownError(error)
-    if (!known) throw error
-    return fail(413, { step: 'upload', error: known, storeId: '' })
-  }
-  const { form, file } = received
-  const drop = () => file && fs.rmSync(file.temp, { force: true })
-  const parsed = UploadSchema.safeParse({ storeId: form.get('storeId') ?? undefined })
-  if (!parsed.success) {
-    drop()
-    return fail(400, { step: 'upload', error: { key: 'competitors.import.error.noStore', params: {} }, storeId: '' })
-  }
-  const { storeId } = parsed.data
-  try {
-    requireObservationImporter(user, storeId)
-  } catch (error) {
-    drop()
-    throw error
-  }
-  if (!file || file.size === 0) {
-    drop()
-    return fail(400, { step: 'upload', error: { key: file ? 'imports.error.empty' : 'imports.error.noFile', params: {} }, storeId })
-  }
+  // the store comes before the file: one the user may not import into is refused before the file is written
+  const received = await receiveImportUpload(request, user, {
+    maxBytes: OBSERVATION_IMPORT_MAX_BYTES,
+    requireImporter: requireObservationImporter,
+    uploadSchema: UploadSchema,
+    noStore: 'competitors.import.error.noStore',
+    fileError: knownError,
+  })
+  if ('status' in received) return fail(received.status, { step: 'upload', error: received.error, storeId: received.storeId })
+  const { storeId, file } = received
+  const drop = () => fs.rmSync(file.temp, { force: true })
   // read before it is kept: a file that is no sheet (or holds too many rows) is refused and not kept
   let sheet: ObservationSheet
   try {
@@ -221,27 +151,11 @@ const UnitSchema = z.enum(MONEY_UNITS, { error: 'validation.choice' })
 
 /** `map.0=brand&map.3=listPrice&unit.3=wan` → the columns mapped; a value no select offers answers 400 naming its field. */
 function readMapping(request: Request, user: SessionUser, form: FormData): ObservationColumn[] {
-  const problems: Array<{ field: string; message: string }> = []
-  const columns: ObservationColumn[] = []
-  for (const [name, value] of form.entries()) {
-    const m = /^map\.(\d{1,3})$/.exec(name)
-    if (!m) continue
-    const field = MappingFieldSchema.safeParse(value)
-    if (!field.success) {
-      problems.push({ field: name, message: 'validation.choice' })
-      continue
-    }
-    if (!field.data) continue
-    const index = Number(m[1])
+  return readColumnMapping(request, user, form, MappingFieldSchema, (index, field): ObservationColumn | { refused: string } => {
     const unit = UnitSchema.safeParse(form.get(`unit.${index}`) ?? 'yuan')
-    if (!unit.success) {
-      problems.push({ field: `unit.${index}`, message: 'validation.choice' })
-      continue
-    }
-    columns.push({ index, field: field.data, unit: isObservationMoneyField(field.data) ? unit.data : 'yuan' })
-  }
-  if (problems.length) badInput(request, problems, user)
-  return columns.sort((a, b) => a.index - b.index)
+    if (!unit.success) return { refused: `unit.${index}` }
+    return { index, field, unit: isObservationMoneyField(field) ? unit.data : 'yuan' }
+  })
 }
 
 async function confirm(request: Request, user: SessionUser) {

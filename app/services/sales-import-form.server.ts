@@ -1,27 +1,25 @@
 import fs from 'node:fs'
-import { data, redirect } from '@remix-run/node'
-import { and, desc, eq } from 'drizzle-orm'
+import { redirect } from '@remix-run/node'
 import { z } from 'zod'
-import { getDb } from '../../db/client'
-import { imports, importUploads } from '../../db/schema'
+import { importUploads } from '../../db/schema'
 import { AnalyticsDb } from '../../analytics/duckdb'
 import { readParquetTable } from '../../analytics/ingest/sales-parquet'
 import { checkSalesMapping, guessSalesMapping, KNOWN_SALES_HEADERS, type SalesColumn } from '../../analytics/ingest/sales-headers'
 import { MONEY_FIELDS, SALE_FIELDS, type SaleField } from '../../analytics/ingest/sales-record'
-import { cellText, type Cell, type TableEncoding } from '../../analytics/ingest/read-table'
-import { formatBytes } from '../../analytics/ingest/sizes'
+import type { Cell } from '../../analytics/ingest/read-table'
 import { previewTableFile, TableStreamError, type TableRow } from '../../analytics/ingest/stream-table'
 import type { MessageKey } from '../i18n'
 import { SALES_IMPORT_MAX_BYTES, SalesConfirmSchema, SalesUploadSchema } from '../schemas/sales'
 import { requireStoreAccess, type SessionUser } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
 import { forbidden } from '../utils/http.server'
-import { badFields, badInput } from '../utils/input.server'
+import { badFields } from '../utils/input.server'
 import { describeError, log } from '../utils/logger.server'
 import { roleCan } from '../utils/permissions'
 import { maskPhone, parsePhone } from '../utils/phone'
-import { receiveUploadToDisk, UploadTooLargeError, type ReceivedFile } from '../utils/upload.server'
-import { importFilePath, importsDir, keepReceivedUpload, requireOwnUpload, UploadRefused } from './import-files.server'
+import type { ReceivedFile } from '../utils/upload.server'
+import { importFilePath, keepReceivedUpload, requireOwnUpload, UploadRefused } from './import-files.server'
+import { columnSamples, failImport, fileFormError, findEarlierImport, isMultipart, PREVIEW_ROWS, previewCellText, readColumnMapping, receiveImportUpload, TABLE_READER_ERRORS, tableFacts, type FormError, type ImportActionData, type ImportPreview } from './import-form.server'
 import { salesFileExt, startSalesImport, type SalesExt } from './sales-import-job.server'
 import { rememberedSalesMapping } from './sales-mappings.server'
 
@@ -34,10 +32,8 @@ import { rememberedSalesMapping } from './sales-mappings.server'
  * `sales_import` job and goes to its progress page.
  */
 
-export type FormError = { key: MessageKey; params: Record<string, string | number> }
-
-export const PREVIEW_ROWS = 10
-const SAMPLES_PER_COLUMN = 3
+export type { FormError }
+export { PREVIEW_ROWS }
 
 export type SalesPreviewColumn = {
   index: number
@@ -49,30 +45,11 @@ export type SalesPreviewColumn = {
   samples: string[]
 }
 
-export type SalesPreview = {
-  uploadId: string
-  fileName: string
-  byteSize: number
-  ext: SalesExt
-  encoding: TableEncoding | null
-  delimiter: string | null
-  sheetName: string | null
-  headerRowNumber: number
-  headerRecognised: boolean
-  columns: SalesPreviewColumn[]
-  /** where the offered mapping came from */
-  source: 'remembered' | 'guessed'
-  sample: Array<{ rowNumber: number; cells: string[] }>
-  skipped: { title: number; blank: number; total: number }
-  /** the same file was imported into this store before */
-  earlier: { id: string; createdAt: Date } | null
-}
+export type SalesPreview = ImportPreview<SalesExt, SalesPreviewColumn>
 
-export type SalesImportActionData =
-  | { step: 'upload'; error: FormError; storeId: string }
-  | { step: 'preview'; preview: SalesPreview; storeId: string; error: FormError | null }
+export type SalesImportActionData = ImportActionData<SalesPreview>
 
-const fail = (status: number, body: SalesImportActionData) => data(body, { status })
+const fail = failImport<SalesPreview>
 
 /** Who may bring sales data in: the marketing roles, into a store they write to. */
 export function requireSalesImporter(user: SessionUser, storeId?: string) {
@@ -83,73 +60,23 @@ export function requireSalesImporter(user: SessionUser, storeId?: string) {
 // ------------------------------------------------------------------ errors
 
 const READER_ERRORS: Partial<Record<TableStreamError['code'], MessageKey>> = {
-  empty: 'imports.error.empty',
-  tooLarge: 'imports.error.tooLarge',
-  tooManyRows: 'imports.error.tooManyRows',
-  unsupportedType: 'imports.error.unsupportedType',
-  oldExcel: 'imports.error.oldExcel',
-  binary: 'imports.error.binary',
-  undecodable: 'imports.error.undecodable',
+  ...TABLE_READER_ERRORS,
   noHeader: 'sales.error.noHeader',
   noSheet: 'sales.error.noSheet',
   outOfMemory: 'sales.error.outOfMemory',
 }
 
-function readerError(error: unknown): FormError | null {
-  if (error instanceof TableStreamError) {
-    const key = READER_ERRORS[error.code] ?? 'sales.error.unreadable'
-    return { key, params: key === 'imports.error.tooLarge' ? { size: `> ${formatBytes(SALES_IMPORT_MAX_BYTES)}`, limit: formatBytes(SALES_IMPORT_MAX_BYTES) } : error.params }
-  }
-  if (error instanceof UploadTooLargeError) {
-    return { key: 'imports.error.tooLarge', params: { size: `> ${formatBytes(error.limit)}`, limit: formatBytes(error.limit) } }
-  }
-  return null
-}
+const readerError = (error: unknown) =>
+  fileFormError(error, { maxBytes: SALES_IMPORT_MAX_BYTES, tableError: (e) => ({ key: READER_ERRORS[e.code] ?? 'sales.error.unreadable', params: e.params }) })
 
 // ------------------------------------------------------------------ the upload, streamed to disk
-
-/**
- * Reads the multipart form, the file part streamed to a temporary file beside the kept
- * files (hashed and size-capped as it arrives). The CSRF token and the store come before the
- * file in the form: a post without a valid token, or for a store the user may not import
- * into, is refused before any of its file is written.
- */
-function receiveUpload(request: Request, user: SessionUser) {
-  return receiveUploadToDisk(request, {
-    dir: importsDir(),
-    maxBytes: SALES_IMPORT_MAX_BYTES,
-    user,
-    authorize: (fields) => {
-      const storeId = fields.get('storeId')
-      if (storeId && z.uuid().safeParse(storeId).success) requireSalesImporter(user, storeId)
-    },
-  })
-}
 
 /** The received file under its content-addressed name, and the upload's record (ADR 012). */
 const keepUpload = (user: SessionUser, storeId: string, file: ReceivedFile) => keepReceivedUpload(user.id, storeId, 'sales', file, salesFileExt(file.head))
 
 // ------------------------------------------------------------------ the preview
 
-/** Date cells of an .xlsx carry the wall clock in their UTC fields. */
-function cellString(cell: Cell | undefined) {
-  if (cell instanceof Date) {
-    const iso = new Date(Math.round(cell.getTime() / 1000) * 1000).toISOString()
-    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`
-  }
-  return cellText(cell)
-}
-
-type PreviewRead = {
-  encoding: TableEncoding | null
-  delimiter: string | null
-  sheetName: string | null
-  headerRowNumber: number
-  headerRecognised: boolean
-  headers: string[]
-  rows: TableRow[]
-  skipped: SalesPreview['skipped']
-}
+type PreviewRead = Pick<SalesPreview, 'encoding' | 'delimiter' | 'sheetName' | 'headerRowNumber' | 'headerRecognised' | 'skipped'> & { headers: string[]; rows: TableRow[] }
 
 async function readPreview(file: string, ext: SalesExt): Promise<PreviewRead> {
   if (ext === 'parquet') {
@@ -179,17 +106,7 @@ async function readPreview(file: string, ext: SalesExt): Promise<PreviewRead> {
     previewRows: PREVIEW_ROWS,
     maxBytes: SALES_IMPORT_MAX_BYTES,
   })
-  const counts = preview.summary.skippedCounts
-  return {
-    encoding: preview.head.format === 'xlsx' ? null : (preview.summary.encoding ?? preview.head.encoding),
-    delimiter: preview.head.delimiter,
-    sheetName: preview.head.sheetName,
-    headerRowNumber: preview.head.headerRowNumber,
-    headerRecognised: preview.head.headerRecognised,
-    headers: preview.head.headers,
-    rows: preview.rows.slice(0, PREVIEW_ROWS),
-    skipped: { title: counts.title ?? 0, blank: counts.blank ?? 0, total: counts.total ?? 0 },
-  }
+  return { ...tableFacts(preview.head, preview.summary), headers: preview.head.headers, rows: preview.rows.slice(0, PREVIEW_ROWS) }
 }
 
 type UploadRow = typeof importUploads.$inferSelect
@@ -206,7 +123,7 @@ async function previewUpload(user: SessionUser, upload: UploadRow, mapping?: Sal
   const guess = new Map(guessSalesMapping(headers).columns.map((g) => [g.index, g]))
   const masks = !roleCan(user.role, 'lead:phone')
   const show = (cell: Cell | undefined) => {
-    const text = cellString(cell)
+    const text = previewCellText(cell)
     if (!masks || !text) return text
     const phone = parsePhone(text)
     return phone?.kind === 'full' ? maskPhone(phone.phone) : text
@@ -221,16 +138,9 @@ async function previewUpload(user: SessionUser, upload: UploadRow, mapping?: Sal
       field: chosen?.field ?? null,
       scale: chosen?.scale ?? 1,
       confidence: chosen && guessed && guessed.field === chosen.field && offered.source === 'guessed' ? guessed.confidence : null,
-      samples: sample.map((r) => r.cells[index] ?? '').filter(Boolean).slice(0, SAMPLES_PER_COLUMN),
+      samples: columnSamples(sample, index),
     }
   })
-  const db = await getDb()
-  const [earlier] = await db
-    .select({ id: imports.id, createdAt: imports.createdAt })
-    .from(imports)
-    .where(and(eq(imports.storeId, upload.storeId), eq(imports.kind, 'sales'), eq(imports.fileHash, upload.fileHash), eq(imports.status, 'done')))
-    .orderBy(desc(imports.createdAt))
-    .limit(1)
   return {
     uploadId: upload.id,
     fileName: upload.fileName,
@@ -245,7 +155,7 @@ async function previewUpload(user: SessionUser, upload: UploadRow, mapping?: Sal
     source: offered.source,
     sample,
     skipped: read.skipped,
-    earlier: earlier ?? null,
+    earlier: await findEarlierImport(upload.storeId, 'sales', upload.fileHash),
   }
 }
 
@@ -256,36 +166,24 @@ const requireUpload = (user: SessionUser, uploadId: string, storeId: string): Pr
 
 export async function handleSalesImportAction(request: Request, user: SessionUser) {
   requireSalesImporter(user)
-  const multipart = (request.headers.get('content-type') ?? '').startsWith('multipart/form-data')
-  return multipart ? upload(request, user) : confirm(request, user)
+  return isMultipart(request) ? upload(request, user) : confirm(request, user)
 }
 
+/**
+ * The CSRF token and the store come before the file in the form: a post without a valid
+ * token, or for a store the user may not import into, is refused before any of its file is
+ * written.
+ */
 async function upload(request: Request, user: SessionUser) {
-  let received: Awaited<ReturnType<typeof receiveUpload>>
-  try {
-    received = await receiveUpload(request, user)
-  } catch (error) {
-    const known = readerError(error)
-    if (!known) throw error
-    return fail(413, { step: 'upload', error: known, storeId: '' })
-  }
-  const { form, file } = received
-  const parsed = SalesUploadSchema.safeParse({ storeId: form.get('storeId') ?? undefined })
-  if (!parsed.success) {
-    if (file) fs.rmSync(file.temp, { force: true })
-    return fail(400, { step: 'upload', error: { key: 'sales.import.error.noStore', params: {} }, storeId: '' })
-  }
-  const { storeId } = parsed.data
-  try {
-    requireSalesImporter(user, storeId)
-  } catch (error) {
-    if (file) fs.rmSync(file.temp, { force: true })
-    throw error
-  }
-  if (!file || file.size === 0) {
-    if (file) fs.rmSync(file.temp, { force: true })
-    return fail(400, { step: 'upload', error: { key: file ? 'imports.error.empty' : 'imports.error.noFile', params: {} }, storeId })
-  }
+  const received = await receiveImportUpload(request, user, {
+    maxBytes: SALES_IMPORT_MAX_BYTES,
+    requireImporter: requireSalesImporter,
+    uploadSchema: SalesUploadSchema,
+    noStore: 'sales.import.error.noStore',
+    fileError: readerError,
+  })
+  if ('status' in received) return fail(received.status, { step: 'upload', error: received.error, storeId: received.storeId })
+  const { storeId, file } = received
   const kept = await keepUpload(user, storeId, file)
   try {
     const preview = await previewUpload(user, kept)
@@ -305,29 +203,12 @@ const ScaleSchema = z.union([z.literal('1'), z.literal('10000')], { error: 'vali
  * select offers answers 400 naming its field.
  */
 function readMapping(request: Request, user: SessionUser, form: FormData): SalesColumn[] {
-  const problems: Array<{ field: string; message: string }> = []
-  const columns: SalesColumn[] = []
-  for (const [name, value] of form.entries()) {
-    const m = /^map\.(\d{1,3})$/.exec(name)
-    if (!m) continue
-    const field = MappingFieldSchema.safeParse(value)
-    if (!field.success) {
-      problems.push({ field: name, message: 'validation.choice' })
-      continue
-    }
-    if (!field.data) continue
-    const index = Number(m[1])
-    const rawScale = form.get(`scale.${index}`) ?? '1'
-    const scale = ScaleSchema.safeParse(rawScale)
-    if (!scale.success) {
-      problems.push({ field: `scale.${index}`, message: 'validation.choice' })
-      continue
-    }
-    const money = (MONEY_FIELDS as readonly string[]).includes(field.data)
-    columns.push({ index, field: field.data, scale: money && scale.data === '10000' ? 10_000 : 1 })
-  }
-  if (problems.length) badInput(request, problems, user)
-  return columns.sort((a, b) => a.index - b.index)
+  return readColumnMapping(request, user, form, MappingFieldSchema, (index, field): SalesColumn | { refused: string } => {
+    const scale = ScaleSchema.safeParse(form.get(`scale.${index}`) ?? '1')
+    if (!scale.success) return { refused: `scale.${index}` }
+    const money = (MONEY_FIELDS as readonly string[]).includes(field)
+    return { index, field, scale: money && scale.data === '10000' ? 10_000 : 1 }
+  })
 }
 
 async function confirm(request: Request, user: SessionUser) {

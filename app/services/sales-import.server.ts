@@ -18,7 +18,7 @@ import type { MessageKey } from '../i18n'
 import { getEnv } from '../utils/env.server'
 import { log } from '../utils/logger.server'
 import { phoneHashKey } from '../utils/phone-hash.server'
-import { importFilePath, isFileHash, type KeptFileExt } from './import-files.server'
+import { filesIn, importFilePath, isFileHash, removeStaleFiles, type KeptFileExt } from './import-files.server'
 import { JobError, type JobProgress } from './jobs.server'
 import { rememberSalesMapping } from './sales-mappings.server'
 
@@ -409,21 +409,7 @@ function removeLeftovers() {
     ...filesIn(salesImportsDir(), (name) => name.endsWith('.tmp.parquet')),
     ...filesIn(tmpDir(), (name) => name.startsWith('sales-') && (name.endsWith('.ndjson') || name.endsWith('.csv'))),
   ]
-  for (const file of leftovers) {
-    try {
-      if (Date.now() - fs.statSync(file).mtimeMs > 3_600_000) fs.rmSync(file, { force: true })
-    } catch {
-      // gone meanwhile
-    }
-  }
-}
-
-function filesIn(dir: string, wanted: (name: string) => boolean) {
-  try {
-    return fs.readdirSync(dir).filter(wanted).map((name) => path.join(dir, name))
-  } catch {
-    return []
-  }
+  removeStaleFiles(leftovers)
 }
 
 /** The staged row outcomes into import_rows: one multi-row insert per chunk, each its own short statement. */

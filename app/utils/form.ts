@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import type { MessageKey, Translate } from '../i18n'
 
 /**
  * Turns form fields named like `tasks[0].title` or `purposes[]` into a nested object,
@@ -55,6 +56,13 @@ export function toFieldErrors(error: z.ZodError): FieldErrors {
 export function splitMessage(message: string): [string, Record<string, string>] {
   const [key, query] = message.split('?')
   return [key!, Object.fromEntries(new URLSearchParams(query ?? ''))]
+}
+
+/** A row outcome's reason (`sales.reason.dateInvalid?value=…`) in the reader's language; empty for none. */
+export function rowReasonText(t: Translate, message: string | null): string {
+  if (!message) return ''
+  const [key, params] = splitMessage(message)
+  return t(key as MessageKey, params)
 }
 
 /** The other way: a key and its parameters as one message (`imports.reason.tooLong?max=40`), as import_rows.reason keeps it. */
