@@ -499,9 +499,12 @@ describe('an import that does not finish leaves nothing', () => {
 
   it('undoes what a killed process left pending, and marks it failed', async () => {
     const db = await getDb()
+    // a run whose process died: its job ended without finishing it (on a Postgres server another
+    // process's import is told from a dead one that way; the embedded database has one process)
+    const [ended] = await db.insert(jobs).values({ kind: 'observation_import', storeId: storeB, input: { fileName: 'killed.csv' }, status: 'failed' }).returning({ id: jobs.id })
     const [pending] = await db
       .insert(imports)
-      .values({ storeId: storeB, kind: 'observations', fileName: 'killed.csv', fileHash: 'a'.repeat(64), byteSize: 10, status: 'pending', rowsImported: 2 })
+      .values({ storeId: storeB, kind: 'observations', fileName: 'killed.csv', fileHash: 'a'.repeat(64), byteSize: 10, status: 'pending', rowsImported: 2, jobId: ended!.id })
       .returning({ id: imports.id })
     await db.insert(competitorObservations).values(
       ['雅阁', '凯美瑞'].map((model) => ({ storeId: storeB, brand: '本田', model, transactionPriceFen: 17_980_000, seenAt: 'store' as const, seenOn: '2026-11-20', importId: pending!.id })),
