@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import http from 'node:http'
 import path from 'node:path'
 import postgres from 'postgres'
 import type { AnalyticsDb } from '../analytics/duckdb'
@@ -382,11 +383,17 @@ async function benchPages(input: { manifest: Manifest; live: AnalyticsDb; databa
   try {
     const ask = async (url: string) => {
       const started = performance.now()
-      const res = await fetch(`${server.url}${url}`, { headers: { cookie, 'accept-language': 'zh-CN' }, redirect: 'manual', signal: AbortSignal.timeout(600_000) })
-      const body = await res.text()
+      let res: { status: number; body: string }
+      try {
+        res = await httpGet(`${server.url}${url}`, { cookie, 'accept-language': 'zh-CN' }, 600_000)
+      } catch (error) {
+        // say whether the server went away (a crash) or only took too long
+        const state = server.child.exitCode !== null || server.child.signalCode !== null ? `exited (${server.child.exitCode ?? server.child.signalCode})` : 'still running'
+        throw new Error(`GET ${url} failed: ${(error as Error).message}; the server is ${state}\n${server.output().slice(-3000)}`)
+      }
       const ms = performance.now() - started
-      if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${body.slice(0, 300)}\n${server.output().slice(-3000)}`)
-      return { ms, body }
+      if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${res.body.slice(0, 300)}\n${server.output().slice(-3000)}`)
+      return { ms, body: res.body }
     }
     const deadline = Date.now() + 10 * 60_000
     for (;;) {
@@ -445,4 +452,22 @@ async function benchPages(input: { manifest: Manifest; live: AnalyticsDb; databa
     pass: peakRss < 2 ** 30,
   })
   return results
+}
+
+/**
+ * A GET that waits as long as `timeoutMs` for the answer: fetch gives up after 300 s without
+ * response headers, and a page's first computation at full scale may take longer on a loaded
+ * machine. Redirects are not followed.
+ */
+function httpGet(url: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { headers }, (response) => {
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
+      response.on('error', reject)
+    })
+    request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer in ${timeoutMs / 1000} s`)))
+    request.on('error', reject)
+  })
 }
