@@ -66,40 +66,21 @@ export function CompetitorsDuringCard({ during, currency }: { during: Competitor
         </div>
       ) : null}
       {during.shareChanges.length ? (
-        <div className="table-wrap" tabIndex={0} data-testid="share-change">
-          <table>
-            <caption className="small">
-              {t('competitors.during.share', { city: during.shareChanges[0]!.city, measure: t(`market.measure.${during.shareChanges[0]!.measure}`) })}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('segments.name')}</th>
-                <th scope="col" className="num">
-                  {t('competitors.during.shareBefore', { months: monthsOf(during.shareChanges[0]!.months.before) })}
-                </th>
-                <th scope="col" className="num">
-                  {t('competitors.during.shareDuring', { months: monthsOf(during.shareChanges[0]!.months.during) })}
-                </th>
-                <th scope="col" className="num">
-                  {t('competitors.during.shareAfter', { months: monthsOf(during.shareChanges[0]!.months.after) })}
-                </th>
-                <th scope="col" className="num">
-                  {t('competitors.during.shareChange')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {during.shareChanges.map((c) => (
-                <tr key={c.segment}>
-                  <th scope="row">{c.segment}</th>
-                  <td className="num">{share(c.before)}</td>
-                  <td className="num">{share(c.during)}</td>
-                  <td className="num">{share(c.after)}</td>
-                  <td className="num">{points(c.before, c.during)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        <div data-testid="share-change">
+          <p className="small">
+            <strong>{t('competitors.during.share', { city: during.shareChanges[0]!.city, measure: t(`market.measure.${during.shareChanges[0]!.measure}`) })}</strong>
+            {' · '}
+            {t('competitors.during.shareBefore', { months: monthsOf(during.shareChanges[0]!.months.before) })} → {t('competitors.during.shareDuring', { months: monthsOf(during.shareChanges[0]!.months.during) })} →{' '}
+            {t('competitors.during.shareAfter', { months: monthsOf(during.shareChanges[0]!.months.after) })}
+          </p>
+          {/* one line per segment: the evaluation prints on one A4 page */}
+          <ul className="plain-list small">
+            {during.shareChanges.map((c) => (
+              <li key={c.segment}>
+                <strong>{c.segment}</strong>：{share(c.before)} → {share(c.during)} → {share(c.after)}（{t('competitors.during.shareChange')} {points(c.before, c.during)}）
+              </li>
+            ))}
+          </ul>
         </div>
       ) : null}
       {during.shareChanges.length ? (
