@@ -151,13 +151,24 @@ function report(
     return
   }
   const c = result.counts
+  reportHead(result, storeName, fileName, `, platform ${result.platform ?? 'per row'}`)
+  console.log(`  ${c.imported} new leads, ${c.merged} added to existing leads, ${c.duplicate} already imported, ${c.skipped} skipped, ${c.failed} failed`)
+  for (const row of failed) console.log(`  row ${row.rowNumber}${row.column ? `, ${row.column}` : ''}: ${say(row.reason)}`)
+}
+
+/** The first line of a report: what was imported where, or that the same file changed nothing. */
+function reportHead(result: { reused: boolean; importId: string }, storeName: string, fileName: string, detail = '') {
   console.log(
     result.reused
       ? `${fileName} was already imported into ${storeName} (import ${result.importId}): nothing changed.`
-      : `Imported ${fileName} into ${storeName} (import ${result.importId}, platform ${result.platform ?? 'per row'}).`,
+      : `Imported ${fileName} into ${storeName} (import ${result.importId}${detail}).`,
   )
-  console.log(`  ${c.imported} new leads, ${c.merged} added to existing leads, ${c.duplicate} already imported, ${c.skipped} skipped, ${c.failed} failed`)
-  for (const row of failed) console.log(`  row ${row.rowNumber}${row.column ? `, ${row.column}` : ''}: ${say(row.reason)}`)
+}
+
+/** The first refused rows, each with its column and reason, and where the rest are when there are more. */
+function reportRows(rows: ReadonlyArray<{ rowNumber: number; column: string | null; reason: string | null }>, total: number, rest: string) {
+  for (const row of rows) console.log(`  row ${row.rowNumber}${row.column ? `, ${row.column}` : ''}: ${say(row.reason)}`)
+  if (total > rows.length) console.log(`  … ${rest}`)
 }
 
 function reportSales(result: SalesImportResult, storeName: string, fileName: string, json: boolean) {
@@ -165,18 +176,13 @@ function reportSales(result: SalesImportResult, storeName: string, fileName: str
     console.log(JSON.stringify({ ok: true, ...result }))
     return
   }
-  console.log(
-    result.reused
-      ? `${fileName} was already imported into ${storeName} (import ${result.importId}): nothing changed.`
-      : `Imported ${fileName} into ${storeName} (import ${result.importId}).`,
-  )
+  reportHead(result, storeName, fileName)
   const s = result.skipped
   console.log(
     `  ${result.imported} sales imported, ${result.rejected} rows rejected, ${result.superseded} earlier sales superseded, ` +
       `skipped ${s.title} title, ${s.blank} blank and ${s.total} totals rows; ${result.warnings} rows with warnings`,
   )
-  for (const row of result.firstRejected) console.log(`  row ${row.rowNumber}${row.column ? `, ${row.column}` : ''}: ${say(row.reason)}`)
-  if (result.rejected > result.firstRejected.length) console.log('  … every rejected row is listed in the import report')
+  reportRows(result.firstRejected, result.rejected, 'every rejected row is listed in the import report')
 }
 
 function reportMarket(result: MarketImportResult, storeName: string, fileName: string, json: boolean) {
@@ -184,18 +190,13 @@ function reportMarket(result: MarketImportResult, storeName: string, fileName: s
     console.log(JSON.stringify({ ok: true, ...result }))
     return
   }
-  console.log(
-    result.reused
-      ? `${fileName} was already imported into ${storeName} (import ${result.importId}): nothing changed.`
-      : `Imported ${fileName} into ${storeName} (import ${result.importId}, ${result.measure}).`,
-  )
+  reportHead(result, storeName, fileName, `, ${result.measure}`)
   const s = result.skipped
   console.log(
     `  ${result.imported} rows imported (${result.figures} figures; months ${result.months.join(', ') || 'none'}), ${result.rejected} rows rejected, ` +
       `skipped ${s.title} title, ${s.blank} blank and ${s.total} totals rows`,
   )
-  for (const row of result.firstRejected) console.log(`  row ${row.rowNumber}${row.column ? `, ${row.column}` : ''}: ${say(row.reason)}`)
-  if (result.rejected > result.firstRejected.length) console.log('  … every rejected row is listed in the import report')
+  reportRows(result.firstRejected, result.rejected, 'every rejected row is listed in the import report')
 }
 
 function reportObservations(result: ObservationImportResult, storeName: string, fileName: string, json: boolean) {
@@ -203,15 +204,10 @@ function reportObservations(result: ObservationImportResult, storeName: string, 
     console.log(JSON.stringify({ ok: true, ...result }))
     return
   }
-  console.log(
-    result.reused
-      ? `${fileName} was already imported into ${storeName} (import ${result.importId}): nothing changed.`
-      : `Imported ${fileName} into ${storeName} (import ${result.importId}).`,
-  )
+  reportHead(result, storeName, fileName)
   const s = result.skipped
   console.log(`  ${result.imported} observations imported, ${result.failed} rows refused, skipped ${s.title} title, ${s.blank} blank and ${s.total} totals rows`)
-  for (const row of result.firstFailed) console.log(`  row ${row.rowNumber}${row.column ? `, ${row.column}` : ''}: ${say(row.reason)}`)
-  if (result.failed > result.firstFailed.length) console.log('  … every refused row is listed on the import page and in its download')
+  reportRows(result.firstFailed, result.failed, 'every refused row is listed on the import page and in its download')
 }
 
 try {

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { and, eq, inArray, lt } from 'drizzle-orm'
 import { getDb } from '../../db/client'
-import { imports, importUploads } from '../../db/schema'
+import { importRows, imports, importUploads } from '../../db/schema'
 import type { MessageKey } from '../i18n'
 import { getEnv } from '../utils/env.server'
 import { describeError, log } from '../utils/logger.server'
@@ -195,4 +195,33 @@ export function removeStaleFiles(files: readonly string[], maxAgeMs = 3_600_000)
       // gone meanwhile
     }
   }
+}
+
+/** Where an import stages its rows while it runs (DATA_DIR/tmp): removed when it ends, swept at start. */
+export function importTmpDir() {
+  return path.resolve(getEnv().DATA_DIR, 'tmp')
+}
+
+/**
+ * The completed import of this file with this mapping into the store, if there is one: what
+ * "the same import" means for the imports that keep a Parquet copy (sales, market data).
+ */
+export async function doneImportOf(kind: string, storeId: string, fileHash: string, mappingHash: string) {
+  const db = await getDb()
+  const [found] = await db
+    .select()
+    .from(imports)
+    .where(and(eq(imports.storeId, storeId), eq(imports.kind, kind), eq(imports.fileHash, fileHash), eq(imports.mappingHash, mappingHash), eq(imports.status, 'done')))
+  return found ?? null
+}
+
+/** An import's first refused rows in file order: what its result lists before the full report. */
+export async function firstFailedRows(importId: string, limit: number) {
+  const db = await getDb()
+  return db
+    .select({ rowNumber: importRows.rowNumber, column: importRows.column, reason: importRows.reason })
+    .from(importRows)
+    .where(and(eq(importRows.importId, importId), eq(importRows.outcome, 'failed')))
+    .orderBy(importRows.rowNumber, importRows.id)
+    .limit(limit)
 }

@@ -26,7 +26,7 @@ import { MARKET_IMPORT_MAX_BYTES, MARKET_IMPORT_MAX_ROWS } from '../schemas/mark
 import { getEnv } from '../utils/env.server'
 import { log } from '../utils/logger.server'
 import { recordAudit } from './audit.server'
-import { filesIn, importFilePath, isFileHash, removeStaleFiles } from './import-files.server'
+import { doneImportOf, filesIn, firstFailedRows, importFilePath, importTmpDir, isFileHash, removeStaleFiles } from './import-files.server'
 import { findRememberedColumns, rememberImportMapping } from './import-mappings.server'
 import { JobError, type JobProgress } from './jobs.server'
 
@@ -161,27 +161,11 @@ export function marketImportsDir() {
   return path.resolve(getEnv().DATA_DIR, 'imports', 'market')
 }
 
-function tmpDir() {
-  return path.resolve(getEnv().DATA_DIR, 'tmp')
-}
 
-async function existingImport(storeId: string, fileHash: string, mappingHash: string) {
-  const db = await getDb()
-  const [found] = await db
-    .select()
-    .from(imports)
-    .where(and(eq(imports.storeId, storeId), eq(imports.kind, MARKET_IMPORT_KIND), eq(imports.fileHash, fileHash), eq(imports.mappingHash, mappingHash), eq(imports.status, 'done')))
-  return found ?? null
-}
+const existingImport = (storeId: string, fileHash: string, mappingHash: string) => doneImportOf(MARKET_IMPORT_KIND, storeId, fileHash, mappingHash)
 
 async function resultOf(row: typeof imports.$inferSelect, reused: boolean): Promise<MarketImportResult> {
-  const db = await getDb()
-  const first = await db
-    .select({ rowNumber: importRows.rowNumber, column: importRows.column, reason: importRows.reason })
-    .from(importRows)
-    .where(and(eq(importRows.importId, row.id), eq(importRows.outcome, 'failed')))
-    .orderBy(importRows.rowNumber, importRows.id)
-    .limit(REJECTS_KEPT_IN_RESULT)
+  const first = await firstFailedRows(row.id, REJECTS_KEPT_IN_RESULT)
   const details = row.mapping as unknown as Partial<MarketImportDetails> | null
   return {
     importId: row.id,
@@ -212,9 +196,9 @@ export async function runMarketImport(input: MarketImportInput, hooks: MarketImp
 
   const importId = crypto.randomUUID()
   const importedAt = new Date()
-  fs.mkdirSync(tmpDir(), { recursive: true })
+  fs.mkdirSync(importTmpDir(), { recursive: true })
   removeLeftovers()
-  const staged = path.join(tmpDir(), `market-${importId}.csv`)
+  const staged = path.join(importTmpDir(), `market-${importId}.csv`)
   let tempPath: string | null = null
   let renamedTo: string | null = null
   try {
@@ -432,7 +416,7 @@ export async function runMarketImport(input: MarketImportInput, hooks: MarketImp
 function removeLeftovers() {
   const leftovers = [
     ...filesIn(marketImportsDir(), (name) => name.endsWith('.tmp.parquet')),
-    ...filesIn(tmpDir(), (name) => name.startsWith('market-') && name.endsWith('.csv')),
+    ...filesIn(importTmpDir(), (name) => name.startsWith('market-') && name.endsWith('.csv')),
   ]
   removeStaleFiles(leftovers)
 }
