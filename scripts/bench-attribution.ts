@@ -12,8 +12,9 @@ import type { DbHandle } from '../db/client'
  *
  * 1. The questions of the attribution and ROI pages asked of both engines in the same SQL — the
  *    same text, parameters bound — DuckDB over the analytical store, Postgres over the app's own
- *    tables (the matched sales copied in, since matchback lives in the analytical store; with
- *    the indexes a Postgres installation would give them): leads by first channel and month,
+ *    tables (the matched sales and their journeys copied in, since matchback lives in the
+ *    analytical store; with the indexes a Postgres installation would give them, and in the
+ *    same order): leads by first channel and month,
  *    orders' first- and last-touch credits, linear and position-based credits with gross profit,
  *    the top conversion paths, path length and time to convert, ROI per campaign, and spend
  *    against return per store and month. Each answer is held to the other engine's: the run
@@ -44,23 +45,19 @@ export const BENCH_PERIOD = { from: '2026-01-01', to: '2026-04-01', month: '2026
 type Question = { name: string; sql: string }
 
 // The matched sales as the questions read them: `bench_sales` (the sale's order day, gross profit,
-// revenue) and `bench_sale_matches` (the lead each sale was matched to). In DuckDB views over the
-// analytical store's tables; in Postgres tables loaded with the same rows.
+// revenue), `bench_sale_matches` (the lead each sale was matched to) and `bench_sale_journeys`
+// (each matched sale's order and delivery journeys, one row per touch, as the app reads them: the
+// touches of the sale's opportunity in the store's lookback window before the end of its day, in
+// the store's time zone — derived when the sale is matched, analytics/matchback/journeys.ts). In
+// DuckDB views over the analytical store's tables; in Postgres tables loaded with the same rows.
 const ORDERS = `
-orders AS (
-  SELECT m.store_id, m.sale_key, m.lead_id, s.gross_profit_fen AS gp, CAST(s.order_day AS TIMESTAMP) + INTERVAL '1 day' AS converted_at
-  FROM bench_sale_matches m JOIN bench_sales s ON s.store_id = m.store_id AND s.sale_key = m.sale_key
-  WHERE m.status = 'matched' AND s.order_day >= CAST($fromDay AS DATE) AND s.order_day < CAST($toDay AS DATE)
-),
 touches AS (
-  SELECT o.store_id, o.sale_key, o.gp, o.converted_at, t.channel, t.campaign_id, t."at" AS touched_at,
-         row_number() OVER (PARTITION BY o.store_id, o.sale_key ORDER BY t."at", t.id) AS first_n,
-         row_number() OVER (PARTITION BY o.store_id, o.sale_key ORDER BY t."at" DESC, t.id DESC) AS last_n,
-         count(*) OVER (PARTITION BY o.store_id, o.sale_key) AS n
-  FROM orders o JOIN touchpoints t ON t.lead_id = o.lead_id AND t."at" <= o.converted_at AND t."at" > o.converted_at - INTERVAL '30 days'
-  -- what those two bounds imply for every order of the period, said outright: an engine can then
-  -- leave out the touches of other months before joining (as the app's own paths query does)
-  WHERE t."at" > CAST($fromDay AS TIMESTAMP) - INTERVAL '29 days' AND t."at" < CAST($toDay AS TIMESTAMP) + INTERVAL '1 day'
+  -- an order no touch reached is one of the key 'direct' at its own moment, as the models read it
+  SELECT j.store_id, j.sale_key, j.value AS gp, j.converted_at, coalesce(j.channel, 'direct') AS channel, j.campaign_id,
+         coalesce(j.touched_at, j.converted_at) AS touched_at,
+         greatest(j.touch_no, 1) AS first_n, greatest(j.touches - j.touch_no + 1, 1) AS last_n, greatest(j.touches, 1) AS n
+  FROM bench_sale_journeys j
+  WHERE j.kind = 'order' AND j.converted_at >= CAST($from AS TIMESTAMPTZ) AND j.converted_at < CAST($to AS TIMESTAMPTZ)
 )`
 
 export const QUESTIONS: Question[] = [
@@ -210,10 +207,12 @@ async function timeRuns<T>(run: () => Promise<T>): Promise<{ seconds: number; ru
   return { seconds: median(times), runs: times.length, value }
 }
 
+const JOURNEY_COLUMNS = 'store_id, sale_key, kind, lead_id, converted_at, value, revenue, touch_id, touched_at, channel, campaign_id, placement_id, touch_no, touches'
+
 async function copyMatchedSalesToPostgres(live: AnalyticsDb, sql: postgres.Sql, dir: string) {
   const { runStatement } = await import('../analytics/query')
   const { fileLiteral } = await import('../analytics/file-literal')
-  const files = { sales: path.join(dir, 'bench-sales.csv'), matches: path.join(dir, 'bench-sale-matches.csv') }
+  const files = { sales: path.join(dir, 'bench-sales.csv'), matches: path.join(dir, 'bench-sale-matches.csv'), journeys: path.join(dir, 'bench-sale-journeys.csv') }
   await live.withConnection(async (c) => {
     await runStatement(
       c,
@@ -221,23 +220,33 @@ async function copyMatchedSalesToPostgres(live: AnalyticsDb, sql: postgres.Sql, 
       `COPY (SELECT store_id, sale_key, coalesce(order_date, invoice_date, delivery_date) AS order_day, gross_profit_fen, transaction_price_fen FROM sales) TO ${fileLiteral(files.sales, '.csv')} (FORMAT csv, HEADER false)`,
     )
     await runStatement(c, 'bench.export.matches', `COPY (SELECT store_id, sale_key, lead_id, status FROM sale_matches) TO ${fileLiteral(files.matches, '.csv')} (FORMAT csv, HEADER false)`)
+    // in the order the analytical store keeps them (by kind and moment; a scan keeps the order rows were
+    // written in): the same physical order in both
+    await runStatement(c, 'bench.export.journeys', `COPY (SELECT ${JOURNEY_COLUMNS} FROM sale_journeys) TO ${fileLiteral(files.journeys, '.csv')} (FORMAT csv, HEADER false)`)
   })
-  await sql.unsafe(`drop table if exists bench_sales, bench_sale_matches`)
+  await sql.unsafe(`drop table if exists bench_sales, bench_sale_matches, bench_sale_journeys`)
+  await sql.unsafe(
+    `create table bench_sale_journeys (store_id uuid not null, sale_key text not null, kind text not null, lead_id uuid not null, converted_at timestamptz not null,
+      value bigint not null, revenue bigint not null, touch_id uuid, touched_at timestamptz, channel text, campaign_id uuid, placement_id uuid, touch_no int not null, touches int not null)`,
+  )
   await sql.unsafe(`create table bench_sales (store_id uuid not null, sale_key text not null, order_day date, gross_profit_fen bigint, transaction_price_fen bigint, primary key (store_id, sale_key))`)
   await sql.unsafe(`create table bench_sale_matches (store_id uuid not null, sale_key text not null, lead_id uuid, status text not null, primary key (store_id, sale_key))`)
   for (const [table, file] of [
     ['bench_sales', files.sales],
     ['bench_sale_matches', files.matches],
+    ['bench_sale_journeys', files.journeys],
   ] as const) {
     const writable = await sql.unsafe(`copy ${table} from stdin with (format csv)`).writable()
-    const { finished } = await import('node:stream/promises')
-    writable.end(fs.readFileSync(file))
-    await finished(writable)
+    const { pipeline } = await import('node:stream/promises')
+    await pipeline(fs.createReadStream(file), writable)
     fs.rmSync(file)
   }
   await sql.unsafe(`create index bench_sale_matches_lead_idx on bench_sale_matches (lead_id)`)
   await sql.unsafe(`create index bench_sales_day_idx on bench_sales (order_day)`)
-  await sql.unsafe(`analyze bench_sales, bench_sale_matches`)
+  // the keys and the range the questions read, as the analytical store's order gives DuckDB its zone maps
+  await sql.unsafe(`alter table bench_sale_journeys add primary key (store_id, sale_key, kind, touch_no)`)
+  await sql.unsafe(`create index bench_sale_journeys_moment_idx on bench_sale_journeys (kind, converted_at)`)
+  await sql.unsafe(`vacuum analyze bench_sales, bench_sale_matches, bench_sale_journeys`)
 }
 
 /**
@@ -269,6 +278,7 @@ export async function benchAttribution(input: { manifest: Manifest; handle: DbHa
     await live.withConnection(async (c) => {
       await runStatement(c, 'bench.view.sales', `CREATE OR REPLACE TEMP VIEW bench_sales AS SELECT store_id, sale_key, coalesce(order_date, invoice_date, delivery_date) AS order_day, gross_profit_fen, transaction_price_fen FROM sales`)
       await runStatement(c, 'bench.view.matches', `CREATE OR REPLACE TEMP VIEW bench_sale_matches AS SELECT store_id, sale_key, lead_id, status FROM sale_matches`)
+      await runStatement(c, 'bench.view.journeys', `CREATE OR REPLACE TEMP VIEW bench_sale_journeys AS SELECT ${JOURNEY_COLUMNS} FROM sale_journeys`)
       for (const q of QUESTIONS) {
         const query = defineQuery<Record<string, string>>()({ name: `bench.question.${q.name}`, sql: q.sql })
         // DuckDB refuses a value the statement does not use
@@ -295,7 +305,7 @@ export async function benchAttribution(input: { manifest: Manifest; handle: DbHa
         })
       }
     })
-    await sql.unsafe(`drop table if exists bench_sales, bench_sale_matches`)
+    await sql.unsafe(`drop table if exists bench_sales, bench_sale_matches, bench_sale_journeys`)
   } finally {
     await sql.end({ timeout: 5 })
   }

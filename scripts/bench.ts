@@ -550,6 +550,7 @@ async function benchMatchback(input: {
     sale_match_campaigns: 'SELECT * FROM sale_match_campaigns',
     sale_match_pairs: 'SELECT * FROM sale_match_pairs',
     sale_match_touches: 'SELECT f.* FROM sale_match_touches f SEMI JOIN sale_match_pairs p ON p.lead_id = f.lead_id',
+    sale_journeys: 'SELECT * FROM sale_journeys',
   }
   const diff = await live.withConnection(async (c) => {
     for (const [table, sql] of Object.entries(kept)) await runStatement(c, 'bench.matchback.keep', `CREATE OR REPLACE TEMP TABLE _bench_${table} AS ${sql}`)

@@ -7,7 +7,7 @@ import { NO_CHANNEL, roiReport, type RoiParams, type RoiRow } from '../analytics
 import { NO_MEDIUM } from '../analytics/attribution/vocabulary'
 import { withAnalytics } from '../analytics/duckdb'
 import { attributeConversions, ATTRIBUTION_MODELS } from '../analytics/attribution'
-import { conversionPaths, NO_CAMPAIGN, type ConversionPathsParams } from '../analytics/queries/conversion-paths'
+import { CAMPAIGN_CHANNEL, conversionPaths, MEDIUM_CHANNEL, NO_CAMPAIGN, PATH_DIMENSIONS, type ConversionPathsParams, type KeyDimension } from '../analytics/queries/conversion-paths'
 import { arrive, importSaleLines, setLeadStatus, syncNow, useAnalyticsDataDir } from './analytics-fixtures'
 import { loader as channelsLoader } from '../app/routes/analysis.channels'
 import { loader as evaluationLoader } from '../app/routes/campaigns.$campaignId.evaluation'
@@ -157,6 +157,20 @@ describe('conversion paths from the analytical store', () => {
     expect(delivered.converted.map((p) => p.saleKey)).toEqual(['vin:LFV2A21K0G3000001'])
     // a period that ends before the order has none
     expect((await paths({ kind: 'order', to: '2026-10-19T16:00:00.000Z' })).converted).toEqual([])
+  })
+
+  it('a sale’s journey derived when it was matched is the one joined from the touches at read time, by every key', async () => {
+    // with the window given, the paths join the touches; without, they read the sales' journeys (ADR 029)
+    for (const kind of ['order', 'delivery'] as const) {
+      for (const dimension of [...PATH_DIMENSIONS, CAMPAIGN_CHANNEL, MEDIUM_CHANNEL] as KeyDimension[]) {
+        for (const storeIds of [[storeA], [storeA, storeB]]) {
+          const derived = await paths({ kind, dimension, storeIds, read: 'converted' })
+          const joined = await paths({ kind, dimension, storeIds, read: 'converted', lookbackDays: 30 })
+          expect(derived.converted.length, `${kind} ${dimension}`).toBeGreaterThan(0)
+          expect(derived, `${kind} ${dimension}`).toEqual(joined)
+        }
+      }
+    }
   })
 
   it('an order no touch reached in the window still counts, as one that came by itself', async () => {

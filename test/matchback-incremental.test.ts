@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getDb, getDbHandle } from '../db/client'
 import { campaigns, leads, stores, touchpoints } from '../db/schema'
@@ -78,6 +78,11 @@ const snapshots = {
     sql: `SELECT f.lead_id::VARCHAR AS l, f.opportunity, f.campaign_id::VARCHAR AS c, f.ends_at, f.first_at
           FROM sale_match_touches f SEMI JOIN sale_match_pairs p ON p.lead_id = f.lead_id ORDER BY ALL`,
   }),
+  journeys: defineQuery()({
+    name: 'test.inc.journeys',
+    sql: `SELECT store_id::VARCHAR AS s, sale_key, kind, lead_id::VARCHAR AS l, converted_at, value, revenue, touch_id::VARCHAR AS t, touched_at, channel,
+                 campaign_id::VARCHAR AS c, placement_id::VARCHAR AS p, touch_no, touches FROM sale_journeys ORDER BY ALL`,
+  }),
   held: defineQuery<{ leadId: string }>()({
     name: 'test.inc.held',
     sql: `SELECT opportunity, campaign_id::VARCHAR AS c, ends_at, first_at FROM sale_match_touches WHERE lead_id = $leadId::UUID ORDER BY ALL`,
@@ -89,6 +94,7 @@ const tables = () =>
     campaigns: await runQuery(c, snapshots.campaigns, {}),
     pairs: await runQuery(c, snapshots.pairs, {}),
     touches: await runQuery(c, snapshots.touches, {}),
+    journeys: await runQuery(c, snapshots.journeys, {}),
   }))
 
 /** Syncs; the tables it leaves are those a refresh of every sale makes. Returns the sync's report and the tables. */
@@ -122,7 +128,7 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true })
 })
 
-describe('an incremental sync keeps the matches, pairs and folded touches a full refresh makes', () => {
+describe('an incremental sync keeps the matches, pairs, folded touches and journeys a full refresh makes', () => {
   it('through new touches, moved and deleted touches, new opportunities, merges, reviews, windows and imports', async () => {
     const db = await getDb()
     // a lead with touches and no sale yet: nothing of it is kept
@@ -213,5 +219,23 @@ describe('an incremental sync keeps the matches, pairs and folded touches a full
     step = await syncAndCompare()
     expect(matchOf(step.tables, 'order:S-4')).toMatchObject({ status: 'matched', lead_id: late.leadId, first_touch_at: day(-55) })
     expect(step.tables.campaigns).toContainEqual({ s: storeId, sale_key: 'order:S-4', l: late.leadId, c: campaignId })
+
+    // the sales' journeys, as the attribution models read them: the store's lookback widened to
+    // take in the late lead's three touches before S-4, then one touch's channel corrected
+    const journeyOf = (t: typeof step.tables, saleKey: string, kind: string) =>
+      t.journeys.filter((j) => j.sale_key === saleKey && j.kind === kind).sort((a, b) => Number(a.touch_no) - Number(b.touch_no)).map((j) => [j.touch_no, j.touches, j.channel, j.c])
+    expect(journeyOf(step.tables, 'order:S-4', 'order')).toEqual([[0, 0, null, null]])
+    await db.update(stores).set({ attributionLookbackDays: 90 }).where(eq(stores.id, storeId))
+    step = await syncAndCompare()
+    expect(journeyOf(step.tables, 'order:S-4', 'order')).toEqual([
+      [1, 3, 'returning_customer', campaignId],
+      [2, 3, 'direct', null],
+      [3, 3, 'returning_customer', null],
+    ])
+    // no delivery date: delivered on the invoice day, the same journey
+    expect(journeyOf(step.tables, 'order:S-4', 'delivery')).toEqual(journeyOf(step.tables, 'order:S-4', 'order'))
+    await db.update(touchpoints).set({ channel: 'autohome' }).where(and(eq(touchpoints.leadId, late.leadId), eq(touchpoints.kind, 'manual')))
+    step = await syncAndCompare()
+    expect(journeyOf(step.tables, 'order:S-4', 'order').map((j) => j[2])).toEqual(['returning_customer', 'autohome', 'returning_customer'])
   })
 })

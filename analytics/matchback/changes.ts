@@ -31,11 +31,13 @@ import { GROWN_TABLE, REFOLD_TABLE, REPAIR_TABLE, SCOPE_KEYS_TABLE, SCOPE_TABLE 
  *                       lead and its new keys. A status step or a new last touch re-matches
  *                       nothing, and is not recorded
  *   touchpoints         a new row with a lead: grown; a row with a lead (before or after) whose
- *                       lead, time or campaign changed: both leads, touched. Anonymous web
+ *                       lead, time, campaign, channel or placement changed (the last two for the
+ *                       sales' journeys, ./journeys.ts): both leads, touched. Anonymous web
  *                       traffic (no lead on either side) re-matches nothing, however much of it
  *                       arrives
  *   lead_events         an `opportunity` event (before or after) that is new or changed: touched
- *   stores              new, or another time zone or matchback window
+ *   stores              new, or another time zone, matchback window or attribution lookback
+ *                       window (the sales' journeys)
  *   sale_match_reviews  every change: the old and the new sale
  *   sales               the sales whose current row changed (analytics/sync/parquet-views.ts
  *                       compares them when the registered files change)
@@ -78,7 +80,7 @@ const STAGED: Record<string, string> = {
     WITH ch AS (
       SELECT s.lead_id AS new_lead, o.lead_id AS old_lead, o.id IS NULL AS inserted, s."at", s.campaign_id
       FROM ${STAGE} s LEFT JOIN touchpoints o ON o.id = s.id
-      WHERE (s.lead_id IS NOT NULL OR o.lead_id IS NOT NULL) AND (o.id IS NULL OR ${distinct('lead_id', '"at"', 'campaign_id')})
+      WHERE (s.lead_id IS NOT NULL OR o.lead_id IS NOT NULL) AND (o.id IS NULL OR ${distinct('lead_id', '"at"', 'campaign_id', 'channel', 'placement_id')})
     )
     INSERT INTO ${DIRTY}
     SELECT 'grown', NULL, new_lead, NULL, NULL, NULL, "at", campaign_id FROM ch WHERE inserted
@@ -95,7 +97,7 @@ const STAGED: Record<string, string> = {
   stores: `
     INSERT INTO ${DIRTY}
     SELECT ${keyOf('store', 's.id')} FROM ${STAGE} s LEFT JOIN stores o ON o.id = s.id
-    WHERE o.id IS NULL OR ${distinct('time_zone', 'matchback_window_days')}`,
+    WHERE o.id IS NULL OR ${distinct('time_zone', 'matchback_window_days', 'attribution_lookback_days')}`,
   sale_match_reviews: `
     INSERT INTO ${DIRTY}
     SELECT ${keyOf('sale', 's.store_id', 'NULL, NULL, s.sale_key')} FROM ${STAGE} s

@@ -1,6 +1,7 @@
 import { sqlList, type AnalyticsConnection } from '../duckdb'
 import { COMPOUND_SURNAMES } from '../ingest/sales-values'
 import { defineQuery, runQuery, runStatement } from '../query'
+import { SALE_JOURNEYS, saleJourneysSql } from './journeys'
 
 /**
  * Matchback (SPEC §4, docs/decisions/017-matchback.md): each current sale (`sales` table) is
@@ -11,6 +12,9 @@ import { defineQuery, runQuery, runStatement } from '../query'
  *                          status matched | review | unmatched, and the opportunity it fell in
  *   sale_match_campaigns   for each matched sale, the campaigns of the touches of that
  *                          opportunity up to the sale date ("any touch" credit)
+ *   sale_journeys          for each matched sale, the touches of its order's and its
+ *                          delivery's journeys, as the attribution models read them
+ *                          (./journeys.ts)
  *   sale_match_pairs       every candidate (sale, lead) pair with its best tier, before the
  *                          window: what the keys and reviews put forward, which changes only
  *                          with the sale, the leads' keys and names, and the reviews — so that
@@ -44,7 +48,7 @@ import { defineQuery, runQuery, runStatement } from '../query'
  */
 
 /** Bumped when the tables' shape or the rules change: the copy recomputes them at the next sync. */
-export const MATCHBACK_VERSION = '2'
+export const MATCHBACK_VERSION = '3'
 
 export const DEFAULT_WINDOW_DAYS = 180
 
@@ -286,6 +290,7 @@ export async function refreshSaleMatches(c: AnalyticsConnection, scope: 'all' | 
     const all = `SELECT store_id, sale_key, coalesce(invoice_date, order_date, delivery_date) AS sale_date FROM sales`
     sales = await runStatement(c, 'matchback.sale_matches', `CREATE OR REPLACE TABLE sale_matches AS ${saleMatchesSql(all, 'sale_match_pairs', 'sale_match_touches')}`)
     await runStatement(c, 'matchback.sale_match_campaigns', `CREATE OR REPLACE TABLE sale_match_campaigns AS ${saleMatchCampaignsSql('sale_matches', 'sale_match_touches')}`)
+    await runStatement(c, 'matchback.sale_journeys', `CREATE OR REPLACE TABLE ${SALE_JOURNEYS} AS ${saleJourneysSql('sale_matches', true)}`)
   } else {
     const keyed = (t: string, keys: string) => `USING ${keys} x WHERE x.store_id = ${t}.store_id AND x.sale_key = ${t}.sale_key`
     // the pairs of the sales to repair, looked for again; a sale no longer there keeps none
@@ -309,6 +314,8 @@ export async function refreshSaleMatches(c: AnalyticsConnection, scope: 'all' | 
       sales = await runStatement(c, 'matchback.sale_matches.insert', `INSERT INTO sale_matches SELECT * FROM ${MATCHES}`)
       await runStatement(c, 'matchback.sale_match_campaigns.clear', `DELETE FROM sale_match_campaigns ${keyed('sale_match_campaigns', SCOPE_KEYS_TABLE)}`)
       await runStatement(c, 'matchback.sale_match_campaigns.scoped', `INSERT INTO sale_match_campaigns ${saleMatchCampaignsSql(MATCHES, TOUCH)}`)
+      await runStatement(c, 'matchback.sale_journeys.clear', `DELETE FROM ${SALE_JOURNEYS} ${keyed(SALE_JOURNEYS, SCOPE_KEYS_TABLE)}`)
+      await runStatement(c, 'matchback.sale_journeys.scoped', `INSERT INTO ${SALE_JOURNEYS} ${saleJourneysSql(MATCHES, false)}`)
     }
   }
   for (const t of [PAIRS, TOUCH, MATCHES, REPAIR_TABLE, SCOPE_TABLE, SCOPE_KEYS_TABLE, REFOLD_TABLE, GROWN_TABLE, ...FOLD_TEMP]) {

@@ -200,6 +200,16 @@ touch AS (
   WHERE list_contains($storeIds::UUID[], t.store_id) AND t."at" < $to::TIMESTAMPTZ AND t."at" >= $since::TIMESTAMPTZ
 )`
 
+/** The day a sale converts on, of a row `alias` of `sales`: the order (order date, else invoice, else delivery date) or the delivery (delivery date, else invoice date). */
+export const saleConversionDay = (kind: 'order' | 'delivery', alias: string) =>
+  kind === 'order' ? `coalesce(${alias}.order_date, ${alias}.invoice_date, ${alias}.delivery_date)` : `coalesce(${alias}.delivery_date, ${alias}.invoice_date)`
+
+/** A sale's conversion moment: the end of its day in the store's time zone (a row `st` of `stores`). */
+export const saleConvertedAt = (day: string) => `timezone(coalesce(st.time_zone, 'Asia/Shanghai'), CAST(${day} + 1 AS TIMESTAMP)) - INTERVAL 1 MILLISECOND`
+
+/** The sales' journeys derived when they are matched (analytics/matchback/journeys.ts). */
+export const SALE_JOURNEYS = 'sale_journeys'
+
 /** (store_id, lead_id, opportunity, sale_key, converted_at, value, revenue) of each conversion of the kind, in the period. */
 function conversionsSql(kind: ConversionKind) {
   if (kind === 'lead') {
@@ -236,11 +246,11 @@ conv AS (
   FROM visit_opp GROUP BY store_id, lead_id, opportunity
 )`
   }
-  const day = kind === 'order' ? 'coalesce(s.order_date, s.invoice_date, s.delivery_date)' : 'coalesce(s.delivery_date, s.invoice_date)'
+  const day = saleConversionDay(kind, 's')
   return `
 conv AS (
   SELECT m.store_id, m.lead_id, m.opportunity, m.sale_key,
-         timezone(coalesce(st.time_zone, 'Asia/Shanghai'), CAST(${day} + 1 AS TIMESTAMP)) - INTERVAL 1 MILLISECOND AS converted_at,
+         ${saleConvertedAt(day)} AS converted_at,
          coalesce(s.gross_profit_fen, 0)::BIGINT AS value, coalesce(s.transaction_price_fen, 0)::BIGINT AS revenue
   FROM sale_matches m
   JOIN sales s ON s.store_id = m.store_id AND s.sale_key = m.sale_key
@@ -265,6 +275,22 @@ FROM in_period c
 LEFT JOIN stores st ON st.id = c.store_id
 LEFT JOIN touch t ON t.lead_id = c.lead_id AND t.opportunity = c.opportunity
   AND t."at" <= c.converted_at AND t."at" > c.converted_at - ${LOOKBACK}
+GROUP BY ALL
+ORDER BY "convertedAt", "leadId", "saleKey"`
+
+/**
+ * The converted journeys of sales (order, delivery) as `pathsSql` gives them, read from the
+ * journeys derived when the sales were matched (`sale_journeys`: the same touches in the same
+ * windows, for the stores' own lookback): the period's conversions are a range of that table.
+ */
+const saleJourneysPathsSql = (kind: 'order' | 'delivery', dimension: KeyDimension) => `
+SELECT CAST(t.store_id AS VARCHAR) AS "storeId", CAST(t.lead_id AS VARCHAR) AS "leadId", t.sale_key AS "saleKey",
+       CAST(epoch_ms(t.converted_at) AS DOUBLE) AS "convertedAt", CAST(1 AS DOUBLE) AS conversions,
+       CAST(t.value AS DOUBLE) AS value, CAST(t.revenue AS DOUBLE) AS revenue,
+       coalesce(list(${keyOf(dimension)} ORDER BY t.touch_no) FILTER (WHERE t.touch_id IS NOT NULL), [${noTouchKey(dimension)}]) AS channels,
+       coalesce(list(CAST(epoch_ms(t.touched_at) AS DOUBLE) ORDER BY t.touch_no) FILTER (WHERE t.touch_id IS NOT NULL), [CAST(epoch_ms(any_value(t.converted_at)) AS DOUBLE)]) AS "touchedAt"
+FROM ${SALE_JOURNEYS} t${withMedium(dimension) ? ' LEFT JOIN media_placements mp ON mp.id = t.placement_id' : ''}
+WHERE t.kind = '${kind}' AND list_contains($storeIds::UUID[], t.store_id) AND t.converted_at >= $from::TIMESTAMPTZ AND t.converted_at < $to::TIMESTAMPTZ
 GROUP BY ALL
 ORDER BY "convertedAt", "leadId", "saleKey"`
 
@@ -339,6 +365,10 @@ function pathsQuery(kind: ConversionKind, dimension: KeyDimension) {
 }
 const placedRow = z.object({ key: z.string(), converted_at: z.number().nullable(), conversions: z.number(), value: z.number(), revenue: z.number() })
 type PlacedParams = { storeIds: ReturnType<typeof sqlList>; from: string; to: string; timeZone?: string }
+type JourneyParams = { storeIds: ReturnType<typeof sqlList>; from: string; to: string }
+function saleJourneysQuery(kind: 'order' | 'delivery', dimension: KeyDimension) {
+  return defineQuery<JourneyParams>()({ name: `attribution.journeys.${kind}.${dimension}`, sql: saleJourneysPathsSql(kind, dimension), row: convertedRow, check: 'first' })
+}
 function placedQuery(kind: ConversionKind, by: 'store' | 'month') {
   return defineQuery<PlacedParams>()({ name: `attribution.placed.${kind}.${by}`, sql: placedSql(kind, by), row: placedRow })
 }
@@ -358,7 +388,11 @@ export async function conversionPaths(c: AnalyticsConnection, params: Conversion
     since: new Date(Date.parse(params.from) - days * 86_400_000).toISOString(),
     lookbackDays: params.lookbackDays ?? null,
   }
-  const convertedRows = await runQuery(c, pathsQuery(params.kind, params.dimension), bound)
+  // a sale's journey in the stores' own windows was derived when it was matched; another window is joined here
+  const convertedRows =
+    (params.kind === 'order' || params.kind === 'delivery') && params.lookbackDays == null
+      ? await runQuery(c, saleJourneysQuery(params.kind, params.dimension), { storeIds, from: params.from, to: params.to })
+      : await runQuery(c, pathsQuery(params.kind, params.dimension), bound)
   const nullRows = read === 'paths' ? await runQuery(c, nullsQuery(params.kind, params.dimension), bound) : []
   return {
     converted: convertedRows,

@@ -1,0 +1,64 @@
+import { DEFAULT_LOOKBACK_DAYS, SALE_JOURNEYS, saleConversionDay, saleConvertedAt } from '../queries/conversion-paths'
+
+/**
+ * `sale_journeys` (ADR 029): for each matched sale and each of its two conversions — the order
+ * and the delivery — the touches of its journey, one row per touch: the touches of the sale's
+ * lead in the opportunity it was matched in, in the store's lookback window before the
+ * conversion's moment (the end of its day in the store's time zone), numbered in the order
+ * they happened (`touch_no` 1 … `touches`). A conversion no touch reached has one row with
+ * no touch (`touch_id` null, `touch_no` 0). Exactly what `conversionPaths` (the attribution
+ * models, ROI, the evaluation) would join for that sale from `touchpoints` at read time,
+ * derived once when the sale is matched: a group's quarter of orders is then a range of this
+ * table (kept in conversion order) instead of a join of its leads with millions of touches.
+ *
+ * Kept with `sale_matches` by the refresh (./refresh.ts): made whole with it, and in a partial
+ * refresh for the sales matched again — which ./changes.ts puts in scope for every change this
+ * reads (a touch of the lead, its moment, campaign, channel or placement; an `opportunity`
+ * event; the sale's row; the store's time zone or lookback window).
+ */
+export { SALE_JOURNEYS }
+
+/** The journeys of the sales in `matches` (rows of `sale_matches`: store_id, sale_key, lead_id, opportunity, status). */
+export const saleJourneysSql = (matches: string, ordered: boolean) => `
+WITH
+matched AS (
+  SELECT m.store_id, m.sale_key, m.lead_id, m.opportunity, s.order_date, s.invoice_date, s.delivery_date,
+         coalesce(s.gross_profit_fen, 0)::BIGINT AS value, coalesce(s.transaction_price_fen, 0)::BIGINT AS revenue
+  FROM ${matches} m
+  JOIN sales s ON s.store_id = m.store_id AND s.sale_key = m.sale_key
+  WHERE m.status = 'matched'
+),
+conv AS (
+  SELECT c.store_id, c.sale_key, c.lead_id, c.opportunity, c.kind, c.value, c.revenue,
+         ${saleConvertedAt('c.day')} AS converted_at,
+         to_days(CAST(coalesce(st.attribution_lookback_days, ${DEFAULT_LOOKBACK_DAYS}) AS INTEGER)) AS lookback
+  FROM (
+    SELECT *, 'order' AS kind, ${saleConversionDay('order', 'matched')} AS day FROM matched
+    UNION ALL
+    SELECT *, 'delivery' AS kind, ${saleConversionDay('delivery', 'matched')} AS day FROM matched
+  ) c
+  LEFT JOIN stores st ON st.id = c.store_id
+  WHERE c.day IS NOT NULL
+),
+journey_lead AS (SELECT DISTINCT lead_id FROM matched),
+starts AS (
+  SELECT e.lead_id, e."at" AS started_at, 1 + row_number() OVER w AS opportunity,
+         coalesce(lead(e."at") OVER w, CAST('infinity' AS TIMESTAMPTZ)) AS ends_at
+  FROM (SELECT id, lead_id, "at" FROM lead_events WHERE type = 'opportunity') e
+  SEMI JOIN journey_lead l ON l.lead_id = e.lead_id
+  WINDOW w AS (PARTITION BY e.lead_id ORDER BY e."at", e.id)
+),
+touch AS (
+  SELECT t.id, t.store_id, t.lead_id, t."at", t.channel, t.campaign_id, t.placement_id, coalesce(o.opportunity, 1) AS opportunity
+  FROM touchpoints t
+  SEMI JOIN journey_lead l ON l.lead_id = t.lead_id
+  LEFT JOIN starts o ON o.lead_id = t.lead_id AND t."at" >= o.started_at AND t."at" < o.ends_at
+)
+SELECT c.store_id, c.sale_key, c.kind, c.lead_id, c.converted_at, c.value, c.revenue,
+       t.id AS touch_id, t."at" AS touched_at, t.channel, t.campaign_id, t.placement_id,
+       CAST(CASE WHEN t.id IS NULL THEN 0 ELSE row_number() OVER (PARTITION BY c.store_id, c.sale_key, c.kind ORDER BY t."at", t.id) END AS INTEGER) AS touch_no,
+       CAST(count(t.id) OVER (PARTITION BY c.store_id, c.sale_key, c.kind) AS INTEGER) AS touches
+FROM conv c
+LEFT JOIN touch t ON t.lead_id = c.lead_id AND t.opportunity = c.opportunity AND t.store_id = c.store_id
+  AND t."at" <= c.converted_at AND t."at" > c.converted_at - c.lookback
+${ordered ? 'ORDER BY c.kind, c.converted_at, c.store_id, c.sale_key, touch_no' : ''}`
