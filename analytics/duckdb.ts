@@ -117,6 +117,11 @@ export class AnalyticsDb {
     }
     if (options.memoryLimit) config.memory_limit = options.memoryLimit
     if (options.threads) config.threads = String(options.threads)
+    // memory DuckDB has freed goes back to the system soon (jemalloc, its allocator on Linux, keeps
+    // up to 128 MB a thread otherwise, and purges only when a thread allocates again): the server's
+    // resident memory follows what it uses (ADR 025)
+    config.allocator_background_threads = 'true'
+    config.allocator_flush_threshold = '32MB'
     const instance = await DuckDBInstance.create(file, config)
     const inode = inMemory ? null : fs.statSync(file).ino
     if (!inMemory) openHere.add(file)

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { finished } from 'node:stream/promises'
 import postgres from 'postgres'
+import { ATTRIBUTION_PARTS, type AttributionPart } from './bench-attribution'
 
 /**
  * `npm run bench [-- --small] [-- --write]`: the measurements of SPEC §7 that the sales data
@@ -73,10 +74,13 @@ async function main() {
       seed: { type: 'string', default: '1' },
       keep: { type: 'boolean', default: false },
       reuse: { type: 'boolean', default: false },
+      only: { type: 'string' },
     },
   })
   const size = values.small ? 'small' : values.medium ? 'medium' : 'full'
-  if (values.reuse) return reuseKept(size, values.write)
+  if (values.only !== undefined && (!values.reuse || values.write || !ATTRIBUTION_PARTS.includes(values.only as AttributionPart)))
+    throw new Error(`--only ${ATTRIBUTION_PARTS.join('|')} runs one step of the attribution part again, with --reuse and without --write`)
+  if (values.reuse) return reuseKept(size, values.write, values.only as AttributionPart | undefined)
   const scale = SCALES[size]
   const seed = Number(values.seed)
   const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -313,7 +317,7 @@ function rememberKept(size: string, kept: { dataDir: string; databaseUrl: string
  * `--reuse`: the attribution part again, on the data a `--keep` run left (the database and
  * the data directory with its analytical store), brought up to date by one sync first.
  */
-async function reuseKept(size: keyof typeof SCALES, write: boolean) {
+async function reuseKept(size: keyof typeof SCALES, write: boolean, only?: AttributionPart) {
   if (!fs.existsSync(keptFile(size))) throw new Error(`No kept run to reuse: run npm run bench${size === 'full' ? '' : ` -- --${size}`} -- --keep first`)
   const kept = JSON.parse(fs.readFileSync(keptFile(size), 'utf8')) as { dataDir: string; databaseUrl: string }
   process.env.DATABASE_URL = kept.databaseUrl
@@ -355,7 +359,7 @@ async function reuseKept(size: keyof typeof SCALES, write: boolean) {
     const live = await AnalyticsDb.open({ path: fs.realpathSync(file), memoryLimit: '1GB', threads: 2 })
     try {
       await timed('sync the kept analytical store', () => syncAnalytics(live, pgSource(handle), syncOptions))
-      results = await benchAttribution({ manifest, handle, live, databaseUrl: kept.databaseUrl, dataDir: kept.dataDir })
+      results = await benchAttribution({ manifest, handle, live, databaseUrl: kept.databaseUrl, dataDir: kept.dataDir, only })
     } finally {
       await live.close()
     }
