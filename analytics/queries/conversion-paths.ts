@@ -393,7 +393,11 @@ export async function conversionPaths(c: AnalyticsConnection, params: Conversion
     (params.kind === 'order' || params.kind === 'delivery') && params.lookbackDays == null
       ? await runQuery(c, saleJourneysQuery(params.kind, params.dimension), { storeIds, from: params.from, to: params.to })
       : await runQuery(c, pathsQuery(params.kind, params.dimension), bound)
-  const nullRows = read === 'paths' ? await runQuery(c, nullsQuery(params.kind, params.dimension), bound) : []
+  // store by store: a journey is one store's, and a group's month of them at once is the largest
+  // working set of the analytical store (lists of keys per journey, in an aggregate that does not
+  // spill); the paths are added up whatever their order (../attribution/paths.ts)
+  const nullRows = []
+  if (read === 'paths') for (const storeId of params.storeIds) nullRows.push(...(await runQuery(c, nullsQuery(params.kind, params.dimension), { ...bound, storeIds: sqlList([storeId]) })))
   return {
     converted: convertedRows,
     nulls: nullRows.map((r) => ({ channels: r.keys, storeId: r.storeId, conversions: 0, nulls: r.nulls })),

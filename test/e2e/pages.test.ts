@@ -20,13 +20,21 @@ function report(findings: Finding[]) {
   for (const f of findings) console.error(`[a11y] ${f.page}: ${f.problem}`)
 }
 
-/** The first link on `listPath` whose address matches `pattern`: a real record to open. */
-async function firstLink(page: Page, listPath: string, pattern: RegExp) {
-  await page.goto(listPath)
-  const hrefs = await page.locator('main a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))
-  const href = hrefs.find((h) => pattern.test(h))
-  if (!href) throw new Error(`no link like ${pattern} on ${listPath}`)
-  return href
+/**
+ * The first link on `listPath` whose address matches `pattern`: a real record to open. `waitMs`:
+ * the record is made by a background job of the first start (the demo's market data), so the
+ * list is asked again until it shows one, for at most that long.
+ */
+async function firstLink(page: Page, listPath: string, pattern: RegExp, waitMs = 0) {
+  const until = Date.now() + waitMs
+  for (;;) {
+    await page.goto(listPath)
+    const hrefs = await page.locator('main a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))
+    const href = hrefs.find((h) => pattern.test(h))
+    if (href) return href
+    if (Date.now() >= until) throw new Error(`no link like ${pattern} on ${listPath}`)
+    await page.waitForTimeout(500)
+  }
 }
 
 /** Width and accessibility of the page now shown; what is wrong, one line each. */
@@ -92,7 +100,7 @@ async function adminPages(page: Page) {
   const store = await firstLink(page, '/admin/stores', /^\/admin\/stores\/[0-9a-f-]{36}$/)
   const site = await firstLink(page, '/admin/sites', /^\/admin\/sites\/[0-9a-f-]{36}$/)
   const observation = await firstLink(page, '/competitors', /^\/competitors\/[0-9a-f-]{36}$/)
-  const marketImport = await firstLink(page, '/competitors/market', /^\/competitors\/market\/imports\/[0-9a-f-]{36}$/)
+  const marketImport = await firstLink(page, '/competitors/market', /^\/competitors\/market\/imports\/[0-9a-f-]{36}$/, 60_000)
   await page.goto(campaign)
   const poster = (await page.locator('a[href$="/poster"]').first().getAttribute('href')) ?? ''
   return [
