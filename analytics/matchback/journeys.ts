@@ -1,4 +1,4 @@
-import { DEFAULT_LOOKBACK_DAYS, SALE_JOURNEYS, saleConversionDay, saleConvertedAt } from '../queries/conversion-paths'
+import { DEFAULT_LOOKBACK_DAYS, opportunityJoin, SALE_JOURNEYS, saleConversionDay, saleConvertedAt, startsSql } from '../queries/conversion-paths'
 
 /**
  * `sale_journeys` (ADR 029): for each matched sale and each of its two conversions — the order
@@ -41,18 +41,12 @@ conv AS (
   WHERE c.day IS NOT NULL
 ),
 journey_lead AS (SELECT DISTINCT lead_id FROM matched),
-starts AS (
-  SELECT e.lead_id, e."at" AS started_at, 1 + row_number() OVER w AS opportunity,
-         coalesce(lead(e."at") OVER w, CAST('infinity' AS TIMESTAMPTZ)) AS ends_at
-  FROM (SELECT id, lead_id, "at" FROM lead_events WHERE type = 'opportunity') e
-  SEMI JOIN journey_lead l ON l.lead_id = e.lead_id
-  WINDOW w AS (PARTITION BY e.lead_id ORDER BY e."at", e.id)
-),
+${startsSql('journey_lead l ON l.lead_id = e.lead_id')},
 touch AS (
   SELECT t.id, t.store_id, t.lead_id, t."at", t.channel, t.campaign_id, t.placement_id, coalesce(o.opportunity, 1) AS opportunity
   FROM touchpoints t
   SEMI JOIN journey_lead l ON l.lead_id = t.lead_id
-  LEFT JOIN starts o ON o.lead_id = t.lead_id AND t."at" >= o.started_at AND t."at" < o.ends_at
+  ${opportunityJoin('t', '"at"')}
 )
 SELECT c.store_id, c.sale_key, c.kind, c.lead_id, c.converted_at, c.value, c.revenue,
        t.id AS touch_id, t."at" AS touched_at, t.channel, t.campaign_id, t.placement_id,

@@ -153,21 +153,23 @@ const withMedium = (dimension: KeyDimension) => dimension === 'medium' || dimens
 
 /**
  * Where each lead's opportunities begin (a restart after a purchase or a loss: ADR 017),
- * numbered from 2, and where each ends (the next restart). A touch, visit or identifying touch
+ * numbered from 2, and where each ends (the next restart), for the leads `leads` (the rest of a
+ * SEMI JOIN with the events `e`). A touch, visit or identifying touch
  * belongs to the opportunity whose interval holds it, else (before any restart) to the first:
  * `opportunityJoin`. A hash join on the lead with a range check, as matchback's fold does: an
  * ASOF join sorts every touch of the period (half a second for a group's month).
  */
-const STARTS = `starts AS (
+export const startsSql = (leads: string) => `starts AS (
   SELECT e.lead_id, e."at" AS started_at, 1 + row_number() OVER w AS opportunity,
          coalesce(lead(e."at") OVER w, CAST('infinity' AS TIMESTAMPTZ)) AS ends_at
   FROM (SELECT id, lead_id, "at" FROM lead_events WHERE type = 'opportunity') e
-  SEMI JOIN leads l ON l.id = e.lead_id AND list_contains($storeIds::UUID[], l.store_id)
+  SEMI JOIN ${leads}
   WINDOW w AS (PARTITION BY e.lead_id ORDER BY e."at", e.id)
 )`
+const STARTS = startsSql(`leads l ON l.id = e.lead_id AND list_contains($storeIds::UUID[], l.store_id)`)
 
 /** The opportunity (`o.opportunity`, null for the first) of a row of `alias` with a lead and a moment. */
-const opportunityJoin = (alias: string, at: string) =>
+export const opportunityJoin = (alias: string, at: string) =>
   `LEFT JOIN starts o ON o.lead_id = ${alias}.lead_id AND ${alias}.${at} >= o.started_at AND ${alias}.${at} < o.ends_at`
 
 /** The key of a conversion that no touch reached in the window: it came by itself. */
