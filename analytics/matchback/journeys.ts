@@ -18,15 +18,21 @@ import { DEFAULT_LOOKBACK_DAYS, opportunityJoin, SALE_JOURNEYS, saleConversionDa
  */
 export { SALE_JOURNEYS }
 
-/** The journeys of the sales in `matches` (rows of `sale_matches`: store_id, sale_key, lead_id, opportunity, status). */
-export const saleJourneysSql = (matches: string, ordered: boolean) => `
+/**
+ * The journeys of the sales in `matches` (rows of `sale_matches`: store_id, sale_key, lead_id,
+ * opportunity, status); with `ofStore`, only those of the store bound as `$store`, whose
+ * touches are then read as a range of `touchpoints` (kept by store and time, so DuckDB's zone
+ * maps skip the other stores' row groups): the full refresh builds the table store by store,
+ * the working set of one store's sales instead of the group's.
+ */
+export const saleJourneysSql = (matches: string, ordered: boolean, ofStore = false) => `
 WITH
 matched AS (
   SELECT m.store_id, m.sale_key, m.lead_id, m.opportunity, s.order_date, s.invoice_date, s.delivery_date,
          coalesce(s.gross_profit_fen, 0)::BIGINT AS value, coalesce(s.transaction_price_fen, 0)::BIGINT AS revenue
   FROM ${matches} m
   JOIN sales s ON s.store_id = m.store_id AND s.sale_key = m.sale_key
-  WHERE m.status = 'matched'
+  WHERE m.status = 'matched'${ofStore ? ' AND m.store_id = $store' : ''}
 ),
 conv AS (
   SELECT c.store_id, c.sale_key, c.lead_id, c.opportunity, c.kind, c.value, c.revenue,
@@ -46,7 +52,7 @@ touch AS (
   SELECT t.id, t.store_id, t.lead_id, t."at", t.channel, t.campaign_id, t.placement_id, coalesce(o.opportunity, 1) AS opportunity
   FROM touchpoints t
   SEMI JOIN journey_lead l ON l.lead_id = t.lead_id
-  ${opportunityJoin('t', '"at"')}
+  ${opportunityJoin('t', '"at"')}${ofStore ? '\n  WHERE t.store_id = $store' : ''}
 )
 SELECT c.store_id, c.sale_key, c.kind, c.lead_id, c.converted_at, c.value, c.revenue,
        t.id AS touch_id, t."at" AS touched_at, t.channel, t.campaign_id, t.placement_id,

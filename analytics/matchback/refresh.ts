@@ -290,7 +290,7 @@ export async function refreshSaleMatches(c: AnalyticsConnection, scope: 'all' | 
     const all = `SELECT store_id, sale_key, coalesce(invoice_date, order_date, delivery_date) AS sale_date FROM sales`
     sales = await runStatement(c, 'matchback.sale_matches', `CREATE OR REPLACE TABLE sale_matches AS ${saleMatchesSql(all, 'sale_match_pairs', 'sale_match_touches')}`)
     await runStatement(c, 'matchback.sale_match_campaigns', `CREATE OR REPLACE TABLE sale_match_campaigns AS ${saleMatchCampaignsSql('sale_matches', 'sale_match_touches')}`)
-    await runStatement(c, 'matchback.sale_journeys', `CREATE OR REPLACE TABLE ${SALE_JOURNEYS} AS ${saleJourneysSql('sale_matches', true)}`)
+    await buildSaleJourneys(c)
   } else {
     const keyed = (t: string, keys: string) => `USING ${keys} x WHERE x.store_id = ${t}.store_id AND x.sale_key = ${t}.sale_key`
     // the pairs of the sales to repair, looked for again; a sale no longer there keeps none
@@ -324,6 +324,26 @@ export async function refreshSaleMatches(c: AnalyticsConnection, scope: 'all' | 
   await runStatement(c, 'matchback.version.write', `INSERT OR REPLACE INTO _roadshow_meta VALUES ('matchback_version', $version)`, { version: MATCHBACK_VERSION })
   return { sales }
 }
+
+/**
+ * `sale_journeys` made whole, store by store: a group's million sales at once held every
+ * journey row in the sort and the numbering's partitions (more than a 256 MB analytical
+ * store has), one store's are a twentieth. Each store's rows are kept in conversion order
+ * (kind, moment), so a period is still a narrow range of every store's row groups.
+ */
+async function buildSaleJourneys(c: AnalyticsConnection) {
+  const none = '00000000-0000-0000-0000-000000000000'
+  await runStatement(c, 'matchback.sale_journeys', `CREATE OR REPLACE TABLE ${SALE_JOURNEYS} AS ${saleJourneysSql('sale_matches', false, true)}`, { store: none })
+  const stores = await runQuery(c, STORES_MATCHED, {})
+  for (const { store_id: store } of stores) {
+    await runStatement(c, 'matchback.sale_journeys.store', `INSERT INTO ${SALE_JOURNEYS} ${saleJourneysSql('sale_matches', true, true)}`, { store })
+  }
+}
+
+const STORES_MATCHED = defineQuery()<{ store_id: string }>({
+  name: 'matchback.stores-matched',
+  sql: `SELECT DISTINCT CAST(store_id AS VARCHAR) AS store_id FROM sale_matches WHERE status = 'matched' ORDER BY 1`,
+})
 
 const FOLD_TEMP = ['_matchback_targets', '_matchback_held', '_matchback_refolding', '_matchback_growing', '_matchback_folded'] as const
 
