@@ -28,6 +28,9 @@ app.disable('x-powered-by')
 // addresses, never "trust everyone", which would let a client write its own address
 const trustProxy = build.entry.module.trustProxy
 if (trustProxy !== false) app.set('trust proxy', trustProxy)
+// a store website's beacons, thousands a second: answered here, before compression, the
+// request log and Remix (docs/decisions/030-collect-fast-path.md); the same checks as the route
+app.post('/api/collect', (req, res) => build.entry.module.collectFromNode(req, res, req.ip ?? 'unknown'))
 app.use(compression())
 
 app.use((req, res, next) => {

@@ -27,16 +27,16 @@ const event = (id: string): CollectedEvent => ({
   touchChannel: null,
 })
 
-/** A database whose transactions do what the test says next: fail, hang until released, or commit nothing new. */
+/** A database whose writes (one statement each) do what the test says next: fail, hang until released, or commit nothing new. */
 function scriptedDb() {
   const steps: Array<'fail' | 'hang' | 'commit'> = []
   let release: () => void = () => {}
   const db = {
-    transaction: async () => {
+    execute: async () => {
       const step = steps.shift() ?? 'commit'
       if (step === 'fail') throw new Error('connect ECONNREFUSED')
       if (step === 'hang') await new Promise<void>((resolve) => (release = resolve))
-      return new Set<string>()
+      return []
     },
   } as unknown as Db
   return { db, steps, release: () => release() }
@@ -89,5 +89,29 @@ describe('the collector while the database fails', () => {
     await new Promise((r) => setTimeout(r, 300))
     fake.release()
     expect(await healthySlow).toEqual({ stored: 0, duplicates: 1 })
+  })
+
+  it('answers within the request’s own time when a write hangs without failing, and refuses at once behind it', async () => {
+    const fake = scriptedDb()
+    const collector = new EventCollector({ batchSize: 10, waitMs: 1, timeoutMs: 900, queueMax: 1_000, db: async () => fake.db })
+
+    // the database stops answering (a network gone quiet, a server frozen): no error comes
+    fake.steps.push('hang')
+    const first = await elapsed(collector.submit([event('event-0101')], 300))
+    expect(first.error).toBeInstanceOf(CollectorUnavailableError)
+    expect(first.ms).toBeGreaterThanOrEqual(250)
+    expect(first.ms).toBeLessThan(900)
+    // while that write hangs, the next request is not queued behind it
+    const behind = await elapsed(collector.submit([event('event-0102')]))
+    expect(behind.error).toBeInstanceOf(CollectorUnavailableError)
+    expect(behind.ms).toBeLessThan(50)
+    // a request with no time left is answered at once
+    const late = await elapsed(collector.submit([event('event-0103')], 0))
+    expect(late.error).toBeInstanceOf(CollectorUnavailableError)
+
+    // it answers again: writes resume
+    fake.release()
+    await collector.drain()
+    expect(await collector.submit([event('event-0104')])).toEqual({ stored: 0, duplicates: 1 })
   })
 })

@@ -161,6 +161,29 @@ describe('a page view', () => {
     expect(after!.firstChannel).toBe('douyin')
     expect(after!.lastTouchAt).toEqual(tp!.at)
   })
+
+  it('of a lead that comes back keeps the lead’s first touch and moves its last, for two visits in one batch too', async () => {
+    const site = await newSite()
+    const db = await getDb()
+    const firstAt = new Date(Date.now() - 20 * 60_000)
+    const [lead] = await db.insert(leads).values({ storeId, name: '回头客' }).returning()
+    await db.insert(touchpoints).values({ storeId, leadId: lead!.id, kind: 'walk_in', channel: 'passing_by', at: firstAt })
+    await db.update(leads).set({ firstTouchAt: firstAt, firstChannel: 'passing_by', lastTouchAt: firstAt }).where(eq(leads.id, lead!.id))
+    const visitorId = `v${hex()}`
+    await db.insert(visitors).values({ storeId, siteId: site.id, visitorKey: visitorId, leadId: lead!.id })
+    const now = Date.now()
+    const res = await send([
+      pageview(site.siteKey, { visitorId, ts: now - 5 * 60_000 }),
+      pageview(site.siteKey, { visitorId, ts: now - 60_000, url: `${ORIGIN}/offers?utm_source=baidu&utm_medium=cpc` }),
+    ])
+    expect(res.status).toBe(200)
+    const [after] = await db.select().from(leads).where(eq(leads.id, lead!.id))
+    expect(after).toMatchObject({ firstChannel: 'passing_by', firstTouchAt: firstAt, version: lead!.version + 1 })
+    expect(after!.lastTouchAt).toEqual(new Date(now - 60_000))
+    const visits = await db.select().from(touchpoints).where(and(eq(touchpoints.leadId, lead!.id), eq(touchpoints.kind, 'web_visit')))
+    expect(visits.map((t) => t.channel).sort()).toEqual(['douyin', 'search'])
+    expect(visits.every((t) => t.webEventId !== null && t.siteId === site.id)).toBe(true)
+  })
 })
 
 describe('idempotency', () => {

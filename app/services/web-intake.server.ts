@@ -34,16 +34,25 @@ export const CLICK_ID_PARAMS = ['bd_vid', 'bdclkid', 'clickid', 'gdt_vid', 'qz_g
 
 const BASE_HEADERS = { 'Cache-Control': 'no-store', Vary: 'Origin', 'X-Content-Type-Options': 'nosniff' }
 
-function reply(status: number, body: Record<string, unknown> | null, allowOrigin?: string | null, extra: Record<string, string> = {}) {
-  const headers = new Headers({ ...BASE_HEADERS, ...extra })
-  if (allowOrigin) headers.set('Access-Control-Allow-Origin', allowOrigin)
-  if (body === null) return new Response(null, { status, headers })
-  headers.set('Content-Type', 'application/json; charset=utf-8')
-  return new Response(JSON.stringify(body), { status, headers })
+/** An answer of the public endpoints, before it is a Response (Remix) or written to Node's (the collect fast path). */
+export type PlainReply = { status: number; headers: Record<string, string>; body: string | null }
+
+function plainReply(status: number, body: Record<string, unknown> | null, allowOrigin?: string | null, extra: Record<string, string> = {}): PlainReply {
+  const headers: Record<string, string> = { ...BASE_HEADERS, ...extra }
+  if (allowOrigin) headers['Access-Control-Allow-Origin'] = allowOrigin
+  if (body === null) return { status, headers, body: null }
+  headers['Content-Type'] = 'application/json; charset=utf-8'
+  return { status, headers, body: JSON.stringify(body) }
 }
 
-const fail = (status: number, error: string, message: string, allowOrigin?: string | null, more: Record<string, unknown> = {}, extra?: Record<string, string>) =>
-  reply(status, { ok: false, error, message, ...more }, allowOrigin, extra)
+const plainFail = (status: number, error: string, message: string, allowOrigin?: string | null, more: Record<string, unknown> = {}, extra?: Record<string, string>) =>
+  plainReply(status, { ok: false, error, message, ...more }, allowOrigin, extra)
+
+export const toResponse = (r: PlainReply) => new Response(r.body, { status: r.status, headers: r.headers })
+
+const reply = (...args: Parameters<typeof plainReply>) => toResponse(plainReply(...args))
+
+const fail = (...args: Parameters<typeof plainFail>) => toResponse(plainFail(...args))
 
 /** A CORS preflight (OPTIONS): answered for any origin an active site lists; it carries no site key. */
 export async function answerPreflight(request: Request): Promise<Response> {
@@ -71,7 +80,7 @@ export function methodNotAllowed() {
 // ---------------------------------------------------------------------------------------
 // Reading the body: capped before it is parsed
 
-class BodyError extends Error {
+export class BodyError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -102,20 +111,30 @@ export async function readCappedBody(request: Request, cap: number): Promise<str
     }
     chunks.push(value)
   }
+  return decodeBody(chunks)
+}
+
+/** The bytes of a body as UTF-8 text (400 when they are not). */
+export function decodeBody(chunks: Uint8Array[]): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks))
+    return new TextDecoder('utf-8', { fatal: true }).decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
   } catch {
     throw new BodyError(400, 'invalid_encoding', 'The body is not UTF-8 text.')
   }
 }
 
 /** A body too large is left unread: the connection closes after the answer. */
-const bodyRefused = (error: BodyError) => fail(error.status, error.code, error.message, null, {}, error.status === 413 ? { Connection: 'close' } : {})
+const plainBodyRefused = (error: BodyError) => plainFail(error.status, error.code, error.message, null, {}, error.status === 413 ? { Connection: 'close' } : {})
+const bodyRefused = (error: BodyError) => toResponse(plainBodyRefused(error))
 
 type BodyKind = 'json' | 'form'
 
 function bodyKind(request: Request): BodyKind {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  return bodyKindOf(request.headers.get('content-type'))
+}
+
+function bodyKindOf(contentType: string | null): BodyKind {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
   // sendBeacon posts a string as text/plain: the only type a cross-origin page can send without a preflight
   if (type === '' || type === 'text/plain' || type === 'application/json') return 'json'
   if (type === 'application/x-www-form-urlencoded') return 'form'
@@ -247,28 +266,63 @@ export function toCollectedEvent(site: ActiveSite, e: WebEventInput, now: number
  * treats like any other failure.
  */
 const tooMany = (seconds: number, allowOrigin: string | null) =>
-  fail(429, 'rate_limited', `Too many events; send them again in ${seconds} s.`, allowOrigin, {}, { 'Retry-After': String(seconds) })
+  plainFail(429, 'rate_limited', `Too many events; send them again in ${seconds} s.`, allowOrigin, {}, { 'Retry-After': String(seconds) })
+
+/**
+ * What POST /api/collect reads of a request, the same from Remix's Request and from Node's
+ * (server.js answers it before Express and Remix: ./collect-fast.server.ts).
+ */
+export type CollectRequest = {
+  /** the browser's Origin header (null: not sent) */
+  origin: string | null
+  contentType: string | null
+  userAgent: string | null
+  /** the client's address as TRUST_PROXY says to read it */
+  clientIp: string
+  /** the body as text, at most `cap` bytes (a BodyError beyond, or for bytes that are not UTF-8) */
+  readBody: (cap: number) => Promise<string>
+}
 
 export async function handleCollect(request: Request): Promise<Response> {
+  return toResponse(
+    await collect({
+      origin: browserOrigin(request),
+      contentType: request.headers.get('content-type'),
+      userAgent: request.headers.get('user-agent'),
+      clientIp: clientIp(request),
+      readBody: (cap) => readCappedBody(request, cap),
+    }),
+  )
+}
+
+/**
+ * POST /api/collect (SPEC §3, §8): validated, the client's and the site's allowances taken,
+ * the site and its origins checked, then the events handed to the batching writer. The answer
+ * comes within COLLECT_WRITE_TIMEOUT_MS of the body's arrival whatever the database does: the
+ * site's look-up has its own shorter limit, and the writer answers "not stored" (503) for
+ * what it has not committed by then.
+ */
+export async function collect(request: CollectRequest): Promise<PlainReply> {
   const env = getEnv()
-  const origin = browserOrigin(request)
+  const origin = request.origin
   let body: unknown
   try {
-    const kind = bodyKind(request)
-    body = parseBody(kind, await readCappedBody(request, env.COLLECT_MAX_BODY_BYTES))
+    const kind = bodyKindOf(request.contentType)
+    body = parseBody(kind, await request.readBody(env.COLLECT_MAX_BODY_BYTES))
   } catch (error) {
-    if (error instanceof BodyError) return bodyRefused(error)
+    if (error instanceof BodyError) return plainBodyRefused(error)
     throw error
   }
+  const deadline = Date.now() + env.COLLECT_WRITE_TIMEOUT_MS
   const parsed = collectBodySchema(env.COLLECT_MAX_EVENTS).safeParse(body)
   if (!parsed.success) {
     const issues = describeIssues(parsed.error)
-    return fail(400, 'invalid_event', `The event is not valid: ${issues.join('; ')}`, null, { issues })
+    return plainFail(400, 'invalid_event', `The event is not valid: ${issues.join('; ')}`, null, { issues })
   }
   const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data]
   const limit = getLimits()
   // the client's allowance first: a flood of made-up site keys costs no database look-ups
-  const ipWait = takeAll([[limit.collectIp, clientIp(request)]], events.length)
+  const ipWait = takeAll([[limit.collectIp, request.clientIp]], events.length)
   if (ipWait) return tooMany(ipWait, null)
 
   let site: ActiveSite | null
@@ -276,26 +330,29 @@ export async function handleCollect(request: Request): Promise<Response> {
     site = await findActiveSite(events[0]!.siteKey)
   } catch (error) {
     log('error', 'collect: site look-up failed', { error: describeError(error) })
-    return fail(503, 'unavailable', 'Events not stored; send them again shortly.', null, {}, { 'Retry-After': '5' })
+    return plainFail(503, 'unavailable', 'Events not stored; send them again shortly.', null, {}, { 'Retry-After': '5' })
   }
-  if (!site) return fail(403, 'unknown_site', 'No active site has this siteKey.')
+  if (!site) return plainFail(403, 'unknown_site', 'No active site has this siteKey.')
   if (!originAllowed(site, origin, events.map((e) => e.url))) {
-    return fail(403, 'origin_not_allowed', origin ? `${origin} is not a registered origin of this site.` : 'The page URL is not on a registered origin of this site.')
+    return plainFail(403, 'origin_not_allowed', origin ? `${origin} is not a registered origin of this site.` : 'The page URL is not on a registered origin of this site.')
   }
   const cors = origin
   // crawlers run scripts too: answered like a success (after the checks any request gets), nothing stored
-  if (isBotAgent(request.headers.get('user-agent'))) return reply(204, null, cors)
+  if (isBotAgent(request.userAgent)) return plainReply(204, null, cors)
 
   const siteWait = takeAll([[limit.collectSite, site.id]], events.length)
   if (siteWait) return tooMany(siteWait, cors)
 
   const now = Date.now()
   try {
-    const result = await getCollector().submit(events.map((e) => toCollectedEvent(site, e, now)))
-    return reply(200, { ok: true, ...result }, cors)
+    const result = await getCollector().submit(
+      events.map((e) => toCollectedEvent(site, e, now)),
+      deadline - now,
+    )
+    return plainReply(200, { ok: true, ...result }, cors)
   } catch (error) {
     if (!(error instanceof CollectorUnavailableError)) throw error
-    return fail(503, 'unavailable', `${error.message}; send them again shortly.`, cors, {}, { 'Retry-After': String(error.retryAfterSeconds) })
+    return plainFail(503, 'unavailable', `${error.message}; send them again shortly.`, cors, {}, { 'Retry-After': String(error.retryAfterSeconds) })
   }
 }
 

@@ -61,8 +61,12 @@ const EnvSchema = DbEnvSchema.extend(AnalyticsEnvSchema.shape).extend({
   /** the writer commits when this many events are waiting, or after COLLECT_BATCH_WAIT_MS */
   COLLECT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   COLLECT_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(5),
-  /** a batch not committed within this time answers 503 to every request in it */
-  COLLECT_WRITE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
+  /**
+   * a request whose events are not committed within this time of its body's arrival answers
+   * 503 (the client sends them again): below a second, so a database that hangs is told
+   * to the client within one (SPEC §8)
+   */
+  COLLECT_WRITE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(900),
   /** events waiting for the database beyond this are refused at once with 503 */
   COLLECT_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
   /** token buckets, in events: a steady rate per second and a burst */

@@ -124,7 +124,7 @@ export function startFlags(): string[] {
  * or this to watch a process that is expected to refuse to start.
  */
 export async function spawnServer(
-  options: { dataDir?: string; port?: number; env?: Record<string, string | undefined> } = {},
+  options: { dataDir?: string; port?: number; env?: Record<string, string | undefined>; nodeFlags?: string[] } = {},
 ): Promise<ServerProcess> {
   const port = options.port ?? (await freePort())
   const dataDir = options.dataDir ?? makeDataDir()
@@ -143,7 +143,7 @@ export async function spawnServer(
     ...options.env,
   })
 
-  const child = spawn(process.execPath, [...startFlags(), 'server.js'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...startFlags(), ...(options.nodeFlags ?? []), 'server.js'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const echo = process.env.E2E_SERVER_LOGS === '1'
   const collect = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
