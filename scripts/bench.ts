@@ -78,8 +78,9 @@ async function main() {
     },
   })
   const size = values.small ? 'small' : values.medium ? 'medium' : 'full'
+  if (values.only === 'collect') return onlyCollect(size === 'small', values.write)
   if (values.only !== undefined && (!values.reuse || values.write || !ATTRIBUTION_PARTS.includes(values.only as AttributionPart)))
-    throw new Error(`--only ${ATTRIBUTION_PARTS.join('|')} runs one step of the attribution part again, with --reuse and without --write`)
+    throw new Error(`--only ${ATTRIBUTION_PARTS.join('|')} runs one step of the attribution part again, with --reuse and without --write; --only collect runs the collect part alone`)
   if (values.reuse) return reuseKept(size, values.write, values.only as AttributionPart | undefined)
   const scale = SCALES[size]
   const seed = Number(values.seed)
@@ -293,16 +294,72 @@ async function main() {
     if (!values.keep) fs.rmSync(dataDir, { recursive: true, force: true })
   }
 
+  // ---- POST /api/collect: its own server and database, nothing of the data above ----------
+  const collectStarted = performance.now()
+  const collect = await collectResults(adminUrl, size === 'small')
+  const collectSeconds = (performance.now() - collectStarted) / 1000
+
   const command = `npm run bench${size === 'full' ? '' : ` -- --${size}`}`
   const report = render(results, command, salesSeconds, serverVersion)
   const attributionReport = render(attribution, command, attributionSeconds, serverVersion, 'the attribution part of')
-  console.log(`${report}\n\n${attributionReport}`)
+  const collectReport = render(collect, command, collectSeconds, serverVersion, 'the collect part of')
+  console.log(`${report}\n\n${attributionReport}\n\n${collectReport}`)
   if (values.write) {
     writeReport(report, 'sales-data')
     writeReport(attributionReport, 'attribution')
+    writeReport(collectReport, 'collect')
   }
-  const failed = [...results, ...attribution].filter((r) => r.pass === false)
+  const failed = [...results, ...attribution, ...collect].filter((r) => r.pass === false)
   if (failed.length) say(`${failed.length} target(s) missed: see the report.`)
+}
+
+/**
+ * POST /api/collect at scale (SPEC §7, §8; scripts/bench-collect.ts): the sustained rate of
+ * single-event requests and its p99 against the target, the most the server answers, and the
+ * events a second of 20-event requests stores — each with every acknowledged event found
+ * stored exactly once.
+ */
+async function collectResults(adminUrl: string, small: boolean): Promise<Result[]> {
+  const { benchCollect, COLLECT_TARGET } = await import('./bench-collect')
+  const runs = await benchCollect({ adminUrl, small, say })
+  const by = (name: string) => runs.find((r) => r.name === name)!
+  const paced = by('paced')
+  const most = by('most')
+  const batched = by('batched')
+  const whole = (r: (typeof runs)[number]) => `${r.stored.toLocaleString('en')} of ${r.acknowledged.toLocaleString('en')} acknowledged events stored, each once`
+  const round = (n: number) => Math.round(n)
+  return [
+    {
+      name: `POST /api/collect, single-event requests offered at ${COLLECT_TARGET.requestsPerSecond.toLocaleString('en')}/s from a second process (Postgres server)`,
+      value: round(paced.requestsPerSecond),
+      unit: 'requests/s answered',
+      target: `≥ ${COLLECT_TARGET.requestsPerSecond.toLocaleString('en')}/s`,
+      pass: paced.requestsPerSecond >= COLLECT_TARGET.requestsPerSecond * 0.98 && paced.failed === 0,
+      note: whole(paced),
+    },
+    { name: '… their p99 latency', value: paced.p99, unit: 'ms', target: `≤ ${COLLECT_TARGET.p99Ms} ms`, pass: paced.p99 <= COLLECT_TARGET.p99Ms },
+    {
+      name: '… every acknowledged event stored exactly once (all three loads)',
+      value: runs.reduce((n, r) => n + r.stored, 0),
+      unit: `of ${runs.reduce((n, r) => n + r.acknowledged, 0).toLocaleString('en')} acknowledged`,
+      target: 'all',
+      pass: runs.every((r) => r.stored === r.acknowledged),
+    },
+    { name: `POST /api/collect, single-event requests as fast as 64 connections get answers`, value: round(most.requestsPerSecond), unit: `requests/s (p99 ${most.p99} ms)`, note: whole(most) },
+    { name: `POST /api/collect, 20-event requests (16 connections)`, value: round(batched.eventsPerSecond), unit: `events/s (p99 ${batched.p99} ms)`, note: whole(batched) },
+  ]
+}
+
+async function onlyCollect(small: boolean, write: boolean) {
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+  const started = performance.now()
+  const collect = await collectResults(adminUrl, small)
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
+  const [{ server_version: version }] = (await admin.unsafe('show server_version')) as unknown as [{ server_version: string }]
+  await admin.end({ timeout: 5 })
+  const report = render(collect, `npm run bench -- --only collect${small ? ' --small' : ''}`, (performance.now() - started) / 1000, version, 'the collect part of')
+  console.log(report)
+  if (write) writeReport(report, 'collect')
 }
 
 /** Where `--keep` left a run's data, for `--reuse` (the attribution part again, on the same data). */
@@ -582,7 +639,7 @@ function render(results: Result[], command: string, seconds: number, serverVersi
     '| --- | ---: | --- | ---: | --- | --- |',
     ...results.map((r) =>
       [
-        r.name,
+        r.note ? `${r.name} (${r.note})` : r.name,
         `${r.value.toLocaleString('en')} ${r.unit}`,
         r.peer ? `${r.peer.name}: ${r.peer.value.toLocaleString('en')} ${r.peer.unit}` : '—',
         r.ratio ? `${r.ratio.toFixed(2)}×` : '—',
@@ -594,7 +651,7 @@ function render(results: Result[], command: string, seconds: number, serverVersi
   return lines.join('\n')
 }
 
-const SECTIONS = { 'sales-data': 'Sales data: import and the analytical store', attribution: 'Attribution and ROI' } as const
+const SECTIONS = { 'sales-data': 'Sales data: import and the analytical store', attribution: 'Attribution and ROI', collect: 'Collecting page views' } as const
 
 function writeReport(report: string, section: keyof typeof SECTIONS) {
   const BEGIN = `<!-- bench:${section} begin -->`
