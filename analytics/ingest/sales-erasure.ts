@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import { sqlList, type AnalyticsConnection } from '../duckdb'
+import { z } from 'zod'
+import { newGenerationPath, pointLiveAt, sqlList, type AnalyticsConnection, type AnalyticsDb } from '../duckdb'
 import { fileLiteral } from '../file-literal'
 import { runQuery, runStatement, defineQuery } from '../query'
 
@@ -80,4 +81,46 @@ export async function eraseFromSalesFile(c: AnalyticsConnection, file: string, s
     fs.rmSync(temp, { force: true })
   }
   return changed
+}
+
+const currentCatalog = defineQuery()({ name: 'erasure.copy.catalog', sql: 'SELECT current_database() AS name' })
+
+/**
+ * The analytical copy after an erasure: the person's rows are deleted by the sync, but DuckDB
+ * leaves a deleted row's bytes in the blocks it was in — a CHECKPOINT frees those blocks
+ * without clearing them, and a table rewritten in place goes to other blocks of the same file
+ * (checked with 1.5). So the live rows are copied (`COPY FROM DATABASE`: tables, views,
+ * macros and keys, in one snapshot) into a new generation file, built under a name no
+ * process opens and renamed once complete, and the live name is pointed at it. The process
+ * holding the old file closes and deletes it when it next syncs (`reopenIfReplaced`); a
+ * sync that commits to the old file meanwhile is read again from Postgres by the next one,
+ * since the new file carries the watermark of the snapshot it was copied from.
+ * Returns the new file.
+ */
+export async function copyLiveRowsToNewGeneration(db: AnalyticsDb, live: string): Promise<string> {
+  const target = newGenerationPath(live)
+  const building = `${target}.building`
+  const alias = 'erasure_copy'
+  try {
+    await db.withConnection(async (c) => {
+      const [row] = await runQuery(c, currentCatalog, {})
+      const catalog = z.object({ name: z.string().min(1) }).parse(row).name
+      await runStatement(c, 'erasure.copy.attach', `ATTACH ${fileLiteral(building)} AS ${alias}`)
+      try {
+        // the catalog's name is the file's (analytics-<stamp>): ours, quoted as an identifier
+        await runStatement(c, 'erasure.copy.rows', `COPY FROM DATABASE "${catalog.replace(/"/g, '""')}" TO ${alias}`)
+        await runStatement(c, 'erasure.copy.checkpoint', `CHECKPOINT ${alias}`)
+      } finally {
+        await runStatement(c, 'erasure.copy.detach', `DETACH ${alias}`)
+      }
+    })
+    fs.rmSync(`${building}.wal`, { force: true }) // detached after a checkpoint: nothing in it
+    fs.renameSync(building, target)
+  } catch (error) {
+    fs.rmSync(building, { force: true })
+    fs.rmSync(`${building}.wal`, { force: true })
+    throw error
+  }
+  pointLiveAt(live, target)
+  return target
 }

@@ -241,6 +241,16 @@ describe('streamTable: xlsx', () => {
     const renamed = Buffer.from(bytes.toString('latin1').replaceAll('xl/workbook.xml', 'xl/workbook.xmx'), 'latin1')
     expect((await readError(file('not-a-workbook.zip', renamed))).code).toBe('unsupportedType')
   })
+
+  it('refuses as damaged a workbook that leaves the reader waiting for bytes that never come', async () => {
+    // a sales export with bytes changed inside a compressed part (found by test/fuzz.test.ts):
+    // exceljs waits for the rest of that part forever; the reader stops when nothing moves
+    const started = performance.now()
+    const error = await readError(path.resolve('test/fixtures/sales/dms-sales-damaged.xlsx'), { stallMs: 1_000 })
+    expect(error).toMatchObject({ code: 'malformed' })
+    expect(error.message).toContain('damaged')
+    expect(performance.now() - started).toBeLessThan(20_000)
+  })
 })
 
 describe('streamTable in the production build', () => {

@@ -41,6 +41,8 @@ export type StreamTableOptions = {
   memoryLimitMb?: number
   /** batches the worker may read ahead of the consumer (default 2) */
   prefetch?: number
+  /** a workbook with no byte read and no row made for this long is refused as damaged (default 15 s) */
+  stallMs?: number
   signal?: AbortSignal
 }
 

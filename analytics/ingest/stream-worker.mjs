@@ -1337,7 +1337,40 @@ async function readXlsx(totalBytes) {
   })
   const wanted = options.sheetName ?? null
   let found = false
+  // exceljs' streaming reader can wait forever on a damaged workbook (an entry whose inflated
+  // bytes end early leaves its stream open): when the file stops being read and no row comes
+  // for STALL_MS — not counting the time the reader waits for the import to take its rows —
+  // the workbook is refused as damaged instead
+  let lastProgress = Date.now()
+  let seenBytes = 0
+  let consumerWait = false
+  /** @type {(error: ReadError) => void} */
+  let stalled = () => {}
+  const stall = new Promise((_, reject) => (stalled = reject))
+  const watchdog = setInterval(() => {
+    if (input.bytesRead !== seenBytes || consumerWait) {
+      seenBytes = input.bytesRead
+      lastProgress = Date.now()
+    } else if (Date.now() - lastProgress > (options.stallMs ?? STALL_MS)) {
+      stalled(new ReadError('malformed', 'The workbook could not be read: it is damaged (reading stopped part-way).', { detail: 'stalled' }))
+    }
+  }, 250)
   try {
+    await Promise.race([stall, readSheets()])
+  } catch (error) {
+    if (error instanceof ReadError) throw error
+    const detail = /** @type {Error} */ (error).message
+    throw new ReadError('malformed', `The workbook could not be read: ${detail}`, { detail })
+  } finally {
+    clearInterval(watchdog)
+    input.destroy()
+  }
+  if (!found) {
+    if (wanted) throw new ReadError('noSheet', `The workbook has no worksheet named ${wanted}.`, { sheet: wanted })
+    throw new ReadError('empty', 'The workbook has no rows.')
+  }
+
+  async function readSheets() {
     for await (const sheet of reader) {
       const ws = /** @type {any} */ (sheet)
       if (found) continue
@@ -1353,28 +1386,28 @@ async function readXlsx(totalBytes) {
           cells[col - 1] = xlsxCell(cell.value, cell.numFmt, date1904)
         })
         for (let i = 0; i < cells.length; i++) if (cells[i] === undefined) cells[i] = null
+        lastProgress = Date.now()
         const wait = shaper.push({ rowNumber: row.number, cells })
-        if (wait) await wait
+        if (wait) {
+          consumerWait = true
+          await wait
+          consumerWait = false
+        }
         if (shaper.done) break
       }
       // the first visible sheet was empty: the next one may hold the table (unless one was named)
       if (!rows && !wanted) continue
       found = true
+      consumerWait = true
       await shaper.end()
+      consumerWait = false
       if (shaper.done) break
     }
-  } catch (error) {
-    if (error instanceof ReadError) throw error
-    const detail = /** @type {Error} */ (error).message
-    throw new ReadError('malformed', `The workbook could not be read: ${detail}`, { detail })
-  } finally {
-    input.destroy()
-  }
-  if (!found) {
-    if (wanted) throw new ReadError('noSheet', `The workbook has no worksheet named ${wanted}.`, { sheet: wanted })
-    throw new ReadError('empty', 'The workbook has no rows.')
   }
 }
+
+/** How long a workbook may go without a byte read or a row made before it is refused as damaged. */
+const STALL_MS = 15_000
 
 main().then(
   () => port.close(),
