@@ -1,5 +1,6 @@
 import path from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
@@ -127,11 +128,20 @@ export function openPostgres(url: string, options: { max?: number } = {}): DbHan
   }
 }
 
+/**
+ * An embedded database with the extensions the schema uses: pg_trgm serves the leads search
+ * (migration 0020, ADR 032), and a PGlite has an extension only when created with it — a data
+ * directory whose indexes use it cannot take a write without it. Every PGlite is made here.
+ */
+export function createPglite(options: Omit<PGliteOptions, 'extensions'> = {}) {
+  return PGlite.create({ ...options, extensions: { pg_trgm } })
+}
+
 export async function openDatabase(config: DbConfig = readDbConfig()): Promise<DbHandle> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl)
   const release = lockDataDir(config.pgliteDir)
   try {
-    const client = await PGlite.create({ dataDir: config.pgliteDir })
+    const client = await createPglite({ dataDir: config.pgliteDir })
     return wrapPglite(client, release)
   } catch (error) {
     release()

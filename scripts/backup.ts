@@ -10,7 +10,7 @@ import { formatBytes, openForBackup, usageError } from './lib/open-for-backup'
 /**
  * `npm run backup [-- --out FILE] [--json]`: writes one archive (.tar.gz) holding a logical
  * dump of the database (PGlite or a Postgres server) and DATA_DIR's kept files (imports/,
- * secrets/), with a manifest of sizes and sha256 checksums. The analytical store is not in
+ * secrets/, photos/), with a manifest of sizes and sha256 checksums. The analytical store is not in
  * it: `npm run restore` rebuilds it. With the embedded database stop the server first; on a
  * Postgres server the backup reads one consistent snapshot beside the running app.
  * Exits 0 with a summary, 1 with the reason (docs/decisions/016-backup-and-restore.md).

@@ -541,6 +541,12 @@ async function benchPages(input: { manifest: Manifest; live: AnalyticsDb; databa
       },
       { name: `Channel and media page of one store, orders (/analysis/channels), ${BENCH_PERIOD.month}`, url: `/analysis/channels?store=${storeA}&month=${BENCH_PERIOD.month}&conversion=order`, expect: 'data-testid="model-comparison"' },
       { name: `Campaign list (/campaigns), ${manifest.created.campaigns.toLocaleString('en')} campaigns`, url: '/campaigns', expect: '/campaigns/' },
+      { name: `Workbench (/), group management`, url: '/', expect: 'data-testid="workbench' },
+      { name: `Leads list, all ${manifest.stores.length} stores (/leads), ${manifest.created.leads.toLocaleString('en')} leads, latest touch first`, url: '/leads', expect: 'href="/leads/' },
+      { name: `Leads list of one store (/leads?store=…)`, url: `/leads?store=${storeA}`, expect: 'href="/leads/' },
+      { name: `Leads search by part of a name, all stores (/leads?q=伟)`, url: `/leads?q=${encodeURIComponent('伟')}`, expect: 'href="/leads/' },
+      { name: `Leads search by a phone's last four digits, all stores (/leads?q=1234)`, url: '/leads?q=1234', expect: 'href="/leads/' },
+      { name: `Leads search by phone digits in one store (/leads?store=…&q=1380)`, url: `/leads?store=${storeA}&q=1380`, expect: 'href="/leads/' },
     ]
     for (const page of pages) {
       // the first request computes (and waits for the analytical store's first sync, when it has not run yet)
@@ -565,6 +571,8 @@ async function benchPages(input: { manifest: Manifest; live: AnalyticsDb; databa
     server.child.kill('SIGTERM')
     await server.exited
   }
+  const { serverPeaks } = await import('./lib/rss')
+  serverPeaks.push({ step: 'the page measurements', bytes: peakRss })
   results.push({
     name: 'The server\'s peak resident memory through the page measurements (analytical store open, reports computed)',
     value: Math.round(peakRss / 2 ** 20),

@@ -5,6 +5,7 @@ import { openPostgres } from '../db/client'
 import { ensureBuild } from './bench-lead-import'
 import { newEventId, registerSite, SITE_ORIGIN, UNLIMITED_COLLECT_ENV, VISITOR_AGENT } from '../test/e2e/collect-load'
 import { makeDataDir, spawnServer, type ServerProcess } from '../test/e2e/harness'
+import { sampleRss, serverPeaks } from './lib/rss'
 
 /**
  * SPEC §7 / §8, POST /api/collect at scale: the production server (`node server.js`) on a
@@ -66,6 +67,7 @@ export async function benchCollect(options: { adminUrl: string; small: boolean; 
     // BENCH_PROFILE_DIR: the server's CPU profile is written there when it stops (where the time goes)
     const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []
     server = await spawnServer({ dataDir, nodeFlags: profile, env: { DATABASE_URL: databaseUrl, SEED_DEMO: 'false', LOG_LEVEL: 'warn', ...UNLIMITED_COLLECT_ENV } })
+    const rss = sampleRss(server.child.pid)
     await waitUntilAnswering(server)
     const seconds = options.small ? 4 : 20
     // the site in the server's cache, its code optimised, the database's pages in memory
@@ -82,6 +84,7 @@ export async function benchCollect(options: { adminUrl: string; small: boolean; 
       options.say(`  ${Math.round(run.requestsPerSecond)} requests/s, ${Math.round(run.eventsPerSecond)} events/s, p99 ${run.p99} ms; ${run.acknowledged} acknowledged, ${run.stored} of them stored, ${run.failed} not answered 2xx`)
       runs.push(run)
     }
+    serverPeaks.push({ step: 'POST /api/collect under load', bytes: rss.stop() })
   } finally {
     if (server) {
       server.child.kill('SIGTERM')

@@ -4,10 +4,11 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
-import { openPostgres, wrapPglite, type DbHandle } from '../db/client'
+import { openPostgres, wrapPglite, type DbHandle, createPglite } from '../db/client'
 import { jobs } from '../db/schema'
 import { newEventId, registerSite, sendEvents, UNLIMITED_COLLECT_ENV } from '../test/e2e/collect-load'
 import { spawnServer, type ServerProcess } from '../test/e2e/harness'
+import { sampleRss, serverPeaks } from './lib/rss'
 
 /**
  * The lead-platform import on the embedded database, as a user runs it (ADR 019): the
@@ -73,10 +74,11 @@ export async function benchLeadImportUnderLoad(input: { file: string; rows: numb
   ensureBuild()
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roadshow-bench-leads-'))
   let server: ServerProcess | undefined
+  let rss: ReturnType<typeof sampleRss> | undefined
   try {
     // the database as the server will find it: a store with its website and the export kept
     const open = async (): Promise<DbHandle> =>
-      input.databaseUrl ? openPostgres(input.databaseUrl, { max: 1 }) : wrapPglite(await PGlite.create({ dataDir: path.join(dataDir, 'pg') }))
+      input.databaseUrl ? openPostgres(input.databaseUrl, { max: 1 }) : wrapPglite(await createPglite({ dataDir: path.join(dataDir, 'pg') }))
     let handle = await open()
     let siteKey: string
     let storeId: string
@@ -116,6 +118,7 @@ export async function benchLeadImportUnderLoad(input: { file: string; rows: numb
 
     // the import begins once the server has settled (its start-up sync, its first requests)
     server = await spawnServer({ dataDir, env: { ...serverEnv, JOB_START_DELAY_S: '5' } })
+    rss = sampleRss(server.child.pid)
     const running = server
     const started = () => logLines(running).find((l) => l.msg === 'lead import started')
     const done = () => logLines(running).find((l) => l.msg === 'lead import done' || l.msg === 'lead import failed')
@@ -176,6 +179,7 @@ export async function benchLeadImportUnderLoad(input: { file: string; rows: numb
       idle: { healthz: summarize(idleHealth, 0), collect: summarize(idleCollect, 0) },
     }
   } finally {
+    if (rss) serverPeaks.push({ step: `the lead-platform import as a job (${input.databaseUrl ? 'Postgres server' : 'PGlite'})`, bytes: rss.stop() })
     if (server && server.child.exitCode === null) {
       server.child.kill('SIGTERM')
       await server.exited

@@ -299,6 +299,17 @@ async function main() {
   const collect = await collectResults(adminUrl, size === 'small')
   const collectSeconds = (performance.now() - collectStarted) / 1000
 
+  // SPEC §7: every server of the run stayed under 1 GiB resident, each through its whole step
+  const { serverPeaks } = await import('./lib/rss')
+  const top = serverPeaks.reduce((a, b) => (b.bytes > a.bytes ? b : a), { step: '—', bytes: 0 })
+  collect.push({
+    name: `The servers' peak resident memory, of every server this run started (${serverPeaks.map((p) => `${p.step}: ${Math.round(p.bytes / 2 ** 20)} MiB`).join('; ')})`,
+    value: Math.round(top.bytes / 2 ** 20),
+    unit: 'MiB',
+    target: '< 1,024 MiB',
+    pass: top.bytes < 2 ** 30,
+  })
+
   const command = `npm run bench${size === 'full' ? '' : ` -- --${size}`}`
   const report = render(results, command, salesSeconds, serverVersion)
   const attributionReport = render(attribution, command, attributionSeconds, serverVersion, 'the attribution part of')

@@ -4,17 +4,40 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
-import { eq } from 'drizzle-orm'
+import { eq, is } from 'drizzle-orm'
+import { getTableConfig, PgTable } from 'drizzle-orm/pg-core'
 import postgres from 'postgres'
 import { create as tarCreate, extract as tarExtract } from 'tar'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { currentDbHandle, getDb, openPostgres, setDbOpener, wrapPglite, type DbHandle } from '../db/client'
-import { auditLog, budgetLines, importUploads, jobs, loginAttempts, salesMappings, stores, users } from '../db/schema'
+import { currentDbHandle, getDb, openPostgres, setDbOpener, wrapPglite, type DbHandle, createPglite } from '../db/client'
+import * as schema from '../db/schema'
+import {
+  auditLog,
+  budgetLines,
+  competitorObservations,
+  importUploads,
+  imports,
+  jobs,
+  leadImportUndo,
+  leads,
+  loginAttempts,
+  saleMatchReviews,
+  salesMappings,
+  stores,
+  users,
+} from '../db/schema'
 import { seedDemo } from '../db/seed'
 import { listFiles } from '../db/backup/archive'
 import { readTables, tableId } from '../db/backup/catalog'
 import { backupConnection, qualified } from '../db/backup/connection'
+import { BACKUP_FORMAT_VERSION, KEPT_DIRS } from '../db/backup/manifest'
+import { AnalyticsDb } from '../analytics/duckdb'
+import { defineQuery, runQuery } from '../analytics/query'
+import { rebuildAnalytics } from '../analytics/sync/rebuild'
+import { pgSource } from '../analytics/sync/source'
 import { keepImportFile } from '../app/services/import-files.server'
+import { rememberImportMapping } from '../app/services/import-mappings.server'
+import { keepPhoto } from '../app/services/photos.server'
 import { importLeadFile } from '../app/services/lead-import.server'
 import { runSalesImport } from '../app/services/sales-import.server'
 import { salesFileExt } from '../app/services/sales-import-job.server'
@@ -58,12 +81,12 @@ function runScript(script: 'backup' | 'restore', args: string[], env: { DATA_DIR
 
 /** An embedded database under DIR/pg: a copy of the migrated template (made only when the suite runs on PGlite), else migrated here. */
 async function embeddedSource(dir: string) {
-  if (fs.existsSync(TEMPLATE_FILE)) return wrapPglite(await PGlite.create({ dataDir: path.join(dir, 'pg'), loadDataDir: new Blob([fs.readFileSync(TEMPLATE_FILE)]) }))
-  const handle = wrapPglite(await PGlite.create({ dataDir: path.join(dir, 'pg') }))
+  if (fs.existsSync(TEMPLATE_FILE)) return wrapPglite(await createPglite({ dataDir: path.join(dir, 'pg'), loadDataDir: new Blob([fs.readFileSync(TEMPLATE_FILE)]) }))
+  const handle = wrapPglite(await createPglite({ dataDir: path.join(dir, 'pg') }))
   await handle.migrate()
   return handle
 }
-const openEmbedded = async (dataDir: string) => wrapPglite(await PGlite.create({ dataDir: path.join(dataDir, 'pg') }))
+const openEmbedded = async (dataDir: string) => wrapPglite(await createPglite({ dataDir: path.join(dataDir, 'pg') }))
 
 function withDatabase(url: string, name: string) {
   const u = new URL(url)
@@ -84,6 +107,12 @@ async function serverDatabase(options: { migrated: boolean }) {
   createdDatabases.push(name)
   return withDatabase(url, name)
 }
+
+/** A picture as a phone sends it (PNG: its signature, a header, one pixel). */
+const PHOTO = Buffer.from(
+  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5d6c0f40000000049454e44ae426082',
+  'hex',
+)
 
 /** Every kind of record the app keeps, made by the app's own code where it has one. */
 async function populate() {
@@ -114,17 +143,45 @@ async function populate() {
   // a deletion: the analytics change log gets a row (derived, not restored)
   const [line] = await db.select({ id: budgetLines.id }).from(budgetLines).limit(1)
   await db.delete(budgetLines).where(eq(budgetLines.id, line!.id))
+  // a competitor's car photographed: the picture kept under DATA_DIR/photos, the observation pointing at it
+  const photo = await keepPhoto(PHOTO)
+  const [observation] = await db.select({ id: competitorObservations.id }).from(competitorObservations).limit(1)
+  await db.update(competitorObservations).set({ photoSha256: photo, photoType: 'image/png' }).where(eq(competitorObservations.id, observation!.id))
+  // the store's remembered columns of an import kind other than sales
+  await rememberImportMapping(store!.id, 'observations', [{ header: '品牌', field: 'brand' }, { header: '备注 "内部"', field: null }], user!.id)
+  // a person's decision on a suggested sale match
+  const [lead] = await db.select({ id: leads.id }).from(leads).where(eq(leads.storeId, store!.id)).orderBy(leads.id).limit(1)
+  await db.insert(saleMatchReviews).values({ storeId: store!.id, saleKey: 'LSVAL6BR9N2054321', leadId: lead!.id, decision: 'rejected', rule: 'phone', decidedById: user!.id })
+  // a lead import caught mid-way: what it changed on a lead, kept to undo it
+  const [pending] = await db
+    .insert(imports)
+    .values({ storeId: store!.id, kind: 'leads', fileName: '进行中.csv', fileHash: upload.hash, byteSize: leadFile.length, status: 'pending', createdById: user!.id })
+    .returning({ id: imports.id })
+  await db.insert(leadImportUndo).values({ importId: pending!.id, leadId: lead!.id, created: false, before: { name: '张先生', note: 'tab\tand "quotes"\\' }, versionAfter: 2 })
   // the phone-hash key made under DATA_DIR/secrets when PHONE_HASH_KEY is not set (tests set it)
   fs.mkdirSync(path.join(sourceDir, 'secrets'), { recursive: true, mode: 0o700 })
   fs.writeFileSync(path.join(sourceDir, 'secrets', 'phone-hash.key'), crypto.randomBytes(32).toString('base64') + '\n', { mode: 0o600 })
 }
 
-const KINDS_OF_RECORDS = [
-  'dealer_groups', 'stores', 'users', 'user_stores', 'sessions', 'login_attempts', 'audit_log',
-  'campaigns', 'campaign_tasks', 'media_placements', 'promotion_policies', 'budget_lines', 'campaign_transitions',
-  'tracking_links', 'link_clicks', 'sites', 'visitors', 'web_events', 'leads', 'touchpoints', 'lead_events', 'showroom_visits',
-  'imports', 'import_rows', 'import_uploads', 'jobs', 'sales_mappings', 'sync_deletions',
-]
+/** Every table the code declares (db/schema), as `schema.table`: a table added later is in this list by itself. */
+const SCHEMA_TABLES = (Object.values(schema) as unknown[])
+  .filter((value): value is PgTable => is(value, PgTable))
+  .map((table) => {
+    const config = getTableConfig(table)
+    return `${config.schema ?? 'public'}.${config.name}`
+  })
+  .sort()
+
+/**
+ * Every table of the schema, and every table the database has (drizzle's migration log
+ * included), holds rows: a round trip of empty tables would prove nothing about them.
+ */
+function expectEveryTableFilled(source: Record<string, unknown[]>) {
+  expect(SCHEMA_TABLES.length).toBeGreaterThanOrEqual(35)
+  expect(SCHEMA_TABLES.filter((t) => !(t in source)), 'declared in db/schema but not in the database').toEqual([])
+  const tables = [...new Set([...SCHEMA_TABLES, ...Object.keys(source)])].sort()
+  expect(tables.filter((t) => !source[t]?.length), 'tables without a row: populate() must make one').toEqual([])
+}
 
 /** Every table's rows as JSON, in key order (transaction ids left out: they belong to one cluster). */
 async function snapshot(handle: DbHandle) {
@@ -139,11 +196,21 @@ async function snapshot(handle: DbHandle) {
   })
 }
 
+/**
+ * What of a data directory a backup must carry: every file but the embedded database (the
+ * dump stands for it) and its lock, the analytical copy (rebuilt), and what is being written
+ * (tmp/, *.tmp). Whatever else the app comes to write under DATA_DIR is counted here too, so
+ * a new kind of kept file that the backup leaves out fails the round trip.
+ */
+const NOT_KEPT = new Set(['pg', 'pg.lock', 'analytics', 'tmp'])
 function keptFiles(dataDir: string) {
   const files: Record<string, string> = {}
-  for (const dir of ['imports', 'secrets']) {
-    for (const p of listFiles(path.join(dataDir, dir), dir)) files[p] = crypto.createHash('sha256').update(fs.readFileSync(path.join(dataDir, p))).digest('hex')
+  for (const p of listFiles(dataDir)) {
+    if (NOT_KEPT.has(p.split('/')[0]!) || p.startsWith('.restore-') || /\.tmp$/.test(p)) continue
+    files[p] = crypto.createHash('sha256').update(fs.readFileSync(path.join(dataDir, p))).digest('hex')
   }
+  // the kept directories the backup code names are the ones found here
+  expect([...new Set(Object.keys(files).map((p) => p.split('/')[0]))].every((d) => (KEPT_DIRS as readonly string[]).includes(d!))).toBe(true)
   return files
 }
 
@@ -167,6 +234,47 @@ async function expectSequencesContinue(handle: DbHandle, source: Record<string, 
   expect(audit!.id).toBeGreaterThan(maxId('public.audit_log'))
   const [attempt] = await db.insert(loginAttempts).values({ email: 'x@example.test', ip: '198.51.100.1', success: true }).returning({ id: loginAttempts.id })
   expect(attempt!.id).toBeGreaterThan(maxId('public.login_attempts'))
+}
+
+const duckTables = defineQuery()({
+  name: 'test.backup.tables',
+  sql: `SELECT table_name AS name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary ORDER BY 1`,
+})
+
+/**
+ * What an analytical copy holds: every table's rows in a stable order (the synced tables, the
+ * current sales, the matches and what is derived from them), its bookkeeping left out (the
+ * watermark and the source's identity name one database, not the data).
+ */
+async function analyticalContents(live: string) {
+  const db = await AnalyticsDb.open({ path: fs.realpathSync(live), memoryLimit: '256MB', threads: 1 })
+  try {
+    return await db.withConnection(async (c) => {
+      const out: Record<string, unknown[]> = {}
+      for (const { name } of (await runQuery(c, duckTables, {})) as Array<{ name: string }>) {
+        if (name === '_roadshow_meta') continue
+        out[name] = await runQuery(c, defineQuery()({ name: `test.backup.rows.${name}`, sql: `SELECT * FROM "${name.replace(/"/g, '""')}" ORDER BY ALL` }), {})
+      }
+      return out
+    })
+  } finally {
+    await db.close()
+  }
+}
+
+/** The analytical copy made from the source before it was backed up, as `npm run analytics:rebuild` makes it. */
+async function sourceAnalytics(handle: DbHandle, name: string) {
+  const live = path.join(tmp, `${name}-analytics`, 'analytics.duckdb')
+  await rebuildAnalytics(pgSource(handle), { file: live, chunkRows: 50_000, memoryLimit: '256MB', threads: 1 })
+  return analyticalContents(live)
+}
+
+/** The restored data directory's analytical copy was made anew from the restored database: the same as the source's. */
+async function expectSameAnalytics(dataDir: string, source: Record<string, unknown[]>) {
+  const restored = await analyticalContents(path.join(dataDir, 'analytics', 'analytics.duckdb'))
+  expect(Object.keys(restored).sort()).toEqual(Object.keys(source).sort())
+  for (const table of ['leads', 'touchpoints', 'sale_match_reviews', 'sales', 'sale_matches']) expect(source[table]?.length, table).toBeGreaterThan(0)
+  for (const [table, rows] of Object.entries(source)) expect(restored[table], table).toEqual(rows)
 }
 
 beforeAll(() => {
@@ -198,19 +306,22 @@ describe('the embedded database (PGlite)', () => {
   const restoredDir = path.join(tmp, 'restored-embedded')
   let source: Record<string, unknown[]>
   let sourceFiles: Record<string, string>
+  let analytics: Record<string, unknown[]>
 
   beforeAll(async () => {
     setDbOpener(() => embeddedSource(sourceDir))
     await populate()
     source = await snapshot((await currentDbHandle())!)
+    analytics = await sourceAnalytics((await currentDbHandle())!, 'embedded')
     await closeSource()
     sourceFiles = keptFiles(sourceDir)
   }, PROCESS_TIMEOUT)
 
-  it('holds every kind of record before the backup', () => {
-    for (const table of KINDS_OF_RECORDS) expect(source[`public.${table}`]?.length, table).toBeGreaterThan(0)
+  it('holds a row in every table and every kind of kept file before the backup', () => {
+    expectEveryTableFilled(source)
     expect(Object.keys(sourceFiles).some((p) => p.startsWith('imports/sales/') && p.endsWith('.parquet'))).toBe(true)
     expect(Object.keys(sourceFiles)).toContain('secrets/phone-hash.key')
+    expect(Object.keys(sourceFiles).filter((p) => p.startsWith('photos/'))).toHaveLength(1)
   })
 
   it('backs up to one archive without the analytical store or PGlite files', async () => {
@@ -225,10 +336,11 @@ describe('the embedded database (PGlite)', () => {
     await tarExtract({ file: archive, cwd: listDir, onReadEntry: (e) => entries.push(e.path) })
     expect(entries).toContain('manifest.json')
     expect(entries).toContain('secrets/phone-hash.key')
-    expect(entries.filter((e) => e.startsWith('imports/')).sort()).toEqual(Object.keys(sourceFiles).filter((p) => p.startsWith('imports/')).sort())
+    // every kept file, photos included, and nothing else of the data directory
+    expect(entries.filter((e) => !e.startsWith('db/') && e !== 'manifest.json').sort()).toEqual(Object.keys(sourceFiles).sort())
     expect(entries.some((e) => /(^|\/)pg\/|\.duckdb|analytics\//.test(e))).toBe(false)
     const manifest = JSON.parse(fs.readFileSync(path.join(listDir, 'manifest.json'), 'utf8'))
-    expect(manifest).toMatchObject({ format: 'roadshow-backup', formatVersion: 1, database: { kind: 'pglite' } })
+    expect(manifest).toMatchObject({ format: 'roadshow-backup', formatVersion: BACKUP_FORMAT_VERSION, database: { kind: 'pglite' } })
     expect(manifest.database.migrations.count).toBeGreaterThan(0)
   }, PROCESS_TIMEOUT)
 
@@ -247,6 +359,7 @@ describe('the embedded database (PGlite)', () => {
     } finally {
       await handle.close()
     }
+    await expectSameAnalytics(restoredDir, analytics)
   }, PROCESS_TIMEOUT)
 
   it('refuses a target that holds data unless --force, and then replaces it', async () => {
@@ -309,8 +422,8 @@ describe('the embedded database (PGlite)', () => {
     // a format or a migration level this code does not know
     const manifestPath = path.join(unpacked, 'manifest.json')
     const manifest = fs.readFileSync(manifestPath, 'utf8')
-    fs.writeFileSync(manifestPath, JSON.stringify({ ...JSON.parse(manifest), formatVersion: 2 }))
-    await expectRefused(await repack('format2.tar.gz'), /format 2; this version of Roadshow reads format 1/)
+    fs.writeFileSync(manifestPath, JSON.stringify({ ...JSON.parse(manifest), formatVersion: BACKUP_FORMAT_VERSION + 1 }))
+    await expectRefused(await repack('future.tar.gz'), new RegExp(`format ${BACKUP_FORMAT_VERSION + 1}; this version of Roadshow reads formats 1 and 2`))
     const newer = JSON.parse(manifest)
     newer.database.migrations = { count: newer.database.migrations.count + 1, last: { tag: '9999_future', createdAt: 4_102_444_800_000 } }
     fs.writeFileSync(manifestPath, JSON.stringify(newer))
@@ -326,6 +439,25 @@ describe('the embedded database (PGlite)', () => {
     fs.writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 2)))
     await expectRefused(truncated, /not a readable backup archive|incomplete|no manifest\.json/)
     await expectRefused(path.join(tmp, 'missing.tar.gz'), /No backup archive at/)
+  }, PROCESS_TIMEOUT)
+
+  it('restores an archive of format 1, made before photos were kept, and leaves DATA_DIR/photos as it is', async () => {
+    const unpacked = path.join(tmp, 'format1')
+    fs.mkdirSync(unpacked)
+    await tarExtract({ file: archive, cwd: unpacked })
+    fs.rmSync(path.join(unpacked, 'photos'), { recursive: true })
+    const manifest = JSON.parse(fs.readFileSync(path.join(unpacked, 'manifest.json'), 'utf8'))
+    manifest.formatVersion = 1
+    manifest.files = manifest.files.filter((f: { path: string }) => !f.path.startsWith('photos/'))
+    fs.writeFileSync(path.join(unpacked, 'manifest.json'), JSON.stringify(manifest))
+    const old = path.join(tmp, 'format1.tar.gz')
+    await tarCreate({ gzip: true, file: old, cwd: unpacked, portable: true }, listFiles(unpacked))
+
+    const photosBefore = Object.keys(keptFiles(restoredDir)).filter((p) => p.startsWith('photos/'))
+    expect(photosBefore).toHaveLength(1)
+    const run = await runScript('restore', [old, '--force'], { DATA_DIR: restoredDir })
+    expect(run.code, run.stderr).toBe(0)
+    expect(keptFiles(restoredDir)).toEqual(sourceFiles)
   }, PROCESS_TIMEOUT)
 
   it('says to stop the server when it holds the embedded database', async () => {
@@ -375,18 +507,21 @@ if (serverUrl()) {
     let sourceUrl: string
     let source: Record<string, unknown[]>
     let sourceFiles: Record<string, string>
+    let analytics: Record<string, unknown[]>
 
     beforeAll(async () => {
       sourceUrl = await serverDatabase({ migrated: true })
       setDbOpener(async () => openPostgres(sourceUrl, { max: 4 }))
       await populate()
       source = await snapshot((await currentDbHandle())!)
+      analytics = await sourceAnalytics((await currentDbHandle())!, 'server')
       await closeSource()
       sourceFiles = keptFiles(sourceDir)
     }, PROCESS_TIMEOUT)
 
-    it('round-trips into an empty database: the same rows and files, ids continuing', async () => {
-      for (const table of KINDS_OF_RECORDS) expect(source[`public.${table}`]?.length, table).toBeGreaterThan(0)
+    it('round-trips into an empty database: the same rows, files and analytical copy, ids continuing', async () => {
+      expectEveryTableFilled(source)
+      expect(Object.keys(sourceFiles).filter((p) => p.startsWith('photos/'))).toHaveLength(1)
       const backup = await runScript('backup', ['--out', archive, '--json'], { DATA_DIR: sourceDir, DATABASE_URL: sourceUrl })
       expect(backup.code, backup.stderr).toBe(0)
       const summary = JSON.parse(backup.stdout)
@@ -406,6 +541,7 @@ if (serverUrl()) {
       } finally {
         await handle.close()
       }
+      await expectSameAnalytics(dir, analytics)
     }, PROCESS_TIMEOUT)
 
     it('refuses a migrated database that holds rows unless --force, and replaces it with --force', async () => {

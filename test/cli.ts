@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
-import { wrapPglite } from '../db/client'
+import { wrapPglite, createPglite } from '../db/client'
 import { dealerGroups, stores } from '../db/schema'
 import { TEMPLATE_FILE } from './setup/databases'
 
@@ -15,7 +15,7 @@ import { TEMPLATE_FILE } from './setup/databases'
  */
 export async function embeddedDatabase(dir: string, store: { name: string; city: string }) {
   const template = fs.existsSync(TEMPLATE_FILE) ? new Blob([fs.readFileSync(TEMPLATE_FILE)]) : undefined
-  const handle = wrapPglite(await PGlite.create({ dataDir: path.join(dir, 'pg'), ...(template ? { loadDataDir: template } : {}) }))
+  const handle = wrapPglite(await createPglite({ dataDir: path.join(dir, 'pg'), ...(template ? { loadDataDir: template } : {}) }))
   try {
     if (!template) await handle.migrate()
     const [group] = await handle.db.insert(dealerGroups).values({ name: '演示经销商集团' }).returning()

@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { wrapPglite, type DbHandle } from '../db/client'
+import { wrapPglite, type DbHandle, createPglite } from '../db/client'
 
 /**
  * A long job on the embedded database (a lead import, ADR 019) works in short transactions and
@@ -10,7 +10,7 @@ import { wrapPglite, type DbHandle } from '../db/client'
 describe('waiting for the embedded database to be left alone', () => {
   let handle: DbHandle
   beforeAll(async () => {
-    handle = wrapPglite(await PGlite.create())
+    handle = wrapPglite(await createPglite())
   })
   afterAll(async () => {
     await handle.close()

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { getDb } from '../db/client'
+import { getDb, createPglite } from '../db/client'
 import { auditLog, campaigns, importRows, imports, jobs, leadEvents, leadImportUndo, leads, mediaPlacements, stores, touchpoints } from '../db/schema'
 import { keepImportFile } from '../app/services/import-files.server'
 import { recordArrival } from '../app/services/lead-intake.server'
@@ -786,7 +786,7 @@ describe('npm run import', () => {
       expect(again).toMatchObject({ reused: false, counts: { imported: 300, merged: 0, duplicate: 0 } })
 
       // the killed run no longer shows as running: the re-run's start marked it failed, with the reason
-      const check = await PGlite.create({ dataDir: path.join(dir, 'pg') })
+      const check = await createPglite({ dataDir: path.join(dir, 'pg') })
       try {
         const { rows: states } = await check.query<{ id: string; status: string; error: string | null }>('select id, status, error from imports where file_name = $1 order by created_at', ['big.csv'])
         expect(states).toEqual([

@@ -481,3 +481,235 @@ describe('erasing a person on request', () => {
     expect(everything).not.toContain('137****1234')
   })
 })
+
+// ADR 032: search and paging as the list answers them at 2M leads. Each block has stores of its own, so
+// that counts and orders are exactly what it made. The same file runs on PGlite and on the Postgres
+// server (TEST_DATABASE_URL), with and without the trigram indexes: the answers must not depend on them.
+describe('searching the list', () => {
+  let storeS: string
+  let storeT: string
+  let salesS: Browser
+  let specialistS: Browser
+  let salesT: Browser
+  let execST: Browser
+  const ids: Record<string, string> = {}
+
+  beforeAll(async () => {
+    const group = await createGroup()
+    storeS = (await createStore(group.id, '搜索店')).id
+    storeT = (await createStore(group.id, '别家店')).id
+    salesS = await signIn((await createUser(group.id, 'sales', [storeS])).id)
+    specialistS = await signIn((await createUser(group.id, 'specialist', [storeS])).id)
+    salesT = await signIn((await createUser(group.id, 'sales', [storeT])).id)
+    execST = await signIn((await createUser(group.id, 'executive', [storeS, storeT])).id)
+    const db = await getDb()
+    const people: Array<{ key: string; storeId: string; name: string; phone?: string; masked?: string }> = [
+      { key: 'ouyang', storeId: storeS, name: '欧阳娜娜', phone: '13812345678' },
+      { key: 'wangZhihong', storeId: storeS, name: '王志宏', phone: '13900001111' },
+      { key: 'wangWei', storeId: storeS, name: '王伟', phone: '15055556666' },
+      { key: 'zhangWei', storeId: storeS, name: '张伟', phone: '18677778888' },
+      { key: 'tom', storeId: storeS, name: 'Tom Lee', phone: '13622223333' },
+      // known only by the platform's masked number
+      { key: 'maskedZhao', storeId: storeS, name: '赵先生', masked: '137****8821' },
+      // another store's person with the same surname and the same last 4 digits
+      { key: 'otherWang', storeId: storeT, name: '王志宏', phone: '13700008821' },
+    ]
+    for (const p of people) {
+      const masked = p.masked ?? `${p.phone!.slice(0, 3)}****${p.phone!.slice(-4)}`
+      const [row] = await db
+        .insert(leads)
+        .values({ storeId: p.storeId, name: p.name, phone: p.phone ?? null, phoneHash: p.phone ? `hash-${p.phone}` : null, phoneMasked: masked, lastTouchAt: new Date(), firstTouchAt: new Date() })
+        .returning()
+      ids[p.key] = row!.id
+    }
+  })
+
+  const found = async (browser: Browser, q: string) => {
+    const res = await loadList(browser, `?q=${encodeURIComponent(q)}`)
+    expect(res.status, JSON.stringify(res.data)).toBe(200)
+    return (res.data.rows as Array<{ id: string }>).map((r) => r.id).sort()
+  }
+  const idsOf = (...keys: string[]) => keys.map((k) => ids[k]!).sort()
+
+  it('finds any part of a Chinese name of three characters or more, and a Latin name in any case', async () => {
+    expect(await found(salesS, '阳娜娜')).toEqual(idsOf('ouyang'))
+    expect(await found(salesS, '欧阳娜娜')).toEqual(idsOf('ouyang'))
+    expect(await found(salesS, '王志宏')).toEqual(idsOf('wangZhihong'))
+    expect(await found(specialistS, '志宏')).toEqual([]) // two characters: the start of a name only
+    expect(await found(salesS, 'tom')).toEqual(idsOf('tom'))
+    expect(await found(salesS, 'LEE')).toEqual(idsOf('tom'))
+  })
+
+  it('one or two characters find the names that start with them: a surname, or a two-character name whole', async () => {
+    expect(await found(salesS, '王')).toEqual(idsOf('wangZhihong', 'wangWei'))
+    expect(await found(specialistS, '王伟')).toEqual(idsOf('wangWei'))
+    expect(await found(salesS, '欧阳')).toEqual(idsOf('ouyang'))
+    expect(await found(salesS, 't')).toEqual(idsOf('tom'))
+    // a name's mask of digits is no key: 1 or 2 digits find no name and say how many digits a phone takes
+    const short = await loadList(salesS, '?q=13')
+    expect(short.data.rows).toEqual([])
+    expect(short.data.shortPhoneQuery).toBe(true)
+    expect((await loadList(salesS, '?q=138')).data.shortPhoneQuery).toBe(true)
+    expect((await loadList(salesS, '?q=王')).data.shortPhoneQuery).toBe(false)
+  })
+
+  it('a role with phone access finds 4 or more digits anywhere in the number, typed as people type them', async () => {
+    expect(await found(salesS, '2345')).toEqual(idsOf('ouyang'))
+    expect(await found(salesS, '8123456')).toEqual(idsOf('ouyang'))
+    expect(await found(salesS, '138-1234-5678')).toEqual(idsOf('ouyang'))
+    expect(await found(salesS, '+86 138 1234 5678')).toEqual(idsOf('ouyang'))
+    // three digits match a number in thirty: no phone search
+    expect(await found(salesS, '555')).toEqual([])
+  })
+
+  it('the last 4 digits find full and masked numbers, for every role, within the user’s stores', async () => {
+    expect(await found(salesS, '8821')).toEqual(idsOf('maskedZhao'))
+    expect(await found(specialistS, '8821')).toEqual(idsOf('maskedZhao'))
+    expect(await found(specialistS, '5678')).toEqual(idsOf('ouyang'))
+    expect(await found(salesT, '8821')).toEqual(idsOf('otherWang'))
+    expect(await found(execST, '8821')).toEqual(idsOf('maskedZhao', 'otherWang'))
+  })
+
+  it('a masked-only lead is found by its masked form, and by a full number that masks to it for roles with phone access', async () => {
+    expect(await found(salesS, '137****8821')).toEqual(idsOf('maskedZhao'))
+    expect(await found(specialistS, '137xxxx8821')).toEqual(idsOf('maskedZhao'))
+    expect(await found(salesS, '13712348821')).toEqual(idsOf('maskedZhao'))
+    // a role without phone access learns nothing from a full number (SPEC §8)
+    expect(await found(specialistS, '13712348821')).toEqual([])
+    expect(await found(specialistS, '13812345678')).toEqual([])
+    // the list shows it masked to everyone
+    const row = (await loadList(salesS, '?q=8821')).data.rows[0]
+    expect(row.phone).toBe('137****8821')
+  })
+
+  it('keeps every search inside the user’s stores', async () => {
+    expect(await found(salesT, '王志宏')).toEqual(idsOf('otherWang'))
+    expect(await found(salesT, '王')).toEqual(idsOf('otherWang'))
+    expect(await found(salesT, '欧阳娜娜')).toEqual([])
+    expect(await found(salesT, '2345')).toEqual([])
+    expect(await found(execST, '王志宏')).toEqual(idsOf('wangZhihong', 'otherWang'))
+    // a store outside the user's own is no way in
+    expect((await loadList(salesT, `?store=${storeS}&q=${encodeURIComponent('欧阳娜娜')}`)).data.rows).toEqual([])
+  })
+})
+
+describe('paging and sorting the list', () => {
+  let storeP: string
+  let salesP: Browser
+  let specialistP: Browser
+  type Made = { id: string; name: string; lastTouchAt: Date | null; createdAt: Date; status: string; firstTouchAt: Date | null }
+  const made: Made[] = []
+
+  beforeAll(async () => {
+    const group = await createGroup()
+    storeP = (await createStore(group.id, '翻页店')).id
+    salesP = await signIn((await createUser(group.id, 'sales', [storeP])).id)
+    specialistP = await signIn((await createUser(group.id, 'specialist', [storeP])).id)
+    const db = await getDb()
+    const names = ['王伟', '李娜', '张伟', '王伟', 'alice', 'Bob', '刘洋', '陈静', '王伟', '139****0107']
+    const statuses = ['new', 'contacted', 'visited', 'lost'] as const
+    const base = Date.UTC(2026, 0, 1)
+    // 47 leads: several share a last touch (ties broken by creation, then id), one was never touched
+    const rows = Array.from({ length: 47 }, (_, i) => ({
+      storeId: storeP,
+      name: names[i % names.length]!,
+      status: statuses[i % statuses.length]!,
+      lastTouchAt: i === 5 ? null : new Date(base + Math.floor(i / 3) * 3_600_000),
+      firstTouchAt: new Date(base - i * 60_000),
+      createdAt: new Date(base - (i % 4) * 1000),
+    }))
+    const inserted = await db.insert(leads).values(rows).returning()
+    made.push(...inserted.map((r) => ({ id: r.id, name: r.name, lastTouchAt: r.lastTouchAt, createdAt: r.createdAt, status: r.status, firstTouchAt: r.firstTouchAt })))
+    // a merged duplicate is never listed
+    await db.insert(leads).values({ storeId: storeP, name: '王伟', mergedIntoId: inserted[0]!.id, lastTouchAt: new Date(base) })
+  })
+
+  const time = (d: Date | null) => (d ? d.getTime() : null)
+  const byId = (a: Made, b: Made) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  /** newest touch first, never touched last, then the newest lead, then the id: the default order */
+  const recent = (a: Made, b: Made) => {
+    const ta = time(a.lastTouchAt)
+    const tb = time(b.lastTouchAt)
+    if (ta !== tb) return ta === null ? 1 : tb === null ? -1 : tb - ta
+    return b.createdAt.getTime() - a.createdAt.getTime() || -byId(a, b)
+  }
+  const nameKey = (s: string) => Buffer.from(s.toLowerCase().replace(/[0-9０-９]/g, ''))
+
+  async function walk(browser: Browser, query: string) {
+    const seen: string[] = []
+    const first = await loadList(browser, `?${query}`)
+    expect(first.data).toMatchObject({ total: 47, more: false, pages: 3 })
+    for (let page = 1; page <= first.data.pages; page++) {
+      const { data } = await loadList(browser, `?${query}&page=${page}`)
+      expect(data.page).toBe(page)
+      seen.push(...data.rows.map((r: { id: string }) => r.id))
+    }
+    return seen
+  }
+
+  it('pages through every lead once, in the default order: last touch first, ties by creation and id', async () => {
+    const seen = await walk(salesP, 'sort=lastTouchAt&dir=desc')
+    expect(new Set(seen).size).toBe(47)
+    expect(seen).toEqual([...made].sort(recent).map((m) => m.id))
+    expect((await loadList(salesP)).data.rows.map((r: { id: string }) => r.id)).toEqual(seen.slice(0, 20))
+  })
+
+  it('ascending is the exact reverse of descending', async () => {
+    const down = await walk(salesP, 'sort=lastTouchAt&dir=desc')
+    const up = await walk(salesP, 'sort=lastTouchAt&dir=asc')
+    expect(up).toEqual([...down].reverse())
+  })
+
+  it.each([
+    ['sales', 'asc'],
+    ['sales', 'desc'],
+    ['specialist', 'asc'],
+  ] as const)('sorts by name for %s (%s), case and digits aside, equal names by last touch', async (role, dir) => {
+    const seen = await walk(role === 'sales' ? salesP : specialistP, `sort=name&dir=${dir}`)
+    const sign = dir === 'asc' ? 1 : -1
+    expect(seen).toEqual([...made].sort((a, b) => sign * Buffer.compare(nameKey(a.name), nameKey(b.name)) || recent(a, b)).map((m) => m.id))
+  })
+
+  it('sorts by status and by first touch, every lead once', async () => {
+    const status = await walk(salesP, 'sort=status&dir=asc')
+    expect(status).toEqual([...made].sort((a, b) => (a.status < b.status ? -1 : a.status > b.status ? 1 : recent(a, b))).map((m) => m.id))
+    const first = await walk(salesP, 'sort=firstTouchAt&dir=desc')
+    expect(first).toEqual([...made].sort((a, b) => time(b.firstTouchAt)! - time(a.firstTouchAt)! || recent(a, b)).map((m) => m.id))
+  })
+
+  it('a page past the last shows the last page', async () => {
+    const res = await loadList(salesP, '?page=9')
+    expect(res.status).toBe(200)
+    expect(res.data.page).toBe(3)
+    expect(res.data.rows.map((r: { id: string }) => r.id)).toEqual([...made].sort(recent).slice(40).map((m) => m.id))
+  })
+})
+
+describe('a store with more leads than the list pages through', () => {
+  let salesBig: Browser
+
+  beforeAll(async () => {
+    const group = await createGroup()
+    const store = (await createStore(group.id, '大店')).id
+    salesBig = await signIn((await createUser(group.id, 'sales', [store])).id)
+    const db = await getDb()
+    // one statement: 10,050 leads with a last touch a minute apart, 王 every tenth
+    await db.execute(sql`insert into ${leads} (store_id, name, last_touch_at, first_touch_at)
+      select ${store}::uuid, case when i % 10 = 0 then '王' || i else '李' || i end, timestamptz '2026-01-01' + i * interval '1 minute', timestamptz '2026-01-01'
+      from generate_series(1, 10050) as g(i)`)
+  }, 120_000)
+
+  it('counts to 10,000 and says there are more; the last page it reaches is the 500th, deep pages stay in order', async () => {
+    const first = await loadList(salesBig)
+    expect(first.data).toMatchObject({ total: 10_000, more: true, pages: 500, pagedMax: 10_000 })
+    expect(first.data.rows.map((r: { name: string }) => r.name).slice(0, 3)).toEqual(['王10050', '李10049', '李10048'])
+    const deep = await loadList(salesBig, '?page=500')
+    expect(deep.data.page).toBe(500)
+    expect(deep.data.rows.map((r: { name: string }) => r.name)).toEqual(Array.from({ length: 20 }, (_, k) => 10050 - 9980 - k).map((i) => (i % 10 === 0 ? `王${i}` : `李${i}`)))
+    // beyond what the list pages through: the 500th page, not an empty one
+    expect((await loadList(salesBig, '?page=600')).data.page).toBe(500)
+    // a filter under the cap is counted exactly
+    const wang = await loadList(salesBig, `?q=${encodeURIComponent('王')}`)
+    expect(wang.data).toMatchObject({ total: 1005, more: false, pages: 51 })
+  })
+})

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { afterAll, describe, expect, it } from 'vitest'
-import { wrapPglite } from '../db/client'
+import { wrapPglite, createPglite } from '../db/client'
 import { AnalyticsDb } from '../analytics/duckdb'
 import { fileLiteral } from '../analytics/file-literal'
 import { pgSource } from '../analytics/sync/source'
@@ -42,7 +42,7 @@ const finalFiles = () => listDir(salesDir()).filter((f) => f.endsWith('.parquet'
 
 /** What the killed process left, read from the embedded database once the process is gone. */
 async function inspect() {
-  const client = await PGlite.create({ dataDir: path.join(dir, 'pg') })
+  const client = await createPglite({ dataDir: path.join(dir, 'pg') })
   const handle = wrapPglite(client)
   try {
     const { rows: importsRows } = await client.query<{ id: string; status: string; parquet_path: string | null; rows_imported: number }>(

@@ -15,6 +15,8 @@ import { runQuery, runStatement, defineQuery } from '../query'
  * The sale itself stays (the car was sold, its revenue and gross profit still count); it
  * just no longer points at anyone. The file keeps its name (the import's identity, not its
  * content) and is replaced by rename, so a reader sees the old file or the new, never half.
+ * The analytical copy, which read those rows, is then written into a new file of its live
+ * rows (`copyLiveRowsToNewGeneration`, below).
  */
 
 /** The columns that identify the buyer. */

@@ -7,7 +7,7 @@ import { FilterActions, FilterSelect } from '../components/filter-select'
 import { storeToday } from '../utils/zoned-time'
 import { Pager, SortHeader } from '../components/sort-header'
 import { LeadFiltersSchema } from '../schemas/lead'
-import { canSeeFullPhone, listConsultants, listLeadCampaigns, listLeads } from '../services/leads.server'
+import { canSeeFullPhone, isShortPhoneQuery, LEADS_PAGED_MAX, listConsultants, listLeadCampaigns, listLeads } from '../services/leads.server'
 import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
 import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
@@ -30,13 +30,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return {
     today: storeToday(user.stores),
     ...list,
-    page: Math.min(filters.page, list.pages),
     filtered: [...url.searchParams.keys()].some((k) => !['sort', 'dir', 'page', 'notice'].includes(k) && url.searchParams.get(k)),
     stores: user.stores.map((s) => ({ id: s.id, name: s.name })),
     consultants: [...new Map(consultants.map((c) => [c.id, { id: c.id, name: c.name }])).values()],
     campaigns: campaigns.map((c) => ({ id: c.id, name: c.name })),
     canCreate: roleCan(user.role, 'lead:write') && user.stores.some((s) => canWriteStore(user, s.id)),
     fullPhones: canSeeFullPhone(user),
+    /** digits too few to find a phone by: the page says how many it takes */
+    shortPhoneQuery: isShortPhoneQuery(filters.q),
+    pagedMax: LEADS_PAGED_MAX,
     exportHref: `/leads/export.csv${exportQuery.size ? `?${exportQuery}` : ''}`,
   }
 }
@@ -46,7 +48,7 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, 'leads.tit
 export default function Leads() {
   const d = useLoaderData<typeof loader>()
   const [params] = useSearchParams()
-  const { t, moment } = useI18n()
+  const { t, moment, num } = useI18n()
   const channels = useChannelOptions()
   const p = (k: string) => params.get(k) ?? ''
   const select = (name: string, label: string, options: Array<{ value: string; label: string }>) => (
@@ -57,7 +59,7 @@ export default function Leads() {
       <div className="page-head">
         <h1>{t('leads.title')}</h1>
         <span className="muted" style={{ alignSelf: 'center' }}>
-          {t('leads.count', { count: d.total })}
+          {d.more ? t('leads.countMore', { count: num(d.pagedMax) }) : t('leads.count', { count: d.total })}
         </span>
         <div className="actions">
           <a href={d.exportHref} className="btn" download title={t('leads.exportHint')}>
@@ -73,6 +75,11 @@ export default function Leads() {
       {params.get('notice') === 'erased' ? (
         <div className="alert alert-success" role="status">
           {t('leads.notice.erased')}
+        </div>
+      ) : null}
+      {d.shortPhoneQuery ? (
+        <div className="alert alert-info" role="status">
+          {t('leads.searchDigitsShort')}
         </div>
       ) : null}
       <Form method="get" key={params.toString()} className="card filters" role="search">
@@ -172,6 +179,7 @@ export default function Leads() {
             </table>
           </div>
           <Pager page={d.page} pages={d.pages} />
+          {d.more ? <p className="small muted">{t('leads.pagingCapped', { count: num(d.pagedMax) })}</p> : null}
         </>
       ) : (
         <div className="card empty">

@@ -2,12 +2,13 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { and, eq, inArray, isNotNull } from 'drizzle-orm'
 import { z } from 'zod'
-import { getDb, type DbOrTx } from '../../db/client'
+import { getDb, getDbHandle, type DbOrTx } from '../../db/client'
 import { imports } from '../../db/schema'
 import { AnalyticsDb } from '../../analytics/duckdb'
 import { eraseFromSalesFile, salesFilesHolding } from '../../analytics/ingest/sales-erasure'
 import { getEnv } from '../utils/env.server'
 import { requestAnalyticsSync } from './analytics.server'
+import { purgeAnalytics, purgeDatabase, type PurgeResult } from './erasure-purge.server'
 import { importFilePath, isFileHash, type KeptFileExt } from './import-files.server'
 import { enqueueJob, registerJobHandler } from './jobs.server'
 
@@ -23,6 +24,8 @@ import { enqueueJob, registerJobHandler } from './jobs.server'
  *   matchback tied to them) is rewritten with the person's identifiers emptied
  *   (analytics/ingest/sales-erasure.ts), and the original upload it was read from —
  *   which holds the full phone and name — is deleted.
+ * - Then what the databases keep of deleted rows is removed: dead row versions, the
+ *   write-ahead log, the analytical copy's freed blocks (erasure-purge.server.ts).
  */
 export const ERASE_KEPT_FILES_JOB = 'erase_kept_files'
 
@@ -36,6 +39,7 @@ export const EraseKeptFilesSchema = z.object({
 export type EraseKeptFiles = z.infer<typeof EraseKeptFilesSchema>
 
 export type EraseKeptFilesResult = { rawFilesDeleted: number; salesFilesRewritten: number; salesRowsCleared: number }
+export type ErasureJobResult = EraseKeptFilesResult & { purged: PurgeResult }
 
 const KEPT_EXTS: readonly KeptFileExt[] = ['csv', 'xlsx', 'parquet']
 
@@ -102,10 +106,19 @@ export async function eraseKeptFiles(input: EraseKeptFiles): Promise<EraseKeptFi
 registerJobHandler<EraseKeptFiles>({
   kind: ERASE_KEPT_FILES_JOB,
   input: EraseKeptFilesSchema,
-  // rewriting a file twice changes nothing: safe to run again after a crash, several times
+  // rewriting a file twice, or vacuuming twice, changes nothing: safe to run again after a crash, several times
   maxAttempts: 5,
-  run: (input) => eraseKeptFiles(input),
+  run: (input) => runErasureJob(input),
 })
+
+/** The job: the kept files first, then the databases' remains of the rows the erasure deleted. */
+export async function runErasureJob(input: EraseKeptFiles): Promise<ErasureJobResult> {
+  const files = await eraseKeptFiles(input)
+  const handle = await getDbHandle()
+  const database = await purgeDatabase(handle)
+  const analytics = await purgeAnalytics(handle)
+  return { ...files, purged: { database, analytics } }
+}
 
 /** Queues the kept files' erasure in the caller's transaction (the erasure's own). */
 export async function queueKeptFileErasure(tx: DbOrTx, job: EraseKeptFiles & { createdById: string }) {

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, ilike, inArray, isNull, like, notInArray, or, sql, type SQL } from 'drizzle-orm'
+import type { PgSelect } from 'drizzle-orm/pg-core'
 import { containsPattern } from '../../db/sql'
 import { getDb, type DbOrTx, type Tx } from '../../db/client'
 import {
@@ -178,27 +179,43 @@ export async function listLeadCampaigns(storeIds: string[], statuses: readonly C
  */
 export const OUTER_LEAD_ID = sql.raw('"leads"."id"')
 
+/** Fewer digits than this are no phone search: three digits match one number in thirty (138, 139 …), nobody in particular. */
+export const PHONE_DIGITS_MIN = 4
 
 /**
- * Name or phone. Roles with 'lead:phone' find any part of a number, in the phone or in the
- * name. Everyone else searches only what they see (SPEC §8: a role without phone access
- * cannot learn whether a phone is a lead): a query with any digit in it is a phone query,
- * matched only against the masked phone they see — its last four digits, or the masked
- * form 139****0107 — and never against names, which may hold a number typed into them that
- * these roles see masked. A full or partial number finds nothing it did not show them.
+ * Name or phone. Roles with 'lead:phone' find any part of a number of PHONE_DIGITS_MIN digits or
+ * more, in the phone or in the name, and a lead known only by its masked number by its last 4
+ * digits or by the full number it masks. Everyone else searches only what they see (SPEC §8: a
+ * role without phone access cannot learn whether a phone is a lead): a query with any digit in
+ * it is a phone query, matched only against the masked phone they see — its last four digits,
+ * or the masked form 139****0107 — and never against names, which may hold a number typed into
+ * them that these roles see masked. A full or partial number finds nothing it did not show them.
+ *
+ * Every branch is served by an index at 2M leads (ADR 032): three characters or more of a name,
+ * or digits of a phone, by trigrams, a name's first one or two characters by a prefix index, the
+ * last 4 digits by leads_store_last4_idx, a masked form by leads_store_masked_idx.
  */
+/** A query of digits only, too few of them to be a phone search: the list says how many it takes. */
+export function isShortPhoneQuery(q: string | undefined) {
+  const compact = (q ?? '').replace(/[\s\-().]/g, '')
+  return /^\d+$/.test(compact) && compact.length < PHONE_DIGITS_MIN
+}
+
 function searchCondition(user: SessionUser, q: string): SQL {
   const compact = q.replace(/[\s\-().]/g, '').replace(/^(\+86|0086)/, '')
   const masked = parsePhone(compact)
   if (canSeeFullPhone(user)) {
-    const options: SQL[] = [ilike(leads.name, containsPattern(q))]
-    if (/^\d{3,11}$/.test(compact)) {
-      options.push(like(leads.phone, `%${compact}%`), like(leads.phoneMasked, `%${compact}`))
+    const options: SQL[] = [nameMatches(q)]
+    if (compact.length >= PHONE_DIGITS_MIN && /^\d{1,11}$/.test(compact)) {
+      options.push(like(leads.phone, `%${compact}%`))
+      // a lead known only by a masked number (138****1234) is found by its last 4 digits, or by a full number that masks to it
+      if (compact.length === 4) options.push(lastFourAre(compact))
+      else if (masked?.kind === 'full') options.push(and(isNull(leads.phone), eq(leads.phoneMasked, masked.masked))!)
     } else if (masked) options.push(eq(leads.phoneMasked, masked.masked))
     return or(...options)!
   }
-  if (!HAS_DIGIT.test(q)) return ilike(leads.name, containsPattern(q))
-  if (/^\d{4}$/.test(compact)) return like(leads.phoneMasked, `%${compact}`)
+  if (!HAS_DIGIT.test(q)) return nameMatches(q)
+  if (/^\d{4}$/.test(compact)) return lastFourAre(compact)
   if (masked?.kind === 'masked') return eq(leads.phoneMasked, masked.masked)
   return sql`false`
 }
@@ -206,16 +223,73 @@ function searchCondition(user: SessionUser, q: string): SQL {
 const HAS_DIGIT = /[0-9\uff10-\uff19]/
 
 /**
- * The name as a role sees it, for sorting: for roles without phone access its digits are
- * left out, so that the order of two names they see as 139****0107 does not tell the
- * hidden digits apart.
+ * Trigrams need three characters. A query of one or two characters — a surname (王), a surname and
+ * the first given character (王志), most two-character names whole (王伟) — matches the start of the
+ * name, through leads_store_name_prefix_idx; three or more match any part. The range is how a
+ * text_pattern_ops index reads a prefix with the query as a bound parameter (LIKE 'q%' uses an
+ * index only when the pattern is a constant when the query is planned): every key that starts
+ * with q sorts between q and q followed by the last code point.
  */
-function nameOrder(user: SessionUser): SQL | typeof leads.name {
-  return canSeeFullPhone(user) ? leads.name : sql`regexp_replace(${leads.name}, '[0-9０-９]', '', 'g')`
+function nameMatches(q: string): SQL {
+  if ([...q].length >= 3) return ilike(leads.name, containsPattern(q))
+  // digits are not in the key (they are a phone search, of 4 or more)
+  if (HAS_DIGIT.test(q)) return sql`false`
+  const start = sql`lower(${q})`
+  return sql`(${nameKey} ~>=~ ${start} and ${nameKey} ~<~ (${start} || ${'\u{10FFFF}'}))`
 }
+
+/** The phone's last 4 digits, as its masked form shows them to everyone: leads_store_last4_idx. */
+const lastFourAre = (digits: string) => sql`right(${leads.phoneMasked}, 4) = ${digits}`
+
+/**
+ * The name as every role may sort and prefix-search it: lower case, digits left out, so that the
+ * order of two names a role without phone access sees as 139****0107 does not tell the hidden
+ * digits apart (for roles with phone access the digits then order such names among themselves).
+ * The same expression as leads_store_name_prefix_idx, written out with its constants (a bound
+ * parameter would not match the index).
+ */
+const nameKey = sql`translate(lower(${leads.name}), '0123456789０１２３４５６７８９', '')`
 
 /** The name as a role may see it: numbers in it masked for roles without phone access. */
 const nameFor = (full: boolean) => (name: string) => (full ? name : maskPhonesInText(name))
+
+/**
+ * The list's order: the chosen column, then the default order — last touch, newest lead, id,
+ * newest first — so that every lead has one place and pages neither repeat nor skip a lead.
+ * Each is read off an index within a store (ADR 032), which fixes where NULLs go: the last touch
+ * ascending is the exact reverse of descending (leads_store_list_idx read backwards; a lead never
+ * touched comes last on the way down, first on the way up); the other columns keep Postgres's
+ * default (ascending NULLS LAST), as their indexes do, except the grade, ungraded last both ways.
+ */
+function listOrder(user: SessionUser, f: Pick<LeadFilters, 'sort' | 'dir'>): SQL[] {
+  const recent = [sql`${leads.lastTouchAt} desc nulls last`, sql`${leads.createdAt} desc nulls last`, sql`${leads.id} desc nulls last`]
+  const desc = f.dir === 'desc'
+  const way = desc ? sql`desc` : sql`asc`
+  switch (f.sort) {
+    case 'lastTouchAt':
+      return desc ? recent : [sql`${leads.lastTouchAt} asc nulls first`, sql`${leads.createdAt} asc nulls first`, sql`${leads.id} asc nulls first`]
+    case 'name': {
+      // the order of leads_store_name_prefix_idx (text_pattern_ops): byte order of the key; names
+      // equal but for their digits in the order of the digits only for roles that see them
+      const byKey = sql`${nameKey} using ${desc ? sql.raw('~>~') : sql.raw('~<~')}`
+      return canSeeFullPhone(user) ? [byKey, sql`${leads.name} ${way}`, ...recent] : [byKey, ...recent]
+    }
+    case 'grade':
+      return [sql`${leads.grade} ${way} nulls last`, ...recent]
+    case 'store':
+      return [sql`${stores.name} ${way}`, ...recent]
+    default:
+      return [sql`${{ status: leads.status, firstTouchAt: leads.firstTouchAt }[f.sort]} ${way}`, ...recent]
+  }
+}
+
+/**
+ * Plain bounds around a first-touch period kept in the stores' calendars: a store's day lies within
+ * 14 hours of the same UTC date, and the cast to timestamptz uses the session's zone: two days
+ * either side hold it whatever both are.
+ */
+const dayBefore = (day: string) => sql`(${day}::date - 2)::timestamptz`
+const dayAfter = (day: string) => sql`(${day}::date + 3)::timestamptz`
 
 function listConditions(user: SessionUser, f: Partial<LeadFilters>): SQL[] {
   const allowed = user.stores.map((s) => s.id)
@@ -231,10 +305,10 @@ function listConditions(user: SessionUser, f: Partial<LeadFilters>): SQL[] {
   if (f.campaign) {
     conditions.push(sql`exists (select 1 from ${touchpoints} where ${touchpoints.leadId} = ${OUTER_LEAD_ID} and ${touchpoints.campaignId} = ${f.campaign})`)
   }
-  // the period is in each store's own calendar
+  // the period is in each store's own calendar; the plain bounds around it let leads_store_first_touch_idx narrow it first
   const localFirstDay = sql`(${leads.firstTouchAt} at time zone ${stores.timeZone})::date`
-  if (f.from) conditions.push(sql`${localFirstDay} >= ${f.from}::date`)
-  if (f.to) conditions.push(sql`${localFirstDay} <= ${f.to}::date`)
+  if (f.from) conditions.push(sql`${localFirstDay} >= ${f.from}::date`, sql`${leads.firstTouchAt} >= ${dayBefore(f.from)}`)
+  if (f.to) conditions.push(sql`${localFirstDay} <= ${f.to}::date`, sql`${leads.firstTouchAt} < ${dayAfter(f.to)}`)
   if (f.q) conditions.push(searchCondition(user, f.q))
   return conditions
 }
@@ -246,23 +320,37 @@ const lastVisitAt = sql<Date | null>`(select max(${showroomVisits.arrivedAt}) fr
 )
 const touchCount = sql<number>`(select count(*) from ${touchpoints} where ${touchpoints.leadId} = ${OUTER_LEAD_ID})`.mapWith(Number)
 
-async function queryLeads(user: SessionUser, f: LeadFilters, page: { limit: number; offset: number }) {
+/**
+ * The list pages through the first LEADS_PAGED_MAX leads of a filter and counts no further
+ * (ADR 032): at 2M leads an exact count of a broad filter, or a page deep in it, reads a store's
+ * every lead. Beyond, the page says "10,000+" and asks for narrower filters (or the export).
+ */
+export const LEADS_PAGED_MAX = 10_000
+export const LEADS_MAX_PAGE = LEADS_PAGED_MAX / LEADS_PAGE_SIZE
+
+/**
+ * One page of the list, and (with `count`) how many leads match, counted up to LEADS_PAGED_MAX + 1.
+ * The page's ids come first, off the order's index, and only those rows are joined and get their
+ * visits and touches counted: an OFFSET skips rows of the narrow query, not of the wide one.
+ */
+async function queryLeads(user: SessionUser, f: LeadFilters, page: { limit: number; offset: number; count: boolean }) {
   const db = await getDb()
   const where = and(...listConditions(user, f))
-  const order = {
-    name: nameOrder(user),
-    status: leads.status,
-    grade: leads.grade,
-    firstTouchAt: leads.firstTouchAt,
-    lastTouchAt: leads.lastTouchAt,
-    store: stores.name,
-  }[f.sort]
-  const [totalRow] = await db
-    .select({ n: sql<number>`count(*)`.mapWith(Number) })
-    .from(leads)
-    .innerJoin(stores, eq(stores.id, leads.storeId))
-    .where(where)
-  const rows = await db
+  const order = listOrder(user, f)
+  // the store's row is read only when the filter or the order needs it
+  const needsStore = f.sort === 'store' || Boolean(f.from || f.to)
+  const matching = <T extends PgSelect>(qb: T) => (needsStore ? qb.innerJoin(stores, eq(stores.id, leads.storeId)) : qb).where(where)
+  const pageIds = matching(db.select({ id: leads.id }).from(leads).$dynamic())
+    .orderBy(...order)
+    .limit(page.limit)
+    .offset(page.offset)
+  const counted = page.count
+    ? db
+        .select({ n: sql<number>`count(*)`.mapWith(Number) })
+        .from(matching(db.select({ one: sql`1` }).from(leads).$dynamic()).limit(LEADS_PAGED_MAX + 1).as('matching'))
+        .then(([row]) => row?.n ?? 0)
+    : Promise.resolve(null)
+  const listed = db
     .select({
       id: leads.id,
       name: leads.name,
@@ -293,36 +381,45 @@ async function queryLeads(user: SessionUser, f: LeadFilters, page: { limit: numb
     .innerJoin(stores, eq(stores.id, leads.storeId))
     .leftJoin(campaigns, eq(campaigns.id, leads.firstCampaignId))
     .leftJoin(users, eq(users.id, leads.consultantId))
-    .where(where)
-    .orderBy(
-      f.dir === 'asc' ? sql`${order} asc nulls last` : sql`${order} desc nulls last`,
-      desc(leads.createdAt),
-      asc(leads.id),
-    )
-    .limit(page.limit)
-    .offset(page.offset)
-  return { rows, total: totalRow?.n ?? 0 }
+    .where(inArray(leads.id, pageIds))
+    .orderBy(...order)
+  // on a Postgres server the two run side by side on two connections
+  const [rows, matched] = await Promise.all([listed, counted])
+  return { rows, matched }
 }
 
 export async function listLeads(user: SessionUser, f: LeadFilters) {
-  const { rows, total } = await queryLeads(user, f, { limit: LEADS_PAGE_SIZE, offset: (f.page - 1) * LEADS_PAGE_SIZE })
+  const pageAt = (page: number) => ({ limit: LEADS_PAGE_SIZE, offset: (page - 1) * LEADS_PAGE_SIZE })
+  let page = Math.min(f.page, LEADS_MAX_PAGE)
+  let { rows, matched } = await queryLeads(user, f, { ...pageAt(page), count: true })
+  /** more leads match than the list pages through */
+  const more = (matched ?? 0) > LEADS_PAGED_MAX
+  const total = Math.min(matched ?? 0, LEADS_PAGED_MAX)
+  const pages = Math.max(1, Math.ceil(total / LEADS_PAGE_SIZE))
+  // an address past the last page (the list shrank, or a typed page number) shows the last page
+  if (page > pages) {
+    page = pages
+    ;({ rows } = await queryLeads(user, f, { ...pageAt(page), count: false }))
+  }
   const full = canSeeFullPhone(user)
   const name = nameFor(full)
   return {
     rows: rows.map(({ phone, phoneMasked, ...r }) => ({ ...r, name: name(r.name), phone: displayPhone({ phone, phoneMasked }, full) })),
     total,
-    pages: Math.max(1, Math.ceil(total / LEADS_PAGE_SIZE)),
+    more,
+    page,
+    pages,
   }
 }
 
 /** The filtered list for a file: phones masked for every role (SPEC §3 "masked … in exports"), numbers in names too. */
 export async function exportLeads(user: SessionUser, f: LeadFilters) {
-  const { rows, total } = await queryLeads(user, f, { limit: LEADS_EXPORT_LIMIT, offset: 0 })
+  const { rows } = await queryLeads(user, f, { limit: LEADS_EXPORT_LIMIT + 1, offset: 0, count: false })
   const name = nameFor(false)
+  const kept = rows.slice(0, LEADS_EXPORT_LIMIT)
   return {
-    rows: rows.map(({ phone, phoneMasked, ...r }) => ({ ...r, name: name(r.name), phone: displayPhone({ phone, phoneMasked }, false) })),
-    total,
-    truncated: total > rows.length,
+    rows: kept.map(({ phone, phoneMasked, ...r }) => ({ ...r, name: name(r.name), phone: displayPhone({ phone, phoneMasked }, false) })),
+    truncated: rows.length > LEADS_EXPORT_LIMIT,
   }
 }
 
@@ -469,7 +566,7 @@ export async function findMergeCandidates(user: SessionUser, leadId: string, q: 
     .from(leads)
     .innerJoin(stores, eq(stores.id, leads.storeId))
     .where(and(eq(leads.storeId, lead.storeId), isNull(leads.mergedIntoId), notInArray(leads.id, [lead.id]), searchCondition(user, query.slice(0, 60))))
-    .orderBy(desc(leads.lastTouchAt))
+    .orderBy(...listOrder(user, { sort: 'lastTouchAt', dir: 'desc' }))
     .limit(20)
   return rows.map(({ phone, phoneMasked, ...r }) => ({ ...r, name: nameFor(full)(r.name), phone: displayPhone({ phone, phoneMasked }, full) }))
 }

@@ -42,7 +42,7 @@ export function appVersion() {
 
 /**
  * `npm run backup`: the database's rows (a logical dump, whichever Postgres holds them) and
- * the kept part of DATA_DIR (imports/, secrets/) in one archive with a manifest. The
+ * the kept part of DATA_DIR (imports/, secrets/, photos/) in one archive with a manifest. The
  * analytical store (DATA_DIR/analytics) and PGlite's own files (DATA_DIR/pg) are not in it:
  * the first is rebuilt after a restore, the second is what the dump stands for.
  * (docs/decisions/016-backup-and-restore.md)

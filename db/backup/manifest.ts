@@ -6,7 +6,13 @@ import { z } from 'zod'
  * file names (kept files are named by the hash of their content).
  */
 export const BACKUP_FORMAT = 'roadshow-backup'
-export const BACKUP_FORMAT_VERSION = 1
+/**
+ * 2: the photos of competitor observations (DATA_DIR/photos) are kept files too. A format-1
+ * archive has none, and restoring it leaves DATA_DIR/photos as it is.
+ */
+export const BACKUP_FORMAT_VERSION = 2
+/** The formats this code restores. */
+export const READABLE_FORMAT_VERSIONS = [1, 2] as const
 export const MANIFEST_NAME = 'manifest.json'
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/)
@@ -57,8 +63,19 @@ export type Manifest = z.infer<typeof ManifestSchema>
 /** Where the dump of a table lives in the archive. */
 export const tableFile = (schema: string, name: string) => `db/${schema}.${name}.copy`
 
-/** The parts of DATA_DIR kept in a backup (README, Configuration: DATA_DIR). */
-export const KEPT_DIRS = ['imports', 'secrets'] as const
+/**
+ * The parts of DATA_DIR kept in a backup (README, Configuration: DATA_DIR): what nothing else
+ * can remake. The rest is the embedded database (the dump stands for it), the analytical copy
+ * (rebuilt), files being written (tmp/) and the data generator's output (gen/, made again
+ * from its seed).
+ */
+export const KEPT_DIRS = ['imports', 'secrets', 'photos'] as const
+export type KeptDir = (typeof KEPT_DIRS)[number]
+
+/** The kept directories an archive of a given format carries: a restore replaces exactly these. */
+export function keptDirsOf(formatVersion: number): readonly KeptDir[] {
+  return formatVersion >= 2 ? KEPT_DIRS : ['imports', 'secrets']
+}
 
 export class BackupError extends Error {
   constructor(message: string) {

@@ -6,7 +6,7 @@ import { extractArchive, listFiles, sha256File } from './archive'
 import { tablesWithRows } from './catalog'
 import { backupConnection } from './connection'
 import { codeMigrations, loadDatabase, migrationsUpTo } from './load'
-import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, BackupError, KEPT_DIRS, MANIFEST_NAME, ManifestSchema, type Manifest } from './manifest'
+import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, BackupError, KEPT_DIRS, keptDirsOf, MANIFEST_NAME, ManifestSchema, READABLE_FORMAT_VERSIONS, type KeptDir, type Manifest } from './manifest'
 
 /** An archive unpacked into a staging directory and checked: nothing else has been touched yet. */
 export type OpenedArchive = {
@@ -14,7 +14,9 @@ export type OpenedArchive = {
   dir: string
   manifest: Manifest
   migrations: ReturnType<typeof codeMigrations>
-  /** the kept files (imports/, secrets/) it holds */
+  /** the kept directories it carries (photos/ from format 2 on): a restore replaces these */
+  keptDirs: readonly KeptDir[]
+  /** the kept files (imports/, secrets/, photos/) it holds */
   keptFiles: Manifest['files']
 }
 
@@ -40,9 +42,9 @@ export async function openArchive(file: string, options: { dataDir: string; migr
     }
     const header = z.object({ format: z.string(), formatVersion: z.number() }).safeParse(raw)
     if (!header.success || header.data.format !== BACKUP_FORMAT) throw new BackupError(`${path.basename(file)} is not a Roadshow backup.`)
-    if (header.data.formatVersion !== BACKUP_FORMAT_VERSION) {
+    if (!(READABLE_FORMAT_VERSIONS as readonly number[]).includes(header.data.formatVersion)) {
       throw new BackupError(
-        `${path.basename(file)} is a backup of format ${header.data.formatVersion}; this version of Roadshow reads format ${BACKUP_FORMAT_VERSION}. ` +
+        `${path.basename(file)} is a backup of format ${header.data.formatVersion}; this version of Roadshow reads formats ${READABLE_FORMAT_VERSIONS.join(' and ')}. ` +
           (header.data.formatVersion > BACKUP_FORMAT_VERSION ? 'Restore it with the newer version that made it.' : ''),
       )
     }
@@ -51,8 +53,12 @@ export async function openArchive(file: string, options: { dataDir: string; migr
     const manifest = parsed.data
     await verifyFiles(dir, manifest, path.basename(file))
     const migrations = migrationsUpTo(manifest, codeMigrations(options.migrationsFolder))
-    const keptFiles = manifest.files.filter((f) => KEPT_DIRS.some((d) => f.path.startsWith(`${d}/`)))
-    return { file, dir, manifest, migrations, keptFiles }
+    const keptDirs = keptDirsOf(manifest.formatVersion)
+    const keptFiles = manifest.files.filter((f) => keptDirs.some((d) => f.path.startsWith(`${d}/`)))
+    // every entry is the database's or a kept directory's: anything else would be left behind unread
+    const stray = manifest.files.find((f) => !f.path.startsWith('db/') && !keptFiles.includes(f))
+    if (stray) throw new BackupError(`${path.basename(file)} holds ${stray.path}, which a backup of format ${manifest.formatVersion} never has: refused.`)
+    return { file, dir, manifest, migrations, keptDirs, keptFiles }
   } catch (error) {
     fs.rmSync(dir, { recursive: true, force: true })
     throw error
@@ -109,14 +115,15 @@ export async function restoreDatabase(handle: DbHandle, archive: OpenedArchive, 
 }
 
 /**
- * Puts the archive's kept files in place of DATA_DIR/imports and DATA_DIR/secrets: the
- * directories there are moved aside (into the staging directory, deleted with it) and the
- * archive's moved in, each with one rename.
+ * Puts the archive's kept files in place of DATA_DIR/imports, DATA_DIR/secrets and
+ * DATA_DIR/photos: the directories there are moved aside (into the staging directory, deleted
+ * with it) and the archive's moved in, each with one rename. A format-1 archive carries no
+ * photos: DATA_DIR/photos is left as it is.
  */
 export function placeKeptFiles(archive: OpenedArchive, dataDir: string) {
   const aside = path.join(archive.dir, '.replaced')
   fs.mkdirSync(aside, { recursive: true })
-  for (const dir of KEPT_DIRS) {
+  for (const dir of archive.keptDirs) {
     const live = path.join(dataDir, dir)
     const staged = path.join(archive.dir, dir)
     if (fs.existsSync(live)) fs.renameSync(live, path.join(aside, dir))

@@ -68,6 +68,8 @@ export const trackingLinks = pgTable(
     uniqueIndex('tracking_links_code_key').on(t.code),
     index('tracking_links_campaign_idx').on(t.campaignId),
     index('tracking_links_placement_idx').on(t.placementId),
+    // the collect writer finds a beacon's link by its UTM parameters within the store
+    index('tracking_links_store_utm_idx').on(t.storeId, t.utmCampaign, t.utmSource, t.utmContent),
   ],
 )
 
@@ -205,7 +207,6 @@ export const leads = pgTable(
     uniqueIndex('leads_store_phone_hash_key')
       .on(t.storeId, t.phoneHash)
       .where(sql`${t.phoneHash} is not null and ${t.mergedIntoId} is null`),
-    index('leads_store_status_idx').on(t.storeId, t.status),
     index('leads_store_masked_idx').on(t.storeId, t.phoneMasked),
     // an import's chunk looks up its numbers one by one (lead-import-apply.server.ts): indexes led by
     // the number, merged leads included, so that no plan can start from all of the store's leads.
@@ -215,6 +216,30 @@ export const leads = pgTable(
     index('leads_phone_hash_idx').on(t.phoneHash),
     index('leads_phone_masked_idx').on(t.phoneMasked),
     index('leads_store_first_touch_idx').on(t.storeId, t.firstTouchAt),
+    // The leads list (ADR 032): its order, last touch first, read straight off an index within a store,
+    // within a store and status (in place of (store, status): every query of open leads by status), and
+    // across the stores of a user who reads several. Partial, as the list is: a filter's leads are
+    // counted from the index alone, and a page never sorts the store's leads.
+    index('leads_store_list_idx')
+      .on(t.storeId, t.lastTouchAt.desc().nullsLast(), t.createdAt.desc(), t.id.desc())
+      .where(sql`${t.mergedIntoId} is null`),
+    index('leads_store_status_list_idx')
+      .on(t.storeId, t.status, t.lastTouchAt.desc().nullsLast(), t.createdAt.desc(), t.id.desc())
+      .where(sql`${t.mergedIntoId} is null`),
+    index('leads_list_idx')
+      .on(t.lastTouchAt.desc().nullsLast(), t.createdAt.desc(), t.id.desc())
+      .where(sql`${t.mergedIntoId} is null`),
+    // Search (ADR 032): any part of the name of three characters or more, or of the phone of four digits
+    // or more, through trigrams (pg_trgm; created only where the extension is available, see migration
+    // 0020), a name's first one or two characters (a surname) and the name order through the prefix
+    // index, the last 4 digits through the last one.
+    index('leads_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
+    index('leads_phone_trgm_idx').using('gin', t.phone.op('gin_trgm_ops')),
+    // The name as the list sorts and prefix-searches it: lower case, digits left out (leads.server.ts
+    // nameKey). These two are not partial: the planner estimates an expression with the statistics of
+    // its index only when the index is not partial.
+    index('leads_store_name_prefix_idx').on(t.storeId, sql`translate(lower(${t.name}), '0123456789０１２３４５６７８９', '') text_pattern_ops`),
+    index('leads_store_last4_idx').on(t.storeId, sql`right(${t.phoneMasked}, 4)`),
   ],
 )
 

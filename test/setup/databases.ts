@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import postgres from 'postgres'
-import { openPostgres, wrapPglite, type DbHandle } from '../../db/client'
+import { openPostgres, wrapPglite, type DbHandle, createPglite } from '../../db/client'
 
 /**
  * One fresh, migrated database per test file: a copy of a template made once per run.
@@ -34,7 +34,7 @@ export async function createTemplate() {
     await handle.close()
     return
   }
-  const handle = wrapPglite(await PGlite.create())
+  const handle = wrapPglite(await createPglite())
   await handle.migrate()
   const client = (handle.db as unknown as { $client: PGlite }).$client
   const dump = await client.dumpDataDir('gzip')
@@ -71,5 +71,5 @@ export async function createTestDatabase(): Promise<DbHandle> {
     }
   }
   const blob = new Blob([fs.readFileSync(TEMPLATE_FILE)])
-  return wrapPglite(await PGlite.create({ loadDataDir: blob }))
+  return wrapPglite(await createPglite({ loadDataDir: blob }))
 }
