@@ -261,13 +261,18 @@ const nameFor = (full: boolean) => (name: string) => (full ? name : maskPhonesIn
  * touched comes last on the way down, first on the way up); the other columns keep Postgres's
  * default (ascending NULLS LAST), as their indexes do, except the grade, ungraded last both ways.
  */
-function listOrder(user: SessionUser, f: Pick<LeadFilters, 'sort' | 'dir'>): SQL[] {
-  const recent = [sql`${leads.lastTouchAt} desc nulls last`, sql`${leads.createdAt} desc nulls last`, sql`${leads.id} desc nulls last`]
+function listOrder(user: SessionUser, f: Pick<LeadFilters, 'sort' | 'dir' | 'q'>): SQL[] {
+  // A search is served by its own index (trigrams, the name prefix, the last four digits), its
+  // matches then sorted: read off the order's index instead, a search that matches few or none of
+  // 2M leads walked all of them looking for a page (6 s measured for a rare surname across 20
+  // stores, against 0.3 ms). The last touch as an expression keeps the planner off that walk.
+  const touched = f.q ? sql`(${leads.lastTouchAt} + interval '0 s')` : leads.lastTouchAt
+  const recent = [sql`${touched} desc nulls last`, sql`${leads.createdAt} desc nulls last`, sql`${leads.id} desc nulls last`]
   const desc = f.dir === 'desc'
   const way = desc ? sql`desc` : sql`asc`
   switch (f.sort) {
     case 'lastTouchAt':
-      return desc ? recent : [sql`${leads.lastTouchAt} asc nulls first`, sql`${leads.createdAt} asc nulls first`, sql`${leads.id} asc nulls first`]
+      return desc ? recent : [sql`${touched} asc nulls first`, sql`${leads.createdAt} asc nulls first`, sql`${leads.id} asc nulls first`]
     case 'name': {
       // the order of leads_store_name_prefix_idx (text_pattern_ops): byte order of the key; names
       // equal but for their digits in the order of the digits only for roles that see them
