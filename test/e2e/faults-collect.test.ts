@@ -16,7 +16,7 @@ import {
   UNLIMITED_COLLECT_ENV,
   type Outcome,
 } from './collect-load'
-import { makeDataDir, startServer, type RoadshowServer } from './harness'
+import { E2E_POSTGRES_ADMIN, makeDataDir, postgresReachable, scratchDatabase, startServer, type RoadshowServer } from './harness'
 
 /**
  * SPEC §8 on the real server (`node server.js`, production build): POST /api/collect under
@@ -33,20 +33,9 @@ afterAll(async () => {
 
 const ok = (o: Outcome) => o.status >= 200 && o.status < 300
 
-/** The shared Postgres server (CI's), for the kill test on a server database: one the test makes and drops. */
-const POSTGRES_ADMIN = process.env.E2E_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
-const postgresServer = await (async () => {
-  const probe = postgres(POSTGRES_ADMIN, { max: 1, connect_timeout: 5, onnotice: () => {} })
-  try {
-    await probe`select 1`
-    return POSTGRES_ADMIN
-  } catch {
-    if (process.env.CI === 'true') throw new Error(`CI runs this against the Postgres server at ${POSTGRES_ADMIN}, which does not answer`)
-    return null
-  } finally {
-    await probe.end({ timeout: 2 }).catch(() => {})
-  }
-})()
+/** The shared Postgres server (CI's), for the kill test on a server database the test makes and drops. */
+const postgresServer = await postgresReachable()
+if (!postgresServer && process.env.CI === 'true') throw new Error(`CI runs this against the Postgres server at ${E2E_POSTGRES_ADMIN}, which does not answer`)
 
 /** Sends the given groups of event ids again (same ids), 8 at a time; every answer must be 200. */
 async function resend(baseUrl: string, siteKey: string, groups: string[][]) {
@@ -185,18 +174,9 @@ describe('POST /api/collect under faults', () => {
       cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }))
       let databaseUrl: string | undefined
       if (kind === 'postgres') {
-        const name = `roadshow_killcollect_${process.pid}_${Date.now().toString(36)}`
-        const admin = postgres(postgresServer!, { max: 1, onnotice: () => {} })
-        await admin.unsafe(`create database ${name}`)
-        await admin.end({ timeout: 5 })
-        cleanups.push(async () => {
-          const a = postgres(postgresServer!, { max: 1, onnotice: () => {} })
-          await a.unsafe(`drop database if exists ${name} with (force)`)
-          await a.end({ timeout: 5 })
-        })
-        const url = new URL(postgresServer!)
-        url.pathname = `/${name}`
-        databaseUrl = url.toString()
+        const scratch = await scratchDatabase('roadshow_killcollect')
+        cleanups.push(scratch.drop)
+        databaseUrl = scratch.url
       }
       // the database prepared with a registered website; the embedded one survives kill -9 (NOTES)
       const pg = databaseUrl ? openPostgres(databaseUrl, { max: 1 }) : wrapPglite(await createPglite({ dataDir: path.join(dataDir, 'pg') }))

@@ -9,7 +9,7 @@ import { dealerGroups, jobs, stores } from '../../db/schema'
 import { pgSource } from '../../analytics/sync/source'
 import { registeredSalesFiles } from '../../analytics/sync/sales-views'
 import { sleep } from './collect-load'
-import { makeDataDir, startServer, type RoadshowServer } from './harness'
+import { makeDataDir, postgresReachable, scratchDatabase, startServer, type RoadshowServer } from './harness'
 
 /**
  * SPEC §8, "kill -9 during an import leaves no partial import; the import can be retried", for
@@ -23,7 +23,6 @@ import { makeDataDir, startServer, type RoadshowServer } from './harness'
 const ROWS = 200_000
 // every fourth row has an impossible date: rejected with its row number
 const REJECTED = ROWS / 4
-const ADMIN_URL = process.env.E2E_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterAll(async () => {
@@ -41,18 +40,6 @@ function exportBytes() {
 
 const listDir = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d) : [])
 
-async function postgresReachable() {
-  const probe = postgres(ADMIN_URL, { max: 1, connect_timeout: 5, onnotice: () => {} })
-  try {
-    await probe`select 1`
-    return true
-  } catch {
-    return false
-  } finally {
-    await probe.end({ timeout: 2 }).catch(() => {})
-  }
-}
-
 type Kind = 'pglite' | 'postgres'
 const kinds: Kind[] = ['pglite', ...((await postgresReachable()) || process.env.CI === 'true' ? (['postgres'] as const) : [])]
 
@@ -63,18 +50,9 @@ describe('kill -9 of the server during a sales import', () => {
       cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }))
       let databaseUrl: string | undefined
       if (kind === 'postgres') {
-        const name = `roadshow_killimport_${process.pid}_${crypto.randomBytes(3).toString('hex')}`
-        const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
-        await admin.unsafe(`create database ${name}`)
-        await admin.end({ timeout: 5 })
-        cleanups.push(async () => {
-          const a = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
-          await a.unsafe(`drop database if exists ${name} with (force)`)
-          await a.end({ timeout: 5 })
-        })
-        const url = new URL(ADMIN_URL)
-        url.pathname = `/${name}`
-        databaseUrl = url.toString()
+        const scratch = await scratchDatabase('roadshow_killimport')
+        cleanups.push(scratch.drop)
+        databaseUrl = scratch.url
       }
       const open = async (): Promise<DbHandle> => (databaseUrl ? openPostgres(databaseUrl, { max: 1 }) : wrapPglite(await createPglite({ dataDir: path.join(dataDir, 'pg') })))
 

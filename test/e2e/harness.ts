@@ -34,6 +34,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import postgres from 'postgres'
 import { afterAll, beforeAll } from 'vitest'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
@@ -349,5 +350,48 @@ export async function expectHeading(page: Page, name: string, timeoutMs = 10_000
       .allInnerTexts()
       .catch(() => [])
     throw new Error(`expected heading "${name}" on ${page.url()}, the page shows h1 ${JSON.stringify(shown)}`)
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The Postgres server
+
+/** The Postgres server the end-to-end tests make their own databases on (CI's, trust auth). */
+export const E2E_POSTGRES_ADMIN = process.env.E2E_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
+
+/** Whether the server answers, within 5 s. */
+export async function postgresReachable(url = E2E_POSTGRES_ADMIN) {
+  const probe = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} })
+  try {
+    await probe`select 1`
+    return true
+  } catch {
+    return false
+  } finally {
+    await probe.end({ timeout: 2 }).catch(() => {})
+  }
+}
+
+/** A new empty database on the server, named `prefix_…`: its URL, and `drop` to remove it whatever holds it. */
+export async function scratchDatabase(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}`
+  const admin = postgres(E2E_POSTGRES_ADMIN, { max: 1, onnotice: () => {} })
+  try {
+    await admin.unsafe(`create database ${name}`)
+  } finally {
+    await admin.end({ timeout: 5 })
+  }
+  const url = new URL(E2E_POSTGRES_ADMIN)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const a = postgres(E2E_POSTGRES_ADMIN, { max: 1, onnotice: () => {} })
+      try {
+        await a.unsafe(`drop database if exists ${name} with (force)`)
+      } finally {
+        await a.end({ timeout: 5 })
+      }
+    },
   }
 }

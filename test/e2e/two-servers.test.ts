@@ -8,7 +8,7 @@ import { openPostgres, type DbHandle } from '../../db/client'
 import { stores, userStores, users } from '../../db/schema'
 import { hashPassword } from '../../app/utils/password.server'
 import { newEventId, registerSite, sendEvents, UNLIMITED_COLLECT_ENV, type Outcome } from './collect-load'
-import { REPO_ROOT, startServer, type RoadshowServer } from './harness'
+import { E2E_POSTGRES_ADMIN, postgresReachable, REPO_ROOT, startServer, type RoadshowServer } from './harness'
 
 /**
  * Two app servers behind one Postgres server (docs/decisions/031-beyond-one-server.md): two
@@ -23,22 +23,10 @@ import { REPO_ROOT, startServer, type RoadshowServer } from './harness'
  * (roadshow_two_…) and drops it afterwards. Without a server it is skipped, except in CI.
  */
 
-const ADMIN_URL = process.env.E2E_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
+const ADMIN_URL = E2E_POSTGRES_ADMIN
 const PHONE_HASH_KEY = 'two-servers-shared-phone-hash-key-0123456789'
 const PASSWORD = 'Two servers, one database 7!'
 const EMAIL = 'manager.two@roadshow.test'
-
-async function postgresReachable(url: string) {
-  const probe = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} })
-  try {
-    await probe`select 1`
-    return true
-  } catch {
-    return false
-  } finally {
-    await probe.end({ timeout: 2 }).catch(() => {})
-  }
-}
 
 const reachable = await postgresReachable(ADMIN_URL)
 if (!reachable) console.warn(`[two-servers] no Postgres server at ${ADMIN_URL.replace(/\/\/[^@]*@/, '//')}${process.env.CI === 'true' ? '' : ': skipped'}`)
