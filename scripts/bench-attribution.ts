@@ -4,6 +4,7 @@ import path from 'node:path'
 import postgres from 'postgres'
 import type { AnalyticsDb } from '../analytics/duckdb'
 import type { DbHandle } from '../db/client'
+import { sampleRss, serverPeaks } from './lib/rss'
 
 /**
  * Attribution and ROI at the group's scale (SPEC §7, "Attribution and ROI" must 9), on the data
@@ -491,16 +492,8 @@ async function benchPages(input: { manifest: Manifest; live: AnalyticsDb; databa
   await input.live.close()
   const server = await spawnServer({ dataDir, env: { DATABASE_URL: databaseUrl, SEED_DEMO: 'false', LOG_LEVEL: 'warn' } })
   const results: BenchResult[] = []
+  const rss = sampleRss(server.child.pid)
   let peakRss = 0
-  const rss = () => {
-    try {
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))?.[1] ?? 0)
-      peakRss = Math.max(peakRss, kb * 1024)
-    } catch {
-      // gone
-    }
-  }
-  const sampler = setInterval(rss, 100)
   try {
     const ask = async (url: string) => {
       const started = performance.now()
@@ -567,12 +560,10 @@ async function benchPages(input: { manifest: Manifest; live: AnalyticsDb; databa
       })
     }
   } finally {
-    clearInterval(sampler)
-    rss()
+    peakRss = rss.stop()
     server.child.kill('SIGTERM')
     await server.exited
   }
-  const { serverPeaks } = await import('./lib/rss')
   serverPeaks.push({ step: 'the page measurements', bytes: peakRss })
   results.push({
     name: 'The server\'s peak resident memory through the page measurements (analytical store open, reports computed)',

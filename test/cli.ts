@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
 import { wrapPglite, createPglite } from '../db/client'
 import { dealerGroups, stores } from '../db/schema'
 import { TEMPLATE_FILE } from './setup/databases'

@@ -1,7 +1,6 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
 import { afterAll, describe, expect, it } from 'vitest'
 import { wrapPglite, createPglite } from '../db/client'
 import { AnalyticsDb } from '../analytics/duckdb'

@@ -1,6 +1,5 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
 import postgres from 'postgres'
 import { afterAll, describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
