@@ -287,9 +287,7 @@ export async function refreshSaleMatches(c: AnalyticsConnection, scope: 'all' | 
     await runStatement(c, 'matchback.pairs', `CREATE OR REPLACE TABLE sale_match_pairs AS ${pairsSql('sales')}`, { surnames: surnamesParam() })
     const paired = 'SELECT DISTINCT lead_id FROM sale_match_pairs'
     await runStatement(c, 'matchback.touches', `CREATE OR REPLACE TABLE sale_match_touches AS ${foldSql(touchesOf(paired), paired)}`)
-    const all = `SELECT store_id, sale_key, coalesce(invoice_date, order_date, delivery_date) AS sale_date FROM sales`
-    sales = await runStatement(c, 'matchback.sale_matches', `CREATE OR REPLACE TABLE sale_matches AS ${saleMatchesSql(all, 'sale_match_pairs', 'sale_match_touches')}`)
-    await runStatement(c, 'matchback.sale_match_campaigns', `CREATE OR REPLACE TABLE sale_match_campaigns AS ${saleMatchCampaignsSql('sale_matches', 'sale_match_touches')}`)
+    sales = await buildSaleMatches(c)
     await buildSaleJourneys(c)
   } else {
     const keyed = (t: string, keys: string) => `USING ${keys} x WHERE x.store_id = ${t}.store_id AND x.sale_key = ${t}.sale_key`
@@ -324,6 +322,38 @@ export async function refreshSaleMatches(c: AnalyticsConnection, scope: 'all' | 
   await runStatement(c, 'matchback.version.write', `INSERT OR REPLACE INTO _roadshow_meta VALUES ('matchback_version', $version)`, { version: MATCHBACK_VERSION })
   return { sales }
 }
+
+/**
+ * `sale_matches` and `sale_match_campaigns` made whole, store by store (a sale is matched to
+ * leads of its own store only): a group's million sales at once held every pair, opportunity
+ * and ranking partition in memory (more than a 256 MB analytical store has), one store's
+ * are a twentieth. The tables are created empty from the same statements, so their columns
+ * are the statements' whatever the data.
+ */
+async function buildSaleMatches(c: AnalyticsConnection): Promise<number> {
+  const none = '00000000-0000-0000-0000-000000000000'
+  const ofStore = (ok: boolean) => ({
+    sales: `SELECT store_id, sale_key, coalesce(invoice_date, order_date, delivery_date) AS sale_date FROM sales WHERE ${ok ? 'store_id = $store' : 'false'}`,
+    pairs: `(SELECT * FROM sale_match_pairs WHERE store_id = $store)`,
+    touch: `(SELECT t.* FROM sale_match_touches t SEMI JOIN (SELECT lead_id FROM sale_match_pairs WHERE store_id = $store) p ON p.lead_id = t.lead_id)`,
+    matches: `(SELECT * FROM sale_matches WHERE ${ok ? 'store_id = $store' : 'false'})`,
+  })
+  const empty = ofStore(false)
+  await runStatement(c, 'matchback.sale_matches', `CREATE OR REPLACE TABLE sale_matches AS ${saleMatchesSql(empty.sales, empty.pairs, empty.touch)}`, { store: none })
+  await runStatement(c, 'matchback.sale_match_campaigns', `CREATE OR REPLACE TABLE sale_match_campaigns AS ${saleMatchCampaignsSql(empty.matches, empty.touch)}`, { store: none })
+  let sales = 0
+  for (const { store_id: store } of await runQuery(c, STORES_SOLD, {})) {
+    const q = ofStore(true)
+    sales += await runStatement(c, 'matchback.sale_matches.store', `INSERT INTO sale_matches ${saleMatchesSql(q.sales, q.pairs, q.touch)}`, { store })
+    await runStatement(c, 'matchback.sale_match_campaigns.store', `INSERT INTO sale_match_campaigns ${saleMatchCampaignsSql(q.matches, q.touch)}`, { store })
+  }
+  return sales
+}
+
+const STORES_SOLD = defineQuery()<{ store_id: string }>({
+  name: 'matchback.stores-sold',
+  sql: `SELECT DISTINCT CAST(store_id AS VARCHAR) AS store_id FROM sales ORDER BY 1`,
+})
 
 /**
  * `sale_journeys` made whole, store by store: a group's million sales at once held every
