@@ -1,6 +1,7 @@
 // Production server: Express in front of the Remix build, with structured request
 // logs, a request id, static assets and graceful shutdown.
 import crypto from 'node:crypto'
+import http from 'node:http'
 import { createRequestHandler } from '@remix-run/express'
 import compression from 'compression'
 import express from 'express'
@@ -28,9 +29,6 @@ app.disable('x-powered-by')
 // addresses, never "trust everyone", which would let a client write its own address
 const trustProxy = build.entry.module.trustProxy
 if (trustProxy !== false) app.set('trust proxy', trustProxy)
-// a store website's beacons, thousands a second: answered here, before compression, the
-// request log and Remix (docs/decisions/030-collect-fast-path.md); the same checks as the route
-app.post('/api/collect', (req, res) => build.entry.module.collectFromNode(req, res, req.ip ?? 'unknown'))
 app.use(compression())
 
 app.use((req, res, next) => {
@@ -68,7 +66,14 @@ app.use(express.static('public', { maxAge: '1h' }))
 app.use(build.entry.module.handOverOrigin)
 app.all('*', createRequestHandler({ build, mode }))
 
-const server = app.listen(port, host, () => {
+// a store website's beacons, thousands a second: answered by Node's own server before Express,
+// compression, the request log and Remix (docs/decisions/030-collect-fast-path.md), with the
+// same checks as the route
+const collectFast = build.entry.module.collectFastPath(trustProxy)
+const server = http.createServer((req, res) => {
+  if (!collectFast(req, res)) app(req, res)
+})
+server.listen(port, host, () => {
   logLine('info', 'listening', { url: `http://localhost:${port}`, mode })
   // `npm run dev`: tell remix dev that the rebuilt app is up
   if (mode === 'development') import('@remix-run/node').then(({ broadcastDevReady }) => broadcastDevReady(build))

@@ -44,7 +44,7 @@ export { handOverOrigin } from './utils/csrf.server'
 // server.js counts the requests in flight: background work makes way for them (ADR 019)
 export { requestEnded, requestStarted } from './utils/foreground.server'
 // POST /api/collect, answered by server.js before Express's other middleware and Remix (ADR 030)
-export { collectFromNode } from './services/collect-fast.server'
+export { collectFastPath } from './services/collect-fast.server'
 
 /**
  * Called by server.js before it listens: opens and migrates the database and, on an

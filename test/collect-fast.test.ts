@@ -2,11 +2,10 @@ import crypto from 'node:crypto'
 import http from 'node:http'
 import net, { type AddressInfo } from 'node:net'
 import { count, eq } from 'drizzle-orm'
-import express from 'express'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../db/client'
 import { sites, touchpoints, webEvents } from '../db/schema'
-import { collectFromNode } from '../app/services/collect-fast.server'
+import { collectFastPath } from '../app/services/collect-fast.server'
 import { setWebIntakeLimits } from '../app/services/web-intake.server'
 import { setCollector } from '../app/services/collector.server'
 import { createGroup, createStore } from './factories'
@@ -31,16 +30,24 @@ beforeAll(async () => {
   const db = await getDb()
   const [row] = await db.insert(sites).values({ storeId: store.id, name: '官网', siteKey: `site_${hex()}`, origins: [ORIGIN] }).returning()
   site = row!
-  // as server.js mounts it: first, with Express's reading of the client's address
-  const app = express()
-  app.post('/api/collect', (req, res) => collectFromNode(req, res, req.ip ?? 'unknown'))
-  app.use((_req, res) => res.status(404).end('not the fast path'))
-  server = app.listen(0, '127.0.0.1')
+  // as server.js mounts it: first, before the rest of the server
+  server = listen(collectFastPath(false))
   await new Promise((resolve) => server.once('listening', resolve))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 })
 
 afterAll(() => new Promise((resolve) => server.close(resolve)))
+
+/** Node's server with the fast path first, as server.js has it; the rest is "not the fast path". */
+function listen(fast: ReturnType<typeof collectFastPath>) {
+  return http
+    .createServer((req, res) => {
+      if (fast(req, res)) return
+      res.statusCode = 404
+      res.end('not the fast path')
+    })
+    .listen(0, '127.0.0.1')
+}
 
 afterEach(() => {
   setWebIntakeLimits(undefined)
@@ -140,6 +147,28 @@ describe('POST /api/collect before Express and Remix', () => {
     const third = await forged(3)
     expect(third.status).toBe(429)
     expect(third.headers.get('retry-after')).toMatch(/^\d+$/)
+  })
+
+  it('behind a trusted proxy (TRUST_PROXY=1), limits by the address the proxy appended, not the ones the client wrote', async () => {
+    const proxied = listen(collectFastPath(1))
+    await new Promise((resolve) => proxied.once('listening', resolve))
+    try {
+      const url = `http://127.0.0.1:${(proxied.address() as AddressInfo).port}/api/collect`
+      setWebIntakeLimits({ collectIp: [0.001, 1] })
+      const via = (forwardedFor: string) =>
+        fetch(url, {
+          method: 'POST',
+          body: JSON.stringify(event()),
+          headers: { 'content-type': 'text/plain;charset=UTF-8', origin: ORIGIN, 'user-agent': CHROME, 'x-forwarded-for': forwardedFor },
+        })
+      expect((await via('10.0.0.1, 198.51.100.7')).status).toBe(200)
+      // the same client, claiming another address before the proxy's entry
+      expect((await via('10.9.9.9, 198.51.100.7')).status).toBe(429)
+      // another client behind the same proxy has its own allowance
+      expect((await via('10.0.0.1, 198.51.100.8')).status).toBe(200)
+    } finally {
+      await new Promise((resolve) => proxied.close(resolve))
+    }
   })
 
   it('leaves every other request to the rest of the server (the CORS preflight goes to the route)', async () => {

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import proxyaddr from 'proxy-addr'
+import type { TrustProxy } from '../utils/env.server'
 import { describeError, log } from '../utils/logger.server'
 import { requestEnded, requestStarted } from '../utils/foreground.server'
 import { BodyError, collect, decodeBody, type PlainReply } from './web-intake.server'
@@ -10,6 +12,23 @@ import { BodyError, collect, decodeBody, type PlainReply } from './web-intake.se
  * same `collect` as the Remix route (app/routes/api.collect.ts, which still answers the
  * CORS preflight), so every check and guarantee of the endpoint holds on both ways in.
  */
+/**
+ * server.js's first look at every request: POST /api/collect is answered here (true), before
+ * Express is entered at all; anything else (false) goes on to Express. Any other spelling of
+ * the path (a trailing slash, capitals) reaches the Remix route, with the same answers. The
+ * client's address is read as Express's `req.ip` reads it under the same TRUST_PROXY: the
+ * connection's, or the rightmost X-Forwarded-For entry a trusted proxy appended.
+ */
+export function collectFastPath(trustProxy: TrustProxy): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const trusted: (address: string, hop: number) => boolean =
+    trustProxy === false ? () => false : typeof trustProxy === 'number' ? (_address, hop) => hop < trustProxy : proxyaddr.compile(trustProxy)
+  return (req, res) => {
+    if (req.method !== 'POST' || !(req.url === '/api/collect' || req.url?.startsWith('/api/collect?'))) return false
+    collectFromNode(req, res, proxyaddr(req, trusted))
+    return true
+  }
+}
+
 export function collectFromNode(req: IncomingMessage, res: ServerResponse, clientIp: string) {
   requestStarted()
   res.once('close', requestEnded)
