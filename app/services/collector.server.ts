@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { getDb, rowsOf, type Db, type DbOrTx } from '../../db/client'
+import { executePrepared, getDb, type Db } from '../../db/client'
 import type { Channel } from '../../db/schema/enums'
 import { getEnv } from '../utils/env.server'
 import { describeError, log } from '../utils/logger.server'
@@ -228,7 +228,7 @@ export class EventCollector {
  * microseconds (a query builder's row-by-row insert cost more than the database's work).
  * Returns the keys of the new events.
  */
-export async function writeEvents(db: DbOrTx, events: CollectedEvent[]): Promise<Set<string>> {
+export async function writeEvents(db: Db, events: CollectedEvent[]): Promise<Set<string>> {
   // one row per event id, in a fixed order so that concurrent writers lock alike
   const unique = [...new Map(events.map((e) => [keyOf(e), e])).values()].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1))
   const batch = JSON.stringify(
@@ -250,7 +250,8 @@ export async function writeEvents(db: DbOrTx, events: CollectedEvent[]): Promise
       touch_channel: e.touchChannel,
     })),
   )
-  const rows = rowsOf<{ site_id: string; client_event_id: string }>(await db.execute(sql`
+  // prepared: one round trip a batch on a Postgres server (the text is the same for every batch)
+  const rows = await executePrepared<{ site_id: string; client_event_id: string }>(db, sql`
     WITH input AS (
       SELECT * FROM jsonb_to_recordset(${batch}::jsonb) AS i(
         site_id uuid, store_id uuid, client_event_id text, visitor_key text, type text, url text, referrer text,
@@ -317,7 +318,7 @@ export async function writeEvents(db: DbOrTx, events: CollectedEvent[]): Promise
       RETURNING l.id
     )
     -- (the inserts and the update above run whole whether read here or not)
-    SELECT site_id, client_event_id FROM fresh`))
+    SELECT site_id, client_event_id FROM fresh`)
   return new Set(rows.map((r) => keyOf({ siteId: r.site_id, clientEventId: r.client_event_id })))
 }
 

@@ -19,9 +19,25 @@ const IN_APP_BROWSERS = [
 const inAppPatterns = new Set(IN_APP_BROWSERS.flatMap((ua) => isbotPatterns(ua)))
 const isbotForChina = createIsbotFromList(list.filter((pattern) => !inAppPatterns.has(pattern)))
 
+/**
+ * The verdicts on recent agents: a store's visitors come with a few hundred distinct agents,
+ * and isbot's one large pattern costs more than the rest of a beacon's checks. Forgotten all
+ * at once when full (a flood of made-up agents costs the pattern, not memory).
+ */
+const verdicts = new Map<string, boolean>()
+const VERDICTS_MAX = 5_000
+
 /** True for crawlers, link checkers and scripts; also for a request without a user agent, which no browser sends. */
 export function isBotAgent(userAgent: string | null | undefined): boolean {
   const ua = userAgent?.trim()
   if (!ua) return true
-  return CHINA_CRAWLERS.test(ua) || isbotForChina(ua)
+  let bot = verdicts.get(ua)
+  if (bot === undefined) {
+    bot = CHINA_CRAWLERS.test(ua) || isbotForChina(ua)
+    if (ua.length <= 1_024) {
+      if (verdicts.size >= VERDICTS_MAX) verdicts.clear()
+      verdicts.set(ua, bot)
+    }
+  }
+  return bot
 }
