@@ -685,6 +685,53 @@ describe('paging and sorting the list', () => {
   })
 })
 
+describe('sorting by store for a role with several stores', () => {
+  let manager: Browser
+  type Made = { id: string; store: string; lastTouchAt: Date | null; createdAt: Date }
+  const made: Made[] = []
+  const storeNames = new Map<string, string>()
+
+  beforeAll(async () => {
+    const group = await createGroup()
+    // the stores' names out of the order they are made in; 47 leads between them, one never touched
+    const made3 = [await createStore(group.id, 'B店'), await createStore(group.id, 'A店'), await createStore(group.id, 'C店')]
+    for (const s of made3) storeNames.set(s.id, s.name)
+    manager = await signIn((await createUser(group.id, 'manager', made3.map((s) => s.id))).id)
+    const base = Date.UTC(2026, 0, 1)
+    const rows = Array.from({ length: 47 }, (_, i) => ({
+      storeId: made3[i % 3]!.id,
+      name: `客户${i}`,
+      lastTouchAt: i === 7 ? null : new Date(base + Math.floor(i / 4) * 3_600_000),
+      createdAt: new Date(base - (i % 5) * 1000),
+    }))
+    const inserted = await (await getDb()).insert(leads).values(rows).returning()
+    made.push(...inserted.map((r) => ({ id: r.id, store: r.storeId, lastTouchAt: r.lastTouchAt, createdAt: r.createdAt })))
+  })
+
+  const recent = (a: Made, b: Made) => {
+    const ta = a.lastTouchAt?.getTime() ?? null
+    const tb = b.lastTouchAt?.getTime() ?? null
+    if (ta !== tb) return ta === null ? 1 : tb === null ? -1 : tb - ta
+    return b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)
+  }
+
+  it.each(['asc', 'desc'] as const)('pages through every lead once, store by store (%s), each store’s newest touch first', async (dir) => {
+    const seen: string[] = []
+    for (let page = 1; page <= 3; page++) {
+      const { data } = await loadList(manager, `?sort=store&dir=${dir}&page=${page}`)
+      expect(data).toMatchObject({ total: 47, pages: 3, page })
+      seen.push(...data.rows.map((r: { id: string }) => r.id))
+    }
+    const sign = dir === 'asc' ? 1 : -1
+    const expected = [...made].sort((a, b) => sign * storeNames.get(a.store)!.localeCompare(storeNames.get(b.store)!) || recent(a, b))
+    expect(seen).toEqual(expected.map((m) => m.id))
+    // one store of the three, chosen in the filter: its own leads only, in the same order
+    const [a] = [...storeNames].find(([, name]) => name === 'A店')!
+    const { data } = await loadList(manager, `?sort=store&dir=${dir}&store=${a}`)
+    expect(data.rows.map((r: { id: string }) => r.id)).toEqual(expected.filter((m) => m.store === a).map((m) => m.id))
+  })
+})
+
 describe('a store with more leads than the list pages through', () => {
   let salesBig: Browser
 

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, ilike, inArray, isNull, like, notInArray, or, sql, type SQL } from 'drizzle-orm'
-import type { PgSelect } from 'drizzle-orm/pg-core'
+import { alias, type PgSelect } from 'drizzle-orm/pg-core'
 import { containsPattern } from '../../db/sql'
 import { getDb, type DbOrTx, type Tx } from '../../db/client'
 import {
@@ -266,7 +266,7 @@ function listOrder(user: SessionUser, f: Pick<LeadFilters, 'sort' | 'dir' | 'q'>
   // matches then sorted: read off the order's index instead, a search that matches few or none of
   // 2M leads walked all of them looking for a page (6 s measured for a rare surname across 20
   // stores, against 0.3 ms). The last touch as an expression keeps the planner off that walk.
-  const touched = f.q ? sql`(${leads.lastTouchAt} + interval '0 s')` : leads.lastTouchAt
+  const touched = lastTouchKey(f)
   const recent = [sql`${touched} desc nulls last`, sql`${leads.createdAt} desc nulls last`, sql`${leads.id} desc nulls last`]
   const desc = f.dir === 'desc'
   const way = desc ? sql`desc` : sql`asc`
@@ -282,10 +282,44 @@ function listOrder(user: SessionUser, f: Pick<LeadFilters, 'sort' | 'dir' | 'q'>
     case 'grade':
       return [sql`${leads.grade} ${way} nulls last`, ...recent]
     case 'store':
-      return [sql`${stores.name} ${way}`, ...recent]
+      // two stores of one name are not interleaved (storeOrderedPage pages them one after the other)
+      return [sql`${stores.name} ${way}`, sql`${stores.id} ${way}`, ...recent]
     default:
       return [sql`${{ status: leads.status, firstTouchAt: leads.firstTouchAt }[f.sort]} ${way}`, ...recent]
   }
+}
+
+/** The last touch as the list sorts it: an expression while searching (see listOrder). */
+const lastTouchKey = (f: Pick<LeadFilters, 'q'>) => (f.q ? sql`(${leads.lastTouchAt} + interval '0 s')` : sql`${leads.lastTouchAt}`)
+
+/**
+ * The ids of one page in store order (the store's name, then the default order within it), for
+ * a role with many stores: each store's first `offset + limit` leads off leads_store_list_idx,
+ * the stores in their order, then the page. Sorted as one query, a group's 2M leads were joined
+ * to their stores and sorted whole (0.9 s); here a first page reads 50 leads of each store.
+ */
+function storeOrderedPage(db: Awaited<ReturnType<typeof getDb>>, user: SessionUser, f: LeadFilters, where: SQL | undefined, needsStore: boolean, page: { limit: number; offset: number }) {
+  const ordered = alias(stores, 'ordered_store')
+  const touched = lastTouchKey(f)
+  const ofStore = db
+    .select({ id: leads.id, touched: sql`${touched}`.as('touched'), createdAt: sql`${leads.createdAt}`.as('created') })
+    .from(leads)
+    .$dynamic()
+  const top = (needsStore ? ofStore.innerJoin(stores, eq(stores.id, leads.storeId)) : ofStore)
+    .where(and(where, sql`${leads.storeId} = ${ordered.id}`))
+    .orderBy(sql`${touched} desc nulls last`, sql`${leads.createdAt} desc nulls last`, sql`${leads.id} desc nulls last`)
+    .limit(page.offset + page.limit)
+    .as('top')
+  const allowed = user.stores.map((s) => s.id)
+  const way = f.dir === 'desc' ? sql`desc` : sql`asc`
+  return db
+    .select({ id: top.id })
+    .from(ordered)
+    .innerJoinLateral(top, sql`true`)
+    .where(and(inArray(ordered.id, allowed.length ? allowed : [NO_STORE]), f.store ? eq(ordered.id, f.store) : undefined))
+    .orderBy(sql`${ordered.name} ${way}`, sql`${ordered.id} ${way}`, sql`${top.touched} desc nulls last`, sql`${top.createdAt} desc nulls last`, sql`${top.id} desc nulls last`)
+    .limit(page.limit)
+    .offset(page.offset)
 }
 
 /**
@@ -345,10 +379,13 @@ async function queryLeads(user: SessionUser, f: LeadFilters, page: { limit: numb
   // the store's row is read only when the filter or the order needs it
   const needsStore = f.sort === 'store' || Boolean(f.from || f.to)
   const matching = <T extends PgSelect>(qb: T) => (needsStore ? qb.innerJoin(stores, eq(stores.id, leads.storeId)) : qb).where(where)
-  const pageIds = matching(db.select({ id: leads.id }).from(leads).$dynamic())
-    .orderBy(...order)
-    .limit(page.limit)
-    .offset(page.offset)
+  const pageIds =
+    f.sort === 'store'
+      ? storeOrderedPage(db, user, f, where, Boolean(f.from || f.to), page)
+      : matching(db.select({ id: leads.id }).from(leads).$dynamic())
+          .orderBy(...order)
+          .limit(page.limit)
+          .offset(page.offset)
   const counted = page.count
     ? db
         .select({ n: sql<number>`count(*)`.mapWith(Number) })

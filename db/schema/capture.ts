@@ -240,6 +240,9 @@ export const leads = pgTable(
     // its index only when the index is not partial.
     index('leads_store_name_prefix_idx').on(t.storeId, sql`translate(lower(${t.name}), '0123456789０１２３４５６７８９', '') text_pattern_ops`),
     index('leads_store_last4_idx').on(t.storeId, sql`right(${t.phoneMasked}, 4)`),
+    // the list by name for a role with many stores: the group's leads in name order, filtered by
+    // store as read (by store first, a group's 2M leads were sorted whole: 2.8 s)
+    index('leads_name_key_idx').on(sql`translate(lower(${t.name}), '0123456789０１２３４５６７８９', '') text_pattern_ops`),
   ],
 )
 

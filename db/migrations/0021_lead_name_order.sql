@@ -1,0 +1,1 @@
+CREATE INDEX "leads_name_key_idx" ON "leads" USING btree (translate(lower("name"), '0123456789０１２３４５６７８９', '') text_pattern_ops);
