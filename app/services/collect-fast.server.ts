@@ -20,11 +20,12 @@ import { BodyError, collect, decodeBody, type PlainReply } from './web-intake.se
  * connection's, or the rightmost X-Forwarded-For entry a trusted proxy appended.
  */
 export function collectFastPath(trustProxy: TrustProxy): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const trusted: (address: string, hop: number) => boolean =
-    trustProxy === false ? () => false : typeof trustProxy === 'number' ? (_address, hop) => hop < trustProxy : proxyaddr.compile(trustProxy)
+  const trusted = trustProxy === false ? null : typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : proxyaddr.compile(trustProxy)
+  // no proxy trusted: the connection's own address, without parsing an X-Forwarded-For nobody reads
+  const clientIp = trusted ? (req: IncomingMessage) => proxyaddr(req, trusted) : (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown'
   return (req, res) => {
     if (req.method !== 'POST' || !(req.url === '/api/collect' || req.url?.startsWith('/api/collect?'))) return false
-    collectFromNode(req, res, proxyaddr(req, trusted))
+    collectFromNode(req, res, clientIp(req))
     return true
   }
 }

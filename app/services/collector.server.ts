@@ -230,9 +230,9 @@ export class EventCollector {
  */
 export async function writeEvents(db: Db, events: CollectedEvent[]): Promise<Set<string>> {
   // one row per event id, in a fixed order so that concurrent writers lock alike
-  const unique = [...new Map(events.map((e) => [keyOf(e), e])).values()].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1))
+  const unique = [...new Map(events.map((e) => [keyOf(e), e]))].sort(([a], [b]) => (a < b ? -1 : 1))
   const batch = JSON.stringify(
-    unique.map((e) => ({
+    unique.map(([, e]) => ({
       site_id: e.siteId,
       store_id: e.storeId,
       client_event_id: e.clientEventId,
