@@ -28,7 +28,7 @@ import { getEnv } from './utils/env.server'
 import { NonceProvider } from './utils/nonce'
 import { describeError, log } from './utils/logger.server'
 import { hashPassword } from './utils/password.server'
-import { hashPhone } from './utils/phone-hash.server'
+import { checkPhoneHashKey, hashPhone } from './utils/phone-hash.server'
 import { deriveUtm } from './utils/utm'
 
 // Fail at start, not on the first request, when the environment is wrong.
@@ -52,6 +52,8 @@ export { collectFastPath } from './services/collect-fast.server'
  */
 export async function startup() {
   const handle = await getDbHandle()
+  // every server of an installation hashes phones with one key (ADR 031)
+  await checkPhoneHashKey(handle.db)
   const seed = env.SEED_DEMO === 'auto' ? handle.kind === 'pglite' : env.SEED_DEMO === 'true'
   if (seed) {
     const seeded = await seedDemoIfEmpty(handle.db, { hashPassword, hashPhone, deriveUtm })

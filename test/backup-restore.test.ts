@@ -43,7 +43,7 @@ import { runSalesImport } from '../app/services/sales-import.server'
 import { salesFileExt } from '../app/services/sales-import-job.server'
 import { createSession } from '../app/utils/auth.server'
 import { hashPassword } from '../app/utils/password.server'
-import { hashPhone } from '../app/utils/phone-hash.server'
+import { checkPhoneHashKey, hashPhone } from '../app/utils/phone-hash.server'
 import { deriveUtm } from '../app/utils/utm'
 import { BASE } from './factories'
 import { serverUrl, TEMPLATE_DB, TEMPLATE_FILE } from './setup/databases'
@@ -117,6 +117,8 @@ const PHOTO = Buffer.from(
 /** Every kind of record the app keeps, made by the app's own code where it has one. */
 async function populate() {
   const db = await getDb()
+  // a server's first start records the phone-hash key's fingerprint
+  await checkPhoneHashKey(db)
   const seeded = await db.transaction((tx) => seedDemo(tx, { hashPassword, hashPhone, deriveUtm }))
   expect(seeded).toBeTruthy()
   const [store] = await db.select().from(stores).orderBy(stores.name).limit(1)

@@ -1,6 +1,9 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import { sql } from 'drizzle-orm'
+import { rowsOf, type Db } from '../../db/client'
+import { keyFingerprints } from '../../db/schema'
 import { getEnv } from './env.server'
 import { log } from './logger.server'
 
@@ -35,6 +38,11 @@ export function phoneHashKey(): Buffer {
   return key
 }
 
+/** Reads the key again on next use (tests that change PHONE_HASH_KEY). */
+export function forgetPhoneHashKey() {
+  key = undefined
+}
+
 /** Keyed hash of a normalized 11-digit mobile number: the matching key of leads and sales. */
 export function hashPhone(phone: string): string {
   return crypto.createHmac('sha256', phoneHashKey()).update(`phone:${phone}`).digest('hex')
@@ -43,4 +51,31 @@ export function hashPhone(phone: string): string {
 /** Keyed hash of a client address, for counting distinct clickers without keeping addresses. */
 export function hashIp(ip: string): string {
   return crypto.createHmac('sha256', phoneHashKey()).update(`ip:${ip}`).digest('hex').slice(0, 32)
+}
+
+/** What the database keeps of the key: an HMAC of a fixed text, from which the key cannot be found. */
+export function phoneHashKeyFingerprint(k: Buffer = phoneHashKey()): string {
+  return crypto.createHmac('sha256', k).update('roadshow:phone-hash-key-fingerprint').digest('hex').slice(0, 32)
+}
+
+export class PhoneHashKeyMismatchError extends Error {
+  constructor() {
+    super(
+      'PHONE_HASH_KEY is not the key this database was started with: phones hashed under it would match no lead or sale hashed before. ' +
+        'Start with the original key (PHONE_HASH_KEY, or DATA_DIR/secrets/phone-hash.key as it was), the same on every server (docs/decisions/031-beyond-one-server.md).',
+    )
+    this.name = 'PhoneHashKeyMismatchError'
+  }
+}
+
+/**
+ * At a server's start: the first start records the key's fingerprint, every later one must
+ * have the same key, or it refuses to run (a second server with another PHONE_HASH_KEY, or a
+ * DATA_DIR whose key file was lost or replaced). Run before anything hashes a phone.
+ */
+export async function checkPhoneHashKey(db: Db): Promise<void> {
+  const fingerprint = phoneHashKeyFingerprint()
+  await db.insert(keyFingerprints).values({ name: 'phone_hash', fingerprint }).onConflictDoNothing()
+  const [row] = rowsOf<{ fingerprint: string }>(await db.execute(sql`select ${keyFingerprints.fingerprint} as fingerprint from ${keyFingerprints} where ${keyFingerprints.name} = 'phone_hash'`))
+  if (row?.fingerprint !== fingerprint) throw new PhoneHashKeyMismatchError()
 }

@@ -8,7 +8,7 @@ import { openPostgres, type DbHandle } from '../../db/client'
 import { stores, userStores, users } from '../../db/schema'
 import { hashPassword } from '../../app/utils/password.server'
 import { newEventId, registerSite, sendEvents, UNLIMITED_COLLECT_ENV, type Outcome } from './collect-load'
-import { E2E_POSTGRES_ADMIN, postgresReachable, REPO_ROOT, startServer, type RoadshowServer } from './harness'
+import { E2E_POSTGRES_ADMIN, postgresReachable, REPO_ROOT, spawnServer, startServer, type RoadshowServer } from './harness'
 
 /**
  * Two app servers behind one Postgres server (docs/decisions/031-beyond-one-server.md): two
@@ -50,6 +50,8 @@ let handle: DbHandle | undefined
 let check: postgres.Sql | undefined
 let databaseName = ''
 let spawnedAt = 0
+/** the environment both servers run with */
+let serverEnv: Record<string, string> = {}
 
 function serverA() {
   if (!servers.a) throw new Error('server A did not start')
@@ -166,6 +168,7 @@ describe.skipIf(!reachable && process.env.CI !== 'true')('two app servers on one
       // than the default 900 ms, and its 503 would only make the test resend
       COLLECT_WRITE_TIMEOUT_MS: '10000',
     }
+    serverEnv = env
     spawnedAt = Date.now()
     const started = await Promise.allSettled([startServer({ env, healthTimeoutMs: 180_000 }), startServer({ env, healthTimeoutMs: 180_000 })])
     for (const [name, result] of [['a', started[0]], ['b', started[1]]] as const) {
@@ -350,6 +353,22 @@ describe.skipIf(!reachable && process.env.CI !== 'true')('two app servers on one
       const [same] = await sql()<{ n: number }[]>`select count(*)::int as n from leads where store_id = ${storeId} and phone = ${phone}`
       expect(same!.n).toBe(1)
     }, 120_000)
+
+    it('a third server started with another PHONE_HASH_KEY refuses to run, says why, and changes nothing', async () => {
+      const other = await spawnServer({ env: { ...serverEnv, PHONE_HASH_KEY: 'not-the-installation-key-0123456789' } })
+      try {
+        expect(await within(120_000, 'the third server exits', other.exited)).toBe(1)
+        expect(other.output()).toContain('PHONE_HASH_KEY is not the key this database was started with')
+      } finally {
+        if (other.child.exitCode === null) other.child.kill('SIGKILL')
+        fs.rmSync(other.dataDir, { recursive: true, force: true })
+      }
+      const kept = await sql()<{ n: number }[]>`select count(*)::int as n from key_fingerprints`
+      expect(kept[0]!.n).toBe(1)
+      // the two servers go on
+      expect((await fetch(`${serverA().url}/healthz`)).status).toBe(200)
+      expect((await fetch(`${serverB().url}/healthz`)).status).toBe(200)
+    }, 180_000)
   })
 })
 
