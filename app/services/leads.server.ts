@@ -339,7 +339,12 @@ function listConditions(user: SessionUser, f: Partial<LeadFilters>): SQL[] {
   if (f.consultant) conditions.push(eq(leads.consultantId, f.consultant))
   // a lead "came from" a channel or a campaign when any of its touches did
   if (f.channel) {
-    conditions.push(sql`exists (select 1 from ${touchpoints} where ${touchpoints.leadId} = ${OUTER_LEAD_ID} and ${touchpoints.channel} = ${f.channel})`)
+    // within the stores in view (a lead's touches are its store's): the planner can then start
+    // from touchpoints_store_channel_lead_idx, a rare channel's few leads instead of every lead's touches
+    const touchStores = f.store ? [f.store] : allowed.length ? allowed : [NO_STORE]
+    conditions.push(
+      sql`exists (select 1 from ${touchpoints} where ${touchpoints.leadId} = ${OUTER_LEAD_ID} and ${inArray(touchpoints.storeId, touchStores)} and ${touchpoints.channel} = ${f.channel})`,
+    )
   }
   if (f.campaign) {
     conditions.push(sql`exists (select 1 from ${touchpoints} where ${touchpoints.leadId} = ${OUTER_LEAD_ID} and ${touchpoints.campaignId} = ${f.campaign})`)

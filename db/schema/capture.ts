@@ -284,6 +284,9 @@ export const touchpoints = pgTable(
     index('touchpoints_store_at_idx').on(t.storeId, t.at),
     index('touchpoints_visitor_idx').on(t.siteId, t.visitorKey),
     index('touchpoints_campaign_idx').on(t.campaignId),
+    // the leads list's channel filter (a lead came from a channel when any touch did): a store's
+    // leads touched by a channel, in lead order, read off the index alone (ADR 032)
+    index('touchpoints_store_channel_lead_idx').on(t.storeId, t.channel, t.leadId),
     // a lead-platform row already imported into the store is found by its key (lead-import.server.ts)
     index('touchpoints_row_key_idx')
       .on(sql`(${t.detail}->>'rowKey')`)

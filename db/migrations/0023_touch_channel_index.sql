@@ -1,0 +1,1 @@
+CREATE INDEX "touchpoints_store_channel_lead_idx" ON "touchpoints" USING btree ("store_id","channel","lead_id");
