@@ -7,7 +7,7 @@ describe('readAnalyticsConfig', () => {
     const config = readAnalyticsConfig({ NODE_ENV: 'test', DATA_DIR: '/srv/roadshow' })
     expect(config).toMatchObject({
       file: path.join('/srv/roadshow', 'analytics', 'analytics.duckdb'),
-      memoryLimit: '384MB',
+      memoryLimit: '256MB',
       threads: 0,
       syncIntervalMs: 30_000,
       chunkRows: null,

@@ -16,7 +16,7 @@ export const AnalyticsEnvSchema = z.object({
     .string()
     .trim()
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 384MB or 2GB')
-    .default('384MB'),
+    .default('256MB'),
   /** DuckDB worker threads; 0 = one per core */
   ANALYTICS_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   /** how often the server syncs Postgres into DuckDB, in seconds; 0 turns the background sync off */
