@@ -685,6 +685,51 @@ describe('paging and sorting the list', () => {
   })
 })
 
+describe('the channel filter’s count', () => {
+  it('counts each lead a channel touched once, with the other filters, within the stores in view', async () => {
+    const group = await createGroup()
+    const p = (await createStore(group.id, '渠道P店')).id
+    const q = (await createStore(group.id, '渠道Q店')).id
+    const both = await signIn((await createUser(group.id, 'manager', [p, q])).id)
+    const onlyP = await signIn((await createUser(group.id, 'manager', [p])).id)
+    const db = await getDb()
+    const at = new Date(Date.UTC(2026, 2, 1))
+    const made = await db
+      .insert(leads)
+      .values([
+        { storeId: p, name: '渠道一', status: 'new' as const, lastTouchAt: at },
+        { storeId: p, name: '渠道二', status: 'contacted' as const, lastTouchAt: at },
+        { storeId: p, name: '渠道三', status: 'new' as const, lastTouchAt: at },
+        { storeId: q, name: '渠道四', status: 'new' as const, lastTouchAt: at },
+      ])
+      .returning({ id: leads.id })
+    const [l1, l2, l3, l4] = made.map((r) => r.id)
+    // a duplicate merged into the first: its own touch is not a lead of the list
+    const [merged] = await db.insert(leads).values({ storeId: p, name: '渠道一', mergedIntoId: l1, lastTouchAt: at }).returning({ id: leads.id })
+    const touch = (storeId: string, leadId: string, channel: 'radio' | 'tv') => ({ storeId, leadId, kind: 'manual' as const, channel, at })
+    await db.insert(touchpoints).values([
+      touch(p, l1!, 'radio'),
+      touch(p, l1!, 'radio'),
+      touch(p, l2!, 'radio'),
+      touch(p, l2!, 'tv'),
+      touch(p, l3!, 'tv'),
+      touch(q, l4!, 'radio'),
+      touch(p, merged!.id, 'radio'),
+    ])
+    const listed = async (browser: Browser, query: string) => {
+      const { data } = await loadList(browser, query)
+      return { total: data.total, ids: data.rows.map((r: { id: string }) => r.id).sort() }
+    }
+    const sorted = (...ids: Array<string | undefined>) => ids.map((id) => id!).sort()
+    expect(await listed(both, '?channel=radio')).toEqual({ total: 3, ids: sorted(l1, l2, l4) })
+    expect(await listed(both, `?channel=radio&store=${p}`)).toEqual({ total: 2, ids: sorted(l1, l2) })
+    expect(await listed(onlyP, '?channel=radio')).toEqual({ total: 2, ids: sorted(l1, l2) })
+    expect(await listed(both, '?channel=radio&status=contacted')).toEqual({ total: 1, ids: sorted(l2) })
+    expect(await listed(both, '?channel=tv')).toEqual({ total: 2, ids: sorted(l2, l3) })
+    expect(await listed(both, `?channel=tv&q=${encodeURIComponent('渠道三')}`)).toEqual({ total: 1, ids: sorted(l3) })
+  })
+})
+
 describe('sorting by store for a role with several stores', () => {
   let manager: Browser
   type Made = { id: string; store: string; lastTouchAt: Date | null; createdAt: Date }

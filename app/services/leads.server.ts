@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, ilike, inArray, isNull, like, notInArray, or, sql, type SQL } from 'drizzle-orm'
 import { alias, type PgSelect } from 'drizzle-orm/pg-core'
 import { containsPattern } from '../../db/sql'
-import { getDb, type DbOrTx, type Tx } from '../../db/client'
+import { getDb, rowsOf, type DbOrTx, type Tx } from '../../db/client'
 import {
   auditLog,
   campaigns,
@@ -330,7 +330,14 @@ function storeOrderedPage(db: Awaited<ReturnType<typeof getDb>>, user: SessionUs
 const dayBefore = (day: string) => sql`(${day}::date - 2)::timestamptz`
 const dayAfter = (day: string) => sql`(${day}::date + 3)::timestamptz`
 
-function listConditions(user: SessionUser, f: Partial<LeadFilters>): SQL[] {
+/** The stores a filter looks at: the one chosen, else every store of the user. */
+const storesInView = (user: SessionUser, f: Partial<LeadFilters>) => {
+  const allowed = user.stores.map((s) => s.id)
+  return f.store ? [f.store] : allowed.length ? allowed : [NO_STORE]
+}
+
+/** `channelJoined`: the channel is applied by the caller's join (countByChannel), not here. */
+function listConditions(user: SessionUser, f: Partial<LeadFilters>, options: { channelJoined?: boolean } = {}): SQL[] {
   const allowed = user.stores.map((s) => s.id)
   const conditions: SQL[] = [inArray(leads.storeId, allowed.length ? allowed : [NO_STORE]), isNull(leads.mergedIntoId)]
   if (f.store) conditions.push(eq(leads.storeId, f.store))
@@ -338,10 +345,10 @@ function listConditions(user: SessionUser, f: Partial<LeadFilters>): SQL[] {
   if (f.grade) conditions.push(eq(leads.grade, f.grade))
   if (f.consultant) conditions.push(eq(leads.consultantId, f.consultant))
   // a lead "came from" a channel or a campaign when any of its touches did
-  if (f.channel) {
-    // within the stores in view (a lead's touches are its store's): the planner can then start
-    // from touchpoints_store_channel_lead_idx, a rare channel's few leads instead of every lead's touches
-    const touchStores = f.store ? [f.store] : allowed.length ? allowed : [NO_STORE]
+  if (f.channel && !options.channelJoined) {
+    // within the stores in view (a lead's touches are its store's): probed in
+    // touchpoints_store_channel_lead_idx, store, channel and lead together
+    const touchStores = storesInView(user, f)
     conditions.push(
       sql`exists (select 1 from ${touchpoints} where ${touchpoints.leadId} = ${OUTER_LEAD_ID} and ${inArray(touchpoints.storeId, touchStores)} and ${touchpoints.channel} = ${f.channel})`,
     )
@@ -373,6 +380,33 @@ export const LEADS_PAGED_MAX = 10_000
 export const LEADS_MAX_PAGE = LEADS_PAGED_MAX / LEADS_PAGE_SIZE
 
 /**
+ * How many leads a filter with a channel matches, up to LEADS_PAGED_MAX + 1: each store's leads
+ * touched by the channel, in lead order off touchpoints_store_channel_lead_idx (one index
+ * entry per touch, no table read), each looked up by its id with the other conditions, until
+ * the cap. As one semi-join the planner hashed every touch of the channel first (1.7M for
+ * autohome at full scale: 0.95 s); this way the cap bounds the work (47 ms).
+ */
+async function countByChannel(db: Awaited<ReturnType<typeof getDb>>, user: SessionUser, f: LeadFilters, needsStore: boolean): Promise<number> {
+  const inView = sql.join(
+    storesInView(user, f).map((id) => sql`${id}::uuid`),
+    sql`, `,
+  )
+  const rows = rowsOf<{ n: number }>(
+    await db.execute(sql`
+      select count(*)::int as n from (
+        select 1
+        from unnest(array[${inView}]) as s(id)
+        cross join lateral (select distinct ${touchpoints.leadId} as lead_id from ${touchpoints}
+                            where ${touchpoints.storeId} = s.id and ${touchpoints.channel} = ${f.channel}) c
+        join ${leads} on ${leads.id} = c.lead_id
+        ${needsStore ? sql`join ${stores} on ${stores.id} = ${leads.storeId}` : sql``}
+        where ${and(...listConditions(user, f, { channelJoined: true }))}
+        limit ${LEADS_PAGED_MAX + 1}) m`),
+  )
+  return rows[0]?.n ?? 0
+}
+
+/**
  * One page of the list, and (with `count`) how many leads match, counted up to LEADS_PAGED_MAX + 1.
  * The page's ids come first, off the order's index, and only those rows are joined and get their
  * visits and touches counted: an OFFSET skips rows of the narrow query, not of the wide one.
@@ -392,7 +426,9 @@ async function queryLeads(user: SessionUser, f: LeadFilters, page: { limit: numb
           .limit(page.limit)
           .offset(page.offset)
   const counted = page.count
-    ? db
+    ? f.channel
+      ? countByChannel(db, user, f, needsStore)
+      : db
         .select({ n: sql<number>`count(*)`.mapWith(Number) })
         .from(matching(db.select({ one: sql`1` }).from(leads).$dynamic()).limit(LEADS_PAGED_MAX + 1).as('matching'))
         .then(([row]) => row?.n ?? 0)
