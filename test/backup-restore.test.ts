@@ -44,6 +44,7 @@ import { salesFileExt } from '../app/services/sales-import-job.server'
 import { createSession } from '../app/utils/auth.server'
 import { hashPassword } from '../app/utils/password.server'
 import { checkPhoneHashKey, hashPhone } from '../app/utils/phone-hash.server'
+import { takePhoneLookup } from '../app/services/phone-lookups.server'
 import { deriveUtm } from '../app/utils/utm'
 import { BASE } from './factories'
 import { serverUrl, TEMPLATE_DB, TEMPLATE_FILE } from './setup/databases'
@@ -136,6 +137,8 @@ async function populate() {
   await db.insert(importUploads).values({ storeId: store!.id, uploadedById: user!.id, kind: 'leads', fileName: '汽车之家 线索.csv', fileHash: upload.hash, ext: 'csv', byteSize: leadFile.length })
   await db.insert(salesMappings).values({ storeId: store!.id, columns: [{ header: '车架号', field: 'vin', scale: 1 }], updatedById: user!.id }).onConflictDoNothing()
   await createSession(new Request(BASE), user!.id)
+  // a phone look-up counted against the user's allowance
+  expect(await takePhoneLookup(user!.id)).toBe(0)
   await db.insert(loginAttempts).values([
     { email: 'someone@example.test', ip: '203.0.113.7', success: false },
     { email: 'someone@example.test', ip: '203.0.113.7', success: true },

@@ -103,7 +103,7 @@ describe('the walk-in form’s number check', () => {
 
   it('is throttled per user with a 429 that says when to try again, in both languages', async () => {
     let now = 1_000_000
-    setPhoneLookupLimit(PHONE_LOOKUP_LIMIT, () => now)
+    await setPhoneLookupLimit(PHONE_LOOKUP_LIMIT, () => now)
     const a = await newUser('sales')
     const b = await newUser('sales')
     for (let i = 0; i < PHONE_LOOKUP_LIMIT.burst; i++) expect((await lookUp(a.browser, newPhone())).status).toBe(200)
@@ -153,7 +153,7 @@ describe('recording a visitor with a full number', () => {
   })
 
   it('counts against the specialist’s look-up allowance; a role with phone access records freely', async () => {
-    setPhoneLookupLimit({ rate: 1 / 60, burst: 2 })
+    await setPhoneLookupLimit({ rate: 1 / 60, burst: 2 })
     const s = await newUser('specialist')
     expect((await logWalkIn(s.browser, { phone: newPhone() })).status).toBe(302)
     expect((await logCall(s.browser, { phone: newPhone() })).status).toBe(302)

@@ -69,7 +69,7 @@ export type VisitorLookup =
  */
 export async function lookupVisitor(user: SessionUser, storeId: string, phone: string): Promise<VisitorLookup | null> {
   requireDeskWrite(user, storeId)
-  const wait = takePhoneLookup(user.id)
+  const wait = await takePhoneLookup(user.id)
   if (wait) return { kind: 'throttled', retryAfter: wait }
   // decided before the number is even read: nothing about it can change the answer
   if (!canSeeFullPhone(user)) return { kind: 'hidden' }
@@ -101,7 +101,7 @@ export async function recordWalkIn(user: SessionUser, input: WalkInInput, ip: st
   const store = storeOf(user, input.storeId)
   const arrivedAt = momentInStore(input.arrivedAt, store.timeZone, now)
   if (!arrivedAt) return { ok: false, reason: 'field', field: 'arrivedAt', message: 'leads.validation.notFuture' }
-  const throttled = phoneRecordAllowance(user, input.phone)
+  const throttled = await phoneRecordAllowance(user, input.phone)
   if (throttled) return throttled
   const db = await getDb()
   return db.transaction(async (tx) => {
@@ -178,7 +178,7 @@ export async function recordCall(user: SessionUser, input: CallInput, ip: string
   const store = storeOf(user, input.storeId)
   const at = momentInStore(input.at, store.timeZone, now)
   if (!at) return { ok: false, reason: 'field', field: 'at', message: 'leads.validation.notFuture' }
-  const throttled = phoneRecordAllowance(user, input.phone)
+  const throttled = await phoneRecordAllowance(user, input.phone)
   if (throttled) return throttled
   const db = await getDb()
   return db.transaction(async (tx) => {

@@ -720,7 +720,7 @@ export async function createLeadManually(user: SessionUser, input: ManualLeadInp
   const store = storeOf(user, input.storeId)
   const at = momentInStore(input.at, store.timeZone)
   if (!at) return { ok: false, reason: 'field', field: 'at', message: 'leads.validation.notFuture' }
-  const throttled = phoneRecordAllowance(user, input.phone)
+  const throttled = await phoneRecordAllowance(user, input.phone)
   if (throttled) return throttled
   const db = await getDb()
   return db.transaction(async (tx) => {

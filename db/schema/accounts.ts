@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import {
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -126,3 +127,19 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_store_at_idx').on(t.storeId, t.at), index('audit_log_entity_idx').on(t.entityType, t.entityId)],
 )
+
+/**
+ * Each user's allowance of phone look-ups (app/services/phone-lookups.server.ts): a token
+ * bucket kept in the database, so that every app server shares it (ADR 031) and a restart does
+ * not refill it.
+ */
+export const phoneLookupAllowances = pgTable('phone_lookup_allowances', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** what was left at `refilledAt` */
+  tokens: doublePrecision('tokens').notNull(),
+  refilledAt: timestamp('refilled_at', { withTimezone: true }).notNull(),
+  /** whether the last ask was granted */
+  taken: boolean('taken').notNull(),
+})

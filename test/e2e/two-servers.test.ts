@@ -354,6 +354,19 @@ describe.skipIf(!reachable && process.env.CI !== 'true')('two app servers on one
       expect(same!.n).toBe(1)
     }, 120_000)
 
+    it('the phone look-up allowance is one per user across both servers', async () => {
+      const a = serverA()
+      const b = serverB()
+      const jar = await signIn(a, '/desk/walk-in')
+      const lookUp = (server: RoadshowServer) => get(server, `/desk/walk-in?store=${storeId}&phone=139${String(crypto.randomInt(0, 1e8)).padStart(8, '0')}`, jar)
+      // the allowance's burst (PHONE_LOOKUP_LIMIT, 20) spent half on each server
+      for (let i = 0; i < 20; i++) expect((await lookUp(i % 2 ? a : b)).status).toBe(200)
+      const refusedA = await lookUp(a)
+      const refusedB = await lookUp(b)
+      expect(refusedA.status).toBe(429)
+      expect(refusedB.status).toBe(429)
+    }, 120_000)
+
     it('a third server started with another PHONE_HASH_KEY refuses to run, says why, and changes nothing', async () => {
       const other = await spawnServer({ env: { ...serverEnv, PHONE_HASH_KEY: 'not-the-installation-key-0123456789' } })
       try {
