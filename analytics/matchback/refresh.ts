@@ -324,30 +324,45 @@ export async function refreshSaleMatches(c: AnalyticsConnection, scope: 'all' | 
 }
 
 /**
- * `sale_matches` and `sale_match_campaigns` made whole, store by store (a sale is matched to
- * leads of its own store only): a group's million sales at once held every pair, opportunity
- * and ranking partition in memory (more than a 256 MB analytical store has), one store's
- * are a twentieth. The tables are created empty from the same statements, so their columns
- * are the statements' whatever the data.
+ * Tables made whole, store by store (a sale is matched to leads of its own store only): a
+ * group's million sales at once held every pair, opportunity, journey row and ranking partition
+ * in memory (more than a 256 MB analytical store has); one store's are a twentieth. Each table
+ * is created empty first, from its own statement run for no store, so its columns are the
+ * statement's whatever the data; then each store of `stores` is inserted in turn, every table
+ * for that store before the next store (a later table may read an earlier one's rows of the
+ * store). Answers the rows inserted into the first table.
  */
-async function buildSaleMatches(c: AnalyticsConnection): Promise<number> {
-  const none = '00000000-0000-0000-0000-000000000000'
+async function buildByStore(
+  c: AnalyticsConnection,
+  stores: typeof STORES_SOLD,
+  tables: Array<{ table: string; step: string; sql: (forStore: boolean) => string }>,
+): Promise<number> {
+  for (const t of tables) await runStatement(c, t.step, `CREATE OR REPLACE TABLE ${t.table} AS ${t.sql(false)}`, { store: NO_STORE })
+  let rows = 0
+  for (const { store_id: store } of await runQuery(c, stores, {})) {
+    for (const [i, t] of tables.entries()) {
+      const inserted = await runStatement(c, `${t.step}.store`, `INSERT INTO ${t.table} ${t.sql(true)}`, { store })
+      if (i === 0) rows += inserted
+    }
+  }
+  return rows
+}
+
+/** A store id no store has: the statements run for it to create their tables empty. */
+const NO_STORE = '00000000-0000-0000-0000-000000000000'
+
+/** `sale_matches` and `sale_match_campaigns`, store by store. Answers the sales matched. */
+function buildSaleMatches(c: AnalyticsConnection): Promise<number> {
   const ofStore = (ok: boolean) => ({
     sales: `SELECT store_id, sale_key, coalesce(invoice_date, order_date, delivery_date) AS sale_date FROM sales WHERE ${ok ? 'store_id = $store' : 'false'}`,
     pairs: `(SELECT * FROM sale_match_pairs WHERE store_id = $store)`,
     touch: `(SELECT t.* FROM sale_match_touches t SEMI JOIN (SELECT lead_id FROM sale_match_pairs WHERE store_id = $store) p ON p.lead_id = t.lead_id)`,
     matches: `(SELECT * FROM sale_matches WHERE ${ok ? 'store_id = $store' : 'false'})`,
   })
-  const empty = ofStore(false)
-  await runStatement(c, 'matchback.sale_matches', `CREATE OR REPLACE TABLE sale_matches AS ${saleMatchesSql(empty.sales, empty.pairs, empty.touch)}`, { store: none })
-  await runStatement(c, 'matchback.sale_match_campaigns', `CREATE OR REPLACE TABLE sale_match_campaigns AS ${saleMatchCampaignsSql(empty.matches, empty.touch)}`, { store: none })
-  let sales = 0
-  for (const { store_id: store } of await runQuery(c, STORES_SOLD, {})) {
-    const q = ofStore(true)
-    sales += await runStatement(c, 'matchback.sale_matches.store', `INSERT INTO sale_matches ${saleMatchesSql(q.sales, q.pairs, q.touch)}`, { store })
-    await runStatement(c, 'matchback.sale_match_campaigns.store', `INSERT INTO sale_match_campaigns ${saleMatchCampaignsSql(q.matches, q.touch)}`, { store })
-  }
-  return sales
+  return buildByStore(c, STORES_SOLD, [
+    { table: 'sale_matches', step: 'matchback.sale_matches', sql: (ok) => saleMatchesSql(ofStore(ok).sales, ofStore(ok).pairs, ofStore(ok).touch) },
+    { table: 'sale_match_campaigns', step: 'matchback.sale_match_campaigns', sql: (ok) => saleMatchCampaignsSql(ofStore(ok).matches, ofStore(ok).touch) },
+  ])
 }
 
 const STORES_SOLD = defineQuery()<{ store_id: string }>({
@@ -356,18 +371,11 @@ const STORES_SOLD = defineQuery()<{ store_id: string }>({
 })
 
 /**
- * `sale_journeys` made whole, store by store: a group's million sales at once held every
- * journey row in the sort and the numbering's partitions (more than a 256 MB analytical
- * store has), one store's are a twentieth. Each store's rows are kept in conversion order
- * (kind, moment), so a period is still a narrow range of every store's row groups.
+ * `sale_journeys`, store by store: each store's rows are kept in conversion order (kind,
+ * moment), so a period is still a narrow range of every store's row groups.
  */
 async function buildSaleJourneys(c: AnalyticsConnection) {
-  const none = '00000000-0000-0000-0000-000000000000'
-  await runStatement(c, 'matchback.sale_journeys', `CREATE OR REPLACE TABLE ${SALE_JOURNEYS} AS ${saleJourneysSql('sale_matches', false, true)}`, { store: none })
-  const stores = await runQuery(c, STORES_MATCHED, {})
-  for (const { store_id: store } of stores) {
-    await runStatement(c, 'matchback.sale_journeys.store', `INSERT INTO ${SALE_JOURNEYS} ${saleJourneysSql('sale_matches', true, true)}`, { store })
-  }
+  await buildByStore(c, STORES_MATCHED, [{ table: SALE_JOURNEYS, step: 'matchback.sale_journeys', sql: (ok) => saleJourneysSql('sale_matches', ok, true) }])
 }
 
 const STORES_MATCHED = defineQuery()<{ store_id: string }>({

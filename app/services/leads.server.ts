@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, ilike, inArray, isNull, like, notInArray, or, sql, type SQL } from 'drizzle-orm'
 import { alias, type PgSelect } from 'drizzle-orm/pg-core'
 import { containsPattern } from '../../db/sql'
-import { getDb, rowsOf, type DbOrTx, type Tx } from '../../db/client'
+import { getDb, rowsOf, type Db, type DbOrTx, type Tx } from '../../db/client'
 import {
   auditLog,
   campaigns,
@@ -298,7 +298,7 @@ const lastTouchKey = (f: Pick<LeadFilters, 'q'>) => (f.q ? sql`(${leads.lastTouc
  * the stores in their order, then the page. Sorted as one query, a group's 2M leads were joined
  * to their stores and sorted whole (0.9 s); here a first page reads 50 leads of each store.
  */
-function storeOrderedPage(db: Awaited<ReturnType<typeof getDb>>, user: SessionUser, f: LeadFilters, where: SQL | undefined, needsStore: boolean, page: { limit: number; offset: number }) {
+function storeOrderedPage(db: Db, user: SessionUser, f: LeadFilters, where: SQL | undefined, needsStore: boolean, page: { limit: number; offset: number }) {
   const ordered = alias(stores, 'ordered_store')
   const touched = lastTouchKey(f)
   const ofStore = db
@@ -310,13 +310,12 @@ function storeOrderedPage(db: Awaited<ReturnType<typeof getDb>>, user: SessionUs
     .orderBy(sql`${touched} desc nulls last`, sql`${leads.createdAt} desc nulls last`, sql`${leads.id} desc nulls last`)
     .limit(page.offset + page.limit)
     .as('top')
-  const allowed = user.stores.map((s) => s.id)
   const way = f.dir === 'desc' ? sql`desc` : sql`asc`
   return db
     .select({ id: top.id })
     .from(ordered)
     .innerJoinLateral(top, sql`true`)
-    .where(and(inArray(ordered.id, allowed.length ? allowed : [NO_STORE]), f.store ? eq(ordered.id, f.store) : undefined))
+    .where(inArray(ordered.id, storesInView(user, f)))
     .orderBy(sql`${ordered.name} ${way}`, sql`${ordered.id} ${way}`, sql`${top.touched} desc nulls last`, sql`${top.createdAt} desc nulls last`, sql`${top.id} desc nulls last`)
     .limit(page.limit)
     .offset(page.offset)
@@ -330,17 +329,17 @@ function storeOrderedPage(db: Awaited<ReturnType<typeof getDb>>, user: SessionUs
 const dayBefore = (day: string) => sql`(${day}::date - 2)::timestamptz`
 const dayAfter = (day: string) => sql`(${day}::date + 3)::timestamptz`
 
-/** The stores a filter looks at: the one chosen, else every store of the user. */
+/** The stores a filter looks at: the one chosen if it is the user's, else every store of the user. */
 const storesInView = (user: SessionUser, f: Partial<LeadFilters>) => {
   const allowed = user.stores.map((s) => s.id)
-  return f.store ? [f.store] : allowed.length ? allowed : [NO_STORE]
+  const inView = f.store ? allowed.filter((id) => id === f.store) : allowed
+  return inView.length ? inView : [NO_STORE]
 }
 
 /** `channelJoined`: the channel is applied by the caller's join (countByChannel), not here. */
 function listConditions(user: SessionUser, f: Partial<LeadFilters>, options: { channelJoined?: boolean } = {}): SQL[] {
-  const allowed = user.stores.map((s) => s.id)
-  const conditions: SQL[] = [inArray(leads.storeId, allowed.length ? allowed : [NO_STORE]), isNull(leads.mergedIntoId)]
-  if (f.store) conditions.push(eq(leads.storeId, f.store))
+  const inView = storesInView(user, f)
+  const conditions: SQL[] = [inArray(leads.storeId, inView), isNull(leads.mergedIntoId)]
   if (f.status) conditions.push(eq(leads.status, f.status))
   if (f.grade) conditions.push(eq(leads.grade, f.grade))
   if (f.consultant) conditions.push(eq(leads.consultantId, f.consultant))
@@ -348,9 +347,8 @@ function listConditions(user: SessionUser, f: Partial<LeadFilters>, options: { c
   if (f.channel && !options.channelJoined) {
     // within the stores in view (a lead's touches are its store's): probed in
     // touchpoints_store_channel_lead_idx, store, channel and lead together
-    const touchStores = storesInView(user, f)
     conditions.push(
-      sql`exists (select 1 from ${touchpoints} where ${touchpoints.leadId} = ${OUTER_LEAD_ID} and ${inArray(touchpoints.storeId, touchStores)} and ${touchpoints.channel} = ${f.channel})`,
+      sql`exists (select 1 from ${touchpoints} where ${touchpoints.leadId} = ${OUTER_LEAD_ID} and ${inArray(touchpoints.storeId, inView)} and ${touchpoints.channel} = ${f.channel})`,
     )
   }
   if (f.campaign) {
@@ -386,7 +384,7 @@ export const LEADS_MAX_PAGE = LEADS_PAGED_MAX / LEADS_PAGE_SIZE
  * the cap. As one semi-join the planner hashed every touch of the channel first (1.7M for
  * autohome at full scale: 0.95 s); this way the cap bounds the work (47 ms).
  */
-async function countByChannel(db: Awaited<ReturnType<typeof getDb>>, user: SessionUser, f: LeadFilters, needsStore: boolean): Promise<number> {
+async function countByChannel(db: Db, user: SessionUser, f: LeadFilters, needsStore: boolean): Promise<number> {
   const inView = sql.join(
     storesInView(user, f).map((id) => sql`${id}::uuid`),
     sql`, `,

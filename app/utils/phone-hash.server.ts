@@ -75,7 +75,14 @@ export class PhoneHashKeyMismatchError extends Error {
  */
 export async function checkPhoneHashKey(db: Db): Promise<void> {
   const fingerprint = phoneHashKeyFingerprint()
-  await db.insert(keyFingerprints).values({ name: 'phone_hash', fingerprint }).onConflictDoNothing()
-  const [row] = rowsOf<{ fingerprint: string }>(await db.execute(sql`select ${keyFingerprints.fingerprint} as fingerprint from ${keyFingerprints} where ${keyFingerprints.name} = 'phone_hash'`))
+  // the first server keeps its key's fingerprint; any later one reads it (one statement: the
+  // insert's row, or the row that was there, whichever the database holds)
+  const [row] = rowsOf<{ fingerprint: string }>(
+    await db.execute(sql`
+      with kept as (insert into ${keyFingerprints} (name, fingerprint) values ('phone_hash', ${fingerprint}) on conflict do nothing returning fingerprint)
+      select fingerprint from kept
+      union all select ${keyFingerprints.fingerprint} from ${keyFingerprints} where ${keyFingerprints.name} = 'phone_hash'
+      limit 1`),
+  )
   if (row?.fingerprint !== fingerprint) throw new PhoneHashKeyMismatchError()
 }
