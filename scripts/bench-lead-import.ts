@@ -117,7 +117,8 @@ export async function benchLeadImportUnderLoad(input: { file: string; rows: numb
     }
 
     // the import begins once the server has settled (its start-up sync, its first requests)
-    server = await spawnServer({ dataDir, env: { ...serverEnv, JOB_START_DELAY_S: '5' } })
+    // BENCH_PROFILE_DIR: the server's CPU profile is written there when it stops (as for the collect part)
+    server = await spawnServer({ dataDir, nodeFlags: process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [], env: { ...serverEnv, JOB_START_DELAY_S: '5' } })
     rss = sampleRss(server.child.pid)
     const running = server
     const started = () => logLines(running).find((l) => l.msg === 'lead import started')
