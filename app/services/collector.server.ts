@@ -3,6 +3,7 @@ import { executePrepared, getDb, type Db } from '../../db/client'
 import type { Channel } from '../../db/schema/enums'
 import { getEnv } from '../utils/env.server'
 import { describeError, log } from '../utils/logger.server'
+import { TOUCH_SUMMARY_SET, touchSummaryOf } from './touch-summary.server'
 
 /**
  * The batching writer behind POST /api/collect (SPEC §3, docs/decisions/007): events of
@@ -302,18 +303,13 @@ export async function writeEvents(db: Db, events: CollectedEvent[]): Promise<Set
       RETURNING id, lead_id, "at", channel, campaign_id
     ),
     -- a known lead came back: its first and last touch, of what it had and what came now
-    lead_touch AS (
+    summary AS (${touchSummaryOf(sql`
       SELECT t.id, t.lead_id, t."at", t.channel, t.campaign_id FROM touchpoints t WHERE t.lead_id IN (SELECT lead_id FROM touched)
       UNION ALL
-      SELECT id, lead_id, "at", channel, campaign_id FROM touched WHERE lead_id IS NOT NULL
-    ),
-    summary AS (
-      SELECT DISTINCT ON (lead_id) lead_id, "at" AS first_at, channel, campaign_id, max("at") OVER (PARTITION BY lead_id) AS last_at
-      FROM lead_touch ORDER BY lead_id, "at", id
+      SELECT id, lead_id, "at", channel, campaign_id FROM touched WHERE lead_id IS NOT NULL`)}
     ),
     refreshed AS (
-      UPDATE leads l SET first_touch_at = u.first_at, first_channel = u.channel, first_campaign_id = u.campaign_id,
-                         last_touch_at = u.last_at, version = l.version + 1, updated_at = now()
+      UPDATE leads l SET ${TOUCH_SUMMARY_SET}
       FROM summary u WHERE l.id = u.lead_id
       RETURNING l.id
     )

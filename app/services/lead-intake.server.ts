@@ -5,6 +5,7 @@ import type { Channel, TouchpointKind } from '../../db/schema/enums'
 import { reopensOnArrival } from '../utils/lead-lifecycle'
 import { parsePhone } from '../utils/phone'
 import { hashPhone } from '../utils/phone-hash.server'
+import { TOUCH_SUMMARY_SET, touchSummaryOf } from './touch-summary.server'
 
 /**
  * Every way a lead arrives — web form, front desk, manual entry, platform import — ends
@@ -90,26 +91,11 @@ async function findByMask(db: DbOrTx, storeId: string, masked: string, name: str
 
 /** Keeps the lead's first and last touch (time, channel, campaign) in step with its touchpoints. */
 export async function refreshTouchSummary(db: DbOrTx, leadId: string) {
-  const [first] = await db
-    .select({ at: touchpoints.at, channel: touchpoints.channel, campaignId: touchpoints.campaignId })
-    .from(touchpoints)
-    .where(eq(touchpoints.leadId, leadId))
-    .orderBy(asc(touchpoints.at), asc(touchpoints.id))
-    .limit(1)
-  const [last] = await db
-    .select({ at: sql<Date>`max(${touchpoints.at})` })
-    .from(touchpoints)
-    .where(eq(touchpoints.leadId, leadId))
-  await db
-    .update(leads)
-    .set({
-      firstTouchAt: first?.at ?? null,
-      firstChannel: first?.channel ?? null,
-      firstCampaignId: first?.campaignId ?? null,
-      lastTouchAt: last?.at ? new Date(last.at) : null,
-      ...leadChanged(),
-    })
-    .where(eq(leads.id, leadId))
+  await db.execute(sql`
+    UPDATE leads l SET ${TOUCH_SUMMARY_SET}
+    FROM (SELECT ${leadId}::uuid AS id) k
+    LEFT JOIN LATERAL (${touchSummaryOf(sql`SELECT t.id, t.lead_id, t."at", t.channel, t.campaign_id FROM touchpoints t WHERE t.lead_id = k.id`)}) u ON true
+    WHERE l.id = k.id`)
 }
 
 export async function recordArrival(db: DbOrTx, arrival: Arrival): Promise<ArrivalResult> {
