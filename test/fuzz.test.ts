@@ -196,9 +196,12 @@ describe('imports with random and malformed files', () => {
   it('a DMS sales export: imported with bad rows rejected one by one, or refused whole with a reason — never a crash, no sales from a refusal', async () => {
     const csv = fs.readFileSync(path.join(FIXTURES, 'sales', 'dms-sales-gbk.csv'))
     const book = fs.readFileSync(path.join(FIXTURES, 'sales', 'dms-sales.xlsx'))
+    // an old Excel workbook and a web page under an .xls name, read whole by another reader
+    const xls = fs.readFileSync(path.join(FIXTURES, 'sales', 'dms-sales.xls'))
+    const web = fs.readFileSync(path.join(FIXTURES, 'sales', 'dms-sales-web.xls'))
     let refused = 0
     await fc.assert(
-      fc.asyncProperty(fc.oneof(importFile(csv), importFile(book)), async (bytes) => {
+      fc.asyncProperty(fc.oneof(importFile(csv), importFile(book), importFile(xls), importFile(web)), async (bytes) => {
         const kept = await keepImportFile(bytes, salesFileExt(bytes))
         try {
           const result = await runSalesImport({ storeId, fileHash: kept.hash, ext: salesFileExt(bytes), fileName: 'dms.csv', mapping: null, createdById: null })
@@ -210,7 +213,7 @@ describe('imports with random and malformed files', () => {
           refused++
         }
       }),
-      { seed: SEED, numRuns: 12 * RUNS, timeout: 30_000 },
+      { seed: SEED, numRuns: 16 * RUNS, timeout: 30_000 },
     )
     expect(refused).toBeGreaterThan(0)
     // a refused import left no file of sales behind

@@ -170,6 +170,20 @@ describe('importing lead-platform exports', () => {
     ])
   })
 
+  it('imports a platform export that is a web page under an .xls name', async () => {
+    const store = (await createStore(groupId)).id
+    const result = await run(store, 'autohome-leads-web.xls')
+    expect(result).toMatchObject({ reused: false, platform: 'autohome', counts: { total: 3, imported: 3, failed: 0 } })
+    const db = await getDb()
+    const [record] = await db.select().from(imports).where(eq(imports.id, result.importId))
+    expect(record).toMatchObject({ status: 'done', encoding: 'utf-8', rowsImported: 3 })
+    const byName = Object.fromEntries((await leadsOf(store)).map((l) => [l.name, l]))
+    expect(byName['张先生']).toMatchObject({ phone: null, phoneMasked: '138****1234', modelOfInterest: '朗逸' })
+    expect(byName['李女士']).toMatchObject({ phone: '13400005678', city: '杭州' })
+    // the markup in a cell is the customer's text, kept as text
+    expect(byName['王先生']).toMatchObject({ phone: '13900001111', city: '宁波' })
+  })
+
   it('the same file twice changes nothing and answers with the earlier import', async () => {
     const store = (await createStore(groupId)).id
     const first = await run(store, 'autohome-leads-gbk.csv')

@@ -163,6 +163,22 @@ describe('the sales import', () => {
     expect(fromParquet.map((s) => s.transaction_price_fen)).toEqual(expect.arrayContaining([10_680_000n, 14_880_000n]))
   })
 
+  it('imports an old Excel .xls and a web page saved as .xls (GB2312) as it imports the .xlsx of the same rows', async () => {
+    for (const name of ['dms-sales.xls', 'dms-sales-web.xls']) {
+      const store = (await createStore((await createGroup()).id)).id
+      const result = await importFixture(store, name)
+      expect(result, name).toMatchObject({ reused: false, imported: 5, rejected: 0, skipped: { title: 1, blank: 0, total: 1 } })
+      await sync()
+      const sales = await currentSales(store)
+      expect(sales.map((s) => s.sale_key).sort(), name).toEqual(['order:SO2026100005', 'vin:LFV2A21K0G3012345', 'vin:LFV2A21K2G3012346', 'vin:LSVAL6BR0N2054322', 'vin:LSVAL6BR9N2054321'])
+      const first = sales.find((s) => s.vin === 'LFV2A21K0G3012345')!
+      expect(first, name).toMatchObject({ row_number: 3, list_price_fen: 12_090_000n, transaction_price_fen: 10_680_000n, gross_profit_fen: 350_000n, name_key: '张伟', phone_masked: '138****1234', phone_hash: hashPhone('13812341234'), payment_method: 'full', trade_in: false })
+      expect(first.invoice_date, name).toEqual(new Date('2026-10-03T00:00:00Z'))
+      expect(sales.find((s) => s.vin === 'LFV2A21K2G3012346'), name).toMatchObject({ transaction_price_fen: 14_880_000n, gross_profit_fen: -120_000n, payment_method: 'loan', trade_in: true })
+      expect(sales.find((s) => s.sale_key === 'order:SO2026100005'), name).toMatchObject({ transaction_price_fen: 16_880_000n, payment_method: 'lease' })
+    }
+  })
+
   it('rejects each bad row with its row number, column and reason, and keeps its warnings', async () => {
     const store = (await createStore((await createGroup()).id)).id
     const result = await importFixture(store, 'dms-sales-bad-rows.csv')

@@ -41,6 +41,7 @@ export type TableErrorCode =
   | 'tooManyRows'
   | 'unsupportedType'
   | 'oldExcel'
+  | 'workbookTooLarge'
   | 'binary'
   | 'undecodable'
   | 'malformed'

@@ -253,6 +253,79 @@ describe('streamTable: xlsx', () => {
   })
 })
 
+describe('streamTable: old Excel (.xls) and web-page tables under an .xls name', () => {
+  const SALES_FIXTURES = path.resolve('test/fixtures/sales')
+  const HEADERS = ['序号', '车架号', '订单号', '开票日期', '车系', '车型', '颜色', '指导价(万元)', '成交价（元）', '单车毛利', '客户姓名', '手机', '销售顾问', '付款方式', '置换', '客户来源']
+
+  it('reads a BIFF8 workbook written by another program: the first visible sheet, merged title, typed cells, date formats, totals row', async () => {
+    const { head, rows, summary } = await readAll(path.join(SALES_FIXTURES, 'dms-sales.xls'))
+    // the hidden helper sheet before it is passed over
+    expect(head).toMatchObject({ format: 'xls', encoding: null, sheetName: '销售明细', headerRowNumber: 2, headerRecognised: true, headers: HEADERS })
+    expect(rows.map((r) => r.rowNumber)).toEqual([3, 4, 5, 6, 7])
+    const [first, second, third, , fifth] = rows
+    expect(first!.cells).toEqual([1, 'LFV2A21K0G3012345', 'SO2026100001', new Date('2026-10-03T00:00:00Z'), '朗逸', '2026款 1.5L 自动舒适版', '白色', 12.09, 106800, 3500, '张伟', 13812341234, '李娜', '全款', '否', '汽车之家'])
+    // text cells stay text for the importers' own parsing; a date and time keeps its wall clock
+    expect(second!.cells.slice(3, 4).concat(second!.cells.slice(8, 10))).toEqual(['2026/10/5', '¥148,800.00', '(1,200.00)'])
+    expect(third!.cells[3]).toEqual(new Date('2026-10-08T14:30:00Z'))
+    expect(fifth!.cells[1]).toBeNull()
+    expect(summary.skipped.map((s) => [s.rowNumber, s.why])).toEqual([
+      [1, 'title'],
+      [8, 'total'],
+    ])
+  })
+
+  it('reads an HTML table in GB2312 (as web-based DMS export "Excel"), every cell as text', async () => {
+    const { head, rows, summary } = await readAll(path.join(SALES_FIXTURES, 'dms-sales-web.xls'))
+    expect(head).toMatchObject({ format: 'html', encoding: 'gb18030', headerRowNumber: 2, headers: HEADERS })
+    expect(rows).toHaveLength(5)
+    expect(rows[0]!.cells).toEqual(['1', 'LFV2A21K0G3012345', 'SO2026100001', '2026-10-03', '朗逸', '2026款 1.5L 自动舒适版', '白色', '12.09', '106800', '3500', '张伟', '13812341234', '李娜', '全款', '否', '汽车之家'])
+    expect(summary).toMatchObject({ encoding: 'gb18030', skippedCounts: { title: 1, total: 1 } })
+  })
+
+  it('reads a UTF-8 page with <th> headers and escaped text, and Excel 2003 XML', async () => {
+    const page = await readAll(path.resolve('test/fixtures/autohome-leads-web.xls'), { knownHeaders: ['客户姓名', '手机号', '意向车型', '留资时间'] })
+    expect(page.head).toMatchObject({ format: 'html', encoding: 'utf-8', headerRowNumber: 1 })
+    expect(page.rows.map((r) => [r.cells[1], r.cells[2], r.cells[7] ?? null])).toEqual([
+      ['张先生', '138****1234', null],
+      ['李女士', '13400005678', '想了解置换 & 旧车估价'],
+      ['王先生', '13900001111', '<b>加急</b>'],
+    ])
+    const xml = [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<?mso-application progid="Excel.Sheet"?>',
+      '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">',
+      '<Worksheet ss:Name="线索"><Table>',
+      '<Row><Cell><Data ss:Type="String">姓名</Data></Cell><Cell><Data ss:Type="String">手机</Data></Cell></Row>',
+      '<Row><Cell><Data ss:Type="String">王五</Data></Cell><Cell><Data ss:Type="String">13800000000</Data></Cell></Row>',
+      '</Table></Worksheet></Workbook>',
+    ].join('\n')
+    const book = await readAll(file('leads-2003.xls', xml), { knownHeaders: ['姓名', '手机'] })
+    expect(book.head).toMatchObject({ format: 'html', headers: ['姓名', '手机'] })
+    expect(book.rows.map((r) => r.cells)).toEqual([['王五', '13800000000']])
+  })
+
+  it('refuses an Office file that is not a workbook, and one too large to read whole, saying what to do', async () => {
+    const notBook = Buffer.alloc(4096)
+    Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]).copy(notBook)
+    expect((await readError(file('word.doc.xls', notBook))).code).toBe('oldExcel')
+    // damaged: the fixture cut in half
+    const cut = fs.readFileSync(path.join(SALES_FIXTURES, 'dms-sales.xls')).subarray(0, 3000)
+    expect(['oldExcel', 'empty']).toContain((await readError(file('cut.xls', cut))).code)
+    // sparse files: their size is what counts, and nothing is read
+    for (const [name, head, size, limit] of [
+      ['big.xls', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), 7 * 2 ** 20, '6.0 MB'],
+      ['big-web.xls', Buffer.from('<html><table><tr><td>车架号</td></tr>'), 13 * 2 ** 20, '12.0 MB'],
+    ] as const) {
+      const p = file(name, head)
+      fs.truncateSync(p, size)
+      expect(await readError(p)).toMatchObject({ code: 'workbookTooLarge', params: { limit, size: `${(size / 2 ** 20).toFixed(1)} MB` } })
+    }
+    // a CSV is never taken for markup: its first cell may hold a tag-like text only after a character
+    const csv = await readAll(file('lt.csv', '车架号,成交价\nLSVAA4182E2000001,<100000\n'))
+    expect(csv.head.format).toBe('csv')
+  })
+})
+
 describe('streamTable in the production build', () => {
   it('finds and starts its worker when bundled into one file elsewhere, as the Remix build does', async () => {
     const esbuild = await import('esbuild')
@@ -264,7 +337,7 @@ describe('streamTable in the production build', () => {
       platform: 'node',
       format: 'esm',
       outfile: out,
-      external: ['exceljs', 'iconv-lite', 'papaparse'],
+      external: ['exceljs', 'iconv-lite', 'papaparse', '@e965/xlsx'],
       logLevel: 'silent',
     })
     const bundled = (await import(pathToFileURL(out).href)) as typeof import('./stream-table')

@@ -47,7 +47,8 @@ export type StreamTableOptions = {
 }
 
 export type TableHead = {
-  format: 'csv' | 'xlsx'
+  /** an .xls workbook or a web-page table under an .xls name is read whole (stream-worker.mjs, readWorkbook) */
+  format: 'csv' | 'xlsx' | 'xls' | 'html'
   /** as far as known when the header was read: a file whose first non-ASCII byte comes later reads as utf-8 so far (the summary has the final word) */
   encoding: TableEncoding | null
   delimiter: string | null

@@ -14,8 +14,13 @@ import { CsrfInput } from './csrf-input'
  */
 
 /** What the preview read of an uploaded file, as each kind's preview carries it. */
+/** The format the preview names: how the reader found the file, else its kept kind (Parquet). */
+export const shownFormat = (p: { ext: string; format?: string | null }) => (p.ext === 'parquet' || !p.format ? p.ext : p.format)
+
 export type PreviewedFile = {
   fileName: string
+  /** how the file was read: csv, xlsx, xls or html (a web-page table under an .xls name) */
+  format?: string | null
   byteSize: number
   encoding: string | null
   delimiter: string | null

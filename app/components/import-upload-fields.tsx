@@ -41,7 +41,7 @@ export function ImportFileField(props: { label: string; hint: string; accept: st
 }
 
 /** The files a sheet import takes: CSV (or text) and Excel. */
-export const SHEET_ACCEPT = '.csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+export const SHEET_ACCEPT = '.csv,.txt,.xlsx,.xls,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel'
 
 /**
  * The upload step of the sales, market-data and competitor-observation imports: the form's

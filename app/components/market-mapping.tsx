@@ -2,7 +2,8 @@ import { headerLabel, MARKET_FIELDS, MARKET_MEASURES, type MarketField } from '.
 import type { FormError, MarketPreview } from '../services/market-import-form.server'
 import type { Serialized } from '../utils/serialized'
 import { useI18n } from '../utils/use-root'
-import { ColumnMappingCard, ImportMappingForm, MappingCheck, PreviewFileCard, PreviewSampleCard, useColumnFields } from './import-mapping'
+import { ColumnMappingCard, ImportMappingForm, MappingCheck, PreviewFileCard, PreviewSampleCard, shownFormat, useColumnFields } from './import-mapping'
+import type { MessageKey } from '../i18n'
 
 const isField = (s: unknown): s is MarketField => typeof s === 'string' && (MARKET_FIELDS as readonly string[]).includes(s)
 
@@ -45,7 +46,7 @@ export function MarketMappingForm(props: {
         earlier={p.earlier ? t('market.preview.earlier', { when: moment(p.earlier.createdAt, store?.timeZone) }) : null}
         file={p}
         storeName={store?.name}
-        format={t(`market.format.${p.ext}`)}
+        format={t(`market.format.${shownFormat(p)}` as MessageKey)}
       />
 
       <fieldset className="card">

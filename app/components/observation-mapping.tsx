@@ -39,7 +39,7 @@ export function ObservationMappingForm(props: { preview: Serialized<ObservationP
         }
         file={p}
         storeName={store?.name}
-        format={t(p.ext === 'xlsx' ? 'imports.encoding.xlsx' : 'competitors.import.csv')}
+        format={t(p.format === 'xls' ? 'imports.format.xls' : p.format === 'html' ? 'imports.format.html' : p.ext === 'xlsx' ? 'imports.encoding.xlsx' : 'competitors.import.csv')}
         dataRows={p.dataRows}
       />
 

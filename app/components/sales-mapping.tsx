@@ -2,7 +2,8 @@ import { ID_FIELDS, MONEY_FIELDS, REQUIRED_DATE_FIELDS, SALE_FIELDS, type SaleFi
 import type { FormError, SalesPreview } from '../services/sales-import-form.server'
 import type { Serialized } from '../utils/serialized'
 import { useI18n } from '../utils/use-root'
-import { ColumnMappingCard, ImportMappingForm, MappingCheck, PreviewFileCard, PreviewSampleCard, useColumnFields } from './import-mapping'
+import { ColumnMappingCard, ImportMappingForm, MappingCheck, PreviewFileCard, PreviewSampleCard, shownFormat, useColumnFields } from './import-mapping'
+import type { MessageKey } from '../i18n'
 
 const isMoney = (field: string | null) => !!field && (MONEY_FIELDS as readonly string[]).includes(field)
 
@@ -43,7 +44,7 @@ export function SalesMappingForm(props: {
         earlier={p.earlier ? t('sales.preview.earlier', { when: moment(p.earlier.createdAt, store?.timeZone) }) : null}
         file={p}
         storeName={store?.name}
-        format={t(`sales.format.${p.ext}`)}
+        format={t(`sales.format.${shownFormat(p)}` as MessageKey)}
       />
       <ColumnMappingCard
         title={t('sales.preview.mapping')}

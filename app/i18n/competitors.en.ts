@@ -162,7 +162,7 @@ export const competitorsEn = {
   'competitors.import.kind': 'Competitor observations',
   'competitors.import.intro': 'Step 1 of 2: choose a sheet of what competitors offer — one row per car seen, with brand, model, prices or promotion, and the day it was seen. You will see how it is read before anything is imported.',
   'competitors.import.file': 'Sheet',
-  'competitors.import.fileHint': 'CSV (UTF-8, GBK/GB18030 or UTF-16) or Excel .xlsx, up to {limit} and {rows} rows. Amounts in yuan, in 万 (12.98万) or in fen.',
+  'competitors.import.fileHint': 'CSV (UTF-8, GBK/GB18030 or UTF-16) or Excel (.xlsx, .xls, or a web page saved as .xls), up to {limit} and {rows} rows. Amounts in yuan, in 万 (12.98万) or in fen.',
   'competitors.import.uploading': 'Uploading and reading…',
   'competitors.import.noStore': 'You do not record observations for any store, so there is nowhere to import into.',
   'competitors.import.open': 'Observation imports running or failed lately',

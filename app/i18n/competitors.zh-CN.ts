@@ -163,7 +163,7 @@ export const competitorsZhCN: Record<keyof typeof competitorsEn, string> = {
   'competitors.import.kind': '竞品信息',
   'competitors.import.intro': '第 1 步（共 2 步）：选择竞品信息表——每看到一款车一行，含品牌、车型、价格或促销，以及看到的日期。导入前会先显示读取结果。',
   'competitors.import.file': '表格文件',
-  'competitors.import.fileHint': 'CSV（UTF-8、GBK/GB18030 或 UTF-16）或 Excel .xlsx，最大 {limit}、{rows} 行。金额可用元、万（12.98万）或分。',
+  'competitors.import.fileHint': 'CSV（UTF-8、GBK/GB18030 或 UTF-16）或 Excel（.xlsx、.xls，或另存为 .xls 的网页表格），最大 {limit}、{rows} 行。金额可用元、万（12.98万）或分。',
   'competitors.import.uploading': '正在上传并读取…',
   'competitors.import.noStore': '您没有可记录竞品信息的门店，无法导入。',
   'competitors.import.open': '进行中或最近失败的竞品信息导入',

@@ -16,13 +16,15 @@ export const marketEn = {
   'market.import.intro': 'Step 1 of 2: choose the store and the market-data file. You will check how its columns are read, and what it counts, before anything is imported.',
   'market.import.file': 'Market-data file',
   'market.import.fileHint':
-    'Excel .xlsx or CSV (UTF-8, GBK/GB18030 or UTF-16), up to {limit}: a row per brand, model, city and month — or a column per month, headed like 2026-01 or 2026年1月. Title, totals and blank rows are left out by themselves.',
+    'Excel (.xlsx, .xls, or a web page saved as .xls) or CSV (UTF-8, GBK/GB18030 or UTF-16), up to {limit}: a row per brand, model, city and month — or a column per month, headed like 2026-01 or 2026年1月. Title, totals and blank rows are left out by themselves.',
   'market.import.uploading': 'Uploading…',
   'market.import.noStore': 'You import into none of the stores you belong to. Ask an administrator.',
   'market.import.error.noStore': 'Choose the store the market data is for.',
 
   'market.format.csv': 'CSV',
   'market.format.xlsx': 'Excel (.xlsx)',
+  'market.format.xls': 'Excel 97–2003 (.xls)',
+  'market.format.html': 'Web-page table (.xls)',
 
   'market.preview.title': 'Step 2 of 2: check the columns and start',
   'market.preview.earlier': 'This file was already imported into this store on {when}. Starting again with the same columns and measure changes nothing.',

@@ -16,13 +16,15 @@ export const marketZhCN: Record<keyof typeof marketEn, string> = {
   'market.import.intro': '第 1 步（共 2 步）：选择门店和市场数据文件。导入前会先让您确认各列的识别结果，以及文件统计的是什么。',
   'market.import.file': '市场数据文件',
   'market.import.fileHint':
-    'Excel .xlsx 或 CSV（UTF-8、GBK/GB18030 或 UTF-16），不超过 {limit}：每行一个品牌、车型、城市和月份；也可以每个月一列，列名写成 2026-01 或 2026年1月。标题行、合计行和空行会自动跳过。',
+    'Excel（.xlsx、.xls，或另存为 .xls 的网页表格）或 CSV（UTF-8、GBK/GB18030 或 UTF-16），不超过 {limit}：每行一个品牌、车型、城市和月份；也可以每个月一列，列名写成 2026-01 或 2026年1月。标题行、合计行和空行会自动跳过。',
   'market.import.uploading': '正在上传…',
   'market.import.noStore': '您所在的门店中没有可以导入数据的门店。请联系管理员。',
   'market.import.error.noStore': '请选择这份市场数据所属的门店。',
 
   'market.format.csv': 'CSV',
   'market.format.xlsx': 'Excel（.xlsx）',
+  'market.format.xls': 'Excel 97–2003（.xls）',
+  'market.format.html': '网页格式表格（.xls）',
 
   'market.preview.title': '第 2 步（共 2 步）：确认各列并开始导入',
   'market.preview.earlier': '该文件已于 {when} 导入本店。按相同的列和统计口径再次导入不会有任何变化。',

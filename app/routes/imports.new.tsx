@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { formatBytes } from '../../analytics/ingest/sizes'
 import { CsrfInput } from '../components/csrf-input'
-import { ImportFileField, ImportStoreField } from '../components/import-upload-fields'
+import { ImportFileField, ImportStoreField, SHEET_ACCEPT } from '../components/import-upload-fields'
 import type { MessageKey } from '../i18n'
 import { handleImportAction, type FormError, type ImportActionData } from '../services/lead-import-form.server'
 import { LEAD_FIELDS, LEAD_IMPORT_MAX_BYTES, PLATFORM_CHOICES, type LeadField } from '../schemas/lead-import'
@@ -87,7 +87,7 @@ function Upload(props: { stores: Array<{ id: string; name: string }>; limit: str
       <ImportFileField
         label={t('imports.upload.file')}
         hint={t('imports.upload.fileHint', { limit: props.limit })}
-        accept=".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        accept={SHEET_ACCEPT}
       />
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={busy}>
@@ -143,9 +143,9 @@ function Preview(props: {
         <dt>{t('imports.upload.store')}</dt>
         <dd>{store?.name ?? '—'}</dd>
         <dt>{t('imports.preview.format')}</dt>
-        <dd>{t(`imports.format.${p.ext}`)}</dd>
+        <dd>{t(`imports.format.${p.format ?? p.ext}` as MessageKey)}</dd>
         <dt>{t('imports.preview.encoding')}</dt>
-        <dd>{t(`imports.encoding.${p.encoding ?? 'xlsx'}`)}</dd>
+        <dd>{t(`imports.encoding.${p.encoding ?? (p.format === 'xls' ? 'xls' : 'xlsx')}` as MessageKey)}</dd>
         {p.delimiter ? (
           <>
             <dt>{t('imports.preview.delimiter')}</dt>

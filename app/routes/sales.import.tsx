@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { formatBytes } from '../../analytics/ingest/sizes'
-import { ImportUploadForm, ImportUploadPage } from '../components/import-upload-fields'
+import { ImportUploadForm, ImportUploadPage, SHEET_ACCEPT } from '../components/import-upload-fields'
 import { SalesImportJobs } from '../components/sales-import-jobs'
 import { SalesMappingForm } from '../components/sales-mapping'
 import { SALES_IMPORT_MAX_BYTES } from '../schemas/sales'
@@ -52,7 +52,7 @@ export default function SalesImport() {
         intro={t('sales.import.intro')}
         fileLabel={t('sales.import.file')}
         fileHint={t('sales.import.fileHint', { limit: d.limit })}
-        accept=".csv,.txt,.xlsx,.parquet,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        accept={`${SHEET_ACCEPT},.parquet`}
         uploading={t('sales.import.uploading')}
       />
       <SalesImportJobs jobs={d.open} />

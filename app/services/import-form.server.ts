@@ -43,6 +43,8 @@ export type ImportPreview<Ext extends string, Column> = {
   fileName: string
   byteSize: number
   ext: Ext
+  /** how the reader found the file (absent for Parquet, which DuckDB reads) */
+  format?: TableHead['format']
   encoding: TableEncoding | null
   delimiter: string | null
   sheetName: string | null
@@ -61,7 +63,8 @@ export type ImportPreview<Ext extends string, Column> = {
 export function tableFacts(head: TableHead, summary: TableSummary) {
   const counts = summary.skippedCounts
   return {
-    encoding: head.format === 'xlsx' ? null : (summary.encoding ?? head.encoding),
+    format: head.format,
+    encoding: head.format === 'xlsx' || head.format === 'xls' ? null : (summary.encoding ?? head.encoding),
     delimiter: head.delimiter,
     sheetName: head.sheetName,
     headerRowNumber: head.headerRowNumber,
@@ -102,6 +105,7 @@ export const TABLE_READER_ERRORS = {
   tooManyRows: 'imports.error.tooManyRows',
   unsupportedType: 'imports.error.unsupportedType',
   oldExcel: 'imports.error.oldExcel',
+  workbookTooLarge: 'imports.error.workbookTooLarge',
   binary: 'imports.error.binary',
   undecodable: 'imports.error.undecodable',
 } as const satisfies Partial<Record<TableStreamError['code'], MessageKey>>

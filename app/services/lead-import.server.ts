@@ -145,6 +145,7 @@ const TABLE_ERROR_KEYS: Record<TableStreamError['code'], MessageKey> = {
   tooManyRows: 'imports.error.tooManyRows',
   unsupportedType: 'imports.error.unsupportedType',
   oldExcel: 'imports.error.oldExcel',
+  workbookTooLarge: 'imports.error.workbookTooLarge',
   binary: 'imports.error.binary',
   undecodable: 'imports.error.undecodable',
   malformed: 'imports.error.malformed',

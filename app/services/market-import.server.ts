@@ -153,7 +153,7 @@ function tableErrorKey(error: TableStreamError): MessageKey {
   if (error.code === 'noHeader') return 'market.error.noHeader'
   if (error.code === 'noSheet') return 'sales.error.noSheet'
   if (error.code === 'outOfMemory') return 'sales.error.outOfMemory'
-  const known = ['empty', 'tooLarge', 'tooManyRows', 'unsupportedType', 'oldExcel', 'binary', 'undecodable', 'malformed']
+  const known = ['empty', 'tooLarge', 'tooManyRows', 'unsupportedType', 'oldExcel', 'workbookTooLarge', 'binary', 'undecodable', 'malformed']
   return (known.includes(error.code) ? `imports.error.${error.code}` : 'imports.error.malformed') as MessageKey
 }
 
@@ -211,6 +211,7 @@ export async function runMarketImport(input: MarketImportInput, hooks: MarketImp
     let validator: ReturnType<typeof createMarketValidator> | null = null
     let reused: typeof imports.$inferSelect | null = null
     let encoding: string | null = null
+    let format = 'xlsx'
     const counts = { rows: 0, imported: 0, rejected: 0, figures: 0, skipped: { title: 0, blank: 0, total: 0 } }
     const months = new Set<string>()
     const outcomes: Outcome[] = []
@@ -239,6 +240,7 @@ export async function runMarketImport(input: MarketImportInput, hooks: MarketImp
       })
       for await (const event of stream) {
         if (event.type === 'head') {
+          format = event.head.format
           headers = event.head.headers
           columns = input.mapping ?? (await offeredMarketMapping(input.storeId, headers)).columns
           const { layout, problems } = checkMarketMapping(columns, headers)
@@ -270,7 +272,8 @@ export async function runMarketImport(input: MarketImportInput, hooks: MarketImp
           await hooks.afterBatch?.(batches)
           hooks.progress?.({ phase: 'reading', done: event.bytesRead, total: event.totalBytes, unit: 'bytes' })
         } else {
-          encoding = event.summary.encoding ?? 'xlsx'
+          // a workbook has no encoding: its kind (xlsx, xls) is recorded instead
+          encoding = event.summary.encoding ?? format
           // the rows the reader skipped itself (title, blank, totals); beyond the first 1,000 it keeps only counts
           const listed = { title: 0, blank: 0, total: 0 }
           for (const s of event.summary.skipped) {

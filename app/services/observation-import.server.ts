@@ -89,6 +89,7 @@ const SHEET_ERRORS: Record<TableStreamError['code'], MessageKey> = {
   tooManyRows: 'imports.error.tooManyRows',
   unsupportedType: 'imports.error.unsupportedType',
   oldExcel: 'imports.error.oldExcel',
+  workbookTooLarge: 'imports.error.workbookTooLarge',
   binary: 'imports.error.binary',
   undecodable: 'imports.error.undecodable',
   malformed: 'imports.error.malformed',

@@ -94,7 +94,7 @@ function tomorrowIn(timeZone: string) {
 }
 
 function tableErrorKey(error: TableStreamError): MessageKey {
-  const known = ['empty', 'tooLarge', 'tooManyRows', 'unsupportedType', 'oldExcel', 'binary', 'undecodable', 'malformed', 'noHeader']
+  const known = ['empty', 'tooLarge', 'tooManyRows', 'unsupportedType', 'oldExcel', 'workbookTooLarge', 'binary', 'undecodable', 'malformed', 'noHeader', 'noSheet', 'outOfMemory']
   // a sales file's missing header names the sales columns, not the lead platforms'
   if (error.code === 'noHeader') return 'sales.error.noHeader'
   return (known.includes(error.code) ? `imports.error.${error.code}` : 'imports.error.malformed') as MessageKey
@@ -164,6 +164,7 @@ export async function runSalesImport(input: SalesImportInput, hooks: SalesImport
       const firstRejected: SalesImportResult['firstRejected'] = []
       let batches = 0
       let encoding: string | null = null
+      let format = 'xlsx'
 
       /** the CSV reader, told the phone column once the mapping is known (its thread hashes the phones) */
       let reader: ReturnType<typeof streamSalesTable> | null = null
@@ -243,6 +244,7 @@ export async function runSalesImport(input: SalesImportInput, hooks: SalesImport
           }))
           for await (const event of stream) {
             if (event.type === 'head') {
+              format = event.head.format
               reused = await onHead(event.head.headers)
               if (reused) break
               hooks.progress?.({ phase: 'reading', done: 0, total: event.head.totalBytes, unit: 'bytes' })
@@ -253,7 +255,8 @@ export async function runSalesImport(input: SalesImportInput, hooks: SalesImport
               await onRows(event.rows)
               hooks.progress?.({ phase: 'reading', done: event.bytesRead, total: event.totalBytes, unit: 'bytes' })
             } else {
-              encoding = event.summary.encoding ?? 'xlsx'
+              // a workbook has no encoding: its kind (xlsx, xls) is recorded instead
+              encoding = event.summary.encoding ?? format
               // the rows the reader skipped itself (title, blank, totals), counted and kept as outcomes
               let outcomes = ''
               for (const s of event.summary.skipped) outcomes += skippedLine(s, counts)
