@@ -304,6 +304,14 @@ describe('streamTable: old Excel (.xls) and web-page tables under an .xls name',
     expect(book.rows.map((r) => r.cells)).toEqual([['王五', '13800000000']])
   })
 
+  it('reads an .xlsx whose cells carry no references (the streaming reader refuses it) whole instead, to the same rows', async () => {
+    const streamed = await readAll(path.join(SALES_FIXTURES, 'dms-sales.xlsx'))
+    const whole = await readAll(path.join(SALES_FIXTURES, 'dms-sales-no-refs.xlsx'))
+    expect(whole.head).toEqual({ ...streamed.head, totalBytes: whole.head.totalBytes })
+    expect(whole.rows).toEqual(streamed.rows)
+    expect(whole.summary.skipped).toEqual(streamed.summary.skipped)
+  })
+
   it('refuses an Office file that is not a workbook, and one too large to read whole, saying what to do', async () => {
     const notBook = Buffer.alloc(4096)
     Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]).copy(notBook)

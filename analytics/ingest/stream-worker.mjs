@@ -141,6 +141,9 @@ const rowText = (row) => row.cells.map(cellText).filter((s) => s).join(' ').slic
  * two filled cells, or the row the caller names); title, blank and totals rows are skipped
  * and reported; blank rows after the last data row are the end of the sheet, not reported.
  */
+/** the header went to the main thread: from here on a file can no longer be read again another way */
+let headPosted = false
+
 class Shaper {
   /** @param {{ format: 'csv' | 'xlsx' | 'xls' | 'html', encoding: string | null, finalEncoding?: () => string | null, delimiter: string | null, sheetName: string | null, totalBytes: number, bytesRead: () => number }} meta */
   constructor(meta) {
@@ -222,6 +225,7 @@ class Shaper {
   async takeHeader(index, recognised) {
     const header = /** @type {Row} */ (this.top[index])
     this.header = header
+    headPosted = true
     this.recognised = recognised
     for (const row of this.top.slice(0, index)) this.skip(row.rowNumber, isBlank(row) ? 'blank' : 'title', rowText(row))
     const rest = this.top.slice(index + 1)
@@ -428,7 +432,7 @@ async function main() {
  * (11.6 MB) are read in 2 s within the 192 MB default; 30,000 rows of .xls (8.6 MB) are not.
  * A larger file is refused with the advice to save it as .xlsx or CSV, which are streamed.
  */
-const MAX_WORKBOOK_BYTES = { xls: 6 * 1024 * 1024, html: 12 * 1024 * 1024 }
+const MAX_WORKBOOK_BYTES = { xls: 6 * 1024 * 1024, html: 12 * 1024 * 1024, xlsx: 2 * 1024 * 1024 }
 
 /**
  * Markup rather than CSV: the first non-blank character is '<' and the first 64 KB hold an HTML
@@ -473,9 +477,10 @@ function decodeMarkup(bytes) {
  * one asked for) handed to the Shaper row by row as an .xlsx's are. .xls cells keep their
  * types (a number with a date format is a date, as in .xlsx); a web page's cells stay text,
  * as a CSV's do, for the importers' own parsing of amounts and dates.
- * @param {'xls' | 'html'} kind @param {number} totalBytes
+ * An .xlsx comes here only when the streaming reader refused it (`refusedBy`, its reason).
+ * @param {'xls' | 'html' | 'xlsx'} kind @param {number} totalBytes @param {string | null} [refusedBy]
  */
-async function readWorkbook(kind, totalBytes) {
+async function readWorkbook(kind, totalBytes, refusedBy = null) {
   const limit = MAX_WORKBOOK_BYTES[kind]
   if (totalBytes > limit) {
     throw new ReadError('workbookTooLarge', `An old Excel (.xls) or web-page file is read whole and may be at most ${formatBytes(limit)} (this one is ${formatBytes(totalBytes)}). Save it as .xlsx or CSV.`, {
@@ -494,7 +499,7 @@ async function readWorkbook(kind, totalBytes) {
   const quiet = { error: console.error, warn: console.warn, log: console.log }
   console.error = console.warn = console.log = () => {}
   try {
-    if (kind === 'xls') {
+    if (kind !== 'html') {
       book = XLSX.read(bytes, { type: 'buffer', dense: true, cellNF: true, cellDates: false, cellHTML: false, cellText: false, cellStyles: false, bookVBA: false })
     } else {
       const decoded = decodeMarkup(bytes)
@@ -503,6 +508,7 @@ async function readWorkbook(kind, totalBytes) {
     }
   } catch (error) {
     const detail = String(/** @type {Error} */ (error)?.message ?? error)
+    if (kind === 'xlsx') throw new ReadError('malformed', `The workbook could not be read: ${refusedBy ?? detail}`, { detail: refusedBy ?? detail })
     if (kind === 'xls') {
       throw new ReadError('oldExcel', 'This Excel file could not be read: it is password-protected, damaged, or not a workbook. Save it as .xlsx without a password, or as CSV, and upload that.', { detail })
     }
@@ -519,7 +525,7 @@ async function readWorkbook(kind, totalBytes) {
     if (wanted ? name !== wanted : (sheets[i]?.Hidden ?? 0) !== 0) continue
     /** @type {any[][]} */
     const data = book.Sheets[name]?.['!data'] ?? []
-    const shaper = new Shaper({ format: kind, encoding, delimiter: null, sheetName: kind === 'xls' ? name : null, totalBytes, bytesRead: () => totalBytes })
+    const shaper = new Shaper({ format: kind, encoding, delimiter: null, sheetName: kind === 'html' ? null : name, totalBytes, bytesRead: () => totalBytes })
     let rows = 0
     for (let r = 0; r < data.length; r++) {
       const row = data[r]
@@ -1511,16 +1517,23 @@ async function readXlsx(totalBytes) {
       stalled(new ReadError('malformed', 'The workbook could not be read: it is damaged (reading stopped part-way).', { detail: 'stalled' }))
     }
   }, 250)
+  /** @type {string | null} */
+  let refusedBy = null
   try {
     await Promise.race([stall, readSheets()])
   } catch (error) {
     if (error instanceof ReadError) throw error
     const detail = /** @type {Error} */ (error).message
-    throw new ReadError('malformed', `The workbook could not be read: ${detail}`, { detail })
+    // exceljs' streaming reader refuses some valid workbooks (cells written without their
+    // r="B2" reference, as some generators do): a small one is read whole by SheetJS instead,
+    // as long as nothing of it has gone to the main thread yet
+    if (headPosted || totalBytes > MAX_WORKBOOK_BYTES.xlsx) throw new ReadError('malformed', `The workbook could not be read: ${detail}`, { detail })
+    refusedBy = detail
   } finally {
     clearInterval(watchdog)
     input.destroy()
   }
+  if (refusedBy !== null) return readWorkbook('xlsx', totalBytes, refusedBy)
   if (!found) {
     if (wanted) throw new ReadError('noSheet', `The workbook has no worksheet named ${wanted}.`, { sheet: wanted })
     throw new ReadError('empty', 'The workbook has no rows.')
