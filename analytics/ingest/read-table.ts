@@ -42,6 +42,7 @@ export type TableErrorCode =
   | 'unsupportedType'
   | 'oldExcel'
   | 'workbookTooLarge'
+  | 'mergedCells'
   | 'binary'
   | 'undecodable'
   | 'malformed'

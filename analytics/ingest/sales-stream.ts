@@ -68,7 +68,7 @@ export function streamSalesTable(filePath: string, options: SalesStreamOptions):
 
 async function* read(filePath: string, options: SalesStreamOptions, started: (worker: Worker) => void): AsyncGenerator<SalesStreamEvent> {
   const memoryLimitMb = options.memoryLimitMb ?? DEFAULT_WORKER_MEMORY_MB
-  const { signal, memoryLimitMb: _m, phoneHashKey, ...rest } = options
+  const { signal, memoryLimitMb: _m, phoneHashKey, silenceMs, ...rest } = options
   signal?.throwIfAborted()
   // credits in shared memory (see stream-worker.mjs, send): the worker may read ahead `prefetch` batches
   const credits = new Int32Array(new SharedArrayBuffer(4))
@@ -93,7 +93,7 @@ async function* read(filePath: string, options: SalesStreamOptions, started: (wo
     stderr: false,
   })
   started(worker)
-  for await (const item of workerMessages<WorkerMessage>(worker, { memoryLimitMb, signal })) {
+  for await (const item of workerMessages<WorkerMessage>(worker, { memoryLimitMb, signal, silenceMs })) {
     if (item.type === 'head' || item.type === 'end') {
       yield item
       continue

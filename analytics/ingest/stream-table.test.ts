@@ -304,6 +304,13 @@ describe('streamTable: old Excel (.xls) and web-page tables under an .xls name',
     expect(book.rows.map((r) => r.cells)).toEqual([['王五', '13800000000']])
   })
 
+  it('stops a reader that hands over nothing for too long while its consumer waits, as a damaged file', async () => {
+    const error = await readError(path.join(SALES_FIXTURES, 'dms-sales-web.xls'), { silenceMs: 1 })
+    expect(error).toMatchObject({ code: 'malformed', params: { detail: 'no progress for 0 s' } })
+    // the same file with the default allowance reads
+    expect((await readAll(path.join(SALES_FIXTURES, 'dms-sales-web.xls'))).rows).toHaveLength(5)
+  })
+
   it('reads an .xlsx whose cells carry no references (the streaming reader refuses it) whole instead, to the same rows', async () => {
     const streamed = await readAll(path.join(SALES_FIXTURES, 'dms-sales.xlsx'))
     const whole = await readAll(path.join(SALES_FIXTURES, 'dms-sales-no-refs.xlsx'))
@@ -328,6 +335,9 @@ describe('streamTable: old Excel (.xls) and web-page tables under an .xls name',
       fs.truncateSync(p, size)
       expect(await readError(p)).toMatchObject({ code: 'workbookTooLarge', params: { limit, size: `${(size / 2 ** 20).toFixed(1)} MB` } })
     }
+    // a page built to be slow to read: SheetJS's time grows with rows × merged cells
+    const spans = ['<table><tr><td>车架号</td><td>成交价</td></tr>', ...Array.from({ length: 1500 }, (_, i) => `<tr><td rowspan="2">x${i}</td><td colspan=3>y</td></tr>`), '</table>'].join('')
+    expect(await readError(file('spans.xls', spans))).toMatchObject({ code: 'mergedCells', params: { count: 3000, limit: 1000 } })
     // a CSV is never taken for markup: its first cell may hold a tag-like text only after a character
     const csv = await readAll(file('lt.csv', '车架号,成交价\nLSVAA4182E2000001,<100000\n'))
     expect(csv.head.format).toBe('csv')

@@ -43,6 +43,12 @@ export type StreamTableOptions = {
   prefetch?: number
   /** a workbook with no byte read and no row made for this long is refused as damaged (default 15 s) */
   stallMs?: number
+  /**
+   * the reader handing over nothing for this long while the consumer waits is refused as
+   * damaged and stopped (default 120 s): a file built to be slow to read (an .xls or web page
+   * read whole, whose parse the worker's own watchdog cannot interrupt) holds a core no longer
+   */
+  silenceMs?: number
   signal?: AbortSignal
 }
 
@@ -92,6 +98,8 @@ export class TableStreamError extends Error {
 }
 
 export const DEFAULT_WORKER_MEMORY_MB = 192
+/** how long the reader may hand over nothing while its consumer waits (StreamTableOptions.silenceMs) */
+export const DEFAULT_SILENCE_MS = 120_000
 
 /**
  * The worker is a plain .mjs file that Node loads by path. Next to this module when it runs
@@ -138,7 +146,7 @@ type WorkerMessage =
  */
 export async function* workerMessages<M extends { type: string }>(
   worker: Worker,
-  { memoryLimitMb, signal }: { memoryLimitMb: number; signal?: AbortSignal },
+  { memoryLimitMb, signal, silenceMs = DEFAULT_SILENCE_MS }: { memoryLimitMb: number; signal?: AbortSignal; silenceMs?: number },
 ): AsyncGenerator<Exclude<M, { type: 'error' }>> {
   const queue: Array<M | WorkerFailureMessage | { type: 'failure'; error: TableStreamError }> = []
   let wake: (() => void) | null = null
@@ -164,7 +172,19 @@ export async function* workerMessages<M extends { type: string }>(
   signal?.addEventListener('abort', onAbort, { once: true })
   try {
     for (;;) {
-      while (!queue.length) await new Promise<void>((resolve) => (wake = resolve))
+      // the consumer is waiting on the reader: it must hand something over within silenceMs
+      while (!queue.length) {
+        let timer: NodeJS.Timeout | undefined
+        const silent = await new Promise<boolean>((resolve) => {
+          wake = () => resolve(false)
+          timer = setTimeout(() => resolve(true), silenceMs)
+        })
+        clearTimeout(timer)
+        if (silent && !queue.length) {
+          const seconds = Math.round(silenceMs / 100) / 10
+          push({ type: 'failure', error: new TableStreamError('malformed', `The file could not be read: the reader made no progress for ${seconds} s.`, { detail: `no progress for ${seconds} s` }) })
+        }
+      }
       wake = null
       const item = queue.shift()!
       if (item.type === 'failure') throw (item as { error: TableStreamError }).error
@@ -185,7 +205,7 @@ export async function* workerMessages<M extends { type: string }>(
 
 export async function* streamTable(filePath: string, options: StreamTableOptions): AsyncGenerator<TableStreamEvent> {
   const memoryLimitMb = options.memoryLimitMb ?? DEFAULT_WORKER_MEMORY_MB
-  const { signal, memoryLimitMb: _m, ...rest } = options
+  const { signal, memoryLimitMb: _m, silenceMs, ...rest } = options
   signal?.throwIfAborted()
   const worker = new Worker(streamWorkerPath(), {
     workerData: { path: path.resolve(filePath), options: { ...rest, knownHeaders: [...options.knownHeaders], prefetch: options.prefetch ?? 2 } },
@@ -193,7 +213,7 @@ export async function* streamTable(filePath: string, options: StreamTableOptions
     stdout: false,
     stderr: false,
   })
-  for await (const item of workerMessages<WorkerMessage>(worker, { memoryLimitMb, signal })) {
+  for await (const item of workerMessages<WorkerMessage>(worker, { memoryLimitMb, signal, silenceMs })) {
     if (item.type !== 'rows') {
       yield item
       continue

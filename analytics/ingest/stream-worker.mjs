@@ -432,6 +432,10 @@ async function main() {
  * (11.6 MB) are read in 2 s within the 192 MB default; 30,000 rows of .xls (8.6 MB) are not.
  * A larger file is refused with the advice to save it as .xlsx or CSV, which are streamed.
  */
+/** a cell spanning more than one row or column */
+const MERGED_CELL = /\b(?:rowspan|colspan)\s*=\s*["']?\s*0*(?:[2-9]|[1-9]\d+)/gi
+const MAX_MERGED_CELLS = 1000
+
 const MAX_WORKBOOK_BYTES = { xls: 6 * 1024 * 1024, html: 12 * 1024 * 1024, xlsx: 2 * 1024 * 1024 }
 
 /**
@@ -504,9 +508,16 @@ async function readWorkbook(kind, totalBytes, refusedBy = null) {
     } else {
       const decoded = decodeMarkup(bytes)
       encoding = decoded.encoding
+      // SheetJS places each cell of a page past the merged ones before it: time grows with rows
+      // × merges (80,000 rows with a rowspan each: 149 s of a core). Exports merge a title row.
+      const merged = decoded.text.match(MERGED_CELL)?.length ?? 0
+      if (merged > MAX_MERGED_CELLS) {
+        throw new ReadError('mergedCells', `This web-page table has ${merged} merged cells; at most ${MAX_MERGED_CELLS} can be read. Save it as .xlsx or CSV.`, { count: merged, limit: MAX_MERGED_CELLS })
+      }
       book = XLSX.read(decoded.text, { type: 'string', dense: true, raw: true, cellNF: true, cellDates: false, cellHTML: false, cellText: false, cellStyles: false })
     }
   } catch (error) {
+    if (error instanceof ReadError) throw error
     const detail = String(/** @type {Error} */ (error)?.message ?? error)
     if (kind === 'xlsx') throw new ReadError('malformed', `The workbook could not be read: ${refusedBy ?? detail}`, { detail: refusedBy ?? detail })
     if (kind === 'xls') {

@@ -144,6 +144,7 @@ export const importsEn = {
   'imports.error.tooManyRows': 'The file has more than {max} rows. Split it into smaller files.',
   'imports.error.unsupportedType': 'This is not a spreadsheet. Upload a CSV or Excel .xlsx file.',
   'imports.error.oldExcel': 'This Excel file could not be read: it is password-protected, damaged, or not a workbook. Save it as .xlsx without a password, or as CSV, and upload that.',
+  'imports.error.mergedCells': 'This web-page table has {count} merged cells; at most {limit} can be read. Save it as .xlsx or CSV and upload that.',
   'imports.error.workbookTooLarge': 'An old Excel .xls or web-page file is read whole and may be at most {limit} (this one is {size}). Save it as .xlsx or CSV, which have no such limit, and upload that.',
   'imports.error.binary': 'This file is not text: it looks like a binary file. Upload a CSV or Excel .xlsx file.',
   'imports.error.undecodable': 'The text of this file could not be read as UTF-8, UTF-16 or GBK/GB18030. Save it again as CSV.',

@@ -145,6 +145,7 @@ export const importsZhCN: Record<keyof typeof importsEn, string> = {
   'imports.error.tooManyRows': '文件超过 {max} 行。请拆分成较小的文件。',
   'imports.error.unsupportedType': '这不是表格文件。请上传 CSV 或 Excel .xlsx 文件。',
   'imports.error.oldExcel': '无法读取该 Excel 文件：它设有密码、已损坏或不是工作簿。请另存为无密码的 .xlsx 或 CSV 后再上传。',
+  'imports.error.mergedCells': '该网页表格有 {count} 个合并单元格，最多可读取 {limit} 个。请另存为 .xlsx 或 CSV 后再上传。',
   'imports.error.workbookTooLarge': '旧版 Excel .xls 或网页格式的文件需整体读取，最大 {limit}（此文件 {size}）。请另存为 .xlsx 或 CSV（无此限制）后再上传。',
   'imports.error.binary': '这不是文本文件，看起来是二进制文件。请上传 CSV 或 Excel .xlsx 文件。',
   'imports.error.undecodable': '无法按 UTF-8、UTF-16 或 GBK/GB18030 读取该文件的文字。请重新另存为 CSV。',

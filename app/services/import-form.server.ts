@@ -106,6 +106,7 @@ export const TABLE_READER_ERRORS = {
   unsupportedType: 'imports.error.unsupportedType',
   oldExcel: 'imports.error.oldExcel',
   workbookTooLarge: 'imports.error.workbookTooLarge',
+  mergedCells: 'imports.error.mergedCells',
   binary: 'imports.error.binary',
   undecodable: 'imports.error.undecodable',
 } as const satisfies Partial<Record<TableStreamError['code'], MessageKey>>

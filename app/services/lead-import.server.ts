@@ -146,6 +146,7 @@ const TABLE_ERROR_KEYS: Record<TableStreamError['code'], MessageKey> = {
   unsupportedType: 'imports.error.unsupportedType',
   oldExcel: 'imports.error.oldExcel',
   workbookTooLarge: 'imports.error.workbookTooLarge',
+  mergedCells: 'imports.error.mergedCells',
   binary: 'imports.error.binary',
   undecodable: 'imports.error.undecodable',
   malformed: 'imports.error.malformed',

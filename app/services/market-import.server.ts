@@ -153,7 +153,7 @@ function tableErrorKey(error: TableStreamError): MessageKey {
   if (error.code === 'noHeader') return 'market.error.noHeader'
   if (error.code === 'noSheet') return 'sales.error.noSheet'
   if (error.code === 'outOfMemory') return 'sales.error.outOfMemory'
-  const known = ['empty', 'tooLarge', 'tooManyRows', 'unsupportedType', 'oldExcel', 'workbookTooLarge', 'binary', 'undecodable', 'malformed']
+  const known = ['empty', 'tooLarge', 'tooManyRows', 'unsupportedType', 'oldExcel', 'workbookTooLarge', 'mergedCells', 'binary', 'undecodable', 'malformed']
   return (known.includes(error.code) ? `imports.error.${error.code}` : 'imports.error.malformed') as MessageKey
 }
 

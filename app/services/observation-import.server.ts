@@ -90,6 +90,7 @@ const SHEET_ERRORS: Record<TableStreamError['code'], MessageKey> = {
   unsupportedType: 'imports.error.unsupportedType',
   oldExcel: 'imports.error.oldExcel',
   workbookTooLarge: 'imports.error.workbookTooLarge',
+  mergedCells: 'imports.error.mergedCells',
   binary: 'imports.error.binary',
   undecodable: 'imports.error.undecodable',
   malformed: 'imports.error.malformed',

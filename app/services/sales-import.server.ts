@@ -94,7 +94,7 @@ function tomorrowIn(timeZone: string) {
 }
 
 function tableErrorKey(error: TableStreamError): MessageKey {
-  const known = ['empty', 'tooLarge', 'tooManyRows', 'unsupportedType', 'oldExcel', 'workbookTooLarge', 'binary', 'undecodable', 'malformed', 'noHeader', 'noSheet', 'outOfMemory']
+  const known = ['empty', 'tooLarge', 'tooManyRows', 'unsupportedType', 'oldExcel', 'workbookTooLarge', 'mergedCells', 'binary', 'undecodable', 'malformed', 'noHeader', 'noSheet', 'outOfMemory']
   // a sales file's missing header names the sales columns, not the lead platforms'
   if (error.code === 'noHeader') return 'sales.error.noHeader'
   return (known.includes(error.code) ? `imports.error.${error.code}` : 'imports.error.malformed') as MessageKey
