@@ -151,6 +151,16 @@ describe('the sales import pages', () => {
     expect(p.sample[0]).toMatchObject({ rowNumber: 3 })
   })
 
+  it('previews an old .xls and a web page saved as .xls, naming the format as read', async () => {
+    const xls = (await callImport(upload({ storeId: storeA }, { name: 'dms-sales.xls', bytes: fixture('dms-sales.xls') }, specialist))).data.preview
+    expect(xls).toMatchObject({ format: 'xls', encoding: null, headerRowNumber: 2, sheetName: '销售明细', skipped: { title: 1 } })
+    expect(xls.columns.find((c: PreviewColumn) => c.field === 'listPrice')).toMatchObject({ header: '指导价(万元)', scale: 10_000 })
+    expect(xls.sample).toHaveLength(5)
+    const web = (await callImport(upload({ storeId: storeA }, { name: 'dms-sales-web.xls', bytes: fixture('dms-sales-web.xls') }, specialist))).data.preview
+    expect(web).toMatchObject({ format: 'html', encoding: 'gb18030', headerRowNumber: 2, skipped: { title: 1 } })
+    expect(web.sample[0]).toMatchObject({ rowNumber: 3 })
+  })
+
   it('refuses bad input with 400 naming the field, and a mapping without an identifier with the reason on the preview', async () => {
     const noStore = await callImport(upload({}, { name: 'x.csv', bytes: fixture('dms-sales-gbk.csv') }, specialist))
     expect(noStore.status).toBe(400)

@@ -76,7 +76,7 @@ const keepUpload = (user: SessionUser, storeId: string, file: ReceivedFile) => k
 
 // ------------------------------------------------------------------ the preview
 
-type PreviewRead = Pick<SalesPreview, 'encoding' | 'delimiter' | 'sheetName' | 'headerRowNumber' | 'headerRecognised' | 'skipped'> & { headers: string[]; rows: TableRow[] }
+type PreviewRead = Pick<SalesPreview, 'format' | 'encoding' | 'delimiter' | 'sheetName' | 'headerRowNumber' | 'headerRecognised' | 'skipped'> & { headers: string[]; rows: TableRow[] }
 
 async function readPreview(file: string, ext: SalesExt): Promise<PreviewRead> {
   if (ext === 'parquet') {
@@ -146,6 +146,7 @@ async function previewUpload(user: SessionUser, upload: UploadRow, mapping?: Sal
     fileName: upload.fileName,
     byteSize: upload.byteSize,
     ext,
+    format: read.format,
     encoding: read.encoding,
     delimiter: read.delimiter,
     sheetName: read.sheetName,
