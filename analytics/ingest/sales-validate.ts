@@ -59,6 +59,7 @@ export type SalesWarning =
   | 'sales.warning.vinCheckDigit'
   | 'sales.warning.vinLettersIOQ'
   | 'sales.warning.phoneNotMobile'
+  | 'sales.warning.phoneSeveral'
   | 'sales.warning.paymentUnknown'
   | 'sales.warning.tradeInUnknown'
   | 'sales.warning.priceZero'
@@ -92,6 +93,7 @@ export const SALES_ROW_MESSAGE_KEYS: ReadonlyArray<SalesRowReason | SalesWarning
   'sales.warning.vinCheckDigit',
   'sales.warning.vinLettersIOQ',
   'sales.warning.phoneNotMobile',
+  'sales.warning.phoneSeveral',
   'sales.warning.paymentUnknown',
   'sales.warning.tradeInUnknown',
   'sales.warning.priceZero',

@@ -114,6 +114,17 @@ describe('parseSalePhone', () => {
     for (const bad of ['12345', 'abc', '23812341234', '138123412345']) expect(parseSalePhone(bad), bad).toMatchObject({ ok: false, reason: 'sales.reason.phoneInvalid' })
     expect(value(parseSalePhone(''))).toBeNull()
   })
+
+  it('keeps a sale with several numbers in its phone cell, by the first mobile, with a warning', () => {
+    const several = (phone: string | null, masked: string | null) => ({ phone, masked, warning: 'sales.warning.phoneSeveral' })
+    for (const written of ['13812341234/0571-88886666', '0571-88886666；13812341234', '13812341234，13900001111', '138 1234 1234 / 139 0000 1111', '13812341234 13900001111', '13812341234、13900001111', '13812341234|13900001111']) {
+      expect(value(parseSalePhone(written)), written).toEqual(several('13812341234', '138****1234'))
+    }
+    expect(value(parseSalePhone('138****1234/0571-88886666'))).toEqual(several(null, '138****1234'))
+    expect(value(parseSalePhone('0571-88886666/010-66668888'))).toEqual({ phone: null, masked: null, warning: 'sales.warning.phoneNotMobile' })
+    // parts that are not phones: refused as before
+    for (const bad of ['13812341234/abc', '12345/67890', '13812341234/1/2/3/4/5']) expect(parseSalePhone(bad), bad).toMatchObject({ ok: false, reason: 'sales.reason.phoneInvalid' })
+  })
 })
 
 describe('names', () => {

@@ -366,7 +366,7 @@ export function mobileShapeAt(text: string, at: number): 0 | 1 | 2 {
   return stars === 0 ? 1 : stars === 4 ? 2 : 0
 }
 
-export type SalePhone = { phone: string | null; masked: string | null; warning: 'sales.warning.phoneNotMobile' | null }
+export type SalePhone = { phone: string | null; masked: string | null; warning: 'sales.warning.phoneNotMobile' | 'sales.warning.phoneSeveral' | null }
 
 // a fixed line: area code 0xx(x) and 7–8 digits, maybe an extension
 const FIXED_LINE = /^0\d{2,3}-?\d{7,8}(-\d{1,6})?$/
@@ -403,7 +403,28 @@ export function parseSalePhone(cell: Cell | undefined): Parsed<SalePhone | null>
   const parsed = parsePhone(s)
   if (parsed) return ok(parsed.kind === 'full' ? { phone: parsed.phone, masked: parsed.masked, warning: null } : { phone: null, masked: parsed.masked, warning: null })
   if (FIXED_LINE.test(s.replace(/[\s()]/g, ''))) return ok({ phone: null, masked: null, warning: 'sales.warning.phoneNotMobile' })
-  return fail('sales.reason.phoneInvalid')
+  return severalPhones(s) ?? fail('sales.reason.phoneInvalid')
+}
+
+/** what DMS users put between two numbers in one cell */
+const PHONE_SEPARATORS = /[/\\,，;；、|｜]+/
+
+/**
+ * Several numbers in one cell (13812341234/0571-88886666, 13812341234，13900001111): the sale
+ * is kept, matched by the first mobile number in it (else the first masked one), with a
+ * warning; only landlines: as a landline. Null when the parts are not phones either.
+ */
+function severalPhones(s: string): Parsed<SalePhone> | null {
+  let parts = s.split(PHONE_SEPARATORS).map((p) => p.trim()).filter(Boolean)
+  if (parts.length < 2) parts = s.trim().split(/\s+/)
+  if (parts.length < 2 || parts.length > 5) return null
+  const parsed = parts.map((p) => parsePhone(p))
+  if (parsed.some((p, i) => !p && !FIXED_LINE.test(parts[i]!.replace(/[\s()]/g, '')))) return null
+  const full = parsed.find((p) => p?.kind === 'full')
+  if (full?.kind === 'full') return ok({ phone: full.phone, masked: full.masked, warning: 'sales.warning.phoneSeveral' })
+  const masked = parsed.find((p) => p?.kind === 'masked')
+  if (masked) return ok({ phone: null, masked: masked.masked, warning: 'sales.warning.phoneSeveral' })
+  return ok({ phone: null, masked: null, warning: 'sales.warning.phoneNotMobile' })
 }
 
 // ---------------------------------------------------------------- names

@@ -61,6 +61,7 @@ export const salesEn = {
 
   'sales.warning.vinCheckDigit': 'The VIN’s check digit (9th character) does not match: it may be mistyped in the DMS.',
   'sales.warning.vinLettersIOQ': 'The VIN contains I, O or Q, which VINs never use (1 or 0 meant?): imported as written.',
+  'sales.warning.phoneSeveral': 'Several phone numbers in one cell: the first mobile number is the one matched to leads.',
   'sales.warning.phoneNotMobile': 'A landline, not a mobile number: the sale cannot be matched to leads by phone.',
   'sales.warning.paymentUnknown': 'Payment method “{value}” is not full payment, loan or lease: left empty.',
   'sales.warning.tradeInUnknown': 'Trade-in “{value}” is neither yes nor no: left empty.',

@@ -63,6 +63,7 @@ export const salesZhCN: Record<keyof typeof salesEn, string> = {
 
   'sales.warning.vinCheckDigit': '车架号第 9 位校验位不符，DMS 中可能录错。',
   'sales.warning.vinLettersIOQ': '车架号中含有 I、O 或 Q（车架号不使用这些字母，是否应为 1 或 0？），已按原样导入。',
+  'sales.warning.phoneSeveral': '一个单元格中有多个电话号码：按其中第一个手机号匹配线索。',
   'sales.warning.phoneNotMobile': '这是固定电话而不是手机号：该销售无法按手机号匹配线索。',
   'sales.warning.paymentUnknown': '付款方式“{value}”不是全款、贷款或融资租赁，已留空。',
   'sales.warning.tradeInUnknown': '置换“{value}”既不是“是”也不是“否”，已留空。',
