@@ -21,9 +21,17 @@ describe('parseSaleDate', () => {
       '2026-10-03', '2026/10/3', '2026.10.03', '10/3/2026', '2026年10月3日', '2026 年 10 月 3 日', '20261003', '2026-10-03 14:20',
       '2026/10/3 9:05:33', '10/3/2026 2:20 PM', '２０２６－１０－０３', '2026年10月3日 14时20分', '46298', 46298, 46298.75, 20261003,
       new Date(Date.UTC(2026, 9, 3)), new Date(Date.UTC(2026, 9, 3, 23, 59, 59)), new Date(Date.UTC(2026, 9, 2, 23, 59, 59, 999.7)),
+      // English month names: Excel's d-mmm-yy saved as CSV, Oracle-based DMS' DD-MON-YYYY, US writing
+      '3-Oct-26', '03-OCT-2026', '3 Oct 2026', '03-Oct-2026 14:20:00', 'Oct 3, 2026', 'October 3rd, 2026', 'Sat, 3 Oct 2026', 'Oct. 3, 2026 2:20 PM', '3-Sept-2026'.replace('Sept', 'Oct'),
     ]) {
       expect(value(parseSaleDate(written)), String(written)).toBe('2026-10-03')
     }
+  })
+
+  it('refuses month names that are no month, and days that are no day', () => {
+    for (const bad of ['3-Foo-2026', '32-Oct-2026', '31-Sep-2026', 'Oct 3', 'Mayday 3, 2026']) expect(parseSaleDate(bad), bad).toMatchObject({ ok: false, reason: expect.stringMatching(/^sales\.reason\.date/) })
+    expect(value(parseSaleDate('3-Sept-2026'))).toBe('2026-09-03')
+    expect(value(parseSaleDate('29-FEB-2028'))).toBe('2028-02-29')
   })
 
   it('takes the store’s day of a moment written with an offset', () => {
