@@ -135,15 +135,15 @@ const filled = (row) => row.cells.filter((c) => cellText(c) !== '').length
 /** @param {Row} row */
 const rowText = (row) => row.cells.map(cellText).filter((s) => s).join(' ').slice(0, 200)
 
+/** the header went to the main thread: from here on a file can no longer be read again another way */
+let headPosted = false
+
 /**
  * Turns rows into the header and data rows, as read-table.ts does for a whole file:
  * the header is the first of the top rows naming two known columns (else the first with
  * two filled cells, or the row the caller names); title, blank and totals rows are skipped
  * and reported; blank rows after the last data row are the end of the sheet, not reported.
  */
-/** the header went to the main thread: from here on a file can no longer be read again another way */
-let headPosted = false
-
 class Shaper {
   /** @param {{ format: 'csv' | 'xlsx' | 'xls' | 'html', encoding: string | null, finalEncoding?: () => string | null, delimiter: string | null, sheetName: string | null, totalBytes: number, bytesRead: () => number }} meta */
   constructor(meta) {
@@ -430,13 +430,14 @@ async function main() {
  * Files read whole (SheetJS builds the workbook in memory, within the worker's heap limit):
  * measured with 16 columns, an .xls of 20,000 rows (5.7 MB) and a web page of 30,000 rows
  * (11.6 MB) are read in 2 s within the 192 MB default; 30,000 rows of .xls (8.6 MB) are not.
- * A larger file is refused with the advice to save it as .xlsx or CSV, which are streamed.
+ * A larger file is refused with the advice to save it as .xlsx or CSV, which are streamed. An
+ * .xlsx comes this way only when the streaming reader refused it, and only up to 2 MB.
  */
+const MAX_WORKBOOK_BYTES = { xls: 6 * 1024 * 1024, html: 12 * 1024 * 1024, xlsx: 2 * 1024 * 1024 }
+
 /** a cell spanning more than one row or column */
 const MERGED_CELL = /\b(?:rowspan|colspan)\s*=\s*["']?\s*0*(?:[2-9]|[1-9]\d+)/gi
 const MAX_MERGED_CELLS = 1000
-
-const MAX_WORKBOOK_BYTES = { xls: 6 * 1024 * 1024, html: 12 * 1024 * 1024, xlsx: 2 * 1024 * 1024 }
 
 /**
  * Markup rather than CSV: the first non-blank character is '<' and the first 64 KB hold an HTML
