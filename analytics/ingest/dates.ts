@@ -46,7 +46,7 @@ const DATE_TIME = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2
 const COMPACT = /^(\d{4})(\d{2})(\d{2})(?:[ T]?(\d{2}):?(\d{2})(?::?(\d{2}))?)?$/
 const SERIAL = /^\d{5}(\.\d+)?$/
 /** English month names, as Excel's d-mmm-yy and Oracle-based systems' DD-MON-YYYY write them */
-const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, sept: 9, oct: 10, nov: 11, dec: 12 }
+const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 }
 const MONTH_NAME = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?'
 /** 3-Oct-2026, 03-OCT-26, 3 Oct 2026 (then perhaps a time) */
 const DAY_MONTH_YEAR = new RegExp(`^(\\d{1,2})[-\\s/.]${MONTH_NAME}[-\\s/.,]+(\\d{4}|\\d{2})(?![\\d])(.*)$`, 'i')
@@ -57,16 +57,13 @@ const WEEKDAY = /^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+/i
 /** A date written with an English month name as YYYY-MM-DD (the rest kept), else the text as it was. */
 function monthNamed(s: string): string {
   const text = s.replace(WEEKDAY, '')
-  let day: string, month: string, year: string, rest: string
-  let m = DAY_MONTH_YEAR.exec(text)
-  if (m) [, day, month, year, rest] = m as unknown as [string, string, string, string, string]
-  else if ((m = MONTH_DAY_YEAR.exec(text))) [, month, day, year, rest] = m as unknown as [string, string, string, string, string]
-  else return s
-  const number = MONTHS[month.toLowerCase().replace('.', '').slice(0, month.toLowerCase().startsWith('sept') ? 4 : 3)]
-  if (!number) return s
+  const dmy = DAY_MONTH_YEAR.exec(text)
+  const mdy = dmy ? null : MONTH_DAY_YEAR.exec(text)
+  if (!dmy && !mdy) return s
+  const [day, month, year, rest] = dmy ? [dmy[1]!, dmy[2]!, dmy[3]!, dmy[4]!] : [mdy![2]!, mdy![1]!, mdy![3]!, mdy![4]!]
   // a two-digit year is this century's (sales and leads are never from the 1900s)
   const y = year.length === 2 ? 2000 + Number(year) : Number(year)
-  return `${y}-${number}-${day}${rest}`
+  return `${y}-${MONTHS[month.slice(0, 3).toLowerCase()]}-${day}${rest}`
 }
 
 /** A moment as written, either a wall clock (no zone) or an instant (it named its offset). */

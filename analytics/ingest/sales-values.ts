@@ -402,9 +402,11 @@ export function parseSalePhone(cell: Cell | undefined): Parsed<SalePhone | null>
   }
   const parsed = parsePhone(s)
   if (parsed) return ok(parsed.kind === 'full' ? { phone: parsed.phone, masked: parsed.masked, warning: null } : { phone: null, masked: parsed.masked, warning: null })
-  if (FIXED_LINE.test(s.replace(/[\s()]/g, ''))) return ok({ phone: null, masked: null, warning: 'sales.warning.phoneNotMobile' })
+  if (isFixedLine(s)) return ok({ phone: null, masked: null, warning: 'sales.warning.phoneNotMobile' })
   return severalPhones(s) ?? fail('sales.reason.phoneInvalid')
 }
+
+const isFixedLine = (s: string) => FIXED_LINE.test(s.replace(/[\s()]/g, ''))
 
 /** what DMS users put between two numbers in one cell */
 const PHONE_SEPARATORS = /[/\\,，;；、|｜]+/
@@ -419,7 +421,7 @@ function severalPhones(s: string): Parsed<SalePhone> | null {
   if (parts.length < 2) parts = s.trim().split(/\s+/)
   if (parts.length < 2 || parts.length > 5) return null
   const parsed = parts.map((p) => parsePhone(p))
-  if (parsed.some((p, i) => !p && !FIXED_LINE.test(parts[i]!.replace(/[\s()]/g, '')))) return null
+  if (parsed.some((p, i) => !p && !isFixedLine(parts[i]!))) return null
   const full = parsed.find((p) => p?.kind === 'full')
   if (full?.kind === 'full') return ok({ phone: full.phone, masked: full.masked, warning: 'sales.warning.phoneSeveral' })
   const masked = parsed.find((p) => p?.kind === 'masked')

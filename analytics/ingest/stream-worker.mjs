@@ -445,28 +445,24 @@ const MAX_MERGED_CELLS = 1000
  * @param {Buffer} head
  */
 function isMarkupTable(head) {
-  let text = head.toString('latin1')
-  // UTF-16 (with or without its mark): every other byte NUL in ASCII text
-  if (text.charCodeAt(1) === 0 || text.charCodeAt(0) === 0 || startsWith(head, [0xff, 0xfe]) || startsWith(head, [0xfe, 0xff])) text = text.replace(/\0/g, '')
-  text = text.replace(/^(\xef\xbb\xbf|\xff\xfe|\xfe\xff)/, '').trimStart()
+  // the encoding as a CSV's is told; tags are ASCII, so UTF-8 and GB18030 read alike here
+  const { encoding, skip } = sniffEncoding(head)
+  const text = (encoding.startsWith('utf-16') ? iconv.decode(head.subarray(skip), encoding) : head.subarray(skip).toString('latin1')).trimStart()
   if (!text.startsWith('<')) return false
   const lower = text.toLowerCase()
   return /<(table|html|!doctype html)[\s>]/.test(lower) || lower.includes('urn:schemas-microsoft-com:office:spreadsheet')
 }
 
 /**
- * A web page's text: its byte-order mark, else the charset its <meta> or XML declaration names
- * (gb2312 and GBK read as GB18030, their superset), else UTF-8 when the bytes are valid UTF-8,
- * else GB18030 — as a CSV's encoding is told.
+ * A web page's text: its encoding as a CSV's is told (a byte-order mark, UTF-16 by its NULs),
+ * else the charset its <meta> or XML declaration names (gb2312 and GBK read as GB18030, their
+ * superset), else UTF-8 when the bytes are valid UTF-8, else GB18030.
  * @param {Buffer} bytes
  * @returns {{ text: string, encoding: string }}
  */
 function decodeMarkup(bytes) {
-  if (startsWith(bytes, [0xef, 0xbb, 0xbf])) return { text: iconv.decode(bytes.subarray(3), 'utf-8'), encoding: 'utf-8-bom' }
-  if (startsWith(bytes, [0xff, 0xfe])) return { text: iconv.decode(bytes.subarray(2), 'utf-16le'), encoding: 'utf-16le' }
-  if (startsWith(bytes, [0xfe, 0xff])) return { text: iconv.decode(bytes.subarray(2), 'utf-16be'), encoding: 'utf-16be' }
-  if (bytes[1] === 0) return { text: iconv.decode(bytes, 'utf-16le'), encoding: 'utf-16le' }
-  if (bytes[0] === 0) return { text: iconv.decode(bytes, 'utf-16be'), encoding: 'utf-16be' }
+  const { encoding, skip } = sniffEncoding(bytes)
+  if (encoding !== 'auto') return { text: iconv.decode(bytes.subarray(skip), encoding === 'utf-8-bom' ? 'utf-8' : encoding), encoding }
   const declared = /<meta[^>]*charset\s*=\s*["']?\s*([a-z0-9_-]+)|<\?xml[^>]*encoding\s*=\s*["']([a-z0-9_-]+)/i.exec(bytes.subarray(0, 4096).toString('latin1'))
   const charset = (declared?.[1] ?? declared?.[2] ?? '').toLowerCase()
   if (/^(gb2312|gbk|gb18030|x-gbk|cp936|euc-cn)$/.test(charset)) return { text: iconv.decode(bytes, 'gb18030'), encoding: 'gb18030' }

@@ -98,18 +98,7 @@ export const isMultipart = (request: Request) => (request.headers.get('content-t
 
 export const tooLargeError = (limit: number): FormError => ({ key: 'imports.error.tooLarge', params: { size: `> ${formatBytes(limit)}`, limit: formatBytes(limit) } })
 
-/** The reader's errors every kind words alike; each adds its own for the rest. */
-export const TABLE_READER_ERRORS = {
-  empty: 'imports.error.empty',
-  tooLarge: 'imports.error.tooLarge',
-  tooManyRows: 'imports.error.tooManyRows',
-  unsupportedType: 'imports.error.unsupportedType',
-  oldExcel: 'imports.error.oldExcel',
-  workbookTooLarge: 'imports.error.workbookTooLarge',
-  mergedCells: 'imports.error.mergedCells',
-  binary: 'imports.error.binary',
-  undecodable: 'imports.error.undecodable',
-} as const satisfies Partial<Record<TableStreamError['code'], MessageKey>>
+export { TABLE_READER_ERRORS } from './reader-errors.server'
 
 /**
  * A file that cannot be read or is too large, as the form shows it (null: another error, to

@@ -21,6 +21,7 @@ import {
   type PlatformChoice,
 } from '../schemas/lead-import'
 import type { MessageKey } from '../i18n'
+import { TABLE_READER_ERRORS } from './reader-errors.server'
 import { canReadStore, requireStoreAccess, type SessionUser } from '../utils/auth.server'
 import { notFound } from '../utils/http.server'
 import { roleCan } from '../utils/permissions'
@@ -140,15 +141,7 @@ export class ImportError extends Error {
 }
 
 const TABLE_ERROR_KEYS: Record<TableStreamError['code'], MessageKey> = {
-  empty: 'imports.error.empty',
-  tooLarge: 'imports.error.tooLarge',
-  tooManyRows: 'imports.error.tooManyRows',
-  unsupportedType: 'imports.error.unsupportedType',
-  oldExcel: 'imports.error.oldExcel',
-  workbookTooLarge: 'imports.error.workbookTooLarge',
-  mergedCells: 'imports.error.mergedCells',
-  binary: 'imports.error.binary',
-  undecodable: 'imports.error.undecodable',
+  ...TABLE_READER_ERRORS,
   malformed: 'imports.error.malformed',
   noHeader: 'imports.error.noHeader',
   noSheet: 'imports.error.noSheet',

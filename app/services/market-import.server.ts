@@ -22,6 +22,7 @@ import type { SkippedRow } from '../../analytics/ingest/read-table'
 import { normalizeSalesHeader } from '../../analytics/ingest/sales-headers'
 import { streamTable, TableStreamError } from '../../analytics/ingest/stream-table'
 import type { MessageKey } from '../i18n'
+import { TABLE_READER_ERRORS } from './reader-errors.server'
 import { MARKET_IMPORT_MAX_BYTES, MARKET_IMPORT_MAX_ROWS } from '../schemas/market'
 import { getEnv } from '../utils/env.server'
 import { log } from '../utils/logger.server'
@@ -149,12 +150,15 @@ export async function offeredMarketMapping(storeId: string, headers: readonly st
   return { columns: columns.sort((a, b) => a.index - b.index), source: 'remembered' }
 }
 
+const READER_ERRORS: Partial<Record<TableStreamError['code'], MessageKey>> = {
+  ...TABLE_READER_ERRORS,
+  noHeader: 'market.error.noHeader',
+  noSheet: 'sales.error.noSheet',
+  outOfMemory: 'sales.error.outOfMemory',
+}
+
 function tableErrorKey(error: TableStreamError): MessageKey {
-  if (error.code === 'noHeader') return 'market.error.noHeader'
-  if (error.code === 'noSheet') return 'sales.error.noSheet'
-  if (error.code === 'outOfMemory') return 'sales.error.outOfMemory'
-  const known = ['empty', 'tooLarge', 'tooManyRows', 'unsupportedType', 'oldExcel', 'workbookTooLarge', 'mergedCells', 'binary', 'undecodable', 'malformed']
-  return (known.includes(error.code) ? `imports.error.${error.code}` : 'imports.error.malformed') as MessageKey
+  return READER_ERRORS[error.code] ?? 'imports.error.malformed'
 }
 
 export function marketImportsDir() {

@@ -19,6 +19,7 @@ import type { Cell } from '../../analytics/ingest/read-table'
 import { normalizeSalesHeader } from '../../analytics/ingest/sales-headers'
 import { streamTable, TableStreamError, type TableHead, type TableRow, type TableSummary } from '../../analytics/ingest/stream-table'
 import type { MessageKey } from '../i18n'
+import { TABLE_READER_ERRORS } from './reader-errors.server'
 import { getEnv } from '../utils/env.server'
 import { requestsInFlight } from '../utils/foreground.server'
 import { log } from '../utils/logger.server'
@@ -84,15 +85,7 @@ export async function readObservationSheet(filePath: string, options: { signal?:
 }
 
 const SHEET_ERRORS: Record<TableStreamError['code'], MessageKey> = {
-  empty: 'imports.error.empty',
-  tooLarge: 'imports.error.tooLarge',
-  tooManyRows: 'imports.error.tooManyRows',
-  unsupportedType: 'imports.error.unsupportedType',
-  oldExcel: 'imports.error.oldExcel',
-  workbookTooLarge: 'imports.error.workbookTooLarge',
-  mergedCells: 'imports.error.mergedCells',
-  binary: 'imports.error.binary',
-  undecodable: 'imports.error.undecodable',
+  ...TABLE_READER_ERRORS,
   malformed: 'imports.error.malformed',
   noHeader: 'competitors.import.error.noHeader',
   noSheet: 'imports.error.noSheet',

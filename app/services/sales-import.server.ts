@@ -15,6 +15,7 @@ import { streamSalesTable, type SalesTextBatch } from '../../analytics/ingest/sa
 import { createSalesValidator, type AcceptedSale, type RejectedSale, type SkippedSaleRow } from '../../analytics/ingest/sales-validate'
 import type { SkippedRow, TableRow } from '../../analytics/ingest/read-table'
 import type { MessageKey } from '../i18n'
+import { TABLE_READER_ERRORS } from './reader-errors.server'
 import { getEnv } from '../utils/env.server'
 import { log } from '../utils/logger.server'
 import { phoneHashKey } from '../utils/phone-hash.server'
@@ -93,11 +94,16 @@ function tomorrowIn(timeZone: string) {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d)
 }
 
-function tableErrorKey(error: TableStreamError): MessageKey {
-  const known = ['empty', 'tooLarge', 'tooManyRows', 'unsupportedType', 'oldExcel', 'workbookTooLarge', 'mergedCells', 'binary', 'undecodable', 'malformed', 'noHeader', 'noSheet', 'outOfMemory']
+const READER_ERRORS: Partial<Record<TableStreamError['code'], MessageKey>> = {
+  ...TABLE_READER_ERRORS,
   // a sales file's missing header names the sales columns, not the lead platforms'
-  if (error.code === 'noHeader') return 'sales.error.noHeader'
-  return (known.includes(error.code) ? `imports.error.${error.code}` : 'imports.error.malformed') as MessageKey
+  noHeader: 'sales.error.noHeader',
+  noSheet: 'imports.error.noSheet',
+  outOfMemory: 'imports.error.outOfMemory',
+}
+
+function tableErrorKey(error: TableStreamError): MessageKey {
+  return READER_ERRORS[error.code] ?? 'imports.error.malformed'
 }
 
 export function salesImportsDir() {
