@@ -192,3 +192,102 @@ describe('npm run attribution', () => {
     expect(noFile.stderr).toMatch(/^attribution: name the CSV file of paths\. See --help\.\n$/)
   })
 })
+
+/** An event log as the published multi-touch attribution data set has it (cookie,time,interaction,conversion,conversion_value,channel), its rows out of time order. */
+const EVENT_LOG = [
+  'cookie,time,interaction,conversion,conversion_value,channel',
+  '00000FkCnDfDDf0iC97iC703B,2018-07-03T13:02:11Z,impression,0,0.0,Facebook',
+  '0000nACkD9nFkBBDECD3ki00E,2018-07-05T09:00:00Z,impression,0,0.0,Paid Search',
+  '0003EfE37E93D0BC03iBhBBhF,2018-07-04T10:00:00Z,impression,0,0.0,Facebook',
+  '0003EfE37E93D0BC03iBhBBhF,2018-07-02T10:00:00Z,impression,0,0.0,Paid Search',
+  '00000FkCnDfDDf0iC97iC703B,2018-07-04T08:00:00Z,impression,0,0.0,Instagram',
+  '00000FkCnDfDDf0iC97iC703B,2018-07-06T08:00:00Z,conversion,1,10.0,Instagram',
+  '0003EfE37E93D0BC03iBhBBhF,2018-07-08T10:00:00Z,conversion,1,5.0,Facebook',
+  '00073CFE3FoFCn70fBhB3kfon,2018-07-01T00:00:00Z,conversion,1,7.0,Facebook',
+  '00073CFE3FoFCn70fBhB3kfon,2018-07-09T00:00:00Z,impression,0,0.0,Instagram',
+  '',
+].join('\n')
+/** The same journeys as ChannelAttribution's paths: each user's events in time order, ending at each conversion. */
+const EVENT_LOG_PATHS =
+  'path,total_conversions,total_conversion_value,total_null\nFacebook > Instagram > Instagram,1,10,0\nPaid Search,0,0,1\nPaid Search > Facebook > Facebook,1,5,0\nFacebook,1,7,0\nInstagram,0,0,1\n'
+
+describe('npm run attribution on an event log', () => {
+  it('makes journeys of the published data set’s events and credits them as the same paths would be', async () => {
+    const events = await runAttribution([write('attribution-data.csv', EVENT_LOG)])
+    expect(events.code).toBe(0)
+    expect(events.stderr).toBe('attribution: 9 events of 4 users: 5 journeys, 3 conversions\n')
+    const rows = table(events.stdout)
+    expect([...rows.keys()]).toEqual(['Facebook', 'Instagram', 'Paid Search'])
+    // first touch: Facebook for the first and fourth users (10 + 7), Paid Search for the third (its 07-02 touch though written later)
+    expect(rows.get('Facebook')).toMatchObject({ first_touch_conversions: 2, first_touch_value: 17, last_touch_conversions: 2, last_touch_value: 12 })
+    expect(rows.get('Paid Search')).toMatchObject({ first_touch_conversions: 1, first_touch_value: 5, last_touch_conversions: 0 })
+    expect(rows.get('Instagram')).toMatchObject({ first_touch_conversions: 0, last_touch_conversions: 1, last_touch_value: 10 })
+    // every model but time decay (in days here, in touches for paths) as for the paths file
+    const paths = table((await runAttribution([write('attribution-data-paths.csv', EVENT_LOG_PATHS)])).stdout)
+    for (const [channel, row] of paths) {
+      for (const [column, value] of Object.entries(row)) if (!column.startsWith('time_decay')) expect([channel, column, rows.get(channel)![column]]).toEqual([channel, column, value])
+    }
+    // time decay by days: the third user's Paid Search touch, 6 days before its sale, weighs 2^(-6/7) against Facebook's 2^(-4/7) and 1
+    const w = [2 ** (-6 / 7), 2 ** (-4 / 7), 1]
+    expect(rows.get('Paid Search')!.time_decay_conversions).toBeCloseTo(w[0]! / (w[0]! + w[1]! + w[2]!), 9)
+    // a half-life of one day, given with --half-life, moves credit to the touches nearest the sale
+    const short = table((await runAttribution([write('attribution-data.csv', EVENT_LOG), '--half-life', '1'])).stdout)
+    expect(short.get('Paid Search')!.time_decay_conversions).toBeLessThan(rows.get('Paid Search')!.time_decay_conversions!)
+  })
+
+  it('reads a tab-separated log with Chinese headers, Unix seconds and an interaction column alone', async () => {
+    const t = (iso: string) => String(Date.parse(iso) / 1000)
+    const file = write(
+      'log.tsv',
+      [
+        '用户ID\t时间\t事件\t渠道\t转化金额',
+        `a\t${t('2026-10-01T02:00:00Z')}\timpression\t汽车之家\t`,
+        `a\t${t('2026-10-03T02:00:00Z')}\tclick\t抖音\t`,
+        `a\t${t('2026-10-04T02:00:00Z')}\tconversion\t\t180000`,
+        `b\t${t('2026-10-02T02:00:00Z')}\tconversion\t\t90000`,
+        '',
+      ].join('\n'),
+    )
+    const { code, stdout, stderr } = await runAttribution([file])
+    expect(code).toBe(0)
+    // b's sale had no touch before it: counted, said, not credited
+    expect(stderr).toBe('attribution: 4 events of 2 users: 1 journey, 1 conversion; 1 conversion with no touch before it is not attributed (value 90000)\n')
+    const rows = table(stdout)
+    expect(rows.get('汽车之家')).toMatchObject({ first_touch_conversions: 1, first_touch_value: 180000, last_touch_conversions: 0 })
+    expect(rows.get('抖音')).toMatchObject({ last_touch_conversions: 1, last_touch_value: 180000, linear_value: 90000 })
+  })
+
+  it('takes the columns named on the command line, and keeps the file order when there are no times', async () => {
+    const file = write('named.csv', 'visitor_key,medium,won,amount\nv1,seo,0,\nv1,wechat,0,\nv1,wechat,yes,300\nv2,seo,0,\n')
+    const { code, stdout, stderr } = await runAttribution([file, '--user', 'visitor_key', '--channel', 'Medium', '--conversion', 'won', '--value', 'amount'])
+    expect(stderr).toBe('attribution: 4 events of 2 users: 2 journeys, 1 conversion (no time column: the events in file order)\n')
+    expect(code).toBe(0)
+    const rows = table(stdout)
+    expect(rows.get('seo')).toMatchObject({ first_touch_conversions: 1, first_touch_value: 300, last_touch_conversions: 0 })
+    expect(rows.get('wechat')).toMatchObject({ last_touch_conversions: 1, last_touch_value: 300 })
+    // the same as its paths file, time decay included (in touches for both)
+    const paths = table((await runAttribution([write('named-paths.csv', 'path,total_conversions,total_conversion_value,total_null\nseo > wechat > wechat,1,300,0\nseo,0,0,1\n')])).stdout)
+    expect(rows).toEqual(paths)
+  })
+
+  const malformed: Array<[string, string, RegExp, string[]?]> = [
+    ['a time that is not one', 'cookie,time,conversion,channel\nu1,2018-07-03,0,Facebook\nu1,yesterday,1,Facebook\n', /line 3, column 2 \(time\): "yesterday" is not a time/],
+    ['a touch without its channel', 'cookie,time,conversion,channel\nu1,2018-07-03,0,\n', /line 2, column 4 \(channel\): empty; an event that does not convert is a touch/],
+    ['an event without its user', 'user_id,channel,conversion\n,seo,0\n', /line 2, column 1 \(user_id\): empty; every event needs its user/],
+    ['a conversion cell that is neither', 'cookie,channel,conversion\nu1,seo,maybe\n', /line 2, column 3 \(conversion\): "maybe" is neither 0\/1 nor a count/],
+    ['a log that never says what converts', 'cookie,time,channel\nu1,2018-07-03,seo\n', /line 1: the header has no column saying which events convert/],
+    ['a log without a channel', 'cookie,time,conversion\nu1,2018-07-03,1\n', /line 1: the header has no column naming the channel/],
+    ['a column named that is not there', 'cookie,channel,conversion\nu1,seo,1\n', /line 1: the header has no column visitor \(named by --user\)/, ['--user', 'visitor']],
+    ['a header of neither kind', 'a,b\n1,2\n', /line 1: the header has no column path \(a file of paths\), nor one naming the user/],
+  ]
+  for (const [name, content, message, extra] of malformed) {
+    it(`refuses ${name} with exit code 1 and one line saying where`, async () => {
+      const file = write(`bad-log-${name.replace(/\W+/g, '-')}.csv`, content)
+      const { code, stdout, stderr } = await runAttribution([file, ...(extra ?? [])])
+      expect(code).toBe(1)
+      expect(stdout).toBe('')
+      expect(stderr).toMatch(message)
+      expect(stderr.trimEnd().split('\n')).toHaveLength(1)
+    })
+  }
+})
