@@ -12,7 +12,7 @@ describe('readAnalyticsConfig', () => {
       syncIntervalMs: 30_000,
       chunkRows: null,
     })
-    expect(chunkRowsFor('pglite', null)).toBe(50_000)
+    expect(chunkRowsFor('pglite', null)).toBe(10_000)
     expect(chunkRowsFor('postgres', null)).toBe(250_000)
     expect(chunkRowsFor('pglite', 1000)).toBe(1000)
   })

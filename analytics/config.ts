@@ -37,11 +37,13 @@ export type AnalyticsConfig = {
 
 /**
  * Rows per chunk: on PGlite, one connection, a chunk's COPY holds every other query of the
- * process for its duration (measured: 50k touchpoints ~150 ms, 250k ~1.2 s), so chunks
- * are smaller there; on a server a chunk holds nobody and bigger ones cost less overhead.
+ * process for its duration (measured: 50k touchpoints ~150 ms on a fast day, 520–540 ms on a
+ * slow one, when 10k took 72 ms; 250k ~1.2 s), so chunks are small there — a sync running
+ * during a lead import held requests past SPEC §7's 200 ms with 50k; on a server a chunk holds
+ * nobody and bigger ones cost less overhead.
  */
 export function chunkRowsFor(kind: 'pglite' | 'postgres', configured: number | null) {
-  return configured ?? (kind === 'pglite' ? 50_000 : 250_000)
+  return configured ?? (kind === 'pglite' ? 10_000 : 250_000)
 }
 
 export function readAnalyticsConfig(env: NodeJS.ProcessEnv = process.env): AnalyticsConfig {

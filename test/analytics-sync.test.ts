@@ -286,6 +286,60 @@ describe('the analytical copy', () => {
     }
   })
 
+  it('lets the timer’s sync wait while it is held, never past its limit, and syncNow not at all', async () => {
+    setAnalyticsDbOpener(() => openLive(path.join(tmp, 'deferred', 'analytics.duckdb'), { memoryLimit: '256MB' }))
+    let held = false
+    let syncs = 0
+    const make = (maxDeferMs: number) =>
+      createSyncScheduler({
+        source: async () => {
+          syncs++
+          return source
+        },
+        intervalMs: 30,
+        options: { chunkRows: 1000, tmpDir: path.join(tmp, 'chunks') },
+        deferWhile: () => held,
+        maxDeferMs,
+      })
+    const until = async (check: () => boolean) => {
+      for (const deadline = Date.now() + 20_000; !check(); ) {
+        if (Date.now() > deadline) throw new Error('timed out')
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    }
+    const settle = () => new Promise((r) => setTimeout(r, 1000))
+    let scheduler = make(60_000)
+    try {
+      scheduler.start()
+      await until(() => syncs >= 2)
+      // held: the ticks go by without a sync
+      held = true
+      await settle()
+      const before = syncs
+      await settle()
+      expect(syncs).toBe(before)
+      // a caller who needs fresh data is not held
+      await scheduler.syncNow()
+      expect(syncs).toBe(before + 1)
+      // let go: the next tick syncs
+      held = false
+      await until(() => syncs >= before + 2)
+    } finally {
+      await scheduler.stop()
+    }
+    // held longer than the limit since the last sync began: the timer syncs all the same
+    scheduler = make(100)
+    try {
+      held = true
+      syncs = 0
+      scheduler.start()
+      await until(() => syncs >= 3)
+    } finally {
+      await scheduler.stop()
+      await closeAnalyticsDb()
+    }
+  })
+
   // On PGlite (one connection, transactions one after the other) a late commit cannot happen.
   if (serverUrl()) {
     it('still copies a row whose transaction commits after a later one was copied', async () => {

@@ -5,6 +5,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getDb, createPglite } from '../db/client'
 import { auditLog, campaigns, importRows, imports, jobs, leadEvents, leadImportUndo, leads, mediaPlacements, stores, touchpoints } from '../db/schema'
+import { analyticsSyncHeld } from '../app/services/analytics.server'
 import { keepImportFile } from '../app/services/import-files.server'
 import { recordArrival } from '../app/services/lead-intake.server'
 import {
@@ -387,9 +388,17 @@ describe('an import too large for one transaction', () => {
     const [record] = await db.select().from(imports).where(eq(imports.id, failure!.importId!))
     expect(record).toMatchObject({ status: 'failed' })
     expect(await db.select().from(leadImportUndo).where(eq(leadImportUndo.importId, failure!.importId!))).toEqual([])
+    expect(analyticsSyncHeld()).toBe(false)
 
     // the same file without the refused row imports whole: the known people are found, filled in, reopened, completed
-    const done = await importLeadFile({ storeId: store, userId: null, platform: 'autohome', file: { bytes: bigFile(1500), fileName: 'big.csv' } })
+    // the background sync waits while the import writes (the analytical store never holds half of it)
+    const held = new Set<boolean>()
+    const done = await importLeadFile(
+      { storeId: store, userId: null, platform: 'autohome', file: { bytes: bigFile(1500), fileName: 'big.csv' } },
+      { progress: (p) => (p.phase === 'saving' ? held.add(analyticsSyncHeld()) : undefined) },
+    )
+    expect([...held]).toEqual([true])
+    expect(analyticsSyncHeld()).toBe(false)
     expect(done.counts).toMatchObject({ total: 1503, imported: 1500, merged: 3, failed: 0 })
     const after = await db.select().from(leads).where(inArray(leads.id, known)).orderBy(leads.phoneMasked)
     const byId = new Map(after.map((l) => [l.id, l]))

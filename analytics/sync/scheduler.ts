@@ -13,6 +13,9 @@ export type SyncScheduler = {
   stop(): Promise<void>
 }
 
+/** The longest the timer's sync waits for deferWhile (a long lead import) since the last sync began. */
+export const DEFAULT_MAX_DEFER_MS = 5 * 60_000
+
 /**
  * The server's background sync (ADR 013): a timer, one sync at a time, errors logged and
  * retried at the next tick. `syncNow()` serves callers that need fresh data: it waits for a
@@ -23,13 +26,18 @@ export function createSyncScheduler(config: {
   source: () => Promise<PgSource>
   intervalMs: number
   options: Omit<SyncOptions, 'afterChunk' | 'chunkRows'> & { chunkRows: number | null }
+  /** the timer's sync waits while this says so (syncNow does not), but never longer than maxDeferMs since the last sync began */
+  deferWhile?: () => boolean
+  maxDeferMs?: number
 }): SyncScheduler {
   let timer: NodeJS.Timeout | undefined
+  let lastStarted = 0
   let running: Promise<SyncReport> | null = null
   let queued: Promise<SyncReport> | null = null
   let stopped = false
 
   async function runOnce(): Promise<SyncReport> {
+    lastStarted = Date.now()
     // a rebuild may have swapped a new file in (npm run analytics:rebuild, on a Postgres server)
     if (await reopenIfReplaced()) analyticsLog('info', 'analytics store reopened after a rebuild')
     const source = await config.source()
@@ -55,7 +63,8 @@ export function createSyncScheduler(config: {
 
   function tick() {
     if (stopped) return
-    run()
+    const deferred = config.deferWhile?.() === true && Date.now() - lastStarted < (config.maxDeferMs ?? DEFAULT_MAX_DEFER_MS)
+    ;(deferred ? Promise.resolve() : run())
       .catch((error) => analyticsLog('error', 'analytics sync failed; retried at the next tick', { error: errorName(error) }))
       .finally(() => {
         if (!stopped && config.intervalMs > 0) {

@@ -15,6 +15,8 @@ import { describeError, log } from '../utils/logger.server'
  * just written (an import's results, a report right after an erasure).
  */
 let scheduler: SyncScheduler | undefined
+/** work of this process that the timer's sync waits for (holdAnalyticsSync) */
+let holds = 0
 
 function getScheduler() {
   if (!scheduler) {
@@ -24,6 +26,7 @@ function getScheduler() {
       source: async () => pgSource(await getDbHandle()),
       intervalMs: config.syncIntervalMs,
       options: { chunkRows: config.chunkRows, tmpDir: path.join(config.dir, 'tmp') },
+      deferWhile: analyticsSyncHeld,
     })
   }
   return scheduler
@@ -51,4 +54,28 @@ export function syncAnalyticsNow(): Promise<SyncReport> {
  */
 export function requestAnalyticsSync() {
   scheduler?.syncNow().catch((error: unknown) => log('warn', 'analytics sync after a change failed', { error: describeError(error) }))
+}
+
+/**
+ * Has the background sync wait (at most DEFAULT_MAX_DEFER_MS since its last run) until the
+ * returned release is called, which asks for a sync at once: a lead import holds it while it
+ * writes (ADR 019). The analytical store then never holds half an import (which would vanish
+ * again should the import roll back), and on the embedded database the sync's reading and
+ * DuckDB's work stop competing for the one thread and the two cores with the import and the
+ * requests it must keep answering within 200 ms (SPEC §7).
+ */
+export function holdAnalyticsSync(): () => void {
+  holds++
+  let released = false
+  return () => {
+    if (released) return
+    released = true
+    holds--
+    if (holds === 0) requestAnalyticsSync()
+  }
+}
+
+/** whether some work of this process holds the background sync (holdAnalyticsSync) */
+export function analyticsSyncHeld() {
+  return holds > 0
 }

@@ -444,7 +444,40 @@ export async function rollbackLeadImport(db: Db, importId: string, reason: strin
   })
 }
 
-/** Once an import is done its undo log has served: one statement. */
-export async function forgetUndo(db: DbOrTx, importId: string) {
-  await db.execute(sql`delete from lead_import_undo where import_id = ${importId}::uuid`)
+/** Undo rows deleted per statement by forgetUndo: a few ms each on PGlite. */
+export const FORGET_UNDO_BATCH = 1_000
+
+/**
+ * Once an import is done its undo log has served (a rollback reads only a pending import's):
+ * deleted a batch per statement, `between()` awaited between two, since deleting a large
+ * import's log in one statement held PGlite's one connection for over half a second (every
+ * request waited). Returns how many rows went.
+ */
+export async function forgetUndo(db: DbOrTx, importId: string, between: () => Promise<unknown> = async () => {}) {
+  let total = 0
+  for (;;) {
+    const [deleted] = rowsOf<{ n: number | string }>(
+      await db.execute(sql`
+        with gone as (
+          delete from lead_import_undo where import_id = ${importId}::uuid and lead_id in (
+            select lead_id from lead_import_undo where import_id = ${importId}::uuid limit ${FORGET_UNDO_BATCH}
+          ) returning 1
+        )
+        select count(*) as n from gone`),
+    )
+    const n = Number(deleted?.n ?? 0)
+    total += n
+    if (n < FORGET_UNDO_BATCH) return total
+    await between()
+  }
+}
+
+/** The undo logs that outlived their imports (a process stopped between an import's end and forgetUndo): removed by housekeeping. */
+export async function forgetFinishedUndo(db: DbOrTx) {
+  const finished = rowsOf<{ import_id: string }>(
+    await db.execute(sql`select distinct u.import_id from lead_import_undo u join imports i on i.id = u.import_id where i.status <> 'pending'`),
+  )
+  let total = 0
+  for (const { import_id } of finished) total += await forgetUndo(db, import_id)
+  return total
 }

@@ -27,6 +27,7 @@ import { notFound } from '../utils/http.server'
 import { roleCan } from '../utils/permissions'
 import { maskPhone, parsePhone, type ParsedPhone } from '../utils/phone'
 import { requestsInFlight } from '../utils/foreground.server'
+import { holdAnalyticsSync } from './analytics.server'
 import { describeError, log } from '../utils/logger.server'
 import { hashPhone } from '../utils/phone-hash.server'
 import { recordAudit } from './audit.server'
@@ -538,6 +539,7 @@ export async function runLeadImport(
   const schema = leadRowSchema(store.timeZone, now)
   let importId: string | null = null
   let heartbeat: NodeJS.Timeout | undefined
+  let releaseSync = () => {}
   let mapping: ColumnMapping = []
   let headers: string[] = []
   const header = (index: number) => headers[index] || `#${index + 1}`
@@ -577,6 +579,8 @@ export async function runLeadImport(
           .returning({ id: imports.id })
         importId = pending!.id
         runningHere.add(importId)
+        // the background sync waits for the import's end (and then runs at once)
+        releaseSync = holdAnalyticsSync()
         heartbeat = setInterval(() => {
           db.update(imports)
             .set({ heartbeatAt: sql`now()` })
@@ -685,7 +689,6 @@ export async function runLeadImport(
           finishedAt: new Date(),
         })
         .where(eq(imports.id, id))
-      await forgetUndo(tx, id)
       await recordAudit(tx, {
         userId: input.userId,
         storeId: store.id,
@@ -697,6 +700,11 @@ export async function runLeadImport(
       })
     })
     log('info', 'lead import done', { importId: id, storeId: store.id, rows: counts.total })
+    // the undo log has served, and goes a batch at a time after the import is done (what is
+    // left should this fail, or the process stop, housekeeping removes)
+    await forgetUndo(db, id, () => handle.quiet(QUIET_MS, MAX_WAIT_MS, () => requestsInFlight() > 0)).catch((error) =>
+      log('warn', 'lead import undo log not removed yet', { importId: id, error: describeError(error) }),
+    )
     return { importId: id, reused: false, counts, platform: filePlatform }
   } catch (error) {
     if (!importId) throw error
@@ -715,6 +723,7 @@ export async function runLeadImport(
   } finally {
     clearInterval(heartbeat)
     if (importId) runningHere.delete(importId)
+    releaseSync()
   }
 }
 
