@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import zlib from 'node:zlib'
 import { CsvError, parse as parseCsv } from 'csv-parse/sync'
 import { z } from 'zod'
 import { type AttributionModel, type ConversionPath, ATTRIBUTION_MODELS, attributeConversions } from '../analytics/attribution'
@@ -19,7 +20,7 @@ const USAGE = [
   "Usage: npm run --silent attribution -- FILE [--sep ','] [--path-sep ' > '] [--order 1|2|3] [--nulls|--no-nulls]",
   '                                        [--direct NAME] [--half-life N] [--lookback N]',
   '                                        [--user COL] [--time COL] [--channel COL] [--conversion COL] [--value COL]',
-  '  FILE         a CSV (UTF-8) of either',
+  '  FILE         a CSV (UTF-8; gzipped too) of either',
   '               paths, ChannelAttribution\'s format: the header path,total_conversions[,total_conversion_value][,total_null]',
   '               or events, one row per touch: a user (cookie, user_id…), a time, a channel, whether it converted',
   '               (conversion 0/1, or interaction = conversion) and its value (conversion_value), as published data sets',
@@ -49,6 +50,9 @@ const MODEL_COLUMNS: Record<AttributionModel, string> = {
   markov: 'markov',
   shapley: 'shapley',
 }
+
+/** The most a gzip file may unpack to: the file is read whole. */
+const MAX_UNZIPPED_BYTES = 2 ** 30
 
 /** A failure the user can act on: printed as is, on one line. */
 class CommandError extends Error {}
@@ -429,8 +433,27 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : code ?? (error as Error).message
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : code === 'ERR_FS_FILE_TOO_LARGE'
+              ? 'larger than 2 GB, more than is read at once'
+              : (code ?? (error as Error).message)
     throw new CommandError(`cannot read ${file}: ${reason}`)
+  }
+  // a gzip file (data sets are published so) is read as what it holds
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = zlib.gunzipSync(bytes, { maxOutputLength: MAX_UNZIPPED_BYTES })
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      throw new CommandError(
+        `cannot read ${file}: ${code === 'ERR_BUFFER_TOO_LARGE' ? `it holds more than ${MAX_UNZIPPED_BYTES / 2 ** 30} GB, more than is read at once` : 'a damaged gzip file'}`,
+      )
+    }
   }
   const sep = args.sep ?? guessSeparator(bytes)
   const table = readTable(bytes, { file, sep })

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import zlib from 'node:zlib'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -255,6 +256,16 @@ describe('npm run attribution on an event log', () => {
     const rows = table(stdout)
     expect(rows.get('汽车之家')).toMatchObject({ first_touch_conversions: 1, first_touch_value: 180000, last_touch_conversions: 0 })
     expect(rows.get('抖音')).toMatchObject({ last_touch_conversions: 1, last_touch_value: 180000, linear_value: 90000 })
+  })
+
+  it('reads the log gzipped, as data sets are published, and refuses a damaged one', async () => {
+    const plain = await runAttribution([write('attribution-data-plain.csv', EVENT_LOG)])
+    const zipped = await runAttribution([write('attribution-data.csv.gz', zlib.gzipSync(EVENT_LOG))])
+    expect(zipped.code).toBe(0)
+    expect(zipped.stdout).toBe(plain.stdout)
+    const damaged = await runAttribution([write('damaged.csv.gz', zlib.gzipSync(EVENT_LOG).subarray(0, 40))])
+    expect(damaged.code).toBe(1)
+    expect(damaged.stderr).toMatch(/^attribution: cannot read .*damaged\.csv\.gz: a damaged gzip file\n$/)
   })
 
   it('takes the columns named on the command line, and keeps the file order when there are no times', async () => {
