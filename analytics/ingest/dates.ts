@@ -53,6 +53,7 @@ const DAY_MONTH_YEAR = new RegExp(`^(\\d{1,2})[-\\s/.]${MONTH_NAME}[-\\s/.,]+(\\
 /** Oct 3, 2026 and October 3rd 2026 (then perhaps a time) */
 const MONTH_DAY_YEAR = new RegExp(`^${MONTH_NAME}\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})(?![\\d])(.*)$`, 'i')
 const WEEKDAY = /^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+/i
+const CHINESE_WEEKDAY = /[(]?\s*(?:星期|礼拜|周)[一二三四五六日天]\s*[)]?/g
 
 /** A date written with an English month name as YYYY-MM-DD (the rest kept), else the text as it was. */
 function monthNamed(s: string): string {
@@ -72,6 +73,10 @@ export function parseWallClock(value: Cell | undefined): WallClock | { instant: 
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : valid(fromUtcFields(value.getTime()))
   if (typeof value === 'number') return excelSerialToWallClock(value)
   let s = toHalfWidth(String(value)).trim()
+  // a leading ' (Excel's mark of text, which some exports keep) and a weekday written with the
+  // date (2026-10-03 星期六, 2026/10/3(周六)) say nothing more
+  if (s.charCodeAt(0) === 39) s = s.slice(1).trim()
+  if (/星期|礼拜|周/.test(s)) s = s.replace(CHINESE_WEEKDAY, ' ').trim()
   if (!s) return null
   if (ISO_WITH_OFFSET.test(s)) {
     const d = new Date(s.replace(' ', 'T').replace(/\s+/g, ''))

@@ -23,6 +23,8 @@ describe('parseSaleDate', () => {
       new Date(Date.UTC(2026, 9, 3)), new Date(Date.UTC(2026, 9, 3, 23, 59, 59)), new Date(Date.UTC(2026, 9, 2, 23, 59, 59, 999.7)),
       // English month names: Excel's d-mmm-yy saved as CSV, Oracle-based DMS' DD-MON-YYYY, US writing
       '3-Oct-26', '03-OCT-2026', '3 Oct 2026', '03-Oct-2026 14:20:00', 'Oct 3, 2026', 'October 3rd, 2026', 'Sat, 3 Oct 2026', 'Oct. 3, 2026 2:20 PM', '3-Sept-2026'.replace('Sept', 'Oct'),
+      // Excel's text mark kept, and the weekday written with the date
+      "'2026-10-03", "'2026/10/3 14:20", '2026-10-03 星期六', '2026/10/3(周六)', '2026年10月3日（礼拜六）14:20', '2026-10-03 周六 09:15',
     ]) {
       expect(value(parseSaleDate(written)), String(written)).toBe('2026-10-03')
     }
