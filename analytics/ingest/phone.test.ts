@@ -13,6 +13,13 @@ describe('parsePhone', () => {
       expect(parsePhone(written), String(written)).toEqual({ kind: 'full', phone: '13812341234', masked: '138****1234' })
     }
     expect(parsePhone('１３８＊＊＊＊１２３４')).toMatchObject({ kind: 'masked', masked: '138****1234' })
+    // a label before it and a note after it
+    for (const written of ['手机：13812341234', '手机号 138-1234-1234', '联系电话:+86 13812341234', 'Tel: 13812341234', 'TEL.13812341234', '13812341234（本人）', '13812341234 (微信同号)', '电话：13812341234(本人)']) {
+      expect(parsePhone(written), written).toEqual({ kind: 'full', phone: '13812341234', masked: '138****1234' })
+    }
+    expect(parsePhone('手机：138****1234')).toMatchObject({ kind: 'masked', masked: '138****1234' })
+    // a second number in brackets is no note; a label alone, or another word, is no phone
+    for (const bad of ['13812341234(0571-88886666)', '手机：', '微信13812341234', '13812341234 本人']) expect(parsePhone(bad), bad).toBeNull()
     // Excel kept too few digits: the number is lost, not guessed
     expect(parsePhone('1.38123E+10')).toBeNull()
     expect(parsePhone(1.5)).toBeNull()

@@ -6,13 +6,17 @@ import { toHalfWidth } from './half-width'
  * `138****1234` or `134xxxx1234`: those keep their first 3 and last 4 digits, a partial key.
  * What people type and Excel does to numbers is read too: full-width digits (１３８…), a
  * leading `'` (Excel's text marker), a trailing `.0` and scientific notation (1.38123412E+10
- * when all 11 digits survive). Pure: shared by the app and the imports.
+ * when all 11 digits survive); so are a label before the number (手机：, Tel:) and a note after it
+ * in brackets ((本人), （微信同号）). Pure: shared by the app and the imports.
  */
 export type ParsedPhone =
   | { kind: 'full'; phone: string; masked: string }
   | { kind: 'masked'; masked: string; prefix: string; suffix: string }
 
 const MOBILE = /^1[3-9]\d{9}$/
+const LABEL = /^(?:手机号码|手机号|手机|移动电话|联系电话|联系方式|电话号码|电话|tel|mobile|mob|phone|cell)\.?\s*[:：]?\s*/i
+/** a note in brackets after the number, without digits (a second number is not a note) */
+const NOTE = /\s*\([^()\d]*\)$/
 
 export function maskPhone(phone: string) {
   return `${phone.slice(0, 3)}****${phone.slice(-4)}`
@@ -34,6 +38,9 @@ export function parsePhone(input: string | number | null | undefined): ParsedPho
   if (typeof input === 'number') input = Number.isSafeInteger(input) ? String(input) : ''
   let s = toHalfWidth(String(input)).trim()
   if (s.startsWith("'")) s = s.slice(1).trim()
+  // a label before the number (手机：…, Tel: …) and a note after it in brackets ((本人), (微信同号))
+  if (!/^[\d+(]/.test(s)) s = s.replace(LABEL, '')
+  if (s.endsWith(')')) s = s.replace(NOTE, '')
   s = fromScientific(s).replace(/\.0+$/, '')
   s = s.replace(/[\s\-().·]/g, '')
   s = s.replace(/^(\+86|0086|86)(?=1\d{10}$|1\d{2}[*xX＊]{4}\d{4}$)/, '')

@@ -61,6 +61,9 @@ describe('parseAmountFen', () => {
       ['￥238,800', 23_880_000], ['238800元', 23_880_000], ['RMB 238,800.5', 23_880_050], ['1,234,567.00', 123_456_700],
       ['1，234', 123_400], ['１２３４．５', 123_450], ['(1,200.00)', -120_000], ['-1,200', -120_000], ['¥-1,200', -120_000], ['−500', -50_000],
       ['23.88万', 23_880_000], ['23.88万元', 23_880_000], ['.5', 50], ['0', 0], ['-0', 0],
+      // Excel's text mark, SAP's trailing minus, 元整, thousands set apart by spaces, scientific notation
+      ["'238800", 23_880_000], ['1,200.00-', -120_000], ['1,200-', -120_000], ['238800元整', 23_880_000], ['1 234 567.00', 123_456_700],
+      ['2.388E+05', 23_880_000], ['-1.2e3', -120_000],
     ]
     for (const [written, fen] of cases) expect(value(parseAmountFen(written)), String(written)).toBe(fen)
   })
@@ -74,7 +77,7 @@ describe('parseAmountFen', () => {
 
   it('empty is null; text is refused', () => {
     for (const empty of [null, '', '-', '/', '无']) expect(value(parseAmountFen(empty))).toBeNull()
-    for (const bad of ['abc', '12a', '1,23,4', '¥', '.', '--5', '1.2.3', '待定']) {
+    for (const bad of ['abc', '12a', '1,23,4', '¥', '.', '--5', '1.2.3', '待定', '12 34', '1 2345', '5--', '1e400', 'e5', '1-2']) {
       expect(parseAmountFen(bad), bad).toMatchObject({ ok: false, reason: 'sales.reason.amountInvalid' })
     }
     expect(parseAmountFen(new Date())).toMatchObject({ ok: false, reason: 'sales.reason.amountInvalid' })

@@ -161,6 +161,8 @@ export function parseSaleDate(cell: Cell | undefined, timeZone = 'Asia/Shanghai'
 export type MoneyScale = 1 | 10_000
 
 // ¥ ￥ 元 RMB CNY 人民币 and spaces around a number; 万 / 万元 after it scales it
+const SPACED_THOUSANDS = /^[-+]?\d{1,3}(?: \d{3})+(?:\.\d*)?$/
+const SCIENTIFIC_AMOUNT = /^[-+]?\d+(?:\.\d+)?[eE][-+]?\d{1,2}$/
 const AMOUNT = /^([-+]?)(?:[¥￥]|RMB|CNY|人民币)?\s*([-+]?)(\d{1,3}(?:,\d{3})+|\d*)(?:\.(\d*))?\s*(万元|万|元|RMB|CNY)?$/i
 
 /**
@@ -186,9 +188,23 @@ export function amountFen(cell: Cell | undefined, scale: MoneyScale = 1): number
   let s = cellString(cell)
   if (isNone(s)) return null
   let negative = false
-  if (s.charCodeAt(0) === 40 /* ( */ && s.charCodeAt(s.length - 1) === 41 /* ) */) {
+  // Excel's text mark; 元整 as a formal amount ends
+  if (s.charCodeAt(0) === 39 /* ' */) s = s.slice(1).trim()
+  if (s.endsWith('元整')) s = s.slice(0, -1)
+  // a minus after the number, as SAP-based systems write it (1,200.00-)
+  if (s.length > 1 && s.charCodeAt(s.length - 1) === 45 /* - */ && /\d/.test(s.charAt(s.length - 2))) {
     negative = true
+    s = s.slice(0, -1)
+  }
+  if (s.charCodeAt(0) === 40 /* ( */ && s.charCodeAt(s.length - 1) === 41 /* ) */) {
+    negative = !negative
     s = s.slice(1, -1).trim()
+  }
+  // thousands set apart by spaces (1 234 567.00), and scientific notation (1.2E+05)
+  if (SPACED_THOUSANDS.test(s)) s = s.replace(/ /g, '')
+  if (SCIENTIFIC_AMOUNT.test(s)) {
+    const yuan = Number(s)
+    return Number.isFinite(yuan) && Math.abs(yuan) < 1e15 ? toFen((negative ? -yuan : yuan) * scale) : NaN
   }
   if (s.indexOf('−') >= 0) s = s.replace('−', '-')
   const m = AMOUNT.exec(s)
