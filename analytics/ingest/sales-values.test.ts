@@ -95,6 +95,11 @@ describe('VINs and order numbers', () => {
     expect(value(parseVin(' 1m8gdm9axkp042788 '))).toEqual({ vin: '1M8GDM9AXKP042788', warning: null })
     expect(value(parseVin('1M8G DM9A-XKP0 42788'))).toEqual({ vin: '1M8GDM9AXKP042788', warning: null })
     expect(value(parseVin('１Ｍ８ＧＤＭ９ＡＸＫＰ０４２７８８'))).toEqual({ vin: '1M8GDM9AXKP042788', warning: null })
+    // Excel's text mark and a label before it
+    for (const written of ["'1M8GDM9AXKP042788", 'VIN:1M8GDM9AXKP042788', 'vin 1M8GDM9AXKP042788', '车架号：1M8GDM9AXKP042788', 'VIN码 1M8GDM9AXKP042788']) {
+      expect(value(parseVin(written)), written).toEqual({ vin: '1M8GDM9AXKP042788', warning: null })
+    }
+    expect(parseVin('VIN:1M8GDM9AXKP04278')).toMatchObject({ ok: false, reason: 'sales.reason.vinInvalid' })
     expect(value(parseVin('1M8GDM9A1KP042788'))).toEqual({ vin: '1M8GDM9A1KP042788', warning: 'sales.warning.vinCheckDigit' })
     expect(value(parseVin('1M8GDM9AXKPO42788'))).toEqual({ vin: '1M8GDM9AXKPO42788', warning: 'sales.warning.vinLettersIOQ' })
     expect(value(parseVin(''))).toBeNull()

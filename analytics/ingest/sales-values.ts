@@ -279,6 +279,8 @@ function vinCheckDigitHoldsAt(text: string, at: number): boolean {
   return text.charCodeAt(at + 8) === (r === 10 ? 88 /* X */ : 48 + r)
 }
 
+const VIN_LABEL = /^(?:'|(?:vin|车架号|车辆识别代号|底盘号)(?:码|号)?[:：.]?)/i
+
 export type VinWarning = 'sales.warning.vinCheckDigit' | 'sales.warning.vinLettersIOQ'
 
 /**
@@ -299,6 +301,8 @@ export function normalizeVin(cell: Cell | undefined): string | null | false {
   let s = cellString(cell)
   if (isNone(s)) return null
   if (s.length !== 17) s = s.replace(/[\s\-_]/g, '')
+  // Excel's text mark, a label before it (VIN:, 车架号：)
+  if (s.length !== 17) s = s.replace(VIN_LABEL, '')
   if (s.length !== 17) return false
   let lower = false
   for (let i = 0; i < 17; i++) {
