@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import iconv from 'iconv-lite'
 import { afterAll, describe, expect, it } from 'vitest'
+import { readTable } from './read-table'
 import { PhoneHmac } from './sales-stage'
 import { streamSalesTable, textRow } from './sales-stream'
 import { streamTable, type StreamTableOptions } from './stream-table'
@@ -108,6 +109,36 @@ describe('streamSalesTable', () => {
     const read = await expectSame(unclosed)
     expect(read.at(-1)).toMatch(/^error malformed .*never closed/)
   })
+
+  it('reads a GB18030 export as the whole-file reader does, wherever the reader cuts its pieces at line feeds', async () => {
+    // the reader cuts each 256 KB piece after its last line feed: multi-byte characters, quoted
+    // line breaks (LF, CRLF, a lone CR) and rows ending in CR alone fall at the cuts; the last
+    // row has no line break after it
+    const cells = ['朗逸 1.5L 舒适版', '"多行\n备注"', '"跨行\r\n说明, 含逗号"', '"单\r回车"', '𠮷野家', '"a""b"', '张伟', '']
+    const eols = ['\n', '\r\n', '\r']
+    let body = `${KNOWN.join(',')}\r\n`
+    for (let i = 0; i < 12_000; i++) {
+      body += [`LSV${i}`, cells[i % cells.length], `${'汉'.repeat(i % 37)}${i}`, cells[(i * 3 + 1) % cells.length], `SO${i}`].join(',')
+      if (i < 11_999) body += eols[i % 7 === 0 ? 2 : i % 2]
+    }
+    const file = path.join(dir, 'cut-at-lines.csv')
+    fs.writeFileSync(file, iconv.encode(body, 'gb18030'))
+    expect(fs.statSync(file).size).toBeGreaterThan(3 * 256 * 1024)
+    const whole = await readTable(fs.readFileSync(file), { isKnownHeader: (h) => KNOWN.includes(h) })
+    const rows: unknown[] = []
+    for await (const e of streamSalesTable(file, { knownHeaders: KNOWN })) {
+      if (e.type === 'rows') rows.push(...e.rows)
+      if (e.type !== 'text') continue
+      let k = 0
+      for (let r = 0; r < e.batch.rowNumbers.length; r++) {
+        rows.push(textRow(e.batch, r, k))
+        k += e.batch.widths[r]!
+      }
+    }
+    expect(rows).toHaveLength(12_000)
+    expect(rows).toEqual(whole.rows)
+    expect(rows.at(-1)).toEqual({ rowNumber: 12_001, cells: ['LSV11999', null, `${'汉'.repeat(11)}11999`, '张伟', 'SO11999'] })
+  }, 60_000)
 
   it('hashes the phone column in the reader’s thread as PhoneHmac does, once told the column', async () => {
     const key = Buffer.from('test-only-phone-hash-key-0123456789')

@@ -1268,6 +1268,33 @@ function grow(a) {
   return b
 }
 
+/**
+ * The file's chunks cut after their last line feed, the bytes after it carried into the next
+ * chunk. So each decoded text ends where a record does (unless a quoted cell spans the cut),
+ * and the CSV scan reads it as it came from the decoder. Before, each text was the last
+ * chunk's unfinished record + the new chunk: a concatenated string, whose characters V8
+ * reads 4–6× slower than a flat string's (the scan of a 1M-row export took 2.4 CPU-s of the
+ * reader's ~6.7). Only for encodings where byte 0x0A is always a line feed (UTF-8, GBK,
+ * GB18030: no multi-byte sequence holds a byte below 0x30), not UTF-16. A chunk with no line
+ * feed, or a tail longer than a record may be, passes whole.
+ * @param {AsyncIterable<Buffer>} input
+ */
+async function* wholeLines(input) {
+  /** @type {Buffer | null} */
+  let carry = null
+  for await (const raw of input) {
+    const chunk = carry ? Buffer.concat([carry, raw]) : raw
+    carry = null
+    const lf = chunk.lastIndexOf(10)
+    if (lf < 0 || lf === chunk.length - 1 || chunk.length - lf > MAX_RECORD_CHARS) yield chunk
+    else {
+      carry = chunk.subarray(lf + 1)
+      yield chunk.subarray(0, lf + 1)
+    }
+  }
+  if (carry) yield carry
+}
+
 /** @param {Buffer} head @param {number} totalBytes */
 async function readCsv(head, totalBytes) {
   const sniffed = sniffEncoding(head)
@@ -1368,7 +1395,8 @@ async function readCsv(head, totalBytes) {
   }
 
   try {
-    for await (const chunk of input) {
+    const utf16 = sniffed.encoding === 'utf-16le' || sniffed.encoding === 'utf-16be'
+    for await (const chunk of utf16 ? input : wholeLines(input)) {
       let text = decoder.write(/** @type {Buffer} */ (chunk))
       if (!text) continue
       if (!reading) {
