@@ -257,6 +257,22 @@ describe('SeenKeys', () => {
     keys.put('again', 1)
     expect(keys.get('again')).toBe(1)
   })
+  it('keeps every key when room is made for more mid-way, and grows past the room made', () => {
+    const keys = new SeenKeys()
+    const map = new Map<string, number>()
+    for (let i = 0; i < 120_000; i++) {
+      // room made after the first keys, a smaller room asked for later (nothing shrinks), then more keys than either
+      if (i === 1_000) keys.reserve(40_000)
+      if (i === 30_000) keys.reserve(10)
+      if (i === 60_000) keys.reserve(Number.NaN)
+      const key = i % 500 === 3 ? `车架${rand(90_000)}` : `V${rand(150_000)}`
+      expect(keys.get(key)).toBe(map.get(key))
+      keys.put(key, i)
+      if (!map.has(key)) map.set(key, i)
+    }
+    expect(keys.size).toBe(map.size)
+    for (const [key, row] of map) expect(keys.get(key)).toBe(row)
+  })
 })
 
 describe('PhoneHmac', () => {

@@ -746,7 +746,13 @@ export function createSalesValidator(options: SalesValidatorOptions) {
     ordersSeen.release()
   }
 
-  return { validateRow, validateBatch, validateText, release }
+  /** the file is expected to hold about this many rows: room for their keys is made at once */
+  function expectRows(rows: number) {
+    vinsSeen.reserve(rows)
+    ordersSeen.reserve(rows)
+  }
+
+  return { validateRow, validateBatch, validateText, expectRows, release }
 }
 
 /** 17 upper-case letters and digits at text[at…): a VIN as normalizeVin leaves it */

@@ -219,7 +219,9 @@ export async function runSalesImport(input: SalesImportInput, hooks: SalesImport
       }
 
       /** CSV rows as one string and offsets: the fast path, the general validator where it declines */
-      const onText = async (batch: SalesTextBatch) => {
+      const onText = async (batch: SalesTextBatch, bytesRead: number, totalBytes: number) => {
+        // the first batch tells the rows a byte: the rest of the file is expected alike
+        if (counts.rows === 0 && bytesRead > 0) validator!.expectRows(Math.ceil(((batch.rowNumbers.length * totalBytes) / bytesRead) * 1.05))
         const result = validator!.validateText(batch, stage)
         await afterValidation(batch.rowNumbers.length, result.imported, result.rejected, result.warned, result.skipped)
       }
@@ -234,6 +236,7 @@ export async function runSalesImport(input: SalesImportInput, hooks: SalesImport
               total = event.totalRows
               reused = await onHead(event.headers)
               if (reused) break
+              validator!.expectRows(total)
               hooks.progress?.({ phase: 'reading', done: 0, total, unit: 'rows' })
             } else {
               await onRows(event.rows)
@@ -255,7 +258,7 @@ export async function runSalesImport(input: SalesImportInput, hooks: SalesImport
               if (reused) break
               hooks.progress?.({ phase: 'reading', done: 0, total: event.head.totalBytes, unit: 'bytes' })
             } else if (event.type === 'text') {
-              await onText(event.batch)
+              await onText(event.batch, event.bytesRead, event.totalBytes)
               hooks.progress?.({ phase: 'reading', done: event.bytesRead, total: event.totalBytes, unit: 'bytes' })
             } else if (event.type === 'rows') {
               await onRows(event.rows)
