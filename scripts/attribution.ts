@@ -32,7 +32,7 @@ const USAGE = [
   '  --direct     the channel last non-direct passes over (default direct)',
   '  --half-life  time decay half-life: in days for events with times, in touches for paths (default 7)',
   '  --lookback   keep only the last N touches of each path',
-  '  --user, --time, --channel, --conversion, --value',
+  '  --user, --time, --channel, --conversion, --value, --conversion-time, --conversion-id',
   '               the columns of an event file, when their names are not the usual ones',
 ].join('\n')
 
@@ -73,6 +73,8 @@ const ArgsSchema = z
     channel: z.string().trim().min(1, '--channel needs a column name').optional(),
     conversion: z.string().trim().min(1, '--conversion needs a column name').optional(),
     value: z.string().trim().min(1, '--value needs a column name').optional(),
+    'conversion-time': z.string().trim().min(1, '--conversion-time needs a column name').optional(),
+    'conversion-id': z.string().trim().min(1, '--conversion-id needs a column name').optional(),
     'path-sep': z.string().min(1, '--path-sep needs a separator').optional(),
     order: z.enum(['1', '2', '3'], { error: '--order must be 1, 2 or 3' }).transform((o) => Number(o) as 1 | 2 | 3),
     nulls: z.boolean(),
@@ -109,6 +111,8 @@ function readArgs(argv: string[]): Args {
         channel: { type: 'string' },
         conversion: { type: 'string' },
         value: { type: 'string' },
+        'conversion-time': { type: 'string' },
+        'conversion-id': { type: 'string' },
         'path-sep': { type: 'string' },
         order: { type: 'string', default: '1' },
         nulls: { type: 'boolean', default: true },
@@ -320,11 +324,16 @@ function readPaths(table: Table, options: { sep: string; pathSep: string | undef
 const EVENT_COLUMNS = {
   user: ['cookie', 'user', 'userid', 'uid', 'visitor', 'visitorid', 'clientid', 'customer', 'customerid', 'personid', 'journeyid', '用户', '用户id', '访客', '访客id', '客户', '客户id'],
   time: ['time', 'timestamp', 'eventtime', 'datetime', 'date', 'ts', 'touchtime', '时间', '时间戳', '日期', '触点时间'],
-  channel: ['channel', 'marketingchannel', 'source', 'touchpoint', 'medium', '渠道', '来源', '媒体'],
+  channel: ['channel', 'marketingchannel', 'source', 'touchpoint', 'medium', 'campaign', 'campaignid', '渠道', '来源', '媒体', '活动'],
   conversion: ['conversion', 'conversions', 'converted', 'isconversion', 'purchase', '转化', '是否转化'],
   interaction: ['interaction', 'event', 'eventtype', 'type', 'action', '事件', '类型'],
   value: ['conversionvalue', 'value', 'revenue', 'conversionrevenue', '转化金额', '转化价值', '金额', '收入'],
+  // a log whose touches carry the conversion they led to (Criteo's attribution data set)
+  conversionTime: ['conversiontimestamp', 'conversiontime', 'convertedat', 'conversiondate', '转化时间'],
+  conversionId: ['conversionid', '转化id', '转化编号'],
 } as const
+type NamedColumn = 'user' | 'time' | 'channel' | 'conversion' | 'value' | 'conversionTime' | 'conversionId'
+const FLAG: Record<NamedColumn, string> = { user: 'user', time: 'time', channel: 'channel', conversion: 'conversion', value: 'value', conversionTime: 'conversion-time', conversionId: 'conversion-id' }
 type EventColumn = keyof typeof EVENT_COLUMNS
 const aliasKey = (name: string) => name.toLowerCase().replace(/[\s_-]+/g, '')
 
@@ -347,6 +356,37 @@ function parseEventTime(text: string): number | null {
 
 type EventLog = { events: TouchEvent[]; timed: boolean }
 
+const PLAIN_NUMBER = /^\d+(\.\d+)?$/
+/** a cell saying "none" in a column of conversion times or ids (Criteo writes -1) */
+const isNoConversion = (text: string) => text === '' || text === '-1'
+
+/**
+ * How a column of times is read. A column of plain numbers throughout holds seconds (Unix
+ * seconds, or seconds since the log began, as Criteo's data set counts them; relative times
+ * keep the order and the distances, all the models need) or, when they run to 12 digits and
+ * more, milliseconds; unless every one is a compact date (20181003). Any other column is read
+ * cell by cell (parseEventTime). Cells that say no conversion (-1) are left out of the choice.
+ */
+function timeReader(table: Table, column: Column): (text: string) => number | null {
+  let numbers = 0
+  let compactDates = true
+  let milliseconds = false
+  for (const row of table.rows) {
+    const text = table.cell(row, column).trim()
+    if (isNoConversion(text)) continue
+    if (!PLAIN_NUMBER.test(text)) return parseEventTime
+    numbers++
+    if (compactDates && !(text.length === 8 && parseWallClock(text) !== null)) compactDates = false
+    if (text.indexOf('.') < 0 ? text.length >= 12 : text.indexOf('.') >= 12) milliseconds = true
+  }
+  if (!numbers || compactDates) return parseEventTime
+  return (text) => {
+    const t = text.trim()
+    if (!PLAIN_NUMBER.test(t)) return parseEventTime(t)
+    return milliseconds ? Math.round(Number(t)) : Math.round(Number(t) * 1000)
+  }
+}
+
 /**
  * Reads an event log (one row per touch: a user, a time, a channel, whether it converted and
  * its value), or says which line and column are wrong. The columns are found by their usual
@@ -354,13 +394,13 @@ type EventLog = { events: TouchEvent[]; timed: boolean }
  * published data sets — and their Chinese names), or named with --user, --time, --channel,
  * --conversion and --value.
  */
-function readEvents(table: Table, options: { sep: string; named: Partial<Record<'user' | 'time' | 'channel' | 'conversion' | 'value', string>> }): EventLog {
+function readEvents(table: Table, options: { sep: string; named: Partial<Record<NamedColumn, string>> }): EventLog {
   const { rows, names, at } = table
   const find = (kind: EventColumn): Column | undefined => {
     const named = kind === 'interaction' ? undefined : options.named[kind]
     if (named !== undefined) {
       const index = names.indexOf(named.trim().toLowerCase())
-      if (index < 0) throw missingColumn(table, options.sep, `${named} (named by --${kind})`)
+      if (index < 0) throw missingColumn(table, options.sep, `${named} (named by --${FLAG[kind as NamedColumn]})`)
       return { index, name: names[index]! }
     }
     for (const alias of EVENT_COLUMNS[kind]) {
@@ -379,6 +419,12 @@ function readEvents(table: Table, options: { sep: string; named: Partial<Record<
   if (!conversion && !interaction)
     throw missingColumn(table, options.sep, "saying which events convert (conversion as 0/1, or interaction with 'conversion'; or name it with --conversion)")
   const value = find('value')
+  // touches labelled with the conversion they led to: a column of conversion times (and ids)
+  const conversionTime = find('conversionTime')
+  const conversionId = find('conversionId')
+  const labelled = conversionTime !== undefined || options.named.conversionId !== undefined
+  const readTime = time ? timeReader(table, time) : parseEventTime
+  const readConversionTime = conversionTime ? timeReader(table, conversionTime) : parseEventTime
 
   const events: TouchEvent[] = []
   for (const row of rows) {
@@ -388,7 +434,7 @@ function readEvents(table: Table, options: { sep: string; named: Partial<Record<
     let at_: number | null = null
     if (time) {
       const text = table.cell(row, time)
-      at_ = parseEventTime(text)
+      at_ = readTime(text)
       if (at_ === null) throw new CommandError(`${at(row.line, time)}: ${JSON.stringify(text.trim())} is not a time (e.g. 2018-07-03T13:02:11Z, 2018-07-03 13:02, or Unix seconds)`)
     }
     let conversions = 0
@@ -412,7 +458,19 @@ function readEvents(table: Table, options: { sep: string; named: Partial<Record<
     }
     const channelText = table.cell(row, channel).trim()
     if (channelText === '' && conversions === 0) throw new CommandError(`${at(row.line, channel)}: empty; an event that does not convert is a touch and needs its channel`)
-    events.push({ user: userText, at: at_, channel: channelText, conversions, value: amount })
+    const event: TouchEvent = { user: userText, at: at_, channel: channelText, conversions, value: amount }
+    if (labelled && conversions > 0) {
+      // the conversion this touch led to: its id, else its time (one of the user's conversions)
+      const id = conversionId ? table.cell(row, conversionId).trim() : ''
+      const when = conversionTime ? table.cell(row, conversionTime).trim() : ''
+      event.convertedAt = null
+      if (!isNoConversion(when)) {
+        event.convertedAt = readConversionTime(when)
+        if (event.convertedAt === null) throw new CommandError(`${at(row.line, conversionTime!)}: ${JSON.stringify(when)} is not a time (e.g. 2018-07-03T13:02:11Z, or seconds)`)
+      }
+      event.conversionKey = !isNoConversion(id) ? `id:${id}` : `at:${when}`
+    }
+    events.push(event)
   }
   return { events, timed: time !== undefined }
 }
@@ -457,7 +515,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const sep = args.sep ?? guessSeparator(bytes)
   const table = readTable(bytes, { file, sep })
-  const named = { user: args.user, time: args.time, channel: args.channel, conversion: args.conversion, value: args.value }
+  const named = { user: args.user, time: args.time, channel: args.channel, conversion: args.conversion, value: args.value, conversionTime: args['conversion-time'], conversionId: args['conversion-id'] }
   const isLog = Object.values(named).some((name) => name !== undefined) || !table.columnOf.has('path')
   let paths: ConversionPath[]
   let timed = false

@@ -281,6 +281,37 @@ describe('npm run attribution on an event log', () => {
     expect(rows).toEqual(paths)
   })
 
+  it('reads Criteo’s attribution data set: impressions labelled with their conversion, times in seconds since the log began', async () => {
+    // criteo_attribution_dataset.tsv.gz as published (its first columns): each impression
+    // names the conversion it led to (-1: none) and when that was; campaigns are the channels
+    const criteo = [
+      'timestamp\tuid\tcampaign\tconversion\tconversion_timestamp\tconversion_id\tattribution\tclick\tclick_pos\tclick_nb\tcost\tcpo\ttime_since_last_click\tcat1',
+      '0\t20073966\t22589171\t0\t-1\t-1\t0\t0\t-1\t-1\t7.20E-05\t0.02\t-1\t5824233',
+      '2\t24607497\t884761\t0\t-1\t-1\t0\t0\t-1\t-1\t6.90E-05\t0.09\t-1\t5824233',
+      '86400\t1001\t111\t1\t432000\t5001\t0\t0\t-1\t-1\t1.0E-04\t0.05\t-1\t1',
+      '172800\t1001\t222\t1\t432000\t5001\t1\t1\t0\t1\t1.0E-04\t0.05\t-1\t1',
+      '259200\t1001\t111\t1\t950000\t5002\t1\t1\t0\t1\t1.0E-04\t0.05\t-1\t1',
+      '86400\t1002\t222\t1\t200000\t5003\t1\t0\t-1\t-1\t1.0E-04\t0.05\t-1\t1',
+      '500000\t1002\t333\t0\t-1\t-1\t0\t0\t-1\t-1\t1.0E-04\t0.05\t-1\t1',
+      '',
+    ].join('\n')
+    const { code, stdout, stderr } = await runAttribution([write('criteo_attribution_dataset.tsv.gz', zlib.gzipSync(criteo))])
+    expect(stderr).toBe('attribution: 7 events of 4 users: 6 journeys, 3 conversions\n')
+    expect(code).toBe(0)
+    const rows = table(stdout)
+    // conversion 5001: 111 then 222; 5002: 111 (shown before 5001 happened); 5003: 222
+    expect(rows.get('111')).toMatchObject({ first_touch_conversions: 2, last_touch_conversions: 1, linear_conversions: 1.5 })
+    expect(rows.get('222')).toMatchObject({ first_touch_conversions: 1, last_touch_conversions: 2, linear_conversions: 1.5 })
+    expect(rows.get('333')).toMatchObject({ first_touch_conversions: 0, last_touch_conversions: 0 })
+    // time decay in days: 5001 at day 5 weighs 111 (day 1) 2^(-4/7) against 222 (day 2) 2^(-3/7)
+    const [a, b] = [2 ** (-4 / 7), 2 ** (-3 / 7)]
+    expect(rows.get('111')!.time_decay_conversions).toBeCloseTo(a / (a + b) + 1, 9)
+    // a conversion-time column named that the file does not have is refused, saying which flag named it
+    const asEvents = await runAttribution([write('criteo-as-events.tsv', criteo), '--conversion-time', 'no_such_column'])
+    expect(asEvents.code).toBe(1)
+    expect(asEvents.stderr).toMatch(/the header has no column no_such_column \(named by --conversion-time\)/)
+  })
+
   const malformed: Array<[string, string, RegExp, string[]?]> = [
     ['a time that is not one', 'cookie,time,conversion,channel\nu1,2018-07-03,0,Facebook\nu1,yesterday,1,Facebook\n', /line 3, column 2 \(time\): "yesterday" is not a time/],
     ['a touch without its channel', 'cookie,time,conversion,channel\nu1,2018-07-03,0,\n', /line 2, column 4 \(channel\): empty; an event that does not convert is a touch/],

@@ -95,4 +95,32 @@ describe("journeysFromEvents", () => {
       { channels: ["seo"], touchedAt: [2 * DAY], conversions: 0, nulls: 1 },
     ]);
   });
+
+  it("makes one journey of the touches labelled with the same conversion, converting once at its time", () => {
+    // as Criteo's data set: each impression says which conversion (if any) it led to and when
+    const labelled = (user: string, day: number, channel: string, key?: string, convertedDay?: number, value = 0): TouchEvent => ({
+      ...touch(user, day, channel),
+      ...(key === undefined ? {} : { conversions: 1, value, conversionKey: key, convertedAt: convertedDay === undefined ? null : convertedDay * DAY }),
+    });
+    const journeys = journeysFromEvents([
+      labelled("u", 3, "display", "c2", 9, 50),
+      labelled("u", 1, "search", "c1", 5, 80),
+      labelled("u", 2, "display", "c1", 5, 80),
+      touch("u", 4, "social"),
+      labelled("v", 2, "search", "c3"),
+      touch("u", 0, "email"),
+    ]);
+    expect(journeys.users).toBe(2);
+    expect(journeys.conversions).toBe(3);
+    expect(journeys.paths).toEqual([
+      // a later conversion's touch may come before an earlier conversion: each keeps its own
+      { channels: ["display"], touchedAt: [3 * DAY], convertedAt: 9 * DAY, conversions: 1, value: 50 },
+      // the conversion's value, repeated on its touches, counted once
+      { channels: ["search", "display"], touchedAt: [DAY, 2 * DAY], convertedAt: 5 * DAY, conversions: 1, value: 80 },
+      // the user's touches that led to no conversion make one journey that did not convert
+      { channels: ["email", "social"], touchedAt: [0, 4 * DAY], conversions: 0, nulls: 1 },
+      // no conversion time: at the last touch
+      { channels: ["search"], touchedAt: [2 * DAY], convertedAt: 2 * DAY, conversions: 1, value: 0 },
+    ]);
+  });
 });
