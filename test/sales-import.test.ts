@@ -272,6 +272,25 @@ describe('the sales import', () => {
     }
   })
 
+  it('goes on when an earlier import\'s kept file is missing from the data directory', async () => {
+    const store = (await createStore((await createGroup()).id)).id
+    const header = '车架号,订单号,开票日期,成交价'
+    const first = await importBytes(store, Buffer.from([header, 'LFV2A21K0G3012345,SO-1,2026-10-03,106800'].join('\n')), 'lost.csv')
+    expect(first).toMatchObject({ imported: 1 })
+    fs.rmSync(path.join(dataDir, first.parquetPath!))
+    const next = await importBytes(
+      store,
+      Buffer.from([header, 'LFV2A21K0G3012345,SO-1,2026-10-03,105800', 'LSVAL6BR9N2054321,SO-3,2026-10-05,238800'].join('\n')),
+      'after-loss.csv',
+    )
+    expect(next).toMatchObject({ imported: 2, rejected: 0, superseded: 0 })
+    await sync()
+    expect((await currentSales(store)).map((s) => [s.sale_key, s.transaction_price_fen])).toEqual([
+      ['vin:LFV2A21K0G3012345', 10_580_000n],
+      ['vin:LSVAL6BR9N2054321', 23_880_000n],
+    ])
+  })
+
   it('reads a file written before the trade-in car columns: matched by name, its trade-ins empty; superseded and erased as any other', async () => {
     const store = (await createStore((await createGroup()).id)).id
     const first = await importBytes(

@@ -306,7 +306,12 @@ export async function runSalesImport(input: SalesImportInput, hooks: SalesImport
         .from(imports)
         .where(and(eq(imports.storeId, input.storeId), eq(imports.kind, 'sales'), eq(imports.status, 'done')))
       const dataDir = path.resolve(getEnv().DATA_DIR)
-      const earlierFiles = earlier.filter((e) => e.parquetPath).map((e) => path.resolve(dataDir, e.parquetPath!))
+      // a kept file lost from the data directory (a restore without it, a disk cleaned by hand)
+      // counts as gone: the views skip it too (parquet-views.ts), so the import goes on
+      const earlierFiles = earlier
+        .filter((e) => e.parquetPath)
+        .map((e) => path.resolve(dataDir, e.parquetPath!))
+        .filter((file) => fs.existsSync(file))
       const superseded = await countSuperseded(c, tempPath, earlierFiles, input.storeId)
 
       // ---- Postgres: short statements; the import counts only once marked done ---------
