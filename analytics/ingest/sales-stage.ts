@@ -61,6 +61,8 @@ const STAR = 42
 const HEX = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102])
 const TRUE = Uint8Array.from(Buffer.from('true'))
 const FALSE = Uint8Array.from(Buffer.from('false'))
+/** '00' … '99': a pair of digits' two characters at 2·pair */
+const PAIRS = Uint8Array.from(Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join('')))
 
 export class SalesStage {
   private bytes: Uint8Array = Buffer.allocUnsafeSlow(1 << 20)
@@ -138,15 +140,28 @@ export class SalesStage {
       b[this.pos++] = 48 + n
       return
     }
-    let len = 0
     if (n < 0x7fffffff) {
-      // 32-bit integer division, the common case (a car's price in fen)
-      for (let m = n; m > 0; m = (m / 10) | 0) len++
+      // the common case (a car's price in fen) in 32-bit integers: the amounts come as
+      // doubles, and a double's `% 10` is a call to fmod — this was 4× slower than it (0.6 s
+      // of a million rows' import); two digits at a time, one division for both
+      let m = n | 0
+      const len = m < 100 ? 2 : m < 1_000 ? 3 : m < 10_000 ? 4 : m < 100_000 ? 5 : m < 1_000_000 ? 6 : m < 10_000_000 ? 7 : m < 100_000_000 ? 8 : m < 1_000_000_000 ? 9 : 10
       let at = this.pos + len
       this.pos = at
-      for (let m = n; m > 0; m = (m / 10) | 0) b[--at] = 48 + (m % 10)
+      while (m >= 100) {
+        const q = (m / 100) | 0
+        const r = (m - q * 100) * 2
+        b[--at] = PAIRS[r + 1]!
+        b[--at] = PAIRS[r]!
+        m = q
+      }
+      if (m >= 10) {
+        b[--at] = PAIRS[m * 2 + 1]!
+        b[--at] = PAIRS[m * 2]!
+      } else b[--at] = 48 + m
       return
     }
+    let len = 0
     for (let m = n; m >= 1; m = Math.floor(m / 10)) len++
     let at = this.pos + len
     this.pos = at

@@ -286,3 +286,19 @@ describe('PhoneHmac', () => {
     }
   })
 })
+
+describe('SalesStage', () => {
+  it('writes every integer as its decimal digits: each length, the 32-bit edges, negatives, doubles and beyond 2^31', () => {
+    const values: number[] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 10_000, 99_999, 100_000, 1_000_000, 9_999_999, 10_000_000, 11_980_000, 99_999_999]
+    values.push(100_000_000, 999_999_999, 1_000_000_000, 2 ** 31 - 2, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 7, 10 ** 12 + 305, 2 ** 50, Number.MAX_SAFE_INTEGER)
+    // amounts as the parsers make them: doubles that hold integers
+    for (let i = 0; i < 2000; i++) values.push(Math.round(Math.random() * 10 ** (1 + (i % 15))), Math.round(Number((Math.random() * 1e6).toFixed(2)) * 100))
+    const all = [...values, ...values.filter((v) => v > 0).map((v) => -v)]
+    const stage = new SalesStage(KEY)
+    stage.begin(1)
+    for (const v of all) stage.int(v)
+    stage.int(null)
+    stage.end()
+    expect(stage.take().toString('utf8')).toBe(`1,${all.map((v) => String(v)).join(',')},\n`)
+  })
+})
