@@ -59,19 +59,23 @@ export class SeenKeys {
     const n = e - s
     if (this.used + n > this.chars.length) this.growChars(n)
     let chars = this.chars
+    const used = this.used
+    let i = 0
     if (chars instanceof Uint8Array) {
-      for (let i = s; i < e; i++) {
-        if (text.charCodeAt(i) > 255) {
-          const wide = uint16(chars.length)
-          wide.set(chars)
-          release(chars)
-          chars = this.chars = wide
-          break
-        }
+      // copied while each character fits a byte; the first that does not widens the array
+      for (; i < n; i++) {
+        const c = text.charCodeAt(s + i)
+        if (c > 255) break
+        chars[used + i] = c
+      }
+      if (i < n) {
+        const wide = uint16(chars.length)
+        wide.set(chars)
+        release(chars)
+        chars = this.chars = wide
       }
     }
-    const used = this.used
-    for (let i = 0; i < n; i++) chars[used + i] = text.charCodeAt(s + i)
+    for (; i < n; i++) chars[used + i] = text.charCodeAt(s + i)
     const k = this.size
     if (k >= this.rows.length) {
       const size = Math.ceil(this.rows.length * 1.5)

@@ -237,7 +237,7 @@ describe('SeenKeys', () => {
     const map = new Map<string, number>()
     let wrong = 0
     for (let i = 0; i < 200_000; i++) {
-      const key = i % 1000 === 7 ? `订单${rand(5000)}` : `K${rand(300_000)}`
+      const key = i % 1000 === 7 ? `订单${rand(5000)}` : i % 1000 === 3 ? `SO-${rand(5000)}号` : `K${rand(300_000)}`
       if (keys.get(key) !== map.get(key)) wrong++
       keys.put(key, i)
       if (!map.has(key)) map.set(key, i)
