@@ -494,16 +494,12 @@ export function createSalesValidator(options: SalesValidatorOptions) {
       return true
     }
     const e = endOf(i)
-    let odd = e - s <= 4 && NONE_FIRST.has(T.charCodeAt(s))
-    for (let j = s; !odd && j < e; j++) {
-      const c = T.charCodeAt(j)
-      // cleanString's test of a character that needs cleaning
-      odd = c <= 32 ? c !== 32 || j === s || j === e - 1 || T.charCodeAt(j + 1) === 32 : c >= 0xff01 ? c <= 0xff5e : c === 0x3000 || c === 0xa0 || c === 0xfeff
-    }
-    if (!odd) {
-      if (e - s > max) return false
-      stage.range(T, s, e)
-      return true
+    // written where it lies unless cleanString would change it (cleanRange stops at the first
+    // such character), it may be a word for none, or it is too long before cleaning
+    if (e - s <= max && !(e - s <= 4 && NONE_FIRST.has(T.charCodeAt(s)))) {
+      const mark = stage.mark()
+      if (stage.cleanRange(T, s, e)) return true
+      stage.reset(mark)
     }
     const v = cleanString(T.slice(s, e))
     if (isNone(v)) stage.nil()
