@@ -467,6 +467,10 @@ export function createSalesValidator(options: SalesValidatorOptions) {
     [I.warrantyIncome, S.warrantyIncome, false],
   ]
   const TEXTS_BEFORE_MONEY = [I.brand, I.series, I.model, I.trim, I.color]
+  // MONEY taken apart, for a plain indexed loop per row (iterating and destructuring the tuples was 2% of the fast path)
+  const MONEY_INDEX = Int32Array.from(MONEY.map(([i]) => i))
+  const MONEY_SCALE = MONEY.map(([, scale]) => scale)
+  const MONEY_PRICE = MONEY.map(([, , price]) => price)
 
   // the row being read: its batch, first cell and width
   let T = ''
@@ -631,8 +635,8 @@ export function createSalesValidator(options: SalesValidatorOptions) {
     if (order < 0 || (invoice === 0 && order === 0)) return false
     if (putDate(stage, I.deliveryDate) < 0) return false
 
-    for (const i of TEXTS_BEFORE_MONEY) if (!putText(stage, i, 200)) return false
-    for (const [i, scale, price] of MONEY) if (!putMoney(stage, i, scale, price)) return false
+    for (let k = 0; k < TEXTS_BEFORE_MONEY.length; k++) if (!putText(stage, TEXTS_BEFORE_MONEY[k]!, 200)) return false
+    for (let k = 0; k < MONEY_INDEX.length; k++) if (!putMoney(stage, MONEY_INDEX[k]!, MONEY_SCALE[k]!, MONEY_PRICE[k]!)) return false
 
     // the name key (the name itself is not kept)
     let s = startOf(I.customerName)
