@@ -43,8 +43,8 @@ export type SalesImportMeta = { storeId: string; importId: string; importedAt: s
  * (zstd). DuckDB reads and encodes the CSV on the connection's threads, each writing the row
  * groups it made as they are done: the file's rows are in blocks of the staged order, not in
  * that order, and nothing sorts them (a sort of a million rows was a third of this step, and
- * its memory; the row number stays with each row). The store, the import and its time are bound parameters; the sale
- * key is made here as saleKey() makes it (VIN, else order number). Row groups of 61,440 rows,
+ * its memory; the row number stays with each row). The store, the import and its time are
+ * bound parameters; the sale key is made here as saleKey() makes it (VIN, else order number). Row groups of 61,440 rows,
  * half DuckDB's default: each of its two threads holds one while it writes, and with the
  * default a million-row import's writing step alone added 300–420 MB to the process
  * (measured; ~210 MB with these), for a file 2% larger. zstd at level 1, not its default 3: on a
