@@ -185,6 +185,22 @@ export class SalesStage {
 
   /** text.slice(s, e) as a quoted string, without making it */
   range(text: string, s: number, e: number) {
+    this.quoted(text, s, e, false)
+  }
+
+  /**
+   * text.slice(s, e) as range() writes it, when cleanString would leave it as it is: false at
+   * the first character it would change (a control character, a space at either end or beside
+   * another, a full-width form, an ideographic or no-break space, a BOM), with the row's bytes
+   * then to be reset by the caller. One pass for the check and the copy (the check alone was
+   * a second pass over every text cell).
+   */
+  cleanRange(text: string, s: number, e: number): boolean {
+    return this.quoted(text, s, e, true)
+  }
+
+  /** the quoted UTF-8 of text[s…e); with `clean`, false (and nothing to keep) at a character cleanString would change */
+  private quoted(text: string, s: number, e: number, clean: boolean): boolean {
     this.room(3 + (e - s) * 6)
     const b = this.bytes
     let p = this.pos
@@ -193,9 +209,11 @@ export class SalesStage {
     for (let i = s; i < e; i++) {
       let c = text.charCodeAt(i)
       if (c < 0x80) {
+        if (c <= 32 && clean && (c !== 32 || i === s || i === e - 1 || text.charCodeAt(i + 1) === 32)) return false
         b[p++] = c
         if (c === QUOTE) b[p++] = QUOTE
       } else if (c < 0x800) {
+        if (c === 0xa0 && clean) return false
         b[p++] = 0xc0 | (c >> 6)
         b[p++] = 0x80 | (c & 63)
       } else if (c >= 0xd800 && c <= 0xdfff) {
@@ -215,58 +233,10 @@ export class SalesStage {
         b[p++] = 0x80 | ((c >> 6) & 63)
         b[p++] = 0x80 | (c & 63)
       } else {
+        if (clean && (c >= 0xff01 ? c <= 0xff5e : c === 0x3000 || c === 0xfeff)) return false
         b[p++] = 0xe0 | (c >> 12)
         b[p++] = 0x80 | ((c >> 6) & 63)
         b[p++] = 0x80 | (c & 63)
-      }
-    }
-    b[p++] = QUOTE
-    this.pos = p
-  }
-
-  /**
-   * text.slice(s, e) as range() writes it, when cleanString would leave it as it is: false at
-   * the first character it would change (a control character, a space at either end or beside
-   * another, a full-width form, an ideographic or no-break space, a BOM), with the row's bytes
-   * then to be reset by the caller. One pass for the check and the copy (the check alone was
-   * a second pass over every text cell).
-   */
-  cleanRange(text: string, s: number, e: number): boolean {
-    this.room(3 + (e - s) * 6)
-    const b = this.bytes
-    let p = this.pos
-    b[p++] = COMMA
-    b[p++] = QUOTE
-    for (let i = s; i < e; i++) {
-      let c = text.charCodeAt(i)
-      if (c < 0x80) {
-        if (c <= 32 && (c !== 32 || i === s || i === e - 1 || text.charCodeAt(i + 1) === 32)) return false
-        b[p++] = c
-        if (c === QUOTE) b[p++] = QUOTE
-      } else if (c < 0x800) {
-        if (c === 0xa0) return false
-        b[p++] = 0xc0 | (c >> 6)
-        b[p++] = 0x80 | (c & 0x3f)
-      } else if (c >= 0xd800 && c <= 0xdfff) {
-        const next = i + 1 < e ? text.charCodeAt(i + 1) : 0
-        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-          const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00)
-          i++
-          b[p++] = 0xf0 | (cp >> 18)
-          b[p++] = 0x80 | ((cp >> 12) & 0x3f)
-          b[p++] = 0x80 | ((cp >> 6) & 0x3f)
-          b[p++] = 0x80 | (cp & 0x3f)
-          continue
-        }
-        c = 0xfffd
-        b[p++] = 0xe0 | (c >> 12)
-        b[p++] = 0x80 | ((c >> 6) & 0x3f)
-        b[p++] = 0x80 | (c & 0x3f)
-      } else {
-        if (c >= 0xff01 ? c <= 0xff5e : c === 0x3000 || c === 0xfeff) return false
-        b[p++] = 0xe0 | (c >> 12)
-        b[p++] = 0x80 | ((c >> 6) & 0x3f)
-        b[p++] = 0x80 | (c & 0x3f)
       }
     }
     b[p++] = QUOTE
