@@ -805,3 +805,72 @@ describe('a store with more leads than the list pages through', () => {
     expect(wang.data).toMatchObject({ total: 1005, more: false, pages: 51 })
   })
 })
+
+describe('a search by a surname in a store of many leads', () => {
+  let store: string
+  let salesMany: Browser
+  let specialistMany: Browser
+
+  beforeAll(async () => {
+    const group = await createGroup()
+    store = (await createStore(group.id, '多线索店')).id
+    salesMany = await signIn((await createUser(group.id, 'sales', [store])).id)
+    specialistMany = await signIn((await createUser(group.id, 'specialist', [store])).id)
+    const db = await getDb()
+    // one statement: 10,030 leads a minute apart, 王 every tenth (some contacted), several sharing a last touch;
+    // 欧阳 three times among the latest 10,000 and thirty times before all of them, once never touched
+    await db.execute(sql`insert into ${leads} (store_id, name, status, last_touch_at, first_touch_at)
+      select ${store}::uuid, case when i % 10 = 0 then '王' || i else '李' || i end, case when i % 30 = 0 then 'contacted' else 'new' end,
+             timestamptz '2026-01-01' + (i / 2) * interval '1 minute', timestamptz '2026-01-01'
+      from generate_series(1, 10030) as g(i)
+      union all
+      select ${store}::uuid, '欧阳' || i, 'new', timestamptz '2026-01-01' + (4000 + i) * interval '1 minute', timestamptz '2026-01-01' from generate_series(1, 3) as g(i)
+      union all
+      select ${store}::uuid, '欧阳' || i, 'new', timestamptz '2025-06-01' + i * interval '1 minute', timestamptz '2025-06-01' from generate_series(4, 33) as g(i)
+      union all
+      select ${store}::uuid, '欧阳34', 'new', null, null`)
+    // a merged duplicate among the latest is never listed
+    const [survivor] = await db.select({ id: leads.id }).from(leads).where(and(eq(leads.storeId, store), eq(leads.name, '王10030')))
+    await db.insert(leads).values({ storeId: store, name: '王合并', mergedIntoId: survivor!.id, lastTouchAt: new Date('2027-01-01T00:00:00Z') })
+  }, 120_000)
+
+  /** the list's default order over the store's matching leads, asked of the database directly */
+  const expected = async (prefix: string, status?: string) => {
+    const db = await getDb()
+    const rows = await db.execute(sql`select id from ${leads} where store_id = ${store}::uuid and merged_into_id is null and name like ${`${prefix}%`}
+      ${status ? sql`and status = ${status}` : sql``} order by last_touch_at desc nulls last, created_at desc, id desc`)
+    return (rows as unknown as { rows: Array<{ id: string }> }).rows?.map((r) => r.id) ?? (rows as unknown as Array<{ id: string }>).map((r) => r.id)
+  }
+  const pageOf = async (browser: Browser, query: string) => {
+    const res = await loadList(browser, query)
+    expect(res.status, JSON.stringify(res.data)).toBe(200)
+    return res.data as { rows: Array<{ id: string }>; total: number; more: boolean; page: number }
+  }
+
+  it('a common surname: every page in the list’s order, the first ones and the deeper ones alike', async () => {
+    const all = await expected('王')
+    expect(all).toHaveLength(1003)
+    for (const page of [1, 2, 9, 10, 11, 12, 51]) {
+      const data = await pageOf(salesMany, `?q=${encodeURIComponent('王')}&page=${page}`)
+      expect(data).toMatchObject({ total: 1003, more: false, page })
+      expect(data.rows.map((r) => r.id)).toEqual(all.slice((page - 1) * 20, page * 20))
+    }
+    // with another filter, for a role that sees phones masked
+    const contacted = await expected('王', 'contacted')
+    expect(contacted.length).toBeGreaterThan(300)
+    for (const page of [1, 3, 10]) {
+      const data = await pageOf(specialistMany, `?q=${encodeURIComponent('王')}&status=contacted&page=${page}`)
+      expect(data.rows.map((r) => r.id)).toEqual(contacted.slice((page - 1) * 20, page * 20))
+    }
+  })
+
+  it('a rare surname, mostly among the oldest leads: found all the same, never-touched last', async () => {
+    const all = await expected('欧')
+    expect(all).toHaveLength(34)
+    const first = await pageOf(salesMany, `?q=${encodeURIComponent('欧')}`)
+    expect(first.total).toBe(34)
+    expect(first.rows.map((r) => r.id)).toEqual(all.slice(0, 20))
+    const second = await pageOf(salesMany, `?q=${encodeURIComponent('欧')}&page=2`)
+    expect(second.rows.map((r) => r.id)).toEqual(all.slice(20))
+  })
+})
