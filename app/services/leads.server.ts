@@ -342,8 +342,8 @@ function storeOrderedPage(db: Db, user: SessionUser, f: LeadFilters, where: SQL 
  * of them 王: 79 ms, growing with the share). The list's own order (its index) reaches a page of them
  * within its first few thousand leads instead (25 ms); a rare surname pays for the window (~15 ms).
  */
-export const SEARCH_WINDOW = 10_000
-/** the pages of a name-start search looked for among the SEARCH_WINDOW latest leads first */
+const SEARCH_WINDOW = 10_000
+/** the pages of a surname search looked for among the SEARCH_WINDOW latest leads first */
 const SEARCH_WINDOW_ROWS = 10 * LEADS_PAGE_SIZE
 
 /**
