@@ -347,21 +347,27 @@ const SEARCH_WINDOW = 10_000
 const SEARCH_WINDOW_ROWS = 10 * LEADS_PAGE_SIZE
 
 /**
+ * The window is read off the list's index only when the list is filtered by nothing but its stores:
+ * a filter no list index holds (a channel, a campaign, a period, a status across stores) would be
+ * checked lead by lead along the walk, and a rare one walks far to fill the window.
+ */
+const onlyStoreFilter = (f: LeadFilters) => !f.status && !f.grade && !f.consultant && !f.channel && !f.campaign && !f.from && !f.to
+
+/**
  * One page of a search by a surname in the default order (latest touch first): looked for
  * among the first SEARCH_WINDOW leads of the list without the search, off the list's index. When
  * that window holds the page — `offset + limit` matches — they are the list's first matches (every
  * lead outside the window comes after all of it); otherwise `bySearch`, the page through the name's
  * index, in the same statement: a one-time condition on the window's matches runs one or the other.
  */
-function recentFirstPage(user: SessionUser, f: LeadFilters & { q: string }, needsStore: boolean, page: { limit: number; offset: number }, bySearch: SQLWrapper): SQL {
+function recentFirstPage(user: SessionUser, f: LeadFilters & { q: string }, page: { limit: number; offset: number }, bySearch: SQLWrapper): SQL {
   const want = page.offset + page.limit
   const base = and(...listConditions(user, { ...f, q: undefined }))
-  const byStore = needsStore ? sql`inner join ${stores} on ${stores.id} = ${leads.storeId}` : sql``
   const order = sql`touched desc nulls last, created desc nulls last, id desc nulls last`
   return sql`(
     with recent as (
       select ${leads.id} as id, ${leads.name} as name, ${leads.lastTouchAt} as touched, ${leads.createdAt} as created
-      from ${leads} ${byStore} where ${base}
+      from ${leads} where ${base}
       order by ${leads.lastTouchAt} desc nulls last, ${leads.createdAt} desc nulls last, ${leads.id} desc nulls last
       limit ${SEARCH_WINDOW}),
     hits as (select id, touched, created from recent where ${nameStarts(sql`name`, f.q)} order by ${order} limit ${want})
@@ -473,8 +479,8 @@ async function queryLeads(user: SessionUser, f: LeadFilters, page: { limit: numb
   const pageIds =
     f.sort === 'store'
       ? storeOrderedPage(db, user, f, where, Boolean(f.from || f.to), page)
-      : f.sort === 'lastTouchAt' && f.dir === 'desc' && isSurnameQuery(f.q) && page.offset + page.limit <= SEARCH_WINDOW_ROWS
-        ? recentFirstPage(user, { ...f, q: f.q }, needsStore, page, ordered())
+      : f.sort === 'lastTouchAt' && f.dir === 'desc' && isSurnameQuery(f.q) && onlyStoreFilter(f) && page.offset + page.limit <= SEARCH_WINDOW_ROWS
+        ? recentFirstPage(user, { ...f, q: f.q }, page, ordered())
         : ordered()
   const counted = page.count
     ? f.channel
