@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { getDb } from '../db/client'
+import { getDb, rowsOf } from '../db/client'
 import { auditLog, campaigns, importRows, imports, leadEvents, leads, showroomVisits, sites, touchpoints, visitors, webEvents } from '../db/schema'
 import * as detail from '../app/routes/leads.$leadId'
 import * as exportCsv from '../app/routes/leads.export[.]csv'
@@ -839,7 +839,7 @@ describe('a search by a surname in a store of many leads', () => {
     const db = await getDb()
     const rows = await db.execute(sql`select id from ${leads} where store_id = ${store}::uuid and merged_into_id is null and name like ${`${prefix}%`}
       ${status ? sql`and status = ${status}` : sql``} order by last_touch_at desc nulls last, created_at desc, id desc`)
-    return (rows as unknown as { rows: Array<{ id: string }> }).rows?.map((r) => r.id) ?? (rows as unknown as Array<{ id: string }>).map((r) => r.id)
+    return rowsOf<{ id: string }>(rows).map((r) => r.id)
   }
   const pageOf = async (browser: Browser, query: string) => {
     const res = await loadList(browser, query)
