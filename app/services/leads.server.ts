@@ -267,6 +267,11 @@ const nameKey = nameKeyOf(leads.name)
 /** The name as a role may see it: numbers in it masked for roles without phone access. */
 const nameFor = (full: boolean) => (name: string) => (full ? name : maskPhonesInText(name))
 
+/** The default order over these columns: the latest touch first (never touched last), then the newest lead, then the id. */
+function latestFirst(touched: SQLWrapper, created: SQLWrapper = leads.createdAt, id: SQLWrapper = leads.id): SQL[] {
+  return [sql`${touched} desc nulls last`, sql`${created} desc nulls last`, sql`${id} desc nulls last`]
+}
+
 /**
  * The list's order: the chosen column, then the default order — last touch, newest lead, id,
  * newest first — so that every lead has one place and pages neither repeat nor skip a lead.
@@ -281,7 +286,7 @@ function listOrder(user: SessionUser, f: Pick<LeadFilters, 'sort' | 'dir' | 'q'>
   // 2M leads walked all of them looking for a page (6 s measured for a rare surname across 20
   // stores, against 0.3 ms). The last touch as an expression keeps the planner off that walk.
   const touched = lastTouchKey(f)
-  const recent = [sql`${touched} desc nulls last`, sql`${leads.createdAt} desc nulls last`, sql`${leads.id} desc nulls last`]
+  const recent = latestFirst(touched)
   const desc = f.dir === 'desc'
   const way = desc ? sql`desc` : sql`asc`
   switch (f.sort) {
@@ -321,7 +326,7 @@ function storeOrderedPage(db: Db, user: SessionUser, f: LeadFilters, where: SQL 
     .$dynamic()
   const top = (needsStore ? ofStore.innerJoin(stores, eq(stores.id, leads.storeId)) : ofStore)
     .where(and(where, sql`${leads.storeId} = ${ordered.id}`))
-    .orderBy(sql`${touched} desc nulls last`, sql`${leads.createdAt} desc nulls last`, sql`${leads.id} desc nulls last`)
+    .orderBy(...latestFirst(touched))
     .limit(page.offset + page.limit)
     .as('top')
   const way = f.dir === 'desc' ? sql`desc` : sql`asc`
@@ -330,7 +335,7 @@ function storeOrderedPage(db: Db, user: SessionUser, f: LeadFilters, where: SQL 
     .from(ordered)
     .innerJoinLateral(top, sql`true`)
     .where(inArray(ordered.id, storesInView(user, f)))
-    .orderBy(sql`${ordered.name} ${way}`, sql`${ordered.id} ${way}`, sql`${top.touched} desc nulls last`, sql`${top.createdAt} desc nulls last`, sql`${top.id} desc nulls last`)
+    .orderBy(sql`${ordered.name} ${way}`, sql`${ordered.id} ${way}`, ...latestFirst(top.touched, top.createdAt, top.id))
     .limit(page.limit)
     .offset(page.offset)
 }
@@ -363,12 +368,12 @@ const onlyStoreFilter = (f: LeadFilters) => !f.status && !f.grade && !f.consulta
 function recentFirstPage(user: SessionUser, f: LeadFilters & { q: string }, page: { limit: number; offset: number }, bySearch: SQLWrapper): SQL {
   const want = page.offset + page.limit
   const base = and(...listConditions(user, { ...f, q: undefined }))
-  const order = sql`touched desc nulls last, created desc nulls last, id desc nulls last`
+  const order = sql.join(latestFirst(sql`touched`, sql`created`, sql`id`), sql`, `)
   return sql`(
     with recent as (
       select ${leads.id} as id, ${leads.name} as name, ${leads.lastTouchAt} as touched, ${leads.createdAt} as created
       from ${leads} where ${base}
-      order by ${leads.lastTouchAt} desc nulls last, ${leads.createdAt} desc nulls last, ${leads.id} desc nulls last
+      order by ${sql.join(latestFirst(leads.lastTouchAt), sql`, `)}
       limit ${SEARCH_WINDOW}),
     hits as (select id, touched, created from recent where ${nameStarts(sql`name`, f.q)} order by ${order} limit ${want})
     select id from (select id from hits where (select count(*) from hits) >= ${want} order by ${order} offset ${page.offset}) in_window
