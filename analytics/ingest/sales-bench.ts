@@ -12,6 +12,7 @@ import type { TableRow } from './read-table'
 import { guessSalesMapping } from './sales-headers'
 import { SalesStage } from './sales-stage'
 import type { SalesTextBatch } from './sales-stream'
+import { codesOf } from './sales-text-batch'
 import { createSalesValidator } from './sales-validate'
 import { vinCheckDigitHolds } from './sales-values'
 
@@ -71,7 +72,7 @@ function makeRows(from: number, count: number): TableRow[] {
   return rows
 }
 
-/** rows as the CSV reader's 'text' packing hands them over: one string, each cell's offsets */
+/** rows as the CSV reader's 'text' packing hands them over: one text's code units, each cell's offsets */
 function pack(rows: TableRow[]): SalesTextBatch {
   const parts: string[] = []
   const starts: number[] = []
@@ -87,7 +88,7 @@ function pack(rows: TableRow[]): SalesTextBatch {
     }
   }
   return {
-    text: parts.join(''),
+    codes: codesOf(parts.join('')),
     starts: Int32Array.from(starts),
     ends: Int32Array.from(ends),
     rowNumbers: Int32Array.from(rows.map((r) => r.rowNumber)),

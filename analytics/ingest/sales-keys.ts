@@ -1,3 +1,5 @@
+import { codesOf } from './sales-text-batch'
+
 /**
  * The VINs and order numbers a sales file has shown so far, each with the row it first
  * appeared on (a second sale with the same key is refused, naming that row). A million-row
@@ -5,7 +7,8 @@
  * lookup and an insert per key per row, and the Map's growth — measured at ~1.5 µs a row for
  * the VINs alone, a fifth of the whole import. So: open addressing over typed arrays, the
  * keys' characters packed into one array, a key looked up straight from the cell it lies in
- * (no string made) and added at the slot the lookup found.
+ * (no string made: the batch's code units, sales-text-batch.ts) and added at the slot the
+ * lookup found.
  *
  * The arrays live on resizable ArrayBuffers: they grow in place, and release() gives their
  * memory back at once instead of at the next full collection: the import writes its Parquet
@@ -30,9 +33,9 @@ export class SeenKeys {
    * The slot of the key text[s…e): where it is (row(slot) ≥ 0) or where it would go. Call
    * add(slot, …) for the same key before the next find to add it there.
    */
-  find(text: string, s: number, e: number): number {
+  find(text: Uint16Array, s: number, e: number): number {
     let h = 0x811c9dc5
-    for (let i = s; i < e; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+    for (let i = s; i < e; i++) h = Math.imul(h ^ text[i]!, 0x01000193)
     h ^= h >>> 15
     h = Math.imul(h, 0x2c1b3c6d)
     h ^= h >>> 12
@@ -55,7 +58,7 @@ export class SeenKeys {
   }
 
   /** adds the key text[s…e) at the free slot its find() returned */
-  add(slot: number, text: string, s: number, e: number, row: number) {
+  add(slot: number, text: Uint16Array, s: number, e: number, row: number) {
     const n = e - s
     if (this.used + n > this.chars.length) this.growChars(n)
     let chars = this.chars
@@ -64,7 +67,7 @@ export class SeenKeys {
     if (chars instanceof Uint8Array) {
       // copied while each character fits a byte; the first that does not widens the array
       for (; i < n; i++) {
-        const c = text.charCodeAt(s + i)
+        const c = text[s + i]!
         if (c > 255) break
         chars[used + i] = c
       }
@@ -75,7 +78,7 @@ export class SeenKeys {
         chars = this.chars = wide
       }
     }
-    for (; i < n; i++) chars[used + i] = text.charCodeAt(s + i)
+    for (; i < n; i++) chars[used + i] = text[s + i]!
     const k = this.size
     if (k >= this.rows.length) {
       const size = Math.ceil(this.rows.length * 1.5)
@@ -92,26 +95,27 @@ export class SeenKeys {
 
   /** the row a key first appeared on, undefined when it has not */
   get(key: string): number | undefined {
-    const row = this.row(this.find(key, 0, key.length))
+    const row = this.row(this.find(codesOf(key), 0, key.length))
     return row < 0 ? undefined : row
   }
 
   /** remembers the key's row unless it has one */
   put(key: string, row: number) {
-    const slot = this.find(key, 0, key.length)
-    if (this.row(slot) < 0) this.add(slot, key, 0, key.length, row)
+    const codes = codesOf(key)
+    const slot = this.find(codes, 0, key.length)
+    if (this.row(slot) < 0) this.add(slot, codes, 0, key.length, row)
   }
 
   has(key: string) {
     return this.get(key) !== undefined
   }
 
-  private same(k: number, text: string, s: number, e: number) {
+  private same(k: number, text: Uint16Array, s: number, e: number) {
     const n = e - s
     const from = this.offsets[k]!
     if ((k + 1 < this.size ? this.offsets[k + 1]! : this.used) - from !== n) return false
     const chars = this.chars
-    for (let i = 0; i < n; i++) if (chars[from + i] !== text.charCodeAt(s + i)) return false
+    for (let i = 0; i < n; i++) if (chars[from + i] !== text[s + i]) return false
     return true
   }
 

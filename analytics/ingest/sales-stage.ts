@@ -85,17 +85,23 @@ export class SalesStage {
   }
 
   /**
-   * The bytes staged since the last take, handed over whole: the stage goes on in a new
-   * buffer (uninitialised memory, as the bytes are always written before they are read) of
-   * the same size, so the batch is not copied (a million rows stage ~300 MB).
+   * The bytes staged since the last take, handed over whole, not copied (a million rows
+   * stage ~300 MB): the stage goes on in the buffer the take before handed over. So the
+   * bytes are the caller's until the take after next — the import writes each batch's
+   * before it validates the next. Two buffers in turn, where a new one each batch (the way
+   * before) touched fresh memory every time.
    */
   take(): Buffer {
     const out = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.pos)
-    this.bytes = Buffer.allocUnsafeSlow(this.bytes.length)
+    const next = this.spare && this.spare.length >= this.bytes.length ? this.spare : Buffer.allocUnsafeSlow(this.bytes.length)
+    this.spare = this.bytes
+    this.bytes = next
     this.pos = 0
     this.rows = 0
     return out
   }
+  /** the buffer the last take handed over */
+  private spare: Uint8Array | null = null
 
   private room(n: number) {
     if (this.pos + n <= this.bytes.length) return
@@ -128,6 +134,27 @@ export class SalesStage {
     this.room(24)
     this.bytes[this.pos++] = COMMA
     if (n !== null) this.digits(n)
+  }
+
+  /** the day as "YYYY-MM-DD" (a year of four digits), as str() writes it */
+  isoDay(y: number, m: number, d: number) {
+    this.room(14)
+    const b = this.bytes
+    let p = this.pos
+    b[p++] = COMMA
+    b[p++] = QUOTE
+    b[p++] = 48 + Math.floor(y / 1000)
+    b[p++] = 48 + (Math.floor(y / 100) % 10)
+    b[p++] = 48 + (Math.floor(y / 10) % 10)
+    b[p++] = 48 + (y % 10)
+    b[p++] = 45
+    b[p++] = 48 + Math.floor(m / 10)
+    b[p++] = 48 + (m % 10)
+    b[p++] = 45
+    b[p++] = 48 + Math.floor(d / 10)
+    b[p++] = 48 + (d % 10)
+    b[p++] = QUOTE
+    this.pos = p
   }
 
   private digits(n: number) {
@@ -180,11 +207,16 @@ export class SalesStage {
   /** a string, quoted, or NULL */
   str(s: string | null) {
     if (s === null) return this.nil()
-    this.range(s, 0, s.length)
+    if (s.length > this.scratch.length) this.scratch = new Uint16Array(Math.max(s.length, this.scratch.length * 2))
+    const codes = this.scratch
+    for (let i = 0; i < s.length; i++) codes[i] = s.charCodeAt(i)
+    this.quoted(codes, 0, s.length, false)
   }
+  /** str()'s string as code units */
+  private scratch = new Uint16Array(256)
 
-  /** text.slice(s, e) as a quoted string, without making it */
-  range(text: string, s: number, e: number) {
+  /** the code units text[s…e) as a quoted string, without making it */
+  range(text: Uint16Array, s: number, e: number) {
     this.quoted(text, s, e, false)
   }
 
@@ -195,21 +227,21 @@ export class SalesStage {
    * then to be reset by the caller. One pass for the check and the copy (the check alone was
    * a second pass over every text cell).
    */
-  cleanRange(text: string, s: number, e: number): boolean {
+  cleanRange(text: Uint16Array, s: number, e: number): boolean {
     return this.quoted(text, s, e, true)
   }
 
   /** the quoted UTF-8 of text[s…e); with `clean`, false (and nothing to keep) at a character cleanString would change */
-  private quoted(text: string, s: number, e: number, clean: boolean): boolean {
+  private quoted(text: Uint16Array, s: number, e: number, clean: boolean): boolean {
     this.room(3 + (e - s) * 6)
     const b = this.bytes
     let p = this.pos
     b[p++] = COMMA
     b[p++] = QUOTE
     for (let i = s; i < e; i++) {
-      let c = text.charCodeAt(i)
+      let c = text[i]!
       if (c < 0x80) {
-        if (c <= 32 && clean && (c !== 32 || i === s || i === e - 1 || text.charCodeAt(i + 1) === 32)) return false
+        if (c <= 32 && clean && (c !== 32 || i === s || i === e - 1 || text[i + 1] === 32)) return false
         b[p++] = c
         if (c === QUOTE) b[p++] = QUOTE
       } else if (c < 0x800) {
@@ -217,7 +249,7 @@ export class SalesStage {
         b[p++] = 0xc0 | (c >> 6)
         b[p++] = 0x80 | (c & 63)
       } else if (c >= 0xd800 && c <= 0xdfff) {
-        const next = i + 1 < e ? text.charCodeAt(i + 1) : 0
+        const next = i + 1 < e ? text[i + 1]! : 0
         if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
           const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00)
           i++
@@ -245,15 +277,15 @@ export class SalesStage {
   }
 
   /** 138****1234 of the 11 digits at text[s…s+11) */
-  masked(text: string, s: number) {
+  masked(text: Uint16Array, s: number) {
     this.room(16)
     const b = this.bytes
     let p = this.pos
     b[p++] = COMMA
     b[p++] = QUOTE
-    for (let i = 0; i < 3; i++) b[p++] = text.charCodeAt(s + i)
+    for (let i = 0; i < 3; i++) b[p++] = text[s + i]!
     for (let i = 0; i < 4; i++) b[p++] = STAR
-    for (let i = 7; i < 11; i++) b[p++] = text.charCodeAt(s + i)
+    for (let i = 7; i < 11; i++) b[p++] = text[s + i]!
     b[p++] = QUOTE
     this.pos = p
   }

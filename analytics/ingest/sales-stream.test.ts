@@ -9,8 +9,8 @@ import { streamSalesTable, textRow } from './sales-stream'
 import { streamTable, type StreamTableOptions } from './stream-table'
 
 /**
- * The sales import's reader (the worker's 'text' packing: one string and cell offsets a
- * batch) reads every file as streamTable does: the same head, the same rows with the same
+ * The sales import's reader (the worker's 'text' packing: one text's code units and cell
+ * offsets a batch) reads every file as streamTable does: the same head, the same rows with the same
  * cells, the same summary, the same error — on CSVs made of what exports hold (quotes, quoted
  * line breaks, doubled quotes, text after a closing quote, ="…" wrappers, padding, lone CRs,
  * blank and totals rows) in every encoding and across the reader's 256 KB pieces.
@@ -26,7 +26,7 @@ const rand = (n: number) => {
   seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
   return (seed >>> 8) % n
 }
-const PIECES = ['a', 'ab', '张三', '1', '2026-10-01', ' ', '  x ', '\u3000全角\u3000', '="0123"', '= "x"', '=""', '"q"', '"a""b"', '"multi\nline"', '"cr\rin"', '"x"y', '" sp "', '"sp" ', '合计', 'Total', 'sum', '', '', '', '\ufeffbom', 'x"y', '""', '"""', '-', '\t\t', '"a,b"', '𠮷']
+const PIECES = ['a', 'ab', '张三', '1', '2026-10-01', ' ', '  x ', '\u3000全角\u3000', '="0123"', '= "x"', '=""', '"q"', '"a""b"', '"multi\nline"', '"cr\rin"', '"x"y', '" sp "', '"sp" ', '合计', 'Total', 'sum', '', '', '', '\ufeffbom', 'x"y', '""', '"""', '-', '\t\t', '"a,b"', '𠮷', 'lone\udc00x']
 
 /** everything a stream yields, rows one by one (batches end in different places) */
 async function collect(file: string, text: boolean, options: Partial<StreamTableOptions> = {}) {

@@ -265,18 +265,29 @@ const VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
 
 /** Whether position 9 of a well-formed VIN is its check digit. */
 export function vinCheckDigitHolds(vin: string): boolean {
-  return vinCheckDigitHoldsAt(vin, 0)
+  return vin.length === 17 && vinCheckDigitHoldsAt(codesFor(vin), 0)
 }
 
-function vinCheckDigitHoldsAt(text: string, at: number): boolean {
+function vinCheckDigitHoldsAt(text: Uint16Array, at: number): boolean {
   let sum = 0
   for (let i = 0; i < 17; i++) {
-    const v = VIN_VALUE[text.charCodeAt(at + i)] ?? -1
+    const v = VIN_VALUE[text[at + i]!] ?? -1
     if (v < 0) return false // I, O, Q
     sum += v * VIN_WEIGHTS[i]!
   }
   const r = sum % 11
-  return text.charCodeAt(at + 8) === (r === 10 ? 88 /* X */ : 48 + r)
+  return text[at + 8] === (r === 10 ? 88 /* X */ : 48 + r)
+}
+
+/**
+ * The fast path's checks below read a batch's code units where they lie (sales-text-batch.ts);
+ * their string forms put the string's code units in this array first (never reentered).
+ */
+let scratch = new Uint16Array(64)
+function codesFor(text: string): Uint16Array {
+  if (text.length > scratch.length) scratch = new Uint16Array(Math.max(text.length, scratch.length * 2))
+  for (let i = 0; i < text.length; i++) scratch[i] = text.charCodeAt(i)
+  return scratch
 }
 
 const VIN_LABEL = /^(?:'|(?:vin|车架号|车辆识别代号|底盘号)(?:码|号)?[:：.]?)/i
@@ -315,13 +326,14 @@ export function normalizeVin(cell: Cell | undefined): string | null | false {
 
 /** What looks wrong in a well-formed VIN: I, O or Q, or a failing check digit. */
 export function vinWarning(vin: string): VinWarning | null {
-  return vinWarningAt(vin, 0)
+  if (vin.length !== 17) return 'sales.warning.vinCheckDigit'
+  return vinWarningAt(codesFor(vin), 0)
 }
 
 /** vinWarning of the well-formed VIN at text[at…at+17) (the row validator's fast path reads cells where they lie) */
-export function vinWarningAt(text: string, at: number): VinWarning | null {
+export function vinWarningAt(text: Uint16Array, at: number): VinWarning | null {
   for (let i = at; i < at + 17; i++) {
-    const c = text.charCodeAt(i)
+    const c = text[i]!
     if (c === 73 || c === 79 || c === 81) return 'sales.warning.vinLettersIOQ'
   }
   return vinCheckDigitHoldsAt(text, at) ? null : 'sales.warning.vinCheckDigit'
@@ -329,19 +341,19 @@ export function vinWarningAt(text: string, at: number): VinWarning | null {
 
 /** Upper-case letters, digits and dashes, not ending in .0: an order number as it should be (most are). */
 export function isPlainId(s: string) {
-  return isPlainIdAt(s, 0, s.length)
+  return s.length > 0 && s.length <= 64 && isPlainIdAt(codesFor(s), 0, s.length)
 }
 
 /** isPlainId of text[from…to) */
-export function isPlainIdAt(text: string, from: number, to: number) {
+export function isPlainIdAt(text: Uint16Array, from: number, to: number) {
   const n = to - from
   if (n === 0 || n > 64) return false
   for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i)
+    const c = text[i]!
     if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c === 45 || c === 95 || c === 47)) return false
   }
-  const last = text.charCodeAt(to - 1)
-  return !(n > 1 && last === 48 && text.charCodeAt(to - 2) === 46) && !(n === 1 && (last === 45 || last === 47))
+  const last = text[to - 1]!
+  return !(n > 1 && last === 48 && text[to - 2] === 46) && !(n === 1 && (last === 45 || last === 47))
 }
 
 const SCIENTIFIC = /^\d(\.\d+)?E\+?\d+$/i
@@ -369,17 +381,17 @@ export function parseOrderNo(cell: Cell | undefined): Parsed<string | null> {
 
 /** 1: eleven digits of a China mobile; 2: its masked form 138****1234; 0: neither (or not sure). */
 function mobileShape(s: string): 0 | 1 | 2 {
-  return mobileShapeAt(s, 0)
+  return s.length === 11 ? mobileShapeAt(codesFor(s), 0) : 0
 }
 
 /** mobileShape of the 11 characters at text[at…at+11) (the row validator's fast path reads cells where they lie) */
-export function mobileShapeAt(text: string, at: number): 0 | 1 | 2 {
-  if (text.charCodeAt(at) !== 49 /* 1 */) return 0
-  const second = text.charCodeAt(at + 1)
+export function mobileShapeAt(text: Uint16Array, at: number): 0 | 1 | 2 {
+  if (text[at] !== 49 /* 1 */) return 0
+  const second = text[at + 1]!
   if (second < 51 || second > 57) return 0
   let stars = 0
   for (let i = 2; i < 11; i++) {
-    const c = text.charCodeAt(at + i)
+    const c = text[at + i]!
     if (c === 42 && i >= 3 && i <= 6) stars++
     else if (c < 48 || c > 57) return 0
   }
@@ -464,7 +476,7 @@ const NAME_NOISE = /[\s·•.．・_\-'"]/g
  */
 export function nameKey(name: string | null | undefined): string | null {
   if (!name) return null
-  if (isPlainHanName(name, 0, name.length)) return name
+  if (name.length >= 2 && name.length <= 4 && isPlainHanName(codesFor(name), 0, name.length)) return name
   let s = toHalfWidth(name)
   if (s.indexOf('(') >= 0 || s.indexOf('[') >= 0 || s.indexOf('（') >= 0 || s.indexOf('【') >= 0) s = s.replace(BRACKETED, '')
   s = s.replace(NAME_NOISE, '').toLowerCase()
@@ -474,14 +486,14 @@ export function nameKey(name: string | null | undefined): string | null {
 }
 
 /** Two to four Han characters (text[from…to)), not ending in a character that a form of address ends in: already its own key. */
-export function isPlainHanName(text: string, from: number, to: number) {
+export function isPlainHanName(text: Uint16Array, from: number, to: number) {
   const n = to - from
   if (n < 2 || n > 4) return false
   for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i)
+    const c = text[i]!
     if (c < 0x4e00 || c > 0x9fff) return false
   }
-  return !HONORIFIC_ENDS.has(text.charCodeAt(to - 1))
+  return !HONORIFIC_ENDS.has(text[to - 1]!)
 }
 const HONORIFIC_ENDS = new Set(['生', '士', '姐', '太', '人', '师', '傅', '总'].map((c) => c.charCodeAt(0)))
 

@@ -341,7 +341,7 @@ class Shaper {
       if (!this.textBatch.rows) return
       const packed = this.textBatch.pack()
       this.textBatch = new TextBatch()
-      const transfer = [packed.starts.buffer, packed.ends.buffer, packed.rowNumbers.buffer, packed.widths.buffer]
+      const transfer = [packed.codes.buffer, packed.starts.buffer, packed.ends.buffer, packed.rowNumbers.buffer, packed.widths.buffer]
       if (packed.hashes) transfer.push(packed.hashes.buffer, packed.hashed.buffer)
       await send({ type: 'text', packed, bytesRead: this.meta.bytesRead(), totalBytes: this.meta.totalBytes }, transfer)
       return
@@ -1107,12 +1107,24 @@ class CsvCells {
 }
 
 /**
- * A batch in the 'text' packing: one string and the offsets of its cells. Rows scanned by
- * CsvCells add the offsets of their cells in the scanned text (the batch sends the stretch
- * of text they cover); rows at hand as strings (the rows read while the header was looked
- * for, quoted cells with doubled quotes) add their strings after it. stream-table.ts's
- * unpack and the sales import read cells back by `text.slice(start, end)`; an empty cell is
- * start === end.
+ * A string's UTF-16 code units in a buffer of their own, to be transferred (not copied) to
+ * the main thread: Buffer's 'utf16le' write copies the code units as they are, lone
+ * surrogates included.
+ * @param {string} text
+ */
+function codeUnits(text) {
+  const codes = new Uint16Array(text.length)
+  if (text.length) Buffer.from(codes.buffer, codes.byteOffset, codes.byteLength).write(text, 0, codes.byteLength, 'utf16le')
+  return codes
+}
+
+/**
+ * A batch in the 'text' packing: one text, sent as its UTF-16 code units (codeUnits), and
+ * the offsets of its cells. Rows scanned by CsvCells add the offsets of their cells in the
+ * scanned text (the batch sends the stretch of text they cover); rows at hand as strings
+ * (the rows read while the header was looked for, quoted cells with doubled quotes) add
+ * their strings after it. The sales import reads cells back by their offsets
+ * (sales-text-batch.ts, cellText); an empty cell is start === end.
  */
 class TextBatch {
   constructor() {
@@ -1195,7 +1207,7 @@ class TextBatch {
     const text = this.extras.length ? base + this.extras.join('') : base
     const widths = this.widths.slice(0, this.rows)
     return {
-      text,
+      codes: codeUnits(text),
       starts,
       ends,
       rowNumbers: this.rowNumbers.slice(0, this.rows),
@@ -1298,7 +1310,7 @@ async function* wholeLines(input) {
 /** @param {Buffer} head @param {number} totalBytes */
 async function readCsv(head, totalBytes) {
   const sniffed = sniffEncoding(head)
-  const input = fs.createReadStream(filePath, { start: sniffed.skip, highWaterMark: 256 * 1024 })
+  const input = fs.createReadStream(filePath, { start: sniffed.skip, highWaterMark: Number(process.env.PIECE_KB ?? 256) * 1024 })
   /** @type {{ write: (b: Buffer) => string, end: () => string, encoding?: string | null }} */
   let decoder
   let auto = null
