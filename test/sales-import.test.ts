@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { and, eq, inArray } from 'drizzle-orm'
+import iconv from 'iconv-lite'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getDb, getDbHandle } from '../db/client'
 import { importRows, imports, jobs } from '../db/schema'
@@ -19,6 +20,7 @@ import { rememberedSalesMapping } from '../app/services/sales-mappings.server'
 import { loadSessionUser, type SessionUser } from '../app/utils/auth.server'
 import { hashPhone } from '../app/utils/phone-hash.server'
 import { eraseFromSalesFile } from '../analytics/ingest/sales-erasure'
+import { vinCheckDigitHolds } from '../analytics/ingest/sales-values'
 import { createGroup, createStore, createUser } from './factories'
 import { embeddedDatabase, runCli } from './cli'
 
@@ -161,6 +163,48 @@ describe('the sales import', () => {
     expect(gbk.delivery_date).toEqual(new Date('2026-10-12T00:00:00Z'))
     const fromParquet = sales.filter((s) => s.import_id === parquet.importId)
     expect(fromParquet.map((s) => s.transaction_price_fen)).toEqual(expect.arrayContaining([10_680_000n, 14_880_000n]))
+  })
+
+  it('keeps every row of a file the reader hands over in many batches, as written', async () => {
+    // 12,000 rows (~850 KB of GB18030): the reader’s 256 KB pieces and 4,000-row batches, the
+    // stage's buffers taken in turn — each row's values must come out in its own row
+    const store = (await createStore((await createGroup()).id)).id
+    const payments = ['全款', '贷款', '融资租赁', '按揭']
+    const expected = new Map<string, { row: number; day: string; fen: bigint; payment: string; tradeIn: boolean; color: string }>()
+    const lines = ['某某汽车 销售明细', '车架号,订单号,开票日期,成交价,付款方式,是否置换,颜色,客户姓名']
+    for (let i = 0; i < 12_000; i++) {
+      const vin = vinFor(i)
+      const month = 1 + (i % 12)
+      const day = 1 + (i % 28)
+      const fen = BigInt(100_000_00 + i * 1_37)
+      const payment = payments[i % payments.length]!
+      const color = i % 3 === 0 ? '珍珠白' : i % 3 === 1 ? '𠮷色' : '曜石黑'
+      // the forms a DMS writes its days in: 2026-03-07, 2026/3/7, 2026.3.7
+      const dayText = i % 3 === 0 ? `2025-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}` : i % 3 === 1 ? `2025/${month}/${day}` : `2025.${month}.${day}`
+      lines.push(`${vin},SO${i},${dayText},${(Number(fen) / 100).toFixed(2)},${payment},${i % 2 ? '是' : '否'},${color},客户${i}`)
+      expected.set(vin, { row: i + 3, day: `2025-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`, fen, payment, tradeIn: i % 2 === 1, color })
+    }
+    const bytes = iconv.encode(lines.join('\r\n') + '\r\n', 'gb18030')
+    expect(bytes.length).toBeGreaterThan(3 * 256 * 1024)
+    expect(await importBytes(store, bytes, 'many-batches.csv')).toMatchObject({ imported: 12_000, rejected: 0 })
+    await sync()
+    const sales = await currentSales(store)
+    expect(sales).toHaveLength(12_000)
+    const method: Record<string, string> = { 全款: 'full', 贷款: 'loan', 融资租赁: 'lease', 按揭: 'loan' }
+    const wrong = sales.filter((s) => {
+      const e = expected.get(s.vin as string)
+      return (
+        !e ||
+        s.row_number !== e.row ||
+        (s.invoice_date as Date).toISOString().slice(0, 10) !== e.day ||
+        s.transaction_price_fen !== e.fen ||
+        s.payment_method !== method[e.payment] ||
+        s.trade_in !== e.tradeIn ||
+        s.color !== e.color ||
+        s.order_no !== `SO${e.row - 3}`
+      )
+    })
+    expect(wrong).toEqual([])
   })
 
   it('imports an old Excel .xls and a web page saved as .xls (GB2312) as it imports the .xlsx of the same rows', async () => {
@@ -478,3 +522,13 @@ describe('npm run import -- sales', () => {
     }
   })
 })
+
+/** a well-formed VIN with a true check digit, different for each i */
+function vinFor(i: number) {
+  const tail = String(i).padStart(6, '0')
+  for (const c of '0123456789X') {
+    const vin = `LFV2A21K${c}S3${tail}`
+    if (vinCheckDigitHolds(vin)) return vin
+  }
+  throw new Error('no check digit')
+}

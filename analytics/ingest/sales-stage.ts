@@ -66,7 +66,11 @@ const PAIRS = Uint8Array.from(Buffer.from(Array.from({ length: 100 }, (_, i) => 
 
 export class SalesStage {
   private bytes: Uint8Array = Buffer.allocUnsafeSlow(1 << 20)
+  /** the buffer the last take handed over */
+  private spare: Uint8Array | null = null
   private pos = 0
+  /** str()'s string as code units */
+  private scratch = new Uint16Array(256)
   /** rows staged since the last take */
   rows = 0
   private readonly hmac: PhoneHmac
@@ -100,8 +104,6 @@ export class SalesStage {
     this.rows = 0
     return out
   }
-  /** the buffer the last take handed over */
-  private spare: Uint8Array | null = null
 
   private room(n: number) {
     if (this.pos + n <= this.bytes.length) return
@@ -212,8 +214,6 @@ export class SalesStage {
     for (let i = 0; i < s.length; i++) codes[i] = s.charCodeAt(i)
     this.quoted(codes, 0, s.length, false)
   }
-  /** str()'s string as code units */
-  private scratch = new Uint16Array(256)
 
   /** the code units text[s…e) as a quoted string, without making it */
   range(text: Uint16Array, s: number, e: number) {
