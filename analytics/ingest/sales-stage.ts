@@ -1,6 +1,7 @@
 import crypto from 'node:crypto'
 import { PhoneHmacBlocks } from './phone-hmac.mjs'
 import type { SaleRecord } from './sales-record'
+import { codesOf } from './sales-text-batch'
 
 /**
  * The staged rows of a sales import: CSV in UTF-8, one line per good row, that DuckDB reads
@@ -70,7 +71,7 @@ export class SalesStage {
   private spare: Uint8Array | null = null
   private pos = 0
   /** str()'s string as code units */
-  private scratch = new Uint16Array(256)
+  private scratch: Uint16Array = new Uint16Array(256)
   /** rows staged since the last take */
   rows = 0
   private readonly hmac: PhoneHmac
@@ -209,10 +210,8 @@ export class SalesStage {
   /** a string, quoted, or NULL */
   str(s: string | null) {
     if (s === null) return this.nil()
-    if (s.length > this.scratch.length) this.scratch = new Uint16Array(Math.max(s.length, this.scratch.length * 2))
-    const codes = this.scratch
-    for (let i = 0; i < s.length; i++) codes[i] = s.charCodeAt(i)
-    this.quoted(codes, 0, s.length, false)
+    this.scratch = codesOf(s, this.scratch)
+    this.quoted(this.scratch, 0, s.length, false)
   }
 
   /** the code units text[s…e) as a quoted string, without making it */

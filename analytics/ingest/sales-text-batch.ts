@@ -71,9 +71,13 @@ export class RepeatedTexts {
   }
 }
 
-/** a string's UTF-16 code units, in a new array */
-export function codesOf(text: string): Uint16Array {
-  const codes = new Uint16Array(text.length)
+/**
+ * A string's UTF-16 code units: written into `into` when it has room (a scratch array the
+ * caller keeps; the units then fill its start), else into a new array — of the string's
+ * length, or twice `into`'s, to be kept as the next scratch.
+ */
+export function codesOf(text: string, into?: Uint16Array): Uint16Array {
+  const codes = !into ? new Uint16Array(text.length) : text.length <= into.length ? into : new Uint16Array(Math.max(text.length, into.length * 2))
   for (let i = 0; i < text.length; i++) codes[i] = text.charCodeAt(i)
   return codes
 }

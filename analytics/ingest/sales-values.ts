@@ -3,6 +3,7 @@ import { parsePhone } from './phone'
 import { parseWallClock } from './dates'
 import type { Cell } from './read-table'
 import type { PaymentMethod } from './sales-record'
+import { codesOf } from './sales-text-batch'
 
 /**
  * Value parsers of DMS sales exports (SPEC §4): each takes a cell as a reader hands it over
@@ -283,12 +284,8 @@ function vinCheckDigitHoldsAt(text: Uint16Array, at: number): boolean {
  * The fast path's checks below read a batch's code units where they lie (sales-text-batch.ts);
  * their string forms put the string's code units in this array first (never reentered).
  */
-let scratch = new Uint16Array(64)
-function codesFor(text: string): Uint16Array {
-  if (text.length > scratch.length) scratch = new Uint16Array(Math.max(text.length, scratch.length * 2))
-  for (let i = 0; i < text.length; i++) scratch[i] = text.charCodeAt(i)
-  return scratch
-}
+let scratch: Uint16Array = new Uint16Array(64)
+const codesFor = (text: string) => (scratch = codesOf(text, scratch))
 
 const VIN_LABEL = /^(?:'|(?:vin|车架号|车辆识别代号|底盘号)(?:码|号)?[:：.]?)/i
 
