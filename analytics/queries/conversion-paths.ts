@@ -152,6 +152,16 @@ const keyOf = (dimension: KeyDimension) =>
 const withMedium = (dimension: KeyDimension) => dimension === 'medium' || dimension === MEDIUM_CHANNEL
 
 /**
+ * The rows of `col` (a store id) in the stores `$storeIds`. The range is implied by the list, but
+ * DuckDB skips a table's row groups by their min and max only for a comparison, not for
+ * `list_contains`: with it, a question of one store reads the rows of that store alone where the
+ * table is kept in store order (touchpoints), not every row of the group (a group's journeys that
+ * did not convert are read store by store).
+ */
+const inStores = (col: string) =>
+  `list_contains($storeIds::UUID[], ${col}) AND ${col} BETWEEN list_min($storeIds::UUID[]) AND list_max($storeIds::UUID[])`
+
+/**
  * Where each lead's opportunities begin (a restart after a purchase or a loss: ADR 017),
  * numbered from 2, and where each ends (the next restart), for the leads `leads` (the rest of a
  * SEMI JOIN with the events `e`). A touch, visit or identifying touch
@@ -166,7 +176,7 @@ export const startsSql = (leads: string) => `starts AS (
   SEMI JOIN ${leads}
   WINDOW w AS (PARTITION BY e.lead_id ORDER BY e."at", e.id)
 )`
-const STARTS = startsSql(`leads l ON l.id = e.lead_id AND list_contains($storeIds::UUID[], l.store_id)`)
+const STARTS = startsSql(`leads l ON l.id = e.lead_id AND ${inStores('l.store_id')}`)
 
 /** The opportunity (`o.opportunity`, null for the first) of a row of `alias` with a lead and a moment. */
 export const opportunityJoin = (alias: string, at: string) =>
@@ -199,7 +209,7 @@ touch AS (
          coalesce(o.opportunity, 1) AS opportunity
   FROM touchpoints t
   ${opportunityJoin('t', '"at"')}${withMedium(dimension) ? ' LEFT JOIN media_placements mp ON mp.id = t.placement_id' : ''}
-  WHERE list_contains($storeIds::UUID[], t.store_id) AND t."at" < $to::TIMESTAMPTZ AND t."at" >= $since::TIMESTAMPTZ
+  WHERE ${inStores('t.store_id')} AND t."at" < $to::TIMESTAMPTZ AND t."at" >= $since::TIMESTAMPTZ
 )`
 
 /** The day a sale converts on, of a row `alias` of `sales`: the order (order date, else invoice, else delivery date) or the delivery (delivery date, else invoice date). */
@@ -222,13 +232,13 @@ function conversionsSql(kind: ConversionKind) {
 -- identifying touches are numbered by opportunity, not the millions of every other lead
 period_lead AS (
   SELECT DISTINCT t.lead_id FROM touchpoints t
-  WHERE list_contains($storeIds::UUID[], t.store_id) AND t.lead_id IS NOT NULL AND t."at" >= $from::TIMESTAMPTZ AND t."at" < $to::TIMESTAMPTZ
+  WHERE ${inStores('t.store_id')} AND t.lead_id IS NOT NULL AND t."at" >= $from::TIMESTAMPTZ AND t."at" < $to::TIMESTAMPTZ
 ),
 ident AS (
   SELECT t.store_id, t.lead_id, t."at", coalesce(o.opportunity, 1) AS opportunity
   FROM touchpoints t SEMI JOIN period_lead p ON p.lead_id = t.lead_id
   ${opportunityJoin('t', '"at"')}
-  WHERE list_contains($storeIds::UUID[], t.store_id) AND t.lead_id IS NOT NULL AND t.kind IN ${IDENTIFYING} AND t."at" < $to::TIMESTAMPTZ
+  WHERE ${inStores('t.store_id')} AND t.lead_id IS NOT NULL AND t.kind IN ${IDENTIFYING} AND t."at" < $to::TIMESTAMPTZ
 ),
 conv AS (
   SELECT store_id, lead_id, opportunity, NULL::VARCHAR AS sale_key, min("at") AS converted_at, 0::BIGINT AS value, 0::BIGINT AS revenue
@@ -241,7 +251,7 @@ visit_opp AS (
   SELECT v.store_id, v.lead_id, v.arrived_at, coalesce(o.opportunity, 1) AS opportunity
   FROM showroom_visits v
   ${opportunityJoin('v', 'arrived_at')}
-  WHERE list_contains($storeIds::UUID[], v.store_id) AND v.lead_id IS NOT NULL${kind === 'test_drive' ? ' AND v.test_drive' : ''}
+  WHERE ${inStores('v.store_id')} AND v.lead_id IS NOT NULL${kind === 'test_drive' ? ' AND v.test_drive' : ''}
 ),
 conv AS (
   SELECT store_id, lead_id, opportunity, NULL::VARCHAR AS sale_key, min(arrived_at) AS converted_at, 0::BIGINT AS value, 0::BIGINT AS revenue
@@ -257,7 +267,7 @@ conv AS (
   FROM sale_matches m
   JOIN sales s ON s.store_id = m.store_id AND s.sale_key = m.sale_key
   LEFT JOIN stores st ON st.id = m.store_id
-  WHERE list_contains($storeIds::UUID[], m.store_id) AND m.status = 'matched' AND ${day} IS NOT NULL
+  WHERE ${inStores('m.store_id')} AND ${inStores('s.store_id')} AND m.status = 'matched' AND ${day} IS NOT NULL
 )`
 }
 
@@ -292,7 +302,7 @@ SELECT CAST(t.store_id AS VARCHAR) AS "storeId", CAST(t.lead_id AS VARCHAR) AS "
        coalesce(list(${keyOf(dimension)} ORDER BY t.touch_no) FILTER (WHERE t.touch_id IS NOT NULL), [${noTouchKey(dimension)}]) AS channels,
        coalesce(list(CAST(epoch_ms(t.touched_at) AS DOUBLE) ORDER BY t.touch_no) FILTER (WHERE t.touch_id IS NOT NULL), [CAST(epoch_ms(any_value(t.converted_at)) AS DOUBLE)]) AS "touchedAt"
 FROM ${SALE_JOURNEYS} t${withMedium(dimension) ? ' LEFT JOIN media_placements mp ON mp.id = t.placement_id' : ''}
-WHERE t.kind = '${kind}' AND list_contains($storeIds::UUID[], t.store_id) AND t.converted_at >= $from::TIMESTAMPTZ AND t.converted_at < $to::TIMESTAMPTZ
+WHERE t.kind = '${kind}' AND ${inStores('t.store_id')} AND t.converted_at >= $from::TIMESTAMPTZ AND t.converted_at < $to::TIMESTAMPTZ
 GROUP BY ALL
 ORDER BY "convertedAt", "leadId", "saleKey"`
 
