@@ -149,6 +149,34 @@ describe('importing lead-platform exports', () => {
     expect(audit).toMatchObject({ action: 'import.leads', storeId: store })
   })
 
+  it('reads what people and Excel did to a 易车 export: a cut-short number, two numbers in a cell, an escaped mask, a spaced name; the 共N条 footer is no lead', async () => {
+    const store = (await createStore(groupId)).id
+    const result = await run(store, 'bitauto-leads-mangled-gbk.csv')
+    expect(result).toMatchObject({ platform: 'bitauto', counts: { total: 6, imported: 3, merged: 0, failed: 2, skipped: 1 } })
+    expect((await rowsOf(result.importId)).map((r) => [r.rowNumber, r.outcome, r.column, r.reason])).toEqual([
+      // 1.38123E+10: Excel kept 6 of the 11 digits — said so, not "not a mobile number"
+      [2, 'failed', '手机', 'sales.reason.phoneDamaged'],
+      [3, 'imported', null, null],
+      [4, 'imported', null, null],
+      [5, 'imported', null, null],
+      [6, 'failed', '手机', 'imports.reason.phoneInvalid'],
+      // the platform's footer, under the rows: not a failed lead
+      [7, 'skipped', null, 'imports.reason.totalRow'],
+    ])
+    const byName = Object.fromEntries((await leadsOf(store)).map((l) => [l.name, l]))
+    // two numbers in one cell: the lead is kept by the first
+    expect(byName['李女士']).toMatchObject({ phone: '13800001111', phoneMasked: '138****1111' })
+    expect(byName['王先生']).toMatchObject({ phone: null, phoneMasked: '138****3333' })
+    // 赵 敏 is 赵敏: the same person as a later masked row named 赵敏
+    expect(byName['赵敏']).toMatchObject({ phone: '13700004444' })
+    expect(Object.keys(byName).sort()).toEqual(['李女士', '王先生', '赵敏'].sort())
+
+    // the preview masks every number of such a cell for a role without full phones
+    const owner = await signIn((await createUser(groupId, 'specialist', [store])).id)
+    const preview = await callAction(upload({ storeId: store, platform: 'auto' }, { name: 'yc.csv', bytes: fixture('bitauto-leads-mangled-gbk.csv') }, owner))
+    expect(preview.data.preview.sample[1].cells[2]).toBe('138****1111/139****2222')
+  })
+
   it('credits each lead to the campaign placement on that platform running that day, when there is exactly one', async () => {
     const store = (await createStore(groupId)).id
     const db = await getDb()

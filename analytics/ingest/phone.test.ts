@@ -29,6 +29,8 @@ describe('parsePhone', () => {
     expect(parsePhone('138****1234')).toEqual({ kind: 'masked', masked: '138****1234', prefix: '138', suffix: '1234' })
     expect(parsePhone('134xxxx5678')).toMatchObject({ kind: 'masked', masked: '134****5678' })
     expect(parsePhone('+86 139XXXX0000')).toMatchObject({ kind: 'masked', masked: '139****0000' })
+    // pasted through a Markdown table or a chat, each * escaped
+    expect(parsePhone('138\\*\\*\\*\\*1234')).toEqual({ kind: 'masked', masked: '138****1234', prefix: '138', suffix: '1234' })
   })
 
   it('refuses what is not a mobile number', () => {

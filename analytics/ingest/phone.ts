@@ -3,7 +3,8 @@ import { toHalfWidth } from './half-width'
 /**
  * China mobile numbers (SPEC §3): 11 digits starting with 1, written with +86 / 0086 /
  * 86 prefixes, spaces, dashes or dots. Lead platforms hand over masked numbers such as
- * `138****1234` or `134xxxx1234`: those keep their first 3 and last 4 digits, a partial key.
+ * `138****1234` or `134xxxx1234` (`138\*\*\*\*1234` when pasted through Markdown): those keep
+ * their first 3 and last 4 digits, a partial key.
  * What people type and Excel does to numbers is read too: full-width digits (１３８…), a
  * leading `'` (Excel's text marker), a trailing `.0` and scientific notation (1.38123412E+10
  * when all 11 digits survive); so are a label before the number (手机：, Tel:) and a note after it
@@ -42,7 +43,8 @@ export function parsePhone(input: string | number | null | undefined): ParsedPho
   if (!/^[\d+(]/.test(s)) s = s.replace(LABEL, '')
   if (s.endsWith(')')) s = s.replace(NOTE, '')
   s = fromScientific(s).replace(/\.0+$/, '')
-  s = s.replace(/[\s\-().·]/g, '')
+  // a backslash is what a chat or a Markdown table put before each * of a mask (138\*\*\*\*1234)
+  s = s.replace(/[\s\-().·\\]/g, '')
   s = s.replace(/^(\+86|0086|86)(?=1\d{10}$|1\d{2}[*xX＊]{4}\d{4}$)/, '')
   if (MOBILE.test(s)) return { kind: 'full', phone: s, masked: maskPhone(s) }
   const masked = /^(1[3-9]\d)[*xX＊]{4}(\d{4})$/.exec(s)

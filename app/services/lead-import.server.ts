@@ -5,6 +5,7 @@ import path from 'node:path'
 import { and, count, desc, eq, inArray, notInArray, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { parseMoment } from '../../analytics/ingest/dates'
+import { toHalfWidth } from '../../analytics/ingest/half-width'
 import { cellText, type Cell } from '../../analytics/ingest/read-table'
 import { streamTable, TableStreamError, type TableHead, type TableRow, type TableSummary } from '../../analytics/ingest/stream-table'
 import { getDb, getDbHandle, type DbOrTx } from '../../db/client'
@@ -380,7 +381,11 @@ export async function previewLeadFile(input: { storeId: string; userId: string; 
     const text = CELL_TEXT(cell)
     if (!input.maskPhones) return text
     const phone = parsePhone(text)
-    return phone?.kind === 'full' ? maskPhone(phone.phone) : text
+    if (phone) return phone.kind === 'full' ? maskPhone(phone.phone) : text
+    // a number among other text (13812341234/13900001111, a note's 客户手机13812341234): each masked
+    const half = toHalfWidth(text)
+    const masked = half.replace(MOBILE_IN_TEXT, (digits) => maskPhone(digits.replace(/\D/g, '')))
+    return masked === half ? text : masked
   }
   const width = Math.max(head.headers.length, ...sample.map((r) => r.cells.length))
   const headers = Array.from({ length: width }, (_, i) => head.headers[i] ?? '')
@@ -411,6 +416,55 @@ export async function previewLeadFile(input: { storeId: string; userId: string; 
 /** A cell as the text a person typed; dates of an .xlsx as their wall clock. */
 const cellString = (cell: Cell | undefined) => CELL_TEXT(cell)
 
+/** Excel's scientific notation of a number too long for its column (1.38123E+10): its last digits are gone. */
+const SCIENTIFIC = /^[+-]?\d(\.\d+)?e\+?\d{1,2}$/i
+/** A landline (0571-88886666, 010 8888 6666), perhaps with an extension: a phone, but not the mobile a lead is kept by. */
+const FIXED_LINE = /^0\d{2,3}-?\d{7,8}(-\d{1,6})?$/
+/** A mobile number within a longer text (its digits perhaps grouped by spaces or dashes). */
+const MOBILE_IN_TEXT = /(?<!\d)1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)/g
+/** What people put between two numbers in one cell. */
+const PHONE_SEPARATORS = /[/\\,，;；、|｜]+/
+
+/**
+ * The phone of a platform row, or why there is none a lead can be kept by: one number as
+ * parsePhone reads it; several in one cell (13812341234/13900001111, 138****1234；0571-88886666),
+ * the first mobile one (a full number before a masked one); a number Excel turned into
+ * scientific notation and cut short is lost, and said so.
+ */
+export function leadPhone(raw: string): ParsedPhone | 'imports.reason.phoneInvalid' | 'sales.reason.phoneDamaged' {
+  const one = parsePhone(raw)
+  if (one) return one
+  const text = raw.trim().replace(/^'/, '')
+  if (SCIENTIFIC.test(text)) return 'sales.reason.phoneDamaged'
+  let parts = text.split(PHONE_SEPARATORS).map((p) => p.trim()).filter(Boolean)
+  if (parts.length < 2) parts = text.split(/\s+/).filter(Boolean)
+  if (parts.length < 2 || parts.length > 5) return 'imports.reason.phoneInvalid'
+  const parsed = parts.map((p) => parsePhone(p))
+  // every part a phone (a landline among them is fine); else the cell is something else
+  if (parsed.some((p, i) => !p && !FIXED_LINE.test(parts[i]!.replace(/[\s()]/g, '')))) return 'imports.reason.phoneInvalid'
+  return parsed.find((p) => p?.kind === 'full') ?? parsed.find((p) => p?.kind === 'masked') ?? 'imports.reason.phoneInvalid'
+}
+
+/**
+ * A name as the platform had it, without the spaces of typing: 张 三 is 张三 (a masked phone is
+ * matched with the name, so the same person must not be two names); Li Lei keeps its one space.
+ */
+export function leadName(text: string): string {
+  return text
+    .replace(/[\s\u3000]+/g, ' ')
+    .trim()
+    .replace(/(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])/g, '')
+}
+
+/** A footer under the rows of a platform's export (共 35 条, 共35条记录, 总条数：35): not a lead. */
+const FOOTER_ROW = /^(共\s*[\d,]+\s*(条|行|项|个)|(总|合计)\s*(条数|记录数|行数)|记录数)/
+
+/** A row whose first filled cell is such a footer, and that holds no phone. */
+function isFooter(cells: Cell[], phone: Cell | undefined | null) {
+  const first = cells.find((c) => cellString(c) !== '')
+  return first !== undefined && FOOTER_ROW.test(toHalfWidth(cellString(first))) && !parsePhone(cellString(phone ?? null))
+}
+
 function leadRowSchema(timeZone: string, now: Date) {
   const text = (max: number) =>
     z
@@ -421,9 +475,9 @@ function leadRowSchema(timeZone: string, now: Date) {
   return z.object({
     phone: z.custom<Cell>().transform((v, ctx): ParsedPhone & { raw: string } => {
       const raw = cellString(v)
-      const parsed = raw ? parsePhone(raw) : null
-      if (!parsed) ctx.addIssue({ code: 'custom', message: raw ? 'imports.reason.phoneInvalid' : 'imports.reason.phoneMissing' })
-      return parsed ? { ...parsed, raw } : (z.NEVER as never)
+      const parsed = raw ? leadPhone(raw) : 'imports.reason.phoneMissing'
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed })
+      return typeof parsed === 'string' ? (z.NEVER as never) : { ...parsed, raw }
     }),
     time: z.custom<Cell>().transform((v, ctx): Date => {
       const raw = cellString(v)
@@ -432,7 +486,7 @@ function leadRowSchema(timeZone: string, now: Date) {
       else if (at.getTime() > now.getTime() + 86_400_000) ctx.addIssue({ code: 'custom', message: 'imports.reason.timeFuture' })
       return at ?? (z.NEVER as never)
     }),
-    name: text(100),
+    name: text(100).transform(leadName),
     model: text(100),
     city: text(50),
     platform: text(50),
@@ -547,6 +601,8 @@ export async function runLeadImport(
   type Checked = { rowNumber: number; time: Date; phone: ParsedPhone; name: string; model: string; city: string; platformText: string }
   const checked: Checked[] = []
   const failed: RowOutcome[] = []
+  /** the platforms' footers (共 35 条) that the reader took for rows */
+  const footers: RowOutcome[] = []
   try {
     const scan = await scanLeadTable(importFilePath(file.hash, file.ext), {
       signal: hooks.signal,
@@ -595,6 +651,10 @@ export async function runLeadImport(
         for (const [index, row] of rows.entries()) {
           // the checks run on the server's thread: it answers other requests between slices
           if (index && index % YIELD_EVERY_ROWS === 0) await yieldToRequests()
+          if (isFooter(row.cells, fieldOf(row.cells, 'phone'))) {
+            footers.push({ rowNumber: row.rowNumber, outcome: 'skipped', column: null, reason: 'imports.reason.totalRow', leadId: null })
+            continue
+          }
           const parsed = schema.safeParse({
             phone: fieldOf(row.cells, 'phone'),
             time: fieldOf(row.cells, 'time'),
@@ -649,7 +709,9 @@ export async function runLeadImport(
     // the rows that fail their checks, and the totals rows, are kept with their reasons first
     const skipped: RowOutcome[] = scan.summary.skipped
       .filter((s) => s.why === 'total')
-      .map((s) => ({ rowNumber: s.rowNumber, outcome: 'skipped', column: null, reason: 'imports.reason.totalRow', leadId: null }))
+      .map((s): RowOutcome => ({ rowNumber: s.rowNumber, outcome: 'skipped', column: null, reason: 'imports.reason.totalRow', leadId: null }))
+      .concat(footers)
+      .sort((a, b) => a.rowNumber - b.rowNumber)
     await recordOutcomes(db, id, [...failed, ...skipped])
 
     // then the good rows, in chunks sized to keep each transaction short
