@@ -1,11 +1,12 @@
-import { eq, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { getDb, openPostgres, type Db, type DbHandle } from '../db/client'
-import { jobs } from '../db/schema'
+import { auditLog, jobs } from '../db/schema'
 import { loader as jobJsonLoader } from '../app/routes/api.jobs.$jobId'
 import { action as jobPageAction, loader as jobPageLoader } from '../app/routes/jobs.$jobId'
 import { JobRunner } from '../app/services/jobs-runner.server'
+import { loader as salesJobLoader, action as salesJobAction } from '../app/routes/sales.jobs.$jobId'
 import { cancelJob, enqueueJob, getJob, JobError, registerJobHandler, retryJob, toJobView, unregisterJobHandler, type JobView } from '../app/services/jobs.server'
 import { loadSessionUser } from '../app/utils/auth.server'
 import { createGroup, createStore, createUser, get, post, signIn, type Browser } from './factories'
@@ -16,8 +17,12 @@ const runs: string[] = []
 
 const CountInput = z.object({ rows: z.number().int(), gate: z.string().optional(), failWith: z.enum(['known', 'unexpected']).optional() })
 
+// these kinds are seen by whoever reads leads of the job's store and acted on by whoever writes them
+const testAccess = { view: 'lead:read', act: 'lead:write' } as const
+
 registerJobHandler({
   kind: 'test-count',
+  access: testAccess,
   input: CountInput,
   async run(input, ctx) {
     runs.push(ctx.jobId)
@@ -37,6 +42,7 @@ registerJobHandler({
 
 registerJobHandler({
   kind: 'test-slow',
+  access: testAccess,
   input: z.object({ ms: z.number() }),
   async run(input, ctx) {
     runs.push(ctx.jobId)
@@ -103,7 +109,7 @@ describe('job runner', () => {
       return row.status === 'running' && row.progressDone === 500 ? row : null
     })
     expect(midway).toMatchObject({ phase: 'reading', progressTotal: 1000, progressUnit: 'rows', attempts: 1, lockedBy: runner.id })
-    expect(toJobView(midway).progress.percent).toBe(50)
+    expect(toJobView(midway, (await loadSessionUser(userA))!).progress.percent).toBe(50)
     await waitFor(async () => gates.has('g1'))
     gates.get('g1')!()
     const done = await waitFor(async () => {
@@ -187,8 +193,8 @@ describe('job runner', () => {
     await runner.stop()
     const user = (await loadSessionUser(userA))!
     const other = (await loadSessionUser(userB))!
-    await expect(retryJob(other, job.id)).rejects.toMatchObject({ status: 404 })
-    const retried = await retryJob(user, job.id)
+    await expect(retryJob(other, job.id, null)).rejects.toMatchObject({ status: 404 })
+    const retried = await retryJob(user, job.id, null)
     expect(retried).toMatchObject({ status: 'queued', attempts: 0, errorKey: null, progressDone: 0 })
 
     // shutdown while it runs: not the job's fault, so it is queued again without spending an attempt
@@ -205,12 +211,12 @@ describe('job runner', () => {
   it('cancels: a queued job fails at once, a running one is aborted with its next heartbeat', async () => {
     const user = (await loadSessionUser(userA))!
     const queued = await enqueueJob({ kind: 'test-count', storeId: storeA, input: { rows: 1 } })
-    expect(await cancelJob(user, queued.id)).toMatchObject({ status: 'failed', errorKey: 'jobs.error.cancelled' })
+    expect(await cancelJob(user, queued.id, null)).toMatchObject({ status: 'failed', errorKey: 'jobs.error.cancelled' })
     const running = await enqueueJob({ kind: 'test-count', storeId: storeA, input: { rows: 1, gate: 'g-cancel' } })
     runner = new JobRunner(fast)
     await runner.start()
     await waitFor(async () => gates.has('g-cancel'))
-    await cancelJob(user, running.id)
+    await cancelJob(user, running.id, null)
     const row = await waitFor(async () => ((await jobRow(running.id)).status === 'failed' ? jobRow(running.id) : null))
     expect(row.errorKey).toBe('jobs.error.cancelled')
   })
@@ -282,5 +288,120 @@ describe('progress for the browser', () => {
     const done = (await jobPageAction({ request: post(`/jobs/${job.id}`, { intent: 'cancel' }, browserA), params: { jobId: job.id }, context: {} })) as Response
     expect(done.status).toBe(302)
     expect((await jobRow(job.id)).errorKey).toBe('jobs.error.cancelled')
+  })
+})
+
+describe("a job's kind: who may see it and act on it", () => {
+  let storeOf: string
+  let people: Record<'specialist' | 'sales' | 'executive' | 'manager', { id: string; browser: Browser }>
+
+  beforeAll(async () => {
+    const group = await createGroup()
+    const store = (await createStore(group.id, '温州店')).id
+    storeOf = store
+    const one = async (role: 'specialist' | 'sales' | 'executive' | 'manager') => {
+      const id = (await createUser(group.id, role, [store])).id
+      return { id, browser: await signIn(id) }
+    }
+    people = { specialist: await one('specialist'), sales: await one('sales'), executive: await one('executive'), manager: await one('manager') }
+  })
+
+  /** A job of the store made directly (no runner here claims these kinds): the question is who sees it. */
+  async function storeJob(kind: string, values: Partial<typeof jobs.$inferInsert> = {}) {
+    const db = await getDb()
+    const [row] = await db
+      .insert(jobs)
+      .values({ kind, storeId: storeOf, createdById: people.specialist.id, input: { fileName: 'dms.csv' }, ...values })
+      .returning()
+    return row!
+  }
+
+  const openJson = (id: string, browser: Browser) => jobJsonLoader({ request: get(`/api/jobs/${id}`, browser), params: { jobId: id }, context: {} }).catch((e: unknown) => e as Response)
+  const openPage = (id: string, browser: Browser) => jobPageLoader({ request: get(`/jobs/${id}`, browser), params: { jobId: id }, context: {} }).catch((e: unknown) => e as Response)
+  const act = (id: string, intent: 'cancel' | 'retry', browser: Browser) =>
+    jobPageAction({ request: post(`/jobs/${id}`, { intent }, browser), params: { jobId: id }, context: {} }).catch((e: unknown) => e as Response) as Promise<Response>
+  const auditOf = async (id: string) => {
+    const db = await getDb()
+    return db.select().from(auditLog).where(and(eq(auditLog.entityType, 'job'), eq(auditLog.entityId, id))).orderBy(auditLog.id)
+  }
+
+  it("the front desk, who may not see sales imports, finds a sales import's job nowhere and cannot cancel it", async () => {
+    const job = await storeJob('sales_import')
+    expect((await openJson(job.id, people.sales.browser)).status).toBe(404)
+    expect((await openPage(job.id, people.sales.browser)) as Response).toMatchObject({ status: 404 })
+    expect((await act(job.id, 'cancel', people.sales.browser)).status).toBe(404)
+    expect((await jobRow(job.id)).status).toBe('queued')
+    // the sales page's own action asks the sales-import permission first
+    const refused = await salesJobAction({ request: post(`/sales/jobs/${job.id}`, { intent: 'cancel' }, people.sales.browser), params: { jobId: job.id }, context: {} }).catch((e: unknown) => e as Response)
+    expect((refused as Response).status).toBe(403)
+    expect(await auditOf(job.id)).toEqual([])
+  })
+
+  it('an executive sees a sales import job without Cancel or Retry, and is refused both (403)', async () => {
+    const job = await storeJob('sales_import')
+    expect((await openJson(job.id, people.executive.browser)).status).toBe(200)
+    expect(await openPage(job.id, people.executive.browser)).toMatchObject({ job: { id: job.id }, canManage: false })
+    expect(await salesJobLoader({ request: get(`/sales/jobs/${job.id}`, people.executive.browser), params: { jobId: job.id }, context: {} })).toMatchObject({ canManage: false })
+    expect((await act(job.id, 'cancel', people.executive.browser)).status).toBe(403)
+    expect((await jobRow(job.id)).status).toBe('queued')
+  })
+
+  it('the front desk sees a market import job (competitor data) but may not cancel it: 403, no button', async () => {
+    const job = await storeJob('market_import')
+    expect(await openPage(job.id, people.sales.browser)).toMatchObject({ canManage: false })
+    expect((await act(job.id, 'cancel', people.sales.browser)).status).toBe(403)
+    expect((await jobRow(job.id)).status).toBe('queued')
+  })
+
+  it('a kind no permission names is seen by nobody', async () => {
+    const job = await storeJob('no-such-kind', { status: 'done' })
+    expect((await openJson(job.id, people.manager.browser)).status).toBe(404)
+  })
+
+  it('cancelling and running a job again are written to the audit log', async () => {
+    const job = await storeJob('sales_import')
+    const page = await openPage(job.id, people.specialist.browser)
+    expect(page).toMatchObject({ canManage: true })
+    expect((await act(job.id, 'cancel', people.specialist.browser)).status).toBe(302)
+    expect((await jobRow(job.id)).errorKey).toBe('jobs.error.cancelled')
+    expect((await act(job.id, 'retry', people.specialist.browser)).status).toBe(302)
+    expect((await jobRow(job.id)).status).toBe('queued')
+    const entries = await auditOf(job.id)
+    expect(entries.map((e) => [e.action, e.userId, e.storeId])).toEqual([
+      ['job.cancel', people.specialist.id, storeOf],
+      ['job.retry', people.specialist.id, storeOf],
+    ])
+    expect(entries[0]).toMatchObject({ before: { kind: 'sales_import', status: 'queued' }, after: { status: 'failed' } })
+    expect(entries[1]).toMatchObject({ before: { status: 'failed' }, after: { status: 'queued' } })
+    // nothing to cancel or run again: nothing written
+    await act(job.id, 'retry', people.specialist.browser)
+    expect(await auditOf(job.id)).toHaveLength(2)
+    const db = await getDb()
+    await db.delete(jobs).where(eq(jobs.id, job.id))
+  })
+
+  it("a lead import's rows merged into existing leads count as imported for a viewer without phone access, in the job's JSON and page", async () => {
+    const counts = { total: 4, imported: 2, merged: 2, duplicate: 0, skipped: 0, failed: 0 }
+    const job = await storeJob('lead_import', { status: 'done', result: { importId: crypto.randomUUID(), reused: false, counts, platform: 'autohome' } })
+    // the specialist sees phones masked: "merged" would tell which probe numbers are leads already
+    const json = await openJson(job.id, people.specialist.browser)
+    const text = await json.text()
+    expect(text).not.toContain('merged')
+    expect(JSON.parse(text).result.counts).toEqual({ total: 4, imported: 4, duplicate: 0, skipped: 0, failed: 0 })
+    const page = await openPage(job.id, people.specialist.browser)
+    expect(JSON.stringify(page)).not.toContain('merged')
+    // the front desk and managers see full phones, and the rows merged
+    const seen = (await (await openJson(job.id, people.sales.browser)).json()) as JobView
+    expect(seen.result).toMatchObject({ counts })
+    // executives do not import lead lists: not theirs to see
+    expect((await openJson(job.id, people.executive.browser)).status).toBe(404)
+  })
+
+  it("a sales import's job shows its figures as the import's summary does, without the server's file path", async () => {
+    const result = { importId: crypto.randomUUID(), reused: false, rows: 3, imported: 3, rejected: 0, superseded: 0, warnings: 0, skipped: { title: 0, blank: 0, total: 0 }, firstRejected: [], parquetPath: 'sales/x.parquet' }
+    const job = await storeJob('sales_import', { status: 'done', result })
+    const view = (await (await openJson(job.id, people.executive.browser)).json()) as JobView
+    expect(view.result).toMatchObject({ rows: 3, imported: 3 })
+    expect(view.result).not.toHaveProperty('parquetPath')
   })
 })

@@ -45,7 +45,7 @@ describe('route × role permission matrix', () => {
   })
 
   for (const c of CASES) {
-    it.each(EVERYONE)(`${c.method} ${c.route} as %s`, async (who) => {
+    it.each(EVERYONE)(`${c.method} ${c.route}${c.label ? ` (${c.label})` : ''} as %s`, async (who) => {
       const module = routeFile(c.route)
       const ownId = ctx.userIds[who]
       const browser = c.ownSession && ownId ? await signIn(ownId) : ctx.browsers[who]

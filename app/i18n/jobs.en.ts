@@ -32,4 +32,8 @@ export const jobsEn = {
   'jobs.error.interrupted': 'The job was interrupted (the server stopped while it ran). Run it again.',
   'jobs.error.cancelled': 'The job was cancelled.',
   'jobs.error.badInput': 'The job was given input it cannot use.',
+
+  'auditAction.job.cancel': 'Cancelled background job',
+  'auditAction.job.retry': 'Ran background job again',
+  'auditEntity.job': 'Background job',
 } as const

@@ -33,4 +33,8 @@ export const jobsZhCN: Record<keyof typeof jobsEn, string> = {
   'jobs.error.interrupted': '任务被中断（运行时服务器停止了）。请重新运行。',
   'jobs.error.cancelled': '任务已取消。',
   'jobs.error.badInput': '任务的输入无法使用。',
+
+  'auditAction.job.cancel': '取消后台任务',
+  'auditAction.job.retry': '重新运行后台任务',
+  'auditEntity.job': '后台任务',
 }

@@ -6,13 +6,13 @@ import { JobActions } from '../components/job-actions'
 import { ImportJobCard } from '../components/job-progress'
 import type { MessageKey } from '../i18n'
 import { SalesJobActionSchema as JobActionSchema } from '../schemas/sales'
-import { cancelJob, retryJob } from '../services/jobs.server'
+import { canActOnJob, cancelJob, retryJob } from '../services/jobs.server'
 import { getObservationImportJob, requireObservationImporter } from '../services/observation-import-job.server'
-import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
+import { requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
+import { clientIp } from '../utils/http.server'
 import { badFields } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
-import { roleCan } from '../utils/permissions'
 import { useI18n } from '../utils/use-root'
 
 /**
@@ -23,7 +23,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'competitor:read')
   const found = await getObservationImportJob(user, params.jobId ?? '')
   if (found.importId) throw redirect(`/competitors/imports/${found.importId}?notice=${found.reused ? 'again' : 'done'}`)
-  return { ...found, canManage: roleCan(user.role, 'competitor:write') && canWriteStore(user, found.job.storeId) }
+  return { ...found, canManage: canActOnJob(user, found.job) }
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -33,8 +33,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const form = await readMutationForm(request)
   const parsed = JobActionSchema.safeParse({ intent: form.get('intent') ?? undefined })
   if (!parsed.success) badFields(request, parsed.error, user)
-  if (parsed.data.intent === 'retry') await retryJob(user, found.job.id)
-  else await cancelJob(user, found.job.id)
+  if (parsed.data.intent === 'retry') await retryJob(user, found.job.id, clientIp(request))
+  else await cancelJob(user, found.job.id, clientIp(request))
   return redirect(`/competitors/jobs/${found.job.id}`)
 }
 

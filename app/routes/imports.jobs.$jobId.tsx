@@ -6,10 +6,11 @@ import { ImportJobCard } from '../components/job-progress'
 import type { MessageKey } from '../i18n'
 import { LEAD_FIELDS, type LeadField } from '../schemas/lead-import'
 import { SalesJobActionSchema as JobActionSchema } from '../schemas/sales'
-import { cancelJob, retryJob } from '../services/jobs.server'
+import { canActOnJob, cancelJob, retryJob } from '../services/jobs.server'
 import { getLeadImportJob } from '../services/lead-import-job.server'
-import { canWriteStore, requireStoreAccess, requireUserWithPermission } from '../utils/auth.server'
+import { requireStoreAccess, requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
+import { clientIp } from '../utils/http.server'
 import { badFields } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
@@ -22,7 +23,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'import:run')
   const found = await getLeadImportJob(user, params.jobId ?? '')
   if (found.importId) throw redirect(`/imports/${found.importId}?notice=${found.reused ? 'again' : 'done'}`)
-  return { ...found, canManage: canWriteStore(user, found.job.storeId) }
+  return { ...found, canManage: canActOnJob(user, found.job) }
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -32,8 +33,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const form = await readMutationForm(request)
   const parsed = JobActionSchema.safeParse({ intent: form.get('intent') ?? undefined })
   if (!parsed.success) badFields(request, parsed.error, user)
-  if (parsed.data.intent === 'retry') await retryJob(user, found.job.id)
-  else await cancelJob(user, found.job.id)
+  if (parsed.data.intent === 'retry') await retryJob(user, found.job.id, clientIp(request))
+  else await cancelJob(user, found.job.id, clientIp(request))
   return redirect(`/imports/jobs/${found.job.id}`)
 }
 

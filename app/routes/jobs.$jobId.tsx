@@ -5,9 +5,10 @@ import { JobActions } from '../components/job-actions'
 import { JobProgress } from '../components/job-progress'
 import type { MessageKey } from '../i18n'
 import { NoticeQuerySchema } from '../schemas/fields'
-import { cancelJob, getJob, retryJob, toJobView } from '../services/jobs.server'
-import { canWriteStore, requireUser } from '../utils/auth.server'
+import { canActOnJob, cancelJob, getJob, retryJob, toJobView } from '../services/jobs.server'
+import { requireUser } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
+import { clientIp } from '../utils/http.server'
 import { parseQuery } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
 import { useI18n } from '../utils/use-root'
@@ -18,9 +19,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { notice } = parseQuery(request, NoticeQuerySchema, user)
   const store = user.stores.find((s) => s.id === job.storeId)
   return {
-    job: toJobView(job),
+    job: toJobView(job, user),
     timeZone: store?.timeZone,
-    canManage: canWriteStore(user, job.storeId),
+    canManage: canActOnJob(user, job),
     notice: notice === 'retried' || notice === 'cancelRequested' ? (notice as 'retried' | 'cancelRequested') : null,
   }
 }
@@ -30,11 +31,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const form = await readMutationForm(request)
   const intent = form.get('intent')
   if (intent === 'retry') {
-    const job = await retryJob(user, params.jobId ?? '')
+    const job = await retryJob(user, params.jobId ?? '', clientIp(request))
     return redirect(`/jobs/${job.id}?notice=retried`)
   }
   if (intent === 'cancel') {
-    const job = await cancelJob(user, params.jobId ?? '')
+    const job = await cancelJob(user, params.jobId ?? '', clientIp(request))
     return redirect(`/jobs/${job.id}?notice=cancelRequested`)
   }
   return data({ error: 'unknown intent' }, { status: 400 })

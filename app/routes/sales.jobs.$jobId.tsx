@@ -5,14 +5,14 @@ import { JobActions } from '../components/job-actions'
 import { ImportJobCard } from '../components/job-progress'
 import type { MessageKey } from '../i18n'
 import { SalesJobActionSchema } from '../schemas/sales'
-import { cancelJob, retryJob } from '../services/jobs.server'
+import { canActOnJob, cancelJob, retryJob } from '../services/jobs.server'
 import { requireSalesImporter } from '../services/sales-import-form.server'
 import { getSalesImportJob } from '../services/sales.server'
-import { canWriteStore, requireUserWithPermission } from '../utils/auth.server'
+import { requireUserWithPermission } from '../utils/auth.server'
 import { readMutationForm } from '../utils/csrf.server'
+import { clientIp } from '../utils/http.server'
 import { badFields } from '../utils/input.server'
 import { pageTitle } from '../utils/meta'
-import { roleCan } from '../utils/permissions'
 import { useI18n } from '../utils/use-root'
 
 /**
@@ -23,18 +23,19 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'sales:read')
   const found = await getSalesImportJob(user, params.jobId ?? '')
   if (found.importId) throw redirect(`/sales/imports/${found.importId}?notice=${found.reused ? 'again' : 'done'}`)
-  return { ...found, canManage: roleCan(user.role, 'sales:import') && canWriteStore(user, found.job.storeId) }
+  return { ...found, canManage: canActOnJob(user, found.job) }
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  const user = await requireUserWithPermission(request, 'sales:read')
+  // cancelling or re-running an import is importing: the readers of sales data (executives) may not
+  const user = await requireUserWithPermission(request, 'sales:import')
   const found = await getSalesImportJob(user, params.jobId ?? '')
   requireSalesImporter(user, found.job.storeId)
   const form = await readMutationForm(request)
   const parsed = SalesJobActionSchema.safeParse({ intent: form.get('intent') ?? undefined })
   if (!parsed.success) badFields(request, parsed.error, user)
-  if (parsed.data.intent === 'retry') await retryJob(user, found.job.id)
-  else await cancelJob(user, found.job.id)
+  if (parsed.data.intent === 'retry') await retryJob(user, found.job.id, clientIp(request))
+  else await cancelJob(user, found.job.id, clientIp(request))
   return redirect(`/sales/jobs/${found.job.id}`)
 }
 

@@ -5,6 +5,9 @@ import { jobs, users } from '../../db/schema'
 import type { MessageKey } from '../i18n'
 import { canReadStore, canWriteStore, type SessionUser } from '../utils/auth.server'
 import { forbidden, notFound } from '../utils/http.server'
+import { roleCan, type Permission } from '../utils/permissions'
+import { recordAudit } from './audit.server'
+import { countsFor, type ImportCounts } from './lead-import.server'
 
 /**
  * Background jobs (docs/decisions/014-background-jobs.md): long work — an import — is
@@ -48,8 +51,31 @@ export type JobContext = {
   progress: (progress: JobProgress) => void
 }
 
+/** Who may see a kind of job (its page, its progress) and who may cancel it or run it again. */
+export type JobAccess = { view: Permission; act: Permission }
+
+/**
+ * The app's kinds, with the permissions their own pages ask (ADR 003): a job is seen by whoever
+ * may see what it makes, and acted on by whoever may make it — the generic /jobs/:id and
+ * /api/jobs/:id as much as the kind's page. A kind named neither here nor by its handler is
+ * seen by nobody.
+ */
+const JOB_ACCESS: Record<string, JobAccess> = {
+  // the DMS's sales data: the marketing roles and executives read it, the marketing roles import it (ADR 015)
+  sales_import: { view: 'sales:read', act: 'sales:import' },
+  // a lead-platform export (ADR 019): those who import lead lists
+  lead_import: { view: 'import:run', act: 'import:run' },
+  // market data is read by every competitor reader and brought in by the sales importers (ADR 028)
+  market_import: { view: 'competitor:read', act: 'sales:import' },
+  observation_import: { view: 'competitor:read', act: 'competitor:write' },
+  // an erasure's follow-up (ADR 008): those who erase
+  erase_kept_files: { view: 'lead:manage', act: 'lead:manage' },
+}
+
 export type JobHandler<Input> = {
   kind: string
+  /** who may see and act on jobs of this kind, when the kind is not one of JOB_ACCESS's */
+  access?: JobAccess
   /** the job's input is checked when it is queued and again when it runs */
   input: z.ZodType<Input>
   /**
@@ -86,6 +112,22 @@ export function registeredJobKinds() {
 
 export type Job = typeof jobs.$inferSelect
 
+function jobAccess(kind: string): JobAccess | null {
+  return JOB_ACCESS[kind] ?? handlers.get(kind)?.access ?? null
+}
+
+/** Whether the user may see this job: a kind their role may see, of a store they read. */
+export function canViewJob(user: SessionUser, job: Pick<Job, 'kind' | 'storeId'>) {
+  const access = jobAccess(job.kind)
+  return access !== null && roleCan(user.role, access.view) && canReadStore(user, job.storeId)
+}
+
+/** Whether the user may cancel the job or run it again: a kind their role may act on, of a store they write to. */
+export function canActOnJob(user: SessionUser, job: Pick<Job, 'kind' | 'storeId'>) {
+  const access = jobAccess(job.kind)
+  return access !== null && canViewJob(user, job) && roleCan(user.role, access.act) && canWriteStore(user, job.storeId)
+}
+
 /** What a page and the progress route show of a job: no input (it may name files), the result and error. */
 export type JobView = {
   id: string
@@ -103,7 +145,34 @@ export type JobView = {
   updatedAt: string
 }
 
-export function toJobView(job: Job): JobView {
+/**
+ * A job's result as its kind's own pages would show it to the viewer: a lead import's rows
+ * merged into an existing lead count as imported for a role that sees phones masked (ADR 008:
+ * otherwise a file of probe numbers tells which are leads already), and no "merged" is left
+ * in the figures at all; a sales import's figures as its summary shows them, without the
+ * server's file path.
+ */
+function resultFor(job: Job, viewer: SessionUser): unknown {
+  const result = job.result ?? null
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) return result
+  if (job.kind === 'lead_import') {
+    const { counts, ...rest } = result as { counts?: ImportCounts }
+    if (!counts) return rest
+    const shown = countsFor(viewer, counts)
+    if (roleCan(viewer.role, 'lead:phone')) return { ...rest, counts: shown }
+    // folded into imported: the field is left out rather than shown as 0 to this viewer
+    const { merged: _folded, ...folded } = shown
+    return { ...rest, counts: folded }
+  }
+  if (job.kind === 'sales_import') {
+    const { parquetPath: _path, ...rest } = result as { parquetPath?: unknown }
+    return rest
+  }
+  return result
+}
+
+/** The job as the viewer may see it (they were let see it: `getJob`). */
+export function toJobView(job: Job, viewer: SessionUser): JobView {
   const total = job.progressTotal ?? null
   const done = job.status === 'done' && total !== null ? total : job.progressDone
   return {
@@ -119,7 +188,7 @@ export function toJobView(job: Job): JobView {
       percent: total ? Math.min(100, Math.floor((done / total) * 100)) : job.status === 'done' ? 100 : null,
     },
     error: job.errorKey ? { key: job.errorKey, params: job.errorParams ?? {} } : null,
-    result: job.result ?? null,
+    result: resultFor(job, viewer),
     attempts: job.attempts,
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
@@ -164,41 +233,58 @@ export function onJobQueued(listener: () => void) {
 
 const JobIdSchema = z.uuid()
 
-/** A job of one of the user's stores; any other (or none) is 404, so that its existence is not confirmed. */
+/**
+ * A job the user may see: of one of their stores, of a kind their role may see. Any other (or
+ * none) is 404, so that its existence is not confirmed.
+ */
 export async function getJob(user: SessionUser, jobId: string): Promise<Job> {
   if (!JobIdSchema.safeParse(jobId).success) notFound('No such job.')
   const db = await getDb()
   const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId))
-  if (!job || !canReadStore(user, job.storeId)) notFound('No such job.')
+  if (!job || !canViewJob(user, job)) notFound('No such job.')
   return job
 }
 
-/** Runs a failed job again from its input (same id, progress and error cleared). Only who may write to its store. */
-export async function retryJob(user: SessionUser, jobId: string): Promise<Job> {
+function requireJobActor(user: SessionUser, job: Job) {
+  if (!canActOnJob(user, job)) forbidden(`Your role (${user.role}) may not cancel or run this job.`)
+}
+
+/** What the audit log keeps of a job: its kind and where it stood (never its input, which may name files). */
+const audited = (job: Job) => ({ kind: job.kind, status: job.status, cancelRequested: job.cancelRequestedAt !== null })
+
+/**
+ * Runs a failed job again from its input (same id, progress and error cleared). Only who may
+ * act on its kind in a store they write to; recorded in the audit log.
+ */
+export async function retryJob(user: SessionUser, jobId: string, ip: string | null): Promise<Job> {
   const job = await getJob(user, jobId)
-  if (!canWriteStore(user, job.storeId)) forbidden('You may not run jobs of this store.')
+  requireJobActor(user, job)
   const db = await getDb()
-  const [row] = await db
-    .update(jobs)
-    .set({
-      status: 'queued',
-      attempts: 0,
-      phase: null,
-      progressDone: 0,
-      progressTotal: null,
-      progressUnit: null,
-      result: null,
-      errorKey: null,
-      errorParams: null,
-      lockedBy: null,
-      heartbeatAt: null,
-      cancelRequestedAt: null,
-      startedAt: null,
-      finishedAt: null,
-      updatedAt: sql`now()`,
-    })
-    .where(and(eq(jobs.id, job.id), eq(jobs.status, 'failed')))
-    .returning()
+  const row = await db.transaction(async (tx) => {
+    const [retried] = await tx
+      .update(jobs)
+      .set({
+        status: 'queued',
+        attempts: 0,
+        phase: null,
+        progressDone: 0,
+        progressTotal: null,
+        progressUnit: null,
+        result: null,
+        errorKey: null,
+        errorParams: null,
+        lockedBy: null,
+        heartbeatAt: null,
+        cancelRequestedAt: null,
+        startedAt: null,
+        finishedAt: null,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(jobs.id, job.id), eq(jobs.status, 'failed')))
+      .returning()
+    if (retried) await recordAudit(tx, { userId: user.id, storeId: job.storeId, action: 'job.retry', entityType: 'job', entityId: job.id, before: audited(job), after: audited(retried), ip })
+    return retried
+  })
   if (!row) return job
   for (const listener of queuedListeners) listener()
   return row
@@ -206,24 +292,31 @@ export async function retryJob(user: SessionUser, jobId: string): Promise<Job> {
 
 /**
  * Cancels a job: a queued one fails at once; a running one is told to stop (its runner
- * sees the request with its next heartbeat and aborts the handler's signal).
+ * sees the request with its next heartbeat and aborts the handler's signal). Only who may
+ * act on its kind in a store they write to; recorded in the audit log.
  */
-export async function cancelJob(user: SessionUser, jobId: string): Promise<Job> {
+export async function cancelJob(user: SessionUser, jobId: string, ip: string | null): Promise<Job> {
   const job = await getJob(user, jobId)
-  if (!canWriteStore(user, job.storeId)) forbidden('You may not cancel jobs of this store.')
+  requireJobActor(user, job)
   const db = await getDb()
-  const [queued] = await db
-    .update(jobs)
-    .set({ status: 'failed', errorKey: 'jobs.error.cancelled', errorParams: {}, finishedAt: sql`now()`, updatedAt: sql`now()` })
-    .where(and(eq(jobs.id, job.id), eq(jobs.status, 'queued')))
-    .returning()
-  if (queued) return queued
-  const [running] = await db
-    .update(jobs)
-    .set({ cancelRequestedAt: sql`now()`, updatedAt: sql`now()` })
-    .where(and(eq(jobs.id, job.id), inArray(jobs.status, ['running'])))
-    .returning()
-  return running ?? job
+  const row = await db.transaction(async (tx) => {
+    const [queued] = await tx
+      .update(jobs)
+      .set({ status: 'failed', errorKey: 'jobs.error.cancelled', errorParams: {}, finishedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(jobs.id, job.id), eq(jobs.status, 'queued')))
+      .returning()
+    const [running] = queued
+      ? []
+      : await tx
+          .update(jobs)
+          .set({ cancelRequestedAt: sql`now()`, updatedAt: sql`now()` })
+          .where(and(eq(jobs.id, job.id), inArray(jobs.status, ['running'])))
+          .returning()
+    const cancelled = queued ?? running
+    if (cancelled) await recordAudit(tx, { userId: user.id, storeId: job.storeId, action: 'job.cancel', entityType: 'job', entityId: job.id, before: audited(job), after: audited(cancelled), ip })
+    return cancelled
+  })
+  return row ?? job
 }
 
 const RECENT_FAILURES_MS = 7 * 86_400_000
@@ -234,7 +327,12 @@ const RECENT_FAILURES_MS = 7 * 86_400_000
  */
 export async function listOpenJobs(user: SessionUser, kinds: string[], limit = 10): Promise<Array<{ job: Job; createdBy: string | null }>> {
   const storeIds = user.stores.map((s) => s.id)
-  if (!storeIds.length || !kinds.length) return []
+  // only kinds the user's role may see, whichever page asks
+  const seen = kinds.filter((kind) => {
+    const access = jobAccess(kind)
+    return access !== null && roleCan(user.role, access.view)
+  })
+  if (!storeIds.length || !seen.length) return []
   const db = await getDb()
   return db
     .select({ job: jobs, createdBy: users.name })
@@ -242,7 +340,7 @@ export async function listOpenJobs(user: SessionUser, kinds: string[], limit = 1
     .leftJoin(users, eq(users.id, jobs.createdById))
     .where(
       and(
-        inArray(jobs.kind, kinds),
+        inArray(jobs.kind, seen),
         inArray(jobs.storeId, storeIds),
         or(inArray(jobs.status, ['queued', 'running']), and(eq(jobs.status, 'failed'), gt(jobs.updatedAt, new Date(Date.now() - RECENT_FAILURES_MS)))),
       ),
@@ -277,7 +375,7 @@ export function describeImportJob(job: Job, user: SessionUser, createdBy: string
   const result = job.result as { importId?: unknown; reused?: unknown } | null
   const store = user.stores.find((s) => s.id === job.storeId)
   return {
-    job: toJobView(job),
+    job: toJobView(job, user),
     fileName: typeof input?.fileName === 'string' ? input.fileName : '',
     storeName: store?.name ?? '',
     timeZone: store?.timeZone ?? 'Asia/Shanghai',

@@ -23,6 +23,8 @@ export type Ctx = {
 /** One row of the matrix: a route's loader (GET) or action (POST), and who may use it. */
 export type Case = {
   route: string
+  /** tells rows of one route apart in the test's name (e.g. the kind of job it opens) */
+  label?: string
   method: 'GET' | 'POST'
   /** who may: everyone else is refused (403 or 404; a GET without a session goes to sign-in) */
   allowed: Who[]
