@@ -50,7 +50,8 @@ app.use((req, res, next) => {
     logLine(res.statusCode >= 500 ? 'error' : 'info', 'request', {
       requestId,
       method: req.method,
-      path: req.path,
+      // no phone or name typed into an address reaches the log (SPEC §8)
+      path: build.entry.module.requestLogPath(req.path),
       status: res.statusCode,
       ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
       bytes: Number(res.getHeader('content-length') ?? 0) || undefined,

@@ -128,6 +128,52 @@ export function contentSecurityPolicy(nonce: string, fromRoute: string | null) {
   ].join('; ')
 }
 
+/**
+ * Every page and every page's data (`.data`) is someone's: signed in, a lead's phone or a
+ * campaign's budget; signed out, the sign-in form's CSRF token and this response's nonce. None
+ * may be kept by a shared proxy or by the browser's cache for the back button of the next
+ * person at the showroom PC. Resource routes (downloads, QR codes, the tracking redirect,
+ * /api/*) and the static files (the snippet, the build) never come through here: they set
+ * their own.
+ */
+const PAGE_CACHE_CONTROL = 'private, no-store'
+
+/** Remix calls this with every `.data` response (single fetch), redirects included. */
+export function handleDataRequest(response: Response) {
+  try {
+    response.headers.set('Cache-Control', PAGE_CACHE_CONTROL)
+    return response
+  } catch {
+    // a Response whose headers are immutable (Response.redirect): the same answer, copied
+    const headers = new Headers(response.headers)
+    headers.set('Cache-Control', PAGE_CACHE_CONTROL)
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+  }
+}
+
+const UUID_IN_PATH = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i
+/** 7 or more digits in a row, however spaced or dashed: a phone number typed into an address */
+const DIGITS_IN_PATH = /\+?\d(?:[\s.-]?\d){6,}/g
+
+/**
+ * The path as server.js's request log writes it: logs hold no personal data (SPEC §8). A phone
+ * number typed into an address (/leads/13812345678) is blanked as the app's logger blanks
+ * digit runs, and text beyond ASCII (a name: /张三-138…) is left out, percent-encoded or not.
+ * Record ids (uuids) stay whole, so a request can still be followed.
+ */
+export function requestLogPath(path: string) {
+  let decoded = path
+  try {
+    decoded = decodeURIComponent(path)
+  } catch {
+    // a malformed escape: the raw path, whose %xx are ASCII
+  }
+  return decoded
+    .split(UUID_IN_PATH)
+    .map((part, i) => (i % 2 ? part : part.replace(/[^\x20-\x7e]+/g, '[text]').replace(DIGITS_IN_PATH, '[number]')))
+    .join('')
+}
+
 export default function handleRequest(
   request: Request,
   responseStatusCode: number,
@@ -148,6 +194,7 @@ export default function handleRequest(
           shellRendered = true
           const body = new PassThrough()
           responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
+          responseHeaders.set('Cache-Control', PAGE_CACHE_CONTROL)
           responseHeaders.set('X-Content-Type-Options', 'nosniff')
           responseHeaders.set('Referrer-Policy', 'strict-origin-when-cross-origin')
           responseHeaders.set('Content-Security-Policy', contentSecurityPolicy(nonce, responseHeaders.get('Content-Security-Policy')))

@@ -411,6 +411,27 @@ describe('who sees what', () => {
     expect(printed.campaign.name).toBe('途观L 品鉴会')
   })
 
+  it('leaves every cost out of the route data sales get, on the page and the printable plan', async () => {
+    const id = await createCampaign(specialist)
+    const costs = /costFen|unitCostFen|plannedFen|actualFen|subsidyFen|amountFen/
+    for (const load of [
+      () => detail.loader(args(get(`/campaigns/${id}`, sales), { campaignId: id })),
+      () => print.loader(args(get(`/campaigns/${id}/print`, sales), { campaignId: id })),
+    ]) {
+      const { status, body } = await outcome(load)
+      expect(status).toBe(200)
+      // the plan itself is there: the placement and the promotion, without what they cost
+      expect(body.campaign.placements).toHaveLength(1)
+      expect(body.campaign.placements[0]).toMatchObject({ platform: '汽车之家 本地商家页' })
+      expect(body.campaign.promotions[0]).toMatchObject({ description: '到店礼', expectedUnits: 60 })
+      expect(JSON.stringify(body)).not.toMatch(costs)
+    }
+    // those who read budgets still get the amounts
+    const planned = (await loadDetail(specialist, id)).body.campaign
+    expect(planned.placements[0].costFen).toBe(1_200_000)
+    expect(planned.promotions[0].unitCostFen).toBe(5_000)
+  })
+
   it('refuses a mutation without the CSRF token', async () => {
     const res = (await outcome(() => create.action(args(post('/campaigns/new', planFields(storeA), specialist, { csrf: false })))))
     expect(res.status).toBe(403)

@@ -304,6 +304,42 @@ describe('personal data by role', () => {
     const { text } = await csvOf(sales, `?q=no-such-person`)
     expect(text.slice(1).split('\r\n').filter(Boolean)).toHaveLength(1)
   })
+
+  it('a number typed into the model or the city is masked like the name: on the page and in the list for roles without phone access, in every export', async () => {
+    // what a visitor types into a web form's 意向车型 and 城市 fields
+    const typedId = await newLead({ name: '留言客户甲', modelOfInterest: '途观 18612345671', city: '杭州 137-0000-1111' })
+    const model = '途观 186****5671'
+    const city = '杭州 137****1111'
+    for (const browser of [specialist, exec]) {
+      const { data } = await loadLead(browser, typedId)
+      expect(data.lead).toMatchObject({ modelOfInterest: model, city })
+      const listed = await loadList(browser, `?q=${encodeURIComponent('留言客户甲')}`)
+      expect(listed.data.rows).toHaveLength(1)
+      expect(listed.data.rows[0]).toMatchObject({ modelOfInterest: model, city })
+      expect(JSON.stringify([data, listed.data])).not.toMatch(/18612345671|0000-1111/)
+    }
+    // a role with phone access sees what was typed
+    expect((await loadLead(sales, typedId)).data.lead).toMatchObject({ modelOfInterest: '途观 18612345671', city: '杭州 137-0000-1111' })
+    for (const browser of [sales, manager, specialist]) {
+      const { text } = await csvOf(browser, `?q=${encodeURIComponent('留言客户甲')}`)
+      expect(text).toContain(model)
+      expect(text).toContain(city)
+      expect(text).not.toMatch(/18612345671|0000-1111/)
+    }
+    // a specialist's save keeps the numbers they saw masked
+    const { data } = await loadLead(specialist, typedId)
+    const saved = await leadAction(specialist, typedId, {
+      intent: 'edit',
+      version: String(data.lead.version),
+      name: data.lead.name,
+      city: data.lead.city,
+      modelOfInterest: data.lead.modelOfInterest,
+      note: data.lead.note,
+    })
+    expect(saved.status).toBe(302)
+    const [row] = await (await getDb()).select().from(leads).where(eq(leads.id, typedId))
+    expect(row).toMatchObject({ modelOfInterest: '途观 18612345671', city: '杭州 137-0000-1111' })
+  })
 })
 
 describe('the list', () => {

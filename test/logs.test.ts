@@ -103,6 +103,22 @@ describe('logs', () => {
     expect(errorLines).toEqual([])
   })
 
+  it('the request log (server.js) writes no phone or name typed into an address', async () => {
+    const { requestLogPath } = await import('../app/entry.server')
+    for (const path of [`/leads/${PHONE}`, '/leads/139%205712%200107/edit', `/%E6%AC%A7%E9%98%B3%E6%98%8E%E6%9C%88-${PHONE}`, `/${encodeURIComponent(NAME)}`, `/x/+86-139-5712-0107`]) {
+      const logged = requestLogPath(path)
+      expect(logged, path).toContain('/')
+      for (const secret of [PHONE, PHONE.slice(3), '5712', NAME, '%E6%AC%A7']) expect(logged, path).not.toContain(secret)
+    }
+    expect(requestLogPath(`/leads/${PHONE}`)).toBe('/leads/[number]')
+    expect(requestLogPath(`/%E6%AC%A7%E9%98%B3%E6%98%8E%E6%9C%88-${PHONE}`)).toBe('/[text]-[number]')
+    // what says which request it was stays: record ids, link codes, a malformed escape as it came
+    const id = '12345678-1234-4234-8234-123456789012'
+    expect(requestLogPath(`/campaigns/${id}/print`)).toBe(`/campaigns/${id}/print`)
+    expect(requestLogPath('/r/Ab3dE9xZ')).toBe('/r/Ab3dE9xZ')
+    expect(requestLogPath('/leads/%E0%A4%A')).toBe('/leads/%E0%A4%A')
+  })
+
   it('the health check says up or down and nothing more', async () => {
     const res = await healthz.loader()
     expect(res.status).toBe(200)

@@ -171,3 +171,35 @@ describe('a bad query string, through the request handler', () => {
     expect(await res.text()).toBe('to: Enter a date (YYYY-MM-DD).')
   })
 })
+
+describe('what a browser or a proxy may keep, through the request handler', () => {
+  const getAs = (pathname: string, browser?: Browser) =>
+    handle(new Request(`http://localhost${pathname}`, { headers: browser ? { cookie: browser.cookie } : {} }))
+
+  it('keeps no page and no page’s data: signed in, signed out, or sent on to sign in', async () => {
+    for (const pathname of ['/leads', '/leads.data', '/campaigns', '/_root.data', '/login']) {
+      const res = await getAs(pathname, pathname === '/login' ? undefined : manager)
+      expect(res.status, pathname).toBe(200)
+      expect(res.headers.get('cache-control'), pathname).toBe('private, no-store')
+      await res.arrayBuffer()
+    }
+    // a single-fetch redirect to the sign-in page, and a page that is not there
+    for (const [pathname, status] of [['/leads.data', 202], ['/no-such-page', 404]] as const) {
+      const res = await getAs(pathname, pathname === '/leads.data' ? undefined : manager)
+      expect(res.status, pathname).toBe(status)
+      expect(res.headers.get('cache-control'), pathname).toBe('private, no-store')
+      await res.arrayBuffer()
+    }
+  })
+
+  it('leaves the tracking redirect and the downloads to their own headers', async () => {
+    const gone = await getAs('/r/zzzzzzzz')
+    expect(gone.status).toBe(404)
+    expect(gone.headers.get('cache-control')).toBe('no-store')
+    await gone.arrayBuffer()
+    const csv = await getAs('/leads/export.csv', manager)
+    expect(csv.headers.get('content-type')).toContain('text/csv')
+    expect(csv.headers.get('cache-control')).toBe('no-store')
+    await csv.arrayBuffer()
+  })
+})

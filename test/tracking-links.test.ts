@@ -10,6 +10,7 @@ import * as poster from '../app/routes/r.$code_.poster'
 import * as qrPng from '../app/routes/r.$code_.qr[.]png'
 import * as qrSvg from '../app/routes/r.$code_.qr[.]svg'
 import { renderLinkQr } from '../app/services/link-qr.server'
+import { CLICK_WINDOW_MS } from '../app/services/tracking-links.server'
 import { hashIp } from '../app/utils/phone-hash.server'
 import { forgetEnv } from '../app/utils/env.server'
 import { planFields } from './campaign-fixtures'
@@ -67,6 +68,22 @@ async function section(browser: Browser, campaignId: string) {
 function scan(code: string, ua = CHROME, ip = '203.0.113.7', extra: Record<string, string> = {}) {
   const request = withHeaders(new Request(`http://localhost/r/${code}`), { 'user-agent': ua, 'x-roadshow-client-ip': ip, ...extra })
   return settle(() => redirectRoute.loader(args(request, { code })))
+}
+
+/**
+ * Runs `scans` with a clock that moves on by the click window before each call of `later()`:
+ * one address counts once a window per link.
+ */
+async function withClock<T>(scans: (later: () => void) => Promise<T>): Promise<T> {
+  let now = Date.now()
+  const clock = vi.spyOn(Date, 'now').mockImplementation(() => now)
+  try {
+    return await scans(() => {
+      now += CLICK_WINDOW_MS
+    })
+  } finally {
+    clock.mockRestore()
+  }
 }
 
 async function clicksOf(linkId: string) {
@@ -246,23 +263,56 @@ describe('the short redirect /r/<code>', () => {
     const id = await createCampaign(specialist)
     await ensure(specialist, id)
     const { code, id: linkId } = (await section(specialist, id)).rows[1]!.link!
-    // three phones at an auto show, all on the venue's Wi-Fi (one address); the first scans twice
-    const first = await scan(code, CHROME, '203.0.113.1')
-    const cookie = first.headers.get('set-cookie')!
-    expect(cookie).toMatch(/^rs_lv=[A-Za-z0-9_-]{22}; Path=\/r; Max-Age=\d+; HttpOnly; SameSite=Lax$/)
-    const again = await scan(code, CHROME, '203.0.113.1', { cookie: cookie.split(';')[0]! })
-    // a browser that already has its id is not given another
-    expect(again.headers.get('set-cookie')).toBeNull()
-    await scan(code, CHROME, '203.0.113.1')
-    await scan(code, CHROME, '203.0.113.1')
-    // a made-up id is not taken: the browser gets a fresh one
-    expect((await scan(code, CHROME, '203.0.113.1', { cookie: 'rs_lv=../../etc' })).headers.get('set-cookie')).toMatch(/^rs_lv=/)
-    await scan(code, BAIDU, '203.0.113.3')
+    // three phones at an auto show, all on the venue's Wi-Fi (one address), a minute or more
+    // apart; the first scans twice
+    await withClock(async (later) => {
+      const first = await scan(code, CHROME, '203.0.113.1')
+      const cookie = first.headers.get('set-cookie')!
+      expect(cookie).toMatch(/^rs_lv=[A-Za-z0-9_-]{22}; Path=\/r; Max-Age=\d+; HttpOnly; SameSite=Lax$/)
+      later()
+      const again = await scan(code, CHROME, '203.0.113.1', { cookie: cookie.split(';')[0]! })
+      // a browser that already has its id is not given another
+      expect(again.headers.get('set-cookie')).toBeNull()
+      later()
+      await scan(code, CHROME, '203.0.113.1')
+      later()
+      await scan(code, CHROME, '203.0.113.1')
+      later()
+      // a made-up id is not taken: the browser gets a fresh one
+      expect((await scan(code, CHROME, '203.0.113.1', { cookie: 'rs_lv=../../etc' })).headers.get('set-cookie')).toMatch(/^rs_lv=/)
+      await scan(code, BAIDU, '203.0.113.3')
+    })
     // a click recorded before browsers had ids counts by its address
     const db = await getDb()
     await db.insert(linkClicks).values({ linkId, ipHash: hashIp('203.0.113.7') })
     const row = (await section(sales, id)).rows.find((r) => r.link?.id === linkId)!
     expect(row).toMatchObject({ clicks: 6, visitors: 5 })
+  })
+
+  it('counts one click per address and link a minute, however often it asks, and redirects every request', async () => {
+    const id = await createCampaign(specialist)
+    await ensure(specialist, id)
+    const [one, other] = (await section(specialist, id)).rows.map((r) => r.link!)
+    await withClock(async (later) => {
+      // 300 requests from one address, each as a new browser (no cookie, another user agent)
+      for (let i = 0; i < 300; i++) {
+        const res = await scan(one!.code, `${CHROME} r${i}`, '198.51.100.50')
+        expect(res.status).toBe(302)
+        expect(res.headers.get('location')).toContain('utm_source=')
+      }
+      expect(await clicksOf(one!.id)).toHaveLength(1)
+      // the same address on another link, and another address on this one, count
+      await scan(other!.code, CHROME, '198.51.100.50')
+      await scan(one!.code, CHROME, '198.51.100.51')
+      expect(await clicksOf(other!.id)).toHaveLength(1)
+      expect(await clicksOf(one!.id)).toHaveLength(2)
+      // a minute on, the address counts again
+      later()
+      await scan(one!.code, CHROME, '198.51.100.50')
+      expect(await clicksOf(one!.id)).toHaveLength(3)
+    })
+    const row = (await section(specialist, id)).rows.find((r) => r.link?.id === one!.id)!
+    expect(row).toMatchObject({ clicks: 3, visitors: 3 })
   })
 
   it('answers an unknown, malformed or switched-off code with a friendly 404 page', async () => {

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { desc, eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../../db/client'
 import { auditLog } from '../../db/schema'
@@ -177,6 +177,39 @@ describe('the audit log', () => {
     const otherGroup = await view(browsers.managerZ)
     expect(otherGroup.entries.map((e) => e.entityId).sort()).toEqual(['c-z', managerZ.id].sort())
     expect(otherGroup.facets.actions).not.toContain('user.create')
+  })
+
+  it('shows what is about a user only to the viewers of that user’s stores, not to every colleague of the admin who wrote it', async () => {
+    // the group's admin belongs to both stores and creates a user of store B only, who then signs in
+    const groupAdmin = await signIn((await createUser(admin.groupId, 'admin', [storeA.id, storeB.id])).id)
+    const res = await settle(() =>
+      createUserRoute.action({
+        request: post(
+          '/admin/users/new',
+          { name: '宁波新专员', email: 'nb.new@example.test', role: 'specialist', 'storeIds[]': [storeB.id], active: 'on', password: 'another-long-password' },
+          groupAdmin,
+        ),
+        params: {},
+        context: {},
+      }),
+    )
+    expect(res.status).toBe(302)
+    const db = await getDb()
+    const [created] = await db.select().from(auditLog).where(eq(auditLog.action, 'user.create')).orderBy(desc(auditLog.id)).limit(1)
+    const nbUser = created!.entityId!
+    await recordAudit(db, { userId: nbUser, action: 'login', entityType: 'user', entityId: nbUser, ip: '198.51.100.77' })
+    const about = async (who: keyof typeof browsers) => (await view(browsers[who])).entries.filter((e) => e.entityId === nbUser)
+
+    // the manager of store A shares a store with the admin, not with the new user: nothing of them
+    const seenByA = await view(browsers.managerA)
+    expect(seenByA.entries.filter((e) => e.entityId === nbUser)).toEqual([])
+    expect(JSON.stringify(seenByA)).not.toMatch(/宁波新专员|nb\.new@example\.test|198\.51\.100\.77/)
+    // store B's manager and the executive read both entries; the admin who created the user reads the creation
+    expect((await about('managerB')).map((e) => e.action).sort()).toEqual(['login', 'user.create'])
+    expect((await about('executive')).map((e) => e.action).sort()).toEqual(['login', 'user.create'])
+    expect((await view(groupAdmin)).entries.some((e) => e.entityId === nbUser && e.action === 'user.create')).toBe(true)
+    // a user of store A who is not the admin: still seen by store A
+    expect((await view(browsers.managerA)).entries.some((e) => e.entityId === createdUserId)).toBe(true)
   })
 
   it('filters by record type and action', async () => {

@@ -12,7 +12,7 @@ import { TrackingLinks } from '../components/tracking-links'
 import { WorkflowPanel } from '../components/workflow-panel'
 import type { MessageKey } from '../i18n'
 import { ExecutionUpdateSchema, planGaps, SpendEntrySchema, TransitionSchema } from '../schemas/campaign'
-import { addSpendEntry, budgetSummary, captureSummary, cloneCampaign, deleteSpendEntry, getCampaign, transitionCampaign, updateExecution } from '../services/campaigns.server'
+import { addSpendEntry, budgetSummary, campaignForViewer, captureSummary, cloneCampaign, deleteSpendEntry, getCampaign, transitionCampaign, updateExecution } from '../services/campaigns.server'
 import { changesSinceReturn, nextWaitingPlan } from '../services/campaign-approval.server'
 import { competitorsDuring } from '../services/competitor-analysis.server'
 import { ensureLinksForCampaign, ensureLinksFromForm, trackingLinksSection } from '../services/tracking-links.server'
@@ -36,7 +36,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const actions = canWriteStore(user, campaign.storeId) ? availableActions(user.role, campaign.status) : []
   const notice = new URL(request.url).searchParams.get('notice')
   return {
-    campaign: showBudget ? campaign : { ...campaign, budgetLines: [], spendEntries: [] },
+    campaign: campaignForViewer(user, campaign),
     budget: showBudget ? budgetSummary(campaign.budgetLines, campaign.spendEntries) : null,
     actions,
     // what a draft still lacks before it may go to approval, beside the submit button

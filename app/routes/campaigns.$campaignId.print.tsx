@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { BudgetTable, PlanParts } from '../components/campaign-view'
 import { StatusBadge } from '../components/status-badge'
-import { budgetSummary, getCampaign } from '../services/campaigns.server'
+import { budgetSummary, campaignForViewer, getCampaign } from '../services/campaigns.server'
 import { requireUserWithPermission } from '../utils/auth.server'
 import { roleCan } from '../utils/permissions'
 import { useI18n } from '../utils/use-root'
@@ -12,7 +12,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const campaign = await getCampaign(user, params.campaignId!)
   const showBudget = roleCan(user.role, 'budget:read')
   return {
-    campaign: showBudget ? campaign : { ...campaign, budgetLines: [], spendEntries: [] },
+    campaign: campaignForViewer(user, campaign),
     budget: showBudget ? budgetSummary(campaign.budgetLines, campaign.spendEntries) : null,
     showBudget,
     printedAt: new Date().toISOString(),

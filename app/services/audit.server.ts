@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
+import { and, count, desc, eq, inArray, isNull, not, or, sql, type SQL } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import { getDb, type DbOrTx } from '../../db/client'
 import { auditLog, stores, userStores, users } from '../../db/schema'
@@ -50,16 +50,25 @@ export type AuditListEntry = {
 
 /**
  * What a viewer may read of the log: entries of the stores they can read, plus entries
- * without a store (sign-ins, user administration) written by themselves or by a user who
- * belongs to one of those stores. Other groups' entries are never reachable: every store a
- * viewer can read belongs to their own group.
+ * without a store. Those about a user (sign-ins, password changes, user administration) are
+ * scoped by that user's stores: the viewer reads them when the user belongs to one of the
+ * viewer's stores, is the viewer, or when the viewer wrote the entry — not because the group
+ * admin who created someone of another store also belongs to theirs. Other entries without a
+ * store (model segments) follow whoever wrote them: the viewer or a user of one of their
+ * stores. Other groups' entries are never reachable: every store a viewer can read belongs to
+ * their own group.
  */
 function visibleTo(viewer: SessionUser): SQL {
   const storeIds = viewer.stores.map((s) => s.id)
   const colleagues = sql`select ${userStores.userId} from ${userStores} where ${inArray(userStores.storeId, storeIds)}`
+  // a user entry's entity id is the user's id as text
+  const colleagueIds = sql`select ${userStores.userId}::text from ${userStores} where ${inArray(userStores.storeId, storeIds)}`
+  const aboutUser = eq(auditLog.entityType, 'user')
   return or(
     inArray(auditLog.storeId, storeIds),
-    and(isNull(auditLog.storeId), or(eq(auditLog.userId, viewer.id), sql`${auditLog.userId} in (${colleagues})`))
+    and(isNull(auditLog.storeId), eq(auditLog.userId, viewer.id)),
+    and(isNull(auditLog.storeId), aboutUser, or(eq(auditLog.entityId, viewer.id), sql`${auditLog.entityId} in (${colleagueIds})`)),
+    and(isNull(auditLog.storeId), not(aboutUser), sql`${auditLog.userId} in (${colleagues})`),
   )!
 }
 

@@ -193,6 +193,25 @@ export async function getCampaign(user: SessionUser, id: string) {
 export type CampaignDetail = Awaited<ReturnType<typeof getCampaign>>
 
 /**
+ * The campaign as the viewer may read it: a role without 'budget:read' (sales) gets the plan
+ * without any money spent or to be spent on it — no placement costs, no promotion unit costs,
+ * no budget lines, no spend entries. Hiding them on the page is not enough: the loader's data
+ * travels with the HTML (and as `.data`) whatever the page shows. The cost fields are absent,
+ * not zero; the type keeps them because the plan components read them only for those who see
+ * the budget.
+ */
+export function campaignForViewer(user: SessionUser, campaign: CampaignDetail): CampaignDetail {
+  if (roleCan(user.role, 'budget:read')) return campaign
+  return {
+    ...campaign,
+    placements: campaign.placements.map(({ costFen: _cost, ...placement }) => placement),
+    promotions: campaign.promotions.map(({ unitCostFen: _cost, ...promotion }) => promotion),
+    budgetLines: [],
+    spendEntries: [],
+  } as unknown as CampaignDetail
+}
+
+/**
  * The budget at a glance: planned against actual (the spend entries), and the manufacturer
  * subsidy — received, from the entries, once spend is recorded; expected, from the plan, before.
  */

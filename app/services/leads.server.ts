@@ -61,8 +61,8 @@ export function leadAuditView(lead: Partial<LeadRow>) {
   return {
     name: maskPhonesInText(lead.name ?? ''),
     phone: lead.phoneMasked ?? (lead.phone ? maskPhone(lead.phone) : null),
-    city: lead.city,
-    modelOfInterest: lead.modelOfInterest,
+    city: lead.city && maskPhonesInText(lead.city),
+    modelOfInterest: lead.modelOfInterest && maskPhonesInText(lead.modelOfInterest),
     grade: lead.grade,
     status: lead.status,
     consultantId: lead.consultantId,
@@ -266,6 +266,20 @@ const nameKey = nameKeyOf(leads.name)
 
 /** The name as a role may see it: numbers in it masked for roles without phone access. */
 const nameFor = (full: boolean) => (name: string) => (full ? name : maskPhonesInText(name))
+
+/**
+ * A listed lead's free text as a role may see it: the name, and the city and model of interest
+ * that a web form visitor types anything into (a number too), masked like the name.
+ */
+const typedTextFor = (full: boolean) => {
+  const text = nameFor(full)
+  return <R extends { name: string; city: string; modelOfInterest: string }>(r: R): R => ({
+    ...r,
+    name: text(r.name),
+    city: text(r.city),
+    modelOfInterest: text(r.modelOfInterest),
+  })
+}
 
 /** The default order over these columns: the latest touch first (never touched last), then the newest lead, then the id. */
 function latestFirst(touched: SQLWrapper, created: SQLWrapper = leads.createdAt, id: SQLWrapper = leads.id): SQL[] {
@@ -547,9 +561,9 @@ export async function listLeads(user: SessionUser, f: LeadFilters) {
     ;({ rows } = await queryLeads(user, f, { ...pageAt(page), count: false }))
   }
   const full = canSeeFullPhone(user)
-  const name = nameFor(full)
+  const typed = typedTextFor(full)
   return {
-    rows: rows.map(({ phone, phoneMasked, ...r }) => ({ ...r, name: name(r.name), phone: displayPhone({ phone, phoneMasked }, full) })),
+    rows: rows.map(({ phone, phoneMasked, ...r }) => ({ ...typed(r), phone: displayPhone({ phone, phoneMasked }, full) })),
     total,
     more,
     page,
@@ -557,13 +571,13 @@ export async function listLeads(user: SessionUser, f: LeadFilters) {
   }
 }
 
-/** The filtered list for a file: phones masked for every role (SPEC §3 "masked … in exports"), numbers in names too. */
+/** The filtered list for a file: phones masked for every role (SPEC §3 "masked … in exports"), numbers in names, cities and models too. */
 export async function exportLeads(user: SessionUser, f: LeadFilters) {
   const { rows } = await queryLeads(user, f, { limit: LEADS_EXPORT_LIMIT + 1, offset: 0, count: false })
-  const name = nameFor(false)
+  const typed = typedTextFor(false)
   const kept = rows.slice(0, LEADS_EXPORT_LIMIT)
   return {
-    rows: kept.map(({ phone, phoneMasked, ...r }) => ({ ...r, name: name(r.name), phone: displayPhone({ phone, phoneMasked }, false) })),
+    rows: kept.map(({ phone, phoneMasked, ...r }) => ({ ...typed(r), phone: displayPhone({ phone, phoneMasked }, false) })),
     truncated: rows.length > LEADS_EXPORT_LIMIT,
   }
 }
@@ -651,8 +665,8 @@ export async function getLead(user: SessionUser, id: string) {
     name: text(lead.name),
     phone: displayPhone(lead, full),
     phoneIsFull: full && Boolean(lead.phone),
-    city: lead.city,
-    modelOfInterest: lead.modelOfInterest,
+    city: text(lead.city),
+    modelOfInterest: text(lead.modelOfInterest),
     grade: lead.grade,
     status: lead.status,
     lostReason: lead.lostReason,
@@ -829,8 +843,8 @@ export async function updateLead(user: SessionUser, id: string, input: LeadUpdat
     const unmasked = (typed: string, stored: string) => (!canSeeFullPhone(user) && typed === maskPhonesInText(stored) ? stored : typed)
     const values = {
       name: unmasked(input.name, before.name),
-      city: input.city,
-      modelOfInterest: input.modelOfInterest,
+      city: unmasked(input.city, before.city),
+      modelOfInterest: unmasked(input.modelOfInterest, before.modelOfInterest),
       grade: input.grade,
       consultantId: input.consultantId,
       note: unmasked(input.note, before.note),

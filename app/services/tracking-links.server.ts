@@ -12,6 +12,7 @@ import { getEnv } from '../utils/env.server'
 import { describeError, log } from '../utils/logger.server'
 import { roleCan } from '../utils/permissions'
 import { hashIp } from '../utils/phone-hash.server'
+import { TokenBuckets } from '../utils/rate-limit.server'
 import { deriveUtm, withUtm, type Utm } from '../utils/utm'
 import { recordAudit } from './audit.server'
 import { isUuid } from '../utils/ids'
@@ -354,8 +355,20 @@ function linkVisitor(request: Request): { key: string; setCookie: string | null 
 }
 
 /**
+ * At most one counted click per address per link a minute (ADR 009): the redirect is public,
+ * and without this anyone could add clicks and visitors to any link by asking for it again and
+ * again (the browser id is a cookie the asker controls, so it cannot be what limits). Kept in
+ * this process's memory, like the collect limits (ADR 031): behind N servers an address counts
+ * at most N times a minute. People scanning one poster on one Wi-Fi within the same minute
+ * count once; the redirect answers every one of them all the same.
+ */
+export const CLICK_WINDOW_MS = 60_000
+const countedClicks = new TokenBuckets({ rate: 1000 / CLICK_WINDOW_MS, burst: 1 }, () => Date.now())
+
+/**
  * The public redirect: where an active link leads (with its UTM parameters), counting the
- * click first unless a crawler or a prefetch asked. One indexed read, at most one insert.
+ * click first unless a crawler or a prefetch asked, or the address was counted for the link in
+ * the last minute. One indexed read, at most one insert.
  * Null when the code is unknown or the link is switched off. A counted click carries the
  * browser's id (set as a cookie on its first click), so that distinct visitors are people,
  * not addresses: a whole auto show on one Wi-Fi is one address.
@@ -386,6 +399,9 @@ export async function resolveAndCountClick(code: string, request: Request): Prom
   const counted = request.method === 'GET' && !isBotAgent(userAgent) && !isPrefetch(request)
   if (!counted) return { location, counted, setCookie: null }
   const ip = clientIp(request)
+  const clicker = `${link.id} ${ip}`
+  if (countedClicks.wait(clicker) > 0) return { location, counted: false, setCookie: null }
+  countedClicks.take(clicker)
   const visitor = linkVisitor(request)
   try {
     await db.insert(linkClicks).values({
