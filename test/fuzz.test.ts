@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { count, eq } from 'drizzle-orm'
+import ExcelJS from 'exceljs'
 import fc from 'fast-check'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../db/client'
@@ -221,4 +222,31 @@ describe('imports with random and malformed files', () => {
     const done = await db.select().from(imports).where(eq(imports.storeId, storeId))
     for (const i of done.filter((r) => r.status !== 'done')) expect(i.parquetPath === null || !fs.existsSync(i.parquetPath)).toBe(true)
   }, 240_000)
+
+  it('a huge cell or thousands of columns: the lead and sales imports refuse the file saying where, and keep nothing of it', async () => {
+    const book = new ExcelJS.Workbook()
+    book.addWorksheet('Sheet1').addRows([['客户姓名', '手机号', '车架号', '开票日期'], ['张伟', '13812341234', 'LSVAA4182E2000001', 'x'.repeat(1_000_000)]])
+    const huge = Buffer.from(await book.xlsx.writeBuffer())
+    const head = ['客户姓名', '手机号', '车架号', '开票日期', ...Array.from({ length: 1997 }, (_, i) => `c${i}`)]
+    const wide = Buffer.from([head, ['张伟', '13812341234', 'LSVAA4182E2000001', '2026-10-03', ...head.slice(4).map(() => 'x')]].map((r) => r.join(',')).join('\r\n'))
+    const expected = [
+      { bytes: huge, key: 'imports.error.cellTooLong', params: { row: 2, column: 'D', length: 1_000_000, max: 32_767 } },
+      { bytes: wide, key: 'imports.error.tooManyColumns', params: { row: 1, count: 2001, max: 1000 } },
+    ]
+    const db = await getDb()
+    for (const { bytes, key, params } of expected) {
+      const store = (await createStore((await createGroup()).id)).id
+      const lead = await importLeadFile({ storeId: store, userId: null, platform: 'auto', file: { bytes, fileName: 'leads.xlsx' } }).catch((error: unknown) => error)
+      expect(lead).toBeInstanceOf(ImportError)
+      expect(lead).toMatchObject({ key, params })
+      const kept = await keepImportFile(bytes, salesFileExt(bytes))
+      const sale = await runSalesImport({ storeId: store, fileHash: kept.hash, ext: salesFileExt(bytes), fileName: 'dms.csv', mapping: null, createdById: null }).catch((error: unknown) => error)
+      expect(sale).toBeInstanceOf(JobError)
+      expect(sale).toMatchObject({ key, params })
+      expect(await leadsOfStore(store)).toBe(0)
+      const stored = await db.select().from(imports).where(eq(imports.storeId, store))
+      expect(stored.filter((i) => i.status === 'done')).toEqual([])
+      for (const i of stored) expect(i.parquetPath === null || !fs.existsSync(i.parquetPath)).toBe(true)
+    }
+  }, 120_000)
 })

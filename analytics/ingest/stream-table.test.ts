@@ -7,6 +7,7 @@ import iconv from 'iconv-lite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readTable } from './read-table'
 import { previewTableFile, streamTable, TableStreamError, type StreamTableOptions, type TableHead, type TableRow, type TableSummary } from './stream-table'
+import { streamSalesTable } from './sales-stream'
 
 const KNOWN = ['车架号', 'VIN', '开票日期', '车型', '成交价', '客户姓名', '手机', '销售顾问', 'name', 'phone']
 
@@ -341,6 +342,82 @@ describe('streamTable: old Excel (.xls) and web-page tables under an .xls name',
     // a CSV is never taken for markup: its first cell may hold a tag-like text only after a character
     const csv = await readAll(file('lt.csv', '车架号,成交价\nLSVAA4182E2000001,<100000\n'))
     expect(csv.head.format).toBe('csv')
+  })
+})
+
+describe('streamTable: what a table may hold', () => {
+  /** An .xlsx as exceljs writes it (its strings shared): the header, then rows. */
+  async function workbook(name: string, rows: unknown[][]) {
+    const book = new ExcelJS.Workbook()
+    book.addWorksheet('Sheet1').addRows(rows)
+    const p = path.join(dir, name)
+    await book.xlsx.writeFile(p)
+    return p
+  }
+  /** the sales import's reader: the 'text' packing of a CSV, its credits in shared memory */
+  async function salesReadError(p: string) {
+    try {
+      for await (const _ of streamSalesTable(p, { knownHeaders: KNOWN })) void _
+    } catch (error) {
+      return error as TableStreamError
+    }
+    throw new Error('expected the read to fail')
+  }
+
+  it('refuses a cell longer than Excel allows (32,767 characters), naming its row and column, in every format and packing', async () => {
+    const long = 'x'.repeat(40_000)
+    // one shared string of 40,000 characters: the preview sent it to the page whole (a 150 MB one took the server down)
+    const xlsx = await workbook('long-cell.xlsx', [['客户姓名', '手机', '车型'], ['张伟', '13812341234', '朗逸'], ['李娜', '13912345678', long]])
+    expect(await readError(xlsx, { previewRows: 10 })).toMatchObject({ code: 'cellTooLong', params: { row: 3, column: 'C', length: 40_000, max: 32_767 } })
+    const csv = file('long-cell.csv', `客户姓名,手机,车型\n张伟,13812341234,"${long}"\n`)
+    expect(await readError(csv)).toMatchObject({ code: 'cellTooLong', params: { row: 2, column: 'C', length: 40_000 } })
+    expect(await salesReadError(csv)).toMatchObject({ code: 'cellTooLong', params: { row: 2, column: 'C', length: 40_000 } })
+    // a header cell too: the header goes to the page as it is
+    expect(await readError(file('long-header.csv', `客户姓名,手机,${long}\n张伟,13812341234,朗逸\n`))).toMatchObject({ code: 'cellTooLong', params: { row: 1, column: 'C' } })
+    const page = file('long-cell.xls', `<html><body><table><tr><td>客户姓名</td><td>手机</td></tr><tr><td>${long}</td><td>13812341234</td></tr></table></body></html>`)
+    expect(await readError(page)).toMatchObject({ code: 'cellTooLong', params: { row: 2, column: 'A', length: 40_000 } })
+    // a cell of exactly the limit reads
+    const full = await readAll(file('full-cell.csv', `客户姓名,手机\n${'y'.repeat(32_767)},13812341234\n`))
+    expect(full.rows[0]!.cells[0]).toHaveLength(32_767)
+  })
+
+  it('refuses a table of more than 1,000 columns, saying how many, before its header reaches the main thread', async () => {
+    const wide = (n: number) => {
+      const head = ['客户姓名', '手机', ...Array.from({ length: n - 2 }, (_, i) => `c${i}`)]
+      const rows = Array.from({ length: 50 }, (_, r) => [`张${r}`, `139${String(r).padStart(8, '0')}`, ...Array.from({ length: n - 2 }, () => 'x')])
+      return [head, ...rows].map((r) => r.join(',')).join('\r\n')
+    }
+    // the security test's file: 2 MB, 20,000 columns (its preview answered 500 with a 10 MB page)
+    const csv = file('cols20000.csv', wide(20_000))
+    const events: string[] = []
+    let error: TableStreamError | undefined
+    try {
+      for await (const event of streamTable(csv, { knownHeaders: KNOWN, previewRows: 10 })) events.push(event.type)
+    } catch (e) {
+      error = e as TableStreamError
+    }
+    expect(events).toEqual([])
+    expect(error).toMatchObject({ code: 'tooManyColumns', params: { row: 1, count: 20_000, max: 1000 } })
+    expect(await salesReadError(csv)).toMatchObject({ code: 'tooManyColumns', params: { row: 1, count: 20_000 } })
+    // a data row wider than the header, in a workbook (a cell far to the right)
+    const xlsx = await workbook('wide.xlsx', [['客户姓名', '手机'], ['张伟', '13812341234']])
+    const book = new ExcelJS.Workbook()
+    await book.xlsx.readFile(xlsx)
+    book.worksheets[0]!.getCell('ALN2').value = '备注'
+    await book.xlsx.writeFile(xlsx)
+    expect(await readError(xlsx)).toMatchObject({ code: 'tooManyColumns', params: { row: 2, count: 1002 } })
+    // 1,000 columns read
+    const thousand = await readAll(file('cols1000.csv', wide(1000)))
+    expect(thousand.head.headers).toHaveLength(1000)
+    expect(thousand.rows).toHaveLength(50)
+  })
+
+  it('refuses a row of more than 1 MiB of text: a workbook whose one long string fills a row does not grow a thousandfold on the way over', async () => {
+    const text = 'z'.repeat(30_000)
+    // 40 cells sharing one string: 30 KB in the workbook, 1.2 million characters in the row
+    const xlsx = await workbook('shared-row.xlsx', [['客户姓名', '手机', '备注'], ['张伟', '13812341234', ...Array.from({ length: 40 }, () => text)]])
+    expect(fs.statSync(xlsx).size).toBeLessThan(100_000)
+    expect(await readError(xlsx, { previewRows: 10 })).toMatchObject({ code: 'rowTooLong', params: { row: 2, length: 1_200_000 + 13, max: 1024 * 1024 } })
   })
 })
 

@@ -83,7 +83,13 @@ export type TableStreamEvent =
   | { type: 'rows'; rows: TableRow[]; bytesRead: number; totalBytes: number }
   | { type: 'end'; summary: TableSummary }
 
-export type TableStreamErrorCode = TableErrorCode | 'noSheet' | 'outOfMemory' | 'workerFailed' | 'aborted'
+/**
+ * The reader's refusals: read-table.ts's, and those of the worker alone — a cell, a row or a
+ * header wider or longer than a table may hold (stream-worker.mjs, checkRow: 32,767 characters
+ * a cell, 1,000 columns, 1 MiB a row; `row`, `column`, `count`, `length` and `max` say where
+ * and what), no such sheet, the worker's memory, the worker failing, the caller's abort.
+ */
+export type TableStreamErrorCode = TableErrorCode | 'cellTooLong' | 'tooManyColumns' | 'rowTooLong' | 'noSheet' | 'outOfMemory' | 'workerFailed' | 'aborted'
 
 /** A file that cannot be read as a table; `code` and `params` let the app say why in the user's language. */
 export class TableStreamError extends Error {

@@ -27,6 +27,19 @@ const TOTAL_ROW = /^(合\s*计|总\s*计|小\s*计|共\s*计|(grand\s+|sub)?tota
 /** the first characters TOTAL_ROW can match: most rows are ruled out without it */
 const TOTAL_START = new Set([...'合总小共GgSsTt'].map((c) => c.charCodeAt(0)))
 
+/**
+ * What a table may hold, in every format, checked here before any of it goes to the main
+ * thread (a preview renders its rows; an import keeps them): a cell at most Excel's own limit
+ * (32,767 characters); at most 1,000 columns (Excel allows 16,384; DMS exports have 20–200);
+ * a row at most 1 MiB of text — a CSV record's limit (MAX_RECORD_CHARS), and what keeps a
+ * workbook whose one shared string fills thousands of cells from growing a thousandfold on the
+ * way over. A batch also goes over once it holds BATCH_CHARS characters, whatever its rows.
+ */
+const MAX_CELL_CHARS = 32_767
+const MAX_COLUMNS = 1000
+const MAX_ROW_CHARS = 1024 * 1024
+const BATCH_CHARS = 4 * 1024 * 1024
+
 class ReadError extends Error {
   /**
    * @param {string} code
@@ -106,6 +119,50 @@ function packRows(rows) {
   return { rowNumbers, widths, cells }
 }
 
+// ---------------------------------------------------------------- what a table may hold
+
+/** A column as Excel names it: 0 → A, 26 → AA. @param {number} index */
+function columnName(index) {
+  let name = ''
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) name = String.fromCharCode(65 + ((n - 1) % 26)) + name
+  return name
+}
+
+/** @param {number} rowNumber @param {number} count */
+const tooManyColumns = (rowNumber, count) =>
+  new ReadError('tooManyColumns', `Row ${rowNumber} has ${count} columns; at most ${MAX_COLUMNS} can be read.`, { row: rowNumber, count, max: MAX_COLUMNS })
+
+/** @param {number} rowNumber @param {number} index @param {number} length */
+const cellTooLong = (rowNumber, index, length) =>
+  new ReadError('cellTooLong', `The cell in row ${rowNumber}, column ${columnName(index)} holds ${length} characters; a cell may hold at most ${MAX_CELL_CHARS}.`, {
+    row: rowNumber,
+    column: columnName(index),
+    length,
+    max: MAX_CELL_CHARS,
+  })
+
+/** @param {number} rowNumber @param {number} length */
+const rowTooLong = (rowNumber, length) =>
+  new ReadError('rowTooLong', `Row ${rowNumber} holds ${length} characters; a row may hold at most ${MAX_ROW_CHARS}.`, { row: rowNumber, length, max: MAX_ROW_CHARS })
+
+/**
+ * Refuses a row wider, or a cell or row longer, than a table may be; returns the row's characters.
+ * @param {Row} row
+ */
+function checkRow(row) {
+  const cells = row.cells
+  if (cells.length > MAX_COLUMNS) throw tooManyColumns(row.rowNumber, cells.length)
+  let chars = 0
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]
+    if (typeof cell !== 'string') continue
+    if (cell.length > MAX_CELL_CHARS) throw cellTooLong(row.rowNumber, i, cell.length)
+    chars += cell.length
+  }
+  if (chars > MAX_ROW_CHARS) throw rowTooLong(row.rowNumber, chars)
+  return chars
+}
+
 // ---------------------------------------------------------------- headers, titles, totals
 
 /** @param {string} text */
@@ -155,6 +212,8 @@ class Shaper {
     this.recognised = false
     /** @type {Row[]} */
     this.batch = []
+    /** the characters of the batch's cells (the default packing) */
+    this.batchChars = 0
     /** @type {{ rowNumber: number, why: SkipWhy, text: string }[]} */
     this.skipped = []
     this.counts = { title: 0, blank: 0, total: 0 }
@@ -190,6 +249,7 @@ class Shaper {
    */
   push(row) {
     if (this.done) return
+    const chars = checkRow(row)
     // rows an .xlsx leaves out are blank rows
     for (let n = this.lastRowNumber + 1; n < row.rowNumber && !this.header && this.top.length <= HEADER_SEARCH_ROWS; n++) {
       this.top.push({ rowNumber: n, cells: [] })
@@ -205,7 +265,7 @@ class Shaper {
       if (named ? row.rowNumber > named : this.top.length > HEADER_SEARCH_ROWS + 1) return this.fallbackHeader()
       return
     }
-    return this.data(row)
+    return this.data(row, chars)
   }
 
   /** @param {number} n */
@@ -244,16 +304,16 @@ class Shaper {
       },
     })
     for (const row of rest) {
-      const wait = this.data(row)
+      const wait = this.data(row, checkRow(row))
       if (wait) await wait
     }
   }
 
   /**
-   * @param {Row} row
+   * @param {Row} row @param {number} chars its characters (checkRow)
    * @returns {Promise<void> | undefined}
    */
-  data(row) {
+  data(row, chars) {
     if (this.done) return
     let first = ''
     for (const cell of row.cells) {
@@ -274,6 +334,7 @@ class Shaper {
       for (const cell of row.cells) this.textBatch.addString(cell === null ? null : String(cell))
     } else {
       this.batch.push(row)
+      this.batchChars += chars
     }
     return this.afterData()
   }
@@ -287,6 +348,15 @@ class Shaper {
    */
   dataScanned(scan, k, width, rowNumber) {
     if (this.done) return
+    if (width > MAX_COLUMNS) throw tooManyColumns(rowNumber, width)
+    let chars = 0
+    for (let i = 0; i < width; i++) {
+      const s = /** @type {number} */ (scan.starts[k + i])
+      const length = s < 0 ? /** @type {string} */ (scan.specials[-1 - s]).length : /** @type {number} */ (scan.ends[k + i]) - s
+      if (length > MAX_CELL_CHARS) throw cellTooLong(rowNumber, i, length)
+      chars += length
+    }
+    if (chars > MAX_ROW_CHARS) throw rowTooLong(rowNumber, chars)
     this.lastRowNumber = rowNumber
     let j = 0
     for (; j < width; j++) {
@@ -333,7 +403,7 @@ class Shaper {
       this.done = true
       return this.flush()
     }
-    if (this.batchRows() >= this.batchSize) return this.flush()
+    if (this.batchRows() >= this.batchSize || this.batchChars >= BATCH_CHARS) return this.flush()
   }
 
   async flush() {
@@ -349,6 +419,7 @@ class Shaper {
     if (!this.batch.length) return
     const packed = packRows(this.batch)
     this.batch = []
+    this.batchChars = 0
     await send({ type: 'rows', packed, bytesRead: this.meta.bytesRead(), totalBytes: this.meta.totalBytes }, [packed.rowNumbers.buffer, packed.widths.buffer])
   }
 

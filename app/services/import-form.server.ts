@@ -170,21 +170,39 @@ export async function receiveImportUpload(
   return { storeId, file }
 }
 
-/** A cell as the preview shows it: date cells of an .xlsx carry the wall clock in their UTC fields. */
+/**
+ * The characters of a cell the preview shows; a longer one is cut there, with an ellipsis.
+ * The reader refuses a cell over 32,767 characters and a row over 1 MiB (stream-worker.mjs),
+ * but ten such rows would still make a page of megabytes, each cell written twice (the rows
+ * and the column's samples).
+ */
+export const PREVIEW_CELL_CHARS = 200
+
+/** A text of the preview as it shows it: at most PREVIEW_CELL_CHARS characters, a longer one cut with an ellipsis. */
+export function previewText(text: string) {
+  if (text.length <= PREVIEW_CELL_CHARS) return text
+  // not in the middle of a character outside the BMP
+  const cut = text.slice(0, PREVIEW_CELL_CHARS)
+  const last = cut.charCodeAt(cut.length - 1)
+  return `${last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut}…`
+}
+
+/** A cell as the preview shows it: date cells of an .xlsx carry the wall clock in their UTC fields; a long text is cut (previewText). */
 export function previewCellText(cell: Cell | undefined) {
   if (cell instanceof Date) {
     const iso = new Date(Math.round(cell.getTime() / 1000) * 1000).toISOString()
     return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`
   }
-  return cellText(cell)
+  return previewText(cellText(cell))
 }
 
-/** A column's first few non-empty values in the preview's rows. */
+/** A column's first few non-empty values in the preview's rows, each cut as a preview cell is. */
 export const columnSamples = (sample: ReadonlyArray<{ cells: readonly string[] }>, index: number) =>
   sample
     .map((r) => r.cells[index] ?? '')
     .filter(Boolean)
     .slice(0, SAMPLES_PER_COLUMN)
+    .map(previewText)
 
 /**
  * The confirm form's `map.N` selects (N the column's index) → the columns mapped, by index: a

@@ -13,7 +13,7 @@ import { readMutationForm } from '../utils/csrf.server'
 import { badFields } from '../utils/input.server'
 import type { ReceivedFile } from '../utils/upload.server'
 import { importFilePath, keepReceivedUpload, requireOwnUpload, UploadRefused, type ImportUpload } from './import-files.server'
-import { columnSamples, failImport, fileFormError, findEarlierImport, isMultipart, PREVIEW_ROWS, readColumnMapping, receiveImportUpload, TABLE_READER_ERRORS, tableFacts, type FormError, type ImportActionData, type ImportPreview } from './import-form.server'
+import { columnSamples, failImport, previewText, fileFormError, findEarlierImport, isMultipart, PREVIEW_ROWS, readColumnMapping, receiveImportUpload, TABLE_READER_ERRORS, tableFacts, type FormError, type ImportActionData, type ImportPreview } from './import-form.server'
 import { marketFileExt, requireMarketImporter, startMarketImport } from './market-import-job.server'
 import { MARKET_IMPORT_KIND, offeredMarketMapping, type MarketExt } from './market-import.server'
 
@@ -76,7 +76,7 @@ const keepUpload = (user: SessionUser, storeId: string, file: ReceivedFile) => k
 /** A cell as the preview shows it: date cells of an .xlsx as their day (their UTC fields carry it). */
 function previewCell(cell: Cell | undefined) {
   if (cell instanceof Date) return new Date(Math.round(cell.getTime() / 1000) * 1000).toISOString().slice(0, 10)
-  return cellText(cell)
+  return previewText(cellText(cell))
 }
 
 async function previewUpload(upload: ImportUpload, chosen?: { mapping: MarketColumn[]; measure: MarketMeasure }): Promise<MarketPreview> {

@@ -15,4 +15,7 @@ export const TABLE_READER_ERRORS = {
   mergedCells: 'imports.error.mergedCells',
   binary: 'imports.error.binary',
   undecodable: 'imports.error.undecodable',
+  cellTooLong: 'imports.error.cellTooLong',
+  tooManyColumns: 'imports.error.tooManyColumns',
+  rowTooLong: 'imports.error.rowTooLong',
 } as const satisfies Partial<Record<TableStreamError['code'], MessageKey>>
