@@ -14,12 +14,13 @@ import { syncAnalytics } from '../analytics/sync/sync'
 import { rebuildAnalytics } from '../analytics/sync/rebuild'
 import { keepImportFile } from '../app/services/import-files.server'
 import { JobRunner } from '../app/services/jobs-runner.server'
-import { failInterruptedSalesImports, runSalesImport, type SalesImportInput } from '../app/services/sales-import.server'
+import { failInterruptedSalesImports, findSalesTable, runSalesImport, type SalesImportInput } from '../app/services/sales-import.server'
 import { keepSalesUpload, salesFileExt, startSalesImport } from '../app/services/sales-import-job.server'
 import { rememberedSalesMapping } from '../app/services/sales-mappings.server'
 import { loadSessionUser, type SessionUser } from '../app/utils/auth.server'
 import { hashPhone } from '../app/utils/phone-hash.server'
 import { eraseFromSalesFile } from '../analytics/ingest/sales-erasure'
+import { previewTableFile } from '../analytics/ingest/stream-table'
 import { vinCheckDigitHolds } from '../analytics/ingest/sales-values'
 import { createGroup, createStore, createUser } from './factories'
 import { embeddedDatabase, runCli } from './cli'
@@ -273,6 +274,35 @@ describe('the sales import', () => {
       [2, 'invoiceDate'],
     ])
     expect((await rememberedSalesMapping((await createStore((await createGroup()).id)).id, ['车架号', '开票日期'])).source).toBe('guessed')
+  })
+
+  it('reads a workbook laid out for print: the detail sheet after a summary, the header under group labels; units line and footer skipped', async () => {
+    const store = (await createStore((await createGroup()).id)).id
+    const file = path.join(FIXTURES, 'dms-sales-print-layout.xlsx')
+    const result = await importFixture(store, 'dms-sales-print-layout.xlsx')
+    expect(result).toMatchObject({ reused: false, imported: 2, rejected: 0, warnings: 1 })
+    const outcomes = (await rowsOf(result.importId)).map((r) => [r.rowNumber, r.outcome, r.reason])
+    expect(outcomes).toEqual([
+      [1, 'skipped', 'sales.skipped.title'],
+      [2, 'skipped', 'sales.skipped.title'],
+      [4, 'skipped', 'sales.skipped.title'],
+      [6, 'skipped', 'sales.skipped.blank'],
+      [7, 'imported', 'sales.warning.phoneNotMobile'],
+      [8, 'skipped', 'sales.skipped.total'],
+      [9, 'skipped', 'sales.skipped.blank'],
+      [10, 'skipped', 'sales.skipped.title'],
+    ])
+    await sync()
+    const sales = await currentSales(store)
+    expect(sales.map((s) => [s.row_number, s.vin, s.transaction_price_fen, s.gross_profit_fen, s.trade_in])).toEqual([
+      [5, 'LFV2A21K0G3012345', 14_880_000n, 350_000n, true],
+      [7, 'LFV2A21K2G3012346', 14_880_000n, -120_000n, false],
+    ])
+    expect(sales.map((s) => s.invoice_date)).toEqual([new Date('2026-10-03T00:00:00Z'), new Date('2026-10-05T00:00:00Z')])
+    // the preview shows the table the import read
+    const first = await previewTableFile(file, { knownHeaders: ['车架号', '开票日期', '成交价', '车系'], previewRows: 5 })
+    expect(first.head.sheetName).toBe('汇总')
+    expect(await findSalesTable(file, first.head)).toEqual({ sheetName: '销售明细', headerRowNumber: 3 })
   })
 
   it('supersedes earlier sales by VIN and by order number with a corrected re-export, old files untouched', async () => {

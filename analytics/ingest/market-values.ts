@@ -1,4 +1,5 @@
 import type { Cell } from './read-table'
+import { quoteInReason } from './phone'
 import { amountFen, cleanString, isNone, MAX_SALE_YEAR, MIN_SALE_YEAR, parseSaleDate, toHalfWidth } from './sales-values'
 
 /**
@@ -26,8 +27,6 @@ export type MarketParsed<T> = { ok: true; value: T } | { ok: false; reason: Mark
 
 const ok = <T>(value: T): MarketParsed<T> => ({ ok: true, value })
 const fail = (reason: MarketReason, params?: Record<string, string | number>): MarketParsed<never> => ({ ok: false, reason, params })
-/** A cell quoted in a reason: short, and one line. */
-const quote = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s).replace(/[\r\n\t]+/g, ' ')
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n))
 
@@ -71,10 +70,10 @@ export function parseMarketMonth(cell: Cell | undefined, timeZone = 'Asia/Shangh
     if (isNone(raw)) return ok(null)
     const month = monthOfText(raw)
     if (month) return ok(month)
-    if (month === null) return fail('market.reason.monthInvalid', { value: quote(raw) })
+    if (month === null) return fail('market.reason.monthInvalid', { value: quoteInReason(raw) })
   }
   const day = parseSaleDate(cell, timeZone)
-  if (!day.ok || !day.value) return fail('market.reason.monthInvalid', { value: quote(raw || (cell instanceof Date ? cell.toISOString() : String(cell))) })
+  if (!day.ok || !day.value) return fail('market.reason.monthInvalid', { value: quoteInReason(raw || (cell instanceof Date ? cell.toISOString() : String(cell))) })
   return ok(`${day.value.slice(0, 7)}-01`)
 }
 
@@ -105,7 +104,7 @@ const UNIT_WORD = /\s*[台辆]$/
  */
 export function parseUnits(cell: Cell | undefined): MarketParsed<number | null> {
   if (cell === null || cell === undefined) return ok(null)
-  if (typeof cell === 'boolean' || cell instanceof Date) return fail('market.reason.unitsInvalid', { value: quote(cell instanceof Date ? cell.toISOString() : String(cell)) })
+  if (typeof cell === 'boolean' || cell instanceof Date) return fail('market.reason.unitsInvalid', { value: quoteInReason(cell instanceof Date ? cell.toISOString() : String(cell)) })
   let value: Cell = cell
   let shown = String(cell)
   if (typeof cell === 'string') {
@@ -116,9 +115,9 @@ export function parseUnits(cell: Cell | undefined): MarketParsed<number | null> 
   // amounts are read in hundredths: a whole number of cars is a multiple of 100
   const hundredths = amountFen(value, 1)
   if (hundredths === null) return ok(null)
-  if (Number.isNaN(hundredths)) return fail('market.reason.unitsInvalid', { value: quote(shown) })
-  if (hundredths < 0) return fail('market.reason.unitsNegative', { value: quote(shown) })
-  if (hundredths % 100 !== 0) return fail('market.reason.unitsFractional', { value: quote(shown) })
+  if (Number.isNaN(hundredths)) return fail('market.reason.unitsInvalid', { value: quoteInReason(shown) })
+  if (hundredths < 0) return fail('market.reason.unitsNegative', { value: quoteInReason(shown) })
+  if (hundredths % 100 !== 0) return fail('market.reason.unitsFractional', { value: quoteInReason(shown) })
   return ok(hundredths / 100)
 }
 

@@ -57,3 +57,20 @@ export function displayPhone(lead: { phone: string | null; phoneMasked: string |
   if (lead.phone && canSeeFull) return lead.phone
   return lead.phoneMasked ?? (lead.phone ? maskPhone(lead.phone) : '')
 }
+
+const MOBILE_IN_TEXT = /(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)/g
+
+/** Free text with any mobile number in it masked as `138****1234` (a name, a note, an import's reason quoting a cell). */
+export function maskPhonesInText(text: string) {
+  return text.replace(MOBILE_IN_TEXT, (_m, a: string, _b: string, c: string) => `${a}****${c}`)
+}
+
+/**
+ * A cell as an import's reason quotes it: its mobile numbers masked (a reason is shown to every
+ * role that reads the import, downloaded, and kept after an erasure: ADR 008), at most 40
+ * characters, on one line.
+ */
+export function quoteInReason(text: string) {
+  const s = maskPhonesInText(text)
+  return (s.length > 40 ? `${s.slice(0, 40)}…` : s).replace(/[\r\n\t]+/g, ' ')
+}

@@ -150,6 +150,41 @@ describe('sales fixtures', () => {
     ])
   })
 
+  it('skips the lines a report prints around its rows: a units line, header names again, a footer; not a sale without an identifier', () => {
+    const headers = ['车架号', '开票日期', '价格信息', '', '客户名称', '联系电话']
+    const validator = createSalesValidator({ headers, columns: guessSalesMapping(headers).columns })
+    const result = validator.validateBatch([
+      // the lower line of a two-line header (指导价 | 成交价 under 价格信息), and a units line
+      { rowNumber: 3, cells: [null, null, '指导价', '成交价', null, null] },
+      { rowNumber: 4, cells: [null, '(年-月-日)', '元', '万元', null, null] },
+      { rowNumber: 5, cells: ['LFV2A21K0G3012345', '2026-10-03', 159900, 148800, '张伟', '13812341234'] },
+      // the header a print-oriented export repeats on each page
+      { rowNumber: 6, cells: ['车架号', '开票日期', '价格信息', null, '客户名称', '联系电话'] },
+      // footers, one written into the VIN column
+      { rowNumber: 7, cells: ['制表人：王小明', null, '审核人：', null, '打印时间：2026-11-01 09:00', null] },
+      { rowNumber: 8, cells: [null, null, null, null, '制表日期: 2026-11-01', null] },
+      // still refused: a row with a sale's values and no VIN, and text that is no label
+      { rowNumber: 9, cells: [null, '2026-10-04', 159900, 148800, '王芳', '13900001111'] },
+      { rowNumber: 10, cells: ['待定', null, '元', null, null, null] },
+    ])
+    expect(result.sales.map((s) => s.rowNumber)).toEqual([5])
+    expect(result.skipped.map((s) => [s.rowNumber, s.why])).toEqual([[3, 'title'], [4, 'title'], [6, 'title'], [7, 'title'], [8, 'title']])
+    expect(result.rejected.map((r) => r.rowNumber)).toEqual([9, 10])
+  })
+
+  it('takes a delivery date as the sale’s date when the export has no other (a DMS’s delivery report)', () => {
+    const headers = ['VIN码', '交车日期', '实际成交价']
+    const guess = guessSalesMapping(headers)
+    expect(checkSalesMapping(guess.columns)).toEqual([])
+    const result = createSalesValidator({ headers, columns: guess.columns }).validateBatch([
+      { rowNumber: 2, cells: ['LFV2A21K0G3012345', '2026/10/7', '148800'] },
+      { rowNumber: 3, cells: ['LFV2A21K2G3012346', null, '148800'] },
+    ])
+    expect(result.sales.map((s) => [s.rowNumber, s.record.deliveryDate])).toEqual([[2, '2026-10-07']])
+    for (const sale of result.sales) expect(SaleRecordSchema.parse(sale.record)).toEqual(sale.record)
+    expect(result.rejected).toEqual([{ kind: 'rejected', rowNumber: 3, problems: [{ column: '交车日期', reason: 'sales.reason.dateMissing' }] }])
+  })
+
   it('refuses dates after the latest the caller allows', () => {
     const headers = ['订单号', '订单日期']
     const validator = createSalesValidator({ headers, columns: guessSalesMapping(headers).columns, latestDate: '2026-11-29' })

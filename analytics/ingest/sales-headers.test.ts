@@ -34,6 +34,14 @@ describe('matchSalesField', () => {
     }
   })
 
+  it('knows the headers of a foreign brand’s DMS (deal number and date, front and total gross, sales executive, finance type)', () => {
+    const guess = guessSalesMapping(['Deal No.', 'VIN', 'Deal Date', 'Delivery Date', 'Front Gross', 'Total Gross', 'Sales Executive', 'Finance Type'])
+    expect(guess.columns.map((c) => [c.header, c.field])).toEqual([
+      ['Deal No.', 'orderNo'], ['VIN', 'vin'], ['Deal Date', 'orderDate'], ['Delivery Date', 'deliveryDate'], ['Total Gross', 'grossProfit'], ['Sales Executive', 'consultant'], ['Finance Type', 'paymentMethod'],
+    ])
+    expect(checkSalesMapping(guess.columns)).toEqual([])
+  })
+
   it('reads the unit of a money column: 万元 scales by 10,000', () => {
     expect(matchSalesField('成交价(万元)')).toEqual({ field: 'transactionPrice', confidence: 1, scale: 10_000 })
     expect(matchSalesField('指导价（万）')).toMatchObject({ field: 'listPrice', scale: 10_000 })

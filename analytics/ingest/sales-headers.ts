@@ -17,7 +17,7 @@ const ALIASES: Record<SaleField, Array<string | [string, number]>> = {
   ],
   orderNo: [
     '订单号', '订单编号', '订单号码', '销售订单号', '销售订单编号', '合同号', '合同编号', '销售合同号', '销售合同编号', '订车单号', ['单号', 0.7], ['单据号', 0.7],
-    'orderno', 'ordernumber', 'orderid', 'salesorderno', 'salesordernumber', 'contractno', 'contractnumber',
+    'orderno', 'ordernumber', 'orderid', 'salesorderno', 'salesordernumber', 'contractno', 'contractnumber', 'dealno', 'dealnumber',
   ],
   invoiceDate: [
     '开票日期', '发票日期', '开票时间', '开发票日期', '发票开具日期', '销售日期', '销售时间', '售出日期', '开票日',
@@ -25,7 +25,7 @@ const ALIASES: Record<SaleField, Array<string | [string, number]>> = {
   ],
   orderDate: [
     '订单日期', '订单时间', '下单日期', '下单时间', '签单日期', '签单时间', '订车日期', '下订日期', '签约日期', '合同日期', '签订日期', '订购日期',
-    'orderdate', 'ordertime', 'contractdate', 'bookingdate', 'orderedat',
+    'orderdate', 'ordertime', 'contractdate', 'bookingdate', 'orderedat', 'dealdate',
   ],
   deliveryDate: ['交车日期', '交车时间', '交付日期', '交付时间', '提车日期', '提车时间', '出库日期', 'deliverydate', 'deliveredat', 'handoverdate'],
   brand: ['品牌', '品牌名称', '车辆品牌', 'brand', 'make'],
@@ -43,7 +43,7 @@ const ALIASES: Record<SaleField, Array<string | [string, number]>> = {
   discount: ['优惠', '优惠金额', '优惠额', '折扣', '折扣金额', '让利', '让利金额', '现金优惠', '整车优惠', 'discount', 'discountamount'],
   grossProfit: [
     '毛利', '综合毛利', '毛利润', '毛利额', '销售毛利', '单车综合毛利', ['单车毛利', 0.9], ['整车毛利', 0.9], ['裸车毛利', 0.9],
-    'grossprofit', 'grossmargin', 'gp', ['margin', 0.8], ['profit', 0.8],
+    'grossprofit', 'grossmargin', 'gp', 'totalgross', ['frontgross', 0.9], ['vehiclegross', 0.9], ['margin', 0.8], ['profit', 0.8],
   ],
   accessoriesRevenue: [
     '精品', '精品收入', '精品金额', '精品销售额', '精品销售', '加装精品', '精品加装', '精品装潢', '装潢', '装潢收入', '装潢金额', '装饰收入', '装具收入',
@@ -65,9 +65,9 @@ const ALIASES: Record<SaleField, Array<string | [string, number]>> = {
   ],
   consultant: [
     '销售顾问', '顾问', '销售员', '销售人员', '业务员', '所属顾问', '销售顾问姓名', '跟进顾问', '接待顾问', ['销售', 0.6],
-    'salesconsultant', 'consultant', 'salesperson', 'salesman', 'salesrep', 'salesadvisor', 'advisor',
+    'salesconsultant', 'consultant', 'salesperson', 'salesman', 'salesrep', 'salesadvisor', 'advisor', 'salesexecutive',
   ],
-  paymentMethod: ['付款方式', '购买方式', '支付方式', '购车方式', '付款类型', '按揭全款', '全款按揭', '贷款全款', 'paymentmethod', 'paymenttype', 'payment', 'purchasetype'],
+  paymentMethod: ['付款方式', '购买方式', '支付方式', '购车方式', '付款类型', '按揭全款', '全款按揭', '贷款全款', 'paymentmethod', 'paymenttype', 'payment', 'purchasetype', 'financetype'],
   tradeIn: ['置换', '是否置换', '二手车置换', '是否二手车置换', '置换情况', '置换标识', '置换业务', 'tradein', 'istradein', 'tradeinflag'],
   tradeInBrand: ['置换品牌', '置换车品牌', '旧车品牌', '二手车品牌', '原车品牌', '置换车辆品牌', 'tradeinbrand', 'oldcarbrand', 'tradeinmake'],
   tradeInModel: [

@@ -6,7 +6,7 @@ import { z } from 'zod'
  * store's calendar days as `YYYY-MM-DD` (exports carry days, and a time when they carry one
  * says nothing matchback or ROI uses).
  *
- * Required: an identifier (VIN, else the order number) and a date (invoice, else order date).
+ * Required: an identifier (VIN, else the order number) and a date (invoice, order or delivery date).
  * Everything else may be missing: stores hide columns (phones, gross profit) from the export,
  * and a sale without a price still counts as a sale for matchback.
  */
@@ -58,9 +58,13 @@ export type MoneyField = (typeof MONEY_FIELDS)[number]
 export const DATE_FIELDS = ['invoiceDate', 'orderDate', 'deliveryDate'] as const satisfies readonly SaleField[]
 export type DateField = (typeof DATE_FIELDS)[number]
 
-/** A row needs one of each group; a mapping needs a column of each group. */
+/**
+ * A row needs one of each group; a mapping needs a column of each group. A delivery date
+ * (交车日期) is a sale's date too: a DMS's delivery report (交车明细) carries no other, and
+ * matchback and the reports take a sale's day as invoice, else order, else delivery date.
+ */
 export const ID_FIELDS = ['vin', 'orderNo'] as const satisfies readonly SaleField[]
-export const REQUIRED_DATE_FIELDS = ['invoiceDate', 'orderDate'] as const satisfies readonly SaleField[]
+export const REQUIRED_DATE_FIELDS = ['invoiceDate', 'orderDate', 'deliveryDate'] as const satisfies readonly SaleField[]
 
 export const PAYMENT_METHODS = ['full', 'loan', 'lease'] as const
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number]
@@ -117,7 +121,7 @@ export const SaleRecordSchema = z
     tradeInModel: text.nullable(),
   })
   .refine((r) => r.vin !== null || r.orderNo !== null, { message: 'sales.reason.idMissing', path: ['vin'] })
-  .refine((r) => r.invoiceDate !== null || r.orderDate !== null, { message: 'sales.reason.dateMissing', path: ['invoiceDate'] })
+  .refine((r) => r.invoiceDate !== null || r.orderDate !== null || r.deliveryDate !== null, { message: 'sales.reason.dateMissing', path: ['invoiceDate'] })
 
 export type SaleRecord = z.infer<typeof SaleRecordSchema>
 

@@ -1,5 +1,6 @@
 import type { Cell, SkippedRow, TableRow } from './read-table'
-import type { SalesColumn } from './sales-headers'
+import { quoteInReason } from './phone'
+import { isKnownSalesHeader, type SalesColumn } from './sales-headers'
 import { ID_FIELDS, REQUIRED_DATE_FIELDS, type SaleField, type SaleRecord } from './sales-record'
 import { SeenKeys } from './sales-keys'
 import type { SalesStage } from './sales-stage'
@@ -130,6 +131,10 @@ const TOTAL_FIRST = new Set([...'合总小共GgSsTt'].map((c) => c.charCodeAt(0)
 /** TOTAL_FIRST by code unit, for the fast path's look at every row (a Set's lookup was 2% of it) */
 const TOTAL_FIRST_CODE = new Uint8Array(0x10000)
 for (const c of TOTAL_FIRST) TOTAL_FIRST_CODE[c] = 1
+/** a line a report prints under its rows (制表人：王小明, 审核：, 打印时间：…), not a sale */
+const FOOTER = /^(?:制表|制单|填表|填报|审核|审批|复核|经办|负责人|统计人|打印|导出|报表日期|数据截止|截止日期|截至|prepared\s*by|printed|print\s*date|exported)[^:：]{0,8}[:：]/i
+/** a cell of the units line some exports put under the header (元, (万元), 单位：元, yyyy-mm-dd, (年-月-日)) */
+const UNIT = /^[(（[【]?\s*(?:单位\s*[:：]?\s*)?(?:元|万元|万|人民币|rmb|cny|[¥￥]|台|辆|%|y{2,4}[-/.年]?m{1,2}[-/.月]?d{1,2}日?|年-月-日|年\/月\/日|年月日)\s*[)）\]】]?$/i
 const DATE_CACHE_LIMIT = 20_000
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/
 /** the first characters of the NONE words (isNone): a short cell starting otherwise is not one */
@@ -333,6 +338,32 @@ export function createSalesValidator(options: SalesValidatorOptions) {
     return true
   }
 
+  /**
+   * A row that is no sale but a line of the report around its rows: a footer (制表人：王小明 …),
+   * the units line under the header (元 | 万元 | yyyy-mm-dd), or header names again (the
+   * lower line of a two-line header: 指导价 | 成交价 | 毛利 under 价格信息; the header a
+   * print-oriented export repeats on each page). Asked only of rows with problems.
+   */
+  const isLabelRow = (cells: Cell[]) => {
+    let first: string | null = null
+    let labels = 0
+    for (let i = 0; i < cells.length; i++) {
+      const c = cells[i]
+      if (c === null || c === undefined) continue
+      if (typeof c !== 'string') return false
+      const s = cellString(c)
+      if (isNone(s)) continue
+      if (first === null) {
+        first = s
+        // a footer, whatever follows its label, unless the row has a VIN
+        if (FOOTER.test(s)) return I.vin < 0 || typeof normalizeVin(cells[I.vin]) !== 'string'
+      }
+      if (!UNIT.test(s) && s !== headers[i] && !isKnownSalesHeader(s)) return false
+      labels++
+    }
+    return labels >= 2 || (labels === 1 && UNIT.test(first!))
+  }
+
   const rowText = (cells: Cell[]) =>
     cells
       .map(cellString)
@@ -370,7 +401,7 @@ export function createSalesValidator(options: SalesValidatorOptions) {
     const invoiceDate = date(cells, I.invoiceDate, 'invoiceDate')
     const orderDate = date(cells, I.orderDate, 'orderDate')
     const deliveryDate = date(cells, I.deliveryDate, 'deliveryDate')
-    if (invoiceDate === null && orderDate === null && !hasCell(cells, I.invoiceDate) && !hasCell(cells, I.orderDate)) {
+    if (invoiceDate === null && orderDate === null && deliveryDate === null && !hasCell(cells, I.invoiceDate) && !hasCell(cells, I.orderDate) && !hasCell(cells, I.deliveryDate)) {
       problem(dateColumns, 'sales.reason.dateMissing')
     }
 
@@ -438,7 +469,10 @@ export function createSalesValidator(options: SalesValidatorOptions) {
         if (first !== undefined) problem('orderNo', 'sales.reason.duplicateOrderNo', { row: first })
       }
     }
-    if (problems) return { kind: 'rejected', rowNumber: row.rowNumber, problems }
+    if (problems) {
+      if (isLabelRow(cells)) return { kind: 'skipped', rowNumber: row.rowNumber, why: 'title', text: rowText(cells) }
+      return { kind: 'rejected', rowNumber: row.rowNumber, problems }
+    }
     if (vin !== null) vinsSeen.put(vin, row.rowNumber)
     if (orderNo !== null) ordersSeen.put(orderNo, row.rowNumber)
     return { kind: 'sale', rowNumber: row.rowNumber, record, warnings }
@@ -833,8 +867,7 @@ const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11
 
 /** A cell quoted in a reason: short, and one line. */
 function quoted(cell: Cell | undefined) {
-  const s = cellString(cell)
-  return (s.length > 40 ? `${s.slice(0, 40)}…` : s).replace(/[\r\n\t]+/g, ' ')
+  return quoteInReason(cellString(cell))
 }
 
 function hasCell(cells: Cell[], i: number) {

@@ -82,6 +82,12 @@ describe('parseAmountFen', () => {
     }
     expect(parseAmountFen(new Date())).toMatchObject({ ok: false, reason: 'sales.reason.amountInvalid' })
   })
+
+  it('quotes a refused cell in its reason with any mobile number masked (every reader of the import sees the reason)', () => {
+    expect(parseAmountFen('abc 13911117777')).toMatchObject({ ok: false, reason: 'sales.reason.amountInvalid', params: { value: 'abc 139****7777' } })
+    expect(parseSaleDate('+86 139-1111-7777')).toMatchObject({ ok: false, params: { value: '139****7777' } })
+    expect(parseAmountFen('x'.repeat(50))).toMatchObject({ params: { value: `${'x'.repeat(40)}…` } })
+  })
 })
 
 describe('VINs and order numbers', () => {
@@ -128,6 +134,10 @@ describe('parseSalePhone', () => {
 
   it('flags landlines, refuses what is not a phone', () => {
     expect(value(parseSalePhone('0571-88888888'))).toEqual({ phone: null, masked: null, warning: 'sales.warning.phoneNotMobile' })
+    // as DMS users write other numbers that are not a mobile's: in groups, without the area code, a company's service line
+    for (const written of ['0571-8888-6666', '0571 8888 6666', '(0571)88886666', '88886666', 88886666, '400-800-8888', '4008008888', '800-820-8820']) {
+      expect(value(parseSalePhone(written)), String(written)).toEqual({ phone: null, masked: null, warning: 'sales.warning.phoneNotMobile' })
+    }
     expect(parseSalePhone('1.38123E+10')).toEqual({ ok: false, reason: 'sales.reason.phoneDamaged' })
     for (const bad of ['12345', 'abc', '23812341234', '138123412345']) expect(parseSalePhone(bad), bad).toMatchObject({ ok: false, reason: 'sales.reason.phoneInvalid' })
     expect(value(parseSalePhone(''))).toBeNull()
@@ -176,6 +186,8 @@ describe('small vocabularies', () => {
     expect(['是', '否', 'Y', 'n', '有', '无', '√', '×', 1, 0, true, '', null, '也许'].map(parseTradeIn)).toEqual([
       true, false, true, false, true, false, true, false, true, false, true, null, null, undefined,
     ])
+    // the phrases of a 置换情况 column
+    expect(['有置换', '已置换', '无置换', '未置换', '没有置换', ' 无置换 '].map(parseTradeIn)).toEqual([true, true, false, false, false, false])
   })
 
   it('turns full-width forms half-width', () => {

@@ -1,5 +1,5 @@
 import { toHalfWidth } from './half-width'
-import { parsePhone } from './phone'
+import { parsePhone, quoteInReason } from './phone'
 import { parseWallClock } from './dates'
 import type { Cell } from './read-table'
 import type { PaymentMethod } from './sales-record'
@@ -32,8 +32,6 @@ export type SalesReason =
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value })
 const fail = (reason: SalesReason, params?: Record<string, string | number>): Parsed<never> => ({ ok: false, reason, params })
-/** A cell quoted in a reason: short, and one line. */
-const quote = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s).replace(/[\r\n\t]+/g, ' ')
 
 // ---------------------------------------------------------------- text
 
@@ -84,8 +82,8 @@ export const daysIn = (year: number, month: number) =>
   month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 
 function isoDay(year: number, month: number, day: number, raw: string): Parsed<string> {
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return fail('sales.reason.dateImpossible', { value: quote(raw) })
-  if (year < MIN_SALE_YEAR || year > MAX_SALE_YEAR) return fail('sales.reason.dateOutOfRange', { value: quote(raw) })
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return fail('sales.reason.dateImpossible', { value: quoteInReason(raw) })
+  if (year < MIN_SALE_YEAR || year > MAX_SALE_YEAR) return fail('sales.reason.dateOutOfRange', { value: quoteInReason(raw) })
   return ok(`${year}-${pad2(month)}-${pad2(day)}`)
 }
 
@@ -104,7 +102,7 @@ function fromSerial(serial: number, raw: string): Parsed<string> {
   if (serial >= 19_000_101 && serial <= 21_991_231 && Number.isInteger(serial)) {
     return isoDay(Math.floor(serial / 10000), Math.floor(serial / 100) % 100, serial % 100, raw)
   }
-  if (!(serial >= 1 && serial < 2_958_466)) return fail('sales.reason.dateInvalid', { value: quote(raw) })
+  if (!(serial >= 1 && serial < 2_958_466)) return fail('sales.reason.dateInvalid', { value: quoteInReason(raw) })
   const d = new Date(EXCEL_EPOCH_MS + Math.floor(serial + 1e-9) * 86_400_000)
   return isoDay(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), raw)
 }
@@ -126,7 +124,7 @@ function parseDateText(s: string, timeZone: string): Parsed<string> {
   if (/^\d+(\.\d+)?$/.test(s)) return fromSerial(Number(s), s)
   // the rarer forms the lead importer reads too: 下午 3:20, ISO with an offset, 2026年10月3日14时
   const w = parseWallClock(s)
-  if (!w) return fail('sales.reason.dateInvalid', { value: quote(s) })
+  if (!w) return fail('sales.reason.dateInvalid', { value: quoteInReason(s) })
   if ('instant' in w) {
     const iso = dayIn(w.instant, timeZone)
     return isoDay(+iso.slice(0, 4), +iso.slice(5, 7), +iso.slice(8, 10), s)
@@ -175,7 +173,7 @@ const AMOUNT = /^([-+]?)(?:[¥￥]|RMB|CNY|人民币)?\s*([-+]?)(\d{1,3}(?:,\d{3
 export function parseAmountFen(cell: Cell | undefined, scale: MoneyScale = 1): Parsed<number | null> {
   const fen = amountFen(cell, scale)
   if (fen === null) return ok(null)
-  if (Number.isNaN(fen)) return fail('sales.reason.amountInvalid', { value: quote(cell instanceof Date ? cell.toISOString() : cellString(cell)) })
+  if (Number.isNaN(fen)) return fail('sales.reason.amountInvalid', { value: quoteInReason(cell instanceof Date ? cell.toISOString() : cellString(cell)) })
   return ok(fen)
 }
 
@@ -300,7 +298,7 @@ export type VinWarning = 'sales.warning.vinCheckDigit' | 'sales.warning.vinLette
 export function parseVin(cell: Cell | undefined): Parsed<{ vin: string; warning: VinWarning | null } | null> {
   const vin = normalizeVin(cell)
   if (vin === null) return ok(null)
-  if (vin === false) return fail('sales.reason.vinInvalid', { value: quote(cellString(cell).toUpperCase().replace(/[\s\-_]/g, '')) })
+  if (vin === false) return fail('sales.reason.vinInvalid', { value: quoteInReason(cellString(cell).toUpperCase().replace(/[\s\-_]/g, '')) })
   return ok({ vin, warning: vinWarning(vin) })
 }
 
@@ -367,7 +365,7 @@ export function parseOrderNo(cell: Cell | undefined): Parsed<string | null> {
   if (typeof cell === 'string' && isPlainId(cell)) return ok(cell)
   let s = cellString(cell)
   if (isNone(s)) return ok(null)
-  if (SCIENTIFIC.test(s)) return fail('sales.reason.idDamaged', { value: quote(s) })
+  if (SCIENTIFIC.test(s)) return fail('sales.reason.idDamaged', { value: quoteInReason(s) })
   s = s.replace(/^'/, '').replace(/\s+/g, '').toUpperCase()
   if (s.endsWith('.0') && /^\d+\.0$/.test(s)) s = s.slice(0, -2)
   if (s.length > 64) return fail('sales.reason.tooLong', { max: 64 })
@@ -397,8 +395,10 @@ export function mobileShapeAt(text: Uint16Array, at: number): 0 | 1 | 2 {
 
 export type SalePhone = { phone: string | null; masked: string | null; warning: 'sales.warning.phoneNotMobile' | 'sales.warning.phoneSeveral' | null }
 
-// a fixed line: area code 0xx(x) and 7–8 digits, maybe an extension
-const FIXED_LINE = /^0\d{2,3}-?\d{7,8}(-\d{1,6})?$/
+// a fixed line: area code 0xx(x) and 7–8 digits, maybe an extension; or its number in two
+// groups (0571-8888-6666); or a local number without its area code (88886666), or a company's
+// service number (400-800-8888): phones, but not a mobile's
+const FIXED_LINE = /^(?:0\d{2,3}-?\d{7,8}(-\d{1,6})?|0\d{2,3}-\d{3,4}-\d{4}|[2-9]\d{6,7}|[48]00-?\d{3}-?\d{4})$/
 
 /**
  * A customer's phone. Excel damage is undone first: full-width digits, a leading ', a
@@ -530,8 +530,8 @@ export function parsePaymentMethod(text: string): PaymentMethod | null {
   return v
 }
 
-const YES = new Set(['是', '有', 'y', 'yes', 'true', '1', '√', '✓', '✔', '置换', '二手车置换', '是(置换)'])
-const NO = new Set(['否', '无', '没有', 'n', 'no', 'false', '0', '×', '✗', '非置换', '不置换', '新购', '首购'])
+const YES = new Set(['是', '有', 'y', 'yes', 'true', '1', '√', '✓', '✔', '置换', '二手车置换', '是(置换)', '有置换', '已置换'])
+const NO = new Set(['否', '无', '没有', 'n', 'no', 'false', '0', '×', '✗', '非置换', '不置换', '新购', '首购', '无置换', '未置换', '没有置换'])
 
 /** 置换 (trade-in): 是/否, Y/N, 有/无, √/×, 1/0, TRUE/FALSE; other words → undefined (flagged by the caller). */
 export function parseTradeIn(cell: Cell | undefined): boolean | null | undefined {

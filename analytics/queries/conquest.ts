@@ -44,7 +44,7 @@ SELECT coalesce(nullif(trim(s.trade_in_brand), ''), '') AS brand,
        CAST(count(*) AS INTEGER) AS buyers
 FROM sales s
 WHERE list_contains($storeIds::UUID[], s.store_id)
-  AND coalesce(s.invoice_date, s.order_date) >= CAST($from AS DATE) AND coalesce(s.invoice_date, s.order_date) < CAST($to AS DATE)
+  AND coalesce(s.invoice_date, s.order_date, s.delivery_date) >= CAST($from AS DATE) AND coalesce(s.invoice_date, s.order_date, s.delivery_date) < CAST($to AS DATE)
   AND (nullif(trim(s.trade_in_brand), '') IS NOT NULL OR nullif(trim(s.trade_in_model), '') IS NOT NULL)
 GROUP BY 1, 2
 ORDER BY buyers DESC, brand, model`,

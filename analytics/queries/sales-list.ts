@@ -66,7 +66,7 @@ const WHERE = [
 ].join('\n      AND ')
 
 const listed = `
-  listed AS (SELECT s.*, coalesce(s.invoice_date, s.order_date) AS sale_date FROM sales s),
+  listed AS (SELECT s.*, coalesce(s.invoice_date, s.order_date, s.delivery_date) AS sale_date FROM sales s),
   with_status AS (
     SELECT l.*, coalesce(m.status, 'unmatched') AS match_status
     FROM listed l ${MATCH_JOIN('l')}

@@ -38,12 +38,12 @@ export const salesEn = {
   'sales.mapping.unmapped': 'Not imported',
 
   'sales.error.noIdColumn': 'Choose the column of the VIN or of the order number: each sale needs one of them.',
-  'sales.error.noDateColumn': 'Choose the column of the invoice date or of the order date: each sale needs one of them.',
+  'sales.error.noDateColumn': 'Choose the column of the invoice date, the order date or the delivery date: each sale needs one of them.',
   'sales.error.duplicateField': 'Two columns are mapped to “{field}”.',
   'sales.error.duplicateColumn': 'Column {column} is mapped twice.',
 
   'sales.reason.idMissing': 'No VIN and no order number.',
-  'sales.reason.dateMissing': 'No invoice date and no order date.',
+  'sales.reason.dateMissing': 'No invoice date, order date or delivery date.',
   'sales.reason.dateInvalid': '“{value}” is not a date (e.g. 2026-10-03, 2026/10/3, 2026年10月3日).',
   'sales.reason.dateImpossible': '“{value}” is a day that does not exist.',
   'sales.reason.dateOutOfRange': '“{value}” is outside the years 2000–2100.',

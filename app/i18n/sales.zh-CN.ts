@@ -40,12 +40,12 @@ export const salesZhCN: Record<keyof typeof salesEn, string> = {
   'sales.mapping.unmapped': '不导入',
 
   'sales.error.noIdColumn': '请选择车架号或订单号所在的列：每条销售记录至少需要其中一个。',
-  'sales.error.noDateColumn': '请选择开票日期或订单日期所在的列：每条销售记录至少需要其中一个。',
+  'sales.error.noDateColumn': '请选择开票日期、订单日期或交车日期所在的列：每条销售记录至少需要其中一个。',
   'sales.error.duplicateField': '有两列都对应“{field}”。',
   'sales.error.duplicateColumn': '第 {column} 列被选了两次。',
 
   'sales.reason.idMissing': '车架号和订单号都为空。',
-  'sales.reason.dateMissing': '开票日期和订单日期都为空。',
+  'sales.reason.dateMissing': '开票日期、订单日期和交车日期都为空。',
   'sales.reason.dateInvalid': '“{value}”不是有效日期（例如 2026-10-03、2026/10/3、2026年10月3日）。',
   'sales.reason.dateImpossible': '“{value}”这一天不存在。',
   'sales.reason.dateOutOfRange': '“{value}”不在 2000–2100 年之间。',

@@ -26,7 +26,7 @@ import { TABLE_READER_ERRORS } from './reader-errors.server'
 import { canReadStore, requireStoreAccess, type SessionUser } from '../utils/auth.server'
 import { notFound } from '../utils/http.server'
 import { roleCan } from '../utils/permissions'
-import { maskPhone, parsePhone, type ParsedPhone } from '../utils/phone'
+import { maskPhone, maskPhonesInText, parsePhone, type ParsedPhone } from '../utils/phone'
 import { requestsInFlight } from '../utils/foreground.server'
 import { holdAnalyticsSync } from './analytics.server'
 import { describeError, log } from '../utils/logger.server'
@@ -36,6 +36,7 @@ import { importFilePath, keepImportFile, pruneUnconfirmedUploads, sha256, type I
 import { applyChunk, forgetUndo, recordOutcomes, rollbackLeadImport, type RowOutcome, type StagedRow } from './lead-import-apply.server'
 import type { JobProgress } from './jobs.server'
 import { placementsRunningOn } from './link-match.server'
+import { previewText } from './import-form.server'
 
 /**
  * Imports of lead-platform exports (SPEC §3): 汽车之家, 易车, 懂车帝 lists of people who left
@@ -378,17 +379,17 @@ export async function previewLeadFile(input: { storeId: string; userId: string; 
   const { head, summary, sample } = scan
   const mapping = guessMapping(head.headers)
   const showCell = (cell: Cell | undefined) => {
-    const text = CELL_TEXT(cell)
+    const text = previewText(CELL_TEXT(cell))
     if (!input.maskPhones) return text
     const phone = parsePhone(text)
     if (phone) return phone.kind === 'full' ? maskPhone(phone.phone) : text
     // a number among other text (13812341234/13900001111, a note's 客户手机13812341234): each masked
     const half = toHalfWidth(text)
-    const masked = half.replace(MOBILE_IN_TEXT, (digits) => maskPhone(digits.replace(/\D/g, '')))
+    const masked = maskPhonesInText(half)
     return masked === half ? text : masked
   }
   const width = Math.max(head.headers.length, ...sample.map((r) => r.cells.length))
-  const headers = Array.from({ length: width }, (_, i) => head.headers[i] ?? '')
+  const headers = Array.from({ length: width }, (_, i) => previewText(head.headers[i] ?? ''))
   return {
     uploadId: uploadId!,
     fileHash: file.hash,
@@ -420,8 +421,6 @@ const cellString = (cell: Cell | undefined) => CELL_TEXT(cell)
 const SCIENTIFIC = /^[+-]?\d(\.\d+)?e\+?\d{1,2}$/i
 /** A landline (0571-88886666, 010 8888 6666), perhaps with an extension: a phone, but not the mobile a lead is kept by. */
 const FIXED_LINE = /^0\d{2,3}-?\d{7,8}(-\d{1,6})?$/
-/** A mobile number within a longer text (its digits perhaps grouped by spaces or dashes). */
-const MOBILE_IN_TEXT = /(?<!\d)1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)/g
 /** What people put between two numbers in one cell. */
 const PHONE_SEPARATORS = /[/\\,，;；、|｜]+/
 

@@ -25,7 +25,7 @@ import { badRequest, forbidden, notFound } from '../utils/http.server'
 import { canMove, funnelRank } from '../utils/lead-lifecycle'
 import { describeError, log } from '../utils/logger.server'
 import { roleCan } from '../utils/permissions'
-import { displayPhone, maskPhone, parsePhone } from '../utils/phone'
+import { displayPhone, maskPhone, maskPhonesInText, parsePhone } from '../utils/phone'
 import { zonedLocalToUtc } from '../utils/zoned-time'
 import { requestAnalyticsSync } from './analytics.server'
 import { recordAudit } from './audit.server'
@@ -46,12 +46,8 @@ type LeadRow = typeof leads.$inferSelect
 
 export const canSeeFullPhone = (user: SessionUser) => roleCan(user.role, 'lead:phone')
 
-const MOBILE_IN_TEXT = /(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)/g
-
 /** Free text with any mobile number in it masked: for audit records and for roles without 'lead:phone'. */
-export function maskPhonesInText(text: string) {
-  return text.replace(MOBILE_IN_TEXT, (_m, a: string, _b: string, c: string) => `${a}****${c}`)
-}
+export { maskPhonesInText }
 
 /**
  * What the audit log keeps of a lead: never the full phone (SPEC §3), only its masked

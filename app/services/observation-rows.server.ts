@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { readSeenAt, type MoneyUnit, type ObservationColumn, type ObservationField } from '../../analytics/ingest/observation-headers'
 import type { Cell, TableRow } from '../../analytics/ingest/read-table'
+import { quoteInReason } from '../../analytics/ingest/phone'
 import { cellString as cleanCell, isNone, parseAmountFen, parseSaleDate, type Parsed } from '../../analytics/ingest/sales-values'
 import { checkObservationFacts, completePrices, OBSERVATION_TEXT_MAX, seenInFuture } from '../schemas/competitor'
 import { requiredText, text } from '../schemas/fields'
@@ -31,7 +32,6 @@ function amountIn(cell: Cell | undefined, unit: MoneyUnit): Parsed<number | null
   return { ok: true, value: ownUnit ? parsed.value : Math.round(parsed.value / 100) }
 }
 
-const quote = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s)
 
 /**
  * One row of a sheet → an observation, by the form's rules (checkObservationFacts: something
@@ -50,7 +50,7 @@ function observationRowSchema(units: Partial<Record<ObservationField, MoneyUnit>
         return z.NEVER
       }
       if (parsed.value !== null && parsed.value < 0) {
-        ctx.addIssue({ code: 'custom', message: joinMessage('sales.reason.amountNegative', { value: quote(cellText(cell)) }) })
+        ctx.addIssue({ code: 'custom', message: joinMessage('sales.reason.amountNegative', { value: quoteInReason(cellText(cell)) }) })
         return z.NEVER
       }
       return parsed.value

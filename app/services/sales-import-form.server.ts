@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { importUploads } from '../../db/schema'
 import { AnalyticsDb } from '../../analytics/duckdb'
 import { readParquetTable } from '../../analytics/ingest/sales-parquet'
-import { checkSalesMapping, guessSalesMapping, KNOWN_SALES_HEADERS, type SalesColumn } from '../../analytics/ingest/sales-headers'
+import { checkSalesMapping, guessSalesMapping, type SalesColumn } from '../../analytics/ingest/sales-headers'
 import { MONEY_FIELDS, SALE_FIELDS, type SaleField } from '../../analytics/ingest/sales-record'
 import type { Cell } from '../../analytics/ingest/read-table'
 import { previewTableFile, TableStreamError, type TableRow } from '../../analytics/ingest/stream-table'
@@ -21,6 +21,7 @@ import type { ReceivedFile } from '../utils/upload.server'
 import { importFilePath, keepReceivedUpload, requireOwnUpload, UploadRefused } from './import-files.server'
 import { columnSamples, failImport, fileFormError, findEarlierImport, isMultipart, PREVIEW_ROWS, previewCellText, readColumnMapping, receiveImportUpload, TABLE_READER_ERRORS, tableFacts, type FormError, type ImportActionData, type ImportPreview } from './import-form.server'
 import { salesFileExt, startSalesImport, type SalesExt } from './sales-import-job.server'
+import { findSalesTable, namesSaleColumns, SALES_KNOWN_HEADERS } from './sales-import.server'
 import { rememberedSalesMapping } from './sales-mappings.server'
 
 /**
@@ -101,11 +102,11 @@ async function readPreview(file: string, ext: SalesExt): Promise<PreviewRead> {
       await duck.close()
     }
   }
-  const preview = await previewTableFile(file, {
-    knownHeaders: KNOWN_SALES_HEADERS.map((h) => h.header),
-    previewRows: PREVIEW_ROWS,
-    maxBytes: SALES_IMPORT_MAX_BYTES,
-  })
+  const options = { knownHeaders: SALES_KNOWN_HEADERS, previewRows: PREVIEW_ROWS, maxBytes: SALES_IMPORT_MAX_BYTES }
+  let preview = await previewTableFile(file, options)
+  // a summary sheet first, or a line of group labels above the header: the table the import will read
+  const place = namesSaleColumns(preview.head.headers) ? null : await findSalesTable(file, preview.head)
+  if (place) preview = await previewTableFile(file, { ...options, ...place })
   return { ...tableFacts(preview.head, preview.summary), headers: preview.head.headers, rows: preview.rows.slice(0, PREVIEW_ROWS) }
 }
 

@@ -7,13 +7,13 @@ import { z } from 'zod'
 import { getDb, getDbHandle } from '../../db/client'
 import { importRows, imports, jobs, stores } from '../../db/schema'
 import { AnalyticsDb } from '../../analytics/duckdb'
-import { TableStreamError } from '../../analytics/ingest/stream-table'
+import { previewTableFile, TableStreamError, type TableHead } from '../../analytics/ingest/stream-table'
 import { checkSalesMapping, guessSalesMapping, KNOWN_SALES_HEADERS, SalesMappingSchema, type SalesColumn } from '../../analytics/ingest/sales-headers'
 import { countSuperseded, readParquetTable, writeSalesParquet } from '../../analytics/ingest/sales-parquet'
 import { SalesStage } from '../../analytics/ingest/sales-stage'
 import { streamSalesTable, type SalesTextBatch } from '../../analytics/ingest/sales-stream'
 import { createSalesValidator, type AcceptedSale, type RejectedSale, type SkippedSaleRow } from '../../analytics/ingest/sales-validate'
-import type { SkippedRow, TableRow } from '../../analytics/ingest/read-table'
+import type { Cell, SkippedRow, TableRow } from '../../analytics/ingest/read-table'
 import type { MessageKey } from '../i18n'
 import { TABLE_READER_ERRORS } from './reader-errors.server'
 import { getEnv } from '../utils/env.server'
@@ -110,6 +110,58 @@ export function salesImportsDir() {
   return path.resolve(getEnv().DATA_DIR, 'imports', 'sales')
 }
 
+
+// ------------------------------------------------------------------ where the table is
+
+/** Where a file's sales table is when it is not where the reader looks first (its first visible sheet, the first row naming two known columns). */
+export type SalesTablePlace = { sheetName?: string; headerRowNumber?: number }
+
+/** Header texts the reader looks for (the header is the first row naming two of them). */
+export const SALES_KNOWN_HEADERS = KNOWN_SALES_HEADERS.map((h) => h.header)
+
+/** Does a header row name the columns a sale needs (an identifier and a date), by the guess? */
+export const namesSaleColumns = (headers: readonly string[]) => checkSalesMapping(guessSalesMapping(headers).columns).length === 0
+
+const headerText = (cell: Cell | undefined) => (typeof cell === 'string' ? cell.trim().replace(/\s+/g, ' ') : '')
+/** the sheet names are read from the workbook's directory (SheetJS reads the file whole): not for larger workbooks */
+const MAX_SHEET_LIST_BYTES = 64 * 1024 * 1024
+
+/** The visible sheets of an .xlsx, in order. */
+async function visibleSheets(file: string): Promise<string[]> {
+  if (fs.statSync(file).size > MAX_SHEET_LIST_BYTES) return []
+  const XLSX = await import('@e965/xlsx')
+  const book = XLSX.read(await fs.promises.readFile(file), { type: 'buffer', bookSheets: true })
+  const sheets = book.Workbook?.Sheets ?? []
+  return book.SheetNames.filter((_, i) => !sheets[i]?.Hidden)
+}
+
+/**
+ * The sales table of a file whose first header (`head`, as the reader found it) does not name
+ * an identifier and a date column: a row just below it that does — the header under a line of
+ * group labels (车辆信息 | 客户信息 | 价格信息), which the reader takes for the header — else
+ * the first other visible sheet of a workbook that has one, when the first is a summary
+ * (汇总). Null when there is none: the first guess stands, and its mapping says what it lacks.
+ * The preview and the import both ask it, so a mapping confirmed on the preview is the import's.
+ */
+export async function findSalesTable(file: string, head: TableHead): Promise<SalesTablePlace | null> {
+  if (namesSaleColumns(head.headers)) return null
+  const inSheet = async (sheetName: string | undefined): Promise<SalesTablePlace | null> => {
+    const preview = await previewTableFile(file, { knownHeaders: SALES_KNOWN_HEADERS, previewRows: 10, maxBytes: 1024 * 1024 * 1024, sheetName })
+    if (namesSaleColumns(preview.head.headers)) return { sheetName }
+    const below = preview.rows.find((row) => namesSaleColumns(row.cells.map(headerText)))
+    return below ? { sheetName, headerRowNumber: below.rowNumber } : null
+  }
+  const here = await inSheet(head.sheetName ?? undefined)
+  if (here?.headerRowNumber) return here
+  // another sheet: of a workbook (.xlsx, or an old .xls), not of a CSV or a web page
+  if (head.format !== 'xlsx' && head.format !== 'xls') return null
+  for (const name of await visibleSheets(file)) {
+    if (name === head.sheetName) continue
+    const there = await inSheet(name)
+    if (there) return there
+  }
+  return null
+}
 
 type StagedReject = { r: number; c: string | null; m: string; o: 'failed' | 'imported' | 'skipped' }
 
@@ -244,35 +296,49 @@ export async function runSalesImport(input: SalesImportInput, hooks: SalesImport
             }
           }
         } else {
-          const stream = (reader = streamSalesTable(source, {
-            knownHeaders: KNOWN_SALES_HEADERS.map((h) => h.header),
-            signal: hooks.signal,
-            maxBytes: 1024 * 1024 * 1024,
-            maxRows: 5_000_000,
-            phoneHashKey: phoneHashKey(),
-          }))
-          for await (const event of stream) {
-            if (event.type === 'head') {
-              format = event.head.format
-              reused = await onHead(event.head.headers)
-              if (reused) break
-              hooks.progress?.({ phase: 'reading', done: 0, total: event.head.totalBytes, unit: 'bytes' })
-            } else if (event.type === 'text') {
-              await onText(event.batch, event.bytesRead, event.totalBytes)
-              hooks.progress?.({ phase: 'reading', done: event.bytesRead, total: event.totalBytes, unit: 'bytes' })
-            } else if (event.type === 'rows') {
-              await onRows(event.rows)
-              hooks.progress?.({ phase: 'reading', done: event.bytesRead, total: event.totalBytes, unit: 'bytes' })
-            } else {
-              // a workbook has no encoding: its kind (xlsx, xls) is recorded instead
-              encoding = event.summary.encoding ?? format
-              // the rows the reader skipped itself (title, blank, totals), counted and kept as outcomes
-              let outcomes = ''
-              for (const s of event.summary.skipped) outcomes += skippedLine(s, counts)
-              // beyond the first 1,000 the reader keeps only counts
-              for (const why of ['title', 'blank', 'total'] as const) counts.skipped[why] = Math.max(counts.skipped[why], event.summary.skippedCounts[why] ?? 0)
-              if (outcomes) await write(rowsOut, outcomes)
+          // where the reader looks first, else where findSalesTable finds the table (read again from there)
+          let place: SalesTablePlace | null = null
+          for (let attempt = 0; attempt < 2; attempt++) {
+            let moved = false
+            const stream = (reader = streamSalesTable(source, {
+              knownHeaders: SALES_KNOWN_HEADERS,
+              signal: hooks.signal,
+              maxBytes: 1024 * 1024 * 1024,
+              maxRows: 5_000_000,
+              phoneHashKey: phoneHashKey(),
+              ...place,
+            }))
+            for await (const event of stream) {
+              if (event.type === 'head') {
+                if (!place && !namesSaleColumns(event.head.headers)) {
+                  place = await findSalesTable(source, event.head)
+                  if (place) {
+                    moved = true
+                    break
+                  }
+                }
+                format = event.head.format
+                reused = await onHead(event.head.headers)
+                if (reused) break
+                hooks.progress?.({ phase: 'reading', done: 0, total: event.head.totalBytes, unit: 'bytes' })
+              } else if (event.type === 'text') {
+                await onText(event.batch, event.bytesRead, event.totalBytes)
+                hooks.progress?.({ phase: 'reading', done: event.bytesRead, total: event.totalBytes, unit: 'bytes' })
+              } else if (event.type === 'rows') {
+                await onRows(event.rows)
+                hooks.progress?.({ phase: 'reading', done: event.bytesRead, total: event.totalBytes, unit: 'bytes' })
+              } else {
+                // a workbook has no encoding: its kind (xlsx, xls) is recorded instead
+                encoding = event.summary.encoding ?? format
+                // the rows the reader skipped itself (title, blank, totals), counted and kept as outcomes
+                let outcomes = ''
+                for (const s of event.summary.skipped) outcomes += skippedLine(s, counts)
+                // beyond the first 1,000 the reader keeps only counts
+                for (const why of ['title', 'blank', 'total'] as const) counts.skipped[why] = Math.max(counts.skipped[why], event.summary.skippedCounts[why] ?? 0)
+                if (outcomes) await write(rowsOut, outcomes)
+              }
             }
+            if (!moved) break
           }
         }
       } catch (error) {

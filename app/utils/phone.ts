@@ -1,2 +1,2 @@
 // Phone parsing is shared with the imports (analytics/ingest), which may not import from app/.
-export { displayPhone, maskPhone, parsePhone, type ParsedPhone } from '../../analytics/ingest/phone'
+export { displayPhone, maskPhone, maskPhonesInText, parsePhone, type ParsedPhone } from '../../analytics/ingest/phone'
