@@ -34,3 +34,6 @@ try {
 } finally {
   await handle.close()
 }
+// done: the imports' readers and DuckDB can keep the event loop waiting after their work (as in
+// npm run import, which exits the same way); without this the command printed its counts and hung
+process.exit(0)
